@@ -1,0 +1,75 @@
+"""skema: Danish municipal forms from one JSON Schema each.
+
+The public API: the catalogue (:func:`forms`, :func:`load_form`), rendering
+(:func:`fill`, :func:`blank`, :func:`build_template`), :func:`validate` and
+:func:`extract`. Problems are data (:class:`Report` of :class:`Problem`); deliberate
+errors are :class:`SkemaError` subclasses with Danish messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import (
+    DataFileError,
+    DocumentError,
+    OutputExistsError,
+    SkemaError,
+    TemplateError,
+    UnknownFormError,
+)
+from .forms import Field, Form, form_ids, forms, load_form
+from .validation import Problem, Report, validate
+
+__all__ = [
+    "DataFileError", "DocumentError", "OutputExistsError", "SkemaError", "TemplateError",
+    "UnknownFormError", "Field", "Form", "Problem", "Report", "blank", "build_template",
+    "extract", "fill", "form_ids", "forms", "load_form", "validate",
+]
+
+
+def _form(form: Form | str) -> Form:
+    return form if isinstance(form, Form) else load_form(form)
+
+
+def fill(form: Form | str, data: dict, fmt: str = "docx",
+         template: str | Path | None = None) -> bytes:
+    """A filled form as bytes (``fmt``: ``docx``)."""
+    from .render.docx import render
+
+    return render(_form(form), data, template=template)
+
+
+def blank(form: Form | str, fmt: str = "docx") -> bytes:
+    """An empty fillable form as bytes (``fmt``: ``docx``)."""
+    from .render.docx import render
+
+    return render(_form(form), None, blank=True)
+
+
+def build_template(form: Form | str) -> bytes:
+    """The Word template generated from the form's schema."""
+    from .render.docx import build_template as _build
+
+    return _build(_form(form))
+
+
+def extract(path: str | Path, form: str | None = None) -> Any:
+    """Read a returned form file into an :class:`~toolkit.extract.docx.Extraction`."""
+    from .extract.docx import extract_docx
+
+    path = Path(path)
+    if not path.is_file():
+        raise DocumentError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
+    suffix = path.suffix.lower()
+    if suffix == ".doc":
+        raise DocumentError(f"{path}: gamle Word-filer (.doc) kan ikke læses.",
+                            hint="Åbn filen i Word og gem den som .docx.")
+    if suffix != ".docx":
+        raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
+                            hint="Brug en .docx-fil.")
+    try:
+        return extract_docx(path.read_bytes(), str(path), form)
+    except DocumentError as exc:
+        raise DocumentError(f"{path}: {exc}", hint=exc.hint) from None

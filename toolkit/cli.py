@@ -1,0 +1,276 @@
+"""The ``skema`` command line: parse options, call the library, print in Danish, exit code.
+
+Exit status: 0 all good; 1 some input was invalid or some file failed (the rest done);
+2 wrong usage (unknown form, missing file, bad option).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import danish
+from .errors import DataFileError, SkemaError, UnknownFormError
+from .fileio import read_data, write_atomic
+from .forms import form_ids, forms, load_form
+
+# Click's own words, in Danish (click looks them up through gettext).
+_DANISH = {
+    "Usage:": "Brug:",
+    "Options": "Tilvalg",
+    "Commands": "Kommandoer",
+    "Arguments": "Argumenter",
+    "Show this message and exit.": "Vis denne hjælp og afslut.",
+    "Show the version and exit.": "Vis versionen og afslut.",
+    "Error": "Fejl",
+    "Try {command!r} for help.": "Prøv {command!r} for at få hjælp.",
+    "Missing argument {param_hint}.": "Mangler argumentet {param_hint}.",
+    "Missing option {param_hint}.": "Mangler tilvalget {param_hint}.",
+    "Missing parameter {param_hint}.": "Mangler {param_hint}.",
+    "No such option: {name}": "Ukendt tilvalg: {name}",
+    "No such command {name!r}.": "Ukendt kommando {name!r}.",
+    "Invalid value for {param_hint}: {message}": "Ugyldig værdi for {param_hint}: {message}",
+    "Invalid value: {message}": "Ugyldig værdi: {message}",
+    "Got unexpected extra argument ({args})": "Uventet ekstra argument ({args})",
+    "Got unexpected extra arguments ({args})": "Uventede ekstra argumenter ({args})",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} findes ikke.",
+    "File": "Filen",
+    "Directory": "Mappen",
+    "Path": "Stien",
+    "Option {name!r} requires an argument.": "Tilvalget {name!r} skal have en værdi.",
+    "{value!r} is not one of {choices}.": "{value!r} er ikke en af {choices}.",
+    "{value!r} is not {choice}.": "{value!r} er ikke {choice}.",
+}
+
+
+def _translate(message: str) -> str:
+    return _DANISH.get(message, message)
+
+
+for _module in ("core", "exceptions", "formatting", "decorators", "types", "parser"):
+    _mod = getattr(click, _module, None) or sys.modules.get(f"click.{_module}")
+    if _mod is not None and hasattr(_mod, "_"):
+        _mod._ = _translate  # type: ignore[attr-defined]
+
+
+def _fail(exc: SkemaError, code: int = 1) -> click.ClickException:
+    message = str(exc) + (f"\n  Tip: {exc.hint}" if exc.hint else "")
+    err = click.ClickException(message)
+    err.exit_code = code
+    return err
+
+
+def _load(form_id: str):
+    try:
+        return load_form(form_id)
+    except UnknownFormError as exc:
+        raise _fail(exc, 2) from None
+
+
+def _read(path: str):
+    try:
+        return read_data(path)
+    except DataFileError as exc:
+        raise _fail(exc, 2 if not Path(path).is_file() else 1) from None
+
+
+def _write(path: str, data: bytes, overwrite: bool) -> None:
+    try:
+        write_atomic(path, data, overwrite=overwrite)
+    except SkemaError as exc:
+        raise _fail(exc) from None
+
+
+overwrite_option = click.option("--overwrite", is_flag=True,
+                                help="Overskriv en eksisterende fil.")
+output_option = click.option("-o", "--output", "output", required=True,
+                             type=click.Path(dir_okay=False),
+                             help="Filen der skrives (.docx).")
+form_argument = click.argument("form", metavar="FORMULAR")
+
+
+def _docx_only(output: str) -> None:
+    suffix = Path(output).suffix.lower()
+    if suffix != ".docx":
+        raise click.UsageError(
+            f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; brug .docx.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Vis den fulde fejlsporing ved fejl.")
+@click.version_option(package_name="skema", message="skema %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """skema – danske kommunale skemaer: skabeloner, udfyldning, validering og udtræk."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command("forms")
+def forms_cmd() -> None:
+    """Vis formularerne (id, version og titel)."""
+    rows = [(f.id, f.version, f.title) for f in forms()]
+    width = max(len(r[0]) for r in rows)
+    for form_id, version, title in rows:
+        click.echo(f"{form_id:<{width}}  {version:<7}  {title}")
+
+
+@cli.command("schema")
+@form_argument
+def schema_cmd(form: str) -> None:
+    """Udskriv formularens JSON Schema."""
+    click.echo(json.dumps(_load(form).schema, ensure_ascii=False, indent=2))
+
+
+@cli.group("templates")
+def templates_cmd() -> None:
+    """Word-skabelonerne i form_templates/, genereret fra skemaerne."""
+
+
+@templates_cmd.command("build")
+@click.argument("form_list", nargs=-1, metavar="[FORMULAR]...")
+@click.option("--check", is_flag=True,
+              help="Skriv intet; afslut med 1 hvis en skabelon er forældet.")
+def templates_build(form_list: tuple[str, ...], check: bool) -> None:
+    """Byg Word-skabelonen for hver formular (alle, hvis ingen er nævnt)."""
+    from .render.docx import build_template, template_path
+
+    stale = []
+    for form_id in form_list or form_ids():
+        form = _load(form_id)
+        data = build_template(form)
+        path = template_path(form)
+        if check:
+            if not path.is_file() or path.read_bytes() != data:
+                stale.append(path)
+            continue
+        write_atomic(path, data, overwrite=True)
+        click.echo(f"{path}: skrevet")
+    if stale:
+        for path in stale:
+            click.echo(f"{path}: forældet i forhold til skemaet", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("blank")
+@form_argument
+@output_option
+@overwrite_option
+def blank_cmd(form: str, output: str, overwrite: bool) -> None:
+    """Lav en tom formular til udfyldning."""
+    from .render.docx import render
+
+    _docx_only(output)
+    _write(output, render(_load(form), None, blank=True), overwrite)
+    click.echo(f"{output}: tom formular skrevet")
+
+
+@cli.command("fill")
+@form_argument
+@click.argument("data", metavar="DATA")
+@output_option
+@click.option("--template", type=click.Path(dir_okay=False),
+              help="Egen Word-skabelon i stedet for den medfølgende.")
+@overwrite_option
+def fill_cmd(form: str, data: str, output: str, template: str | None, overwrite: bool) -> None:
+    """Udfyld formularen med data fra en .json- eller .yaml-fil."""
+    from .render.docx import render
+    from .validation import validate
+
+    _docx_only(output)
+    frm = _load(form)
+    if template and not Path(template).is_file():
+        raise click.UsageError(f"Skabelonen {template} findes ikke.")
+    values = _read(data)
+    report = validate(frm, values)
+    try:
+        out = render(frm, values, template=template)
+    except SkemaError as exc:
+        raise _fail(exc) from None
+    _write(output, out, overwrite)
+    for problem in report:
+        click.echo(f"Bemærk: {danish.mask_cpr(str(problem))}", err=True)
+    click.echo(f"{output}: udfyldt formular skrevet")
+
+
+@cli.command("validate")
+@form_argument
+@click.argument("data", metavar="DATA")
+@click.option("--json", "as_json", is_flag=True, help="Udskriv problemerne som JSON.")
+def validate_cmd(form: str, data: str, as_json: bool) -> None:
+    """Kontroller data og vis hvert problem med dets felt."""
+    from .validation import validate
+
+    report = validate(_load(form), _read(data))
+    if as_json:
+        click.echo(report.to_json())
+    elif report.valid:
+        click.echo(f"{data}: ingen problemer")
+    for problem in report:
+        if not as_json:
+            click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
+    if not report.valid:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("extract")
+@click.argument("files", nargs=-1, required=True, metavar="FIL...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Skriv svarene til denne .json-fil i stedet for skærmen.")
+@click.option("--form", "form_id", metavar="FORMULAR",
+              help="Læs filerne som denne formular, uanset hvad de selv siger.")
+@overwrite_option
+def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
+                overwrite: bool) -> None:
+    """Læs svarene ud af returnerede formularer (.docx)."""
+    from . import extract
+
+    if form_id:
+        _load(form_id)
+    results, failed = [], False
+    for name in files:
+        try:
+            result = extract(name, form=form_id)
+        except SkemaError as exc:
+            failed = True
+            click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""), err=True)
+            continue
+        for note in result.notes:
+            click.echo(f"{name}: {note}", err=True)
+        for problem in result.report:
+            failed = True
+            click.echo(f"{name}: {danish.mask_cpr(str(problem))}", err=True)
+        results.append(result)
+    if len(files) == 1 and results:
+        payload = results[0].data
+    else:
+        payload = [{"fil": r.source, "formular": r.form.id, "version": r.version,
+                    "data": r.data} for r in results]
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    if output:
+        if Path(output).suffix.lower() != ".json":
+            raise click.UsageError("Udtræk kan skrives til .json (brug -o svar.json).")
+        _write(output, (text + "\n").encode("utf-8"), overwrite)
+    elif results:
+        click.echo(text)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; no traceback unless ``--debug``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=args, prog_name="skema", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the last line of defence: one Danish line, no traceback
+        if "--debug" in args:
+            traceback.print_exc()
+        else:
+            click.echo(f"Fejl: uventet fejl ({type(exc).__name__}). Kør igen med --debug "
+                       "for detaljer, og meld fejlen til udviklerne.", err=True)
+        sys.exit(1)

@@ -1,0 +1,83 @@
+"""Content derived from the data, never typed in: the month overview of interventions."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from . import danish
+from .forms import Form
+
+MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+MAX_MONTHS = 36
+
+
+def months_between(start: str, end: str) -> list[str]:
+    """``YYYY-MM`` of every month from start to end (dates or months), at most 36."""
+    if not start or not end:
+        return []
+    y, m = int(start[:4]), int(start[5:7])
+    last = (int(end[:4]), int(end[5:7]))
+    out = []
+    while (y, m) <= last and len(out) < MAX_MONTHS:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_overview(form: Form, block: dict, data: dict) -> tuple[list[str], list[tuple]]:
+    """(months of the period, rows of (label, [bool per month])) for a month_overview block."""
+    from .render.docx import get_value
+
+    start, end = (get_value(data, p) for p in block["period"])
+    valid = all(isinstance(v, str) and danish.is_iso_date(v) for v in (start, end))
+    months = months_between(start, end) if valid else []
+    rows = []
+    for item in get_value(data, block["month_overview"]) or []:
+        if not isinstance(item, dict):
+            continue
+        frm, to = item.get(block["from"]), item.get(block["to"])
+        label = str(item.get(block["label"]) or "")
+        if not label and not frm:
+            continue
+        ok = all(isinstance(v, str) and danish.is_month(v) for v in (frm, to))
+        rows.append((label, [ok and frm <= mon <= to for mon in months]))
+    return months, rows
+
+
+def month_overview_xml(form: Form, block: dict, data: dict) -> str:
+    """The month overview as a Word table (``w:tbl``), or a note when there is no period."""
+    months, rows = month_overview(form, block, data)
+    if not months:
+        return ('<w:p><w:pPr><w:pStyle w:val="Hjaelp"/></w:pPr><w:r><w:t>Månedsoversigten '
+                "dannes ud fra indsatserne, når planperioden er udfyldt.</w:t></w:r></w:p>")
+    label_w = 4200
+    month_w = max(300, (9638 - label_w) // len(months))
+    grid = f'<w:gridCol w:w="{label_w}"/>' + f'<w:gridCol w:w="{month_w}"/>' * len(months)
+
+    def cell(text: str, width: int, fill: str | None = None, bold: bool = False,
+             center: bool = False) -> str:
+        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+        jc = '<w:jc w:val="center"/>' if center else ""
+        rpr = "<w:rPr><w:b/><w:sz w:val=\"16\"/></w:rPr>" if bold else \
+            '<w:rPr><w:sz w:val="16"/></w:rPr>'
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}</w:tcPr><w:p>'
+                f'<w:pPr><w:pStyle w:val="Svar"/>{jc}</w:pPr><w:r>{rpr}'
+                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
+
+    head = cell("Indsats", label_w, "EEF2F6", bold=True) + "".join(
+        cell(f"{MONTH_ABBR[int(m[5:7]) - 1]} {m[2:4]}", month_w, "EEF2F6", True, True)
+        for m in months)
+    body = "".join(
+        "<w:tr>" + cell(label, label_w) + "".join(
+            cell("X" if on else "", month_w, "5B8DB8" if on else None, center=True)
+            for on in marks) + "</w:tr>"
+        for label, marks in rows
+    )
+    return (
+        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
+        '<w:tblLayout w:type="fixed"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>"
+        f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>'
+    )
+
+

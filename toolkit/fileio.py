@@ -1,0 +1,100 @@
+"""Reading data files and writing outputs atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DataFileError, OutputExistsError
+
+
+def write_atomic(path: str | Path, data: bytes, overwrite: bool = False) -> Path:
+    """Write bytes to ``path`` via a temporary file and rename: never a half-written file.
+
+    Refuses (OutputExistsError) when the file exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{path}: filen findes allerede og overskrives ikke.",
+            hint="Brug --overwrite for at overskrive, eller vælg et andet filnavn.",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not overwrite:
+            # link() fails if someone created the file meanwhile; rename() would clobber it.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise OutputExistsError(
+                    f"{path}: filen findes allerede og overskrives ikke.",
+                    hint="Brug --overwrite for at overskrive.",
+                ) from None
+            except OSError:
+                os.replace(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_data(path: str | Path) -> Any:
+    """Read one form's data from ``.json`` or ``.yaml``/``.yml``; Danish error with line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: filen er ikke UTF-8-tekst.",
+                            hint="Gem filen som UTF-8.") from None
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(
+                f"{path}, linje {exc.lineno}, kolonne {exc.colno}: ugyldig JSON "
+                f"({_json_reason(exc.msg)}).",
+                hint="Ret filen, fx manglende komma, anførselstegn eller klamme.",
+            ) from None
+    if suffix in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f", linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else ""
+            raise DataFileError(f"{path}{where}: ugyldig YAML.",
+                                hint="Ret indrykning og kolon i filen.") from None
+    raise DataFileError(f"{path}: ukendt filtype \"{path.suffix}\".",
+                        hint="Brug en .json-, .yaml- eller .xlsx-fil.")
+
+
+_JSON_REASONS = {
+    "Expecting ',' delimiter": "mangler komma",
+    "Expecting value": "mangler en værdi",
+    "Expecting property name enclosed in double quotes": "feltnavn skal stå i dobbelte "
+    "anførselstegn",
+    "Unterminated string starting at": "tekst uden afsluttende anførselstegn",
+    "Extra data": "ekstra indhold efter data",
+    "Expecting ':' delimiter": "mangler kolon",
+}
+
+
+def _json_reason(msg: str) -> str:
+    for key, value in _JSON_REASONS.items():
+        if msg.startswith(key):
+            return value
+    return msg

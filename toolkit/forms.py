@@ -1,0 +1,279 @@
+"""The form registry: schemas, their fields (path, label, kind, help) and layout slots."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .errors import UnknownFormError
+
+#: Field kinds, as rendered: one-line text, long text, date, drop-down, checkbox, multi-select.
+KINDS = ("text", "long", "date", "dropdown", "checkbox", "multi")
+
+
+def schema_dir() -> Path:
+    """Where the schemas live: ``$SKEMA_SCHEMAS`` or ``schemas/`` beside the package."""
+    env = os.environ.get("SKEMA_SCHEMAS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "schemas"
+
+
+def template_dir() -> Path:
+    """Where the generated Word templates live (``form_templates/``)."""
+    env = os.environ.get("SKEMA_TEMPLATES")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "form_templates"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One answer of a form. ``path`` is a shape path: ``*`` stands for a list index."""
+
+    path: str
+    label: str
+    kind: str
+    help: str = ""
+    format: str | None = None
+    choices: tuple[tuple[Any, str], ...] = ()
+    list_path: str | None = None
+    required: bool = False
+    schema: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The field's own id within its item (the path after the list), e.g. ``hvem``."""
+        if self.list_path is None:
+            return self.path
+        return self.path[len(self.list_path) + 3:]
+
+    def choice_title(self, value: Any) -> str:
+        """Danish display text of a choice value (the value itself when unknown)."""
+        for val, title in self.choices:
+            if val == value:
+                return title
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class ListDef:
+    """A repeating list: rows of a table or blocks of the document."""
+
+    path: str
+    label: str
+    item_title: str
+    blank_rows: int
+    scalar: bool
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One Word content control in document order: a field, or one option of a multi-select."""
+
+    field: Field
+    option: Any = None
+    region: str | None = None  # list path when the slot repeats per item
+
+    @property
+    def ident(self) -> str:
+        """The control's shape id: the field path, plus ``:option`` for a multi-select box."""
+        return self.field.path if self.option is None else f"{self.field.path}:{self.option}"
+
+    @property
+    def kind(self) -> str:
+        """The Word control kind of this slot."""
+        return "checkbox" if self.field.kind == "multi" else self.field.kind
+
+
+def _lower_first(title: str) -> str:
+    if len(title) > 1 and title[1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def shape_of(path: str) -> str:
+    """``aktiviteter.2.hvem`` -> ``aktiviteter.*.hvem``."""
+    return re.sub(r"(?<=\.)\d+(?=\.|$)|^\d+(?=\.)", "*", path)
+
+
+class Form:
+    """A form of the catalogue, loaded from its JSON Schema."""
+
+    def __init__(self, schema: dict) -> None:
+        self.schema = schema
+        self.id: str = schema["x-form"]
+        self.version: str = schema["version"]
+        self.title: str = schema["title"]
+        self.description: str = schema.get("description", "")
+        self.layout: list[dict] = schema.get("x-layout", [])
+        self.rules: list[dict] = schema.get("x-rules", [])
+        self.fields: dict[str, Field] = {}
+        self.lists: dict[str, ListDef] = {}
+        self._collect(schema, "", "", None, True)
+
+    # -- fields ---------------------------------------------------------------------------
+    def _collect(self, node: dict, path: str, label: str, list_path: str | None,
+                 required: bool) -> None:
+        req = set(node.get("required", ()))
+        for key, sub in node.get("properties", {}).items():
+            sub_path = f"{path}.{key}" if path else key
+            title = sub.get("title", key)
+            sub_label = sub.get("x-label") or (
+                f"{label} – {_lower_first(title)}" if label else title
+            )
+            self._add(sub, sub_path, sub_label, list_path, required and key in req)
+
+    def _add(self, sub: dict, path: str, label: str, list_path: str | None,
+             required: bool) -> None:
+        typ = sub.get("type")
+        if typ == "object":
+            self._collect(sub, path, label, list_path, required)
+            return
+        if typ == "array" and not _is_multi(sub):
+            if list_path is not None:
+                raise ValueError(f"{self.id}: lister i lister understøttes ikke ({path})")
+            items = sub.get("items", {})
+            item_title = sub.get("x-item-title") or sub.get("title", path)
+            scalar = items.get("type") != "object"
+            if scalar:
+                self._add(items, f"{path}.*", label, path, False)
+            else:
+                self._collect(items, f"{path}.*", item_title, path, True)
+            own = tuple(f for p, f in self.fields.items() if f.list_path == path)
+            self.lists[path] = ListDef(path, label, item_title, int(sub.get("x-blank-rows", 3)),
+                                       scalar, own)
+            return
+        self.fields[path] = _make_field(sub, path, label, list_path, required)
+
+    def field(self, path: str) -> Field:
+        """The field of a concrete or shape path (``aktiviteter.2.hvem``)."""
+        return self.fields[shape_of(path)]
+
+    def label(self, path: str) -> str:
+        """The Danish label of a concrete path; list items are numbered (``Aktivitet 3 – hvem``)."""
+        shape = shape_of(path)
+        if shape in self.fields:
+            fld = self.fields[shape]
+            if fld.list_path is None:
+                return fld.label
+            lst = self.lists[fld.list_path]
+            index = path[len(lst.path) + 1:].split(".")[0]
+            number = f" {int(index) + 1}" if index.isdigit() else ""
+            if lst.scalar:
+                return f"{lst.label}{number}"
+            return fld.label.replace(lst.item_title, f"{lst.item_title}{number}", 1)
+        if shape in self.lists:
+            return self.lists[shape].label
+        node = self.schema_at(path)
+        return node.get("title", path) if node else path
+
+    def schema_at(self, path: str) -> dict | None:
+        """The schema node at a concrete or shape path, or None."""
+        node: dict = self.schema
+        for part in path.split(".") if path else []:
+            if node.get("type") == "array":
+                node = node.get("items", {})
+                if part.isdigit() or part == "*":
+                    continue
+            node = node.get("properties", {}).get(part)
+            if node is None:
+                return None
+        return node
+
+    # -- layout -----------------------------------------------------------------------------
+    def expand(self, path: str, prefix: str = "") -> list[Field]:
+        """The leaf fields a layout path names: a field, or every leaf under an object."""
+        full = f"{prefix}.{path}" if prefix else path
+        if full in self.fields:
+            return [self.fields[full]]
+        return [f for p, f in self.fields.items() if p.startswith(full + ".")]
+
+    @cache  # noqa: B019 - forms live for the process
+    def slots(self) -> tuple[Slot, ...]:
+        """Every content control of the document in layout order (one pass of each list)."""
+        out: list[Slot] = []
+        for block in self.layout:
+            if "fields" in block and "blocks" not in block:
+                for fld in [f for p in block["fields"] for f in self.expand(p)]:
+                    out.extend(_slots_of(fld, None))
+            elif "rows" in block or "blocks" in block:
+                lst = self.lists[block.get("rows") or block.get("blocks")]
+                names = block.get("columns") or block.get("fields")
+                flds = list(lst.fields) if not names else [
+                    f for n in names for f in self.expand(n, f"{lst.path}.*")
+                ]
+                for fld in flds:
+                    out.extend(_slots_of(fld, lst.path))
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<Form {self.id} {self.version}>"
+
+
+def _slots_of(fld: Field, region: str | None) -> list[Slot]:
+    if fld.kind == "multi":
+        return [Slot(fld, value, region) for value, _ in fld.choices]
+    return [Slot(fld, None, region)]
+
+
+def _is_multi(node: dict) -> bool:
+    return node.get("type") == "array" and "enum" in node.get("items", {})
+
+
+def _choices(node: dict) -> tuple[tuple[Any, str], ...]:
+    titles = node.get("x-enum-titles", {})
+    return tuple((v, titles.get(str(v), str(v))) for v in node.get("enum", ()))
+
+
+def _make_field(sub: dict, path: str, label: str, list_path: str | None,
+                required: bool) -> Field:
+    fmt = sub.get("format")
+    if _is_multi(sub):
+        kind, choices = "multi", _choices(sub["items"])
+    elif "enum" in sub:
+        kind, choices = "dropdown", _choices(sub)
+    elif fmt == "kommune":
+        from .danish import kommuner
+
+        kind, choices = "dropdown", tuple((k["navn"], k["navn"]) for k in kommuner())
+    elif sub.get("type") == "boolean":
+        kind, choices = "checkbox", ()
+    elif fmt == "date":
+        kind, choices = "date", ()
+    elif sub.get("x-widget") == "long":
+        kind, choices = "long", ()
+    else:
+        kind, choices = "text", ()
+    return Field(path=path, label=label, kind=kind, help=sub.get("description", ""),
+                 format=fmt, choices=choices, list_path=list_path, required=required,
+                 schema=sub)
+
+
+@cache
+def _load(form_id: str, mtime: float) -> Form:
+    path = schema_dir() / f"{form_id}.schema.json"
+    return Form(json.loads(path.read_text(encoding="utf-8")))
+
+
+def form_ids() -> list[str]:
+    """Ids of every form in the catalogue, sorted."""
+    return sorted(p.name[: -len(".schema.json")] for p in schema_dir().glob("*.schema.json"))
+
+
+def load_form(form_id: str) -> Form:
+    """The form with this id; raises UnknownFormError listing the known ids."""
+    path = schema_dir() / f"{form_id}.schema.json"
+    if not re.fullmatch(r"[a-z0-9-]+", form_id or "") or not path.is_file():
+        known = ", ".join(form_ids())
+        raise UnknownFormError(
+            f"Ukendt formular: \"{form_id}\".", hint=f"Kendte formularer: {known}."
+        )
+    return _load(form_id, path.stat().st_mtime)
+
+
+def forms() -> list[Form]:
+    """Every form of the catalogue."""
+    return [load_form(i) for i in form_ids()]

@@ -1,0 +1,712 @@
+"""Word: build a docxtpl template from a form's schema, and fill it (or leave it blank).
+
+The template holds one content control per answer (``w:tag`` = field path, ``w:alias`` =
+Danish label) whose text is a Jinja expression; lists are ``{%tr for %}`` rows or
+``{%p for %}`` blocks. Filling renders it with docxtpl (autoescape on), then sets what a
+Jinja expression cannot reach in a Word-valid way: checkbox state, the date a date picker
+holds, and placeholder text in empty controls.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.shared import Cm, Mm, Pt, RGBColor
+from lxml import etree
+
+from .. import danish
+from ..errors import TemplateError
+from ..forms import Field, Form, Slot, template_dir
+from .ooxml import (
+    CHECKED,
+    NSDECL,
+    PLACEHOLDERS,
+    UNCHECKED,
+    attr,
+    rewrite_package,
+    runs_xml,
+    w,
+    w14,
+)
+
+FONT = "Arial"
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+LABEL_SHADE = "EEF2F6"
+PAGE_WIDTH_CM = 17.0  # A4 minus 2 cm margins each side
+
+_REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_ITALIC = re.compile(r"\*([^*]+)\*")
+
+
+# ---------------------------------------------------------------------------------------
+# Template build
+# ---------------------------------------------------------------------------------------
+def template_path(form: Form) -> Path:
+    """The committed template of a form: ``form_templates/<form>.docx``."""
+    return template_dir() / f"{form.id}.docx"
+
+
+def build_template(form: Form) -> bytes:
+    """Generate the Word template of a form from its schema (deterministic bytes)."""
+    doc = Document()
+    _setup_page_and_styles(doc, form)
+    builder = _Builder(doc, form)
+    for block in form.layout:
+        builder.block(block)
+    # python-docx starts with one empty paragraph; drop it when unused.
+    body = doc.element.body
+    first = body[0]
+    if first.tag == w("p") and not "".join(first.itertext()).strip():
+        body.remove(first)
+    props = doc.core_properties
+    props.title = form.title
+    props.author = "skema"
+    props.last_modified_by = "skema"
+    props.comments = f"Skabelon genereret fra schemas/{form.id}.schema.json"
+    props.revision = 1
+    fixed = _dt.datetime(2019, 2, 26)
+    props.created = fixed
+    props.modified = fixed
+    props.language = "da-DK"
+    buf = io.BytesIO()
+    doc.save(buf)
+    return rewrite_package(buf.getvalue(), custom=_identity(form), fixed_time=True)
+
+
+def _identity(form: Form) -> dict[str, str]:
+    return {"skema_form": form.id, "skema_version": form.version}
+
+
+def _setup_page_and_styles(doc, form: Form) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    section.header_distance = section.footer_distance = Cm(1)
+
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.1
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(w("rFonts"))
+    for key in ("ascii", "hAnsi", "cs", "eastAsia"):
+        fonts.set(w(key), FONT)
+    lang = parse_xml(f'<w:lang {NSDECL} w:val="da-DK" w:eastAsia="da-DK" w:bidi="ar-SA"/>')
+    rpr.append(lang)
+
+    for name, size, before in (("Title", 20, 0), ("Heading 1", 14, 14), ("Heading 2", 12, 10),
+                               ("Heading 3", 11, 8)):
+        st = styles[name]
+        st.font.name = FONT
+        st.font.size = Pt(size)
+        st.font.bold = True
+        st.font.italic = False
+        st.font.color.rgb = ACCENT
+        st.paragraph_format.space_before = Pt(before)
+        st.paragraph_format.space_after = Pt(6)
+        st_rpr = st.element.get_or_add_rPr()
+        st_fonts = st_rpr.find(w("rFonts"))
+        if st_fonts is None:
+            st_fonts = parse_xml(f"<w:rFonts {NSDECL}/>")
+            st_rpr.insert(0, st_fonts)
+        for key in list(st_fonts.attrib):
+            del st_fonts.attrib[key]
+        for key in ("ascii", "hAnsi", "cs", "eastAsia"):
+            st_fonts.set(w(key), FONT)
+    title = styles["Title"]
+    title_ppr = title.element.get_or_add_pPr()
+    for border in title_ppr.findall(w("pBdr")):
+        title_ppr.remove(border)
+
+    svar = styles.add_style("Svar", WD_STYLE_TYPE.PARAGRAPH)
+    svar.base_style = normal
+    svar.paragraph_format.space_after = Pt(0)
+    svar.paragraph_format.space_before = Pt(0)
+    etiket = styles.add_style("Etiket", WD_STYLE_TYPE.PARAGRAPH)
+    etiket.base_style = normal
+    etiket.font.bold = True
+    etiket.paragraph_format.space_after = Pt(0)
+    hjaelp = styles.add_style("Hjaelp", WD_STYLE_TYPE.PARAGRAPH)
+    hjaelp.base_style = normal
+    hjaelp.font.size = Pt(8.5)
+    hjaelp.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    hjaelp.paragraph_format.space_after = Pt(0)
+    small = styles.add_style("Lille", WD_STYLE_TYPE.PARAGRAPH)
+    small.base_style = normal
+    small.font.size = Pt(9)
+    plc = styles.add_style("PlaceholderText", WD_STYLE_TYPE.CHARACTER)
+    plc.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+
+    footer = section.footer.paragraphs[0]
+    footer.style = small
+    footer.paragraph_format.tab_stops.add_tab_stop(Cm(PAGE_WIDTH_CM), alignment=2)
+    footer.add_run(f"{form.title} · version {form.version}")
+    footer.add_run("\tSide ")
+    footer._p.append(_field_xml("PAGE"))
+    footer.add_run(" af ")
+    footer._p.append(_field_xml("NUMPAGES"))
+
+
+def _field_xml(instr: str):
+    return parse_xml(f'<w:fldSimple {NSDECL} w:instr="{instr}"><w:r><w:t>1</w:t></w:r>'
+                     "</w:fldSimple>")
+
+
+class _Builder:
+    """Turns layout blocks into Word content with Jinja expressions and content controls."""
+
+    def __init__(self, doc, form: Form) -> None:
+        self.doc = doc
+        self.form = form
+
+    # -- blocks --------------------------------------------------------------------------
+    def block(self, block: dict) -> None:
+        if "heading" in block:
+            level = int(block.get("level", 1))
+            para = self.doc.add_paragraph(style="Title" if level == 0 else f"Heading {level}")
+            self._inline(para, block["heading"])
+        elif "text" in block:
+            style = {"small": "Lille", "note": "Hjaelp"}.get(block.get("style", ""), None)
+            para = self.doc.add_paragraph(style=style)
+            self._inline(para, block["text"])
+        elif "bullets" in block:
+            marker = block.get("marker", "•")
+            for i, item in enumerate(block["bullets"], start=1):
+                para = self.doc.add_paragraph()
+                fmt = para.paragraph_format
+                fmt.left_indent, fmt.first_line_indent = Cm(0.8), Cm(-0.6)
+                fmt.space_after = Pt(4)
+                para.add_run((f"{i}." if marker == "1." else marker) + "\t")
+                fmt.tab_stops.add_tab_stop(Cm(0.8))
+                self._inline(para, item)
+        elif "rows" in block:
+            self._rows(block)
+        elif "blocks" in block:
+            self._blocks(block)
+        elif "fields" in block:
+            self._fields(block)
+        elif "static_table" in block:
+            self._static_table(block)
+        elif "signature" in block:
+            self._signature(block["signature"])
+        elif "page_break" in block:
+            self.doc.add_page_break()
+        elif "image" in block:
+            self._image(block)
+        elif "month_overview" in block:
+            self._month_overview(block)
+        else:
+            raise ValueError(f"{self.form.id}: ukendt layoutblok {block!r}")
+
+    def _inline(self, para, text: str) -> None:
+        """Text with ``*italic*`` spans and ``{path}`` references to field values."""
+        pos = 0
+        for match in _ITALIC.finditer(text):
+            self._plain(para, text[pos:match.start()])
+            self._plain(para, match.group(1), italic=True)
+            pos = match.end()
+        self._plain(para, text[pos:])
+
+    def _plain(self, para, text: str, italic: bool = False) -> None:
+        if not text:
+            return
+        text = _REF.sub(lambda m: "{{ ref[" + repr(m.group(1)) + "] }}", text)
+        run = para.add_run(text)
+        run.italic = italic or None
+
+    def _table(self, rows: int, widths: list[float]):
+        table = self.doc.add_table(rows=rows, cols=len(widths))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths):
+                cell.width = Cm(width)
+        return table
+
+    def _label_cell(self, cell, fld: Field | None, text: str | None = None,
+                    header: bool = False) -> None:
+        _shade(cell, LABEL_SHADE)
+        para = cell.paragraphs[0]
+        para.style = self.doc.styles["Etiket"]
+        para.add_run(text if text is not None else fld.label)
+        if fld is not None and fld.help and not header:
+            helper = cell.add_paragraph(style="Hjaelp")
+            helper.add_run(fld.help)
+
+    def _fields(self, block: dict) -> None:
+        flds = [f for p in block["fields"] for f in self.form.expand(p)]
+        header = block.get("header")
+        long_table = any(f.kind == "long" for f in flds)
+        widths = [6.8, 10.2] if long_table else [5.5, 11.5]
+        table = self._table(len(flds) + (1 if header else 0), widths)
+        offset = 0
+        if header:
+            for cell, text in zip(table.rows[0].cells, header):
+                self._label_cell(cell, None, text, header=True)
+            _repeat_header(table.rows[0])
+            offset = 1
+        for i, fld in enumerate(flds):
+            row = table.rows[i + offset]
+            self._label_cell(row.cells[0], fld)
+            self._answer(row.cells[1], fld, None)
+            if fld.kind == "long":
+                _min_height(row, Cm(3.2))
+        self._spacer()
+
+    def _rows(self, block: dict) -> None:
+        lst = self.form.lists[block["rows"]]
+        names = block.get("columns")
+        flds = list(lst.fields) if not names else [
+            f for n in names for f in self.form.expand(n, f"{lst.path}.*")
+        ]
+        if block.get("title"):
+            para = self.doc.add_paragraph(style="Etiket")
+            para.add_run(block["title"])
+        total = PAGE_WIDTH_CM
+        weights = [3 if f.kind == "long" else 2 if f.kind == "multi" else 1.4 for f in flds]
+        widths = [total * wt / sum(weights) for wt in weights]
+        table = self._table(4, widths)
+        for cell, fld in zip(table.rows[0].cells, flds):
+            title = lst.label if lst.scalar else fld.schema.get("title", fld.key)
+            self._label_cell(cell, None, title, header=True)
+        _repeat_header(table.rows[0])
+        table.rows[1].cells[0].paragraphs[0].add_run(
+            "{%tr for it in " + _expr(lst.path) + " %}")
+        for cell, fld in zip(table.rows[2].cells, flds):
+            self._answer(cell, fld, lst.path)
+        table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
+        self._spacer()
+
+    def _blocks(self, block: dict) -> None:
+        lst = self.form.lists[block["blocks"]]
+        names = block.get("fields")
+        flds = list(lst.fields) if not names else [
+            f for n in names for f in self.form.expand(n, f"{lst.path}.*")
+        ]
+        self.doc.add_paragraph().add_run("{%p for it in " + _expr(lst.path) + " %}")
+        head = self.doc.add_paragraph(style="Heading 3")
+        head.add_run(lst.item_title + " {{ loop.index }}")
+        head.paragraph_format.keep_with_next = True
+        table = self._table(len(flds), [5.5, 11.5])
+        for row, fld in zip(table.rows, flds):
+            self._label_cell(row.cells[0], None, fld.schema.get("title", fld.key))
+            self._answer(row.cells[1], fld, lst.path)
+            if fld.kind == "long":
+                _min_height(row, Cm(2.5))
+        self.doc.add_paragraph().add_run("{%p endfor %}")
+
+    def _static_table(self, block: dict) -> None:
+        rows = block["static_table"]
+        table = self._table(len(rows), [5.5, 11.5])
+        for row, cells in zip(table.rows, rows):
+            for j, (cell, text) in enumerate(zip(row.cells, cells)):
+                if j == 0 or (block.get("header") and row is table.rows[0]):
+                    self._label_cell(cell, None, text)
+                    continue
+                lines = text.split("\n")
+                cell.paragraphs[0].add_run(lines[0])
+                for line in lines[1:]:
+                    cell.add_paragraph().add_run(line)
+                for para in cell.paragraphs:
+                    para.paragraph_format.space_after = Pt(2)
+        self._spacer()
+
+    def _signature(self, labels: list[str]) -> None:
+        gap = 0.6
+        width = (PAGE_WIDTH_CM - gap * (len(labels) - 1)) / len(labels)
+        widths = []
+        for i in range(len(labels)):
+            widths.append(width)
+            if i < len(labels) - 1:
+                widths.append(gap)
+        table = self.doc.add_table(rows=2, cols=len(widths))
+        table.autofit = False
+        for row in table.rows:
+            for cell, wd in zip(row.cells, widths):
+                cell.width = Cm(wd)
+        _min_height(table.rows[0], Cm(1.6))
+        for i, label in enumerate(labels):
+            top = table.rows[0].cells[i * 2]
+            _borders(top, bottom=True)
+            para = table.rows[1].cells[i * 2].paragraphs[0]
+            para.style = self.doc.styles["Lille"]
+            para.add_run(label)
+        self._spacer()
+
+    def _image(self, block: dict) -> None:
+        para = self.doc.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        key = block.get("field") or ""
+        para.add_run("{{ images[" + repr(f"{block['image']}:{key}") + "] }}")
+
+    def _month_overview(self, block: dict) -> None:
+        para = self.doc.add_paragraph()
+        para.add_run("{{p tables[" + repr(f"month_overview:{block['month_overview']}") + "] }}")
+
+    def _spacer(self) -> None:
+        para = self.doc.add_paragraph()
+        para.paragraph_format.space_after = Pt(4)
+
+    # -- controls ------------------------------------------------------------------------
+    def _answer(self, cell, fld: Field, region: str | None) -> None:
+        """Fill an answer cell with the content control(s) of one field."""
+        tc = cell._tc
+        for para in list(tc.findall(w("p"))):
+            tc.remove(para)
+        for xml in control_xml(fld, region):
+            tc.append(parse_xml(xml))
+
+
+def _expr(path: str, base: str = "v") -> str:
+    return base + "".join(f"[{p!r}]" for p in path.split("."))
+
+
+def _value_expr(fld: Field, region: str | None) -> str:
+    if region is None:
+        return _expr(fld.path)
+    key = fld.key
+    return "it" if not key else _expr(key, "it")
+
+
+def _tag_expr(fld: Field, region: str | None, option: Any = None) -> str:
+    tag = fld.path if region is None else fld.path.replace(
+        f"{region}.*", region + ".{{ loop.index0 }}", 1)
+    return tag if option is None else f"{tag}:{option}"
+
+
+def control_xml(fld: Field, region: str | None) -> list[str]:
+    """XML of the block-level content (paragraphs/controls) of one answer cell."""
+    value = _value_expr(fld, region)
+    alias = attr(fld.label)
+    if fld.kind in ("text", "long"):
+        return [
+            f'<w:sdt {NSDECL}><w:sdtPr><w:alias w:val={alias}/>'
+            f'<w:tag w:val={attr(_tag_expr(fld, region))}/></w:sdtPr><w:sdtContent>'
+            f'<w:p><w:pPr><w:pStyle w:val="Svar"/></w:pPr><w:r><w:t xml:space="preserve">'
+            f"{{{{ {value} }}}}</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        ]
+    if fld.kind == "multi":
+        paras = []
+        for option, title in fld.choices:
+            box = _checkbox_sdt(f"{fld.label}: {title}", _tag_expr(fld, region, option),
+                                f"{value}[{option!r}]")
+            paras.append(
+                f'<w:p {NSDECL}><w:pPr><w:pStyle w:val="Svar"/><w:ind w:left="340" '
+                f'w:hanging="340"/><w:spacing w:after="40"/></w:pPr>{box}'
+                f'<w:r><w:tab/><w:t xml:space="preserve">{escape(title)}</w:t></w:r></w:p>'
+            )
+        return paras
+    if fld.kind == "checkbox":
+        box = _checkbox_sdt(fld.label, _tag_expr(fld, region), value)
+        return [f'<w:p {NSDECL}><w:pPr><w:pStyle w:val="Svar"/></w:pPr>{box}</w:p>']
+    if fld.kind == "date":
+        pr = ('<w:date><w:dateFormat w:val="d. MMMM yyyy"/><w:lid w:val="da-DK"/>'
+              '<w:storeMappedDataAs w:val="date"/><w:calendar w:val="gregorian"/></w:date>')
+    else:  # dropdown
+        items = "".join(
+            f"<w:listItem w:displayText={attr(title)} w:value={attr(str(val))}/>"
+            for val, title in fld.choices
+        )
+        pr = f"<w:dropDownList>{items}</w:dropDownList>"
+    return [
+        f'<w:p {NSDECL}><w:pPr><w:pStyle w:val="Svar"/></w:pPr><w:sdt><w:sdtPr>'
+        f'<w:alias w:val={alias}/><w:tag w:val={attr(_tag_expr(fld, region))}/>{pr}'
+        f'</w:sdtPr><w:sdtContent><w:r><w:t xml:space="preserve">{{{{ {value} }}}}</w:t>'
+        f"</w:r></w:sdtContent></w:sdt></w:p>"
+    ]
+
+
+def _checkbox_sdt(alias: str, tag: str, value: str) -> str:
+    return (
+        f"<w:sdt><w:sdtPr><w:alias w:val={attr(alias)}/><w:tag w:val={attr(tag)}/>"
+        '<w14:checkbox><w14:checked w14:val="0"/>'
+        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
+        '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/></w14:checkbox>'
+        '</w:sdtPr><w:sdtContent><w:r><w:rPr><w:rFonts w:ascii="MS Gothic" '
+        'w:hAnsi="MS Gothic" w:eastAsia="MS Gothic"/></w:rPr>'
+        f"<w:t>{{{{ {value} }}}}</w:t></w:r></w:sdtContent></w:sdt>"
+    )
+
+
+def _shade(cell, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    tcpr.append(parse_xml(f'<w:shd {NSDECL} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+
+
+def _borders(cell, bottom: bool = False) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    edge = '<w:bottom w:val="single" w:sz="6" w:space="0" w:color="000000"/>' if bottom else ""
+    tcpr.append(parse_xml(f"<w:tcBorders {NSDECL}>{edge}</w:tcBorders>"))
+
+
+def _min_height(row, height) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(parse_xml(f'<w:trHeight {NSDECL} w:val="{int(height.twips)}" '
+                          'w:hRule="atLeast"/>'))
+
+
+def _repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(parse_xml(f"<w:tblHeader {NSDECL}/>"))
+
+
+# ---------------------------------------------------------------------------------------
+# Template check
+# ---------------------------------------------------------------------------------------
+_JINJA = re.compile(r"\{\{.*?\}\}")
+
+
+def template_tags(data: bytes) -> list[str]:
+    """Shape ids (``aktiviteter.*.hvem``, ``x.y:option``) of every tagged control in a template."""
+    from ..extract.docx import open_package, story_parts
+
+    tags = []
+    with open_package(data) as pkg:
+        for root in story_parts(pkg):
+            for tag in root.iter(w("tag")):
+                value = tag.get(w("val"), "")
+                tags.append(_JINJA.sub("*", value))
+    return tags
+
+
+def check_template(form: Form, data: bytes) -> list[str]:
+    """What is wrong with a custom template: missing fields and fields the schema lacks."""
+    found = template_tags(data)
+    expected = {s.ident: s for s in form.slots()}
+    problems = []
+    for ident, slot in expected.items():
+        if ident not in found:
+            problems.append(f"mangler feltet {ident} (\"{_slot_label(slot)}\")")
+    for ident in sorted(set(found) - set(expected)):
+        problems.append(f"har feltet {ident}, som formularen \"{form.id}\" ikke kender")
+    return problems
+
+
+def _slot_label(slot: Slot) -> str:
+    if slot.option is None:
+        return slot.field.label
+    return f"{slot.field.label}: {slot.field.choice_title(slot.option)}"
+
+
+# ---------------------------------------------------------------------------------------
+# Fill
+# ---------------------------------------------------------------------------------------
+def blank_data(form: Form) -> dict:
+    """Data for a blank form: nothing filled in, each list with its blank rows."""
+    data: dict = {}
+    for lst in form.lists.values():
+        node = data
+        parts = lst.path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = [("" if lst.scalar else {}) for _ in range(lst.blank_rows)]
+    return data
+
+
+def render(form: Form, data: dict | None, template: str | Path | None = None,
+           blank: bool = False) -> bytes:
+    """Fill the form's Word template with data (or blank rows) and return .docx bytes."""
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment
+
+    if blank:
+        data = blank_data(form)
+    data = data or {}
+    if template is not None:
+        raw = Path(template).read_bytes()
+        problems = check_template(form, raw)
+        if problems:
+            raise TemplateError(
+                f"{template}: skabelonen passer ikke til formularen \"{form.id}\" "
+                f"(version {form.version}):\n  - " + "\n  - ".join(problems),
+                hint="Byg en ny skabelon med \"skema templates build\" og flyt dine "
+                "tilpasninger over i den.",
+            )
+        source = io.BytesIO(raw)
+    else:
+        source = template_path(form)
+    tpl = DocxTemplate(source)
+    context = {
+        "v": _display(form, form.schema, data, ""),
+        "ref": _refs(form, data, blank),
+        "images": _images(form, data, tpl),
+        "tables": _tables(form, data),
+    }
+    tpl.render(context, Environment(autoescape=True), autoescape=True)
+    for root in _rendered_roots(tpl):
+        finalize_controls(form, data, root)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return rewrite_package(buf.getvalue(), custom=_identity(form))
+
+
+def _rendered_roots(tpl) -> list:
+    doc = tpl.docx
+    roots = [doc.element.body]
+    for section in doc.sections:
+        for part in (section.header, section.footer, section.first_page_header,
+                     section.first_page_footer, section.even_page_header,
+                     section.even_page_footer):
+            if not part.is_linked_to_previous:
+                roots.append(part._element)
+    return roots
+
+
+class _Text(str):
+    """A text value already escaped for ``w:t`` (LF → paragraph, TAB → tab)."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def _display(form: Form, node: dict, value: Any, path: str) -> Any:
+    """The display tree the template's Jinja expressions read (Danish text, glyphs)."""
+    typ = node.get("type")
+    if typ == "object":
+        value = value if isinstance(value, dict) else {}
+        return {k: _display(form, sub, value.get(k), f"{path}.{k}" if path else k)
+                for k, sub in node.get("properties", {}).items()}
+    if typ == "array" and "enum" in node.get("items", {}):
+        chosen = value if isinstance(value, list) else []
+        return {opt: (CHECKED if opt in chosen else UNCHECKED) for opt in node["items"]["enum"]}
+    if typ == "array":
+        items = value if isinstance(value, list) else []
+        return [_display(form, node.get("items", {}), it, f"{path}.{i}")
+                for i, it in enumerate(items)]
+    fld = form.field(path)
+    if fld.kind == "checkbox":
+        return CHECKED if value is True else UNCHECKED
+    if value is None or value == "":
+        return ""
+    if fld.kind == "date":
+        return danish.format_date(value) if danish.is_iso_date(str(value)) else str(value)
+    if fld.kind == "dropdown":
+        return fld.choice_title(value)
+    if fld.format == "month" and danish.is_month(str(value)):
+        return danish.format_month(value)
+    return _Text(runs_xml(str(value)))
+
+
+def _refs(form: Form, data: dict, blank: bool) -> dict[str, str]:
+    refs: dict[str, str] = {}
+    texts = [b.get("heading", "") + b.get("text", "") for b in form.layout]
+    texts += [i for b in form.layout for i in b.get("bullets", [])]
+    for path in {m.group(1) for t in texts for m in _REF.finditer(t)}:
+        value = get_value(data, path)
+        fld = form.fields.get(path)
+        if fld is not None and fld.format == "kommune":
+            refs[path] = danish.kommune_official(value) if value else "[xx] Kommune"
+        else:
+            refs[path] = str(value) if value not in (None, "") else "[…]"
+    return refs
+
+
+def _images(form: Form, data: dict, tpl) -> dict:
+    from docxtpl import InlineImage
+
+    images = {}
+    for block in form.layout:
+        if "image" not in block:
+            continue
+        key = f"{block['image']}:{block.get('field') or ''}"
+        if block["image"] == "netvaerkscirkel":
+            from ..network_circle import render_png
+
+            persons = get_value(data, block["field"]) if block.get("field") else []
+            png = render_png([p for p in persons or [] if isinstance(p, dict)])
+            images[key] = InlineImage(tpl, io.BytesIO(png), width=Mm(150))
+    return images
+
+
+def _tables(form: Form, data: dict) -> dict:
+    from ..derived import month_overview_xml
+
+    tables = {}
+    for block in form.layout:
+        if "month_overview" in block:
+            key = f"month_overview:{block['month_overview']}"
+            tables[key] = _Text(month_overview_xml(form, block, data))
+    return tables
+
+
+def get_value(data: Any, path: str) -> Any:
+    """The value at a concrete dotted path, or None."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def finalize_controls(form: Form, data: dict, root) -> None:
+    """Set checkbox states, date-picker dates and placeholders from the data, by tag."""
+    for sdt in list(root.iter(w("sdt"))):
+        pr = sdt.find(w("sdtPr"))
+        tag_el = pr.find(w("tag")) if pr is not None else None
+        if tag_el is None:
+            continue
+        tag = tag_el.get(w("val"), "")
+        path, _, option = tag.partition(":")
+        try:
+            fld = form.field(path)
+        except KeyError:
+            continue
+        value = get_value(data, path)
+        box = pr.find(w14("checkbox"))
+        if box is not None:
+            checked = (value is True) if not option else (
+                isinstance(value, list) and _option_in(option, value))
+            box.find(w14("checked")).set(w14("val"), "1" if checked else "0")
+            continue
+        empty = value is None or value == ""
+        date = pr.find(w("date"))
+        if date is not None and not empty and danish.is_iso_date(str(value)):
+            date.set(w("fullDate"), f"{value}T00:00:00Z")
+        if empty:
+            _show_placeholder(sdt, pr, PLACEHOLDERS.get(fld.kind, PLACEHOLDERS["text"]))
+
+
+def _option_in(option: str, values: list) -> bool:
+    return any(str(v) == option for v in values)
+
+
+def _show_placeholder(sdt, pr, text: str) -> None:
+    if pr.find(w("showingPlcHdr")) is None:
+        pr.append(etree.Element(w("showingPlcHdr")))
+    content = sdt.find(w("sdtContent"))
+    t_elements = list(content.iter(w("t")))
+    if not t_elements:
+        return
+    t_elements[0].text = text
+    run = t_elements[0].getparent()
+    rpr = run.find(w("rPr"))
+    if rpr is None:
+        rpr = etree.SubElement(run, w("rPr"))
+        run.remove(rpr)
+        run.insert(0, rpr)
+    style = etree.SubElement(rpr, w("rStyle"))
+    style.set(w("val"), "PlaceholderText")
+    rpr.remove(style)
+    rpr.insert(0, style)
+    if rpr.find(w("color")) is None:  # LibreOffice ignores the style inside block controls
+        etree.SubElement(rpr, w("color")).set(w("val"), "808080")

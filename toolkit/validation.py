@@ -1,0 +1,244 @@
+"""Validation: problems are data (path, label, Danish message), gathered in a Report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import danish
+from .forms import Form
+
+FORMAT_MESSAGES = {
+    "date": "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2019-02-26",
+    "month": "skal være en måned på formen ÅÅÅÅ-MM, fx 2019-02",
+    "email": "skal være en e-mailadresse, fx navn@kommune.dk",
+    "telefon": "skal være et dansk telefonnummer med 8 cifre, fx 12 34 56 78",
+    "cpr": "skal være et CPR-nummer på formen DDMMÅÅ-XXXX med en gyldig fødselsdato",
+    "kommune": "skal være en af Danmarks 98 kommuner, fx Aarhus",
+}
+
+TYPE_MESSAGES = {
+    "string": "skal være tekst",
+    "integer": "skal være et helt tal",
+    "number": "skal være et tal",
+    "boolean": "skal være ja eller nej",
+    "array": "skal være en liste",
+    "object": "skal være en gruppe af felter",
+}
+
+_CHECKER = FormatChecker(formats=())
+_CHECKER.checks("date")(lambda v: not isinstance(v, str) or danish.is_iso_date(v))
+_CHECKER.checks("month")(lambda v: not isinstance(v, str) or danish.is_month(v))
+_CHECKER.checks("email")(lambda v: not isinstance(v, str) or danish.is_email(v))
+_CHECKER.checks("telefon")(lambda v: not isinstance(v, str) or danish.is_phone(v))
+_CHECKER.checks("cpr")(lambda v: not isinstance(v, str) or danish.is_cpr(v))
+_CHECKER.checks("kommune")(
+    lambda v: not isinstance(v, str) or danish.kommune_name(v) == v
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data: where (field path, place) and what to do (message)."""
+
+    path: str
+    label: str
+    message: str
+    code: str = "invalid"
+    place: str = ""  # file, sheet!cell … set by whoever read the data
+
+    def __str__(self) -> str:
+        where = f"{self.place}: " if self.place else ""
+        if not self.path:
+            return f"{where}{self.message}"
+        return f'{where}{self.path}: "{self.label}" {self.message}'
+
+
+@dataclass
+class Report:
+    """The problems found in one piece of data; empty means valid."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """True when there are no problems."""
+        return not self.problems
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def paths(self) -> list[str]:
+        """The field paths with problems, in order."""
+        return [p.path for p in self.problems]
+
+    def to_text(self) -> str:
+        """One problem per line."""
+        return "\n".join(str(p) for p in self.problems)
+
+    def to_json(self) -> str:
+        """The problems as a JSON list of objects."""
+        return json.dumps([asdict(p) for p in self.problems], ensure_ascii=False, indent=2)
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+@dataclass
+class _Ctx:
+    form: Form
+    problems: list[Problem]
+
+    def add(self, path: str, message: str, code: str) -> None:
+        self.problems.append(Problem(path, self.form.label(path), message, code))
+
+
+_VALIDATORS: dict[str, Draft202012Validator] = {}
+
+
+def _validator(form: Form) -> Draft202012Validator:
+    key = f"{form.id}@{form.version}@{id(form)}"
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=_CHECKER)
+    return _VALIDATORS[key]
+
+
+def validate(form: Form, data: Any) -> Report:
+    """Check data against the form's schema and cross-field rules; return every problem."""
+    ctx = _Ctx(form, [])
+    if not isinstance(data, dict):
+        ctx.problems.append(Problem("", form.title, "Data skal være et JSON-objekt med "
+                                    "skemaets felter.", "type"))
+        return Report(ctx.problems)
+    errors = sorted(_validator(form).iter_errors(data), key=lambda e: list(e.absolute_path))
+    for err in errors:
+        _explain(ctx, err)
+    for rule in form.rules:
+        _check_rule(ctx, rule, data)
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for p in sorted(ctx.problems, key=lambda p: _order_key(form, p.path)):
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            unique.append(p)
+    return Report(unique)
+
+
+def _order_key(form: Form, path: str) -> tuple:
+    shapes = list(form.fields)
+    from .forms import shape_of
+
+    shape = shape_of(path)
+    pos = shapes.index(shape) if shape in shapes else len(shapes)
+    nums = tuple(int(p) for p in path.split(".") if p.isdigit())
+    return (nums[:1] if form.fields.get(shape) and form.fields[shape].list_path else (), pos,
+            nums)
+
+
+def _explain(ctx: _Ctx, err) -> None:
+    path = ".".join(str(p) for p in err.absolute_path)
+    kw = err.validator
+    if kw == "required":
+        missing = err.message.split("'")[1]
+        ctx.add(_join(path, missing), "skal udfyldes", "required")
+    elif kw == "format":
+        ctx.add(path, FORMAT_MESSAGES.get(err.validator_value, "har et forkert format"),
+                "format")
+    elif kw == "type":
+        expected = err.validator_value
+        expected = expected[0] if isinstance(expected, list) else expected
+        ctx.add(path, TYPE_MESSAGES.get(expected, "har en forkert type"), "type")
+    elif kw == "enum":
+        node = err.schema
+        titles = node.get("x-enum-titles", {})
+        options = ", ".join(titles.get(str(v), str(v)) for v in node["enum"])
+        ctx.add(path, f"skal være en af: {options}", "enum")
+    elif kw == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        for key in extra:
+            p = _join(path, key)
+            ctx.problems.append(Problem(p, key, f"er ikke et felt i formularen "
+                                        f"\"{ctx.form.id}\"; fjern det eller ret navnet",
+                                        "unknown"))
+    elif kw == "minItems":
+        ctx.add(path, f"skal have mindst {err.validator_value} "
+                f"{'række' if err.validator_value == 1 else 'rækker'}", "minItems")
+    elif kw == "maxItems":
+        ctx.add(path, f"må højst have {err.validator_value} rækker", "maxItems")
+    elif kw == "maxLength":
+        ctx.add(path, f"må højst være {err.validator_value} tegn", "maxLength")
+    elif kw == "minLength":
+        ctx.add(path, "skal udfyldes", "required")
+    elif kw == "uniqueItems":
+        ctx.add(path, "må ikke have det samme valg flere gange", "uniqueItems")
+    elif kw == "pattern":
+        ctx.add(path, "har et forkert format", "pattern")
+    else:
+        ctx.add(path, "er ugyldig", kw)
+
+
+def _values(data: Any, path: str) -> list[tuple[str, Any, tuple]]:
+    """(concrete path, value, list indices) for a path that may contain one ``*``."""
+    out: list[tuple[str, Any, tuple]] = []
+
+    def walk(node: Any, parts: list[str], done: list[str], idx: tuple) -> None:
+        if not parts:
+            out.append((".".join(done), node, idx))
+            return
+        head, rest = parts[0], parts[1:]
+        if head == "*":
+            if isinstance(node, list):
+                for i, item in enumerate(node):
+                    walk(item, rest, done + [str(i)], idx + (i,))
+        elif isinstance(node, dict) and head in node:
+            walk(node[head], rest, done + [head], idx)
+
+    walk(data, path.split("."), [], ())
+    return out
+
+
+def _comparable(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if danish.is_iso_date(value) or danish.is_month(value):
+        return value
+    return None
+
+
+def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:
+    kind = rule.get("rule")
+    if kind == "order":
+        earlier = {idx: (p, v) for p, v, idx in _values(data, rule["earlier"])}
+        for path, value, idx in _values(data, rule["later"]):
+            other = earlier.get(idx) or earlier.get(())
+            if other is None:
+                continue
+            a, b = _comparable(other[1]), _comparable(value)
+            if a is None or b is None:
+                continue
+            n = min(len(a), len(b))
+            bad = b[:n] <= a[:n] if rule.get("strict") else b[:n] < a[:n]
+            if bad:
+                word = "senere end" if rule.get("strict") else "samme dato som eller senere end"
+                ctx.add(path, f"skal være {word} \"{ctx.form.label(other[0])}\"", "rule")
+    elif kind == "within":
+        starts = _values(data, rule["start"])
+        ends = _values(data, rule["end"])
+        start = _comparable(starts[0][1]) if starts else None
+        end = _comparable(ends[0][1]) if ends else None
+        for path, value, _ in _values(data, rule["field"]):
+            v = _comparable(value)
+            if v is None:
+                continue
+            if (start and v < start[: len(v)]) or (end and v > end[: len(v)]):
+                ctx.add(path, f"skal ligge inden for perioden "
+                        f"\"{ctx.form.label(rule['start'])}\" til "
+                        f"\"{ctx.form.label(rule['end'])}\"", "rule")
