@@ -84,8 +84,8 @@ class Slot:
 
     @property
     def kind(self) -> str:
-        """The Word control kind of this slot."""
-        return "checkbox" if self.field.kind == "multi" else self.field.kind
+        """The Word control kind of this slot: text, checkbox, date or dropdown."""
+        return {"multi": "checkbox", "long": "text"}.get(self.field.kind, self.field.kind)
 
 
 def _lower_first(title: str) -> str:

@@ -133,14 +133,34 @@ def validate(form: Form, data: Any) -> Report:
 
 
 def _order_key(form: Form, path: str) -> tuple:
-    shapes = list(form.fields)
+    """Problems sort in document order: layout position, then list item, then field."""
     from .forms import shape_of
 
+    order = _slot_order(form)
     shape = shape_of(path)
-    pos = shapes.index(shape) if shape in shapes else len(shapes)
-    nums = tuple(int(p) for p in path.split(".") if p.isdigit())
-    return (nums[:1] if form.fields.get(shape) and form.fields[shape].list_path else (), pos,
-            nums)
+    fld = form.fields.get(shape)
+    pos = order.get(shape, len(order))
+    if fld is not None and fld.list_path:
+        region = order.get(f"<{fld.list_path}>", pos)
+        item = int(path[len(fld.list_path) + 1:].split(".")[0] or 0)
+        return (region, item, pos)
+    if shape in form.lists:
+        pos = order.get(f"<{shape}>", pos)
+    return (pos, -1, pos)
+
+
+_ORDERS: dict[int, dict[str, int]] = {}
+
+
+def _slot_order(form: Form) -> dict[str, int]:
+    if id(form) not in _ORDERS:
+        order: dict[str, int] = {}
+        for i, slot in enumerate(form.slots()):
+            order.setdefault(slot.field.path, i)
+            if slot.region:
+                order.setdefault(f"<{slot.region}>", i)
+        _ORDERS[id(form)] = order
+    return _ORDERS[id(form)]
 
 
 def _explain(ctx: _Ctx, err) -> None:

@@ -254,6 +254,7 @@ class _Matcher:
         for i, slot in enumerate(self.slots):
             self.by_ident.setdefault(slot.ident, []).append(i)
             self.by_alias.setdefault(_alias(slot), []).append(i)
+        self.blocks = {b["blocks"] for b in form.layout if "blocks" in b}
         self.regions: dict[str, tuple[int, int]] = {}
         for i, slot in enumerate(self.slots):
             if slot.region:
@@ -290,10 +291,14 @@ class _Matcher:
         if region:
             start, end = self.regions[region]
             wrap = list(range(start, prev + 1))
-            if prev == end and same_table:
-                order = wrap + order
+            inside = [p for p in order if p <= end]
+            after = [p for p in order if p > end]
+            # At the end of an item: a table row list goes on in the same table; a list of
+            # blocks goes on with the next block (its own table).
+            if prev == end and not same_table and region not in self.blocks:
+                order = after + wrap
             else:
-                order = [p for p in order if p <= end] + wrap + [p for p in order if p > end]
+                order = inside + wrap + after
         return order
 
 

@@ -152,10 +152,16 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     plc = styles.add_style("PlaceholderText", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
 
+    header = section.header.paragraphs[0]
+    header.style = small
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header_run = header.add_run(_REF.sub(lambda m: "{{ ref[" + repr(m.group(1)) + "] }}",
+                                         form.title))
+    header_run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
     footer = section.footer.paragraphs[0]
     footer.style = small
     footer.paragraph_format.tab_stops.add_tab_stop(Cm(PAGE_WIDTH_CM), alignment=2)
-    footer.add_run(f"{form.title} · version {form.version}")
+    footer.add_run(f"Formular {form.id}, version {form.version}")
     footer.add_run("\tSide ")
     footer._p.append(_field_xml("PAGE"))
     footer.add_run(" af ")
@@ -605,7 +611,7 @@ def _display(form: Form, node: dict, value: Any, path: str) -> Any:
 
 def _refs(form: Form, data: dict, blank: bool) -> dict[str, str]:
     refs: dict[str, str] = {}
-    texts = [b.get("heading", "") + b.get("text", "") for b in form.layout]
+    texts = [form.title] + [b.get("heading", "") + b.get("text", "") for b in form.layout]
     texts += [i for b in form.layout for i in b.get("bullets", [])]
     for path in {m.group(1) for t in texts for m in _REF.finditer(t)}:
         value = get_value(data, path)

@@ -1,0 +1,105 @@
+"""Shared fixtures: the test-only form, LibreOffice and poppler helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from toolkit.forms import load_form
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+#: Values that must render literally and come back unchanged.
+HOSTILE = [
+    "<b>fed</b> & \"citat\" 'enkelt'",
+    "{{ x }} og {% if y %}z{% endif %} og {# kommentar #}",
+    "Æbleø på Ærø – Åse Østergård 😀 ✓",
+    "første linje\nanden linje\n\nefter tom linje",
+    "tab\tmellem",
+    "x" * 10_000,
+    "]]> <![CDATA[ &amp; &#x41;",
+]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if in_ci():
+            pytest.fail(f"{tool} mangler i CI; .ci/run skal installere det")
+        pytest.skip(f"{tool} er ikke installeret (LibreOffice/poppler-utils)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def soffice(tmp_path_factory):
+    """A function converting a file with LibreOffice: convert(path, "pdf"|"docx") -> Path."""
+    exe = _need("soffice")
+    profile = tmp_path_factory.mktemp("lo-profile")
+
+    def convert(path: Path, target: str) -> Path:
+        outdir = path.parent / f"lo-{target}"
+        outdir.mkdir(exist_ok=True)
+        subprocess.run(
+            [exe, f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", target, "--outdir", str(outdir), str(path)],
+            check=True, capture_output=True, timeout=180,
+        )
+        out = outdir / (path.stem + "." + target)
+        assert out.is_file(), f"LibreOffice skrev ikke {out}"
+        return out
+
+    return convert
+
+
+@pytest.fixture(scope="session")
+def pdftotext():
+    exe = _need("pdftotext")
+
+    def run(path: Path) -> str:
+        return subprocess.run([exe, "-layout", str(path), "-"], check=True,
+                              capture_output=True, text=True).stdout
+
+    return run
+
+
+@pytest.fixture
+def proeve(monkeypatch, tmp_path):
+    """The test-only form with every field kind, its template built into tmp_path."""
+    from toolkit.render.docx import build_template
+
+    monkeypatch.setenv("SKEMA_SCHEMAS", str(HERE / "fixtures" / "schemas"))
+    monkeypatch.setenv("SKEMA_TEMPLATES", str(tmp_path / "tpl"))
+    form = load_form("proeve")
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "proeve.docx").write_bytes(build_template(form))
+    return form
+
+
+def proeve_data(text: str = "Hans Hansen") -> dict:
+    """A valid filled proeve form; ``text`` goes into every free-text field."""
+    return {
+        "kommune": "København",
+        "navn": text,
+        "cpr": "010190-1234",
+        "dato": "2019-02-26",
+        "kontakt": {"email": "hh@kk.dk", "ok": True, "telefon": "12 34 56 78"},
+        "farve": "roed",
+        "svar": text,
+        "delmaal": [text, "andet delmål"],
+        "aktiviteter": [
+            {"aktivitet": text, "maal": ["a", "c"], "hvornaar": "2020-01-31",
+             "lang": text, "fra": "2019-03", "til": "2019-05"},
+            {"aktivitet": "Anden", "maal": ["b"], "fra": "2019-04", "til": "2019-04"},
+        ],
+        "periode": {"start": "2019-03-01", "slut": "2019-08-31"},
+    }

@@ -1,0 +1,175 @@
+"""The command line: exit codes and the exact Danish messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit.cli import cli, main
+
+SAMPLES = __import__("conftest").ROOT / "samples"
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_forms_lists_the_catalogue(run):
+    result = run("forms")
+    assert result.exit_code == 0
+    assert "strategi" in result.output and "handleplan" in result.output
+    assert "Lokal strategi for inddragelse af borgerens netværk" in result.output
+
+
+def test_schema_prints_json(run):
+    result = run("schema", "handleplan")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["x-form"] == "handleplan"
+
+
+def test_unknown_form_is_usage_error(run):
+    result = run("schema", "strategy")
+    assert result.exit_code == 2
+    assert result.output.startswith('Error: Ukendt formular: "strategy".\n  Tip: Kendte ') or \
+        result.output.startswith('Fejl: Ukendt formular: "strategy".\n  Tip: Kendte ')
+
+
+def test_missing_data_file(run, tmp_path):
+    result = run("validate", "strategi", tmp_path / "findes-ikke.json")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'findes-ikke.json'}: filen findes ikke." in result.output
+
+
+def test_malformed_json_names_the_line(run, tmp_path):
+    bad = tmp_path / "data.json"
+    bad.write_text('{\n  "kommune": "Aarhus"\n  "journalnummer": "1"\n}\n', encoding="utf-8")
+    result = run("validate", "strategi", bad)
+    assert result.exit_code == 1
+    assert f"{bad}, linje 3, kolonne 3: ugyldig JSON (mangler komma)." in result.output
+
+
+def test_malformed_yaml_names_the_line(run, tmp_path):
+    bad = tmp_path / "data.yaml"
+    bad.write_text('kommune: Aarhus\nkontaktperson:\n  navn: "Hans\n', encoding="utf-8")
+    result = run("validate", "strategi", bad)
+    assert result.exit_code == 1
+    assert f"{bad}, linje 3" in result.output and "ugyldig YAML" in result.output
+
+
+def test_validate_sample_ok_and_problems_exit_1(run, tmp_path):
+    ok = run("validate", "strategi", SAMPLES / "strategi.json")
+    assert ok.exit_code == 0, ok.output
+    data = json.loads((SAMPLES / "strategi.json").read_text(encoding="utf-8"))
+    data["kontaktperson"]["email"] = "hans.kommune.dk"
+    del data["maal"]
+    path = tmp_path / "strategi.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    bad = run("validate", "strategi", path)
+    assert bad.exit_code == 1
+    lines = bad.output.strip().splitlines()
+    assert f'{path}: kontaktperson.email: "Kontaktperson – e-mail" skal være en ' \
+        "e-mailadresse, fx navn@kommune.dk" in lines
+    assert any(line.startswith(f"{path}: maal: ") and line.endswith("skal udfyldes")
+               for line in lines)
+
+
+def test_fill_blank_extract_and_no_overwrite(run, tmp_path):
+    out = tmp_path / "strategi.docx"
+    result = run("fill", "strategi", SAMPLES / "strategi.json", "-o", out)
+    assert result.exit_code == 0, result.output
+    again = run("fill", "strategi", SAMPLES / "strategi.json", "-o", out)
+    assert again.exit_code == 1
+    assert f"{out}: filen findes allerede og overskrives ikke." in again.output
+    assert run("fill", "strategi", SAMPLES / "strategi.json", "-o", out,
+               "--overwrite").exit_code == 0
+    extracted = run("extract", out)
+    assert extracted.exit_code == 0, extracted.output
+    sample = json.loads((SAMPLES / "strategi.json").read_text(encoding="utf-8"))
+    assert json.loads(extracted.output) == sample
+    blank = tmp_path / "tom.docx"
+    assert run("blank", "handleplan", "-o", blank).exit_code == 0
+    empty = run("extract", blank)
+    assert empty.exit_code == 1
+    assert f'{blank}: kommune: "Kommune" skal udfyldes' in empty.output
+
+
+def test_extract_to_file_and_several_files(run, tmp_path):
+    a, b = tmp_path / "a.docx", tmp_path / "b.docx"
+    run("fill", "strategi", SAMPLES / "strategi.json", "-o", a)
+    run("fill", "handleplan", SAMPLES / "handleplan.json", "-o", b)
+    out = tmp_path / "svar.json"
+    result = run("extract", a, b, "-o", out)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert [p["formular"] for p in payload] == ["strategi", "handleplan"]
+
+
+def test_extract_bad_files_go_on(run, tmp_path):
+    good = tmp_path / "god.docx"
+    run("fill", "strategi", SAMPLES / "strategi.json", "-o", good)
+    fake = tmp_path / "falsk.docx"
+    fake.write_text("ikke en zip", encoding="utf-8")
+    old = tmp_path / "gammel.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    result = run("extract", fake, old, good)
+    assert result.exit_code == 1
+    assert (f"Fejl: {fake}: filen er ikke et Word-dokument (.docx) eller er beskadiget\n"
+            "  Tip: Gem dokumentet igen som .docx.") in result.output
+    assert f"Fejl: {old}: gamle Word-filer (.doc) kan ikke læses." in result.output
+    assert '"kommune"' in result.output  # the good file was still read
+
+
+def test_custom_template_refused_with_list(run, tmp_path):
+    from docx_edit import edit_document, sdt_by_tag
+
+    from toolkit.forms import load_form
+    from toolkit.render.docx import build_template
+
+    def drop(root):
+        sdt = sdt_by_tag(root, "journalnummer")
+        sdt.getparent().remove(sdt)
+
+    tpl = tmp_path / "egen.docx"
+    tpl.write_bytes(edit_document(build_template(load_form("strategi")), drop))
+    result = run("fill", "strategi", SAMPLES / "strategi.json", "-o", tmp_path / "x.docx",
+                 "--template", tpl)
+    assert result.exit_code == 1
+    assert "skabelonen passer ikke til formularen \"strategi\"" in result.output
+    assert "  - mangler feltet journalnummer (\"" in result.output
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_wrong_output_type_is_usage_error(run, tmp_path):
+    result = run("blank", "strategi", "-o", tmp_path / "x.odt")
+    assert result.exit_code == 2
+    assert 'Filtypen ".odt" understøttes ikke her; brug .docx.' in result.output
+
+
+def test_no_traceback_without_debug(tmp_path, capsys, monkeypatch):
+    import toolkit.cli as cli_module
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("hemmelig 010190-1234")
+
+    monkeypatch.setattr(cli_module, "forms", boom)
+    with pytest.raises(SystemExit) as info:
+        main(["forms"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "010190-1234" not in err
+    assert "uventet fejl (RuntimeError)" in err
+
+
+def test_danish_help(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "Brug: " in result.output and "Vis denne hjælp og afslut." in result.output
+    assert "Kontroller data og vis hvert problem" in result.output

@@ -1,0 +1,68 @@
+"""CPR, dates, municipalities and Danish sorting."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit import danish
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("2019-02-26", "2019-02-26"),
+    ("26-02-2019", "2019-02-26"),
+    ("26.2.2019", "2019-02-26"),
+    ("26/2/2019", "2019-02-26"),
+    ("26. februar 2019", "2019-02-26"),
+    ("26. Februar 2019", "2019-02-26"),
+    ("26. feb. 2019", "2019-02-26"),
+    ("2019-02-26T00:00:00Z", "2019-02-26"),
+    ("30-02-2019", None),
+    ("i morgen", None),
+    ("", None),
+])
+def test_parse_date(text, iso):
+    assert danish.parse_date(text) == iso
+
+
+def test_format_date():
+    assert danish.format_date("2019-02-26") == "26. februar 2019"
+    assert danish.format_date("2020-12-01") == "1. december 2020"
+    assert danish.format_month("2019-05") == "maj 2019"
+
+
+@pytest.mark.parametrize("cpr,ok", [
+    ("010190-1234", True),     # modulus 11 fails, still valid (since 2007)
+    ("290200-4000", True),     # 2000 is a leap year: 7th digit 4 -> 2000
+    ("290201-4000", False),    # no 29 February 2001
+    ("320190-1234", False),
+    ("0101901234", False),     # the dash is part of the format
+    ("01019-01234", False),
+])
+def test_cpr(cpr, ok):
+    assert danish.is_cpr(cpr) is ok
+
+
+def test_mask_cpr():
+    assert danish.mask_cpr("CPR 010190-1234 og 0101901234") == "CPR 010190-xxxx og 010190-xxxx"
+
+
+def test_98_kommuner_without_christiansoe():
+    names = [k["navn"] for k in danish.kommuner()]
+    assert len(names) == 98 == len(set(names))
+    assert len({k["nummer"] for k in danish.kommuner()}) == 98
+    assert "Christiansø" not in names
+    assert danish.kommune_name("Københavns Kommune") == "København"
+    assert danish.kommune_name("751") == "Aarhus"
+    assert danish.kommune_official("Bornholm") == "Bornholms Regionskommune"
+
+
+def test_phone_and_email():
+    assert danish.is_phone("12 34 56 78") and danish.is_phone("+45 12345678")
+    assert not danish.is_phone("1234567")
+    assert danish.is_email("navn@kommune.dk") and not danish.is_email("navn@kommune")
+
+
+def test_danish_sort_order():
+    names = ["Åse", "Zacharias", "Aage", "Ærø", "Øster", "Anders", "aalborg"]
+    assert sorted(names, key=danish.sort_key) == [
+        "Anders", "Zacharias", "Ærø", "Øster", "Aage", "aalborg", "Åse"]
