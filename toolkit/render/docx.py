@@ -62,7 +62,11 @@ def build_template(form: Form) -> bytes:
     doc = Document()
     _setup_page_and_styles(doc, form)
     builder = _Builder(doc, form)
-    for block in form.layout:
+    tables = ("fields", "rows", "blocks", "static_table", "month_overview", "image",
+              "signature")
+    for i, block in enumerate(form.layout):
+        following = form.layout[i + 1] if i + 1 < len(form.layout) else {}
+        builder.keep_next = any(k in following for k in tables)
         builder.block(block)
     # python-docx starts with one empty paragraph; drop it when unused.
     body = doc.element.body
@@ -179,6 +183,7 @@ class _Builder:
     def __init__(self, doc, form: Form) -> None:
         self.doc = doc
         self.form = form
+        self.keep_next = False
 
     # -- blocks --------------------------------------------------------------------------
     def block(self, block: dict) -> None:
@@ -190,6 +195,8 @@ class _Builder:
             style = {"small": "Lille", "note": "Hjaelp"}.get(block.get("style", ""), None)
             para = self.doc.add_paragraph(style=style)
             self._inline(para, block["text"])
+            if style == "Hjaelp" or block["text"].rstrip().endswith(":") or self.keep_next:
+                para.paragraph_format.keep_with_next = True  # stays with what it introduces
         elif "bullets" in block:
             marker = block.get("marker", "•")
             for i, item in enumerate(block["bullets"], start=1):
@@ -284,6 +291,7 @@ class _Builder:
         if block.get("title"):
             para = self.doc.add_paragraph(style="Etiket")
             para.add_run(block["title"])
+            para.paragraph_format.keep_with_next = True
         total = PAGE_WIDTH_CM
         weights = [3 if f.kind == "long" else 2 if f.kind == "multi" else 1.4 for f in flds]
         widths = [total * wt / sum(weights) for wt in weights]
@@ -347,6 +355,10 @@ class _Builder:
             for cell, wd in zip(row.cells, widths):
                 cell.width = Cm(wd)
         _min_height(table.rows[0], Cm(1.6))
+        for cell in table.rows[0].cells:  # never lines on one page, labels on the next
+            cell.paragraphs[0].paragraph_format.keep_with_next = True
+        for row in table.rows:
+            row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {NSDECL}/>"))
         for i, label in enumerate(labels):
             top = table.rows[0].cells[i * 2]
             _borders(top, bottom=True)
