@@ -12,7 +12,7 @@ from toolkit.extract.docx import extract_docx
 from toolkit.forms import load_form
 from toolkit.render.docx import render
 
-FORMS = ["strategi", "handleplan"]
+FORMS = ["strategi", "handleplan"]  # the rest: test_catalogue.py
 
 
 def _flat(text: str) -> str:

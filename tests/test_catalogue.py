@@ -1,0 +1,150 @@
+"""The six forms end to end in Word: round trips, derived content, verbatim questions."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from conftest import HERE, HOSTILE, ROOT
+from lxml import etree
+
+from toolkit.extract.docx import extract_docx
+from toolkit.forms import form_ids, load_form
+from toolkit.render.docx import render
+
+FORMS = form_ids()
+
+
+def sample(form_id: str) -> dict:
+    return json.loads((ROOT / "samples" / f"{form_id}.json").read_text(encoding="utf-8"))
+
+
+def doc_text(data: bytes) -> str:
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    return re.sub(r"\s+", " ", "".join(root.itertext()))
+
+
+def answers(value):
+    """The data without unchecked boxes: what a person actually answered."""
+    if isinstance(value, dict):
+        out = {k: answers(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (False, {}, [], None)}
+    if isinstance(value, list):
+        return [answers(v) for v in value]
+    return value
+
+
+def hostile(form, data: dict) -> dict:
+    """The sample with every free-text field (top level and first list row) hostile."""
+    i = 0
+    for path, fld in form.fields.items():
+        if fld.kind not in ("text", "long") or fld.format:
+            continue
+        if fld.list_path is None:
+            node, parts = data, path.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = HOSTILE[i % len(HOSTILE)]
+            i += 1
+        else:
+            items = data.get(fld.list_path.split(".")[0])
+            for part in fld.list_path.split(".")[1:]:
+                items = items.get(part) if isinstance(items, dict) else None
+            if items and not form.lists[fld.list_path].scalar:
+                items[0][fld.key] = HOSTILE[(i + 3) % len(HOSTILE)] + " – række"
+                i += 1
+    return data
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_sample_round_trip(form_id):
+    form = load_form(form_id)
+    data = sample(form_id)
+    result = extract_docx(render(form, data))
+    assert result.data == data
+    assert result.report.valid, result.report.to_text()
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_hostile_round_trip(form_id):
+    form = load_form(form_id)
+    data = hostile(form, sample(form_id))
+    assert extract_docx(render(form, data)).data == data
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_blank_extracts_to_empty(form_id):
+    form = load_form(form_id)
+    result = extract_docx(render(form, None, blank=True))
+    assert answers(result.data) == {}
+    assert result.report.problems and {p.code for p in result.report} <= {"required",
+                                                                           "minItems"}
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_round_trip_after_libreoffice(form_id, tmp_path, soffice):
+    form = load_form(form_id)
+    data = hostile(form, sample(form_id))
+    src = tmp_path / f"{form_id}.docx"
+    src.write_bytes(render(form, data))
+    assert extract_docx(soffice(src, "docx").read_bytes()).data == data
+    blank = tmp_path / f"{form_id}-tom.docx"
+    blank.write_bytes(render(form, None, blank=True))
+    assert answers(extract_docx(soffice(blank, "docx").read_bytes()).data) == {}
+
+
+def test_samarbejdsmodel_questions_in_schema_and_document():
+    form = load_form("samarbejdsmodel")
+    questions = [q for q in (HERE / "data" / "samarbejdsmodel_questions.txt")
+                 .read_text(encoding="utf-8").splitlines() if q.strip()]
+    assert len(questions) >= 25
+    titles = {f.schema.get("title") for f in form.fields.values()}
+    titles |= {form.schema_at(path).get("title") for path in form.lists}
+    text = doc_text(render(form, sample("samarbejdsmodel")))
+    blank = doc_text(render(form, None, blank=True))
+    for question in questions:
+        assert question in titles, question
+        assert question in text and question in blank, question
+    source = re.sub(r"\s+", " ", (ROOT.parent / "shared" / "seeds" /
+                                  "004_b0fe0926a7a6788e.txt").read_text(encoding="utf-8"))
+    for heading in ("Målgruppe og samarbejdspartnere", "Organisering af indsatsen",
+                    "Kommunikation", "Planer og arbejdsredskaber", "Tilbudsoversigt",
+                    "Formidling og opdatering af den overordnede ramme"):
+        assert heading in text and heading in source
+
+
+def test_kommune_placeholders_take_the_name():
+    form = load_form("samarbejdsmodel")
+    data = sample("samarbejdsmodel")
+    data["kommune"] = "København"
+    text = doc_text(render(form, data))
+    assert "aktører i Københavns Kommune" in text
+    assert "I Københavns Kommune er følgende personer udpeget som mulige tovholdere" in text
+    assert "aktører i [xx] Kommune" in doc_text(render(form, None, blank=True))
+
+
+def test_month_overview_derived_from_interventions():
+    form = load_form("indsatsskema")
+    data = sample("indsatsskema")
+    data["periode"] = {"start": "2024-10-01", "slut": "2025-03-31"}
+    data["indsatser"] = [
+        {"omraade": "sundhed", "indsats": "Behandling", "start_maaned": "2024-10",
+         "slut_maaned": "2024-12", "status": "i_gang"},
+        {"omraade": "beskaeftigelse", "indsats": "Praktik", "start_maaned": "2025-02",
+         "slut_maaned": "2025-03", "status": "planlagt"},
+    ]
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(render(form, data)))
+                            .read("word/document.xml"))
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    table = next(t for t in root.iter(f"{W}tbl")
+                 if "".join(t.itertext()).startswith("Indsatsokt 24"))
+    rows = [["".join(c.itertext()) for c in r.findall(f"{W}tc")] for r in table.findall(f"{W}tr")]
+    assert rows[0] == ["Indsats", "okt 24", "nov 24", "dec 24", "jan 25", "feb 25", "mar 25"]
+    assert rows[1] == ["Behandling", "X", "X", "X", "", "", ""]
+    assert rows[2] == ["Praktik", "", "", "", "", "X", "X"]
+    assert len(rows) == 3
+    # derived: no content control in the overview, so nothing to type in or extract
+    assert not list(table.iter(f"{W}sdt"))
