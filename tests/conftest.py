@@ -66,7 +66,7 @@ def pdftotext():
     exe = _need("pdftotext")
 
     def run(path: Path) -> str:
-        return subprocess.run([exe, "-layout", str(path), "-"], check=True,
+        return subprocess.run([exe, str(path), "-"], check=True,
                               capture_output=True, text=True).stdout
 
     return run

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import extract as _extract_package  # noqa: F401  (before the function shadows it)
 from .errors import (
     DataFileError,
     DocumentError,

@@ -27,6 +27,7 @@ _DANISH = {
     "Show this message and exit.": "Vis denne hjælp og afslut.",
     "Show the version and exit.": "Vis versionen og afslut.",
     "Error": "Fejl",
+    "Error: {message}": "Fejl: {message}",
     "Try {command!r} for help.": "Prøv {command!r} for at få hjælp.",
     "Missing argument {param_hint}.": "Mangler argumentet {param_hint}.",
     "Missing option {param_hint}.": "Mangler tilvalget {param_hint}.",
@@ -51,7 +52,8 @@ def _translate(message: str) -> str:
     return _DANISH.get(message, message)
 
 
-for _module in ("core", "exceptions", "formatting", "decorators", "types", "parser"):
+for _module in ("core", "exceptions", "formatting", "decorators", "types", "parser",
+                "termui"):
     _mod = getattr(click, _module, None) or sys.modules.get(f"click.{_module}")
     if _mod is not None and hasattr(_mod, "_"):
         _mod._ = _translate  # type: ignore[attr-defined]

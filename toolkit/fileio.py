@@ -75,6 +75,9 @@ def read_data(path: str | Path) -> Any:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
+            if "end of stream" in str(getattr(exc, "problem", "")):
+                # an unclosed quote or bracket: where it was opened helps more than EOF
+                mark = getattr(exc, "context_mark", None) or mark
             where = f", linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else ""
             raise DataFileError(f"{path}{where}: ugyldig YAML.",
                                 hint="Ret indrykning og kolon i filen.") from None

@@ -159,8 +159,9 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     header = section.header.paragraphs[0]
     header.style = small
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    running = form.schema.get("x-running-title", form.title)
     header_run = header.add_run(_REF.sub(lambda m: "{{ ref[" + repr(m.group(1)) + "] }}",
-                                         form.title))
+                                         running))
     header_run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
     footer = section.footer.paragraphs[0]
     footer.style = small
@@ -623,7 +624,8 @@ def _display(form: Form, node: dict, value: Any, path: str) -> Any:
 
 def _refs(form: Form, data: dict, blank: bool) -> dict[str, str]:
     refs: dict[str, str] = {}
-    texts = [form.title] + [b.get("heading", "") + b.get("text", "") for b in form.layout]
+    texts = [form.schema.get("x-running-title", form.title)]
+    texts += [b.get("heading", "") + b.get("text", "") for b in form.layout]
     texts += [i for b in form.layout for i in b.get("bullets", [])]
     for path in {m.group(1) for t in texts for m in _REF.finditer(t)}:
         value = get_value(data, path)

@@ -1,0 +1,301 @@
+"""The network circle (Netværkscirklen): the citizen at the centre, three rings, four sectors.
+
+``layout`` is pure geometry (testable); ``render_png`` draws it with Pillow. Labels are
+placed greedily: first beside their dot, then further out along a spiral with a thin
+leader line, so no two labels, dots or sector titles overlap.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+SECTORS = ("familie", "venner", "arbejde_skole", "professionelle")
+SECTOR_TITLES = {
+    "familie": "Familie",
+    "venner": "Venner og naboer",
+    "arbejde_skole": "Arbejde og skole",
+    "professionelle": "Professionelle",
+}
+# Angular range (degrees, counter-clockwise from east) of each quadrant.
+SECTOR_ANGLES = {
+    "familie": (90.0, 180.0),
+    "venner": (0.0, 90.0),
+    "arbejde_skole": (270.0, 360.0),
+    "professionelle": (180.0, 270.0),
+}
+SECTOR_COLOURS = {
+    "familie": (196, 90, 80),
+    "venner": (214, 150, 40),
+    "arbejde_skole": (70, 130, 80),
+    "professionelle": (60, 100, 160),
+}
+RINGS = 3
+MAX_NAME = 28
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one person is drawn: dot centre and label box (x0, y0, x1, y1) in pixels."""
+
+    name: str
+    sector: str
+    ring: int
+    dot: tuple[float, float]
+    label_box: Box
+    font_size: int
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The circle's fixed parts for an image of a given size."""
+
+    size: int
+
+    @property
+    def centre(self) -> float:
+        return self.size / 2
+
+    @property
+    def outer(self) -> float:
+        return self.size * 0.34
+
+    @property
+    def inner(self) -> float:
+        return self.outer * 0.16
+
+    def ring_bounds(self, ring: int) -> tuple[float, float]:
+        """Inner and outer radius of ring 1 (nearest) … 3."""
+        step = (self.outer - self.inner) / RINGS
+        return self.inner + step * (ring - 1), self.inner + step * ring
+
+    def point(self, radius: float, degrees: float) -> tuple[float, float]:
+        rad = math.radians(degrees)
+        return self.centre + radius * math.cos(rad), self.centre - radius * math.sin(rad)
+
+    @property
+    def dot_radius(self) -> float:
+        return max(4.0, self.size / 170)
+
+
+@lru_cache(maxsize=4)
+def _font_path(bold: bool = False) -> str:
+    names = ["DejaVu Sans", "Liberation Sans"]
+    if shutil.which("fc-match"):
+        for name in names:
+            spec = name + (":bold" if bold else "")
+            out = subprocess.run(["fc-match", "-f", "%{file}", spec], capture_output=True,
+                                 text=True).stdout.strip()
+            if out.lower().endswith((".ttf", ".otf")) and Path(out).is_file():
+                return out
+    candidates = [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf".format("-Bold" if bold else ""),
+        "/usr/share/fonts/truetype/liberation/LiberationSans-{}.ttf".format(
+            "Bold" if bold else "Regular"),
+    ]
+    for cand in candidates:
+        if Path(cand).is_file():
+            return cand
+    raise RuntimeError("Ingen skrifttype med danske bogstaver fundet (installér "
+                       "fonts-dejavu-core eller fonts-liberation).")
+
+
+@lru_cache(maxsize=32)
+def _font(size: int, bold: bool = False):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(_font_path(bold), size)
+
+
+def _text_size(text: str, size: int, bold: bool = False) -> tuple[float, float]:
+    _x0, _y0, x1, y1 = _font(size, bold).getbbox(text, anchor="lt")
+    return x1, y1
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _short(name: str) -> str:
+    name = " ".join(str(name).split())
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
+def _valid(person: dict) -> tuple[str, str, int] | None:
+    sector = person.get("sektor")
+    try:
+        ring = int(person.get("naerhed"))
+    except (TypeError, ValueError):
+        return None
+    name = _short(person.get("navn") or "")
+    if sector not in SECTORS or not 1 <= ring <= RINGS or not name:
+        return None
+    return name, sector, ring
+
+
+def title_boxes(geo: Geometry) -> dict[str, Box]:
+    """Where the sector titles are drawn: outside the circle, at the sector's corner."""
+    boxes = {}
+    size = max(12, geo.size // 50)
+    for sector, (a0, a1) in SECTOR_ANGLES.items():
+        w, h = _text_size(SECTOR_TITLES[sector], size, bold=True)
+        x, y = geo.point(geo.outer * 1.18, (a0 + a1) / 2)
+        x = min(max(x - w / 2, 4), geo.size - w - 4)
+        y = min(max(y - h / 2, 4), geo.size - h - 4)
+        boxes[sector] = (x, y, x + w, y + h)
+    return boxes
+
+
+def _dots(geo: Geometry, valid: list[tuple[int, str, str, int]]) -> dict[int, tuple]:
+    """Dot centre of each person: spread along the ring's arc, staggered in radius."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for idx, _name, sector, ring in valid:
+        groups.setdefault((sector, ring), []).append(idx)
+    out = {}
+    margin = 6.0
+    for (sector, ring), members in groups.items():
+        a0, a1 = SECTOR_ANGLES[sector]
+        lo, hi = geo.ring_bounds(ring)
+        span = (a1 - a0) - 2 * margin
+        n = len(members)
+        for k, idx in enumerate(members):
+            angle = a0 + margin + span * (k + 0.5) / n
+            if n > 4:  # stagger radially so crowded rings keep their dots apart
+                lanes = 3 if n > 8 else 2
+                frac = (k % lanes + 1) / (lanes + 1)
+            else:
+                frac = 0.5
+            radius = lo + (hi - lo) * frac
+            out[idx] = (geo.point(radius, angle), angle, radius)
+    return out
+
+
+def layout(persons: list[dict], size: int = 1200) -> list[Placement]:
+    """Place every valid person (``navn``, ``sektor``, ``naerhed`` 1–3) and their label.
+
+    Persons with a missing or unknown sector or closeness are skipped.
+    """
+    geo = Geometry(size)
+    valid = []
+    for i, person in enumerate(persons):
+        ok = _valid(person) if isinstance(person, dict) else None
+        if ok:
+            valid.append((i, *ok))
+    dots = _dots(geo, valid)
+    r = geo.dot_radius
+    obstacles: list[Box] = list(title_boxes(geo).values())
+    cw, ch = _text_size("Borger", max(12, size // 45), bold=True)
+    c = geo.centre
+    obstacles.append((c - cw / 2 - 2, c - ch / 2 - 2, c + cw / 2 + 2, c + ch / 2 + 2))
+    obstacles += [(x - r - 2, y - r - 2, x + r + 2, y + r + 2)
+                  for (x, y), _a, _rad in dots.values()]
+    placements = []
+    base = max(10, size // 70)
+    for idx, name, sector, ring in valid:
+        (x, y), angle, _radius = dots[idx]
+        box, font_size = _place_label(geo, name, x, y, angle, base, obstacles, sector)
+        obstacles.append(box)
+        placements.append(Placement(name, sector, ring, (x, y), box, font_size))
+    return placements
+
+
+def _in_sector(geo: Geometry, box: Box, sector: str) -> bool:
+    """True when every corner of the box lies in the sector's quadrant."""
+    a0, a1 = SECTOR_ANGLES[sector]
+    c = geo.centre
+    for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+        angle = math.degrees(math.atan2(c - y, x - c)) % 360
+        if not a0 <= angle <= a1:
+            return False
+    return True
+
+
+def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float, base: int,
+                 obstacles: list[Box], sector: str) -> tuple[Box, int]:
+    gap = geo.dot_radius + 3
+    for font_size in (base, max(9, int(base * 0.85)), max(8, int(base * 0.7))):
+        w, h = _text_size(name, font_size)
+        h += 2
+        outward = (math.cos(math.radians(angle)), -math.sin(math.radians(angle)))
+        tangent = (-outward[1], outward[0])
+        # Beside the dot first, then a spiral that prefers moving outwards.
+        candidates = [(x + gap, y - h / 2), (x - gap - w, y - h / 2),
+                      (x - w / 2, y - gap - h), (x - w / 2, y + gap)]
+        step = max(6.0, h * 0.6)
+        for ring_n in range(1, 80):
+            dist = ring_n * step
+            for k in range(-6, 7):
+                t = k * step * 1.4
+                cx = x + outward[0] * dist + tangent[0] * t
+                cy = y + outward[1] * dist + tangent[1] * t
+                anchor_left = outward[0] >= 0
+                candidates.append((cx if anchor_left else cx - w, cy - h / 2))
+        # Prefer a spot inside the person's own sector; anywhere free comes second.
+        for own_sector in (True, False):
+            for lx, ly in candidates:
+                box = (lx, ly, lx + w, ly + h)
+                if box[0] < 2 or box[1] < 2 or box[2] > geo.size - 2 or \
+                        box[3] > geo.size - 2:
+                    continue
+                if own_sector and not _in_sector(geo, box, sector):
+                    continue
+                if not any(_overlap(box, ob) for ob in obstacles):
+                    return box, font_size
+    # Nowhere free (absurd crowding): bottom edge, still never on top of another label.
+    w, h = _text_size(name, 8)
+    ly = geo.size - h - 4
+    return (2, ly, 2 + w, ly + h), 8
+
+
+def render_png(persons: list[dict], size: int = 1200, centre_label: str = "Borger") -> bytes:
+    """The circle as PNG bytes; an empty list gives the blank circle for the conversation."""
+    from PIL import Image, ImageDraw
+
+    geo = Geometry(size)
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    c = geo.centre
+    line = (110, 110, 110)
+    for sector, (a0, a1) in SECTOR_ANGLES.items():
+        tint = tuple(int(v + (255 - v) * 0.9) for v in SECTOR_COLOURS[sector])
+        box = (c - geo.outer, c - geo.outer, c + geo.outer, c + geo.outer)
+        draw.pieslice(box, -a1, -a0, fill=tint)
+    for ring in range(RINGS, 0, -1):
+        _lo, hi = geo.ring_bounds(ring)
+        draw.ellipse((c - hi, c - hi, c + hi, c + hi), outline=line, width=2)
+    draw.line((c - geo.outer, c, c + geo.outer, c), fill=line, width=2)
+    draw.line((c, c - geo.outer, c, c + geo.outer), fill=line, width=2)
+    draw.ellipse((c - geo.inner, c - geo.inner, c + geo.inner, c + geo.inner),
+                 fill=(235, 235, 235), outline=line, width=2)
+    centre_font = _font(max(12, size // 45), bold=True)
+    draw.text((c, c), centre_label, font=centre_font, fill=(40, 40, 40), anchor="mm")
+    number_font = _font(max(10, size // 80))
+    for ring in range(1, RINGS + 1):
+        lo, hi = geo.ring_bounds(ring)
+        x, y = geo.point((lo + hi) / 2, 45 + 45)  # on the vertical axis, upper half
+        draw.text((x + 8, y), str(ring), font=number_font, fill=(90, 90, 90), anchor="lm")
+    title_font = _font(max(12, size // 50), bold=True)
+    for sector, box in title_boxes(geo).items():
+        draw.text((box[0], box[1]), SECTOR_TITLES[sector], font=title_font,
+                  fill=SECTOR_COLOURS[sector], anchor="lt")
+    r = geo.dot_radius
+    for place in layout(persons, size):
+        x, y = place.dot
+        bx0, by0, bx1, by1 = place.label_box
+        nearest_x = min(max(x, bx0), bx1)
+        nearest_y = min(max(y, by0), by1)
+        if math.hypot(nearest_x - x, nearest_y - y) > r + 6:
+            draw.line((x, y, nearest_x, nearest_y), fill=(150, 150, 150), width=1)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=SECTOR_COLOURS[place.sector])
+        draw.text((bx0, by0), place.name, font=_font(place.font_size), fill=(30, 30, 30),
+                  anchor="lt")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
