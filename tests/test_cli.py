@@ -151,7 +151,7 @@ def test_custom_template_refused_with_list(run, tmp_path):
 def test_wrong_output_type_is_usage_error(run, tmp_path):
     result = run("blank", "strategi", "-o", tmp_path / "x.odt")
     assert result.exit_code == 2
-    assert 'Filtypen ".odt" understøttes ikke her; brug .docx.' in result.output
+    assert 'Filtypen ".odt" understøttes ikke her; brug .docx eller .pdf.' in result.output
 
 
 def test_no_traceback_without_debug(tmp_path, capsys, monkeypatch):
@@ -174,3 +174,45 @@ def test_danish_help(run):
     assert result.exit_code == 0
     assert "Brug: " in result.output and "Vis denne hjælp og afslut." in result.output
     assert "Kontroller data og vis hvert problem" in result.output
+
+
+# --- PDF through the command line -------------------------------------------------------
+@pytest.mark.parametrize("form_id", ["indsatsskema", "samtykke"])
+def test_pdf_fill_then_extract_equals_sample(run, tmp_path, form_id):
+    sample = json.loads((SAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))
+    pdf = tmp_path / "udfyldt.pdf"
+    assert run("fill", form_id, SAMPLES / f"{form_id}.json", "-o", pdf).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    result = run("extract", pdf)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == sample
+
+
+def test_pdf_flatten_reads_back_with_note(run, tmp_path):
+    sample = json.loads((SAMPLES / "samtykke.json").read_text(encoding="utf-8"))
+    flat = tmp_path / "flad.pdf"
+    assert run("fill", "samtykke", SAMPLES / "samtykke.json", "-o", flat,
+               "--flatten").exit_code == 0
+    assert b"/Widget" not in flat.read_bytes()
+    result = run("extract", flat, "-o", tmp_path / "svar.json")
+    assert result.exit_code == 0, result.output
+    assert "en flad kopi" in result.output
+    assert json.loads((tmp_path / "svar.json").read_text(encoding="utf-8")) == sample
+
+
+def test_pdf_blank_and_option_misuse(run, tmp_path):
+    assert run("blank", "handleplan", "-o", tmp_path / "tom.pdf").exit_code == 0
+    result = run("fill", "samtykke", SAMPLES / "samtykke.json", "-o", tmp_path / "x.docx",
+                 "--flatten")
+    assert result.exit_code == 2
+    assert "Fejl: --flatten kan kun bruges, når der skrives en .pdf." in result.output
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_pdf_extract_bad_file_is_one_line(run, tmp_path):
+    fake = tmp_path / "svar.pdf"
+    fake.write_text("hej", encoding="utf-8")
+    result = run("extract", fake)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Fejl: {fake}: ")
+    assert "Traceback" not in result.output

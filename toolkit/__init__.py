@@ -34,16 +34,35 @@ def _form(form: Form | str) -> Form:
     return form if isinstance(form, Form) else load_form(form)
 
 
+FORMATS = ("docx", "pdf")
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
+    if fmt not in allowed:
+        raise SkemaError(f"Formatet \"{fmt}\" understøttes ikke.",
+                         hint="Brug " + " eller ".join(f".{a}" for a in allowed) + ".")
+
+
 def fill(form: Form | str, data: dict, fmt: str = "docx",
-         template: str | Path | None = None) -> bytes:
-    """A filled form as bytes (``fmt``: ``docx``)."""
+         template: str | Path | None = None, flatten: bool = False) -> bytes:
+    """A filled form as bytes: ``fmt`` ``docx`` or ``pdf`` (``flatten``: no widgets)."""
+    _check_format(fmt)
+    if fmt == "pdf":
+        from .render.pdf import render_pdf
+
+        return render_pdf(_form(form), data, flatten=flatten)
     from .render.docx import render
 
     return render(_form(form), data, template=template)
 
 
 def blank(form: Form | str, fmt: str = "docx") -> bytes:
-    """An empty fillable form as bytes (``fmt``: ``docx``)."""
+    """An empty fillable form as bytes: ``fmt`` ``docx`` or ``pdf``."""
+    _check_format(fmt)
+    if fmt == "pdf":
+        from .render.pdf import render_pdf
+
+        return render_pdf(_form(form), None, blank=True)
     from .render.docx import render
 
     return render(_form(form), None, blank=True)
@@ -57,8 +76,9 @@ def build_template(form: Form | str) -> bytes:
 
 
 def extract(path: str | Path, form: str | None = None) -> Any:
-    """Read a returned form file into an :class:`~toolkit.extract.docx.Extraction`."""
+    """Read a returned form file (.docx or .pdf) into an ``Extraction``."""
     from .extract.docx import extract_docx
+    from .extract.pdf import extract_pdf
 
     path = Path(path)
     if not path.is_file():
@@ -67,10 +87,11 @@ def extract(path: str | Path, form: str | None = None) -> Any:
     if suffix == ".doc":
         raise DocumentError(f"{path}: gamle Word-filer (.doc) kan ikke læses.",
                             hint="Åbn filen i Word og gem den som .docx.")
-    if suffix != ".docx":
+    readers = {".docx": extract_docx, ".pdf": extract_pdf}
+    if suffix not in readers:
         raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
-                            hint="Brug en .docx-fil.")
+                            hint="Brug en .docx- eller .pdf-fil.")
     try:
-        return extract_docx(path.read_bytes(), str(path), form)
+        return readers[suffix](path.read_bytes(), str(path), form)
     except DocumentError as exc:
         raise DocumentError(f"{path}: {exc}", hint=exc.hint) from None

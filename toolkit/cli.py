@@ -29,6 +29,7 @@ _DANISH = {
     "Error": "Fejl",
     "Error: {message}": "Fejl: {message}",
     "Try {command!r} for help.": "Prøv {command!r} for at få hjælp.",
+    "Try '{command} {option}' for help.": "Prøv '{command} {option}' for at få hjælp.",
     "Missing argument {param_hint}.": "Mangler argumentet {param_hint}.",
     "Missing option {param_hint}.": "Mangler tilvalget {param_hint}.",
     "Missing parameter {param_hint}.": "Mangler {param_hint}.",
@@ -91,15 +92,18 @@ overwrite_option = click.option("--overwrite", is_flag=True,
                                 help="Overskriv en eksisterende fil.")
 output_option = click.option("-o", "--output", "output", required=True,
                              type=click.Path(dir_okay=False),
-                             help="Filen der skrives (.docx).")
+                             help="Filen der skrives (.docx eller .pdf).")
 form_argument = click.argument("form", metavar="FORMULAR")
 
 
-def _docx_only(output: str) -> None:
+def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> str:
+    """The format named by the output file's suffix, or a usage error."""
     suffix = Path(output).suffix.lower()
-    if suffix != ".docx":
+    if suffix.lstrip(".") not in allowed:
+        names = " eller ".join(f".{a}" for a in allowed)
         raise click.UsageError(
-            f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; brug .docx.")
+            f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; brug {names}.")
+    return suffix.lstrip(".")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,11 +166,11 @@ def templates_build(form_list: tuple[str, ...], check: bool) -> None:
 @output_option
 @overwrite_option
 def blank_cmd(form: str, output: str, overwrite: bool) -> None:
-    """Lav en tom formular til udfyldning."""
-    from .render.docx import render
+    """Lav en tom formular til udfyldning (.docx eller udfyldelig .pdf)."""
+    from . import blank
 
-    _docx_only(output)
-    _write(output, render(_load(form), None, blank=True), overwrite)
+    fmt = _output_format(output)
+    _write(output, blank(_load(form), fmt), overwrite)
     click.echo(f"{output}: tom formular skrevet")
 
 
@@ -176,20 +180,27 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
 @output_option
 @click.option("--template", type=click.Path(dir_okay=False),
               help="Egen Word-skabelon i stedet for den medfølgende.")
+@click.option("--flatten", is_flag=True,
+              help="PDF uden udfyldelige felter: svarene bliver en del af siden.")
 @overwrite_option
-def fill_cmd(form: str, data: str, output: str, template: str | None, overwrite: bool) -> None:
-    """Udfyld formularen med data fra en .json- eller .yaml-fil."""
-    from .render.docx import render
+def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: bool,
+             overwrite: bool) -> None:
+    """Udfyld formularen med data fra en .json- eller .yaml-fil (.docx eller .pdf)."""
+    from . import fill
     from .validation import validate
 
-    _docx_only(output)
+    fmt = _output_format(output)
+    if flatten and fmt != "pdf":
+        raise click.UsageError("--flatten kan kun bruges, når der skrives en .pdf.")
+    if template and fmt != "docx":
+        raise click.UsageError("--template er en Word-skabelon og kan kun bruges med .docx.")
     frm = _load(form)
     if template and not Path(template).is_file():
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
     values = _read(data)
     report = validate(frm, values)
     try:
-        out = render(frm, values, template=template)
+        out = fill(frm, values, fmt, template=template, flatten=flatten)
     except SkemaError as exc:
         raise _fail(exc) from None
     _write(output, out, overwrite)
@@ -227,7 +238,7 @@ def validate_cmd(form: str, data: str, as_json: bool) -> None:
 @overwrite_option
 def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
                 overwrite: bool) -> None:
-    """Læs svarene ud af returnerede formularer (.docx)."""
+    """Læs svarene ud af returnerede formularer (.docx og .pdf)."""
     from . import extract
 
     if form_id:

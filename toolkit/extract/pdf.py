@@ -1,0 +1,572 @@
+"""Read a returned PDF form back into data.
+
+Fillable PDFs (AcroForm) are read field by field: the fully qualified field name is the
+field path (``aktiviteter.2.hvem``, ``aktiviteter.2.maal:a`` for one option of a
+multi-select), so it does not matter which program filled the form (skema, pypdf,
+``pdftk fill_form``, a viewer that only set NeedAppearances). Checkboxes count as ticked
+whatever their on-state is called (``/Yes``, ``/On``, ``/1``, ``/Ja``); drop-downs give the
+enum value whether the file holds the export value or the Danish title; dates are read
+from ``26-02-2019`` as well as ``2019-02-26``. List items are taken in the order of their
+index; empty items are dropped.
+
+A copy without widgets (flattened by skema, or printed to PDF) is read from its text: a
+skema-flattened copy marks every answer with its field path, so it reads back exactly; a
+copy without those marks is read label by label where a value stands on the label's line,
+and every field that cannot be read that way is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import danish
+from ..errors import DocumentError, SkemaError, UnknownFormError
+from ..forms import Field, Form, form_ids, load_form, shape_of
+from ..validation import Problem, Report, validate
+from .docx import Extraction, _add_option, _has_content, _order_like_schema, _set
+
+MAX_PDF_BYTES = 50 * 1024 * 1024
+MAX_FIELDS = 20_000
+MAX_DEPTH = 32
+OFF_NAMES = ("off", "", "false", "nej", "no")
+
+__all__ = ["MAX_PDF_BYTES", "Extraction", "extract_pdf"]
+
+
+@dataclass
+class _PdfField:
+    """One terminal AcroForm field as found in the file."""
+
+    name: str
+    ftype: str
+    value: Any
+    flags: int = 0
+    options: list[tuple[str, str]] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)  # /AS of each widget
+
+
+# ---------------------------------------------------------------------------------------
+# Opening
+# ---------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """pypdf logs every repair it makes; a returned form is not the place for that."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _open(data: bytes):
+    from pypdf import PdfReader
+
+    if len(data) > MAX_PDF_BYTES:
+        raise DocumentError(
+            f"PDF-filen er for stor ({len(data) / 1024 / 1024:.0f} MB); skema læser "
+            f"formularer op til {MAX_PDF_BYTES // 1024 // 1024} MB",
+            hint="Gem formularen igen uden store billeder eller vedhæftede filer.")
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        hint = "Kontroller, at det er den udfyldte PDF-formular og ikke en omdøbt fil."
+        if head.startswith(b"PK"):
+            hint = "Filen ligner et Word-dokument; gem den som .docx og læs den som sådan."
+        raise DocumentError("filen er ikke en PDF-fil", hint=hint)
+    if b"%%EOF" not in data.rstrip()[-1024:]:
+        raise DocumentError("PDF-filen er afkortet eller beskadiget (filens slutning mangler)",
+                            hint="Bed afsenderen om at sende filen igen.")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+    except Exception:  # noqa: BLE001 - any parser failure is a damaged file
+        raise DocumentError("PDF-filen er beskadiget og kan ikke læses",
+                            hint="Bed afsenderen om at gemme og sende filen igen.") from None
+    if reader.is_encrypted:
+        opened = False
+        with contextlib.suppress(Exception):
+            opened = bool(reader.decrypt(""))
+        if opened:
+            raise DocumentError(
+                "PDF-filen er krypteret (beskyttet mod ændringer), og skema læser kun "
+                "ukrypterede formularer",
+                hint="Gem en kopi af formularen uden sikkerhed/kryptering, og send den igen.")
+        raise DocumentError("PDF-filen er beskyttet med en adgangskode og kan ikke læses",
+                            hint="Bed afsenderen om at gemme formularen uden adgangskode.")
+    return reader
+
+
+def document_identity(reader) -> tuple[str | None, str | None]:
+    """(form id, version) from the PDF's document information, else its XMP metadata."""
+    form_id = version = None
+    with contextlib.suppress(Exception):
+        info = reader.metadata or {}
+        form_id = _text(info.get("/skema_form")) or None
+        version = _text(info.get("/skema_version")) or None
+    if form_id:
+        return form_id, version
+    with contextlib.suppress(Exception):
+        root = reader.trailer["/Root"].get_object()
+        meta = root.get("/Metadata")
+        if meta is not None:
+            xml = meta.get_object().get_data()[:1_000_000].decode("utf-8", "replace")
+            found = re.search(r"<skema:form>([^<]{1,100})</skema:form>", xml)
+            found_v = re.search(r"<skema:version>([^<]{1,50})</skema:version>", xml)
+            if found:
+                return found.group(1).strip(), found_v.group(1).strip() if found_v else None
+    return None, None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "get_object"):
+        value = value.get_object()
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if hasattr(value, "get_data"):  # a text stream (rich text value)
+        return value.get_data().decode("utf-8", "replace")
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------
+# AcroForm fields
+# ---------------------------------------------------------------------------------------
+def read_fields(reader) -> dict[str, _PdfField]:
+    """Every terminal field by fully qualified name (inherited /FT, /V, /Ff, /Opt)."""
+    root = reader.trailer["/Root"].get_object()
+    acro = root.get("/AcroForm")
+    if acro is None:
+        return {}
+    fields = acro.get_object().get("/Fields") or []
+    out: dict[str, _PdfField] = {}
+    seen: set[int] = set()
+
+    def walk(ref: Any, prefix: str, inherited: dict, depth: int) -> None:
+        if depth > MAX_DEPTH or len(out) > MAX_FIELDS:
+            return
+        ident = getattr(ref, "idnum", None)
+        if ident is not None:
+            if ident in seen:
+                return
+            seen.add(ident)
+        node = ref.get_object()
+        if not hasattr(node, "get"):
+            return
+        partial = _text(node.get("/T")) if "/T" in node else ""
+        name = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
+        inh = dict(inherited)
+        for key in ("/FT", "/V", "/Ff", "/Opt"):
+            if key in node:
+                inh[key] = node[key]
+        kids = node.get("/Kids") or []
+        kid_nodes = [k for k in kids if hasattr(k.get_object(), "get")]
+        field_kids = [k for k in kid_nodes if "/T" in k.get_object()]
+        if field_kids:
+            for kid in field_kids:
+                walk(kid, name, inh, depth + 1)
+            return
+        widgets = kid_nodes or [ref]
+        states = [_name(w.get_object().get("/AS")) for w in widgets
+                  if "/AS" in w.get_object()]
+        opts = []
+        for opt in inh.get("/Opt") or []:
+            opt = opt.get_object() if hasattr(opt, "get_object") else opt
+            if isinstance(opt, list) and len(opt) >= 2:
+                opts.append((_text(opt[0]), _text(opt[1])))
+            else:
+                opts.append((_text(opt), _text(opt)))
+        value = inh.get("/V")
+        value = value.get_object() if hasattr(value, "get_object") else value
+        out[name] = _PdfField(name, _name(inh.get("/FT")), value, int(inh.get("/Ff") or 0),
+                              opts, states)
+
+    for ref in fields:
+        walk(ref, "", {}, 0)
+    return out
+
+
+def _name(value: Any) -> str:
+    text = _text(value)
+    return text[1:] if text.startswith("/") else text
+
+
+def _field_text(pf: _PdfField) -> str:
+    value = pf.value
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    text = _text(value)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _checked(pf: _PdfField) -> bool:
+    if pf.value is not None and not isinstance(pf.value, list):
+        return _name(pf.value).casefold() not in OFF_NAMES
+    return any(s.casefold() not in OFF_NAMES for s in pf.states)
+
+
+# ---------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------
+def coerce(fld: Field, text: str, options: list[tuple[str, str]] | None = None) -> Any:
+    """A field's value from the text a PDF holds (None when empty)."""
+    if not text.strip():
+        return None
+    if fld.kind == "date":
+        return danish.parse_date(text.strip()) or text.strip()
+    if fld.kind == "dropdown":
+        value = text.strip()
+        for export, display in options or []:  # a viewer may store the display text
+            if value == display.strip() and export.strip():
+                value = export.strip()
+                break
+        if fld.format == "kommune":
+            return danish.kommune_name(value) or value
+        for val, _title in fld.choices:
+            if value == str(val):
+                return val
+        for val, title in fld.choices:
+            if value.casefold() == title.casefold():
+                return val
+        return value
+    if fld.format == "month":
+        return parse_month(text.strip())
+    typ = fld.schema.get("type")
+    if typ in ("integer", "number") and re.fullmatch(r"-?\d+([.,]\d+)?", text.strip()):
+        number = float(text.strip().replace(",", "."))
+        return int(number) if typ == "integer" and number.is_integer() else number
+    return text
+
+
+def parse_month(text: str) -> str:
+    """``marts 2019``, ``mar 2019``, ``03-2019``, ``3/2019`` or ``2019-03`` -> ``2019-03``."""
+    if danish.is_month(text):
+        return text
+    match = re.fullmatch(r"(\d{1,2})\s*[-./ ]\s*(\d{4})", text)
+    if match and 1 <= int(match.group(1)) <= 12:
+        return f"{match.group(2)}-{int(match.group(1)):02d}"
+    match = re.fullmatch(r"([a-zæøå]+)\.?\s+(\d{4})", text.lower())
+    if match:
+        for i, name in enumerate(danish.MONTHS, start=1):
+            if match.group(1) in (name, name[:3]) or (len(match.group(1)) >= 3
+                                                      and name.startswith(match.group(1))):
+                return f"{match.group(2)}-{i:02d}"
+    return text
+
+
+class _Assembler:
+    """Collects (field path, value) pairs into data; list items by their index."""
+
+    def __init__(self, form: Form) -> None:
+        self.form = form
+        self.data: dict = {}
+        self.items: dict[str, dict[int, dict]] = {}
+        self.unknown: list[str] = []
+        self.matched = 0
+
+    def field_of(self, name: str) -> tuple[Field, str, Any] | None:
+        """(field, concrete path, option) of a PDF field name, or None when foreign."""
+        path, sep, option = name.partition(":")
+        fld = self.form.fields.get(shape_of(path))
+        if fld is None:
+            return None
+        if fld.list_path is not None:
+            rest = path[len(fld.list_path) + 1:].split(".")[0]
+            if not path.startswith(fld.list_path + ".") or not rest.isdigit():
+                return None
+        if sep:
+            if fld.kind != "multi":
+                return None
+            for val, _title in fld.choices:
+                if str(val) == option:
+                    return fld, path, val
+            return None
+        if fld.kind == "multi":
+            return None
+        return fld, path, None
+
+    def put(self, fld: Field, path: str, option: Any, value: Any) -> None:
+        self.matched += 1
+        if fld.list_path is None:
+            if fld.kind == "multi":
+                current = _get(self.data, path)
+                if value:
+                    _set(self.data, path, _add_option(current, option))
+            elif value is not None:
+                _set(self.data, path, value)
+            return
+        index = int(path[len(fld.list_path) + 1:].split(".")[0])
+        item = self.items.setdefault(fld.list_path, {}).setdefault(index, {})
+        key = fld.key or "."
+        if fld.kind == "multi":
+            if value:
+                item[key] = _add_option(item.get(key), option)
+        elif value is not None:
+            item[key] = value
+
+    def result(self) -> dict:
+        for region, by_index in self.items.items():
+            lst = self.form.lists[region]
+            rows = []
+            for index in sorted(by_index):
+                item = by_index[index]
+                if lst.scalar:
+                    if _has_content(item.get(".")):
+                        rows.append(item["."])
+                    continue
+                obj: dict = {}
+                for key, value in item.items():
+                    _set(obj, key, value)
+                if _has_content(obj):
+                    rows.append(obj)
+            if rows:
+                _set(self.data, region, rows)
+        return _order_like_schema(self.form.schema, self.data)
+
+
+def _get(data: dict, path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:
+    asm = _Assembler(form)
+    for name, pf in fields.items():
+        if pf.ftype == "Sig":
+            continue
+        found = asm.field_of(name)
+        if found is None:
+            asm.unknown.append(name)
+            continue
+        fld, path, option = found
+        if fld.kind in ("checkbox", "multi"):
+            value: Any = _checked(pf) if pf.ftype in ("Btn", "") else \
+                _field_text(pf).strip().casefold() in ("ja", "yes", "on", "1", "x", "✓")
+        else:
+            value = coerce(fld, _field_text(pf), pf.options)
+        asm.put(fld, path, option, value)
+    return asm
+
+
+# ---------------------------------------------------------------------------------------
+# Copies without widgets
+# ---------------------------------------------------------------------------------------
+def marked_answers(reader) -> list[tuple[str, str | None]]:
+    """(field path, text) of every answer span skema marked, in page content and in the
+    form XObjects a flattening program made of the widgets' appearances."""
+    from pypdf.generic import ContentStream
+
+    out: list[tuple[str, str | None]] = []
+    seen: set[int] = set()
+
+    def scan(stream: Any, resources: Any, depth: int) -> None:
+        for operands, operator in ContentStream(stream, reader).operations:
+            if operator != b"BDC" or len(operands) < 2:
+                continue
+            props = operands[1]
+            props = props.get_object() if hasattr(props, "get_object") else props
+            if not hasattr(props, "get") or "/SkemaPath" not in props:
+                continue
+            if int(props.get("/SkemaPart", 0) or 0):
+                continue  # a continuation: the first part carries the answer
+            actual = props.get("/ActualText")
+            out.append((_text(props["/SkemaPath"]), None if actual is None else _text(actual)))
+        xobjects = (resources or {}).get("/XObject") if hasattr(resources, "get") else None
+        if depth >= 3 or not xobjects:
+            return
+        for ref in xobjects.get_object().values():
+            ident = getattr(ref, "idnum", None)
+            xobj = ref.get_object()
+            if ident in seen or xobj.get("/Subtype") != "/Form":
+                continue
+            if ident is not None:
+                seen.add(ident)
+            scan(xobj, xobj.get("/Resources"), depth + 1)
+
+    for page in reader.pages:
+        contents = page.get_contents()
+        if contents is not None:
+            scan(contents, page.get("/Resources"), 0)
+    return out
+
+
+def _from_marks(form: Form, marks: list[tuple[str, str | None]]) -> _Assembler:
+    asm = _Assembler(form)
+    for name, text in marks:
+        found = asm.field_of(name)
+        if found is None:
+            asm.unknown.append(name)
+            continue
+        fld, path, option = found
+        if fld.kind in ("checkbox", "multi"):
+            asm.put(fld, path, option, bool(text and text.strip()))
+        elif text is not None:  # a continuation part carries no text of its own
+            asm.put(fld, path, option, coerce(fld, text.replace("\r\n", "\n")))
+    return asm
+
+
+_HINTS = re.compile(r"\s*(dd-mm-åååå|måned åååå)\s*$")
+
+
+def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
+    """Read label/value lines of a copy without widgets or marks; report the rest."""
+    lines: list[str] = []
+    for page in reader.pages:
+        with contextlib.suppress(Exception):
+            text = page.extract_text(extraction_mode="layout") or ""
+            lines.extend(line.strip() for line in text.splitlines() if line.strip())
+    asm = _Assembler(form)
+    problems: list[Problem] = []
+    read_paths: set[str] = set()
+    for fld in form.fields.values():
+        if fld.list_path is not None or fld.kind in ("long", "multi"):
+            continue
+        hits = [line for line in lines if re.match(re.escape(fld.label) + r"(\s{2,}|$)", line)]
+        if len(hits) != 1:
+            continue
+        rest = _HINTS.sub("", hits[0][len(fld.label):]).strip()
+        if fld.kind == "checkbox":
+            asm.put(fld, fld.path, None, "✓" in rest)
+            read_paths.add(fld.path)
+        elif rest:
+            asm.put(fld, fld.path, None, coerce(fld, rest))
+            read_paths.add(fld.path)
+    for fld in form.fields.values():
+        if fld.list_path is None and fld.path not in read_paths:
+            problems.append(Problem(fld.path, fld.label, "kunne ikke læses fra PDF-filens "
+                                    "tekst; kontroller feltet i filen", "unreadable"))
+    for lst in form.lists.values():
+        problems.append(Problem(lst.path, lst.label, "kunne ikke læses fra PDF-filens tekst "
+                                "(lister læses kun fra udfyldelige PDF-formularer); "
+                                "kontroller listen i filen", "unreadable"))
+    return asm, problems
+
+
+# ---------------------------------------------------------------------------------------
+# Which form
+# ---------------------------------------------------------------------------------------
+def _load(form_id: str) -> Form:
+    try:
+        return load_form(form_id)
+    except UnknownFormError as err:
+        raise DocumentError(f"PDF-filen er en formular af typen \"{form_id}\", som skema "
+                            "ikke kender", hint=err.hint + " Angiv formularen med --form.") \
+            from None
+
+
+def _guess_form(names: list[str]) -> Form | None:
+    """The one catalogue form whose fields every PDF field name belongs to."""
+    candidates = []
+    for fid in form_ids():
+        form = load_form(fid)
+        asm = _Assembler(form)
+        if names and all(asm.field_of(n) is not None for n in names):
+            candidates.append(form)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+# ---------------------------------------------------------------------------------------
+# Public entry
+# ---------------------------------------------------------------------------------------
+def extract_pdf(data: bytes, source: str = "", form_id: str | None = None) -> Extraction:
+    """Read a returned PDF form (bytes) into data, validated against its form.
+
+    Raises DocumentError with a Danish message for anything that is not a readable form:
+    not a PDF, truncated, encrypted, too large, no form, a form skema does not know.
+    """
+    data = bytes(data)
+    try:
+        with _quiet():
+            return _extract(data, source, form_id)
+    except SkemaError as err:
+        if isinstance(err, DocumentError):
+            raise
+        raise DocumentError(str(err), hint=err.hint) from None
+    except RecursionError:
+        raise DocumentError("PDF-filen er bygget for dybt indlejret og læses ikke",
+                            hint="Bed afsenderen om at gemme filen igen.") from None
+    except Exception:  # noqa: BLE001 - a damaged file must never escape as a traceback
+        raise DocumentError("PDF-filen er beskadiget og kan ikke læses",
+                            hint="Bed afsenderen om at gemme og sende filen igen.") from None
+
+
+def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
+    reader = _open(data)
+    notes: list[str] = []
+    found_id, version = document_identity(reader)
+    fields = read_fields(reader)
+    names = [n for n, pf in fields.items() if pf.ftype != "Sig"]
+    if form_id and found_id and found_id != form_id:
+        notes.append(f"PDF-filen er en \"{found_id}\"-formular, men læses som \"{form_id}\" "
+                     "som ønsket")
+    chosen = form_id or found_id
+    if chosen:
+        form = _load(chosen)
+    elif names:
+        guess = _guess_form(names)
+        if guess is None:
+            raise DocumentError("PDF-filen er ikke en skema-formular (formularens id mangler "
+                                "i dokumentets metadata, og felterne passer ikke til en kendt "
+                                "formular)", hint="Angiv formularen med --form.")
+        form = guess
+        notes.append(f"formularens id mangler i PDF-filens metadata; felterne passer til "
+                     f"\"{form.id}\"")
+    else:
+        raise DocumentError("PDF-filen indeholder ingen formularfelter og er ikke en "
+                            "skema-formular",
+                            hint="Er det en udskrevet kopi af en skema-formular, så angiv "
+                            "formularen med --form.")
+
+    problems: list[Problem] = []
+    if names:
+        asm = _from_fields(form, fields)
+        if not asm.matched:
+            raise DocumentError(f"ingen af PDF-filens {len(names)} felter hører til "
+                                f"formularen \"{form.id}\"",
+                                hint="Kontroller, at det er den rigtige formular (--form).")
+    else:
+        marks = marked_answers(reader)
+        if marks:
+            asm = _from_marks(form, marks)
+            notes.append("PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
+                         "læst fra sidernes tekst")
+            marked = {shape_of(name.partition(":")[0]) for name, _ in marks}
+            problems = [
+                Problem(f.path, f.label, "kunne ikke læses fra PDF-filens tekst (feltet er "
+                        "tegnet om af et andet program); kontroller feltet i filen",
+                        "unreadable")
+                for f in form.fields.values() if f.list_path is None and f.path not in marked
+            ]
+        else:
+            asm, problems = _from_text(form, reader)
+            if not asm.matched:
+                raise DocumentError(
+                    f"PDF-filen indeholder ingen formularfelter, og ingen af formularen "
+                    f"\"{form.id}\"s felter kunne læses fra dens tekst",
+                    hint="Send den udfyldelige PDF-formular, ikke en udskrift eller et "
+                    "billede af den.")
+            notes.append(f"PDF-filen har ingen udfyldelige felter; {asm.matched} felt(er) er "
+                         f"læst fra sidernes tekst, {len(problems)} kunne ikke læses (se "
+                         "rapporten)")
+    if asm.unknown:
+        notes.append(f"{len(asm.unknown)} felt(er) i PDF-filen hører ikke til formularen og "
+                     "blev sprunget over")
+    values = asm.result()
+    if version and version != form.version:
+        notes.append(f"PDF-filen er udfyldt i version {version} af formularen; den aktuelle "
+                     f"version er {form.version}")
+    report = validate(form, values)
+    if problems:
+        unreadable = {p.path for p in problems}
+        report = Report(problems + [p for p in report.problems if p.path not in unreadable])
+    return Extraction(source, form, version, values, report, notes)

@@ -1,0 +1,547 @@
+"""AcroForm machinery for the PDF renderer: the field font, appearance streams, widgets.
+
+Field appearances never use the 14 standard fonts (they cannot show æ, ø, å reliably, see
+pypdf issue #2035). The form carries one embedded TrueType font (DejaVu Sans, or Liberation
+Sans) twice over the same font program:
+
+* ``/SkemaSans`` – a simple TrueType font with WinAnsiEncoding. It is the font named in every
+  field's ``/DA``, so a viewer or tool that regenerates an appearance (pypdf, pdftk, a viewer
+  honouring NeedAppearances) has a real font with the Danish letters;
+* ``/SkemaSansU`` – a Type0 (Identity-H) font used by the appearance streams this module
+  writes, so every glyph of the font (✓, –, emoji the font has) is drawn and extractable
+  through its ToUnicode map.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+
+from ..errors import SkemaError
+
+#: Regular, bold, italic, bold-italic candidates; the first file found is used.
+FONT_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "regular": ("dejavu/DejaVuSans.ttf", "liberation/LiberationSans-Regular.ttf",
+                "liberation2/LiberationSans-Regular.ttf"),
+    "bold": ("dejavu/DejaVuSans-Bold.ttf", "liberation/LiberationSans-Bold.ttf",
+             "liberation2/LiberationSans-Bold.ttf"),
+    "italic": ("dejavu/DejaVuSans-Oblique.ttf", "liberation/LiberationSans-Italic.ttf",
+               "liberation2/LiberationSans-Italic.ttf"),
+    "bolditalic": ("dejavu/DejaVuSans-BoldOblique.ttf",
+                   "liberation/LiberationSans-BoldItalic.ttf",
+                   "liberation2/LiberationSans-BoldItalic.ttf"),
+}
+FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/TTF", "/usr/local/share/fonts",
+             "/Library/Fonts", "C:/Windows/Fonts")
+_FC_NAMES = {"regular": "DejaVu Sans", "bold": "DejaVu Sans:bold",
+             "italic": "DejaVu Sans:oblique", "bolditalic": "DejaVu Sans:bold:oblique"}
+
+DA_FONT = "SkemaSans"
+AP_FONT = "SkemaSansU"
+CHECK = "\u2713"  # ✓
+ON_STATE = "Yes"
+
+#: Field flags (PDF 32000-1, 12.7.3.1 / 12.7.4).
+FF_MULTILINE = 1 << 12
+FF_DONOTSPELLCHECK = 1 << 22
+FF_COMBO = 1 << 17
+
+
+@lru_cache(maxsize=8)
+def font_path(style: str = "regular") -> str:
+    """The TrueType file of a style; raises SkemaError when no usable font is installed."""
+    for rel in FONT_CANDIDATES[style]:
+        for base in FONT_DIRS:
+            path = Path(base) / rel
+            if path.is_file():
+                return str(path)
+    exe = shutil.which("fc-match")
+    if exe:
+        try:
+            found = subprocess.run([exe, "-f", "%{file}", _FC_NAMES[style]], check=False,
+                                   capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            found = ""
+        if found.lower().endswith(".ttf") and Path(found).is_file():
+            return found
+    if style != "regular":
+        return font_path("regular" if style == "italic" else "bold")
+    raise SkemaError("Der er ingen TrueType-skrifttype med danske bogstaver til PDF-formularen.",
+                     hint="Installer fonts-dejavu-core eller fonts-liberation.")
+
+
+class FieldFont:
+    """The embedded field font: metrics for line breaking and glyph codes for appearances."""
+
+    def __init__(self, path: str | None = None) -> None:
+        from reportlab.pdfbase.ttfonts import TTFontFile
+
+        self.path = path or font_path("regular")
+        self.ttf = TTFontFile(self.path)
+        self.upem = self.ttf.unitsPerEm
+        self.cmap: dict[int, int] = self.ttf.charToGlyph
+        self.fallback = self.cmap.get(0xFFFD, 0)
+        self.used: dict[int, str] = {}
+        self._widths: dict[str, float] = {}
+        self.ascent = self.ttf.ascent / 1000.0
+        self.descent = self.ttf.descent / 1000.0
+
+    def has(self, char: str) -> bool:
+        """True when the font has a glyph for the character."""
+        return ord(char) in self.cmap
+
+    def gid(self, char: str) -> int:
+        """Glyph id of a character (the replacement glyph when the font lacks it)."""
+        return self.cmap.get(ord(char), self.fallback)
+
+    def _advance(self, gid: int) -> float:
+        metrics = self.ttf.hmetrics
+        adv = metrics[gid][0] if gid < len(metrics) else metrics[-1][0]
+        return adv * 1000.0 / self.upem
+
+    def char_width(self, char: str) -> float:
+        """Advance of a character in 1/1000 of the font size."""
+        width = self._widths.get(char)
+        if width is None:
+            width = self._advance(self.gid(char))
+            self._widths[char] = width
+        return width
+
+    def width(self, text: str, size: float) -> float:
+        """Width of text at a font size, in points."""
+        return sum(self.char_width(c) for c in text) * size / 1000.0
+
+    def encode(self, text: str) -> str:
+        """Text as a hex string of 2-byte glyph ids for the Type0 font (records use)."""
+        out = []
+        for char in text:
+            gid = self.gid(char)
+            if gid not in self.used:
+                self.used[gid] = char if self.has(char) else "\ufffd"
+            out.append(f"{gid:04X}")
+        return "<" + "".join(out) + ">"
+
+
+# ---------------------------------------------------------------------------------------
+# Text layout (shared by the page renderer and the appearance streams)
+# ---------------------------------------------------------------------------------------
+def clean_line(text: str) -> str:
+    """A line as drawn: tabs become spaces, other control characters disappear."""
+    text = text.replace("\t", "    ")
+    return "".join(c for c in text if c >= " " or c == "\n")
+
+
+def wrap_text(font: FieldFont, text: str, size: float, width: float) -> list[str]:
+    """Break text into lines no wider than width: at spaces, inside over-long words, at LF."""
+    lines: list[str] = []
+    for para in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        para = clean_line(para)
+        line = ""
+        for token in re.findall(r"\S+\s*|\s+", para):
+            if font.width((line + token).rstrip(" "), size) <= width:
+                line += token
+                continue
+            if line.strip():
+                lines.append(line.rstrip(" "))
+                line = ""
+            while font.width(token.rstrip(" "), size) > width:
+                cut = _fit(font, token, size, width)
+                lines.append(token[:cut])
+                token = token[cut:]
+            line = token
+        lines.append(line.rstrip(" "))
+    return lines
+
+
+def _fit(font: FieldFont, word: str, size: float, width: float) -> int:
+    total = 0.0
+    for i, char in enumerate(word):
+        total += font.char_width(char) * size / 1000.0
+        if total > width:
+            return max(1, i)
+    return len(word)
+
+
+# ---------------------------------------------------------------------------------------
+# Widgets as recorded by the layout
+# ---------------------------------------------------------------------------------------
+PAD = 2.0  # inner padding of a text appearance, points
+TOP_GAP = 1.7  # extra room above the first line: baselines meet the label's baseline
+
+
+@dataclass
+class Widget:
+    """One widget annotation to place: a text box, combo box, checkbox or signature."""
+
+    name: str  # concrete field path, ``path:option`` for a multi-select box
+    kind: str  # text | combo | check | sig
+    page: int  # 1-based
+    rect: tuple[float, float, float, float]
+    label: str = ""  # tooltip (/TU)
+    value: str | None = None  # /V: text, export value of a choice
+    lines: list[str] = field(default_factory=list)  # what this widget shows
+    size: float = 9.0
+    leading: float = 11.0
+    multiline: bool = False
+    options: list[tuple[str, str]] = field(default_factory=list)  # (export, display)
+    on: bool = False
+    part: int = 0  # 0, or the number of a continuation on a later page
+    actual: str = ""  # the answer as shown (display text), for text extraction
+
+
+def hex_text(text: str) -> str:
+    """A PDF text string in UTF-16BE hex, safe anywhere in a content stream."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
+    """Open a marked-content span naming the answer it draws (closed by ``EMC``).
+
+    ``/ActualText`` is the exact answer (line feeds and all); a continuation on a later
+    page has an empty one, so text extraction yields the answer once.
+    """
+    props = f"/SkemaPath {hex_text(name)}"
+    if part:
+        props += f" /SkemaPart {part} /ActualText {hex_text('')}"
+    elif actual is not None:
+        props += f" /ActualText {hex_text(actual)}"
+    return f"/Span <<{props}>> BDC"
+
+
+def _stream(content: str, bbox: tuple[float, float], resources: DictionaryObject | None
+            ) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(content.encode("latin-1"))
+    stream[NameObject("/Type")] = NameObject("/XObject")
+    stream[NameObject("/Subtype")] = NameObject("/Form")
+    stream[NameObject("/BBox")] = ArrayObject(
+        [FloatObject(0), FloatObject(0), FloatObject(round(bbox[0], 3)),
+         FloatObject(round(bbox[1], 3))])
+    if resources is not None:
+        stream[NameObject("/Resources")] = resources
+    return stream.flate_encode()
+
+
+def _num(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: float,
+                   x: float, top: float, font_name: str = AP_FONT) -> str:
+    """Content operators drawing lines top-down from ``top`` (first baseline below it)."""
+    if not any(lines):
+        return ""
+    ops = [f"BT /{font_name} {_num(size)} Tf 0 g {_num(leading)} TL"]
+    baseline = top - font.ascent * size
+    ops.append(f"{_num(x)} {_num(baseline)} Td")
+    for i, line in enumerate(lines):
+        if i:
+            ops.append("T*")
+        if line:
+            ops.append(f"{font.encode(line)} Tj")
+    ops.append("ET")
+    return "\n".join(ops)
+
+
+class AcroBuilder:
+    """Adds the field font, the fields and their widgets to a PdfWriter."""
+
+    def __init__(self, writer: PdfWriter, font: FieldFont) -> None:
+        self.writer = writer
+        self.font = font
+        self._font_program: IndirectObject | None = None
+        self.simple_ref, self.type0_ref, self._cid = self._add_fonts()
+        self.zapf_ref = writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
+        }))
+        self.ap_resources = DictionaryObject({
+            NameObject("/Font"): DictionaryObject({NameObject("/" + AP_FONT): self.type0_ref})
+        })
+        self.top_fields: list[IndirectObject] = []
+        self._parents: dict[str, DictionaryObject] = {}
+        self._terminals: dict[str, DictionaryObject] = {}
+
+    # -- fonts -------------------------------------------------------------------------
+    def _add_fonts(self) -> tuple[IndirectObject, IndirectObject, DictionaryObject]:
+        ttf = self.font.ttf
+        data = Path(self.font.path).read_bytes()
+        program = DecodedStreamObject()
+        program.set_data(data)
+        program[NameObject("/Length1")] = NumberObject(len(data))
+        program_ref = self.writer._add_object(program.flate_encode())
+        base = "/" + _pdf_name(ttf.name.decode("latin-1") if isinstance(ttf.name, bytes)
+                               else str(ttf.name))
+        descriptor = DictionaryObject({
+            NameObject("/Type"): NameObject("/FontDescriptor"),
+            NameObject("/FontName"): NameObject(base),
+            NameObject("/Flags"): NumberObject(32),
+            NameObject("/FontBBox"): ArrayObject([FloatObject(round(v)) for v in ttf.bbox]),
+            NameObject("/ItalicAngle"): FloatObject(ttf.italicAngle),
+            NameObject("/Ascent"): FloatObject(round(ttf.ascent)),
+            NameObject("/Descent"): FloatObject(round(ttf.descent)),
+            NameObject("/CapHeight"): FloatObject(round(ttf.capHeight)),
+            NameObject("/StemV"): NumberObject(int(ttf.stemV)),
+            NameObject("/FontFile2"): program_ref,
+        })
+        desc_ref = self.writer._add_object(descriptor)
+        widths = []
+        for code in range(32, 256):
+            try:
+                char = bytes([code]).decode("cp1252")
+            except UnicodeDecodeError:
+                char = " "
+            widths.append(FloatObject(round(self.font.char_width(char), 1)))
+        simple = DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/TrueType"),
+            NameObject("/BaseFont"): NameObject(base),
+            NameObject("/FirstChar"): NumberObject(32),
+            NameObject("/LastChar"): NumberObject(255),
+            NameObject("/Widths"): ArrayObject(widths),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/FontDescriptor"): desc_ref,
+        })
+        cid = DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/CIDFontType2"),
+            NameObject("/BaseFont"): NameObject(base),
+            NameObject("/CIDSystemInfo"): DictionaryObject({
+                NameObject("/Registry"): TextStringObject("Adobe"),
+                NameObject("/Ordering"): TextStringObject("Identity"),
+                NameObject("/Supplement"): NumberObject(0),
+            }),
+            NameObject("/FontDescriptor"): desc_ref,
+            NameObject("/CIDToGIDMap"): NameObject("/Identity"),
+            NameObject("/DW"): NumberObject(1000),
+        })
+        cid_ref = self.writer._add_object(cid)
+        type0 = DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type0"),
+            NameObject("/BaseFont"): NameObject(base),
+            NameObject("/Encoding"): NameObject("/Identity-H"),
+            NameObject("/DescendantFonts"): ArrayObject([cid_ref]),
+        })
+        return (self.writer._add_object(simple), self.writer._add_object(type0),
+                cid_ref.get_object())
+
+    def finish_fonts(self) -> None:
+        """Write the widths and the ToUnicode map of every glyph the appearances used."""
+        self.font.encode(" ")
+        gids = sorted(self.font.used)
+        w_array = ArrayObject()
+        for gid in gids:
+            w_array.append(NumberObject(gid))
+            w_array.append(ArrayObject([FloatObject(round(self.font._advance(gid), 1))]))
+        self._cid[NameObject("/W")] = w_array
+        entries = []
+        for gid in gids:
+            text = self.font.used[gid]
+            utf16 = text.encode("utf-16-be").hex().upper()
+            entries.append(f"<{gid:04X}> <{utf16}>")
+        chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
+        body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
+                       for c in chunks)
+        cmap = (
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+            f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+        )
+        stream = DecodedStreamObject()
+        stream.set_data(cmap.encode("ascii"))
+        type0 = self.type0_ref.get_object()
+        type0[NameObject("/ToUnicode")] = self.writer._add_object(stream.flate_encode())
+
+    # -- fields ------------------------------------------------------------------------
+    def _parent(self, parts: list[str]) -> DictionaryObject | None:
+        """The non-terminal field for name parts (created on demand), None at the top."""
+        if not parts:
+            return None
+        key = ".".join(parts)
+        if key in self._parents:
+            return self._parents[key]
+        node = DictionaryObject({
+            NameObject("/T"): TextStringObject(parts[-1]),
+            NameObject("/Kids"): ArrayObject(),
+        })
+        ref = self.writer._add_object(node)
+        self._attach(ref, parts[:-1])
+        self._parents[key] = node
+        return node
+
+    def _attach(self, ref: IndirectObject, parent_parts: list[str]) -> None:
+        parent = self._parent(parent_parts)
+        if parent is None:
+            self.top_fields.append(ref)
+        else:
+            ref.get_object()[NameObject("/Parent")] = self._parents[
+                ".".join(parent_parts)].indirect_reference
+            parent["/Kids"].append(ref)
+
+    def add(self, widget: Widget, page) -> None:
+        """Add one widget (and its field, the first time its name is seen) to a page."""
+        annot = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in widget.rect]),
+            NameObject("/F"): NumberObject(4),
+            NameObject("/P"): page.indirect_reference,
+            NameObject("/AP"): self._appearance(widget),
+        })
+        if widget.kind == "check":
+            annot[NameObject("/AS")] = NameObject("/" + ON_STATE if widget.on else "/Off")
+            annot[NameObject("/MK")] = DictionaryObject({
+                NameObject("/CA"): TextStringObject("4"),
+                NameObject("/BC"): ArrayObject([FloatObject(0.25)] * 3),
+            })
+        annot_ref = self.writer._add_object(annot)
+        if "/Annots" not in page:
+            page[NameObject("/Annots")] = ArrayObject()
+        page["/Annots"].append(annot_ref)
+        existing = self._terminals.get(widget.name)
+        if existing is not None:  # a continuation of the same field on a later page
+            if "/Kids" not in existing:
+                self._split_first_widget(existing)
+            annot[NameObject("/Parent")] = existing.indirect_reference
+            existing["/Kids"].append(annot_ref)
+            return
+        self._field_keys(annot, widget)
+        parts = _name_parts(widget.name)
+        annot[NameObject("/T")] = TextStringObject(parts[-1])
+        self._attach(annot_ref, parts[:-1])
+        self._terminals[widget.name] = annot
+
+    def _split_first_widget(self, merged: DictionaryObject) -> None:
+        """Turn a merged field/widget into a field with a kid widget."""
+        widget_keys = ("/Type", "/Subtype", "/Rect", "/F", "/P", "/AP", "/AS", "/MK")
+        kid = DictionaryObject({NameObject(k): merged[k] for k in widget_keys if k in merged})
+        for key in widget_keys:
+            if key in merged:
+                del merged[key]
+        kid[NameObject("/Parent")] = merged.indirect_reference
+        kid_ref = self.writer._add_object(kid)
+        merged[NameObject("/Kids")] = ArrayObject([kid_ref])
+        page = kid["/P"].get_object()
+        annots = page["/Annots"]
+        for i, ref in enumerate(annots):
+            if ref.idnum == merged.indirect_reference.idnum:
+                annots[i] = kid_ref
+
+    def _field_keys(self, annot: DictionaryObject, widget: Widget) -> None:
+        annot[NameObject("/TU")] = TextStringObject(widget.label)
+        if widget.kind == "text":
+            annot[NameObject("/FT")] = NameObject("/Tx")
+            flags = FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0)
+            annot[NameObject("/Ff")] = NumberObject(flags)
+            annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
+            if widget.value:
+                annot[NameObject("/V")] = TextStringObject(widget.value)
+        elif widget.kind == "combo":
+            annot[NameObject("/FT")] = NameObject("/Ch")
+            annot[NameObject("/Ff")] = NumberObject(FF_COMBO | FF_DONOTSPELLCHECK)
+            annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
+            annot[NameObject("/Opt")] = ArrayObject(
+                [ArrayObject([TextStringObject(v), TextStringObject(d)])
+                 for v, d in widget.options])
+            if widget.value:
+                annot[NameObject("/V")] = TextStringObject(widget.value)
+                index = [v for v, _ in widget.options].index(widget.value)
+                annot[NameObject("/I")] = ArrayObject([NumberObject(index)])
+        elif widget.kind == "check":
+            annot[NameObject("/FT")] = NameObject("/Btn")
+            annot[NameObject("/Ff")] = NumberObject(0)
+            annot[NameObject("/DA")] = TextStringObject("/ZaDb 0 Tf 0 g")
+            annot[NameObject("/V")] = NameObject("/" + ON_STATE if widget.on else "/Off")
+        elif widget.kind == "sig":
+            annot[NameObject("/FT")] = NameObject("/Sig")
+
+    # -- appearances -------------------------------------------------------------------
+    def _appearance(self, widget: Widget) -> DictionaryObject:
+        x0, y0, x1, y1 = widget.rect
+        w, h = x1 - x0, y1 - y0
+        if widget.kind == "check":
+            on_ap = f"{mark_begin(widget.name, CHECK)}\n{self._check_ap(w, h, True)}\nEMC"
+            off_ap = f"{mark_begin(widget.name, None)}\n{self._check_ap(w, h, False)}\nEMC"
+            return DictionaryObject({NameObject("/N"): DictionaryObject({
+                NameObject("/" + ON_STATE): self._ref(on_ap, w, h),
+                NameObject("/Off"): self._ref(off_ap, w, h),
+            })})
+        if widget.kind == "sig":
+            return DictionaryObject({NameObject("/N"): self._ref("", w, h)})
+        content = self._text_ap(widget, w, h)
+        return DictionaryObject({NameObject("/N"): self._ref(content, w, h)})
+
+    def _ref(self, content: str, w: float, h: float) -> IndirectObject:
+        return self.writer._add_object(_stream(content, (w, h), self.ap_resources))
+
+    def _text_ap(self, widget: Widget, w: float, h: float) -> str:
+        body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
+                              PAD, h - PAD - TOP_GAP)
+        arrow = ""
+        if widget.kind == "combo":  # a small grey triangle: this is a drop-down
+            ax, ay = w - 9, h / 2
+            arrow = (f"q 0.55 g {_num(ax)} {_num(ay + 2)} m {_num(ax + 6)} {_num(ay + 2)} l "
+                     f"{_num(ax + 3)} {_num(ay - 2)} l f Q\n")
+        mark = mark_begin(widget.name, widget.actual, widget.part)
+        return (f"/Tx BMC\nq\n{arrow}1 1 {_num(w - 2)} {_num(h - 2)} re W n\n{mark}\n{body}\n"
+                "EMC\nQ\nEMC")
+
+    def _check_ap(self, w: float, h: float, on: bool) -> str:
+        side = min(w, h)
+        ops = [f"q 0.25 G 0.7 w 0.5 0.5 {_num(side - 1)} {_num(side - 1)} re S Q"]
+        if on:
+            size = side * 0.9
+            gx = (side - self.font.width(CHECK, size)) / 2
+            ops.append(f"BT /{AP_FONT} {_num(size)} Tf 0 g {_num(gx)} "
+                       f"{_num(side * 0.14)} Td {self.font.encode(CHECK)} Tj ET")
+        return "\n".join(ops)
+
+    def finish(self) -> None:
+        """Write the AcroForm dictionary (after every widget was added)."""
+        self.finish_fonts()
+        acro = DictionaryObject({
+            NameObject("/Fields"): ArrayObject(self.top_fields),
+            NameObject("/DR"): DictionaryObject({NameObject("/Font"): DictionaryObject({
+                NameObject("/" + DA_FONT): self.simple_ref,
+                NameObject("/" + AP_FONT): self.type0_ref,
+                NameObject("/ZaDb"): self.zapf_ref,
+            })}),
+            NameObject("/DA"): TextStringObject(f"/{DA_FONT} 9 Tf 0 g"),
+            NameObject("/NeedAppearances"): BooleanObject(False),
+        })
+        self.writer._root_object[NameObject("/AcroForm")] = self.writer._add_object(acro)
+
+
+def _name_parts(name: str) -> list[str]:
+    """``aktiviteter.2.maal:a`` -> ``["aktiviteter", "2", "maal:a"]`` (PDF partial names)."""
+    path, sep, option = name.partition(":")
+    parts = path.split(".")
+    if sep:
+        parts[-1] = f"{parts[-1]}:{option}"
+    return parts
+
+
+def _pdf_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text) or "SkemaSans"
