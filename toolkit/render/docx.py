@@ -343,6 +343,12 @@ class _Builder:
         self._spacer()
 
     def _signature(self, labels: list[str]) -> None:
+        previous = getattr(self, "_last_signature", None)
+        if previous is not None and self.doc.paragraphs[-1]._p is previous[1]._p:
+            # signature lines that follow each other stay on one page together
+            for cell in previous[0].rows[1].cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
+            previous[1].paragraph_format.keep_with_next = True
         gap = 0.6
         width = (PAGE_WIDTH_CM - gap * (len(labels) - 1)) / len(labels)
         widths = []
@@ -367,6 +373,7 @@ class _Builder:
             para.style = self.doc.styles["Lille"]
             para.add_run(label)
         self._spacer()
+        self._last_signature = (table, self.doc.paragraphs[-1])
 
     def _image(self, block: dict) -> None:
         para = self.doc.add_paragraph()
