@@ -148,3 +148,24 @@ def test_month_overview_derived_from_interventions():
     assert len(rows) == 3
     # derived: no content control in the overview, so nothing to type in or extract
     assert not list(table.iter(f"{W}sdt"))
+
+
+# --- the same forms as fillable PDF -----------------------------------------------------
+@pytest.mark.parametrize("form_id", FORMS)
+def test_pdf_hostile_round_trip_filled_and_flattened(form_id):
+    from toolkit.extract.pdf import extract_pdf
+    from toolkit.render.pdf import render_pdf
+
+    form = load_form(form_id)
+    data = hostile(form, sample(form_id))
+    assert extract_pdf(render_pdf(form, data)).data == data
+    assert extract_pdf(render_pdf(form, data, flatten=True)).data == data
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_pdf_blank_extracts_to_empty(form_id):
+    from toolkit.extract.pdf import extract_pdf
+    from toolkit.render.pdf import render_pdf
+
+    result = extract_pdf(render_pdf(load_form(form_id), None, blank=True))
+    assert answers(result.data) == {}
