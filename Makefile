@@ -16,6 +16,8 @@ demo: install
 	@for form in $(FORMS); do \
 	  $(SKEMA) fill $$form samples/$$form.json -o ud/$$form.docx --overwrite || exit 1; \
 	  $(SKEMA) blank $$form -o ud/$$form-blank.docx --overwrite || exit 1; \
+	  $(SKEMA) fill $$form samples/$$form.json -o ud/$$form.pdf --overwrite || exit 1; \
+	  $(SKEMA) blank $$form -o ud/$$form-blank.pdf --overwrite || exit 1; \
 	done
 	@echo "Færdig: de udfyldte og tomme formularer ligger i ud/"
 
