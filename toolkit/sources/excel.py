@@ -1,0 +1,896 @@
+"""Excel input workbooks: the sheet layout of a form, and reading filled workbooks.
+
+A form's input workbook has a main sheet (one row per filled form), one sheet per list
+(``Indsatser``, ``Delmål`` …) whose first column refers to the main row's key, a
+*Vejledning* sheet and a hidden *Lister* sheet with the drop-down values. Which column is
+the key is decided in the schema: ``"x-key"`` names a field path (that field's column is
+the key) or the title of a generated column (default ``Nr.``); ``"x-sheet"`` on the root
+or on a list names its sheet.
+
+:func:`read_workbook` turns a filled workbook into :class:`Record` objects (nested data in
+the schema's shape, ISO dates) with every problem placed on its cell (``Indsatser!E14``).
+Cells are read with python-calamine: cached values of formulas, dates as dates, and about
+ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import danish
+from ..errors import DataFileError
+from ..forms import Field, Form, shape_of
+from ..validation import Problem, Report
+
+#: Sheets the toolkit writes besides the form's own; never read as data.
+GUIDE_SHEET = "Vejledning"
+LISTS_SHEET = "Lister"
+DEFAULT_KEY = "Nr."
+
+_MISSING = object()
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+# -- layout -------------------------------------------------------------------------------
+
+def normalize_header(text: Any) -> str:
+    """A header as compared when reading: case, surrounding and doubled spaces, dashes ignored."""
+    text = str(text if text is not None else "")
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: the key column (``field`` None) or a field."""
+
+    header: str
+    field: Field | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetDef:
+    """A sheet of the input workbook: the main sheet (``list_path`` None) or a list's."""
+
+    name: str
+    list_path: str | None
+    columns: tuple[Column, ...]
+    title: str = ""
+
+    def find(self, header: Any) -> Column | None:
+        """The column a header names (label, field path or key), or None."""
+        norm = normalize_header(header)
+        for col in self.columns:
+            if norm in col.aliases:
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class BookLayout:
+    """Every sheet of a form's input workbook and which column is the key."""
+
+    form: Form
+    key_title: str
+    key_field: str | None
+    main: SheetDef
+    lists: tuple[SheetDef, ...]
+
+    @property
+    def sheets(self) -> tuple[SheetDef, ...]:
+        """The main sheet, then the list sheets."""
+        return (self.main, *self.lists)
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    name = _BAD_SHEET_CHARS.sub(" ", title).strip(" '") or "Ark"
+    name = " ".join(name.split())[:31].rstrip()
+    base, n = name, 2
+    while name.casefold() in taken:
+        suffix = f" {n}"
+        name = base[: 31 - len(suffix)].rstrip() + suffix
+        n += 1
+    taken.add(name.casefold())
+    return name
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+_LAYOUTS: dict[int, BookLayout] = {}
+
+
+def layout(form: Form) -> BookLayout:
+    """The input workbook's sheets and columns for a form (cached per form object)."""
+    cached = _LAYOUTS.get(id(form))
+    if cached is not None and cached.form is form:
+        return cached
+    schema = form.schema
+    x_key = schema.get("x-key") or DEFAULT_KEY
+    main_fields = [f for f in form.fields.values() if f.list_path is None]
+    key_field = x_key if x_key in form.fields and form.fields[x_key].list_path is None else None
+    key_title = form.fields[key_field].label if key_field else str(x_key)
+    taken = {GUIDE_SHEET.casefold(), LISTS_SHEET.casefold()}
+    key_aliases = (normalize_header(key_title), normalize_header(key_field or "nr"),
+                   "nøgle", "key")
+    columns: list[Column] = []
+    if not key_field:
+        columns.append(Column(key_title, None, key_aliases))
+    for fld in main_fields:
+        columns.append(Column(fld.label, fld, _aliases(fld.label, fld)))
+    main = SheetDef(_sheet_name(schema.get("x-sheet") or form.title, taken), None,
+                    tuple(columns), form.title)
+    lists = []
+    for path, lst in form.lists.items():
+        node = form.schema_at(path) or {}
+        name = _sheet_name(node.get("x-sheet") or node.get("title") or path, taken)
+        cols = [Column(key_title, None, key_aliases)]
+        used = {normalize_header(key_title)}
+        for fld in lst.fields:
+            if lst.scalar:
+                header = lst.item_title
+            else:
+                prefix = f"{lst.item_title} – "
+                header = fld.label[len(prefix):] if fld.label.startswith(prefix) else fld.label
+                header = _upper_first(header)
+            if normalize_header(header) in used:
+                header = fld.label
+            used.add(normalize_header(header))
+            extra = (path, lst.label) if lst.scalar else (fld.key,)
+            cols.append(Column(header, fld, _aliases(header, fld, *extra)))
+        lists.append(SheetDef(name, path, tuple(cols), lst.label))
+    result = BookLayout(form, key_title, key_field, main, tuple(lists))
+    _LAYOUTS[id(form)] = result
+    return result
+
+
+def _aliases(header: str, fld: Field, *extra: str) -> tuple[str, ...]:
+    names = [header, fld.label, fld.path, *extra]
+    if fld.list_path is not None:
+        names.append(fld.path.replace(".*", ""))
+    return tuple(dict.fromkeys(normalize_header(n) for n in names if n))
+
+
+def column_letter(index: int) -> str:
+    """``0`` -> ``A``, ``26`` -> ``AA`` (zero-based column index)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """``A`` -> ``0`` (inverse of :func:`column_letter`)."""
+    value = 0
+    for ch in letters.upper():
+        value = value * 26 + ord(ch) - 64
+    return value - 1
+
+
+def place(sheet: str, col: int | None, row: int) -> str:
+    """``Indsatser!E14`` (``col`` zero-based); a whole row ``Indsatser!14:14`` when col is None.
+
+    Sheet names with spaces or punctuation are quoted the way Excel writes them.
+    """
+    ref = f"{row}:{row}" if col is None else f"{column_letter(col)}{row}"
+    return f"{quote_sheet(sheet)}!{ref}"
+
+
+def quote_sheet(sheet: str) -> str:
+    """A sheet name as Excel writes it in a reference: quoted when not a plain word."""
+    if re.fullmatch(r"[A-Za-z_\u00c0-\u024f][\w.\u00c0-\u024f]*", sheet):
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+_PLACE_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!(?:([A-Z]+)(\d+)|(\d+):\d+)$")
+
+
+def parse_place(text: str) -> tuple[str, int | None, int] | None:
+    """``Indsatser!E14`` -> (``Indsatser``, 4, 14); a whole row gives col None; else None."""
+    match = _PLACE_RE.match(text or "")
+    if not match:
+        return None
+    sheet = match.group(1).replace("''", "'") if match.group(1) else match.group(2)
+    if match.group(3):
+        return sheet, column_index(match.group(3)), int(match.group(4))
+    return sheet, None, int(match.group(5))
+
+
+# -- records ------------------------------------------------------------------------------
+
+@dataclass
+class CellMap:
+    """Where a record's values live: sheet, column per field shape, and list item rows."""
+
+    main_sheet: str
+    row: int
+    key_col: int | None
+    columns: dict[str, tuple[str, int]]         # field shape -> (sheet, zero-based column)
+    list_sheets: dict[str, str]                 # list path -> sheet name
+    list_key_cols: dict[str, int]               # list path -> key column
+    item_rows: dict[str, list[int]] = field(default_factory=dict)  # list path -> rows
+
+    def place_of(self, form: Form, path: str) -> str:
+        """The cell of a concrete field path (``indsatser.2.ansvarlig``) of this record."""
+        shape = shape_of(path)
+        parts = path.split(".")
+        while shape not in form.fields and shape not in form.lists and "." in shape:
+            shape = shape.rsplit(".", 1)[0]  # a multi-select option: the field's cell
+            parts = parts[:-1]
+        fld = form.fields.get(shape)
+        if fld is not None and fld.list_path is not None:
+            rows = self.item_rows.get(fld.list_path, [])
+            index_part = parts[len(fld.list_path.split("."))] if len(parts) > len(
+                fld.list_path.split(".")) else ""
+            index = int(index_part) if index_part.isdigit() else -1
+            sheet = self.list_sheets.get(fld.list_path, "")
+            if 0 <= index < len(rows):
+                where = self.columns.get(shape)
+                if where is None:
+                    return place(sheet, None, rows[index])
+                return place(where[0], where[1], rows[index])
+        if fld is not None and fld.list_path is None:
+            where = self.columns.get(shape)
+            if where is not None:
+                return place(where[0], where[1], self.row)
+        return place(self.main_sheet, self.key_col, self.row)
+
+
+@dataclass
+class Record:
+    """One main row of the workbook: its key, data in the schema's shape and its problems."""
+
+    row: int
+    key: str
+    data: dict
+    problems: list[Problem]
+    notes: list[Problem] = field(default_factory=list)  # e.g. a restored CPR; not errors
+    cells: CellMap | None = field(default=None, repr=False)
+    read_problems: list[Problem] | None = field(default=None, repr=False)
+
+    @property
+    def valid(self) -> bool:
+        """True when reading and validation found nothing wrong."""
+        return not self.problems
+
+
+@dataclass
+class WorkbookData:
+    """A read workbook: its records in sheet order and the workbook-level problems."""
+
+    form: Form
+    records: list[Record]
+    problems: list[Problem]
+    source: str = ""
+    notes: list[Problem] = field(default_factory=list)
+
+    def report(self) -> Report:
+        """Every problem: workbook-level first, then per record in sheet/row order."""
+        out = list(self.problems)
+        for rec in self.records:
+            out.extend(rec.problems)
+        return Report(out)
+
+    def record(self, row: int | None = None, key: str | None = None) -> Record | None:
+        """The record of an Excel row number on the main sheet, or of a key."""
+        for rec in self.records:
+            if (row is not None and rec.row == row) or (key is not None and rec.key == key):
+                return rec
+        return None
+
+
+# -- cell conversion ----------------------------------------------------------------------
+
+_TRUE = {"ja", "j", "x", "1", "true", "sand", "yes", "y", "✓", "✔", "☑", "☒"}
+_FALSE = {"nej", "n", "0", "false", "falsk", "no", "☐"}
+
+
+class _Bad(Exception):
+    """A cell that cannot be read; the message is Danish and never shows a CPR number."""
+
+    def __init__(self, message: str, value: Any) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    return str(value)
+
+
+_EXCEL_EPOCH = _dt.date(1899, 12, 30)
+
+
+def _serial_date(value: float) -> _dt.date | None:
+    if 1 <= value < 2958466:
+        return _EXCEL_EPOCH + _dt.timedelta(days=int(value))
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = _as_text(value).strip()
+    text = danish.mask_cpr(text)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _to_date(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        day = _serial_date(float(value))
+        if day is not None:
+            return day.isoformat()
+    if isinstance(value, str):
+        iso = danish.parse_date(value)
+        if iso:
+            return iso
+    raise _Bad(f"kan ikke læses som en dato (\"{_shown(value)}\"); skriv fx 26-02-2019",
+               _as_text(value))
+
+
+_MONTH_NUMERIC = re.compile(r"^(\d{4})-(\d{1,2})$|^(\d{1,2})[-./ ](\d{4})$")
+_MONTH_WORD = re.compile(r"^([a-zæøå]+)\.?\s+(\d{4})$")
+
+
+def _to_month(value: Any) -> str:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        day = _serial_date(float(value))
+        if day is not None:
+            return f"{day.year:04d}-{day.month:02d}"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        match = _MONTH_NUMERIC.match(text)
+        if match:
+            year, month = (match.group(1), match.group(2)) if match.group(1) else (
+                match.group(4), match.group(3))
+            if 1 <= int(month) <= 12:
+                return f"{int(year):04d}-{int(month):02d}"
+        match = _MONTH_WORD.match(text)
+        if match and match.group(1) in danish._MONTH_NUMBER:
+            return f"{int(match.group(2)):04d}-{danish._MONTH_NUMBER[match.group(1)]:02d}"
+        iso = danish.parse_date(text)
+        if iso:
+            return iso[:7]
+    raise _Bad(f"kan ikke læses som en måned (\"{_shown(value)}\"); skriv fx 2024-10 "
+               "eller oktober 2024", _as_text(value))
+
+
+_RESTORED = ("CPR-nummeret var gemt som et tal og havde mistet sit foranstillede 0, som er "
+             "sat ind igen; formatér kolonnen som tekst")
+_AMBIGUOUS = ("CPR-nummeret er gemt som et tal og mangler cifre, og det kan ikke gendannes "
+              "entydigt; skriv det som tekst på formen DDMMÅÅ-XXXX")
+
+
+def _to_cpr(value: Any) -> tuple[str, str | None]:
+    """(CPR text, note) — the note tells that a lost leading zero was put back."""
+    if isinstance(value, bool):
+        raise _Bad("skal være et CPR-nummer på formen DDMMÅÅ-XXXX", _as_text(value))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            raise _Bad(_AMBIGUOUS, _as_text(value))
+        digits = str(int(value))
+    else:
+        text = _as_text(value).strip()
+        compact = text.replace(" ", "")
+        if re.fullmatch(r"\d{6}-\d{4}", compact):
+            return compact, None
+        if re.fullmatch(r"\d{10}", compact):
+            return f"{compact[:6]}-{compact[6:]}", None
+        if not re.fullmatch(r"\d{9}|\d{5}-\d{4}", compact):
+            return text, None  # schema validation says what is wrong
+        digits = compact.replace("-", "")
+    if len(digits) == 10:
+        return f"{digits[:6]}-{digits[6:]}", None
+    if len(digits) == 9:
+        padded = "0" + digits
+        cpr = f"{padded[:6]}-{padded[6:]}"
+        if danish.is_cpr(cpr):
+            return cpr, _RESTORED
+    raise _Bad(_AMBIGUOUS, digits)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = _as_text(value).strip().casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Bad(f"skal være ja eller nej (\"{_shown(value)}\"); skriv ja, nej, x, 1 eller 0",
+               _as_text(value))
+
+
+def _choice_map(fld: Field) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for val, title in fld.choices:
+        mapping.setdefault(normalize_header(title), val)
+    for val, _title in fld.choices:
+        mapping.setdefault(normalize_header(val), val)
+    return mapping
+
+
+def _converter(fld: Field) -> Callable[[Any], tuple[Any, str | None]]:
+    """A function cell value -> (data value, note) for a field; raises _Bad."""
+    typ = fld.schema.get("type")
+    if fld.kind == "multi":
+        mapping = _choice_map(fld)
+
+        def multi(value: Any) -> tuple[Any, str | None]:
+            parts = [p.strip() for p in _as_text(value).split(";")]
+            return [mapping.get(normalize_header(p), p) for p in parts if p], None
+
+        return multi
+    if fld.format == "kommune":
+        def kommune(value: Any) -> tuple[Any, str | None]:
+            text = _as_text(value).strip()
+            return danish.kommune_name(text) or text, None
+
+        return kommune
+    if fld.kind == "dropdown":
+        mapping = _choice_map(fld)
+
+        def choice(value: Any) -> tuple[Any, str | None]:
+            text = _as_text(value).strip()
+            if normalize_header(text) in mapping:
+                return mapping[normalize_header(text)], None
+            return (value if isinstance(value, (int, float)) else text), None
+
+        return choice
+    if fld.kind == "checkbox":
+        return lambda value: (_to_bool(value), None)
+    if fld.kind == "date":
+        return lambda value: (_to_date(value), None)
+    if fld.format == "month":
+        return lambda value: (_to_month(value), None)
+    if fld.format == "cpr":
+        return _to_cpr
+    if typ in ("integer", "number"):
+        def number(value: Any) -> tuple[Any, str | None]:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return (int(value) if typ == "integer" and float(value).is_integer()
+                        else value), None
+            text = _as_text(value).strip().replace(",", ".")
+            try:
+                num = float(text)
+            except ValueError:
+                return text, None
+            return (int(num) if typ == "integer" and num.is_integer() else num), None
+
+        return number
+    if fld.format in ("telefon", "email"):
+        return lambda value: (_as_text(value).strip(), None)
+    return lambda value: (_as_text(value), None)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+#: Refuse workbooks that unpack to more than this (zip bombs).
+MAX_UNPACKED = 1_500_000_000
+MAX_RATIO = 250
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise DataFileError(f"{path}: filen er ikke en Excel-projektmappe (.xlsx).",
+                            hint="Gem filen i Excel som .xlsx og prøv igen.") from None
+    total = sum(i.file_size for i in infos)
+    for info in infos:
+        if info.file_size > 20_000_000 and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1):
+            total = MAX_UNPACKED + 1
+    if total > MAX_UNPACKED:
+        raise DataFileError(f"{path}: projektmappen pakker ud til en mistænkelig stor "
+                            "mængde data og læses ikke.",
+                            hint="Tjek filen; gem den igen i Excel, hvis den er ægte.")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise DataFileError(f"{path}: filen er ikke en Excel-projektmappe (.xlsx).",
+                            hint="Gem filen i Excel som .xlsx og prøv igen.")
+
+
+def _open(path: Path) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    _check_zip(path)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception:  # calamine raises its own error types for broken files
+        raise DataFileError(f"{path}: projektmappen kan ikke læses (den er beskadiget "
+                            "eller krypteret).",
+                            hint="Åbn den i Excel, fjern en eventuel adgangskode og gem "
+                            "den igen som .xlsx.") from None
+
+
+@dataclass
+class _Sheet:
+    name: str
+    rows: list[list[Any]]
+    header_row: int  # zero-based
+    columns: dict[int, Column]  # zero-based column -> column
+
+
+def _load_sheet(book: Any, name: str, merged: bool) -> list[list[Any]]:
+    sheet = book.get_sheet_by_name(name)
+    rows = sheet.to_python(skip_empty_area=False)
+    if merged:
+        for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+            if r0 >= len(rows) or c0 >= len(rows[r0]):
+                continue
+            value = rows[r0][c0]
+            while len(rows) <= r1:
+                rows.append([])
+            for r in range(r0, r1 + 1):
+                row = rows[r]
+                if len(row) <= c1:
+                    row.extend([""] * (c1 + 1 - len(row)))
+                row[c0:c1 + 1] = [value] * (c1 + 1 - c0)
+    return rows
+
+
+def _find_header(rows: list[list[Any]], sheet: SheetDef) -> tuple[int, dict[int, Column]]:
+    best, best_cols = -1, {}
+    for r, row in enumerate(rows[:10]):
+        cols = {}
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.strip():
+                col = sheet.find(value)
+                if col is not None and col not in cols.values():
+                    cols[c] = col
+        if len(cols) > len(best_cols):
+            best, best_cols = r, cols
+    return best, best_cols
+
+
+def read_workbook(path: str | Path, form: Form, validate: bool = True) -> WorkbookData:
+    """Read a filled input workbook of ``form`` into records with cell-placed problems.
+
+    ``validate=False`` leaves schema validation to :func:`validate_record` (the batch
+    engine does it in its worker processes). Raises DataFileError when the file is not a
+    readable workbook or has no sheet with the form's columns.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
+    lay = layout(form)
+    book = _open(path)
+    names = list(book.sheet_names)
+    by_name = {n.strip().casefold(): n for n in names}
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+
+    def lookup(sheet: SheetDef) -> str | None:
+        for candidate in (sheet.name, sheet.list_path or "", sheet.title):
+            found = by_name.get(candidate.strip().casefold())
+            if found:
+                return found
+        return None
+
+    # the main sheet: by name, else the first sheet whose header row has the form's labels
+    main_name = lookup(lay.main)
+    known = {lookup(s) for s in lay.lists} | {GUIDE_SHEET, LISTS_SHEET}
+    main_rows: list[list[Any]] | None = None
+    if main_name is None:
+        for name in names:
+            if name in known:
+                continue
+            rows = _load_sheet(book, name, True)
+            if _find_header(rows, lay.main)[1]:
+                main_name, main_rows = name, rows
+                break
+    if main_name is None:
+        raise DataFileError(
+            f"{path}: projektmappen har intet ark \"{lay.main.name}\" med formularens "
+            "kolonner.",
+            hint=f"Lav en ny med: skema blank {form.id} -o input.xlsx")
+    if main_rows is None:
+        main_rows = _load_sheet(book, main_name, True)
+    main = _prepare(main_name, main_rows, lay.main, problems)
+
+    list_sheets: dict[str, _Sheet] = {}
+    for sdef in lay.lists:
+        name = lookup(sdef)
+        if name is None:
+            problems.append(Problem(sdef.list_path or "", sdef.title,
+                                    f"Arket \"{sdef.name}\" mangler, så "
+                                    f"{sdef.title.lower()} læses ikke. Lav en ny "
+                                    f"projektmappe med: skema blank {form.id} -o input.xlsx",
+                                    "missing_sheet", quote_sheet(sdef.name)))
+            continue
+        list_sheets[sdef.list_path or ""] = _prepare(
+            name, _load_sheet(book, name, False), sdef, problems)
+    book.close()
+
+    records = _main_records(form, lay, main, list_sheets, problems)
+    for rec in records:
+        if validate:
+            rec.problems = validate_record(form, rec)
+    return WorkbookData(form, records, problems, str(path), notes)
+
+
+def _prepare(name: str, rows: list[list[Any]], sdef: SheetDef,
+             problems: list[Problem]) -> _Sheet:
+    header_row, cols = _find_header(rows, sdef)
+    if header_row < 0:
+        problems.append(Problem("", sdef.title, f"Arket \"{name}\" har ingen af formularens "
+                                "kolonneoverskrifter i de første rækker og læses ikke.",
+                                "no_header", quote_sheet(name)))
+        return _Sheet(name, [], 0, {})
+    header = rows[header_row]
+    seen: set[Column] = set()
+    for c, value in enumerate(header):
+        col = cols.get(c)
+        if col is not None:
+            seen.add(col)
+            continue
+        if _blank(value):
+            has_data = any(c < len(r) and not _blank(r[c]) for r in rows[header_row + 1:])
+            if has_data:
+                problems.append(Problem("", "", f"Kolonne {column_letter(c)} på arket "
+                                        f"\"{name}\" har ingen overskrift og læses ikke.",
+                                        "extra_column", place(name, c, header_row + 1)))
+            continue
+        dup = sdef.find(value)
+        why = ("står der to gange; kun den første læses" if dup is not None
+               else "hører ikke til formularen og læses ikke")
+        problems.append(Problem("", "", f"Kolonnen \"{danish.mask_cpr(str(value).strip())}\" "
+                                f"{why}.", "extra_column", place(name, c, header_row + 1)))
+    key_missing = sdef.columns[0].field is None and sdef.columns[0] not in seen
+    if key_missing:
+        problems.append(Problem("", sdef.columns[0].header,
+                                f"Arket \"{name}\" mangler kolonnen "
+                                f"\"{sdef.columns[0].header}\".", "missing_column",
+                                place(name, None, header_row + 1)))
+    return _Sheet(name, rows, header_row, cols)
+
+
+def _key_text(value: Any) -> str:
+    if _blank(value):
+        return ""
+    return _as_text(value).strip()
+
+
+def _row_values(sheet: _Sheet, row: list[Any], convs: dict[int, Callable],
+                problems: list[Problem], notes: list[Problem], excel_row: int
+                ) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for c, col in sheet.columns.items():
+        fld = col.field
+        if fld is None or c >= len(row):
+            continue
+        value = row[c]
+        if _blank(value):
+            continue
+        if isinstance(value, str) and value.startswith("#") and value.rstrip("!?0/").upper() in (
+                "#N/A", "#REF", "#VALUE", "#DIV", "#NAME", "#NUM", "#NULL"):
+            problems.append(Problem(fld.path, fld.label, f"cellen indeholder en Excel-fejl "
+                                    f"({value}); ret formlen", "excel_error",
+                                    place(sheet.name, c, excel_row)))
+            continue
+        try:
+            data, note = convs[c](value)
+        except _Bad as bad:
+            problems.append(Problem(fld.path, fld.label, str(bad), "read",
+                                    place(sheet.name, c, excel_row)))
+            values[fld.path] = bad.value
+            continue
+        if note:
+            notes.append(Problem(fld.path, fld.label, note, "restored",
+                                 place(sheet.name, c, excel_row)))
+        values[fld.path] = data
+    return values
+
+
+def _set(data: dict, path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
+                  problems: list[Problem]) -> list[Record]:
+    key_col = next((c for c, col in main.columns.items()
+                    if col.field is None or col.field.path == lay.key_field), None)
+    main_convs = {c: _converter(col.field) for c, col in main.columns.items() if col.field}
+    columns: dict[str, tuple[str, int]] = {
+        col.field.path: (main.name, c) for c, col in main.columns.items() if col.field}
+    list_sheet_names = {p: s.name for p, s in lists.items()}
+    list_key_cols: dict[str, int] = {}
+    for p, sheet in lists.items():
+        for c, col in sheet.columns.items():
+            if col.field is None:
+                list_key_cols[p] = c
+            else:
+                columns[col.field.path] = (sheet.name, c)
+
+    # list rows, grouped by key
+    items: dict[str, dict[str, list[tuple[int, Any, list, list]]]] = {}
+    for lpath, sheet in lists.items():
+        lst = form.lists[lpath]
+        kc = list_key_cols.get(lpath)
+        convs = {c: _converter(col.field) for c, col in sheet.columns.items() if col.field}
+        for r in range(sheet.header_row + 1, len(sheet.rows)):
+            row = sheet.rows[r]
+            excel_row = r + 1
+            key = _key_text(row[kc]) if kc is not None and kc < len(row) else ""
+            rp: list[Problem] = []
+            rn: list[Problem] = []
+            values = _row_values(sheet, row, convs, rp, rn, excel_row)
+            if not values and not rp:
+                continue
+            if not key:
+                problems.append(Problem("", lay.key_title, f"Rækken på arket \"{sheet.name}\" "
+                                        f"mangler \"{lay.key_title}\", så den hører ikke til "
+                                        "nogen række på arket "
+                                        f"\"{main.name}\"; udfyld {lay.key_title}.",
+                                        "no_key", place(sheet.name, kc, excel_row)))
+                continue
+            if lst.scalar:
+                item: Any = next(iter(values.values()))
+            else:
+                item = {}
+                for fpath, value in values.items():
+                    _set(item, form.fields[fpath].key, value)
+            items.setdefault(lpath, {}).setdefault(key, []).append((excel_row, item, rp, rn))
+
+    records: list[Record] = []
+    seen_keys: dict[str, int] = {}
+    used_keys: set[str] = set()
+    for r in range(main.header_row + 1, len(main.rows)):
+        row = main.rows[r]
+        excel_row = r + 1
+        key = _key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
+        if lay.key_field and key and form.fields[lay.key_field].format == "cpr":
+            try:
+                key = _to_cpr(row[key_col])[0]
+            except _Bad:
+                pass
+        rp: list[Problem] = []
+        rn: list[Problem] = []
+        values = _row_values(main, row, main_convs, rp, rn, excel_row)
+        has_lists = bool(key) and any(key in by_key for by_key in items.values())
+        own = {p: v for p, v in values.items() if p != lay.key_field}
+        if not own and not rp and not has_lists:
+            continue  # a blank row (or only a key nobody refers to)
+        data: dict[str, Any] = {}
+        for fpath, value in values.items():
+            _set(data, fpath, value)
+        cells = CellMap(main.name, excel_row, key_col, columns, list_sheet_names,
+                        list_key_cols)
+        if not key:
+            if lists:
+                rp.append(Problem("", lay.key_title, f"\"{lay.key_title}\" skal udfyldes, så "
+                                  "rækkerne på de andre ark kan henvise til rækken.",
+                                  "no_key", place(main.name, key_col, excel_row)))
+            key = f"række {excel_row}"
+        elif key in seen_keys:
+            rp.append(Problem("", lay.key_title, f"\"{lay.key_title}\" "
+                              f"{_key_shown(key, lay, form)} står også i række "
+                              f"{seen_keys[key]}; hver række skal have sit eget.",
+                              "duplicate_key", place(main.name, key_col, excel_row)))
+        else:
+            seen_keys[key] = excel_row
+            used_keys.add(key)
+            for lpath, by_key in items.items():
+                for item_row, item, ip, inotes in by_key.get(key, ()):
+                    index = len(cells.item_rows.setdefault(lpath, []))
+                    cells.item_rows[lpath].append(item_row)
+                    lst_items = _get_list(data, lpath)
+                    lst_items.append(item)
+                    for prob in ip:
+                        rp.append(_indexed(prob, lpath, index, form))
+                    for note in inotes:
+                        rn.append(_indexed(note, lpath, index, form))
+        records.append(Record(excel_row, key, data, rp, rn, cells, list(rp)))
+
+    for lpath, by_key in items.items():
+        sheet = lists[lpath]
+        for key, rows in by_key.items():
+            if key in used_keys:
+                continue
+            for item_row, *_ in rows:
+                problems.append(Problem("", lay.key_title, f"\"{lay.key_title}\" "
+                                        f"{_key_shown(key, lay, form)} findes ikke på arket "
+                                        f"\"{main.name}\"; ret nummeret eller tilføj rækken.",
+                                        "unknown_key",
+                                        place(sheet.name, list_key_cols.get(lpath), item_row)))
+    problems.sort(key=lambda p: _place_order(p.place, lay))
+    return records
+
+
+def _key_shown(key: str, lay: BookLayout, form: Form) -> str:
+    if lay.key_field and form.fields[lay.key_field].format == "cpr":
+        return f"\"{danish.mask_cpr(key)}\""
+    return f"\"{danish.mask_cpr(key)}\""
+
+
+def _get_list(data: dict, path: str) -> list:
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    return node.setdefault(parts[-1], [])
+
+
+def _indexed(prob: Problem, list_path: str, index: int, form: Form) -> Problem:
+    fld = form.fields[prob.path]
+    concrete = fld.path.replace(f"{list_path}.*", f"{list_path}.{index}", 1)
+    return Problem(concrete, form.label(concrete), prob.message, prob.code, prob.place)
+
+
+def _place_order(text: str, lay: BookLayout) -> tuple:
+    parsed = parse_place(text)
+    names = [s.name for s in lay.sheets]
+    if parsed is None:
+        sheet = text.strip("'")
+        return (names.index(sheet) if sheet in names else len(names), 0, -1)
+    sheet, col, row = parsed
+    return (names.index(sheet) if sheet in names else len(names), row,
+            -1 if col is None else col)
+
+
+def validate_record(form: Form, record: Record) -> list[Problem]:
+    """The record's reading problems plus schema validation, each placed on its cell.
+
+    A schema problem on a path that already has a reading problem is left out (the
+    reading problem says more). Problems are ordered by sheet, row and column.
+    """
+    from ..validation import validate
+
+    reading = list(record.read_problems if record.read_problems is not None
+                   else record.problems)
+    read_paths = {p.path for p in reading if p.path}
+    out = list(reading)
+    cells = record.cells
+    for prob in validate(form, record.data):
+        if prob.path in read_paths or any(prob.path.startswith(p + ".") for p in read_paths):
+            continue
+        where = cells.place_of(form, prob.path) if cells is not None else ""
+        out.append(Problem(prob.path, prob.label, prob.message, prob.code, where))
+    if cells is not None:
+        lay = layout(form)
+        out.sort(key=lambda p: _place_order(p.place, lay))
+    return out
