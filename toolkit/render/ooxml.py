@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from xml.sax.saxutils import escape, quoteattr
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -118,3 +120,53 @@ def rewrite_package(data: bytes, custom: dict[str, str] | None = None,
             out.writestr(zinfo, custom_properties_xml(custom))
     del names
     return out_buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# A minimal zip writer: unchanged parts are copied pre-compressed, only rendered parts
+# are deflated per document.
+# ---------------------------------------------------------------------------------------
+def _dos_time(date_time: tuple[int, ...]) -> tuple[int, int]:
+    y, mo, d, h, mi, s = date_time
+    return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
+
+
+_DOS_TIME, _DOS_DATE = _dos_time(FIXED_ZIP_TIME)
+
+
+class ZipEntry:
+    """One deflated member of a zip package, ready to be written (fixed time stamp)."""
+
+    __slots__ = ("name", "crc", "size", "data", "local", "flags")
+
+    def __init__(self, name: str, body: bytes, level: int = 6) -> None:
+        comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+        data = comp.compress(body) + comp.flush()
+        self.name = name.encode("utf-8")
+        self.crc = zlib.crc32(body)
+        self.size = len(body)
+        self.data = data
+        self.flags = flags = 0x800 if not name.isascii() else 0  # UTF-8 name
+        self.local = struct.pack(
+            "<4s5H3L2H", b"PK\x03\x04", 20, flags, 8, _DOS_TIME, _DOS_DATE,
+            self.crc, len(data), self.size, len(self.name), 0) + self.name
+
+
+def write_zip(entries: list[ZipEntry]) -> bytes:
+    """The bytes of a zip archive holding ``entries`` in order (no zip64: parts < 4 GB)."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for e in entries:
+        out.append(e.local)
+        out.append(e.data)
+        central.append(struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 0x314, 20, e.flags, 8, _DOS_TIME, _DOS_DATE,
+            e.crc, len(e.data), e.size, len(e.name), 0, 0, 0, 0, 0o600 << 16, offset)
+            + e.name)
+        offset += len(e.local) + len(e.data)
+    cd = b"".join(central)
+    out.append(cd)
+    out.append(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                           len(cd), offset, 0))
+    return b"".join(out)
