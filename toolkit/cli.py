@@ -273,6 +273,9 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
         raise click.exceptions.Exit(1)
 
 
+cli.add_command(__import__("toolkit.commands.consent", fromlist=["_"]).consent_cmd)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; no traceback unless ``--debug``."""
     args = list(sys.argv[1:] if argv is None else argv)

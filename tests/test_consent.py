@@ -1,0 +1,681 @@
+"""The consent archive: `skema consent add|list|show|get|withdraw|verify|export|purge`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import toolkit
+from toolkit.cli import cli
+from toolkit.consent import Archive, ArchiveError
+from toolkit.consent import audit as audit_mod
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = json.loads((ROOT / "samples" / "samtykke.json").read_text(encoding="utf-8"))
+CPR = SAMPLE["borger"]["cpr"]  # 030592-1678, valid 2024-11-01 .. 2025-10-31
+TODAY = "2025-06-01"
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def run(archive: Path, *args: str, today: str = TODAY):
+    """Invoke `skema consent …` in-process; stdout and stderr apart."""
+    runner = CliRunner()
+    env = {"SKEMA_ARCHIVE": str(archive), "SKEMA_TODAY": today, "SKEMA_TRUST_ROOTS": "",
+           "SKEMA_RETENTION_YEARS": ""}
+    return runner.invoke(cli, ["consent", *args], env=env, catch_exceptions=False)
+
+
+def scan_pdf(text: str) -> bytes:
+    """A PDF without form fields, like a scanned paper consent."""
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf)
+    page.drawString(72, 720, text)
+    page.save()
+    return buf.getvalue()
+
+
+def scan_args(cpr: str = "010190-1234", fra: str = "2025-01-01", til: str = "2025-12-31",
+              formaal: str = "Koordinering af indsats") -> list[str]:
+    return ["--cpr", cpr, "--formaal", formaal, "--gyldig-fra", fra, "--gyldig-til", til]
+
+
+@pytest.fixture(scope="session")
+def form_files(tmp_path_factory) -> dict[str, Path]:
+    """The sample consent filled as PDF and as Word, made once."""
+    folder = tmp_path_factory.mktemp("samtykke")
+    files = {}
+    for fmt in ("pdf", "docx"):
+        path = folder / f"samtykke.{fmt}"
+        path.write_bytes(toolkit.fill("samtykke", SAMPLE, fmt))
+        files[fmt] = path
+    return files
+
+
+@pytest.fixture(scope="session")
+def signing(tmp_path_factory):
+    """A self-made certificate and key; sign(pdf_bytes) -> signed bytes."""
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Nukaaka Olsen"),
+                      x509.NameAttribute(NameOID.COUNTRY_NAME, "DK")])
+    now = dt.datetime.now(dt.timezone.utc)
+    usage = x509.KeyUsage(digital_signature=True, content_commitment=True,
+                          key_encipherment=False, data_encipherment=False, key_agreement=False,
+                          key_cert_sign=True, crl_sign=True, encipher_only=False,
+                          decipher_only=False)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(usage, critical=True)
+            .sign(key, hashes.SHA256()))
+    pem = tmp_path_factory.mktemp("cert") / "rod.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    signer = signers.SimpleSigner(
+        signing_cert=ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=akeys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())),
+        cert_registry=SimpleCertificateStore())
+
+    def sign(data: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        out = signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Underskrift"),
+                               signer=signer)
+        return out.getvalue()
+
+    sign.pem = pem  # type: ignore[attr-defined]
+    return sign
+
+
+def alter_after_signing(data: bytes) -> bytes:
+    """An incremental update appended after the signature (the signed bytes unchanged)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    writer.root["/Lang"] = generic.TextStringObject("da")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def object_files(archive: Path) -> list[Path]:
+    return sorted(p for p in (archive / "objects").rglob("*") if p.is_file())
+
+
+def make_writable(path: Path) -> None:
+    os.chmod(path, 0o600)
+
+
+# ------------------------------------------------------------------ add, list, show, get
+
+
+def test_add_form_pdf_reads_metadata_and_get_is_byte_identical(tmp_path, form_files):
+    arkiv = tmp_path / "arkiv"
+    result = run(arkiv, "add", str(form_files["pdf"]))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        f"{form_files['pdf']}: arkiveret som samtykke nr. 1 – Nukaaka Olsen (030592-xxxx), "
+        "gyldig 01-11-2024 til 31-10-2025, status aktiv")
+    with Archive(arkiv) as arch:
+        consent = arch.get(1)
+    assert consent.cpr == CPR and consent.source == "formular"
+    assert consent.formaal == SAMPLE["formaal"]
+    assert consent.meta["parter"] == SAMPLE["parter"]
+    assert consent.meta["oplysninger"] == SAMPLE["oplysninger"]["typer"]
+    assert consent.meta["andet_tekst"] == SAMPLE["oplysninger"]["andet_tekst"]
+    assert (consent.gyldig_fra, consent.gyldig_til) == ("2024-11-01", "2025-10-31")
+
+    out = tmp_path / "hentet.pdf"
+    assert run(arkiv, "get", "1", "-o", str(out)).exit_code == 0
+    assert out.read_bytes() == form_files["pdf"].read_bytes()
+    again = run(arkiv, "get", "1", "-o", str(out))
+    assert again.exit_code == 1
+    assert "findes allerede og overskrives ikke" in again.stderr
+    assert run(arkiv, "get", "1", "-o", str(out), "--overwrite").exit_code == 0
+
+
+def test_add_form_docx_and_show(tmp_path, form_files):
+    arkiv = tmp_path / "arkiv"
+    assert run(arkiv, "add", str(form_files["docx"])).exit_code == 0
+    shown = run(arkiv, "show", "1")
+    assert shown.exit_code == 0
+    text = shown.stdout
+    assert "Samtykke nr. 1" in text
+    assert "Nukaaka Olsen, CPR 030592-xxxx" in text and CPR not in text
+    assert "Status:           aktiv pr. 1. juni 2025" in text
+    assert "Misbrugscentret (både afgiver og modtager)" in text
+    assert "Egen læge, Lægehuset Vestergade (afgiver oplysninger)" in text
+    assert "Helbredsoplysninger, Sociale forhold" in text
+    assert "(Oplysninger om bolig og hjemløshed)" in text
+    assert "Gyldig:           1. november 2024 – 31. oktober 2025" in text
+    assert "Opbevares til:    31. oktober 2030" in text
+    assert "Word (.docx)" in text and "formularen samtykke 1.0.0" in text
+    assert re.search(r"Historik:\n  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  tilføjet \(post 1\)",
+                     text)
+    assert CPR in run(arkiv, "show", "1", "--vis-cpr").stdout
+    as_json = json.loads(run(arkiv, "show", "1", "--json").stdout)
+    assert as_json["cpr"] == "030592-xxxx" and as_json["status"] == "aktiv"
+    assert as_json["historik"][0]["handling"] == "tilføjet"
+
+
+def test_scan_without_metadata_is_refused_and_nothing_is_stored(tmp_path):
+    arkiv = tmp_path / "arkiv"
+    scan = tmp_path / "scanning.pdf"
+    scan.write_bytes(scan_pdf("Underskrevet samtykke"))
+    result = run(arkiv, "add", str(scan), "--cpr", "010190-1234")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Fejl: {scan}: dokumentet er ikke en udfyldt samtykke-formular, og tilvalgene mangler "
+        "formål, gyldig fra, gyldig til; samtykket arkiveres ikke.\n"
+        "  Tip: Angiv --formaal, --gyldig-fra, --gyldig-til (for en scanning står "
+        "oplysningerne på papiret).\n")
+    assert object_files(arkiv) == []
+    assert run(arkiv, "list").stdout.strip() == "Ingen samtykker matcher."
+
+
+def test_scan_with_options_danish_dates_parts_and_types(tmp_path):
+    arkiv = tmp_path / "arkiv"
+    scan = tmp_path / "scan.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"pixels" * 50)
+    result = run(arkiv, "add", str(scan), "--cpr", "0101901234", "--navn", "Åse Østergård",
+                 "--formaal", "Samarbejde med misbrugscentret", "--gyldig-fra", "01-02-2025",
+                 "--gyldig-til", "31. januar 2026", "--part", "Misbrugscentret:begge",
+                 "--part", "Jobcenter: Team 2:modtager", "--oplysning", "Misbrug",
+                 "--oplysning", "helbredsoplysninger")
+    assert result.exit_code == 0, result.output
+    with Archive(arkiv) as arch:
+        consent = arch.get(1)
+    assert consent.kind == "png" and consent.source == "oplysninger"
+    assert consent.cpr == "010190-1234"
+    assert (consent.gyldig_fra, consent.gyldig_til) == ("2025-02-01", "2026-01-31")
+    assert consent.meta["parter"] == [{"navn": "Misbrugscentret", "rolle": "begge"},
+                                      {"navn": "Jobcenter: Team 2", "rolle": "modtager"}]
+    assert consent.meta["oplysninger"] == ["misbrug", "helbredsoplysninger"]
+    assert "angivet ved arkivering (scanning)" in run(arkiv, "show", "1").stdout
+
+
+def test_add_refusals(tmp_path, form_files):
+    arkiv = tmp_path / "arkiv"
+    odd = tmp_path / "noter.txt"
+    odd.write_text("ikke et dokument")
+    result = run(arkiv, "add", str(odd), *scan_args())
+    assert result.exit_code == 1
+    assert f"Fejl: {odd}: filtypen kan ikke arkiveres." in result.stderr
+    # an option that contradicts the form is refused
+    result = run(arkiv, "add", str(form_files["pdf"]), "--cpr", "010190-1234")
+    assert result.exit_code == 1
+    assert ("borgerens CPR-nummer i dokumentet (030592-xxxx) er ikke det samme som det "
+            "angivne (010190-xxxx)") in result.stderr
+    assert CPR not in result.output
+    # dates the wrong way round, and an impossible CPR
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("x"))
+    result = run(arkiv, "add", str(scan), *scan_args(fra="2026-01-01", til="2025-01-01"))
+    assert "gyldig til (2025-01-01) ligger før gyldig fra (2026-01-01)" in result.stderr
+    result = run(arkiv, "add", str(scan), *scan_args(cpr="320190-1234"))
+    assert "CPR-nummeret \"320190-xxxx\" er ikke gyldigt." in result.stderr
+    bad_date = run(arkiv, "add", str(scan), *scan_args(til="31-13-2025"))
+    assert bad_date.exit_code == 2 and "\"31-13-2025\" er ikke en dato" in bad_date.stderr
+    # the same document twice; the second file in one call still goes in (exit 1 overall)
+    assert run(arkiv, "add", str(form_files["pdf"])).exit_code == 0
+    both = run(arkiv, "add", str(form_files["pdf"]), str(form_files["docx"]))
+    assert both.exit_code == 1
+    assert "dokumentet er allerede arkiveret som samtykke nr. 1." in both.stderr
+    assert "arkiveret som samtykke nr. 2" in both.stdout
+    assert run(arkiv, "verify").exit_code == 0
+
+
+def test_permissions_and_no_cpr_in_names_or_audit(tmp_path, form_files):
+    arkiv = tmp_path / "arkiv"
+    named = tmp_path / f"samtykke {CPR}.pdf"
+    named.write_bytes(form_files["pdf"].read_bytes())
+    result = run(arkiv, "add", str(named))
+    assert result.exit_code == 0
+    assert CPR not in result.output and "030592-xxxx" in result.output
+    assert stat.S_IMODE(arkiv.stat().st_mode) == 0o700
+    assert stat.S_IMODE((arkiv / "objects").stat().st_mode) == 0o700
+    assert stat.S_IMODE((arkiv / "index.sqlite").stat().st_mode) == 0o600
+    (blob,) = object_files(arkiv)
+    assert stat.S_IMODE(blob.stat().st_mode) == 0o400
+    assert stat.S_IMODE(blob.parent.stat().st_mode) == 0o700
+    run(arkiv, "withdraw", "1", "--date", "2025-03-01")
+    run(arkiv, "export", "--cpr", CPR, "-o", str(tmp_path / "ud.zip"))
+    digits = CPR.replace("-", "")
+    for path in arkiv.rglob("*"):
+        assert CPR not in path.name and digits not in path.name
+    conn = sqlite3.connect(arkiv / "index.sqlite")
+    log = " ".join(" ".join(map(str, row)) for row in conn.execute("SELECT * FROM audit"))
+    conn.close()
+    assert log and CPR not in log and digits not in log and "1678" not in log
+    with Archive(arkiv) as arch:
+        assert arch.get(1).original_name == "samtykke 030592-xxxx.pdf"
+
+
+# ------------------------------------------------------------------ list filters, withdraw
+
+
+@pytest.fixture
+def filled(tmp_path) -> Path:
+    """An archive with five scans of three citizens, today 2025-06-01."""
+    arkiv = tmp_path / "arkiv"
+    specs = [
+        ("010190-1234", "2025-01-01", "2025-06-20"),  # 1 aktiv, expires in 19 days
+        ("010190-1234", "2024-01-01", "2024-12-31"),  # 2 udløbet
+        ("020290-2345", "2025-01-01", "2026-12-31"),  # 3 aktiv, far off
+        ("030390-3456", "2025-07-01", "2026-06-30"),  # 4 kommende
+        ("030390-3456", "2025-01-01", "2025-06-25"),  # 5 aktiv, expires in 24 days
+    ]
+    for i, (cpr, fra, til) in enumerate(specs, start=1):
+        scan = tmp_path / f"scan{i}.pdf"
+        scan.write_bytes(scan_pdf(f"scanning {i}"))
+        result = run(arkiv, "add", str(scan), *scan_args(cpr=cpr, fra=fra, til=til))
+        assert result.exit_code == 0, result.output
+    return arkiv
+
+
+def _numbers(output: str) -> list[int]:
+    return [int(line.split()[0]) for line in output.splitlines()[1:-1]]
+
+
+def test_list_filters(filled):
+    everything = run(filled, "list")
+    assert everything.stdout.splitlines()[0].split() == [
+        "Nr.", "Borger", "CPR", "Gyldig", "fra", "Gyldig", "til", "Status", "Underskrift",
+        "Formål"]
+    assert _numbers(everything.stdout) == [1, 2, 3, 4, 5]
+    assert everything.stdout.splitlines()[-1] == "5 samtykker"
+    assert "010190-1234" not in everything.stdout and "010190-xxxx" in everything.stdout
+    assert "010190-1234" in run(filled, "list", "--vis-cpr").stdout
+    assert _numbers(run(filled, "list", "--cpr", "010190-1234").stdout) == [1, 2]
+    assert _numbers(run(filled, "list", "--cpr", "0303903456").stdout) == [4, 5]
+    assert _numbers(run(filled, "list", "--status", "aktiv").stdout) == [1, 3, 5]
+    assert _numbers(run(filled, "list", "--status", "udløbet").stdout) == [2]
+    assert _numbers(run(filled, "list", "--status", "kommende").stdout) == [4]
+    assert run(filled, "list", "--status", "tilbagekaldt").stdout.strip() == (
+        "Ingen samtykker matcher.")
+    assert _numbers(run(filled, "list", "--expires-within", "30d").stdout) == [1, 5]
+    assert _numbers(run(filled, "list", "--expires-within", "20d").stdout) == [1]
+    assert _numbers(run(filled, "list", "--expires-within", "3u").stdout) == [1]
+    bad = run(filled, "list", "--expires-within", "snart")
+    assert bad.exit_code == 1 and "\"snart\" er ikke en periode" in bad.stderr
+    later = run(filled, "list", "--status", "aktiv", today="2025-07-01")
+    assert _numbers(later.stdout) == [3, 4]
+    as_json = json.loads(run(filled, "list", "--cpr", "020290-2345", "--json").stdout)
+    assert [(c["nr"], c["status"], c["cpr"]) for c in as_json] == [(3, "aktiv", "020290-xxxx")]
+
+
+def test_withdraw_then_list_shows_tilbagekaldt(filled, tmp_path):
+    result = run(filled, "withdraw", "3", "--date", "15-05-2025")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == ("Samtykke nr. 3: tilbagekaldt fra 15. maj 2025; status i "
+                                     "dag: tilbagekaldt")
+    listing = run(filled, "list", "--cpr", "020290-2345").stdout.splitlines()
+    assert listing[1].split()[4] == "tilbagekaldt"
+    assert _numbers(run(filled, "list", "--status", "tilbagekaldt").stdout) == [3]
+    assert _numbers(run(filled, "list", "--status", "aktiv").stdout) == [1, 5]
+    shown = run(filled, "show", "3").stdout
+    assert "Tilbagekaldt fra: 15. maj 2025" in shown
+    assert "tilbagekaldt fra 15. maj 2025 (post 6)" in shown
+    assert "Opbevares til:    15. maj 2030" in shown
+    # the document stays
+    assert run(filled, "get", "3", "-o", str(tmp_path / "3.pdf")).exit_code == 0
+    again = run(filled, "withdraw", "3", "--date", "2025-05-20")
+    assert again.exit_code == 1
+    assert "samtykke nr. 3: er allerede tilbagekaldt fra 15. maj 2025." in again.stderr
+    # a withdrawal with a future date: in force until then, and it now expires sooner
+    assert run(filled, "withdraw", "4", "--date", "2025-06-10").exit_code == 0
+    assert "kommende (tilbagekaldes fra 10. juni 2025)" in run(filled, "show", "4").stdout
+    assert run(filled, "withdraw", "1", "--date", "2025-06-05").exit_code == 0
+    assert _numbers(run(filled, "list", "--expires-within", "3d").stdout) == [1]
+    missing = run(filled, "withdraw", "99", "--date", "2025-06-01")
+    assert missing.exit_code == 1
+    assert missing.stderr == ("Fejl: samtykke nr. 99: findes ikke i arkivet.\n"
+                              "  Tip: Se numrene med 'skema consent list'.\n")
+    assert run(filled, "verify").exit_code == 0
+
+
+def test_usage_errors(tmp_path):
+    arkiv = tmp_path / "intet"
+    result = run(arkiv, "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Fejl: {arkiv}: her er intet samtykkearkiv.")
+    assert not arkiv.exists()
+    bad = run(arkiv, "show", "abc")
+    assert bad.exit_code == 2 and "\"abc\" er ikke et samtykkenummer" in bad.stderr
+    assert run(arkiv, "withdraw", "1").exit_code == 2  # --date is required
+
+
+# ------------------------------------------------------------------ verify
+
+
+def test_verify_clean(filled):
+    result = run(filled, "verify")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == (f"Arkivet {filled} er i orden: 5 samtykker, 5 filer, "
+                                     "5 poster i revisionsloggen.")
+
+
+def test_verify_names_changed_and_missing_files(filled):
+    with Archive(filled) as arch:
+        first, second = arch.get(1), arch.get(2)
+    changed = filled / "objects" / first.sha256[:2] / first.sha256[2:]
+    make_writable(changed)
+    changed.write_bytes(changed.read_bytes() + b"\n% tilfoejet")
+    gone = filled / "objects" / second.sha256[:2] / second.sha256[2:]
+    gone.unlink()
+    result = run(filled, "verify")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert (f"Fejl: samtykke nr. 1 (objects/{first.sha256[:2]}/{first.sha256[2:]}): "
+            "dokumentet er ændret (SHA-256 passer ikke)") in lines
+    assert (f"Fejl: samtykke nr. 2 (objects/{second.sha256[:2]}/{second.sha256[2:]}): "
+            "dokumentet mangler") in lines
+    assert "2 fejl i arkivet" in result.stderr
+    refused = run(filled, "get", "1", "-o", str(filled.parent / "x.pdf"))
+    assert refused.exit_code == 1 and "dokumentet i arkivet er ændret" in refused.stderr
+    assert not (filled.parent / "x.pdf").exists()
+
+
+def test_verify_names_edited_audit_row(filled):
+    conn = sqlite3.connect(filled / "index.sqlite")
+    conn.execute("UPDATE audit SET details = replace(details, '2026-12-31', '2027-12-31') "
+                 "WHERE seq = 3")
+    conn.commit()
+    conn.close()
+    result = run(filled, "verify")
+    assert result.exit_code == 1
+    assert ("Fejl: revisionslog post 3: posten er ændret efter den blev skrevet (hashen passer "
+            "ikke)") in result.stderr.splitlines()
+
+
+def test_verify_names_deleted_audit_rows_and_edited_index(filled):
+    conn = sqlite3.connect(filled / "index.sqlite")
+    conn.execute("DELETE FROM audit WHERE seq = 2")
+    conn.execute("UPDATE consents SET gyldig_til = '2030-12-31' WHERE id = 4")
+    conn.execute("UPDATE consents SET withdrawn_on = '2025-01-01' WHERE id = 5")
+    conn.commit()
+    conn.close()
+    lines = run(filled, "verify").stderr.splitlines()
+    assert ("Fejl: revisionslog post 3: post 2 mangler: der er slettet i revisionsloggen"
+            in lines)
+    assert ("Fejl: revisionslog post 3: kæden er brudt: posten peger ikke på den forrige post"
+            in lines)
+    assert ("Fejl: samtykke nr. 2: står i indekset uden at være tilføjet i revisionsloggen"
+            in lines)
+    assert ("Fejl: samtykke nr. 4: oplysningerne i indekset er ændret efter tilføjelsen "
+            "(passer ikke med revisionsloggen)") in lines
+    assert ("Fejl: samtykke nr. 5: tilbagekaldelsen i indekset passer ikke med "
+            "revisionsloggen") in lines
+
+
+def test_verify_notices_truncated_log_and_removed_row(filled):
+    conn = sqlite3.connect(filled / "index.sqlite")
+    conn.execute("DELETE FROM audit WHERE seq = 5")
+    conn.execute("DELETE FROM consents WHERE id = 1")
+    conn.commit()
+    conn.close()
+    lines = run(filled, "verify").stderr.splitlines()
+    assert ("Fejl: revisionslog: de seneste poster (til og med post 5) mangler eller er "
+            "ændret") in lines
+    assert "Fejl: samtykke nr. 1: mangler i indekset (slettet uden om arkivet)" in lines
+    assert any("fil uden samtykke i indekset" in line for line in lines)  # 1's document
+
+
+def test_audit_chain_unit(tmp_path):
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(audit_mod.SCHEMA)
+    first = audit_mod.append(conn, "add", 1, {"sha256": "ab"}, at="2025-01-01T00:00:00Z")
+    second = audit_mod.append(conn, "withdraw", 1, {"fra": "2025-02-01"})
+    assert first.prev == audit_mod.GENESIS and second.prev == first.hash
+    assert audit_mod.verify_chain(conn)[1] == []
+    conn.execute("UPDATE audit SET at = '2024-01-01T00:00:00Z' WHERE seq = 1")
+    problems = audit_mod.verify_chain(conn)[1]
+    assert problems == [("revisionslog post 1", "posten er ændret efter den blev skrevet "
+                                                "(hashen passer ikke)")]
+
+
+# ------------------------------------------------------------------ export, purge
+
+
+def test_export_zip_for_case_system(filled, tmp_path, form_files):
+    assert run(filled, "add", str(form_files["pdf"])).exit_code == 0  # nr. 6, another CPR
+    out = tmp_path / "til-sagssystem.zip"
+    result = run(filled, "export", "--cpr", "030390-3456", "-o", str(out))
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"{out}: 2 samtykker eksporteret (nr. 4, 5)"
+    with zipfile.ZipFile(out) as package, Archive(filled) as arch:
+        assert sorted(package.namelist()) == ["samtykke-4.json", "samtykke-4.pdf",
+                                              "samtykke-5.json", "samtykke-5.pdf"]
+        assert package.read("samtykke-4.pdf") == arch.read(arch.get(4))
+        meta = json.loads(package.read("samtykke-5.json"))
+        history = arch.history(5)
+    assert meta["nr"] == 5 and meta["cpr"] == "030390-3456" and meta["status"] == "aktiv"
+    assert meta["formaal"] == "Koordinering af indsats"
+    assert (meta["gyldig_fra"], meta["gyldig_til"]) == ("2025-01-01", "2025-06-25")
+    assert meta["dokument"]["sha256"] == history[0].details["sha256"]
+    assert meta["opbevares_til"] == "2030-06-25"
+    again = run(filled, "export", "--cpr", "030390-3456", "-o", str(out))
+    assert again.exit_code == 1 and "findes allerede og overskrives ikke" in again.stderr
+    none = run(filled, "export", "--cpr", "111111-1111", "-o", str(tmp_path / "n.zip"))
+    assert none.exit_code == 1
+    assert "CPR 111111-xxxx: der er ingen samtykker i arkivet." in none.stderr
+    conn = sqlite3.connect(filled / "index.sqlite")
+    (details,) = conn.execute("SELECT details FROM audit WHERE action = 'export'").fetchone()
+    conn.close()
+    assert json.loads(details) == {"numre": [4, 5]}
+
+
+def test_purge_refuses_consent_in_force_and_deletes_expired(filled, tmp_path):
+    # today 2031-01-10: nr. 2 ended 2024-12-31 -> kept to 2029-12-31, due
+    # nr. 1 and 5 ended June 2025 -> kept to June 2030, due; 3 and 4 still in force
+    result = run(filled, "purge", "--before", "2031-01-01", today="2031-01-10")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Samtykke nr. 1: slettet (opbevaret til 20. juni 2030)",
+        "Samtykke nr. 2: slettet (opbevaret til 31. december 2029)",
+        "Samtykke nr. 5: slettet (opbevaret til 25. juni 2030)",
+        "3 slettet, 0 afvist."]
+    # a cut-off far ahead reaches consents still in force: refused, nothing deleted
+    refused = run(filled, "purge", "--before", "2040-01-01", today="2026-06-01")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "Fejl: samtykke nr. 3: slettes ikke, da det er stadig i kraft.",
+        "Fejl: samtykke nr. 4: slettes ikke, da det er stadig i kraft."]
+    assert _numbers(run(filled, "list").stdout) == [3, 4]
+    gone = run(filled, "show", "2")
+    assert gone.exit_code == 1 and "samtykke nr. 2: er slettet" in gone.stderr
+    assert len(object_files(filled)) == 2
+    conn = sqlite3.connect(filled / "index.sqlite")
+    purges = conn.execute("SELECT consent_id FROM audit WHERE action = 'purge'").fetchall()
+    conn.close()
+    assert purges == [(1,), (2,), (5,)]
+    assert run(filled, "verify", today="2031-01-10").exit_code == 0
+
+
+def test_purge_retention_not_run_out_and_configured_years(filled):
+    early = run(filled, "purge", "--before", "2031-01-01", today="2026-01-01")
+    assert early.exit_code == 1
+    assert ("Fejl: samtykke nr. 2: slettes ikke, da det skal opbevares til og med "
+            "31. december 2029.") in early.stderr.splitlines()
+    assert _numbers(run(filled, "list").stdout) == [1, 2, 3, 4, 5]
+    dry = run(filled, "purge", "--before", "2026-01-01", "--retention-years", "1",
+              "--dry-run", today="2026-01-01")
+    assert dry.stdout.splitlines() == ["Samtykke nr. 2: ville blive slettet (opbevaret til "
+                                       "31. december 2025)", "1 ville blive slettet, 0 afvist."]
+    assert _numbers(run(filled, "list").stdout) == [1, 2, 3, 4, 5]
+
+
+# ------------------------------------------------------------------ signatures
+
+
+def test_signed_pdf_intact_then_altered_after_signing(tmp_path, form_files, signing):
+    arkiv = tmp_path / "arkiv"
+    signed = tmp_path / "underskrevet.pdf"
+    signed.write_bytes(signing(form_files["pdf"].read_bytes()))
+    altered = tmp_path / "aendret.pdf"
+    altered.write_bytes(alter_after_signing(signed.read_bytes()))
+
+    result = run(arkiv, "add", str(signed))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Underskrift: Nukaaka Olsen, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: intakt: "
+                     r"uændret siden underskriften; ikke verificeret mod et tillidsanker",
+                     result.stdout)
+    result = run(arkiv, "add", str(altered))
+    assert result.exit_code == 0, result.output
+    assert "ændret efter underskrift; ikke verificeret mod et tillidsanker" in result.stdout
+    listing = run(arkiv, "list").stdout.splitlines()
+    assert listing[1].split()[7] == "intakt" and listing[2].split()[7] == "ÆNDRET"
+    shown = run(arkiv, "show", "2").stdout
+    assert "Underskrifter:\n    Nukaaka Olsen, " in shown
+    assert ": ændret efter underskrift; ikke verificeret mod et tillidsanker" in shown
+    with Archive(arkiv) as arch:
+        sig = arch.get(1).signatures[0]
+        assert arch.get(1).source == "formular"  # the form is still read when signed
+    assert sig["underskriver"] == "Nukaaka Olsen" and sig["felt"] == "Underskrift"
+    assert sig["status"] == "intakt" and sig["tillid"] == "ikke_verificeret"
+
+
+def test_signed_pdf_bytes_changed_inside_signature_and_trust_root(tmp_path, form_files,
+                                                                   signing):
+    arkiv = tmp_path / "arkiv"
+    data = bytearray(signing(form_files["pdf"].read_bytes()))
+    data[2000] ^= 0x01  # inside the signed byte range
+    flipped = tmp_path / "flip.pdf"
+    flipped.write_bytes(bytes(data))
+    result = run(arkiv, "add", str(flipped))
+    assert "ændret efter underskrift" in result.stdout, result.output
+    trusted = tmp_path / "betroet.pdf"
+    trusted.write_bytes(signing(form_files["pdf"].read_bytes()))
+    result = run(arkiv, "add", str(trusted), "--trust-root", str(signing.pem))
+    assert result.exit_code == 0, result.output
+    assert "intakt: uændret siden underskriften; betroet (kæde til et konfigureret " \
+           "tillidsanker)" in result.stdout
+    bad_root = run(arkiv, "add", str(form_files["docx"]), "--trust-root", __file__)
+    assert bad_root.exit_code == 0  # Word signatures are not checked: root never read
+    unsigned = run(arkiv, "show", "3").stdout
+    assert "ingen digitale underskrifter" in unsigned
+
+
+def test_cli_import_does_not_import_pyhanko():
+    code = ("import sys, toolkit.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith(('pyhanko', 'asn1crypto'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# ------------------------------------------------------------------ load and faults
+
+
+_ADD_SCRIPT = """
+import io, sys
+from reportlab.pdfgen import canvas
+from toolkit.consent import Archive
+root, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    buf = io.BytesIO(); c = canvas.Canvas(buf); c.drawString(72, 720, f"{tag} {i}"); c.save()
+    with Archive(root, create=True) as arch:
+        arch.add_bytes(buf.getvalue(), f"{tag}-{i}.pdf", {
+            "cpr": "010190-1234", "formaal": tag, "gyldig_fra": "2025-01-01",
+            "gyldig_til": "2025-12-31"})
+"""
+
+
+def test_two_processes_adding_at_once_lose_nothing(tmp_path):
+    arkiv = tmp_path / "arkiv"
+    procs = [subprocess.Popen([sys.executable, "-c", _ADD_SCRIPT, str(arkiv), tag, "25"],
+                              cwd=ROOT, stderr=subprocess.PIPE, text=True)
+             for tag in ("a", "b", "c")]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    with Archive(arkiv) as arch:
+        consents = arch.list()
+        assert sorted(c.id for c in consents) == list(range(1, 76))
+        assert sorted(c.formaal for c in consents).count("a") == 25
+        assert sorted(c.formaal for c in consents).count("c") == 25
+        findings, counts = arch.verify()
+    assert findings == [] and counts == {"samtykker": 75, "filer": 75, "poster": 75}
+
+
+_KILL_AFTER_BLOB = """
+import os, signal, sys
+from toolkit.consent import archive
+original = archive.Archive._store_blob
+def store_then_die(self, data, digest):
+    original(self, data, digest)
+    os.kill(os.getpid(), signal.SIGKILL)
+archive.Archive._store_blob = store_then_die
+from toolkit.cli import main
+main(sys.argv[1:])
+"""
+
+_KILL_MID_WRITE = """
+import os, signal, sys
+os.link = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+from toolkit.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("script,expected", [
+    (_KILL_AFTER_BLOB, "fil uden samtykke i indekset (forældreløs, fx fra en afbrudt "
+                       "tilføjelse)"),
+    (_KILL_MID_WRITE, "rest af en afbrudt tilføjelse"),
+])
+def test_process_killed_mid_add_is_reported_by_verify(tmp_path, script, expected):
+    arkiv = tmp_path / "arkiv"
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("dræbt midt i"))
+    env = {**os.environ, "SKEMA_ARCHIVE": str(arkiv)}
+    proc = subprocess.run([sys.executable, "-c", script, "consent", "add", str(scan),
+                           *scan_args()], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    with Archive(arkiv) as arch:
+        assert arch.list() == []  # no index entry without its file
+    result = run(arkiv, "verify")
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("Fejl: ")]
+    assert line.endswith(": " + expected)
+    if script is _KILL_AFTER_BLOB:
+        # adding the document again adopts the orphan; the archive is whole again
+        assert run(arkiv, "add", str(scan), *scan_args()).exit_code == 0
+        assert run(arkiv, "verify").exit_code == 0
+
+
+def test_archive_api_refuses_missing_metadata():
+    with pytest.raises(ArchiveError) as info:
+        from toolkit.consent.archive import merge_metadata
+
+        merge_metadata(None, {"cpr": "010190-1234", "formaal": "x"}, "scan.pdf")
+    assert "mangler gyldig fra, gyldig til" in str(info.value)

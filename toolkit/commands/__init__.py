@@ -1,0 +1,1 @@
+"""Commands of the skema command line, one module each."""

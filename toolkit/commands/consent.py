@@ -1,0 +1,386 @@
+"""``skema consent …``: the archive of signed consent documents.
+
+The archive is ``--archive DIR``, else ``$SKEMA_ARCHIVE``, else ``./samtykkearkiv``.
+Statuses are computed for today (``$SKEMA_TODAY`` fixes the date, for tests and demos).
+CPR numbers are shown masked unless ``--vis-cpr`` is given; they never go into file
+names or the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import danish
+from ..errors import SkemaError
+
+
+def _error(exc: SkemaError, code: int = 1) -> click.ClickException:
+    err = click.ClickException(str(exc) + (f"\n  Tip: {exc.hint}" if exc.hint else ""))
+    err.exit_code = code
+    return err
+
+
+def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    iso = danish.parse_date(value)
+    if iso is None:
+        raise click.BadParameter(f"\"{value}\" er ikke en dato; skriv fx 2025-10-31 eller "
+                                 "31-10-2025.")
+    return iso
+
+
+def _number(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    text = str(value).strip().lstrip("#")
+    if not text.isdigit() or int(text) < 1:
+        raise click.BadParameter(f"\"{value}\" er ikke et samtykkenummer; se numrene med "
+                                 "'skema consent list'.")
+    return int(text)
+
+
+def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--archive`` (and the hidden ``--today``) on every subcommand; opens the archive."""
+
+    @click.option("--archive", "archive_dir", envvar="SKEMA_ARCHIVE", default="samtykkearkiv",
+                  show_default=True, metavar="MAPPE",
+                  help="Arkivets mappe (eller $SKEMA_ARCHIVE).")
+    @click.option("--today", envvar="SKEMA_TODAY", callback=_day, hidden=True)
+    @functools.wraps(func)
+    def wrapper(*args: Any, archive_dir: str, today: str | None, **kwargs: Any) -> Any:
+        from ..consent import Archive
+
+        day = _dt.date.fromisoformat(today) if today else None
+        try:
+            with Archive(archive_dir, today=day, create=func.__name__ == "add_cmd") as arch:
+                return func(arch, *args, **kwargs)
+        except SkemaError as exc:
+            raise _error(exc) from None
+
+    return wrapper
+
+
+def _retention() -> int:
+    import os
+
+    from ..consent import DEFAULT_RETENTION_YEARS
+
+    value = os.environ.get("SKEMA_RETENTION_YEARS", "")
+    return int(value) if value.isdigit() else DEFAULT_RETENTION_YEARS
+
+
+retention_option = click.option(
+    "--retention-years", type=click.IntRange(0, 100), default=None, metavar="ÅR",
+    help="Opbevaringstid i år efter udløb eller tilbagekaldelse (standard 5 eller "
+         "$SKEMA_RETENTION_YEARS).")
+
+
+def _dk(iso: str | None) -> str:
+    """``2025-10-31`` as ``31-10-2025`` (table columns)."""
+    return f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}" if iso else ""
+
+
+def _cpr(cpr: str, show: bool) -> str:
+    return cpr if show else danish.mask_cpr(cpr)
+
+
+@click.group("consent")
+def consent_cmd() -> None:
+    """Arkivet med underskrevne samtykkeerklæringer.
+
+    Dokumenterne gemmes byte for byte, skrivebeskyttet og navngivet efter deres SHA-256;
+    hver ændring skrives i en revisionslog, hvor hver post bærer hashen af den forrige.
+    """
+
+
+@consent_cmd.command("add")
+@click.argument("files", nargs=-1, required=True, metavar="FIL...",
+                type=click.Path(dir_okay=False))
+@click.option("--cpr", help="Borgerens CPR-nummer (til scanninger).")
+@click.option("--navn", help="Borgerens navn.")
+@click.option("--formaal", help="Formålet med samtykket.")
+@click.option("--part", "parter", multiple=True, metavar="NAVN[:ROLLE]",
+              help="En part (gentag); ROLLE er afgiver, modtager eller begge.")
+@click.option("--oplysning", "oplysninger", multiple=True, metavar="TYPE",
+              help="En type oplysninger (gentag), fx helbredsoplysninger.")
+@click.option("--gyldig-fra", callback=_day, help="Første dag samtykket gælder.")
+@click.option("--gyldig-til", callback=_day, help="Sidste dag samtykket gælder.")
+@click.option("--kommune", help="Kommunen.")
+@click.option("--sagsbehandler", help="Sagsbehandleren.")
+@click.option("--journalnummer", help="Sagens journalnummer.")
+@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False),
+              metavar="CERT", help="Certifikat, som underskrifter kontrolleres mod (gentag; "
+                                   "eller $SKEMA_TRUST_ROOTS).")
+@archive_options
+def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
+            oplysninger: tuple[str, ...], trust_roots: tuple[str, ...],
+            **options: str | None) -> None:
+    """Arkivér underskrevne samtykker (PDF, .docx eller scanning).
+
+    Fra kommunens egen samtykke-formular læses borger, formål, parter, oplysninger og
+    gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --formaal,
+    --gyldig-fra og --gyldig-til.
+    """
+    from ..consent.signatures import describe, trust_roots_from_env
+
+    given: dict[str, Any] = {k: v for k, v in options.items() if v}
+    if parter:
+        given["parter"] = [_part(p) for p in parter]
+    if oplysninger:
+        given["oplysninger"] = [_info_type(o) for o in oplysninger]
+    roots = list(trust_roots) or trust_roots_from_env()
+    failed = False
+    for name in files:
+        try:
+            consent = arch.add(name, given, roots)
+        except SkemaError as exc:
+            failed = True
+            click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""),
+                       err=True)
+            continue
+        click.echo(f"{danish.mask_cpr(name)}: arkiveret som samtykke nr. {consent.id} – "
+                   f"{consent.navn or 'borger'} ({danish.mask_cpr(consent.cpr)}), gyldig "
+                   f"{_dk(consent.gyldig_fra)} til {_dk(consent.gyldig_til)}, status "
+                   f"{consent.status(arch.today)}")
+        for sig in consent.signatures:
+            click.echo(f"  Underskrift: {describe(sig)}")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+_ROLES = ("afgiver", "modtager", "begge")
+
+
+def _part(text: str) -> dict[str, str]:
+    name, _, role = text.rpartition(":")
+    if name and role.strip().lower() in _ROLES:
+        return {"navn": name.strip(), "rolle": role.strip().lower()}
+    return {"navn": text.strip(), "rolle": ""}
+
+
+def _info_type(text: str) -> str:
+    from ..forms import load_form
+
+    titles = load_form("samtykke").schema["properties"]["oplysninger"]["properties"][
+        "typer"]["items"]["x-enum-titles"]
+    for key, title in titles.items():
+        if text.strip().casefold() in (key.casefold(), title.casefold()):
+            return key
+    return text.strip()
+
+
+_HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Underskrift",
+            "Formål")
+
+
+@consent_cmd.command("list")
+@click.option("--cpr", help="Kun denne borgers samtykker.")
+@click.option("--status", type=click.Choice(["aktiv", "kommende", "udløbet", "tilbagekaldt"]),
+              help="Kun samtykker med denne status i dag.")
+@click.option("--expires-within", metavar="PERIODE",
+              help="Kun samtykker i kraft, der udløber inden for perioden, fx 30d.")
+@click.option("--vis-cpr", is_flag=True, help="Vis hele CPR-numre.")
+@click.option("--json", "as_json", is_flag=True, help="Udskriv som JSON.")
+@archive_options
+def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str | None,
+             vis_cpr: bool, as_json: bool) -> None:
+    """Vis samtykkerne i arkivet (status beregnes for i dag)."""
+    from ..consent.archive import parse_period
+    from ..consent.signatures import short
+
+    days = parse_period(expires_within) if expires_within is not None else None
+    consents = arch.list(cpr=cpr, status=status, expires_within=days)
+    if as_json:
+        click.echo(json.dumps([c.to_json(arch.today, vis_cpr, _retention()) for c in consents],
+                              ensure_ascii=False, indent=2))
+        return
+    if not consents:
+        click.echo("Ingen samtykker matcher.")
+        return
+    rows = [(str(c.id), c.navn, _cpr(c.cpr, vis_cpr), _dk(c.gyldig_fra), _dk(c.gyldig_til),
+             c.status(arch.today), short(c.signatures),
+             c.formaal if len(c.formaal) <= 40 else c.formaal[:39] + "…")
+            for c in consents]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(_HEADERS)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(_HEADERS, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip().replace("\n", " ")
+              for r in rows]
+    lines.append(f"{len(rows)} samtykke{'r' if len(rows) != 1 else ''}")
+    click.echo("\n".join(lines))
+
+
+@consent_cmd.command("show")
+@click.argument("consent_id", metavar="ID", callback=_number)
+@click.option("--vis-cpr", is_flag=True, help="Vis hele CPR-nummeret.")
+@click.option("--json", "as_json", is_flag=True, help="Udskriv som JSON.")
+@archive_options
+def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool) -> None:
+    """Vis ét samtykke: oplysninger, dokument, underskrifter og historik."""
+    from ..consent.audit import ACTIONS
+    from ..consent.signatures import describe
+    from ..forms import load_form
+
+    consent = arch.get(consent_id)
+    history = arch.history(consent_id)
+    if as_json:
+        payload = consent.to_json(arch.today, vis_cpr, _retention())
+        payload["historik"] = [{"post": e.seq, "tid": e.at, "handling": ACTIONS.get(
+            e.action, e.action), **e.details} for e in history]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    schema = load_form("samtykke").schema["properties"]
+    roles = schema["parter"]["items"]["properties"]["rolle"]["x-enum-titles"]
+    types = schema["oplysninger"]["properties"]["typer"]["items"]["x-enum-titles"]
+    meta = consent.meta
+    status = consent.status(arch.today)
+    if consent.withdrawn_on and status != "tilbagekaldt":
+        status += f" (tilbagekaldes fra {danish.format_date(consent.withdrawn_on)})"
+    info = [
+        ("Borger", f"{consent.navn or '–'}, CPR {_cpr(consent.cpr, vis_cpr)}"),
+        ("Status", f"{status} pr. {danish.format_date(arch.today)}"),
+        ("Formål", consent.formaal),
+        ("Parter", "; ".join(f"{p.get('navn')}" + (f" ({roles.get(p.get('rolle'), p.get('rolle')).lower()})" if p.get("rolle") else "")  # noqa: E501
+                             for p in meta.get("parter", [])) or "–"),
+        ("Oplysninger", ", ".join(types.get(t, t) for t in meta.get("oplysninger", []))
+         + (f" ({meta['andet_tekst']})" if meta.get("andet_tekst") else "") or "–"),
+        ("Netværkspersoner", "; ".join(
+            p.get("navn", "") + (f" ({p['relation']})" if p.get("relation") else "")
+            for p in meta.get("netvaerkspersoner", [])) or "–"),
+        ("Myndighed", ", ".join(filter(None, (meta.get("kommune"), meta.get("afdeling"))))
+         or "–"),
+        ("Sagsbehandler", meta.get("sagsbehandler") or "–"),
+        ("Journalnummer", meta.get("journalnummer") or "–"),
+        ("Gyldig", f"{danish.format_date(consent.gyldig_fra)} – "
+                   f"{danish.format_date(consent.gyldig_til)}"),
+        ("Tilbagekaldt fra", danish.format_date(consent.withdrawn_on) or "–"),
+        ("Opbevares til", danish.format_date(consent.retained_until(_retention()))),
+        ("Dokument", f"{consent.original_name}, {_kind_name(consent.kind)}, "
+                     + f"{consent.size:,} bytes".replace(",", ".")),
+        ("SHA-256", consent.sha256),
+        ("Oplysninger fra", f"formularen samtykke {consent.form_version}"
+         if consent.source == "formular" else "angivet ved arkivering (scanning)"),
+        ("Tilføjet", consent.added_at.replace("T", " ").replace("Z", " UTC")),
+    ]
+    width = max(len(k) for k, _ in info) + 1
+    click.echo(f"Samtykke nr. {consent.id}")
+    for key, value in info:
+        click.echo(f"  {(key + ':').ljust(width)} {value}")
+    if consent.signatures:
+        click.echo("  Underskrifter:")
+        for sig in consent.signatures:
+            click.echo(f"    {describe(sig)}")
+    else:
+        click.echo(f"  {'Underskrifter:'.ljust(width)} ingen digitale underskrifter")
+    click.echo("Historik:")
+    for entry in history:
+        extra = ""
+        if entry.action == "withdraw":
+            extra = f" fra {danish.format_date(entry.details.get('fra'))}"
+        click.echo(f"  {entry.at.replace('T', ' ').replace('Z', ' UTC')}  "
+                   f"{ACTIONS.get(entry.action, entry.action)}{extra} (post {entry.seq})")
+
+
+def _kind_name(kind: str) -> str:
+    from ..consent.archive import KIND_NAMES
+
+    return KIND_NAMES.get(kind, kind)
+
+
+@consent_cmd.command("get")
+@click.argument("consent_id", metavar="ID", callback=_number)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Filen der skrives: præcis de arkiverede bytes.")
+@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
+@archive_options
+def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool) -> None:
+    """Hent det arkiverede dokument, byte for byte som det blev tilføjet."""
+    from ..fileio import write_atomic
+
+    consent = arch.get(consent_id)
+    write_atomic(output, arch.read(consent), overwrite=overwrite)
+    click.echo(f"{danish.mask_cpr(output)}: samtykke nr. {consent.id} skrevet "
+               f"({consent.size} bytes, SHA-256 kontrolleret)")
+
+
+@consent_cmd.command("withdraw")
+@click.argument("consent_id", metavar="ID", callback=_number)
+@click.option("--date", "date", required=True, callback=_day,
+              help="Dagen tilbagekaldelsen gælder fra (den dag kommunen fik den).")
+@archive_options
+def withdraw_cmd(arch: Any, consent_id: int, date: str) -> None:
+    """Registrér at borgeren har tilbagekaldt samtykket; dokument og historik bevares."""
+    consent = arch.withdraw(consent_id, date)
+    click.echo(f"Samtykke nr. {consent.id}: tilbagekaldt fra {danish.format_date(date)}; "
+               f"status i dag: {consent.status(arch.today)}")
+
+
+@consent_cmd.command("verify")
+@archive_options
+def verify_cmd(arch: Any) -> None:
+    """Kontrollér hver fil (SHA-256), revisionsloggens kæde og indekset mod loggen."""
+    findings, counts = arch.verify()
+    for finding in findings:
+        click.echo(f"Fejl: {finding}", err=True)
+    summary = (f"{counts['samtykker']} samtykker, {counts['filer']} filer, "
+               f"{counts['poster']} poster i revisionsloggen")
+    if findings:
+        click.echo(f"{len(findings)} fejl i arkivet {arch.root} ({summary}).\n  Tip: et "
+                   "ændret eller manglende dokument hentes fra sikkerhedskopien; en "
+                   "forældreløs fil arkiveres igen med 'skema consent add' eller slettes.",
+                   err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"Arkivet {arch.root} er i orden: {summary}.")
+
+
+@consent_cmd.command("export")
+@click.option("--cpr", required=True, help="Borgerens CPR-nummer.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Zip-filen der skrives.")
+@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
+@archive_options
+def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:
+    """Udlevér en borgers samtykker til sagssystemet: dokumenterne og en JSON pr. dokument."""
+    from ..errors import OutputExistsError
+    from ..fileio import write_atomic
+
+    if not output.lower().endswith(".zip"):
+        raise click.UsageError("Eksporten skrives som .zip (brug -o samtykker.zip).")
+    if Path(output).exists() and not overwrite:
+        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
+                                       "overskrives ikke.", hint="Brug --overwrite."))
+    data, consents = arch.export(cpr)
+    write_atomic(output, data, overwrite=overwrite)
+    click.echo(f"{danish.mask_cpr(output)}: {len(consents)} samtykke"
+               f"{'r' if len(consents) != 1 else ''} eksporteret (nr. "
+               f"{', '.join(str(c.id) for c in consents)})")
+
+
+@consent_cmd.command("purge")
+@click.option("--before", required=True, callback=_day, metavar="DATO",
+              help="Slet dokumenter, hvis opbevaringstid er udløbet før denne dato.")
+@retention_option
+@click.option("--dry-run", is_flag=True, help="Vis kun, hvad der ville blive slettet.")
+@archive_options
+def purge_cmd(arch: Any, before: str, retention_years: int | None, dry_run: bool) -> None:
+    """Slet samtykker, hvis opbevaringstid er udløbet (5 år efter udløb/tilbagekaldelse).
+
+    Et samtykke, der stadig er i kraft, eller hvis opbevaringstid ikke er udløbet i dag,
+    slettes ikke. Hver sletning skrives i revisionsloggen.
+    """
+    years = _retention() if retention_years is None else retention_years
+    result = arch.purge(before, years=years, dry_run=dry_run)
+    verb = "ville blive slettet" if dry_run else "slettet"
+    for consent in result.deleted:
+        click.echo(f"Samtykke nr. {consent.id}: {verb} (opbevaret til "
+                   f"{danish.format_date(consent.retained_until(years))})")
+    for consent, reason in result.refused:
+        click.echo(f"Fejl: samtykke nr. {consent.id}: slettes ikke, da det {reason}.", err=True)
+    click.echo(f"{len(result.deleted)} {verb}, {len(result.refused)} afvist.")
+    if result.refused:
+        raise click.exceptions.Exit(1)
