@@ -273,6 +273,7 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
         raise click.exceptions.Exit(1)
 
 
+cli.add_command(__import__("toolkit.commands.collect", fromlist=["_"]).collect_cmd)
 cli.add_command(__import__("toolkit.commands.consent", fromlist=["_"]).consent_cmd)
 
 

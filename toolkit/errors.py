@@ -29,5 +29,9 @@ class DocumentError(SkemaError):
     """A returned document that cannot be read (corrupt, not a form, unsafe)."""
 
 
+class NotAFormError(DocumentError):
+    """A readable document that is not one of the catalogue's forms."""
+
+
 class OutputExistsError(SkemaError):
     """An output file exists and overwriting was not asked for."""

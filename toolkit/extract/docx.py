@@ -14,6 +14,7 @@ import contextlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +22,9 @@ from typing import Any
 from lxml import etree
 
 from .. import danish
-from ..errors import DocumentError
+from ..errors import DocumentError, NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
-from ..render.ooxml import PLACEHOLDERS, w, w14
+from ..render.ooxml import CHECKED, PLACEHOLDERS, w, w14
 from ..validation import Report, validate
 
 MAX_PART_BYTES = 50 * 1024 * 1024
@@ -83,19 +84,44 @@ class _Package:
         return self.zip.namelist()
 
     def xml(self, name: str):
-        with self.zip.open(name) as handle:
-            raw = handle.read(MAX_PART_BYTES + 1)
-        if len(raw) > MAX_PART_BYTES:
-            raise DocumentError("en del af dokumentet er for stor til at blive læst")
-        if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:65536]:
-            raise DocumentError("dokumentet indeholder en DOCTYPE/ENTITY-erklæring, som "
-                                "ikke er tilladt i Word-filer, og læses ikke af "
-                                "sikkerhedshensyn")
         try:
-            return etree.fromstring(raw, _PARSER)
+            with self.zip.open(name) as handle:
+                # never more than the limit, whatever the zip's directory claims, and in
+                # small steps: one big read would inflate the whole limit at once
+                chunks, size = [], 0
+                while size <= MAX_PART_BYTES:
+                    chunk = handle.read(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                raw = b"".join(chunks)
+                del chunks
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                RuntimeError):
+            raise DocumentError(f"dokumentets del {name} er beskadiget eller afkortet",
+                                hint="Bed afsenderen om at gemme og sende filen igen.") \
+                from None
+        if len(raw) > MAX_PART_BYTES:
+            raise DocumentError("en del af dokumentet pakker sig ud til en mistænkeligt stor "
+                                "størrelse (zip-bombe) og læses ikke",
+                                hint="Bed afsenderen om at gemme dokumentet igen.")
+        if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:65536]:
+            raise _doctype()
+        try:
+            root = etree.fromstring(raw, _PARSER)
         except etree.XMLSyntaxError:
             raise DocumentError(f"dokumentets del {name} er beskadiget",
                                 hint="Åbn og gem dokumentet igen i Word.") from None
+        if root.getroottree().docinfo.doctype:  # e.g. after a long comment, or UTF-16
+            raise _doctype()
+        return root
+
+
+def _doctype() -> DocumentError:
+    return DocumentError("dokumentet indeholder en DOCTYPE/ENTITY-erklæring, som ikke er "
+                         "tilladt i Word-filer, og læses ikke af sikkerhedshensyn",
+                         hint="Bed afsenderen om at gemme dokumentet igen i Word.")
 
 
 @contextlib.contextmanager
@@ -450,6 +476,145 @@ def _order_like_schema(node: dict, value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------
+# Documents without content controls: read by the template's layout
+# ---------------------------------------------------------------------------------------
+LAYOUT_NOTE = ("dokumentet har ingen indholdskontroller (de er slettet); svarene er læst "
+               "ud fra formularens opbygning: svaret ud for hvert feltnavn og listernes "
+               "tabelrækker")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cells(tr) -> list:
+    return [tc for tc in tr if tc.tag == w("tc")]
+
+
+def _first_para(tc) -> str:
+    para = tc.find(w("p"))
+    return _norm(_text_of(para)) if para is not None else ""
+
+
+def _answer_text(tc) -> str:
+    """The text of an answer cell: every paragraph, the placeholder as empty."""
+    paras = [_text_of(p) for p in tc.findall(w("p"))]
+    text = "\n".join(paras)
+    if text.strip() in PLACEHOLDERS.values():
+        return ""
+    return text
+
+
+def _cell_value(slot_field, tc) -> Any:
+    """A field's value from the text of its answer cell (the controls are gone)."""
+    if slot_field.kind == "multi":
+        chosen = []
+        for para in tc.findall(w("p")):
+            text = _text_of(para).strip()
+            if text[:1] in (CHECKED, "☑"):
+                title = _norm(text[1:])
+                for val, ttl in slot_field.choices:
+                    if _norm(ttl) == title:
+                        chosen.append(val)
+        return chosen or None
+    text = _answer_text(tc)
+    slot = Slot(slot_field)
+    if slot_field.kind == "checkbox":
+        return bool(CHECKED in text or "☑" in text)
+    ctl = _Control(None, None, slot.kind, text)
+    return _coerce(slot, ctl)
+
+
+def _item_heading(tbl, item_title: str) -> bool:
+    """A list block's table follows its heading ``Aktivitet 2`` (an example table does not)."""
+    prev = tbl.getprevious()
+    while prev is not None and prev.tag == w("p") and not _text_of(prev).strip():
+        prev = prev.getprevious()
+    return prev is not None and prev.tag == w("p") and bool(
+        re.fullmatch(re.escape(_norm(item_title)) + r"\s*\d+", _norm(_text_of(prev))))
+
+
+def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
+    """Read a form whose content controls were deleted by its tables: the answer cell
+    beside each label, and the rows (or blocks) of each list under its header.
+    Returns (data, number of labels found)."""
+    tables = [t for root in parts for t in root.iter(w("tbl"))
+              if _ancestor(t, w("tbl")) is None]
+    labelled: dict[str, list] = {}
+    for tbl in tables:
+        for tr in tbl.iter(w("tr")):
+            cells = _cells(tr)
+            if len(cells) == 2:
+                labelled.setdefault(_first_para(cells[0]), []).append(cells[1])
+    data: dict = {}
+    found = 0
+    used: set[int] = set()
+    for fld in form.fields.values():
+        if fld.list_path is not None:
+            continue
+        cells = [c for c in labelled.get(_norm(fld.label), []) if id(c) not in used]
+        if not cells:
+            continue
+        used.add(id(cells[0]))
+        found += 1
+        value = _cell_value(fld, cells[0])
+        if value not in (None, []):
+            _set(data, fld.path, value)
+    pointer = 0
+    for block in form.layout:
+        name = block.get("rows") or block.get("blocks")
+        if not name or name not in form.lists:
+            continue
+        lst = form.lists[name]
+        names = block.get("columns") or block.get("fields")
+        flds = list(lst.fields) if not names else [
+            f for n in names for f in form.expand(n, f"{lst.path}.*")]
+        titles = [_norm(lst.label if lst.scalar else f.schema.get("title", f.key))
+                  for f in flds]
+        rows: list[dict] = []
+        if "rows" in block:
+            for i in range(pointer, len(tables)):
+                trs = [tr for tr in tables[i].iter(w("tr"))]
+                if trs and [_first_para(c) for c in _cells(trs[0])] == titles:
+                    pointer = i + 1
+                    found += 1
+                    rows = [dict(zip(flds, _cells(tr))) for tr in trs[1:]]
+                    break
+        else:
+            i = pointer
+            while i < len(tables):
+                trs = [tr for tr in tables[i].iter(w("tr"))]
+                if [_first_para(_cells(tr)[0]) if _cells(tr) else "" for tr in trs] == titles \
+                        and _item_heading(tables[i], lst.item_title):
+                    found += 1
+                    rows.append({f: _cells(tr)[1] for f, tr in zip(flds, trs)
+                                 if len(_cells(tr)) > 1})
+                    pointer = i + 1
+                elif rows:
+                    break
+                i += 1
+        items = []
+        for row in rows:
+            item: dict = {}
+            for fld, tc in row.items():
+                value = _cell_value(fld, tc)
+                if value not in (None, []):
+                    item[fld.key or "."] = value
+            if lst.scalar:
+                if _has_content(item.get(".")):
+                    items.append(item["."])
+                continue
+            obj: dict = {}
+            for key, value in item.items():
+                _set(obj, key, value)
+            if _has_content(obj):
+                items.append(obj)
+        if items:
+            _set(data, lst.path, items)
+    return _order_like_schema(form.schema, data), found
+
+
+# ---------------------------------------------------------------------------------------
 # Public entry
 # ---------------------------------------------------------------------------------------
 def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> Extraction:
@@ -462,18 +627,33 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                          f"\"{form_id}\" som ønsket")
         chosen = form_id or found_id
         if not chosen:
-            raise DocumentError("dokumentet er ikke en skema-formular (formularens id "
+            raise NotAFormError("dokumentet er ikke en skema-formular (formularens id "
                                 "mangler i dokumentegenskaberne)",
                                 hint="Angiv formularen med --form.")
-        form = load_form(chosen)
+        try:
+            form = load_form(chosen)
+        except UnknownFormError as err:
+            raise NotAFormError(f"dokumentet er en formular af typen \"{chosen}\", som skema "
+                                "ikke kender", hint=err.hint) from None
         tables: dict = {}
         controls = []
-        for root in story_parts(pkg):
+        parts = story_parts(pkg)
+        for root in parts:
             controls.extend(_controls(root, tables))
+        if not controls:
+            values, found = layout_to_data(form, parts)
+            if not found:
+                raise NotAFormError(f"dokumentet har hverken indholdskontroller eller "
+                                    f"formularen \"{form.id}\"s feltnavne",
+                                    hint="Kontroller, at det er den rigtige formular.")
+            notes.append(LAYOUT_NOTE)
     if controls and all(c.tag is None for c in controls):
         notes.append("dokumentets indholdskontroller har ingen tags (fx gemt af "
                      "LibreOffice); felterne er genkendt ud fra navn og rækkefølge")
-    values, more = controls_to_data(form, controls)
+    if controls:
+        values, more = controls_to_data(form, controls)
+    else:
+        more = []
     notes.extend(more)
     if version and version != form.version:
         notes.append(f"dokumentet er udfyldt i version {version} af formularen; den "

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import danish
-from ..errors import DocumentError, SkemaError, UnknownFormError
+from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..validation import Problem, Report, validate
 from .docx import Extraction, _add_option, _has_content, _order_like_schema, _set
@@ -459,7 +459,7 @@ def _load(form_id: str) -> Form:
     try:
         return load_form(form_id)
     except UnknownFormError as err:
-        raise DocumentError(f"PDF-filen er en formular af typen \"{form_id}\", som skema "
+        raise NotAFormError(f"PDF-filen er en formular af typen \"{form_id}\", som skema "
                             "ikke kender", hint=err.hint + " Angiv formularen med --form.") \
             from None
 
@@ -515,14 +515,14 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     elif names:
         guess = _guess_form(names)
         if guess is None:
-            raise DocumentError("PDF-filen er ikke en skema-formular (formularens id mangler "
+            raise NotAFormError("PDF-filen er ikke en skema-formular (formularens id mangler "
                                 "i dokumentets metadata, og felterne passer ikke til en kendt "
                                 "formular)", hint="Angiv formularen med --form.")
         form = guess
         notes.append(f"formularens id mangler i PDF-filens metadata; felterne passer til "
                      f"\"{form.id}\"")
     else:
-        raise DocumentError("PDF-filen indeholder ingen formularfelter og er ikke en "
+        raise NotAFormError("PDF-filen indeholder ingen formularfelter og er ikke en "
                             "skema-formular",
                             hint="Er det en udskrevet kopi af en skema-formular, så angiv "
                             "formularen med --form.")
@@ -531,7 +531,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     if names:
         asm = _from_fields(form, fields)
         if not asm.matched:
-            raise DocumentError(f"ingen af PDF-filens {len(names)} felter hører til "
+            raise NotAFormError(f"ingen af PDF-filens {len(names)} felter hører til "
                                 f"formularen \"{form.id}\"",
                                 hint="Kontroller, at det er den rigtige formular (--form).")
     else:
@@ -550,7 +550,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
         else:
             asm, problems = _from_text(form, reader)
             if not asm.matched:
-                raise DocumentError(
+                raise NotAFormError(
                     f"PDF-filen indeholder ingen formularfelter, og ingen af formularen "
                     f"\"{form.id}\"s felter kunne læses fra dens tekst",
                     hint="Send den udfyldelige PDF-formular, ikke en udskrift eller et "

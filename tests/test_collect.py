@@ -1,0 +1,553 @@
+"""``skema collect``: a folder of returned forms into one workbook, every case of the issue."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import shutil
+import struct
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader, PdfWriter
+
+from toolkit import blank, fill
+from toolkit.cli import cli
+from toolkit.collect import (
+    INVALID,
+    MISSING,
+    NOT_A_FORM,
+    OK,
+    UNREADABLE,
+    collect,
+    find_files,
+    read_entry,
+    workbook,
+)
+from toolkit.extract.docx import LAYOUT_NOTE
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+_spec = importlib.util.spec_from_file_location("make_returnerede",
+                                               SAMPLES / "make_returnerede.py")
+make = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make)
+
+
+def sample(form_id: str) -> dict:
+    return json.loads((SAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def good() -> dict[str, bytes]:
+    """Two good returned forms that must be read whatever else lies in the folder."""
+    return {
+        "god/samarbejdsmodel.docx": fill("samarbejdsmodel", sample("samarbejdsmodel"), "docx"),
+        "god/strategi.pdf": fill("strategi", sample("strategi"), "pdf"),
+    }
+
+
+def folder(tmp_path: Path, good: dict[str, bytes], extra: dict[str, bytes]) -> Path:
+    root = tmp_path / "returnerede"
+    for name, data in {**good, **extra}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def by_path(result) -> dict:
+    return {e.path: e for e in result.entries}
+
+
+def check_others_read(entries: dict) -> None:
+    """The good files were read in full, whatever the bad one did."""
+    doc, pdf = entries["god/samarbejdsmodel.docx"], entries["god/strategi.pdf"]
+    assert (doc.status, pdf.status) == (OK, OK)
+    assert doc.data == sample("samarbejdsmodel")
+    assert pdf.data == sample("strategi")
+
+
+def one_case(tmp_path, good, name: str, data: bytes, form_id: str | None = None):
+    result = collect(folder(tmp_path, good, {name: data}), form_id=form_id, workers=1)
+    entries = by_path(result)
+    check_others_read(entries) if form_id is None else None
+    return entries[name], result
+
+
+# ---------------------------------------------------------------------------------------
+# Every case of point 4: status and message of the file, and the others were read
+# ---------------------------------------------------------------------------------------
+def test_word_saved_by_libreoffice(tmp_path, good, soffice):
+    src = tmp_path / "lo" / "form.docx"
+    src.parent.mkdir()
+    src.write_bytes(good["god/samarbejdsmodel.docx"])
+    saved = soffice(src, "docx").read_bytes()
+    assert b"w:tag " not in zipfile.ZipFile(io.BytesIO(saved)).read("word/document.xml")
+    entry, _ = one_case(tmp_path, good, "lo/samarbejdsmodel.docx", saved)
+    assert entry.status == OK
+    assert entry.data == sample("samarbejdsmodel")
+    assert any("ingen tags" in note for note in entry.notes)
+
+
+def test_word_without_content_controls_read_by_layout(tmp_path, good):
+    stripped = make.strip_controls(good["god/samarbejdsmodel.docx"])
+    assert b"<w:sdt>" not in zipfile.ZipFile(io.BytesIO(stripped)).read("word/document.xml")
+    entry, result = one_case(tmp_path, good, "uden/samarbejdsmodel.docx", stripped)
+    assert entry.status == OK
+    assert entry.data == sample("samarbejdsmodel")
+    assert entry.notes == [LAYOUT_NOTE]
+    status = _rows(workbook(result), "Status")
+    assert ["uden/samarbejdsmodel.docx", "samarbejdsmodel", "1.0.0", "ok", None, None,
+            LAYOUT_NOTE, None] in status
+
+
+@pytest.mark.parametrize("form_id", ["handleplan", "forberedende-skema", "samtykke",
+                                     "indsatsskema"])
+def test_layout_fallback_every_form(form_id):
+    """Multi-selects, checkboxes, dates, drop-downs and block lists come back too."""
+    from toolkit.extract.docx import extract_docx
+
+    data = sample(form_id)
+    got = extract_docx(make.strip_controls(fill(form_id, data, "docx")), "x")
+    assert got.data == data
+    assert got.notes == [LAYOUT_NOTE]
+
+
+def test_pdf_filled_by_another_program(tmp_path, good):
+    pdf = make.pdf_by_other_program("samarbejdsmodel", make.PARTNERS["randers"])
+    entry, _ = one_case(tmp_path, good, "andet/samarbejdsmodel.pdf", pdf)
+    assert entry.status == OK
+    assert entry.data["projektleder"] == "Lone Bach"
+    assert entry.data["godkendt_af_styregruppen_dato"] == "2024-05-14"
+    assert entry.data["tilbud"] == {"kommunale": [{"navn": "Jobcenter Randers"}],
+                                    "private_frivillige": [{"navn": "Kofoeds Skole"}]}
+
+
+def test_pdf_filled_by_pdftk(tmp_path, good):
+    exe = shutil.which("pdftk")
+    if exe is None:
+        pytest.skip("pdftk er ikke installeret")
+    import subprocess
+
+    (tmp_path / "blank.pdf").write_bytes(blank("strategi", "pdf"))
+    (tmp_path / "v.xfdf").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><xfdf xmlns="http://ns.adobe.com/xfdf/">'
+        '<fields><field name="kontaktperson.navn"><value>Åse Østergård</value></field>'
+        "</fields></xfdf>", encoding="utf-8")
+    subprocess.run([exe, str(tmp_path / "blank.pdf"), "fill_form", str(tmp_path / "v.xfdf"),
+                    "output", str(tmp_path / "out.pdf")], check=True, capture_output=True)
+    entry, _ = one_case(tmp_path, good, "pdftk/strategi.pdf",
+                        (tmp_path / "out.pdf").read_bytes())
+    assert entry.status == MISSING
+    assert entry.data["kontaktperson"]["navn"] == "Åse Østergård"
+    assert ("kommune", "Kommune", "skal udfyldes") in entry.problems
+
+
+def test_flattened_pdf(tmp_path, good):
+    flat = fill("samarbejdsmodel", sample("samarbejdsmodel"), "pdf", flatten=True)
+    entry, _ = one_case(tmp_path, good, "flad/samarbejdsmodel.pdf", flat)
+    assert entry.status == OK
+    assert entry.data == sample("samarbejdsmodel")
+    assert any("flad kopi" in note for note in entry.notes)
+
+
+def test_form_of_another_kind_than_form_option(tmp_path, good):
+    entry, result = one_case(tmp_path, good, "x/strategi.docx",
+                             fill("strategi", sample("strategi"), "docx"),
+                             form_id="samarbejdsmodel")
+    assert entry.status == NOT_A_FORM
+    assert entry.message == (
+        'filen er en "strategi"-formular (Lokal strategi for inddragelse af borgerens '
+        'netværk), ikke en "samarbejdsmodel"-formular som angivet med --form; den er '
+        "sprunget over")
+    assert entry.hint == "Kør uden --form for at samle alle slags formularer."
+    entries = by_path(result)
+    assert entries["god/samarbejdsmodel.docx"].status == OK
+    assert entries["god/strategi.pdf"].status == NOT_A_FORM
+    assert _sheet_names(workbook(result)) == [
+        "Status", "samarbejdsmodel", "planer.adgang", "tilbud.kommunale",
+        "tilbud.private_frivillige", "tovholdere", "Tilbudsoversigt"]
+
+
+def test_old_doc(tmp_path, good):
+    entry, _ = one_case(tmp_path, good, "gammel.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 64)
+    assert entry.status == UNREADABLE
+    assert entry.message == "gamle Word-filer (.doc) kan ikke læses"
+    assert entry.hint == "Åbn filen i Word og gem den som Word-dokument (.docx)."
+
+
+@pytest.mark.parametrize("name", ["tom.docx", "tom.pdf"])
+def test_empty_file(tmp_path, good, name):
+    entry, _ = one_case(tmp_path, good, name, b"")
+    assert (entry.status, entry.message) == (UNREADABLE, "filen er tom (0 byte)")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("afkortet.docx", "filen er ikke et Word-dokument (.docx) eller er beskadiget"),
+    ("afkortet.pdf", "PDF-filen er afkortet eller beskadiget (filens slutning mangler)"),
+])
+def test_truncated_file(tmp_path, good, name, message):
+    whole = good["god/samarbejdsmodel.docx"] if name.endswith("docx") else \
+        good["god/strategi.pdf"]
+    entry, _ = one_case(tmp_path, good, name, whole[: len(whole) // 2])
+    assert (entry.status, entry.message) == (UNREADABLE, message)
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory, good) -> Path:
+    """A real .docx whose document.xml inflates to 1.1 GB (about 1 MB on disk)."""
+    path = tmp_path_factory.mktemp("bomb") / "zipbombe.docx"
+    make.zip_bomb(path, good["god/samarbejdsmodel.docx"])
+    return path
+
+
+def _lying(path: Path, tmp: Path) -> Path:
+    """The bomb with its directory claiming document.xml is 1 000 bytes."""
+    data = bytearray(path.read_bytes())
+    name = b"word/document.xml"
+    for sig, size_at in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+        start = 0
+        while (pos := data.find(sig, start)) >= 0:
+            name_at = pos + (46 if sig == b"PK\x01\x02" else 30)
+            if data[name_at:name_at + len(name)] == name:
+                data[pos + size_at:pos + size_at + 4] = struct.pack("<I", 1000)
+            start = pos + 4
+    out = tmp / "luskebombe.docx"
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize("lying", [False, True], ids=["ærlig", "lyver-om-størrelsen"])
+def test_zip_bomb_refused_fast_with_bounded_memory(tmp_path, good, bomb, lying):
+    path = _lying(bomb, tmp_path) if lying else bomb
+    assert path.stat().st_size < 2_000_000
+    info = zipfile.ZipFile(path).getinfo("word/document.xml")
+    assert info.file_size == 1000 if lying else info.file_size > 1024 ** 3
+    tracemalloc.start()
+    start = time.perf_counter()
+    entry = read_entry(path, "zipbombe.docx")
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 1.0
+    assert peak < 16 * 1024 * 1024
+    assert entry.status == UNREADABLE
+    assert entry.message == (
+        "dokumentets del word/document.xml er beskadiget eller afkortet" if lying else
+        "filen pakker sig ud til en mistænkeligt stor størrelse (zip-bombe) og læses ikke")
+    root = folder(tmp_path, good, {})
+    shutil.copy(path, root / "bombe.docx")
+    entries = by_path(collect(root, workers=1))
+    check_others_read(entries)
+    assert entries["bombe.docx"].status == UNREADABLE
+
+
+def test_doctype_and_external_entity_never_resolved(tmp_path, good):
+    secret = tmp_path / "hemmelig.txt"
+    secret.write_text("HEMMELIGT-INDHOLD", encoding="utf-8")
+    bad = make.doctype_docx(good["god/samarbejdsmodel.docx"], secret.as_uri())
+    entry, result = one_case(tmp_path, good, "doctype.docx", bad)
+    assert entry.status == UNREADABLE
+    assert entry.message == ("dokumentet indeholder en DOCTYPE/ENTITY-erklæring, som ikke "
+                             "er tilladt i Word-filer, og læses ikke af sikkerhedshensyn")
+    assert b"HEMMELIGT" not in _all_text(workbook(result))
+
+
+def test_doctype_hidden_behind_a_long_comment(tmp_path, good):
+    """The quick byte check sees only the start; the parsed tree is checked too."""
+    docx = good["god/samarbejdsmodel.docx"]
+    body = zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml")
+    decl, rest = body.split(b"?>", 1)
+    hidden = decl + b"?><!--" + b"x" * 70_000 + b'--><!DOCTYPE w:document [<!ENTITY a "b">]>' \
+        + rest
+    entry, _ = one_case(tmp_path, good, "skjult.docx",
+                        make.replace_part(docx, "word/document.xml", hidden))
+    assert entry.status == UNREADABLE
+    assert "DOCTYPE/ENTITY" in entry.message
+
+
+def test_doctype_in_custom_properties(tmp_path, good):
+    docx = good["god/samarbejdsmodel.docx"]
+    custom = zipfile.ZipFile(io.BytesIO(docx)).read("docProps/custom.xml")
+    decl, rest = custom.split(b"?>", 1)
+    bad = decl + b'?><!DOCTYPE Properties [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + rest
+    entry, _ = one_case(tmp_path, good, "egenskaber.docx",
+                        make.replace_part(docx, "docProps/custom.xml", bad))
+    assert entry.status == UNREADABLE
+    assert "DOCTYPE/ENTITY" in entry.message
+
+
+@pytest.mark.parametrize("user, message", [
+    ("hemmelig", "PDF-filen er beskyttet med en adgangskode og kan ikke læses"),
+    ("", "PDF-filen er krypteret (beskyttet mod ændringer), og skema læser kun "
+         "ukrypterede formularer"),
+])
+def test_encrypted_pdf(tmp_path, good, user, message):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(good["god/strategi.pdf"])))
+    writer.encrypt(user_password=user, owner_password="ejer")
+    out = io.BytesIO()
+    writer.write(out)
+    entry, _ = one_case(tmp_path, good, "krypteret.pdf", out.getvalue())
+    assert (entry.status, entry.message) == (UNREADABLE, message)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("brev.docx", "dokumentet er ikke en skema-formular (formularens id mangler i "
+                  "dokumentegenskaberne)"),
+    ("brochure.pdf", "PDF-filen indeholder ingen formularfelter og er ikke en skema-formular"),
+])
+def test_not_a_form(tmp_path, good, name, message):
+    data = make.plain_docx() if name.endswith("docx") else make.plain_pdf()
+    entry, _ = one_case(tmp_path, good, name, data)
+    assert (entry.status, entry.message) == (NOT_A_FORM, message)
+
+
+def test_renamed_file(tmp_path, good):
+    entry, _ = one_case(tmp_path, good, "omdøbt.pdf", good["god/samarbejdsmodel.docx"])
+    assert (entry.status, entry.message) == (UNREADABLE, "filen er ikke en PDF-fil")
+    assert entry.hint == "Filen ligner et Word-dokument; gem den som .docx og læs den som sådan."
+
+
+def test_missing_answers_and_invalid(tmp_path, good):
+    bad = sample("forberedende-skema")
+    bad["borger"]["email"] = "camilla@"
+    result = collect(folder(tmp_path, good, {
+        "tom.docx": blank("samarbejdsmodel", "docx"),
+        "fejl.pdf": fill("forberedende-skema", bad, "pdf"),
+    }), workers=1)
+    entries = by_path(result)
+    check_others_read(entries)
+    assert entries["tom.docx"].status == MISSING
+    assert entries["tom.docx"].problems == [("kommune", "Kommune", "skal udfyldes"),
+                                            ("projektleder", "Projektleder", "skal udfyldes")]
+    assert entries["fejl.pdf"].status == INVALID
+    assert entries["fejl.pdf"].problems == [
+        ("borger.email", "Borger – e-mail",
+         "skal være en e-mailadresse, fx navn@kommune.dk")]
+    status = _rows(workbook(result), "Status")
+    assert ["fejl.pdf", "forberedende-skema", "1.0.0", "ugyldig", "borger.email",
+            "Borger – e-mail", "skal være en e-mailadresse, fx navn@kommune.dk", None] in status
+
+
+# ---------------------------------------------------------------------------------------
+# Formulas stay text
+# ---------------------------------------------------------------------------------------
+HOSTILE_CELLS = ['=HYPERLINK("http://x","klik")', "+1+2", "-3+4", "@SUM(1,2)"]
+
+
+@pytest.fixture(scope="module")
+def formula_book(tmp_path_factory) -> Path:
+    data = sample("samarbejdsmodel")
+    data["projektleder"] = HOSTILE_CELLS[0]
+    for item, text in zip(data["tilbud"]["kommunale"], HOSTILE_CELLS[1:]):
+        item["navn"] = text
+    root = tmp_path_factory.mktemp("formel")
+    (root / "ind").mkdir()
+    (root / "ind" / "formel.docx").write_bytes(fill("samarbejdsmodel", data, "docx"))
+    out = root / "samlet.xlsx"
+    out.write_bytes(workbook(collect(root / "ind", workers=1)))
+    return out
+
+
+def test_formulas_are_plain_text_for_openpyxl(formula_book):
+    book = openpyxl.load_workbook(formula_book)
+    cell = book["samarbejdsmodel"]["E2"]
+    assert book["samarbejdsmodel"]["E1"].value == "Projektleder"
+    assert (cell.value, cell.data_type) == (HOSTILE_CELLS[0], "s")
+    names = [(c.value, c.data_type) for c in book["tilbud.kommunale"]["C"][1:4]]
+    assert names == [(text, "s") for text in HOSTILE_CELLS[1:]]
+    for ws in book:
+        for row in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row)
+    sheet_xml = _all_text(formula_book.read_bytes())
+    assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+
+
+def test_formulas_are_plain_text_for_libreoffice_calc(formula_book, tmp_path):
+    """Calc's CSV export of every sheet: a live formula would show its result (klik)."""
+    import subprocess
+
+    exe = __import__("conftest")._need("soffice")
+    folder_ = tmp_path / "csv"
+    subprocess.run([exe, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"
+                    "true,false,false,false,-1", "--outdir", str(folder_), str(formula_book)],
+                   check=True, capture_output=True, timeout=180)
+    rows = list(csv.reader((folder_ / "samlet-samarbejdsmodel.csv")
+                           .read_text(encoding="utf-8").splitlines()))
+    assert rows[0][4] == "Projektleder"
+    assert rows[1][4] == HOSTILE_CELLS[0]
+    rows = list(csv.reader((folder_ / "samlet-tilbud.kommunale.csv")
+                           .read_text(encoding="utf-8").splitlines()))
+    assert [r[2] for r in rows[1:4]] == HOSTILE_CELLS[1:]
+
+
+# ---------------------------------------------------------------------------------------
+# Re-runs, duplicates, order, the overview
+# ---------------------------------------------------------------------------------------
+def test_rerun_same_bytes_and_duplicate_counted_once(tmp_path, good):
+    root = folder(tmp_path, good, {"kopi/samarbejdsmodel.docx": good["god/samarbejdsmodel.docx"]})
+    first = collect(root, workers=1)
+    second = collect(root, workers=2)
+    assert workbook(first) == workbook(second)
+    entries = by_path(first)
+    assert entries["god/samarbejdsmodel.docx"].duplicate_of is None
+    assert entries["kopi/samarbejdsmodel.docx"].duplicate_of == "god/samarbejdsmodel.docx"
+    assert len(first.unique()) == 2
+    assert first.counts()[OK] == 2
+    rows = _rows(workbook(first), "samarbejdsmodel")
+    assert [r[0] for r in rows[1:]] == ["god/samarbejdsmodel.docx"]
+    status = _rows(workbook(first), "Status")
+    assert ["kopi/samarbejdsmodel.docx", "samarbejdsmodel", "1.0.0", "ok", None, None,
+            "samme indhold som god/samarbejdsmodel.docx; tælles kun én gang",
+            None] in status
+
+
+def test_find_files_sorted_and_skips_lock_files(tmp_path):
+    for name in ["b.docx", "a/z.pdf", "a/~$lås.docx", ".skjult.pdf", ".git/x.docx", "c.txt",
+                 "D.DOCX", "e.doc"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.relative_to(tmp_path).as_posix() for p in find_files(tmp_path)] == [
+        "D.DOCX", "a/z.pdf", "b.docx", "e.doc"]
+
+
+def test_tilbudsoversigt_danish_order_and_duplicates(tmp_path):
+    partners = {
+        "a.docx": make.partner("Aarhus", "A", ["Zonen", "Aaben Rådgivning"], ["Østerbro"]),
+        "b.docx": make.partner("Odense", "B", ["Ærø Hus"], ["Åbo", "zonen ", "Alfa"]),
+    }
+    root = tmp_path / "ind"
+    root.mkdir()
+    for name, data in partners.items():
+        (root / name).write_bytes(fill("samarbejdsmodel", data, "docx"))
+    rows = _rows(workbook(collect(root, workers=1)), "Tilbudsoversigt")
+    assert rows[0] == ["Navn på tilbud", "Type", "Beskriv tilbud (målgruppe, indhold, "
+                       "eventuel visitation)", "Kontaktoplysninger", "Fil", "Nr.", "Dublet"]
+    assert [(r[0], r[4], r[6]) for r in rows[1:]] == [
+        ("Alfa", "b.docx", None),
+        ("Zonen", "a.docx", "ja (2 gange)"),
+        ("zonen", "b.docx", "ja (2 gange)"),
+        ("Ærø Hus", "b.docx", None),
+        ("Østerbro", "a.docx", None),
+        ("Aaben Rådgivning", "a.docx", None),
+        ("Åbo", "b.docx", None),
+    ]
+    assert rows[1][1] == "Privat eller frivilligt tilbud"
+    assert rows[2][1] == "Kommunalt tilbud"
+
+
+def test_cpr_never_in_file_names_or_messages(tmp_path, good, run):
+    root = folder(tmp_path, good, {"borger 010190-1234.docx": b""})
+    out = tmp_path / "samlet.xlsx"
+    result = run("collect", root, "-o", out)
+    assert "010190-1234" not in result.output
+    assert "borger 010190-xxxx.docx: ulæselig: filen er tom (0 byte)" in result.stderr
+    assert b"010190-1234" not in _all_text(out.read_bytes())
+
+
+# ---------------------------------------------------------------------------------------
+# The command line
+# ---------------------------------------------------------------------------------------
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_cli_collects_and_reports(tmp_path, good, run):
+    root = folder(tmp_path, good, {"defekt/tom.docx": b""})
+    out = tmp_path / "samlet.xlsx"
+    result = run("collect", root, "-o", out)
+    assert result.exit_code == 1
+    assert result.stdout == (f"{out}: 3 fil(er) samlet (2 ok, 1 ulæselig)\n")
+    assert result.stderr == ("defekt/tom.docx: ulæselig: filen er tom (0 byte)\n"
+                             "  Tip: Bed afsenderen om at sende den udfyldte formular igen.\n")
+    assert _sheet_names(out.read_bytes())[:2] == ["Status", "samarbejdsmodel"]
+    again = run("collect", root, "-o", out)
+    assert again.exit_code == 1
+    assert again.stderr == (f"Fejl: {out}: filen findes allerede og overskrives ikke.\n"
+                            "  Tip: Brug --overwrite for at overskrive, eller vælg et andet "
+                            "filnavn.\n")
+    before = out.read_bytes()
+    assert run("collect", root, "-o", out, "--overwrite").exit_code == 1
+    assert out.read_bytes() == before
+
+
+def test_cli_all_ok_exit_zero(tmp_path, good, run):
+    result = run("collect", folder(tmp_path, good, {}), "-o", tmp_path / "s.xlsx")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_cli_usage_errors(tmp_path, run):
+    result = run("collect", tmp_path, "-o", tmp_path / "s.csv")
+    assert result.exit_code == 2
+    assert "Resultatet skrives som regneark; brug -o samlet.xlsx." in result.stderr
+    result = run("collect", tmp_path, "-o", tmp_path / "s.xlsx", "--form", "strategy")
+    assert result.exit_code == 2
+    assert 'Ukendt formular: "strategy".' in result.stderr
+    result = run("collect", tmp_path / "findes-ikke", "-o", tmp_path / "s.xlsx")
+    assert result.exit_code == 2
+    assert "findes ikke" in result.stderr
+
+
+def test_cli_empty_folder(tmp_path, run):
+    (tmp_path / "tom").mkdir()
+    result = run("collect", tmp_path / "tom", "-o", tmp_path / "s.xlsx")
+    assert result.exit_code == 0
+    assert result.stdout == f"{tmp_path / 's.xlsx'}: 0 fil(er) samlet (ingen filer)\n"
+    assert "ingen .docx- eller .pdf-filer fundet" in result.stderr
+    assert _rows((tmp_path / "s.xlsx").read_bytes(), "Status") == [
+        ["Fil", "Formular", "Version", "Status", "Felt", "Feltnavn", "Besked", "Tip"]]
+
+
+# ---------------------------------------------------------------------------------------
+# samples/returnerede: every case, as committed
+# ---------------------------------------------------------------------------------------
+def test_samples_returnerede_every_case():
+    root = SAMPLES / "returnerede"
+    result = collect(root, workers=2)
+    got = {e.path: e.status for e in result.entries}
+    assert got == {name: status for name, (status, _) in make.EXPECTED.items()}
+    assert (root / "defekte" / "zipbombe.docx").stat().st_size < 2_000_000
+    entries = by_path(result)
+    assert entries["sendt-igen/samarbejdsmodel-aarhus.docx"].duplicate_of == \
+        "aarhus/samarbejdsmodel.docx"
+    assert entries["odense/samarbejdsmodel-uden-felter.docx"].notes == [LAYOUT_NOTE]
+    only = by_path(collect(root, form_id="samarbejdsmodel", workers=1))
+    assert only["strategi.docx"].status == NOT_A_FORM
+    assert only["forberedende-skema.pdf"].status == NOT_A_FORM
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------
+def _book(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _sheet_names(data: bytes) -> list[str]:
+    return _book(data).sheetnames
+
+
+def _rows(data: bytes, sheet: str) -> list[list]:
+    return [list(r) for r in _book(data)[sheet].iter_rows(values_only=True)]
+
+
+def _all_text(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as pkg:
+        return b"".join(pkg.read(n) for n in pkg.namelist())

@@ -1,0 +1,453 @@
+"""Collect a folder of returned forms (.docx and .pdf) into one workbook.
+
+Every file under the folder is read (in a process pool), recognised by the form id and
+version it carries, extracted and validated. Nothing stops the run: a broken, encrypted,
+truncated or hostile file gets a status and a Danish message instead. A file returned
+twice (same bytes, by SHA-256) is counted once.
+
+The workbook (:func:`workbook`) has a *Status* sheet (one row per file and problem), one
+sheet per form (a row per file, columns = fields in schema order with Danish labels), one
+sheet per list (rows keyed by file and item number), and one sheet per overview a schema
+asks for with ``x-overview`` (lists merged, Danish order, duplicate names flagged). Text from
+returned files is always written as text, never as a formula. The bytes are the same on
+every run over the same folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import danish
+from .errors import DocumentError, NotAFormError, SkemaError
+from .forms import Field, Form, load_form
+
+OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM = (
+    "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular")
+#: Every status a file can get, from best to worst.
+STATUSES = (OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM)
+#: The suffixes collected (``.doc`` only to say it must be saved as ``.docx``).
+SUFFIXES = (".docx", ".pdf", ".doc")
+#: A returned form larger than this is not read at all (bounded memory).
+MAX_FILE_BYTES = 60 * 1024 * 1024
+#: Codes of problems that only say an answer is missing.
+_MISSING_CODES = ("required", "minItems")
+_FIXED_TIME = (2019, 2, 26, 0, 0, 0)
+_FIXED_ISO = "2019-02-26T00:00:00Z"
+_MAX_CELL = 32_767
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class Entry:
+    """What became of one file of the folder."""
+
+    path: str  # relative to the folder, with forward slashes
+    sha256: str = ""
+    status: str = UNREADABLE
+    form_id: str | None = None
+    version: str | None = None
+    data: dict | None = None
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # path, label, text
+    notes: list[str] = field(default_factory=list)
+    message: str = ""  # why the file could not be read
+    hint: str = ""
+    duplicate_of: str | None = None
+
+    def messages(self) -> list[tuple[str, str, str, str]]:
+        """(field path, label, message, hint) lines for the status report, CPR masked."""
+        if self.duplicate_of:
+            return [("", "", f"samme indhold som {self.duplicate_of}; tælles kun én gang", "")]
+        out = [("", "", self.message, self.hint)] if self.message else []
+        out += [("", "", note, "") for note in self.notes]
+        out += [(p, label, msg, "") for p, label, msg in self.problems]
+        return [(p, label, danish.mask_cpr(m), danish.mask_cpr(h)) for p, label, m, h in out]
+
+
+@dataclass
+class Collection:
+    """Every file of a folder, in sorted path order (duplicates included, marked)."""
+
+    root: str
+    form_id: str | None
+    entries: list[Entry]
+
+    def unique(self) -> list[Entry]:
+        """The entries without the duplicates."""
+        return [e for e in self.entries if e.duplicate_of is None]
+
+    def counts(self) -> dict[str, int]:
+        """Number of distinct files per status."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for entry in self.unique():
+            counts[entry.status] += 1
+        return counts
+
+    @property
+    def all_ok(self) -> bool:
+        """True when every file was read and is valid."""
+        return all(e.status == OK for e in self.entries)
+
+
+# ---------------------------------------------------------------------------------------
+# Finding and reading files
+# ---------------------------------------------------------------------------------------
+def find_files(root: str | Path) -> list[Path]:
+    """Every .docx, .pdf and .doc under root (sub-folders too), sorted; hidden files,
+    Word/LibreOffice lock files and symlinked folders are skipped."""
+    root = Path(root)
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in SUFFIXES:
+                continue
+            found.append(Path(folder) / name)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
+    """Read one returned file into an Entry; never raises."""
+    entry = Entry(rel)
+    try:
+        _read(Path(path), entry, form_id)
+    except NotAFormError as err:
+        entry.status, entry.message, entry.hint = NOT_A_FORM, str(err), err.hint
+    except SkemaError as err:
+        entry.status, entry.message, entry.hint = UNREADABLE, str(err), err.hint
+    except MemoryError:
+        entry.status = UNREADABLE
+        entry.message = "filen er for stor til at blive læst"
+        entry.hint = "Bed afsenderen om at gemme formularen igen."
+    except Exception as err:  # noqa: BLE001 - one bad file never stops the run
+        entry.status = UNREADABLE
+        entry.message = f"filen kunne ikke læses (uventet fejl: {type(err).__name__})"
+        entry.hint = "Bed afsenderen om at gemme og sende filen igen."
+    entry.message = danish.mask_cpr(entry.message)
+    return entry
+
+
+def _read(path: Path, entry: Entry, form_id: str | None) -> None:
+    from .extract.docx import extract_docx
+    from .extract.pdf import extract_pdf
+
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DocumentError(f"filen er for stor ({size // 1024 // 1024} MB); skema læser "
+                            f"formularer op til {MAX_FILE_BYTES // 1024 // 1024} MB",
+                            hint="Bed afsenderen om at gemme formularen uden store billeder.")
+    with path.open("rb") as handle:
+        data = handle.read(size + 1)  # not MAX_FILE_BYTES: read(n) reserves n bytes
+    entry.sha256 = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix == ".doc":
+        raise DocumentError("gamle Word-filer (.doc) kan ikke læses",
+                            hint="Åbn filen i Word og gem den som Word-dokument (.docx).")
+    if not data:
+        raise DocumentError("filen er tom (0 byte)",
+                            hint="Bed afsenderen om at sende den udfyldte formular igen.")
+    reader = extract_docx if suffix == ".docx" else extract_pdf
+    try:
+        result = reader(data, entry.path, None)
+    except NotAFormError:
+        if not form_id:
+            raise
+        result = reader(data, entry.path, form_id)  # a copy without the form's identity
+    if form_id and result.form.id != form_id:
+        raise NotAFormError(
+            f"filen er en \"{result.form.id}\"-formular ({result.form.title}), ikke en "
+            f"\"{form_id}\"-formular som angivet med --form; den er sprunget over",
+            hint="Kør uden --form for at samle alle slags formularer.")
+    entry.form_id, entry.version = result.form.id, result.version
+    entry.data, entry.notes = result.data, list(result.notes)
+    entry.problems = [(p.path, p.label, p.message) for p in result.report]
+    codes = {p.code for p in result.report}
+    if not result.report.problems:
+        entry.status = OK if _has_answers(result.data) else MISSING
+        if entry.status == MISSING:
+            entry.notes.append("formularen er ikke udfyldt")
+    elif codes <= set(_MISSING_CODES):
+        entry.status = MISSING
+    else:
+        entry.status = INVALID
+
+
+def _has_answers(data: Any) -> bool:
+    if isinstance(data, dict):
+        return any(_has_answers(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_has_answers(v) for v in data)
+    return data not in (None, "", False)
+
+
+def _task(args: tuple[str, str, str | None]) -> Entry:
+    return read_entry(*args)
+
+
+def collect(root: str | Path, form_id: str | None = None,
+            workers: int | None = None) -> Collection:
+    """Read every returned form under ``root``; ``form_id`` keeps only that form.
+
+    ``workers``: processes to use (default: one per core; 1 reads in this process).
+    """
+    root = Path(root)
+    if form_id:
+        load_form(form_id)  # UnknownFormError before any work
+    paths = find_files(root)
+    tasks = [(str(p), p.relative_to(root).as_posix(), form_id) for p in paths]
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(tasks) < 8:
+        entries = [_task(t) for t in tasks]
+    else:
+        import multiprocessing
+
+        # fork: the workers start with the toolkit already imported
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        chunk = max(1, min(16, len(tasks) // (workers * 8)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            entries = list(pool.map(_task, tasks, chunksize=chunk))
+    first: dict[str, str] = {}
+    for entry in entries:
+        if not entry.sha256:
+            continue
+        if entry.sha256 in first:
+            entry.duplicate_of = first[entry.sha256]
+        else:
+            first[entry.sha256] = entry.path
+    return Collection(str(root), form_id, entries)
+
+
+# ---------------------------------------------------------------------------------------
+# The workbook
+# ---------------------------------------------------------------------------------------
+def cell_text(fld: Field, value: Any) -> Any:
+    """A field's value as a workbook cell value (text, number or None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if fld.kind == "multi" and isinstance(value, list):
+        return ", ".join(fld.choice_title(v) for v in value)
+    if fld.kind == "dropdown":
+        return fld.choice_title(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+class _Sheets:
+    """Write-only sheets whose every text cell is inert text (never a formula)."""
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+        self.used: set[str] = set()
+
+    def sheet(self, wanted: str, headers: list[str], widths: list[float] | None = None):
+        from openpyxl.styles import Font, PatternFill
+
+        name = re.sub(r"[\[\]:*?/\\]", "-", wanted)[:31] or "Ark"
+        base, n = name, 2
+        while name.casefold() in self.used:
+            suffix = f" ({n})"
+            name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        self.used.add(name.casefold())
+        ws = self.book.create_sheet(name)
+        ws.freeze_panes = "A2"
+        for i, width in enumerate(widths or [], start=1):
+            ws.column_dimensions[_column(i)].width = width
+        bold, fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
+        row = []
+        for text in headers:
+            cell = self._cell(ws, text)
+            cell.font, cell.fill = bold, fill
+            row.append(cell)
+        ws.append(row)
+        if headers:
+            ws.auto_filter.ref = f"A1:{_column(len(headers))}1"
+        return ws
+
+    def row(self, ws, values: Iterable[Any], highlight: bool = False) -> None:
+        from openpyxl.styles import PatternFill
+
+        cells = [self._cell(ws, v) for v in values]
+        if highlight:
+            fill = PatternFill("solid", fgColor="FFF2CC")
+            for cell in cells:
+                cell.fill = fill
+        ws.append(cells)
+
+    @staticmethod
+    def _cell(ws, value: Any):
+        from openpyxl.cell import WriteOnlyCell
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return WriteOnlyCell(ws, value=value)
+        cell = WriteOnlyCell(ws)
+        if value is None or value == "":
+            return cell
+        text = _ILLEGAL.sub("", str(value))
+        if len(text) > _MAX_CELL:
+            text = text[: _MAX_CELL - 1] + "…"
+        cell.value = text
+        cell.data_type = "s"  # openpyxl would make "=…" a formula
+        if text[:1] in ("=", "+", "-", "@"):
+            cell.quotePrefix = True  # stays text when a user edits the cell
+        return cell
+
+
+def _column(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def workbook(collection: Collection) -> bytes:
+    """The collection as .xlsx bytes (identical bytes for the same collection)."""
+    sheets = _Sheets()
+    _status_sheet(sheets, collection)
+    entries = [e for e in collection.unique() if e.data is not None]
+    form_ids = sorted({e.form_id for e in entries if e.form_id})
+    for fid in form_ids:
+        form = load_form(fid)
+        rows = [e for e in entries if e.form_id == fid]
+        _form_sheet(sheets, form, rows)
+        for lst in form.lists.values():
+            _list_sheet(sheets, form, lst.path, rows)
+        for overview in form.schema.get("x-overview", []):
+            _overview_sheet(sheets, form, overview, rows)
+    book = sheets.book
+    book.properties.creator = "skema"
+    book.properties.title = "Samlede formularer"
+    buf = io.BytesIO()
+    book.save(buf)
+    return _fixed(buf.getvalue())
+
+
+def _status_sheet(sheets: _Sheets, collection: Collection) -> None:
+    ws = sheets.sheet("Status", ["Fil", "Formular", "Version", "Status", "Felt", "Feltnavn",
+                                 "Besked", "Tip"], [40, 20, 9, 16, 28, 40, 70, 50])
+    for entry in collection.entries:
+        status = entry.status
+        lines = entry.messages() or [("", "", "", "")]
+        for path, label, message, hint in lines:
+            sheets.row(ws, [danish.mask_cpr(entry.path), entry.form_id or "",
+                            entry.version or "", status, path, label, message, hint],
+                       highlight=status != OK)
+
+
+def _form_sheet(sheets: _Sheets, form: Form, rows: list[Entry]) -> None:
+    from .extract.docx import _get
+
+    flds = [f for f in form.fields.values() if f.list_path is None]
+    ws = sheets.sheet(form.id, ["Fil", "Status", "Version"] + [f.label for f in flds],
+                      [40, 14, 9] + [24] * len(flds))
+    for entry in rows:
+        sheets.row(ws, [danish.mask_cpr(entry.path), entry.status, entry.version or ""]
+                   + [cell_text(f, _get(entry.data or {}, f.path)) for f in flds])
+
+
+def _list_fields(form: Form, path: str) -> list[Field]:
+    return list(form.lists[path].fields)
+
+
+def _item_value(fld: Field, item: Any) -> Any:
+    from .extract.docx import _get
+
+    if not isinstance(item, dict):
+        return cell_text(fld, item)
+    return cell_text(fld, _get(item, fld.key))
+
+
+def _column_title(form: Form, fld: Field) -> str:
+    lst = form.lists[fld.list_path]
+    return lst.label if lst.scalar else fld.schema.get("title", fld.key)
+
+
+def _list_sheet(sheets: _Sheets, form: Form, path: str, rows: list[Entry]) -> None:
+    from .extract.docx import _get
+
+    flds = _list_fields(form, path)
+    ws = sheets.sheet(path, ["Fil", "Nr."] + [_column_title(form, f) for f in flds],
+                      [40, 6] + [30] * len(flds))
+    for entry in rows:
+        items = _get(entry.data or {}, path)
+        for i, item in enumerate(items if isinstance(items, list) else [], start=1):
+            sheets.row(ws, [danish.mask_cpr(entry.path), i]
+                       + [_item_value(f, item) for f in flds])
+
+
+def _overview_sheet(sheets: _Sheets, form: Form, spec: dict, rows: list[Entry]) -> None:
+    """Several lists merged into one, sorted in Danish order by ``key``; duplicates by
+    ``key`` are flagged."""
+    from .extract.docx import _get
+
+    key = spec.get("key", "navn")
+    lists = [p for p in spec.get("lists", []) if p in form.lists]
+    if not lists:
+        return
+    key_field = form.fields[f"{lists[0]}.*.{key}"]
+    others: list[str] = []
+    titles: dict[str, str] = {}
+    for path in lists:
+        for fld in form.lists[path].fields:
+            if fld.key != key and fld.key not in others:
+                others.append(fld.key)
+                titles[fld.key] = fld.schema.get("title", fld.key)
+    found = []
+    for entry in rows:
+        for order, path in enumerate(lists):
+            items = _get(entry.data or {}, path)
+            for i, item in enumerate(items if isinstance(items, list) else [], start=1):
+                if not isinstance(item, dict):
+                    continue
+                name = " ".join(str(item.get(key) or "").split())
+                found.append((name, order, entry.path, i, path, item))
+    groups: dict[tuple, int] = {}
+    for name, *_ in found:
+        if name:
+            ident = danish.sort_key(name)[0]
+            groups[ident] = groups.get(ident, 0) + 1
+    found.sort(key=lambda r: (not r[0], danish.sort_key(r[0]), r[1], r[2], r[3]))
+    ws = sheets.sheet(spec.get("title", "Oversigt"),
+                      [key_field.schema.get("title", key), "Type"]
+                      + [titles[k] for k in others] + ["Fil", "Nr.", "Dublet"],
+                      [30, 26] + [40] * len(others) + [40, 6, 16])
+    for name, _order, source, i, path, item in found:
+        count = groups.get(danish.sort_key(name)[0], 0) if name else 0
+        flag = f"ja ({count} gange)" if count > 1 else ""
+        values = [name or None, form.lists[path].item_title]
+        for k in others:
+            fld = form.fields.get(f"{path}.*.{k}")
+            values.append(cell_text(fld, _get(item, k)) if fld else None)
+        sheets.row(ws, values + [danish.mask_cpr(source), i, flag], highlight=bool(flag))
+
+
+def _fixed(data: bytes) -> bytes:
+    """The same package with fixed zip times and document dates: same input, same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                              rb"\g<1>" + _FIXED_ISO.encode() + rb"\g<3>", body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, body)
+    return out.getvalue()

@@ -1,0 +1,73 @@
+"""``skema collect DIR -o OUT.xlsx``: every returned form in a folder into one workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import danish
+from ..errors import SkemaError, UnknownFormError
+
+
+def _error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
+    err = click.ClickException(message + (f"\n  Tip: {hint}" if hint else ""))
+    err.exit_code = code
+    return err
+
+
+@click.command("collect")
+@click.argument("folder", metavar="MAPPE",
+                type=click.Path(exists=True, file_okay=False, dir_okay=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Regnearket der skrives (.xlsx).")
+@click.option("--form", "form_id", metavar="FORMULAR",
+              help="Saml kun denne formular; andre formularer meldes og springes over.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Antal processer (standard: én pr. kerne).")
+@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
+def collect_cmd(folder: str, output: str, form_id: str | None, workers: int | None,
+                overwrite: bool) -> None:
+    """Saml alle returnerede formularer (.docx og .pdf) i MAPPE i ét regneark.
+
+    Regnearket har et ark Status (fil, formular, version, status og hvert problem med
+    dets felt), et ark pr. formular, et ark pr. liste og for samarbejdsmodellen en samlet
+    tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular.
+    """
+    from ..collect import STATUSES, collect, workbook
+    from ..fileio import write_atomic
+    from ..forms import load_form
+
+    if Path(output).suffix.lower() != ".xlsx":
+        raise click.UsageError("Resultatet skrives som regneark; brug -o samlet.xlsx.")
+    if form_id:
+        try:
+            load_form(form_id)
+        except UnknownFormError as exc:
+            raise _error(str(exc), exc.hint, 2) from None
+    if Path(output).exists() and not overwrite:
+        raise _error(f"{output}: filen findes allerede og overskrives ikke.",
+                     "Brug --overwrite for at overskrive, eller vælg et andet filnavn.")
+    result = collect(folder, form_id=form_id, workers=workers)
+    try:
+        write_atomic(output, workbook(result), overwrite=overwrite)
+    except SkemaError as exc:
+        raise _error(str(exc), exc.hint) from None
+    for entry in result.entries:
+        if entry.status == "ok" and not entry.duplicate_of:
+            continue
+        name = danish.mask_cpr(entry.path)
+        for path, label, message, hint in entry.messages():
+            where = f"{path}: \"{label}\" " if path else ""
+            line = f"{name}: {entry.status}: {where}{message}"
+            click.echo(line + (f"\n  Tip: {hint}" if hint else ""), err=True)
+    counts = result.counts()
+    duplicates = len(result.entries) - len(result.unique())
+    summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    extra = f"; {duplicates} dublet(ter) talt én gang" if duplicates else ""
+    click.echo(f"{output}: {len(result.unique())} fil(er) samlet ({summary or 'ingen filer'}"
+               f"{extra})")
+    if not result.entries:
+        click.echo(f"{folder}: ingen .docx- eller .pdf-filer fundet.", err=True)
+    if not result.all_ok:
+        raise click.exceptions.Exit(1)
