@@ -275,6 +275,7 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
 
 cli.add_command(__import__("toolkit.commands.collect", fromlist=["_"]).collect_cmd)
 cli.add_command(__import__("toolkit.commands.consent", fromlist=["_"]).consent_cmd)
+cli.add_command(__import__("toolkit.commands.batch", fromlist=["_"]).batch_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -604,6 +604,7 @@ _COMPILED: weakref.WeakKeyDictionary[Form, dict[bytes, CompiledTemplate]] = (
 #: Word parts whose XML may hold Jinja expressions or content controls.
 _STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 _MARK = re.compile(r' w:fullDate="SKEMA:(\d+)"|"SKEMA:(\d+)"|<!--SKEMA:(\d+)-->')
+_ONE_EXPR = re.compile(r"\{\{\s*((?:(?!\{\{|\}\}).)+?)\s*\}\}", re.S)
 _JINJA_TAG = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
 _XML_DECL = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 
@@ -707,23 +708,30 @@ class CompiledTemplate:
         except KeyError:
             return
         expr = _tag_jinja(tag)
+        content = sdt.find(w("sdtContent"))
+        t_el = next(content.iter(w("t")), None) if content is not None else None
+        # The generated templates show exactly the field's display value; then its
+        # emptiness and glyph decide, with no function call per control.
+        match = _ONE_EXPR.fullmatch(t_el.text or "") if t_el is not None else None
+        shown = f"({match.group(1)})" if match else None
         box = pr.find(w14("checkbox"))
         if box is not None:
             checked = box.find(w14("checked"))
             if checked is not None:
-                checked.set(w14("val"), mark("{{ _cb(" + expr + ") }}"))
+                test = (f"'1' if {shown} == {CHECKED!r} else '0'" if shown
+                        else f"_cb({expr})")
+                checked.set(w14("val"), mark("{{ " + test + " }}"))
             return
+        empty_test = f"not {shown}" if shown else f"_e({expr})"
         date = pr.find(w("date"))
         if date is not None:
             old = date.get(w("fullDate"))
             date.attrib.pop(w("fullDate"), None)
             date.set(w("fullDate"), mark("{{ _fd(" + expr + ", " + repr(old or "") + ") }}"))
         if pr.find(w("showingPlcHdr")) is None:
-            pr.append(etree.Comment(mark("{% if _e(" + expr + ") %}")))
+            pr.append(etree.Comment(mark("{% if " + empty_test + " %}")))
             pr.append(etree.Element(w("showingPlcHdr")))
             pr.append(etree.Comment(mark("{% endif %}")))
-        content = sdt.find(w("sdtContent"))
-        t_el = next(content.iter(w("t")), None) if content is not None else None
         if t_el is None or t_el.getparent() is None:
             return
         run = t_el.getparent()
@@ -731,7 +739,7 @@ class CompiledTemplate:
         empty.tail = None
         _show_placeholder_run(empty, next(empty.iter(w("t"))),
                               PLACEHOLDERS.get(fld.kind, PLACEHOLDERS["text"]))
-        run.addprevious(etree.Comment(mark("{% if _e(" + expr + ") %}")))
+        run.addprevious(etree.Comment(mark("{% if " + empty_test + " %}")))
         run.addprevious(empty)
         run.addprevious(etree.Comment(mark("{% else %}")))
         tail, run.tail = run.tail, None
@@ -866,9 +874,9 @@ def _display(form: Form, node: dict, value: Any, path: str) -> Any:
         return {opt: (CHECKED if opt in chosen else UNCHECKED) for opt in node["items"]["enum"]}
     if typ == "array":
         items = value if isinstance(value, list) else []
-        return [_display(form, node.get("items", {}), it, f"{path}.{i}")
-                for i, it in enumerate(items)]
-    fld = form.field(path)
+        shape = f"{path}.*"  # the display tree only needs the shape of item paths
+        return [_display(form, node.get("items", {}), it, shape) for it in items]
+    fld = form.fields.get(path) or form.field(path)
     if fld.kind == "checkbox":
         return CHECKED if value is True else UNCHECKED
     if value is None or value == "":

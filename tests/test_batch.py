@@ -1,0 +1,423 @@
+"""skema batch: one document per valid row, byte-identical to skema fill, resumable."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit import fill, load_form
+from toolkit.batch import (
+    EXISTS,
+    INVALID,
+    UNCHANGED,
+    WRITTEN,
+    BatchError,
+    check_pattern,
+    file_stems,
+    read_manifest,
+    run_batch,
+    safe_name,
+)
+from toolkit.cli import cli
+from toolkit.extract.docx import extract_docx
+from toolkit.render.xlsx import input_workbook
+from toolkit.sources.excel import Record, read_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = json.loads((ROOT / "samples" / "indsatsskema.json").read_text(encoding="utf-8"))
+CPR = SAMPLE["borger"]["cpr"]
+
+
+@pytest.fixture(scope="module")
+def form():
+    return load_form("indsatsskema")
+
+
+def rows(n: int, bad: dict[int, str] | None = None) -> list[dict]:
+    """n valid indsatsskema rows with distinct names; ``bad``: index -> what to break."""
+    out = []
+    for i in range(n):
+        data = copy.deepcopy(SAMPLE)
+        data["borger"]["navn"] = f"Borger {i + 1}"
+        data["borger"]["cpr"] = f"{(i % 28) + 1:02d}0190-{1000 + i:04d}"
+        data["sagsbehandler"] = f"Sagsbehandler {i % 3}"
+        out.append(data)
+    for i, what in (bad or {}).items():
+        if what == "date":
+            out[i]["periode"]["start"] = "2024-13-01"
+        elif what == "month":
+            out[i]["indsatser"][1]["start_maaned"] = "2023-01"
+    return out
+
+
+def workbook(tmp_path: Path, form, data: list[dict], name: str = "input.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(input_workbook(form, data))
+    return path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def files(folder: Path, suffix: str = ".docx") -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix == suffix}
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- content -------------------------------------------------------------------------------
+def test_batch_output_is_byte_identical_to_fill(tmp_path, form):
+    data = rows(3)
+    book = workbook(tmp_path, form, data)
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "out"),
+                    "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    records = read_workbook(book, form).records
+    made = files(tmp_path / "out")
+    assert len(made) == 3
+    for rec in records:
+        single = tmp_path / f"row{rec.row}.json"
+        single.write_text(json.dumps(rec.data, ensure_ascii=False), encoding="utf-8")
+        out = tmp_path / f"row{rec.row}.docx"
+        res = invoke("fill", "indsatsskema", str(single), "-o", str(out))
+        assert res.exit_code == 0, res.output
+        assert made[f"indsatsskema-{rec.row}.docx"] == out.read_bytes()
+        assert made[f"indsatsskema-{rec.row}.docx"] == fill(form, rec.data)
+        assert extract_docx(out.read_bytes()).data == rec.data
+
+
+def test_fill_is_deterministic_and_whole(form):
+    first, second = fill(form, SAMPLE), fill(form, SAMPLE)
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert z.testzip() is None
+        assert {i.date_time for i in z.infolist()} == {(2019, 2, 26, 0, 0, 0)}
+
+
+def test_custom_template_is_compiled_the_same_way(tmp_path, form):
+    from toolkit.render.docx import template_path
+
+    custom = tmp_path / "vores.docx"
+    custom.write_bytes(template_path(form).read_bytes())
+    book = workbook(tmp_path, form, rows(2))
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "out"),
+                    "--template", str(custom), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    rec = read_workbook(book, form).records[0]
+    assert (tmp_path / "out" / f"indsatsskema-{rec.row}.docx").read_bytes() == fill(
+        form, rec.data, template=custom)
+
+
+def test_custom_template_that_does_not_fit_is_refused(tmp_path, form):
+    other = tmp_path / "forkert.docx"
+    other.write_bytes((ROOT / "form_templates" / "samtykke.docx").read_bytes())
+    book = workbook(tmp_path, form, rows(1))
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "out"),
+                    "--template", str(other))
+    assert result.exit_code == 1
+    assert "skabelonen passer ikke til formularen \"indsatsskema\"" in result.output
+    assert "Tip:" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# -- invalid rows --------------------------------------------------------------------------
+def test_invalid_rows_are_reported_with_cells_and_skipped(tmp_path, form):
+    book = workbook(tmp_path, form, rows(5, bad={1: "date", 3: "month"}))
+    out = tmp_path / "out"
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "Række 3 er ugyldig og springes over:" in err
+    assert (f"{book}, Borgere!G3: periode.start: \"Planperiode – start\" kan ikke læses som "
+            "en dato (\"2024-13-01\"); skriv fx 26-02-2019") in err
+    assert "Række 5 er ugyldig og springes over:" in err
+    assert "Indsatser!E" in err and "indsatser.1.start_maaned" in err
+    assert CPR not in result.output and "-1001" not in err
+    assert sorted(files(out)) == ["indsatsskema-2.docx", "indsatsskema-4.docx",
+                                  "indsatsskema-6.docx"]
+    assert "3 filer skrevet, 2 ugyldige rækker sprunget over (5 rækker)" in result.stdout
+    manifest = read_manifest(out / "manifest.csv")
+    assert [(m["row"], m["status"]) for m in manifest] == [
+        (2, WRITTEN), (3, INVALID), (4, WRITTEN), (5, INVALID), (6, WRITTEN)]
+    assert all(m["file"] == "" and m["sha256"] == "" for m in manifest
+               if m["status"] == INVALID)
+
+
+def test_all_valid_exits_zero_and_says_so(tmp_path, form):
+    book = workbook(tmp_path, form, rows(2))
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{tmp_path / 'out'}: 2 filer skrevet (2 rækker)")
+    assert result.stderr == ""  # no progress bar when not on a terminal
+
+
+def test_not_a_workbook_and_unknown_form(tmp_path, form):
+    data = tmp_path / "data.json"
+    data.write_text("{}", encoding="utf-8")
+    result = invoke("batch", "indsatsskema", str(data), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "Excel-projektmappe (.xlsx)" in result.output
+    book = workbook(tmp_path, form, rows(1))
+    result = invoke("batch", "ukendt", str(book), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2 and "Ukendt formular" in result.output
+    result = invoke("batch", "indsatsskema", str(tmp_path / "mangler.xlsx"), "-o", "x")
+    assert result.exit_code == 2 and "findes ikke" in result.output
+
+
+# -- names ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw, safe", [
+    ("../../etc/passwd", "etc_passwd"),
+    ("a/b\\c", "a_b_c"),
+    ('x:*?"<>|y', "x_y"),
+    ("..", ""),
+    ("navn...", "navn"),
+    ("navn. . ", "navn"),
+    (".skjult", "skjult"),
+    ("CON", "_CON"),
+    ("con.docx", "_con.docx"),
+    ("LPT1", "_LPT1"),
+    ("nul", "_nul"),
+    ("CONTROL", "CONTROL"),
+    ("tab\tog\nlinje", "tab_og_linje"),
+    ("Åse Østergård", "Åse Østergård"),
+    ("a..b", "a.b"),
+    ("cpr 250679-1457 her", "cpr _ her"),
+])
+def test_safe_name(raw, safe):
+    assert safe_name(raw) == safe
+
+
+def test_long_names_are_cut(form):
+    name = safe_name("æ" * 300)
+    assert len(name.encode("utf-8")) <= 150 and set(name) == {"æ"}
+
+
+def _record(row: int, data: dict) -> Record:
+    return Record(row=row, key=str(row - 1), data=data, problems=[])
+
+
+def test_name_pattern_collisions_and_empty_values(form):
+    people = [{"borger": {"navn": n}} for n in
+              ["Ib", "ib", "Ib", "", "../..", "Ib-2", "CON"]]
+    recs = [_record(i + 2, d) for i, d in enumerate(people)]
+    assert file_stems(form, recs, "{borger.navn}") == [
+        "Ib", "ib-2", "Ib-3", "indsatsskema-5", "indsatsskema-6", "Ib-2-2", "_CON"]
+    assert file_stems(form, recs[:2], "{row}-{borger.navn}-{form}") == [
+        "2-Ib-indsatsskema", "3-ib-indsatsskema"]
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("{borger.cpr}", "CPR-numre må ikke stå i filnavne"),
+    ("{sag.sagsnummer}", "som formularen \"indsatsskema\" ikke har"),
+    ("{indsatser.*.indsats}", "som formularen \"indsatsskema\" ikke har"),
+    ("fast-navn", "nævner intet felt"),
+    ("{borger.navn", "krøllet parentes"),
+])
+def test_bad_patterns_are_refused(form, pattern, message):
+    with pytest.raises(BatchError, match=message.replace("(", r"\(")):
+        check_pattern(form, pattern)
+
+
+def test_bad_pattern_is_a_usage_error_and_writes_nothing(tmp_path, form):
+    book = workbook(tmp_path, form, rows(1))
+    out = tmp_path / "out"
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out),
+                    "--name", "{borger.cpr}")
+    assert result.exit_code == 2
+    assert "CPR-numre må ikke stå i filnavne" in result.output and "Tip:" in result.output
+    assert not out.exists()
+
+
+def test_name_pattern_end_to_end_stays_in_the_folder(tmp_path, form):
+    data = rows(3)
+    data[0]["borger"]["navn"] = "../../udenfor"
+    data[1]["borger"]["navn"] = "Åse/Ærø"
+    data[2]["borger"]["navn"] = "åse/ærø"
+    book = workbook(tmp_path, form, data)
+    out = tmp_path / "ud" / "mappe"
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out),
+                    "--name", "{borger.navn}")
+    assert result.exit_code == 0, result.output
+    assert sorted(files(out)) == ["udenfor.docx", "Åse_Ærø.docx", "åse_ærø-2.docx"]
+    assert sorted(p.name for p in tmp_path.rglob("*.docx")) == sorted(files(out))
+
+
+def test_default_name_never_holds_a_cpr_number(tmp_path, form):
+    data = rows(3)
+    book = workbook(tmp_path, form, data)
+    out = tmp_path / "out"
+    assert invoke("batch", "indsatsskema", str(book), "-o", str(out)).exit_code == 0
+    names = " ".join(files(out))
+    for row in data:
+        cpr = row["borger"]["cpr"]
+        assert cpr not in names and cpr.replace("-", "") not in names
+        assert cpr[:6] not in names
+    assert sorted(files(out)) == [f"indsatsskema-{r}.docx" for r in (2, 3, 4)]
+
+
+def test_default_name_from_the_schema(tmp_path, form, monkeypatch):
+    monkeypatch.setitem(form.schema, "x-filename", "{sagsbehandler}")
+    book = workbook(tmp_path, form, rows(4))
+    out = tmp_path / "out"
+    assert invoke("batch", "indsatsskema", str(book), "-o", str(out),
+                  "--jobs", "1").exit_code == 0
+    assert sorted(files(out)) == ["Sagsbehandler 0-2.docx", "Sagsbehandler 0.docx",
+                                  "Sagsbehandler 1.docx", "Sagsbehandler 2.docx"]
+
+
+# -- overwrite and manifest ------------------------------------------------------------------
+def test_no_overwrite_without_flag(tmp_path, form):
+    book = workbook(tmp_path, form, rows(2))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "indsatsskema-2.docx").write_bytes(b"mit eget dokument")
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out))
+    assert result.exit_code == 1
+    assert (f"{out / 'indsatsskema-2.docx'} (række 2): filen findes allerede med andet "
+            "indhold og overskrives ikke.  Tip: brug --overwrite") in result.stderr
+    assert (out / "indsatsskema-2.docx").read_bytes() == b"mit eget dokument"
+    assert (out / "indsatsskema-3.docx").is_file()
+    statuses = {m["file"]: m["status"] for m in read_manifest(out / "manifest.csv")}
+    assert statuses == {"indsatsskema-2.docx": EXISTS, "indsatsskema-3.docx": WRITTEN}
+
+    again = invoke("batch", "indsatsskema", str(book), "-o", str(out), "--overwrite")
+    assert again.exit_code == 0, again.output
+    assert (out / "indsatsskema-2.docx").read_bytes()[:2] == b"PK"
+    statuses = {m["file"]: m["status"] for m in read_manifest(out / "manifest.csv")}
+    assert statuses == {"indsatsskema-2.docx": WRITTEN, "indsatsskema-3.docx": UNCHANGED}
+    assert "1 fil skrevet, 1 fandtes allerede med samme indhold" in again.stdout
+
+
+def test_manifest_lists_every_file_with_its_hash(tmp_path, form):
+    book = workbook(tmp_path, form, rows(4, bad={2: "date"}))
+    out = tmp_path / "out"
+    invoke("batch", "indsatsskema", str(book), "-o", str(out), "--jobs", "2")
+    text = (out / "manifest.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "row,file,sha256,status"
+    manifest = read_manifest(out / "manifest.csv")
+    assert [m["row"] for m in manifest] == [2, 3, 4, 5]
+    for m in manifest:
+        if m["status"] == WRITTEN:
+            assert sha((out / m["file"]).read_bytes()) == m["sha256"]
+    assert not (out / ".manifest.csv.partial").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [m["file"] for m in manifest if m["file"]] + ["manifest.csv"])
+
+
+def test_format_both(tmp_path, form):
+    book = workbook(tmp_path, form, rows(2))
+    out = tmp_path / "out"
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out), "--format", "both")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "indsatsskema-2.docx", "indsatsskema-2.pdf", "indsatsskema-3.docx",
+        "indsatsskema-3.pdf", "manifest.csv"]
+    rec = read_workbook(book, form).records[0]
+    assert (out / "indsatsskema-2.pdf").read_bytes() == fill(form, rec.data, "pdf")
+    assert (out / "indsatsskema-2.docx").read_bytes() == fill(form, rec.data)
+    manifest = read_manifest(out / "manifest.csv")
+    assert [(m["row"], m["file"]) for m in manifest] == [
+        (2, "indsatsskema-2.docx"), (2, "indsatsskema-2.pdf"),
+        (3, "indsatsskema-3.docx"), (3, "indsatsskema-3.pdf")]
+
+
+def test_jobs_1_and_2_make_the_same_files(tmp_path, form):
+    book = workbook(tmp_path, form, rows(40, bad={7: "month"}))
+    one, two = tmp_path / "one", tmp_path / "two"
+    r1 = invoke("batch", "indsatsskema", str(book), "-o", str(one), "--jobs", "1")
+    r2 = invoke("batch", "indsatsskema", str(book), "-o", str(two), "--jobs", "2")
+    assert r1.exit_code == r2.exit_code == 1
+    assert files(one) == files(two) and len(files(one)) == 39
+    assert (one / "manifest.csv").read_bytes() == (two / "manifest.csv").read_bytes()
+    assert r1.stderr == r2.stderr
+
+
+def test_library_api_reports_progress(tmp_path, form):
+    book = workbook(tmp_path, form, rows(3))
+    seen = []
+    result = run_batch(form, book, tmp_path / "out", jobs=1,
+                       progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert result.count(WRITTEN) == 3 and not result.failed and not result.interrupted
+
+
+# -- interruption ------------------------------------------------------------------------------
+def _start(book: Path, out: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book), "-o", str(out),
+         "--jobs", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True)
+
+
+def _wait_for_files(out: Path, proc: subprocess.Popen, at_least: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if out.is_dir() and len(list(out.glob("*.docx"))) >= at_least:
+            return
+        if proc.poll() is not None:
+            pytest.fail("batchen blev færdig, før den kunne afbrydes: " + proc.stderr.read())
+        time.sleep(0.005)
+    pytest.fail("batchen skrev ingen filer")
+
+
+def _check_complete(out: Path, n: int) -> None:
+    manifest = read_manifest(out / "manifest.csv")
+    assert [m["row"] for m in manifest] == list(range(2, n + 2))
+    assert {m["status"] for m in manifest} <= {WRITTEN, UNCHANGED}
+    for m in manifest:
+        body = (out / m["file"]).read_bytes()
+        assert sha(body) == m["sha256"]
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            assert z.testzip() is None
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [m["file"] for m in manifest] + ["manifest.csv"])
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGKILL"])
+def test_interrupted_batch_leaves_whole_files_and_rerun_finishes(tmp_path, form, how):
+    n = 600
+    book = workbook(tmp_path, form, rows(n))
+    out = tmp_path / "out"
+    proc = _start(book, out)
+    _wait_for_files(out, proc, 20)
+    if how == "SIGKILL":
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, no clean-up
+    else:
+        os.kill(proc.pid, getattr(signal, how))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    if how != "SIGKILL":
+        assert "Afbrudt efter" in err and "kør samme kommando igen" in err
+        assert not list(out.glob(".skema-tmp-*"))  # no half-written temporary file left
+        assert "Traceback" not in err
+    done = sorted(out.glob("*.docx"))
+    assert 0 < len(done) < n
+    for path in done:  # every file that is there is whole
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None
+    before = {p.name: p.stat().st_mtime_ns for p in done}
+    assert not (out / "manifest.csv").exists()
+    assert (out / ".manifest.csv.partial").exists() or how == "SIGKILL"
+
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    _check_complete(out, n)
+    statuses = {m["file"]: m["status"] for m in read_manifest(out / "manifest.csv")}
+    assert all(statuses[name] == UNCHANGED for name in before)
+    assert all((out / name).stat().st_mtime_ns == ns for name, ns in before.items())
+    assert sum(s == WRITTEN for s in statuses.values()) == n - len(before)

@@ -1,0 +1,488 @@
+"""Batch: one filled document per valid row of an input workbook.
+
+The parent process reads the workbook (without validation) and names every row; worker
+processes (fork) validate, render with the compiled Word template and write each file
+atomically (temporary file in the output folder, then ``link``/``replace``). A journal
+(``.manifest.csv.partial``) is appended per chunk and ``manifest.csv`` written atomically
+at the end, so an interrupted batch leaves only whole files and a re-run finishes the rest:
+a file that exists with exactly the bytes the row makes is left alone, one with other
+bytes is only replaced with ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import signal
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import danish
+from .errors import SkemaError
+from .fileio import write_atomic
+from .forms import Form, shape_of
+from .validation import Problem
+
+MANIFEST = "manifest.csv"
+JOURNAL = ".manifest.csv.partial"
+TMP_PREFIX = ".skema-tmp-"
+FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
+
+# Status words of the manifest (Danish: the user reads them).
+WRITTEN, UNCHANGED, INVALID, EXISTS, FAILED = (
+    "skrevet", "uændret", "ugyldig", "findes", "fejl")
+OK_STATUSES = (WRITTEN, UNCHANGED)
+
+
+class BatchError(SkemaError):
+    """A batch that cannot start: bad name pattern, output folder, format."""
+
+
+@dataclass
+class RowResult:
+    """What happened to one row (and one format): the manifest line plus problems."""
+
+    row: int
+    file: str
+    sha256: str
+    status: str
+    problems: list[Problem] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the file is there with the row's content."""
+        return self.status in OK_STATUSES
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a batch: a result per row and format, and workbook-level problems."""
+
+    results: list[RowResult]
+    problems: list[Problem]
+    rows: int
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list[RowResult]:
+        """Rows (per format) that did not give a file."""
+        return [r for r in self.results if not r.ok]
+
+    def count(self, status: str) -> int:
+        """How many results have this status."""
+        return sum(1 for r in self.results if r.status == status)
+
+
+# ---------------------------------------------------------------------------------------
+# File names
+# ---------------------------------------------------------------------------------------
+_FIELD = re.compile(r"\{([^{}]*)\}")
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.I)
+SPECIAL = ("row", "key", "form")
+MAX_NAME_BYTES = 150
+
+
+def default_pattern(form: Form) -> str:
+    """The form's ``x-filename`` pattern, else ``{form}-{row}``: never a CPR number."""
+    pattern = form.schema.get("x-filename")
+    return pattern if isinstance(pattern, str) and pattern.strip() else "{form}-{row}"
+
+
+def check_pattern(form: Form, pattern: str) -> list[str]:
+    """The field paths of a name pattern; BatchError for unknown or CPR fields."""
+    from .sources.excel import layout
+
+    paths = _FIELD.findall(pattern)
+    if "{" in _FIELD.sub("", pattern) or "}" in _FIELD.sub("", pattern):
+        raise BatchError(f"Navnemønstret \"{pattern}\" har en krøllet parentes uden make.",
+                         hint="Skriv felter som {sag.sagsnummer} eller {row}.")
+    if not paths:
+        raise BatchError(f"Navnemønstret \"{pattern}\" nævner intet felt, så alle filer "
+                         "ville få samme navn.",
+                         hint="Tag fx {row} (rækkens nummer) med i mønstret.")
+    known = ", ".join(p for p, f in form.fields.items() if f.list_path is None)
+    for path in paths:
+        if path in SPECIAL:
+            if path == "key":
+                key = layout(form).key_field
+                if key and form.fields[key].format == "cpr":
+                    raise BatchError("{key} er et CPR-nummer i denne formular og kan ikke "
+                                     "indgå i filnavne.", hint="Brug fx {row}.")
+            continue
+        fld = form.fields.get(shape_of(path))
+        if fld is None or "*" in path:
+            raise BatchError(f"Navnemønstret nævner feltet \"{path}\", som formularen "
+                             f"\"{form.id}\" ikke har.",
+                             hint=f"Brug {{row}}, {{key}} eller et af felterne: {known}.")
+        if fld.format == "cpr":
+            raise BatchError(f"Feltet \"{path}\" er et CPR-nummer; CPR-numre må ikke stå i "
+                             "filnavne.", hint="Brug fx {row} eller et sagsnummer.")
+    return paths
+
+
+def safe_name(text: str) -> str:
+    """A file name (without suffix) that is safe on Linux, macOS and Windows.
+
+    Path separators and characters Windows refuses become ``_``; ``..`` cannot occur;
+    leading dots and trailing dots/spaces are removed; reserved device names (CON, NUL,
+    COM1 …) get a ``_`` in front; the name is cut to a safe length.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _CPR_LIKE.sub("_", text)
+    parts = re.split(r"[\\/]+", text)  # path segments "." and ".." are dropped
+    text = "_".join(p for p in parts if p.strip(" .") or not p)
+    text = _UNSAFE.sub("_", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    text = text.strip(" .")
+    if _RESERVED.fullmatch(text):
+        text = "_" + text
+    while len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        text = text[:-1]
+    return text.rstrip(" .")
+
+
+def file_stems(form: Form, records: list, pattern: str) -> list[str]:
+    """A unique, safe file name stem per record (collisions get ``-2``, ``-3`` …).
+
+    Names are compared without regard to case (Windows and macOS folders).
+    """
+    from .render.docx import get_value
+
+    check_pattern(form, pattern)
+    taken: set[str] = set()
+    out = []
+    for rec in records:
+        def value(m: re.Match, rec=rec) -> str:
+            path = m.group(1)
+            if path == "row":
+                return str(rec.row)
+            if path == "key":
+                return str(rec.key or "")
+            if path == "form":
+                return form.id
+            found = get_value(rec.data, path)
+            return "" if found is None or isinstance(found, (dict, list)) else str(found)
+
+        stem = safe_name(_FIELD.sub(value, pattern)) or f"{form.id}-{rec.row}"
+        candidate, n = stem, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem}-{n}"
+        taken.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return _sha(path.read_bytes())
+    except OSError:
+        return None
+
+
+def write_output(path: Path, data: bytes, overwrite: bool) -> tuple[str, str]:
+    """Write one output atomically; (status, message). Never a half-written file.
+
+    An existing file with the same bytes is left alone (``uændret``); one with other bytes
+    is replaced only with ``overwrite`` (else ``findes``).
+    """
+    sha = _sha(data)
+    if path.exists():
+        if _file_sha(path) == sha:
+            return UNCHANGED, ""
+        if not overwrite:
+            return EXISTS, "filen findes allerede med andet indhold og overskrives ikke"
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file appeared meanwhile
+            except FileExistsError:
+                if _file_sha(path) == sha:
+                    return UNCHANGED, ""
+                return EXISTS, "filen findes allerede med andet indhold og overskrives ikke"
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return WRITTEN, ""
+
+
+def clean_temp_files(outdir: Path) -> int:
+    """Remove temporary files that a killed batch left behind (their process is gone)."""
+    removed = 0
+    for tmp in outdir.glob(f"{TMP_PREFIX}*"):
+        match = re.match(re.escape(TMP_PREFIX) + r"(\d+)-", tmp.name)
+        if match and _alive(int(match.group(1))):
+            continue
+        try:
+            tmp.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# Workers
+# ---------------------------------------------------------------------------------------
+class _Job:
+    """What the worker processes share (inherited through fork, never pickled)."""
+
+    form: Form
+    records: list
+    stems: list[str]
+    formats: tuple[str, ...]
+    outdir: Path
+    overwrite: bool
+    compiled: Any
+
+
+_JOB = _Job()
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _do_rows(span: tuple[int, int]) -> list[RowResult]:
+    from .sources.excel import validate_record
+
+    job = _JOB
+    out: list[RowResult] = []
+    for i in range(*span):
+        rec = job.records[i]
+        problems = validate_record(job.form, rec)
+        if problems:
+            out.append(RowResult(rec.row, "", "", INVALID, list(problems)))
+            continue
+        for fmt in job.formats:
+            name = f"{job.stems[i]}.{fmt}"
+            try:
+                if fmt == "docx":
+                    data = job.compiled.render(rec.data)
+                else:
+                    from . import fill
+
+                    data = fill(job.form, rec.data, "pdf")
+                status, message = write_output(job.outdir / name, data, job.overwrite)
+            except SkemaError as exc:
+                out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
+                continue
+            except OSError as exc:
+                out.append(RowResult(rec.row, name, "", FAILED, [],
+                                     f"filen kunne ikke skrives ({exc.strerror})"))
+                continue
+            sha = _sha(data) if status in OK_STATUSES else ""
+            out.append(RowResult(rec.row, name, sha, status, [], message))
+    return out
+
+
+def _spans(total: int, jobs: int) -> list[tuple[int, int]]:
+    size = max(1, min(64, total // (jobs * 8) or 1))
+    return [(i, min(total, i + size)) for i in range(0, total, size)]
+
+
+# ---------------------------------------------------------------------------------------
+# The batch
+# ---------------------------------------------------------------------------------------
+def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "docx",
+              pattern: str | None = None, jobs: int | None = None, overwrite: bool = False,
+              template: str | Path | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              on_result: Callable[[RowResult], None] | None = None) -> BatchResult:
+    """Make one document per valid row of the workbook ``source`` in ``outdir``.
+
+    ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
+    (``{sag.sagsnummer}-{borger.navn}``, plus ``{row}``, ``{key}``, ``{form}``).
+    ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
+    finish. Raises BatchError/DataFileError/TemplateError before anything is written when
+    the batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
+    workers are stopped and no half-written file is left.
+    """
+    from .render.docx import compiled_template
+    from .sources.excel import read_workbook
+
+    if fmt not in FORMATS:
+        raise BatchError(f"Formatet \"{fmt}\" understøttes ikke.",
+                         hint="Brug docx, pdf eller both.")
+    pattern = pattern or default_pattern(form)
+    check_pattern(form, pattern)
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise BatchError(f"{outdir}: findes og er ikke en mappe.",
+                         hint="Vælg en mappe til dokumenterne med -o.")
+    formats = FORMATS[fmt]
+    compiled = compiled_template(form, template) if "docx" in formats else None
+    book = read_workbook(source, form, validate=False)
+    records = book.records
+    stems = file_stems(form, records, pattern)
+    outdir.mkdir(parents=True, exist_ok=True)
+    clean_temp_files(outdir)
+
+    jobs = max(1, jobs or _cores())
+    _JOB.form, _JOB.records, _JOB.stems = form, records, stems
+    _JOB.formats, _JOB.outdir, _JOB.overwrite = formats, outdir, overwrite
+    _JOB.compiled = compiled
+
+    results: list[RowResult] = []
+    total = len(records)
+    done = 0
+    interrupted = False
+    journal = _Journal(outdir / JOURNAL)
+    restore = _term_as_interrupt()
+    try:
+        if progress:
+            progress(0, total)
+        for chunk in _run(jobs, total):
+            results.extend(chunk)
+            journal.add(chunk)
+            done += len({r.row for r in chunk})
+            for res in chunk:
+                if on_result:
+                    on_result(res)
+            if progress:
+                progress(done, total)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        restore()
+        journal.close()
+        clean_temp_files(outdir)
+    results.sort(key=lambda r: (r.row, r.file))
+    if not interrupted:
+        write_manifest(outdir / MANIFEST, results)
+        journal.remove()
+    return BatchResult(results, list(book.problems), total, interrupted)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _run(jobs: int, total: int) -> Iterator[list[RowResult]]:
+    spans = _spans(total, jobs)
+    if jobs == 1 or len(spans) < 2:
+        for span in spans:
+            yield _do_rows(span)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    pool = ctx.Pool(min(jobs, len(spans)), initializer=_worker_init)
+    try:
+        yield from pool.imap_unordered(_do_rows, spans)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # workers die mid-write: only hidden temp files are left
+        raise
+    finally:
+        pool.join()
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C."""
+
+
+def _term_as_interrupt() -> Callable[[], None]:
+    def handler(signum, frame):  # noqa: ARG001
+        raise _Interrupted()
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, old)
+
+
+class _Journal:
+    """Manifest lines appended per chunk, so an interrupted run shows how far it got."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.handle)
+
+    def add(self, chunk: list[RowResult]) -> None:
+        for res in chunk:
+            self.writer.writerow([res.row, res.file, res.sha256, res.status])
+        self.handle.flush()
+
+    def close(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()
+
+    def remove(self) -> None:
+        self.close()
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def manifest_csv(results: list[RowResult]) -> bytes:
+    """The manifest: one line per row and format (row, file, sha256, status)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["row", "file", "sha256", "status"])
+    for res in results:
+        out.writerow([res.row, res.file, res.sha256, res.status])
+    return buf.getvalue().encode("utf-8")
+
+
+def write_manifest(path: Path, results: list[RowResult]) -> None:
+    """Write ``manifest.csv`` atomically (it is the batch's own file: replaced each run)."""
+    write_atomic(path, manifest_csv(results), overwrite=True)
+
+
+def read_manifest(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a manifest.csv as dicts (row as int)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["row"] = int(row["row"])
+    return rows
+
+
+def describe(problem: Problem, source: str) -> str:
+    """One Danish line for a row problem: the workbook, the cell, the field; CPR masked."""
+    return danish.mask_cpr(f"{source}, {problem}" if problem.place else f"{source}: {problem}")

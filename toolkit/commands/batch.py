@@ -1,0 +1,150 @@
+"""``skema batch FORM input.xlsx -o DIR``: one filled document per valid row."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .. import danish
+from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
+
+
+def _error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
+    err = click.ClickException(message + (f"\n  Tip: {hint}" if hint else ""))
+    err.exit_code = code
+    return err
+
+
+class _Bar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+        self.start = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // total if total else width
+        rate = done / (now - self.start) if now > self.start else 0.0
+        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} "
+                         f"rækker ({rate:.0f}/s)")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.drawn = False
+
+
+@click.command("batch")
+@click.argument("form", metavar="FORMULAR")
+@click.argument("data", metavar="DATA.xlsx", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Mappen dokumenterne skrives i (oprettes om nødvendigt).")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]),
+              default="docx", show_default=True,
+              help="Word, PDF eller begge dele for hver række.")
+@click.option("--name", "pattern", metavar="MØNSTER",
+              help="Filnavne ud fra felter, fx \"{sag.sagsnummer}-{borger.navn}\"; "
+                   "desuden {row} (rækkens nummer), {key} og {form}. Standard: "
+                   "formularens x-filename eller \"{form}-{row}\" (aldrig et CPR-nummer).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Antal processer (standard: én pr. kerne).")
+@click.option("--template", type=click.Path(dir_okay=False),
+              help="Egen Word-skabelon i stedet for den medfølgende.")
+@click.option("--overwrite", is_flag=True,
+              help="Overskriv eksisterende filer med andet indhold.")
+def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
+              jobs: int | None, template: str | None, overwrite: bool) -> None:
+    """Lav ét udfyldt dokument pr. gyldig række i projektmappen DATA.xlsx.
+
+    Ugyldige rækker meldes med deres celle og springes over; resten laves. Filerne
+    skrives hele eller slet ikke, og eksisterende filer overskrives kun med --overwrite.
+    MAPPE/manifest.csv får en linje pr. fil (row, file, sha256, status). Bliver kørslen
+    afbrudt, laver samme kommando resten: filer med samme indhold springes over.
+    Afslutter med 1, hvis en række er ugyldig eller en fil ikke kunne skrives.
+    """
+    from ..batch import INVALID, MANIFEST, BatchError, describe, run_batch
+    from ..forms import load_form
+
+    try:
+        frm = load_form(form)
+    except UnknownFormError as exc:
+        raise _error(str(exc), exc.hint, 2) from None
+    if not Path(data).is_file():
+        raise _error(f"{data}: filen findes ikke.", "Tjek stien og filnavnet.", 2)
+    if Path(data).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.UsageError(f"{data}: batch læser en Excel-projektmappe (.xlsx). "
+                               f"Lav en tom med: skema blank {frm.id} -o input.xlsx")
+    if template and fmt == "pdf":
+        raise click.UsageError("--template er en Word-skabelon og kan ikke bruges med "
+                               "--format pdf.")
+    if template and not Path(template).is_file():
+        raise click.UsageError(f"Skabelonen {template} findes ikke.")
+
+    bar = _Bar(sys.stderr.isatty())
+    shown_rows: set[int] = set()
+
+    def on_result(res) -> None:
+        if not res.problems and not res.message:
+            return
+        bar.finish()
+        if res.status == INVALID and res.row not in shown_rows:
+            shown_rows.add(res.row)
+            click.echo(f"Række {res.row} er ugyldig og springes over:", err=True)
+            for problem in res.problems:
+                click.echo(f"  {describe(problem, data)}", err=True)
+        elif res.message:
+            tip = "  Tip: brug --overwrite for at erstatte den." if res.status == "findes" \
+                else ""
+            click.echo(danish.mask_cpr(f"{Path(outdir) / res.file} (række {res.row}): "
+                                       f"{res.message}.{tip}"), err=True)
+
+    try:
+        result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
+                           overwrite=overwrite, template=template, progress=bar,
+                           on_result=on_result)
+    except BatchError as exc:
+        raise _error(str(exc), exc.hint, 2) from None
+    except (DataFileError, TemplateError) as exc:
+        raise _error(danish.mask_cpr(str(exc)), exc.hint, 1) from None
+    except SkemaError as exc:
+        raise _error(danish.mask_cpr(str(exc)), exc.hint, 1) from None
+    finally:
+        bar.finish()
+
+    for problem in result.problems:
+        click.echo(f"Bemærk: {describe(problem, data)}", err=True)
+    rows_done = {r.row for r in result.results}
+    written, unchanged = result.count("skrevet"), result.count("uændret")
+    invalid = len({r.row for r in result.results if r.status == INVALID})
+    failed = len([r for r in result.results if r.status in ("findes", "fejl")])
+    if result.interrupted:
+        click.echo(f"Afbrudt efter {len(rows_done)} af {result.rows} rækker "
+                   f"({written} filer skrevet). Alle skrevne filer er hele.\n"
+                   "  Tip: kør samme kommando igen for at lave resten.", err=True)
+        raise click.exceptions.Exit(1)
+    parts = [f"{written} {'fil' if written == 1 else 'filer'} skrevet"]
+    if unchanged:
+        parts.append(f"{unchanged} fandtes allerede med samme indhold")
+    if invalid:
+        parts.append(f"{invalid} ugyldige rækker sprunget over")
+    if failed:
+        parts.append(f"{failed} filer ikke skrevet")
+    click.echo(f"{outdir}: " + ", ".join(parts) + f" ({result.rows} rækker); "
+               f"manifest: {Path(outdir) / MANIFEST}")
+    if invalid or failed or result.problems:
+        raise click.exceptions.Exit(1)
