@@ -380,8 +380,11 @@ def test_usage_errors(tmp_path):
 def test_verify_clean(filled):
     result = run(filled, "verify")
     assert result.exit_code == 0
-    assert result.stdout.strip() == (f"Arkivet {filled} er i orden: 5 samtykker, 5 filer, "
-                                     "5 poster i revisionsloggen.")
+    with Archive(filled) as arch:
+        head = arch.history(5)[-1]
+    assert result.stdout.splitlines() == [
+        f"Arkivet {filled} er i orden: 5 samtykker, 5 filer, 5 poster i revisionsloggen.",
+        f"Revisionsloggens seneste post: 5, SHA-256 {head.hash}"]
 
 
 def test_verify_names_changed_and_missing_files(filled):
@@ -679,3 +682,22 @@ def test_archive_api_refuses_missing_metadata():
 
         merge_metadata(None, {"cpr": "010190-1234", "formaal": "x"}, "scan.pdf")
     assert "mangler gyldig fra, gyldig til" in str(info.value)
+
+
+def test_demo_sample_scan_with_options(tmp_path, form_files):
+    """What `make demo` does: the filled sample consent plus the sample scan, listed."""
+    arkiv = tmp_path / "samtykkearkiv"
+    scan = ROOT / "samples" / "samtykker" / "scannet-samtykke.pdf"
+    with pytest.raises(toolkit.DocumentError):
+        toolkit.extract(scan)  # a scan: no form fields, so the options carry the metadata
+    assert run(arkiv, "add", str(form_files["pdf"])).exit_code == 0
+    result = run(arkiv, "add", str(scan), "--cpr", "010190-1234", "--navn", "Hans Hansen",
+                 "--formaal", "Koordinering af beskæftigelsesindsats og behandling",
+                 "--part", "Jobcenter Aarhus:begge", "--part", "Misbrugscentret:begge",
+                 "--gyldig-fra", "01-01-2025", "--gyldig-til", "31-12-2026")
+    assert result.exit_code == 0, result.output
+    lines = run(arkiv, "list").stdout.splitlines()
+    assert [line.split()[:3] for line in lines[1:3]] == [
+        ["1", "Nukaaka", "Olsen"], ["2", "Hans", "Hansen"]]
+    assert lines[2].split()[3:8] == ["010190-xxxx", "01-01-2025", "31-12-2026", "aktiv", "–"]
+    assert run(arkiv, "verify").exit_code == 0

@@ -335,7 +335,9 @@ def verify_cmd(arch: Any) -> None:
                    "forældreløs fil arkiveres igen med 'skema consent add' eller slettes.",
                    err=True)
         raise click.exceptions.Exit(1)
-    click.echo(f"Arkivet {arch.root} er i orden: {summary}.")
+    seq, digest = arch.head()
+    click.echo(f"Arkivet {arch.root} er i orden: {summary}.\n"
+               f"Revisionsloggens seneste post: {seq}, SHA-256 {digest}")
 
 
 @consent_cmd.command("export")

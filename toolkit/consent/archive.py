@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import io
 import json
@@ -284,22 +285,29 @@ class Consent:
     formaal: str
     gyldig_fra: str
     gyldig_til: str
-    meta: dict[str, Any]
-    signatures: list[dict[str, Any]]
+    meta_text: str = field(repr=False)
+    signatures_text: str = field(repr=False)
     withdrawn_on: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_row(cls, row: tuple) -> Consent:
-        """Decode a ``SELECT`` of :data:`_COLUMNS`."""
+        """Decode a ``SELECT`` of :data:`_COLUMNS` (the JSON columns only when used)."""
         values = dict(zip(_COLUMNS, row))
         raw = dict(values)
-        for key, empty in (("meta", {}), ("signatures", [])):
-            try:
-                values[key] = json.loads(values[key])
-            except (TypeError, ValueError):
-                values[key] = empty
+        values["meta_text"] = values.pop("meta")
+        values["signatures_text"] = values.pop("signatures")
         return cls(**values, raw=raw)
+
+    @functools.cached_property
+    def meta(self) -> dict[str, Any]:
+        """All metadata: citizen, purpose, parties, information types, validity …"""
+        return _json_or(self.meta_text, {})
+
+    @functools.cached_property
+    def signatures(self) -> list[dict[str, Any]]:
+        """The signature check results recorded when the document was added."""
+        return [] if self.signatures_text == "[]" else _json_or(self.signatures_text, [])
 
     def status(self, today: _dt.date) -> str:
         """The consent's status on ``today``."""
@@ -340,6 +348,14 @@ class Consent:
             "tilføjet": self.added_at,
             "underskrifter": self.signatures,
         }
+
+
+def _json_or(text: str, empty: Any) -> Any:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return empty
+    return value if isinstance(value, type(empty)) else empty
 
 
 def record_hash(raw: dict[str, Any]) -> str:
@@ -804,3 +820,8 @@ class Archive:
                                         "rest af en afbrudt tilføjelse"))
         counts = {"samtykker": len(rows), "filer": files, "poster": len(entries)}
         return findings, counts
+
+    def head(self) -> tuple[int, str]:
+        """The newest audit entry's number and hash: note it elsewhere to anchor the log."""
+        row = self.conn.execute("SELECT seq, hash FROM audit_head WHERE one = 1").fetchone()
+        return (row[0], row[1]) if row else (0, audit.GENESIS)
