@@ -151,7 +151,7 @@ def test_custom_template_refused_with_list(run, tmp_path):
 def test_wrong_output_type_is_usage_error(run, tmp_path):
     result = run("blank", "strategi", "-o", tmp_path / "x.odt")
     assert result.exit_code == 2
-    assert 'Filtypen ".odt" understøttes ikke her; brug .docx eller .pdf.' in result.output
+    assert 'Filtypen ".odt" understøttes ikke her; brug .docx, .pdf eller .xlsx.' in result.output
 
 
 def test_no_traceback_without_debug(tmp_path, capsys, monkeypatch):

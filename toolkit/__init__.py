@@ -57,8 +57,12 @@ def fill(form: Form | str, data: dict, fmt: str = "docx",
 
 
 def blank(form: Form | str, fmt: str = "docx") -> bytes:
-    """An empty fillable form as bytes: ``fmt`` ``docx`` or ``pdf``."""
-    _check_format(fmt)
+    """An empty fillable form as bytes: ``docx``, ``pdf``, or ``xlsx`` (the input workbook)."""
+    _check_format(fmt, FORMATS + ("xlsx",))
+    if fmt == "xlsx":
+        from .render.xlsx import input_workbook
+
+        return input_workbook(_form(form))
     if fmt == "pdf":
         from .render.pdf import render_pdf
 

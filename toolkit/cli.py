@@ -100,7 +100,7 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
     """The format named by the output file's suffix, or a usage error."""
     suffix = Path(output).suffix.lower()
     if suffix.lstrip(".") not in allowed:
-        names = " eller ".join(f".{a}" for a in allowed)
+        names = ", ".join(f".{a}" for a in allowed[:-1]) + f" eller .{allowed[-1]}"
         raise click.UsageError(
             f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; brug {names}.")
     return suffix.lstrip(".")
@@ -166,12 +166,13 @@ def templates_build(form_list: tuple[str, ...], check: bool) -> None:
 @output_option
 @overwrite_option
 def blank_cmd(form: str, output: str, overwrite: bool) -> None:
-    """Lav en tom formular til udfyldning (.docx eller udfyldelig .pdf)."""
+    """Lav en tom formular (.docx, udfyldelig .pdf) eller en indtastningsprojektmappe (.xlsx)."""
     from . import blank
 
-    fmt = _output_format(output)
+    fmt = _output_format(output, ("docx", "pdf", "xlsx"))
     _write(output, blank(_load(form), fmt), overwrite)
-    click.echo(f"{output}: tom formular skrevet")
+    click.echo(f"{output}: " + ("tom projektmappe til indtastning skrevet" if fmt == "xlsx"
+                                else "tom formular skrevet"))
 
 
 @cli.command("fill")
@@ -182,11 +183,15 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
               help="Egen Word-skabelon i stedet for den medfølgende.")
 @click.option("--flatten", is_flag=True,
               help="PDF uden udfyldelige felter: svarene bliver en del af siden.")
+@click.option("--raekke", type=int, metavar="N",
+              help="Fra en .xlsx: rækkenummeret i Excel på hovedarket.")
+@click.option("--noegle", metavar="NØGLE", help="Fra en .xlsx: rækkens nøgle (fx Nr.).")
 @overwrite_option
 def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: bool,
-             overwrite: bool) -> None:
-    """Udfyld formularen med data fra en .json- eller .yaml-fil (.docx eller .pdf)."""
+             raekke: int | None, noegle: str | None, overwrite: bool) -> None:
+    """Udfyld formularen med data fra en .json-, .yaml- eller .xlsx-fil (.docx eller .pdf)."""
     from . import fill
+    from .commands.workbook import is_workbook, record_for_fill
     from .validation import validate
 
     fmt = _output_format(output)
@@ -197,8 +202,13 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     frm = _load(form)
     if template and not Path(template).is_file():
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
-    values = _read(data)
-    report = validate(frm, values)
+    if is_workbook(data):
+        values, report, _ = record_for_fill(frm, data, raekke, noegle)
+    elif raekke is not None or noegle is not None:
+        raise click.UsageError("--raekke og --noegle bruges kun med en .xlsx-fil.")
+    else:
+        values = _read(data)
+        report = validate(frm, values)
     try:
         out = fill(frm, values, fmt, template=template, flatten=flatten)
     except SkemaError as exc:
@@ -213,9 +223,20 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
 @form_argument
 @click.argument("data", metavar="DATA")
 @click.option("--json", "as_json", is_flag=True, help="Udskriv problemerne som JSON.")
-def validate_cmd(form: str, data: str, as_json: bool) -> None:
-    """Kontroller data og vis hvert problem med dets felt."""
+@click.option("--report", type=click.Path(dir_okay=False), metavar="RAPPORT.xlsx",
+              help="Fra en .xlsx: skriv en kopi med de forkerte celler markeret.")
+@overwrite_option
+def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
+                 overwrite: bool) -> None:
+    """Kontroller data og vis hvert problem med dets sted (.json, .yaml eller .xlsx)."""
+    from .commands.workbook import is_workbook, validate_workbook
     from .validation import validate
+
+    if is_workbook(data):
+        validate_workbook(_load(form), data, as_json, report, overwrite)
+        return
+    if report:
+        raise click.UsageError("--report kan kun bruges med en .xlsx-fil.")
 
     report = validate(_load(form), _read(data))
     if as_json:

@@ -762,10 +762,11 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
             if not values and not rp:
                 continue
             if not key:
+                letter = column_letter(kc) if kc is not None else "A"
                 problems.append(Problem("", lay.key_title, f"Rækken på arket \"{sheet.name}\" "
-                                        f"mangler \"{lay.key_title}\", så den hører ikke til "
-                                        "nogen række på arket "
-                                        f"\"{main.name}\"; udfyld {lay.key_title}.",
+                                        f"mangler \"{lay.key_title}\" og hører derfor ikke "
+                                        f"til nogen række på arket \"{main.name}\"; skriv "
+                                        f"nøglen i kolonne {letter}.",
                                         "no_key", place(sheet.name, kc, excel_row)))
                 continue
             if lst.scalar:
@@ -802,12 +803,12 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                         list_key_cols)
         if not key:
             if lists:
-                rp.append(Problem("", lay.key_title, f"\"{lay.key_title}\" skal udfyldes, så "
+                rp.append(Problem("", lay.key_title, f"{lay.key_title} skal udfyldes, så "
                                   "rækkerne på de andre ark kan henvise til rækken.",
                                   "no_key", place(main.name, key_col, excel_row)))
             key = f"række {excel_row}"
         elif key in seen_keys:
-            rp.append(Problem("", lay.key_title, f"\"{lay.key_title}\" "
+            rp.append(Problem("", lay.key_title, f"{lay.key_title} "
                               f"{_key_shown(key, lay, form)} står også i række "
                               f"{seen_keys[key]}; hver række skal have sit eget.",
                               "duplicate_key", place(main.name, key_col, excel_row)))
@@ -832,7 +833,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
             if key in used_keys:
                 continue
             for item_row, *_ in rows:
-                problems.append(Problem("", lay.key_title, f"\"{lay.key_title}\" "
+                problems.append(Problem("", lay.key_title, f"{lay.key_title} "
                                         f"{_key_shown(key, lay, form)} findes ikke på arket "
                                         f"\"{main.name}\"; ret nummeret eller tilføj rækken.",
                                         "unknown_key",
@@ -842,8 +843,6 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
 
 
 def _key_shown(key: str, lay: BookLayout, form: Form) -> str:
-    if lay.key_field and form.fields[lay.key_field].format == "cpr":
-        return f"\"{danish.mask_cpr(key)}\""
     return f"\"{danish.mask_cpr(key)}\""
 
 

@@ -1,0 +1,110 @@
+"""Excel input for ``skema fill`` and ``skema validate``: pick a row, print problems, report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from .. import danish
+from ..errors import SkemaError
+from ..fileio import write_atomic
+from ..forms import Form
+from ..validation import Report
+
+
+def _error(exc: SkemaError, code: int = 1) -> click.ClickException:
+    err = click.ClickException(str(exc) + (f"\n  Tip: {exc.hint}" if exc.hint else ""))
+    err.exit_code = code
+    return err
+
+
+def is_workbook(path: str) -> bool:
+    """True when the data file is an Excel workbook (by suffix)."""
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _read(form: Form, path: str):
+    from ..sources.excel import read_workbook
+
+    try:
+        return read_workbook(path, form)
+    except SkemaError as exc:
+        raise _error(exc, 2 if not Path(path).is_file() else 1) from None
+
+
+def _rows_text(rows: list[int]) -> str:
+    if not rows:
+        return "ingen rækker"
+    if rows == list(range(rows[0], rows[-1] + 1)):
+        return f"række {rows[0]}" if len(rows) == 1 else f"rækkerne {rows[0]}–{rows[-1]}"
+    return "rækkerne " + ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+
+
+def record_for_fill(form: Form, path: str, row: int | None, key: str | None
+                    ) -> tuple[dict, Report, str]:
+    """(data, problems, where) of the one row ``fill`` uses; a usage error when unclear.
+
+    The row is the Excel row number on the main sheet (``--raekke``) or the row's key
+    (``--noegle``); with neither, the workbook must have exactly one row.
+    """
+    book = _read(form, path)
+    from ..sources.excel import layout
+
+    sheet = layout(form).main.name
+    rows = [r.row for r in book.records]
+    if row is not None or key is not None:
+        rec = book.record(row=row, key=key)
+        if rec is None:
+            what = f"Række {row}" if row is not None else (
+                f"Nøglen \"{danish.mask_cpr(key or '')}\"")
+            raise click.UsageError(f"{what} findes ikke blandt de udfyldte rækker på arket "
+                                   f"\"{sheet}\" ({_rows_text(rows)}).")
+    elif len(book.records) == 1:
+        rec = book.records[0]
+    else:
+        raise click.UsageError(
+            f"{path}: arket \"{sheet}\" har {len(book.records)} udfyldte rækker "
+            f"({_rows_text(rows)}); vælg én med --raekke N (rækkenummeret i Excel) eller "
+            "--noegle NØGLE, eller brug skema batch til dem alle.")
+    for note in rec.notes:
+        click.echo(f"Bemærk: {path}: {danish.mask_cpr(str(note))}", err=True)
+    problems = [p for p in book.problems if p.code != "missing_sheet"] + rec.problems
+    return rec.data, Report(problems), f"{path}: række {rec.row}"
+
+
+def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
+                      overwrite: bool) -> None:
+    """``skema validate FORM input.xlsx``: every problem with its cell; exit 1 if any."""
+    if report and Path(report).suffix.lower() != ".xlsx":
+        raise click.UsageError("--report skriver en kopi af projektmappen; brug fx "
+                               "--report rapport.xlsx.")
+    book = _read(form, path)
+    result = book.report()
+    if as_json:
+        click.echo(json.dumps([{**asdict(p), "message": danish.mask_cpr(p.message)}
+                               for p in result], ensure_ascii=False, indent=2))
+    else:
+        for note in book.notes + [n for r in book.records for n in r.notes]:
+            click.echo(f"Bemærk: {path}: {danish.mask_cpr(str(note))}", err=True)
+        for problem in result:
+            click.echo(f"{path}: {danish.mask_cpr(str(problem))}", err=True)
+        bad = sum(1 for r in book.records if not r.valid)
+        if result.valid:
+            click.echo(f"{path}: {len(book.records)} rækker, ingen problemer")
+        else:
+            click.echo(f"{path}: {len(book.records)} rækker, {bad} med problemer, "
+                       f"{len(result)} problemer i alt")
+    if report:
+        from ..render.xlsx import report_copy
+
+        try:
+            write_atomic(report, report_copy(path, result), overwrite=overwrite)
+        except SkemaError as exc:
+            raise _error(exc) from None
+        if not as_json:
+            click.echo(f"{report}: rapport skrevet med {len(result)} problemer markeret")
+    if not result.valid:
+        raise click.exceptions.Exit(1)
