@@ -198,8 +198,8 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
-def write_output(path: Path, data: bytes, overwrite: bool) -> tuple[str, str]:
-    """Write one output atomically; (status, message). Never a half-written file.
+def write_output(path: Path, data: bytes, overwrite: bool) -> tuple[str, str, str]:
+    """Write one output atomically; (status, sha256, message). Never a half-written file.
 
     An existing file with the same bytes is left alone (``uændret``); one with other bytes
     is replaced only with ``overwrite`` (else ``findes``).
@@ -207,15 +207,13 @@ def write_output(path: Path, data: bytes, overwrite: bool) -> tuple[str, str]:
     sha = _sha(data)
     if path.exists():
         if _file_sha(path) == sha:
-            return UNCHANGED, ""
+            return UNCHANGED, sha, ""
         if not overwrite:
-            return EXISTS, "filen findes allerede med andet indhold og overskrives ikke"
+            return EXISTS, "", "filen findes allerede med andet indhold og overskrives ikke"
     fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle:  # no fsync per file: one sync at the end
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -223,12 +221,13 @@ def write_output(path: Path, data: bytes, overwrite: bool) -> tuple[str, str]:
                 os.link(tmp, path)  # fails if the file appeared meanwhile
             except FileExistsError:
                 if _file_sha(path) == sha:
-                    return UNCHANGED, ""
-                return EXISTS, "filen findes allerede med andet indhold og overskrives ikke"
+                    return UNCHANGED, sha, ""
+                return EXISTS, "", ("filen findes allerede med andet indhold og overskrives "
+                                    "ikke")
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return WRITTEN, ""
+    return WRITTEN, sha, ""
 
 
 def clean_temp_files(outdir: Path) -> int:
@@ -301,7 +300,7 @@ def _do_rows(span: tuple[int, int]) -> list[RowResult]:
                     from . import fill
 
                     data = fill(job.form, rec.data, "pdf")
-                status, message = write_output(job.outdir / name, data, job.overwrite)
+                status, sha, message = write_output(job.outdir / name, data, job.overwrite)
             except SkemaError as exc:
                 out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
                 continue
@@ -309,7 +308,6 @@ def _do_rows(span: tuple[int, int]) -> list[RowResult]:
                 out.append(RowResult(rec.row, name, "", FAILED, [],
                                      f"filen kunne ikke skrives ({exc.strerror})"))
                 continue
-            sha = _sha(data) if status in OK_STATUSES else ""
             out.append(RowResult(rec.row, name, sha, status, [], message))
     return out
 
@@ -386,6 +384,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
         journal.close()
         clean_temp_files(outdir)
     results.sort(key=lambda r: (r.row, r.file))
+    os.sync()  # the documents reach the disk before the manifest says they are there
     if not interrupted:
         write_manifest(outdir / MANIFEST, results)
         journal.remove()

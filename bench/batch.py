@@ -1,0 +1,170 @@
+"""Benchmark: ``skema batch`` against the plain docxtpl loop, same data, same template.
+
+    python bench/batch.py [--rows 10000] [--sample 500] [--jobs N] [--keep DIR]
+
+1. Generates an ``indsatsskema`` input workbook with ``--rows`` fictitious citizens
+   (about six interventions each; ``bench/fakedata.py``), not timed.
+2. (a) The plain docxtpl loop: per row ``DocxTemplate(path)``, ``render(ctx,
+   autoescape=True)``, ``save()``, the context already in memory, timed on ``--sample``
+   rows and reported per document.
+3. (b) ``skema batch indsatsskema input.xlsx -o DIR`` as a separate process: reading,
+   validation, rendering and writing included, wall time for all rows; peak memory is
+   the largest sum of PSS over the process and its workers (sampled every 50 ms) and
+   the largest single RSS.
+
+Prints the figures, the ratio (a)/(b) per document and whether the targets are met:
+(b) at least 15 times faster per document, 10,000 documents in at most 20 s, peak memory
+under 500 MB. This is a benchmark, not a test: the numbers depend on the machine and its
+load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.fakedata import write_indsats_workbook  # noqa: E402
+from toolkit.forms import load_form  # noqa: E402
+from toolkit.render.docx import _display, _refs, _tables, template_path  # noqa: E402
+from toolkit.sources.excel import read_workbook  # noqa: E402
+
+
+def plain_docxtpl(form, records: list, outdir: Path) -> float:
+    """Seconds per document of the plain docxtpl loop (contexts built beforehand)."""
+    from docxtpl import DocxTemplate
+
+    path = template_path(form)
+    contexts = [{"v": _display(form, form.schema, r.data, ""), "ref": _refs(form, r.data),
+                 "tables": _tables(form, r.data), "images": {}} for r in records]
+    start = time.perf_counter()
+    for i, ctx in enumerate(contexts):
+        tpl = DocxTemplate(path)
+        tpl.render(ctx, autoescape=True)
+        tpl.save(outdir / f"plain-{i}.docx")
+    return (time.perf_counter() - start) / len(contexts)
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as handle:
+                    todo.extend(int(c) for c in handle.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_batch(book: Path, outdir: Path, jobs: int | None) -> tuple[float, int, float, str]:
+    """(wall seconds, exit code, peak PSS MB of the process tree, stdout) of skema batch."""
+    cmd = [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book),
+           "-o", str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, sum(_pss_kb(p) for p in _tree(proc.pid)))
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if err.strip():
+        print(err.strip()[-2000:], file=sys.stderr)
+    return wall, proc.returncode, peak / 1024, out.strip()
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--sample", type=int, default=500)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the workbook and outputs in this folder")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="skema-bench-"))
+    try:
+        form = load_form("indsatsskema")
+        book = work / "input.xlsx"
+        t0 = time.perf_counter()
+        write_indsats_workbook(book, args.rows, seed=1)
+        print(f"workbook: {args.rows} rows written in {time.perf_counter() - t0:.1f} s "
+              f"({book.stat().st_size / 1e6:.1f} MB)")
+        records = read_workbook(book, form, validate=False).records
+        items = sum(len(r.data.get("indsatser") or []) for r in records)
+        print(f"          {items / len(records):.1f} interventions per row on average")
+
+        sample = records[: max(1, min(args.sample, len(records)))]
+        plain_dir = work / "plain"
+        plain_dir.mkdir()
+        per_plain = plain_docxtpl(form, sample, plain_dir)
+        print(f"(a) plain docxtpl loop: {per_plain * 1000:.1f} ms per document "
+              f"(sample of {len(sample)}, data in memory)")
+        shutil.rmtree(plain_dir)
+
+        out = work / "out"
+        wall, code, peak_mb, summary = run_batch(book, out, args.jobs)
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        made = len(list(out.glob("*.docx")))
+        per_batch = wall / max(1, made)
+        ratio = per_plain / per_batch
+        print(f"(b) skema batch: {made} documents in {wall:.1f} s wall "
+              f"= {per_batch * 1000:.2f} ms per document (exit {code}; reading and "
+              f"validation included)")
+        print(f"    {summary}")
+        print(f"    peak memory: {peak_mb:.0f} MB (sum of PSS over the process tree), "
+              f"largest single process RSS {rss_mb:.0f} MB")
+        print(f"ratio (a)/(b) per document: {ratio:.1f}x")
+        scale = 10_000 / max(1, made)
+        checks = [
+            ("(b) at least 15x faster per document", ratio >= 15),
+            ("10,000 documents in at most 20 s", wall * scale <= 20),
+            ("peak memory under 500 MB", peak_mb < 500),
+        ]
+        for label, ok in checks:
+            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(book, args.keep / book.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
