@@ -701,3 +701,16 @@ def test_demo_sample_scan_with_options(tmp_path, form_files):
         ["1", "Nukaaka", "Olsen"], ["2", "Hans", "Hansen"]]
     assert lines[2].split()[3:8] == ["010190-xxxx", "01-01-2025", "31-12-2026", "aktiv", "–"]
     assert run(arkiv, "verify").exit_code == 0
+
+
+def test_other_form_is_not_a_consent(tmp_path):
+    data = json.loads((ROOT / "samples" / "indsatsskema.json").read_text(encoding="utf-8"))
+    other = tmp_path / "plan.docx"
+    other.write_bytes(toolkit.fill("indsatsskema", data, "docx"))
+    arkiv = tmp_path / "arkiv"
+    result = run(arkiv, "add", str(other), *scan_args())
+    assert result.exit_code == 1
+    title = toolkit.load_form("indsatsskema").title
+    assert result.stderr.startswith(f"Fejl: {other}: dokumentet er formularen \"{title}\", "
+                                    "ikke en samtykkeerklæring.")
+    assert object_files(arkiv) == []

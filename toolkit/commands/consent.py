@@ -49,8 +49,8 @@ def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--archive`` (and the hidden ``--today``) on every subcommand; opens the archive."""
 
     @click.option("--archive", "archive_dir", envvar="SKEMA_ARCHIVE", default="samtykkearkiv",
-                  show_default=True, metavar="MAPPE",
-                  help="Arkivets mappe (eller $SKEMA_ARCHIVE).")
+                  metavar="MAPPE",
+                  help="Arkivets mappe (ellers $SKEMA_ARCHIVE, ellers ./samtykkearkiv).")
     @click.option("--today", envvar="SKEMA_TODAY", callback=_day, hidden=True)
     @functools.wraps(func)
     def wrapper(*args: Any, archive_dir: str, today: str | None, **kwargs: Any) -> Any:
@@ -102,18 +102,18 @@ def consent_cmd() -> None:
 @consent_cmd.command("add")
 @click.argument("files", nargs=-1, required=True, metavar="FIL...",
                 type=click.Path(dir_okay=False))
-@click.option("--cpr", help="Borgerens CPR-nummer (til scanninger).")
-@click.option("--navn", help="Borgerens navn.")
-@click.option("--formaal", help="Formålet med samtykket.")
+@click.option("--cpr", metavar="CPR", help="Borgerens CPR-nummer (til scanninger).")
+@click.option("--navn", metavar="TEKST", help="Borgerens navn.")
+@click.option("--formaal", metavar="TEKST", help="Formålet med samtykket.")
 @click.option("--part", "parter", multiple=True, metavar="NAVN[:ROLLE]",
               help="En part (gentag); ROLLE er afgiver, modtager eller begge.")
 @click.option("--oplysning", "oplysninger", multiple=True, metavar="TYPE",
               help="En type oplysninger (gentag), fx helbredsoplysninger.")
-@click.option("--gyldig-fra", callback=_day, help="Første dag samtykket gælder.")
-@click.option("--gyldig-til", callback=_day, help="Sidste dag samtykket gælder.")
-@click.option("--kommune", help="Kommunen.")
-@click.option("--sagsbehandler", help="Sagsbehandleren.")
-@click.option("--journalnummer", help="Sagens journalnummer.")
+@click.option("--gyldig-fra", callback=_day, metavar="DATO", help="Første dag samtykket gælder.")
+@click.option("--gyldig-til", callback=_day, metavar="DATO", help="Sidste dag samtykket gælder.")
+@click.option("--kommune", metavar="TEKST", help="Kommunen.")
+@click.option("--sagsbehandler", metavar="TEKST", help="Sagsbehandleren.")
+@click.option("--journalnummer", metavar="TEKST", help="Sagens journalnummer.")
 @click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False),
               metavar="CERT", help="Certifikat, som underskrifter kontrolleres mod (gentag; "
                                    "eller $SKEMA_TRUST_ROOTS).")
@@ -180,7 +180,7 @@ _HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Under
 
 
 @consent_cmd.command("list")
-@click.option("--cpr", help="Kun denne borgers samtykker.")
+@click.option("--cpr", metavar="CPR", help="Kun denne borgers samtykker.")
 @click.option("--status", type=click.Choice(["aktiv", "kommende", "udløbet", "tilbagekaldt"]),
               help="Kun samtykker med denne status i dag.")
 @click.option("--expires-within", metavar="PERIODE",
@@ -295,7 +295,7 @@ def _kind_name(kind: str) -> str:
 @consent_cmd.command("get")
 @click.argument("consent_id", metavar="ID", callback=_number)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Filen der skrives: præcis de arkiverede bytes.")
+              metavar="FIL", help="Filen der skrives: præcis de arkiverede bytes.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 @archive_options
 def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool) -> None:
@@ -310,7 +310,7 @@ def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool) -> None:
 
 @consent_cmd.command("withdraw")
 @click.argument("consent_id", metavar="ID", callback=_number)
-@click.option("--date", "date", required=True, callback=_day,
+@click.option("--date", "date", required=True, callback=_day, metavar="DATO",
               help="Dagen tilbagekaldelsen gælder fra (den dag kommunen fik den).")
 @archive_options
 def withdraw_cmd(arch: Any, consent_id: int, date: str) -> None:
@@ -341,9 +341,9 @@ def verify_cmd(arch: Any) -> None:
 
 
 @consent_cmd.command("export")
-@click.option("--cpr", required=True, help="Borgerens CPR-nummer.")
+@click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Zip-filen der skrives.")
+              metavar="FIL.zip", help="Zip-filen der skrives.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 @archive_options
 def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:

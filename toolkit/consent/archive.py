@@ -451,10 +451,12 @@ class Archive:
                         raise
                     time.sleep(0.05)
             conn.execute("PRAGMA synchronous = FULL")
-            with self._tx(conn):
-                for statement in (SCHEMA + audit.SCHEMA).split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if not {"consents", "audit", "audit_head"} <= tables:
+                with self._tx(conn):
+                    for statement in (SCHEMA + audit.SCHEMA).split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.index}: arkivets indeks kan ikke åbnes ({exc}).",
                                hint="Tjek at stien peger på et samtykkearkiv.") from None
