@@ -551,3 +551,31 @@ def _rows(data: bytes, sheet: str) -> list[list]:
 def _all_text(data: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as pkg:
         return b"".join(pkg.read(n) for n in pkg.namelist())
+
+
+# ---------------------------------------------------------------------------------------
+# Speed: the qpdf fast path reads exactly what the pypdf path reads
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["randers/samarbejdsmodel.pdf",
+                                  "randers/samarbejdsmodel-andet-program.pdf",
+                                  "forberedende-skema.pdf"])
+def test_pdf_fast_path_same_as_pypdf(monkeypatch, name):
+    from toolkit.extract import pdf as reader
+
+    data = (SAMPLES / "returnerede" / name).read_bytes()
+    assert reader.fast_fields(data) is not None
+    fast = reader.extract_pdf(data, name)
+    monkeypatch.setattr(reader, "fast_fields", lambda _data: None)
+    slow = reader.extract_pdf(data, name)
+    assert (fast.data, fast.version, fast.notes, fast.report.problems) == \
+        (slow.data, slow.version, slow.notes, slow.report.problems)
+
+
+def test_pdf_fast_path_declines_what_is_unusual(good):
+    from toolkit.extract import pdf as reader
+
+    pdf = good["god/strategi.pdf"]
+    assert reader.fast_fields(pdf) is not None
+    assert reader.fast_fields(make.plain_pdf()) is None  # no form id
+    assert reader.fast_fields(make.encrypted_pdf(pdf)) is None
+    assert reader.fast_fields(pdf.replace(b"xref", b"xrex")) is None  # repaired by qpdf

@@ -158,34 +158,41 @@ def document_identity(pkg: _Package) -> tuple[str | None, str | None]:
 # ---------------------------------------------------------------------------------------
 # Reading controls
 # ---------------------------------------------------------------------------------------
+_W_P, _W_T, _W_BR, _W_CR, _W_TAB, _W_R, _W_NBH, _W_TYPE = (
+    w("p"), w("t"), w("br"), w("cr"), w("tab"), w("r"), w("noBreakHyphen"), w("type"))
+_DELETED = (w("del"), w("moveFrom"))
+
+
 def _text_of(node) -> str:
     """Plain text of runs under node: paragraphs → LF, w:br/w:cr → LF, w:tab → TAB."""
     parts: list[str] = []
     paragraphs = 0
-    for el in node.iter():
+    for el in node.iter(_W_P, _W_T, _W_BR, _W_CR, _W_TAB, _W_NBH):
         tag = el.tag
-        if tag == w("p"):
+        if tag == _W_P:
             if paragraphs:
                 parts.append("\n")
             paragraphs += 1
-        elif tag == w("t"):
-            if not _inside(el, ("del", "moveFrom")):
+        elif tag == _W_T:
+            if not _inside(el, _DELETED):
                 parts.append(el.text or "")
-        elif tag in (w("br"), w("cr")):
-            if el.get(w("type")) in (None, "textWrapping"):
+        elif tag == _W_BR or tag == _W_CR:
+            if el.get(_W_TYPE) in (None, "textWrapping"):
                 parts.append("\n")
-        elif tag == w("tab") and el.getparent() is not None and \
-                el.getparent().tag == w("r"):
-            parts.append("\t")
-        elif tag == w("noBreakHyphen"):
+        elif tag == _W_TAB:
+            parent = el.getparent()
+            if parent is not None and parent.tag == _W_R:
+                parts.append("\t")
+        else:
             parts.append("-")
     return "".join(parts)
 
 
-def _inside(el, names: tuple[str, ...]) -> bool:
+def _inside(el, tags: tuple[str, ...]) -> bool:
+    """Whether el lies inside an element with one of these (Clark) tags."""
     parent = el.getparent()
     while parent is not None:
-        if parent.tag in tuple(w(n) for n in names):
+        if parent.tag in tags:
             return True
         parent = parent.getparent()
     return False
@@ -215,7 +222,7 @@ def _controls(root, tables: dict) -> list[_Control]:
         content = sdt.find(w("sdtContent"))
         placeholder = pr.find(w("showingPlcHdr")) is not None
         tbl = _ancestor(sdt, w("tbl"))
-        table_id = tables.setdefault(id(tbl), len(tables)) if tbl is not None else None
+        table_id = tables.setdefault(tbl, len(tables)) if tbl is not None else None
         box = pr.find(w14("checkbox"))
         if box is not None:
             checked_el = box.find(w14("checked"))
