@@ -579,3 +579,38 @@ def test_pdf_fast_path_declines_what_is_unusual(good):
     assert reader.fast_fields(make.plain_pdf()) is None  # no form id
     assert reader.fast_fields(make.encrypted_pdf(pdf)) is None
     assert reader.fast_fields(pdf.replace(b"xref", b"xrex")) is None  # repaired by qpdf
+
+
+# ---------------------------------------------------------------------------------------
+# Nothing stops the run
+# ---------------------------------------------------------------------------------------
+def test_a_reader_crash_takes_down_only_its_file(tmp_path, good, monkeypatch):
+    import os
+
+    import toolkit.collect as collect_module
+
+    real = collect_module.read_entry
+
+    def crashing(path, rel, form_id=None):
+        if rel == "crash.docx":
+            os._exit(3)  # what a segfault in a C parser would do to the worker
+        return real(path, rel, form_id)
+
+    monkeypatch.setattr(collect_module, "read_entry", crashing)
+    extra = {f"kopi{i}/strategi.pdf": good["god/strategi.pdf"] for i in range(8)}
+    extra["crash.docx"] = good["god/samarbejdsmodel.docx"]
+    result = collect(folder(tmp_path, good, extra), workers=2)
+    entries = by_path(result)
+    check_others_read(entries)
+    assert entries["crash.docx"].status == UNREADABLE
+    assert entries["crash.docx"].message == "filen fik læseren til at gå ned og kan ikke læses"
+    assert all(entries[f"kopi{i}/strategi.pdf"].duplicate_of == "god/strategi.pdf"
+               for i in range(8))
+
+
+def test_fifo_and_devices_are_not_read(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "rør.docx")
+    (tmp_path / "ok.pdf").write_bytes(b"")
+    assert [p.name for p in find_files(tmp_path)] == ["ok.pdf"]

@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,9 @@ def find_files(root: str | Path) -> list[Path]:
         for name in files:
             if name.startswith((".", "~$")) or Path(name).suffix.lower() not in SUFFIXES:
                 continue
-            found.append(Path(folder) / name)
+            path = Path(folder) / name
+            if path.is_file():  # no FIFOs or devices: reading them would block or never end
+                found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -194,6 +197,17 @@ def _task(args: tuple[str, str, str | None]) -> Entry:
     return read_entry(*args)
 
 
+def _isolated(task: tuple[str, str, str | None], ctx: Any) -> Entry:
+    """Read one file in a process of its own, so a crash takes only this file down."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            return pool.submit(_task, task).result()
+    except BrokenProcessPool:
+        return Entry(task[1], status=UNREADABLE,
+                     message="filen fik læseren til at gå ned og kan ikke læses",
+                     hint="Bed afsenderen om at gemme og sende filen igen.")
+
+
 def collect(root: str | Path, form_id: str | None = None,
             workers: int | None = None) -> Collection:
     """Read every returned form under ``root``; ``form_id`` keeps only that form.
@@ -214,9 +228,22 @@ def collect(root: str | Path, form_id: str | None = None,
         # fork: the workers start with the toolkit already imported
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        chunk = max(1, min(16, len(tasks) // (workers * 8)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            entries = list(pool.map(_task, tasks, chunksize=chunk))
+        entries = []
+        pending = tasks
+        while pending:
+            chunk = max(1, min(16, len(pending) // (workers * 8)))
+            done = 0
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                    for entry in pool.map(_task, pending, chunksize=chunk):
+                        entries.append(entry)
+                        done += 1
+            except BrokenProcessPool:
+                pass  # a file crashed its reader: the first one not read goes alone
+            pending = pending[done:]
+            if pending:
+                entries.append(_isolated(pending[0], ctx))
+                pending = pending[1:]
     first: dict[str, str] = {}
     for entry in entries:
         if not entry.sha256:
