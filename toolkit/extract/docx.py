@@ -161,6 +161,8 @@ def document_identity(pkg: _Package) -> tuple[str | None, str | None]:
 _W_P, _W_T, _W_BR, _W_CR, _W_TAB, _W_R, _W_NBH, _W_TYPE = (
     w("p"), w("t"), w("br"), w("cr"), w("tab"), w("r"), w("noBreakHyphen"), w("type"))
 _DELETED = (w("del"), w("moveFrom"))
+_W_SDTPR, _W_TAG, _W_ALIAS, _W_VAL, _W_PLCHDR, _W_TBL = (
+    w("sdtPr"), w("tag"), w("alias"), w("val"), w("showingPlcHdr"), w("tbl"))
 
 
 def _text_of(node) -> str:
@@ -209,19 +211,19 @@ def _ancestor(el, tag: str):
 
 def _controls(root, tables: dict) -> list[_Control]:
     out = []
-    for sdt in root.iter(w("sdt")):
-        if any(True for _ in sdt.find(w("sdtContent")).iter(w("sdt"))) if \
-                sdt.find(w("sdtContent")) is not None else False:
+    sdt_tag, content_tag, inner = w("sdt"), w("sdtContent"), ".//" + w("sdt")
+    for sdt in root.iter(sdt_tag):
+        content = sdt.find(content_tag)
+        if content is not None and content.find(inner) is not None:
             continue  # a wrapper around other controls
-        pr = sdt.find(w("sdtPr"))
+        pr = sdt.find(_W_SDTPR)
         if pr is None:
             continue
-        tag_el, alias_el = pr.find(w("tag")), pr.find(w("alias"))
-        tag = tag_el.get(w("val")) if tag_el is not None else None
-        alias = alias_el.get(w("val")) if alias_el is not None else None
-        content = sdt.find(w("sdtContent"))
-        placeholder = pr.find(w("showingPlcHdr")) is not None
-        tbl = _ancestor(sdt, w("tbl"))
+        tag_el, alias_el = pr.find(_W_TAG), pr.find(_W_ALIAS)
+        tag = tag_el.get(_W_VAL) if tag_el is not None else None
+        alias = alias_el.get(_W_VAL) if alias_el is not None else None
+        placeholder = pr.find(_W_PLCHDR) is not None
+        tbl = _ancestor(sdt, _W_TBL)
         table_id = tables.setdefault(tbl, len(tables)) if tbl is not None else None
         box = pr.find(w14("checkbox"))
         if box is not None:

@@ -167,14 +167,15 @@ def _walk_qpdf(node: Any, prefix: str, inherited: dict, depth: int,
         return
     widgets = kid_nodes or [node]
     states = [_name(_plain(wd.get("/AS"))) for wd in widgets if "/AS" in wd]
+    ftype = _name(_plain(inh.get("/FT")))
     opts = []
-    for opt in _plain(inh.get("/Opt")) or []:
+    for opt in (_plain(inh.get("/Opt")) or []) if ftype == "Ch" else []:  # only choices use it
         if isinstance(opt, list) and len(opt) >= 2:
             opts.append((_text(opt[0]), _text(opt[1])))
         else:
             opts.append((_text(opt), _text(opt)))
     ff = _plain(inh.get("/Ff"))
-    out[name] = _PdfField(name, _name(_plain(inh.get("/FT"))), _plain(inh.get("/V")),
+    out[name] = _PdfField(name, ftype, _plain(inh.get("/V")),
                           int(ff) if isinstance(ff, (int, float)) else 0, opts, states)
 
 
