@@ -107,7 +107,7 @@ def test_input_workbook_sheets_headers_formats(tmp_path):
     dims = main.column_dimensions
     assert dims["C"].number_format == "@"  # CPR as text
     assert dims["G"].number_format == "DD-MM-YYYY" and dims["H"].number_format == "DD-MM-YYYY"
-    assert dims["I"].width >= 40 and 10 <= dims["G"].width <= 20
+    assert dims["I"].width >= 40 and 10 <= dims["G"].width <= 25
     ind = book["Indsatser"]
     assert [c.value for c in ind[1]] == ["Nr.", "Område", "Indsats", "Beskrivelse",
                                          "Start (måned)", "Slut (måned)", "Ansvarlig",
@@ -178,9 +178,10 @@ def test_filled_workbook_saved_by_libreoffice_reads_the_same(tmp_path, soffice):
     data = _sample("indsatsskema")
     path = tmp_path / "input.xlsx"
     path.write_bytes(input_workbook(form, [data]))
-    saved = soffice(path, "xlsx")
-    rec = _one(read_workbook(saved, form))
-    assert rec.data == data and rec.valid
+    for target in ("xlsx", "ods", "xls"):
+        saved = soffice(path, target)
+        rec = _one(read_workbook(saved, form))
+        assert rec.data == data and rec.valid, target
 
 
 # -- round trips --------------------------------------------------------------------------
@@ -446,6 +447,23 @@ def test_not_a_workbook_and_zip_bomb(tmp_path, proeve):
         read_workbook(bomb, proeve)
 
 
+def test_xml_entity_tricks_are_refused(tmp_path):
+    form = load_form("indsatsskema")
+    clean = io.BytesIO(input_workbook(form, [_sample("indsatsskema")]))
+    path = tmp_path / "entities.xlsx"
+    dtd = ('<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+           '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">'
+           '<!ENTITY x SYSTEM "file:///etc/passwd">]>')
+    with zipfile.ZipFile(clean) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = (dtd + data.decode().replace("Jesper Thorsen", "&c;&x;")).encode()
+            dst.writestr(item, data)
+    with pytest.raises(DataFileError, match='arket "Borgere" kan ikke læses'):
+        read_workbook(path, form)
+
+
 def test_place_helpers():
     assert place("Indsatser", 4, 14) == "Indsatser!E14"
     assert place("Nuværende kontakter", 27, 3) == "'Nuværende kontakter'!AB3"
@@ -610,3 +628,42 @@ def test_cli_validate_broken_workbook_says_what_to_do(run, tmp_path):
                              "  Tip: Gem filen i Excel som .xlsx og prøv igen.\n")
     result = run("validate", "indsatsskema", tmp_path / "none.xlsx")
     assert result.exit_code == 2
+
+
+def test_key_can_be_a_field_of_the_form(proeve, tmp_path):
+    from toolkit.forms import Form
+
+    form = Form({**proeve.schema, "x-key": "cpr", "x-sheet": "Borgere"})
+    lay = layout(form)
+    assert lay.key_field == "cpr" and lay.main.columns[0].header == "Navn"
+    assert [s.columns[0].header for s in lay.lists] == ["CPR-nummer", "CPR-nummer"]
+    data = proeve_data()
+    path = tmp_path / "k.xlsx"
+    path.write_bytes(input_workbook(form, [data]))
+    book = read_workbook(path, form)
+    rec = _one(book)
+    assert rec.key == "010190-1234" and rec.data == data and rec.valid
+    ws = load_workbook(path)
+    assert ws["Aktiviteter"]["A2"].value == "010190-1234"
+    ws["Aktiviteter"]["A3"] = "020290-1234"
+    ws["Aktiviteter"]["B3"] = "Ekstra"
+    ws.save(path)
+    book = read_workbook(path, form)
+    assert [(p.place, p.message) for p in book.problems] == [
+        ("Aktiviteter!A3", 'CPR-nummer "020290-xxxx" findes ikke på arket "Borgere"; ret '
+                           "nummeret eller tilføj rækken.")]
+
+
+def test_report_copy_keeps_text_that_looks_like_a_formula_as_text(proeve, tmp_path):
+    from toolkit.render.xlsx import report_copy
+
+    data = proeve_data('=HYPERLINK("http://x.invalid","klik")')
+    data["kontakt"]["email"] = "ikke en adresse"
+    path = tmp_path / "in.xlsx"
+    path.write_bytes(input_workbook(proeve, [data]))
+    book = read_workbook(path, proeve)
+    out = tmp_path / "rapport.xlsx"
+    out.write_bytes(report_copy(path, book.report()))
+    ws = load_workbook(out)[MAIN]
+    assert ws["B2"].value == data["navn"] and ws["B2"].data_type == "s"
+    assert ws["D2"].fill.fgColor.rgb == BAD_FILL.fgColor.rgb and ws["B2"].comment is None

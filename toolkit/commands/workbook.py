@@ -22,8 +22,8 @@ def _error(exc: SkemaError, code: int = 1) -> click.ClickException:
 
 
 def is_workbook(path: str) -> bool:
-    """True when the data file is an Excel workbook (by suffix)."""
-    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
+    """True when the data file is a spreadsheet (by suffix): .xlsx, .xlsm, .xls or .ods."""
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def _read(form: Form, path: str):
@@ -81,6 +81,9 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
     if report and Path(report).suffix.lower() != ".xlsx":
         raise click.UsageError("--report skriver en kopi af projektmappen; brug fx "
                                "--report rapport.xlsx.")
+    if report and Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.UsageError("--report kan kun skrive en kopi af en .xlsx-fil; gem "
+                               f"{Path(path).name} som .xlsx i Excel eller LibreOffice først.")
     book = _read(form, path)
     result = book.report()
     if as_json:

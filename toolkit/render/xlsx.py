@@ -13,7 +13,9 @@ a comment that says what is wrong (CPR numbers masked).
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -50,11 +52,6 @@ _LAST_ROW = 1_048_576
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _is_text_column(fld: Field | None) -> bool:
-    return fld is None or fld.format in ("cpr", "telefon", "month") or fld.kind in (
-        "text", "long") and fld.schema.get("type") == "string"
-
-
 def _width(col: Column) -> float:
     fld = col.field
     if fld is None:
@@ -69,7 +66,7 @@ def _width(col: Column) -> float:
         base = 30
     else:
         base = 18
-    return float(min(max(base, min(len(col.header), 40) * 0.9 + 2), 50))
+    return float(min(max(base, len(col.header) * 1.1 + 2), 50))
 
 
 def format_text(fld: Field | None, key_title: str = "") -> str:
@@ -153,6 +150,8 @@ class _Writer:
                 dim.number_format = DATE_FORMAT
             elif fld is not None and fld.format in ("cpr", "telefon", "month"):
                 dim.number_format = TEXT_FORMAT
+            elif fld is not None and fld.kind == "long":
+                dim.alignment = Alignment(wrap_text=True, vertical="top")
             rng = f"{letter}2:{letter}{_LAST_ROW}"
             if fld is not None and fld.kind == "dropdown" and fld.choices:
                 validations.setdefault(self._choices_ref(fld), []).append(rng)
@@ -166,6 +165,8 @@ class _Writer:
             for rng in ranges:
                 dv.add(rng)
             ws.data_validations.append(dv)
+        lines = max(math.ceil(len(c.header) * 1.15 / (_width(c) - 1)) for c in sdef.columns)
+        ws.row_dimensions[1].height = 15 * max(lines, 1) + 3
         header = []
         for col in sdef.columns:
             cell = WriteOnlyCell(ws, col.header)
@@ -181,11 +182,8 @@ class _Writer:
                 kinds.append("date")
             elif fld is not None and fld.format in ("cpr", "telefon", "month"):
                 kinds.append("text")
-            elif fld is not None and fld.kind == "long":
-                kinds.append("long")
             else:
                 kinds.append("")
-        wrap = Alignment(wrap_text=True, vertical="top")
         for values in rows:
             out = []
             for col, kind, value in zip(sdef.columns, kinds, values):
@@ -201,8 +199,6 @@ class _Writer:
                     cell.number_format = DATE_FORMAT
                 elif kind == "text":
                     cell.number_format = TEXT_FORMAT
-                elif kind == "long":
-                    cell.alignment = wrap
                 out.append(cell)
             ws.append(out)
 
@@ -293,7 +289,16 @@ def input_workbook(form: Form, rows: Sequence[dict] | None = None,
     ``keys`` are the main rows' keys (default 1, 2, 3 …) when the key is a generated
     column; list items go to the list sheets under their row's key.
     """
-    rows = list(rows or [])
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects, no cycles: see sources.excel.read_workbook
+    try:
+        return _input_workbook(form, list(rows or []), keys)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _input_workbook(form: Form, rows: list[dict], keys: Sequence[str] | None) -> bytes:
     lay = layout(form)
     if keys is None:
         keys = [str(i) for i in range(1, len(rows) + 1)]
