@@ -101,6 +101,44 @@ def test_batch_output_is_byte_identical_to_fill(tmp_path, form):
         assert extract_docx(out.read_bytes()).data == rec.data
 
 
+def test_batch_is_identical_to_fill_from_the_workbook_row(tmp_path, form):
+    book = workbook(tmp_path, form, rows(3, bad={1: "month"}))
+    out = tmp_path / "out"
+    assert invoke("batch", "indsatsskema", str(book), "-o", str(out), "--format", "both",
+                  "--jobs", "2").exit_code == 1
+    for row in (2, 4):
+        for suffix in ("docx", "pdf"):
+            single = tmp_path / f"fill-{row}.{suffix}"
+            res = invoke("fill", "indsatsskema", str(book), "-o", str(single),
+                         "--raekke", str(row))
+            assert res.exit_code == 0, res.output
+            assert (out / f"indsatsskema-{row}.{suffix}").read_bytes() == single.read_bytes()
+    assert not (out / "indsatsskema-3.docx").exists()
+
+
+def test_form_with_images_uses_the_slow_path_with_the_same_bytes(tmp_path):
+    frm = load_form("forberedende-skema")
+    data = json.loads((ROOT / "samples" / "forberedende-skema.json").read_text("utf-8"))
+    book = tmp_path / "fs.xlsx"
+    book.write_bytes(input_workbook(frm, [data, data]))
+    out = tmp_path / "out"
+    result = invoke("batch", "forberedende-skema", str(book), "-o", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    rec = read_workbook(book, frm).records[1]
+    made = (out / f"forberedende-skema-{rec.row}.docx").read_bytes()
+    assert made == fill(frm, rec.data)
+    assert any(n.startswith("word/media/") for n in zipfile.ZipFile(io.BytesIO(made)).namelist())
+
+
+def test_empty_workbook_makes_nothing_and_says_so(tmp_path, form):
+    book = workbook(tmp_path, form, [])
+    out = tmp_path / "out"
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Bemærk: projektmappen har ingen udfyldte rækker" in result.stderr
+    assert (out / "manifest.csv").read_text(encoding="utf-8") == "row,file,sha256,status\n"
+
+
 def test_fill_is_deterministic_and_whole(form):
     first, second = fill(form, SAMPLE), fill(form, SAMPLE)
     assert first == second
@@ -421,3 +459,35 @@ def test_interrupted_batch_leaves_whole_files_and_rerun_finishes(tmp_path, form,
     assert all(statuses[name] == UNCHANGED for name in before)
     assert all((out / name).stat().st_mtime_ns == ns for name, ns in before.items())
     assert sum(s == WRITTEN for s in statuses.values()) == n - len(before)
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, form):
+    import pty
+
+    book = workbook(tmp_path, form, rows(3))
+    master, slave = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book), "-o",
+         str(tmp_path / "tty"), "--jobs", "1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert "3/3 rækker".encode() in shown and b"\r[" in shown
+    assert b"\r" not in out  # stdout (piped) gets the summary only
+    piped = subprocess.run(
+        [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book), "-o",
+         str(tmp_path / "pipe"), "--jobs", "1"],
+        cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stderr == b""

@@ -406,7 +406,12 @@ def _run(jobs: int, total: int) -> Iterator[list[RowResult]]:
         return
     import multiprocessing
 
-    ctx = multiprocessing.get_context("fork")
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - no fork (Windows): one process
+        for span in spans:
+            yield _do_rows(span)
+        return
     pool = ctx.Pool(min(jobs, len(spans)), initializer=_worker_init)
     try:
         yield from pool.imap_unordered(_do_rows, spans)

@@ -128,6 +128,9 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
 
     for problem in result.problems:
         click.echo(f"Bemærk: {describe(problem, data)}", err=True)
+    if not result.rows:
+        click.echo(f"Bemærk: projektmappen har ingen udfyldte rækker ({data}).\n"
+                   f"  Tip: udfyld en række pr. borger på hovedarket.", err=True)
     rows_done = {r.row for r in result.results}
     written, unchanged = result.count("skrevet"), result.count("uændret")
     invalid = len({r.row for r in result.results if r.status == INVALID})
