@@ -614,3 +614,16 @@ def test_fifo_and_devices_are_not_read(tmp_path):
     os.mkfifo(tmp_path / "rør.docx")
     (tmp_path / "ok.pdf").write_bytes(b"")
     assert [p.name for p in find_files(tmp_path)] == ["ok.pdf"]
+
+
+def test_escapes_and_odd_numbers_in_cells(tmp_path, soffice):
+    """A literal _x0041_ is not turned into "A" by Calc; NaN is written as text."""
+    from toolkit.collect import _Sheets
+
+    sheets = _Sheets()
+    ws = sheets.sheet("T", ["a", "b", "c"])
+    sheets.row(ws, ["_x0041_", float("nan"), "<&>\"'"])
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(sheets.package())
+    rows = list(csv.reader(soffice(path, "csv").read_text(encoding="utf-8").splitlines()))
+    assert rows[1] == ["_x0041_", "nan", "<&>\"'"]

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import zipfile
@@ -328,7 +329,8 @@ class _Sheets:
                 if style:
                     cells.append(f'<c r="{ref}"{attr}/>')
                 continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                    math.isfinite(value):
                 cells.append(f'<c r="{ref}"{attr}><v>{value!r}</v></c>')
                 continue
             text = _ILLEGAL.sub("", str(value))
