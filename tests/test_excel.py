@@ -667,3 +667,32 @@ def test_report_copy_keeps_text_that_looks_like_a_formula_as_text(proeve, tmp_pa
     ws = load_workbook(out)[MAIN]
     assert ws["B2"].value == data["navn"] and ws["B2"].data_type == "s"
     assert ws["D2"].fill.fgColor.rgb == BAD_FILL.fgColor.rgb and ws["B2"].comment is None
+
+
+def test_form_without_lists_needs_no_key_column(tmp_path):
+    form = load_form("strategi")
+    data = _sample("strategi")
+    full = tmp_path / "full.xlsx"
+    full.write_bytes(input_workbook(form, [data]))
+    ws = load_workbook(full)[layout(form).main.name]
+    rows = [[c.value for c in r][1:] for r in ws.iter_rows()]  # without the Nr. column
+    rows[1][1] = dt.date.fromisoformat(data["udfyldt_dato"])
+    path = _handmade(tmp_path / "s.xlsx", {"Ark1": rows})
+    book = read_workbook(path, form)
+    rec = _one(book)
+    assert book.problems == [] and rec.problems == []
+    assert rec.data == data and rec.key == "række 2"
+
+
+def test_list_sheet_without_key_column(proeve, tmp_path):
+    path = _handmade(tmp_path / "n.xlsx", {
+        MAIN: [PROEVE_HEADERS, _proeve_row(1)],
+        "Aktiviteter": [AKT_HEADERS[1:], ["Møde"]],
+        "Delmål": [["Nr.", "Delmål"]],
+    })
+    book = read_workbook(path, proeve)
+    assert [(p.place, p.message) for p in book.problems] == [
+        ("Aktiviteter!1:1", 'Arket "Aktiviteter" mangler kolonnen "Nr.", som knytter rækkerne '
+                            "på listearkene til hovedarket; tilføj den som første kolonne."),
+    ]
+    assert "aktiviteter" not in _one(book).data

@@ -695,7 +695,7 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
             hint=f"Lav en ny med: skema blank {form.id} -o input.xlsx")
     if main_rows is None:
         main_rows = _load_sheet(book, main_name, True, path)
-    main = _prepare(main_name, main_rows, lay.main, problems)
+    main = _prepare(main_name, main_rows, lay.main, problems, bool(lay.lists))
 
     list_sheets: dict[str, _Sheet] = {}
     for sdef in lay.lists:
@@ -714,7 +714,7 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
 
 
 def _prepare(name: str, rows: list[list[Any]], sdef: SheetDef,
-             problems: list[Problem]) -> _Sheet:
+             problems: list[Problem], key_needed: bool = True) -> _Sheet:
     header_row, cols = _find_header(rows, sdef)
     if header_row < 0:
         problems.append(Problem("", sdef.title, f"Arket \"{name}\" har ingen af formularens "
@@ -740,12 +740,12 @@ def _prepare(name: str, rows: list[list[Any]], sdef: SheetDef,
                else "hører ikke til formularen og læses ikke")
         problems.append(Problem("", "", f"Kolonnen \"{danish.mask_cpr(str(value).strip())}\" "
                                 f"{why}.", "extra_column", place(name, c, header_row + 1)))
-    key_missing = sdef.columns[0].field is None and sdef.columns[0] not in seen
-    if key_missing:
-        problems.append(Problem("", sdef.columns[0].header,
-                                f"Arket \"{name}\" mangler kolonnen "
-                                f"\"{sdef.columns[0].header}\".", "missing_column",
-                                place(name, None, header_row + 1)))
+    key = sdef.columns[0]
+    if key_needed and key.field is None and key not in seen:
+        problems.append(Problem("", key.header, f"Arket \"{name}\" mangler kolonnen "
+                                f"\"{key.header}\", som knytter rækkerne på listearkene til "
+                                "hovedarket; tilføj den som første kolonne.",
+                                "missing_column", place(name, None, header_row + 1)))
     return _Sheet(name, rows, header_row, cols)
 
 
@@ -861,8 +861,10 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
             values = _row_values(sheet, row, plans, rp, rn, excel_row)
             if not values and not rp:
                 continue
+            if not key and kc is None:
+                continue  # the sheet has no key column: reported once for the sheet
             if not key:
-                letter = column_letter(kc) if kc is not None else "A"
+                letter = column_letter(kc)
                 problems.append(Problem("", lay.key_title, f"Rækken på arket \"{sheet.name}\" "
                                         f"mangler \"{lay.key_title}\" og hører derfor ikke "
                                         f"til nogen række på arket \"{main.name}\"; skriv "
@@ -901,7 +903,8 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         cells = CellMap(main.name, excel_row, key_col, columns, list_sheet_names,
                         list_key_cols)
         if not key:
-            if lists:
+            if lists and key_col is not None and not (
+                    lay.key_field and form.fields[lay.key_field].required):
                 rp.append(Problem("", lay.key_title, f"{lay.key_title} skal udfyldes, så "
                                   "rækkerne på de andre ark kan henvise til rækken.",
                                   "no_key", place(main.name, key_col, excel_row)))
