@@ -864,30 +864,56 @@ class _Text(str):
 
 def _display(form: Form, node: dict, value: Any, path: str) -> Any:
     """The display tree the template's Jinja expressions read (Danish text, glyphs)."""
+    if node is form.schema and not path:
+        build = _DISPLAY.get(form)
+        if build is None:
+            build = _DISPLAY[form] = _display_builder(form, node, "")
+        return build(value)
+    return _display_builder(form, node, path)(value)
+
+
+_DISPLAY: weakref.WeakKeyDictionary[Form, Any] = weakref.WeakKeyDictionary()
+
+
+def _display_builder(form: Form, node: dict, path: str) -> Any:
+    """A function value -> display tree for the schema node at ``path`` (built once)."""
     typ = node.get("type")
     if typ == "object":
-        value = value if isinstance(value, dict) else {}
-        return {k: _display(form, sub, value.get(k), f"{path}.{k}" if path else k)
-                for k, sub in node.get("properties", {}).items()}
+        subs = [(k, _display_builder(form, sub, f"{path}.{k}" if path else k))
+                for k, sub in node.get("properties", {}).items()]
+
+        def obj(value: Any) -> dict:
+            get = value.get if isinstance(value, dict) else {}.get
+            return {k: build(get(k)) for k, build in subs}
+        return obj
     if typ == "array" and "enum" in node.get("items", {}):
-        chosen = value if isinstance(value, list) else []
-        return {opt: (CHECKED if opt in chosen else UNCHECKED) for opt in node["items"]["enum"]}
+        options = list(node["items"]["enum"])
+
+        def multi(value: Any) -> dict:
+            chosen = value if isinstance(value, list) else []
+            return {opt: (CHECKED if opt in chosen else UNCHECKED) for opt in options}
+        return multi
     if typ == "array":
-        items = value if isinstance(value, list) else []
-        shape = f"{path}.*"  # the display tree only needs the shape of item paths
-        return [_display(form, node.get("items", {}), it, shape) for it in items]
+        item = _display_builder(form, node.get("items", {}), f"{path}.*")
+
+        def array(value: Any) -> list:
+            return [item(it) for it in value] if isinstance(value, list) else []
+        return array
     fld = form.fields.get(path) or form.field(path)
     if fld.kind == "checkbox":
-        return CHECKED if value is True else UNCHECKED
-    if value is None or value == "":
-        return ""
-    if fld.kind == "date":
-        return danish.format_date(value) if danish.is_iso_date(str(value)) else str(value)
-    if fld.kind == "dropdown":
-        return fld.choice_title(value)
-    if fld.format == "month" and danish.is_month(str(value)):
-        return danish.format_month(value)
-    return _Text(runs_xml(str(value)))
+        return lambda value: CHECKED if value is True else UNCHECKED
+
+    def leaf(value: Any) -> Any:
+        if value is None or value == "":
+            return ""
+        if fld.kind == "date":
+            return danish.format_date(value) if danish.is_iso_date(str(value)) else str(value)
+        if fld.kind == "dropdown":
+            return fld.choice_title(value)
+        if fld.format == "month" and danish.is_month(str(value)):
+            return danish.format_month(value)
+        return _Text(runs_xml(str(value)))
+    return leaf
 
 
 def _ref_paths(form: Form) -> list[str]:

@@ -58,7 +58,10 @@ def runs_xml(text: str, para_style: str = "Svar") -> str:
     para = (f'</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val="{para_style}"/></w:pPr>'
             '<w:r><w:t xml:space="preserve">')
     tab = '</w:t><w:tab/><w:t xml:space="preserve">'
-    lines = clean_text(text).split("\n")
+    text = clean_text(text)
+    if "\n" not in text and "\t" not in text:
+        return escape(text)
+    lines = text.split("\n")
     return para.join(tab.join(escape(part) for part in line.split("\t")) for line in lines)
 
 
