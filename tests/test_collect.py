@@ -627,3 +627,29 @@ def test_escapes_and_odd_numbers_in_cells(tmp_path, soffice):
     path.write_bytes(sheets.package())
     rows = list(csv.reader(soffice(path, "csv").read_text(encoding="utf-8").splitlines()))
     assert rows[1] == ["_x0041_", "nan", "<&>\"'"]
+
+
+def test_some_controls_deleted_rest_kept(tmp_path, good):
+    """A partner pasted over two answers (their controls are gone, the text stays)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from docx_edit import edit_document, sdt_by_tag
+
+    from toolkit.render.ooxml import w
+
+    def unwrap(root):
+        for tag in ("projektleder", "formidling.opdateret_af"):
+            sdt = sdt_by_tag(root, tag)
+            parent, index = sdt.getparent(), sdt.getparent().index(sdt)
+            for child in list(sdt.find(w("sdtContent"))):
+                parent.insert(index, child)
+                index += 1
+            parent.remove(sdt)
+
+    edited = edit_document(good["god/samarbejdsmodel.docx"], unwrap)
+    entry, _ = one_case(tmp_path, good, "delvis.docx", edited)
+    assert entry.status == OK
+    assert entry.data == sample("samarbejdsmodel")
+    assert entry.notes == ["2 felt(er) uden indholdskontrol er læst ud fra formularens "
+                           "opbygning (svaret ud for feltnavnet)"]

@@ -377,8 +377,10 @@ def _parse_month(text: str) -> str:
     return text
 
 
-def controls_to_data(form: Form, controls: list[_Control]) -> tuple[dict, list[str]]:
-    """Assemble data from controls in document order."""
+def controls_to_data(form: Form, controls: list[_Control],
+                     matched: set[int] | None = None) -> tuple[dict, list[str]]:
+    """Assemble data from controls in document order (``matched`` collects the slot
+    positions of the single, non-list fields that had a control)."""
     matcher = _Matcher(form)
     data: dict = {}
     notes: list[str] = []
@@ -394,6 +396,8 @@ def controls_to_data(form: Form, controls: list[_Control]) -> tuple[dict, list[s
             continue
         prev, prev_table = pos, ctl.table
         slot = matcher.slots[pos]
+        if matched is not None and slot.region is None:
+            matched.add(pos)
         value = _coerce(slot, ctl)
         fld = slot.field
         if slot.region is None:
@@ -660,7 +664,22 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
         notes.append("dokumentets indholdskontroller har ingen tags (fx gemt af "
                      "LibreOffice); felterne er genkendt ud fra navn og rækkefølge")
     if controls:
-        values, more = controls_to_data(form, controls)
+        matched: set[int] = set()
+        values, more = controls_to_data(form, controls, matched)
+        lost = [s.field for i, s in enumerate(form.slots())
+                if s.region is None and i not in matched and s.option is None]
+        if lost:  # some controls deleted, the rest kept: read those fields by layout
+            laid_out, _ = layout_to_data(form, parts)
+            found = 0
+            for fld in lost:
+                value = _get(laid_out, fld.path)
+                if value is not None and _get(values, fld.path) is None:
+                    _set(values, fld.path, value)
+                    found += 1
+            if found:
+                values = _order_like_schema(form.schema, values)
+                more.append(f"{found} felt(er) uden indholdskontrol er læst ud fra "
+                            "formularens opbygning (svaret ud for feltnavnet)")
     else:
         more = []
     notes.extend(more)
