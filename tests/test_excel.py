@@ -696,3 +696,32 @@ def test_list_sheet_without_key_column(proeve, tmp_path):
                             "på listearkene til hovedarket; tilføj den som første kolonne."),
     ]
     assert "aktiviteter" not in _one(book).data
+
+
+def test_a_missing_group_points_at_its_first_column(tmp_path):
+    form = load_form("indsatsskema")
+    data = _sample("indsatsskema")
+    del data["periode"]
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(input_workbook(form, [data]))
+    rec = _one(read_workbook(path, form))
+    assert [str(p) for p in rec.problems] == [
+        'Borgere!G2: periode: "Planperiode" skal udfyldes']
+
+
+def test_report_of_the_sample_marks_mistakes_red_and_the_restored_cpr_yellow(run, tmp_path):
+    from toolkit.render.xlsx import NOTE_FILL
+
+    report = tmp_path / "rapport.xlsx"
+    result = run("validate", "indsatsskema", ROOT / "samples" / "indsatsplaner.xlsx",
+                 "--report", report)
+    assert result.exit_code == 1
+    book = load_workbook(report)
+    main = book["Borgere"]
+    assert main["C7"].fill.fgColor.rgb == BAD_FILL.fgColor.rgb
+    assert main["C91"].fill.fgColor.rgb == NOTE_FILL.fgColor.rgb
+    assert "foranstillede 0" in main["C91"].comment.text
+    assert isinstance(main["C91"].value, int)  # a copy: the number is left as it was
+    assert main["C8"].fill.fgColor.rgb != BAD_FILL.fgColor.rgb and main["C8"].comment is None
+    assert book["Indsatser"]["G250"].comment.text == "Indsats 1 – ansvarlig: skal udfyldes"
+    assert "Bemærk:" in result.stderr and "Borgere!C91" in result.stderr

@@ -90,7 +90,7 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
         click.echo(json.dumps([{**asdict(p), "message": danish.mask_cpr(p.message)}
                                for p in result], ensure_ascii=False, indent=2))
     else:
-        for note in book.notes + [n for r in book.records for n in r.notes]:
+        for note in book.notes():
             click.echo(f"Bemærk: {path}: {danish.mask_cpr(str(note))}", err=True)
         for problem in result:
             click.echo(f"{path}: {danish.mask_cpr(str(problem))}", err=True)
@@ -104,7 +104,8 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
         from ..render.xlsx import report_copy
 
         try:
-            write_atomic(report, report_copy(path, result), overwrite=overwrite)
+            write_atomic(report, report_copy(path, result, book.notes()),
+                         overwrite=overwrite)
         except SkemaError as exc:
             raise _error(exc) from None
         if not as_json:

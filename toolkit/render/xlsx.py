@@ -48,6 +48,8 @@ HEADER_FILL = PatternFill("solid", fgColor="FFD9E1F2")
 HEADER_FONT = Font(bold=True)
 #: The fill of a bad cell in the report copy.
 BAD_FILL = PatternFill("solid", fgColor="FFFF7C80")
+#: The fill of a cell whose value was changed while reading (a note, not an error).
+NOTE_FILL = PatternFill("solid", fgColor="FFFFEB9C")
 _LAST_ROW = 1_048_576
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -343,11 +345,14 @@ def _get(data: Any, path: str) -> Any:
     return node
 
 
-def report_copy(path: str | Path, problems: Iterable[Problem]) -> bytes:
+def report_copy(path: str | Path, problems: Iterable[Problem],
+                notes: Iterable[Problem] = ()) -> bytes:
     """A copy of the workbook at ``path`` with each bad cell red and a comment saying why.
 
-    Several problems on one cell share a comment. A problem placed on a whole row marks
-    the row's first cell; one placed on a sheet only marks its A1. CPR numbers are masked.
+    Several problems on one cell share a comment (after any comment the cell had). A
+    problem placed on a whole row marks the row's first cell; one placed on a sheet only
+    marks its A1. ``notes`` (a CPR whose lost 0 was put back) are marked yellow. CPR
+    numbers are masked.
     """
     try:
         book = load_workbook(path, rich_text=False)
@@ -355,21 +360,27 @@ def report_copy(path: str | Path, problems: Iterable[Problem]) -> bytes:
         raise DataFileError(f"{path}: projektmappen kan ikke åbnes for at skrive "
                             "rapporten.", hint="Gem den igen i Excel som .xlsx.") from None
     by_cell: dict[tuple[str, str], list[str]] = {}
-    for prob in problems:
-        parsed = parse_place(prob.place)
-        if parsed is None:
-            sheet, col, row = prob.place.strip("'").replace("''", "'"), 0, 1
-        else:
-            sheet, col, row = parsed
-        if sheet not in book.sheetnames:
-            continue
-        ref = f"{column_letter(col or 0)}{row}"
-        text = f"{prob.label}: {prob.message}" if prob.path else prob.message
-        by_cell.setdefault((sheet, ref), []).append(danish.mask_cpr(text))
+    bad: set[tuple[str, str]] = set()
+    for kind, items in (("bad", problems), ("note", notes)):
+        for prob in items:
+            parsed = parse_place(prob.place)
+            if parsed is None:
+                sheet, col, row = prob.place.strip("'").replace("''", "'"), 0, 1
+            else:
+                sheet, col, row = parsed
+            if sheet not in book.sheetnames:
+                continue
+            key = (sheet, f"{column_letter(col or 0)}{row}")
+            text = f"{prob.label}: {prob.message}" if prob.path else prob.message
+            by_cell.setdefault(key, []).append(danish.mask_cpr(text))
+            if kind == "bad":
+                bad.add(key)
     for (sheet, ref), messages in by_cell.items():
         cell = book[sheet][ref]
-        cell.fill = BAD_FILL
+        cell.fill = BAD_FILL if (sheet, ref) in bad else NOTE_FILL
         text = "\n".join(dict.fromkeys(messages))
+        if cell.comment is not None and cell.comment.text:
+            text = f"{cell.comment.text}\n\n{text}"
         comment = Comment(text, "skema")
         comment.width = 320
         comment.height = min(60 + 20 * text.count("\n") + len(text) // 2, 400)

@@ -245,6 +245,13 @@ class CellMap:
             where = self.columns.get(shape)
             if where is not None:
                 return place(where[0], where[1], self.row)
+        if fld is None and shape not in form.lists:
+            # a whole group (``periode`` missing): its first column on the main sheet
+            under = [w for p, w in self.columns.items()
+                     if p.startswith(shape + ".") and w[0] == self.main_sheet]
+            if under:
+                sheet, col = min(under, key=lambda w: w[1])
+                return place(sheet, col, self.row)
         return place(self.main_sheet, self.key_col, self.row)
 
 
@@ -274,7 +281,10 @@ class WorkbookData:
     records: list[Record]
     problems: list[Problem]
     source: str = ""
-    notes: list[Problem] = field(default_factory=list)
+
+    def notes(self) -> list[Problem]:
+        """Things done to the data that are not errors (a restored CPR), in row order."""
+        return [note for rec in self.records for note in rec.notes]
 
     def report(self) -> Report:
         """Every problem: workbook-level first, then per record in sheet/row order."""
@@ -653,13 +663,11 @@ def _read_workbook(path: Path, form: Form, validate: bool) -> WorkbookData:
         main, list_sheets, problems = _sheets(book, path, form, lay)
     finally:
         book.close()
-    notes: list[Problem] = []
-
     records = _main_records(form, lay, main, list_sheets, problems)
     for rec in records:
         if validate:
             rec.problems = validate_record(form, rec)
-    return WorkbookData(form, records, problems, str(path), notes)
+    return WorkbookData(form, records, problems, str(path))
 
 
 def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
