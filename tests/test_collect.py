@@ -653,3 +653,27 @@ def test_some_controls_deleted_rest_kept(tmp_path, good):
     assert entry.data == sample("samarbejdsmodel")
     assert entry.notes == ["2 felt(er) uden indholdskontrol er læst ud fra formularens "
                            "opbygning (svaret ud for feltnavnet)"]
+
+
+def test_a_file_that_hangs_its_reader_is_given_up(tmp_path, good, monkeypatch):
+    import toolkit.collect as collect_module
+
+    real = collect_module._read
+
+    def hanging(path, entry, form_id):
+        if entry.path == "hænger.pdf":
+            while True:  # what a parser caught in a loop would do
+                pass
+        return real(path, entry, form_id)
+
+    monkeypatch.setattr(collect_module, "_read", hanging)
+    monkeypatch.setattr(collect_module, "FILE_SECONDS", 1)
+    extra = {f"kopi{i}/strategi.pdf": good["god/strategi.pdf"] for i in range(8)}
+    extra["hænger.pdf"] = good["god/strategi.pdf"]
+    start = time.perf_counter()
+    entries = by_path(collect(folder(tmp_path, good, extra), workers=2))
+    assert time.perf_counter() - start < 20
+    check_others_read(entries)
+    assert entries["hænger.pdf"].status == UNREADABLE
+    assert entries["hænger.pdf"].message == ("filen tog for lang tid at læse (over 1 sekunder) "
+                                             "og er sprunget over")

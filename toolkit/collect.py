@@ -2,8 +2,9 @@
 
 Every file under the folder is read (in a process pool), recognised by the form id and
 version it carries, extracted and validated. Nothing stops the run: a broken, encrypted,
-truncated or hostile file gets a status and a Danish message instead. A file returned
-twice (same bytes, by SHA-256) is counted once.
+truncated or hostile file gets a status and a Danish message instead; so does a file
+that crashes its worker process or takes longer than ``FILE_SECONDS`` to read. A file
+returned twice (same bytes, by SHA-256) is counted once.
 
 The workbook (:func:`workbook`) has a *Status* sheet (one row per file and problem), one
 sheet per form (a row per file, columns = fields in schema order with Danish labels), one
@@ -42,6 +43,8 @@ STATUSES = (OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM)
 SUFFIXES = (".docx", ".pdf", ".doc")
 #: A returned form larger than this is not read at all (bounded memory).
 MAX_FILE_BYTES = 60 * 1024 * 1024
+#: A file whose reading takes longer than this (in a worker process) is given up.
+FILE_SECONDS = 60
 #: Codes of problems that only say an answer is missing.
 _MISSING_CODES = ("required", "minItems")
 _FIXED_TIME = (2019, 2, 26, 0, 0, 0)
@@ -129,6 +132,8 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
         entry.status, entry.message, entry.hint = NOT_A_FORM, str(err), err.hint
     except SkemaError as err:
         entry.status, entry.message, entry.hint = UNREADABLE, str(err), err.hint
+    except _TooSlow:
+        entry = _too_slow(rel)
     except MemoryError:
         entry.status = UNREADABLE
         entry.message = "filen er for stor til at blive læst"
@@ -194,8 +199,37 @@ def _has_answers(data: Any) -> bool:
     return data not in (None, "", False)
 
 
+class _TooSlow(BaseException):
+    """Raised by the alarm in a worker process when one file takes too long."""
+
+
+def _too_slow(rel: str) -> Entry:
+    return Entry(rel, status=UNREADABLE,
+                 message=f"filen tog for lang tid at læse (over {FILE_SECONDS} sekunder) og "
+                 "er sprunget over",
+                 hint="Bed afsenderen om at gemme formularen igen, gerne uden store billeder.")
+
+
+def _alarm(_signum: int, _frame: Any) -> None:
+    raise _TooSlow
+
+
 def _task(args: tuple[str, str, str | None]) -> Entry:
-    return read_entry(*args)
+    import multiprocessing
+    import signal
+
+    if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
+        return read_entry(*args)
+    # a worker of our own pool: a file that hangs a parser must not hang the run
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+    try:
+        return read_entry(*args)
+    except _TooSlow:  # the alarm rang just outside read_entry's own handler
+        return _too_slow(args[1])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _isolated(task: tuple[str, str, str | None], ctx: Any) -> Entry:
