@@ -206,54 +206,67 @@ class _Writer:
 
     def guide(self) -> None:
         ws = self.book.create_sheet(GUIDE_SHEET)
-        for letter, width in zip("ABCDEF", (22, 34, 34, 50, 45, 12)):
+        ws.page_setup.orientation = "landscape"  # printed: one page wide
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        widths = (22, 34, 34, 50, 45, 14)
+        for letter, width in zip("ABCDEF", widths):
             ws.column_dimensions[letter].width = width
+        count = 0
+
+        def add(cells: list, height: float | None = None) -> None:
+            nonlocal count
+            count += 1
+            if height:
+                ws.row_dimensions[count].height = height
+            ws.append(cells)
+
         title = WriteOnlyCell(ws, f"Vejledning: {self.form.title}")
         title.font = Font(bold=True, size=14)
-        ws.append([title])
-        first = self.lay.main.name
-        ws.append([f"Skriv én række pr. {_row_noun(self.lay)} på arket \"{first}\". Lister "
-                   f"(fx {', '.join(s.name for s in self.lay.lists[:3]) or 'ingen'}) står "
-                   f"på hver sit ark; første kolonne, \"{self.lay.key_title}\", henviser til "
-                   f"rækken på arket \"{first}\"." if self.lay.lists else
-                   f"Skriv én række pr. {_row_noun(self.lay)} på arket \"{first}\"."])
-        ws.append(["Overskrifterne må ikke ændres; kolonner kan også hedde feltnavnet "
-                   "(fx borger.cpr). Tomme rækker springes over."])
-        ws.append([])
+        add([title], 22)
+        first, key = self.lay.main.name, self.lay.key_title
+        intro = [f"Skriv én udfyldt formular pr. række på arket \"{first}\"."]
+        if self.lay.lists:
+            names = ", ".join(f"\"{s.name}\"" for s in self.lay.lists)
+            intro.append(f"Listerne står på hver sit ark ({names}), én række pr. punkt; "
+                         f"kolonnen \"{key}\" siger, hvilken række på arket \"{first}\" "
+                         "punktet hører til.")
+        intro.append("Ret ikke overskrifterne; en kolonne må også hedde feltnavnet (fx "
+                     f"{next(iter(self.form.fields))}). Tomme rækker springes over.")
+        for line in intro:
+            add([line])
+        add([])
         header = []
         for text in ("Ark", "Kolonne", "Feltnavn", "Hjælp", "Format", "Skal udfyldes"):
             cell = WriteOnlyCell(ws, text)
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
             header.append(cell)
-        ws.append(header)
+        add(header)
         wrap = Alignment(wrap_text=True, vertical="top")
         for sdef in self.lay.sheets:
             for col in sdef.columns:
                 fld = col.field
-                if fld is None:
-                    if sdef.list_path is None or not self.lay.key_field:
-                        path, helptext = "", (
-                            "Rækkens nøgle." if sdef.list_path is None else
-                            f"Nøglen på den række på arket \"{first}\", som rækken hører til.")
-                        required = "ja" if self.lay.lists else "nej"
-                    else:
-                        path = self.lay.key_field
-                        helptext = f"Nøglen på den række på arket \"{first}\", som rækken " \
-                                   "hører til."
-                        required = "ja"
+                if fld is None and sdef.list_path is None:
+                    path, helptext = "", "Rækkens nøgle (fx 1, 2, 3 …)."
+                    required = "ja" if self.lay.lists else "nej"
+                elif fld is None:
+                    path = self.lay.key_field or ""
+                    helptext = f"{key} på den række på arket \"{first}\", som punktet hører til."
+                    required = "ja"
                 else:
                     path, helptext = fld.path, fld.help
                     required = "ja" if fld.required else "nej"
                 row = [sdef.name, col.header, path, helptext,
                        format_text(fld, self.lay.key_title), required]
+                lines = max(math.ceil(len(v or "") * 1.1 / (w - 2)) for v, w in zip(row, widths))
                 cells = []
                 for value in row:
                     cell = WriteOnlyCell(ws, value)
                     cell.data_type = "s"
                     cell.alignment = wrap
                     cells.append(cell)
-                ws.append(cells)
+                add(cells, 15 * max(lines, 1) + 2)
 
     def lists_sheet(self) -> None:
         if not self.list_refs:
@@ -278,10 +291,6 @@ class _Writer:
         buffer = io.BytesIO()
         self.book.save(buffer)
         return buffer.getvalue()
-
-
-def _row_noun(lay: Any) -> str:
-    return "udfyldt formular"
 
 
 def input_workbook(form: Form, rows: Sequence[dict] | None = None,
