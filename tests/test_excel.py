@@ -439,6 +439,11 @@ def test_not_a_workbook_and_zip_bomb(tmp_path, proeve):
     fake.write_bytes(b"not a zip")
     with pytest.raises(DataFileError, match="er ikke en Excel-projektmappe"):
         read_workbook(fake, proeve)
+    locked = tmp_path / "locked.xlsx"  # Excel saves a password-protected workbook as OLE
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(DataFileError, match="beskyttet med en adgangskode") as info:
+        read_workbook(locked, proeve)
+    assert "Fjern adgangskoden" in info.value.hint
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

@@ -548,11 +548,21 @@ MAX_UNPACKED = 1_500_000_000
 MAX_RATIO = 250
 
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def _check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError):
+        with path.open("rb") as handle:
+            encrypted = handle.read(8) == _OLE_MAGIC  # an encrypted .xlsx is an OLE file
+        if encrypted:
+            raise DataFileError(f"{path}: projektmappen er beskyttet med en adgangskode og "
+                                "kan ikke læses.",
+                                hint="Fjern adgangskoden i Excel (Filer > Oplysninger > "
+                                "Beskyt projektmappe) og gem den igen.") from None
         raise DataFileError(f"{path}: filen er ikke en Excel-projektmappe (.xlsx).",
                             hint="Gem filen i Excel som .xlsx og prøv igen.") from None
     total = sum(i.file_size for i in infos)
@@ -575,7 +585,7 @@ def _open(path: Path) -> Any:
 
     if path.suffix.lower() == ".xls":
         with path.open("rb") as handle:
-            if handle.read(8) != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            if handle.read(8) != _OLE_MAGIC:
                 raise DataFileError(f"{path}: filen er ikke en Excel-projektmappe (.xls).",
                                     hint="Gem filen i Excel som .xlsx og prøv igen.")
     else:
