@@ -491,3 +491,75 @@ def test_progress_bar_only_on_a_terminal(tmp_path, form):
          str(tmp_path / "pipe"), "--jobs", "1"],
         cwd=ROOT, env=env, capture_output=True, timeout=120)
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+# -- validation fast path ------------------------------------------------------------------------
+def test_fast_path_gives_exactly_the_problems_of_validate_record(tmp_path, form):
+    sys.path.insert(0, str(ROOT))
+    from bench.fakedata import write_indsats_workbook
+    from toolkit.batch import row_problems
+    from toolkit.sources.excel import validate_record
+
+    book = tmp_path / "fejl.xlsx"
+    write_indsats_workbook(book, 120, seed=3, mistakes=20)
+    records = read_workbook(book, form, validate=False).records
+    invalid = 0
+    for rec in records:
+        expected = validate_record(form, rec)
+        assert row_problems(form, rec) == expected
+        invalid += bool(expected)
+    assert invalid >= 10  # the deliberate mistakes are found through the fast path too
+
+
+def _mutations(data: dict):
+    """Data with one thing changed at a time: every leaf gets wrong values and types."""
+    wrong = [None, "", 0, 1.5, True, [], {}, "x", "2019-13-45", "Ukendt", ["a", "a"],
+             "250679-1457", "a" * 3]
+
+    def leaves(node, path=()):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from leaves(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from leaves(v, path + (i,))
+        yield path
+
+    for path in list(leaves(data)):
+        for value in wrong:
+            changed = copy.deepcopy(data)
+            if not path:
+                continue
+            node = changed
+            for part in path[:-1]:
+                node = node[part]
+            node[path[-1]] = value
+            yield changed
+        if path and isinstance(path[-1], str):  # the key removed
+            changed = copy.deepcopy(data)
+            node = changed
+            for part in path[:-1]:
+                node = node[part]
+            del node[path[-1]]
+            yield changed
+    extra = copy.deepcopy(data)
+    extra["ukendt_felt"] = "x"
+    yield extra
+
+
+@pytest.mark.parametrize("form_id", ["indsatsskema", "forberedende-skema", "samtykke",
+                                     "handleplan", "strategi", "samarbejdsmodel"])
+def test_surely_valid_is_never_true_for_invalid_data(form_id):
+    from toolkit.batch import surely_valid
+    from toolkit.validation import _validator
+
+    frm = load_form(form_id)
+    data = json.loads((ROOT / "samples" / f"{form_id}.json").read_text(encoding="utf-8"))
+    check = surely_valid(frm.schema)
+    validator = _validator(frm)
+    sure = 0
+    for changed in _mutations(data):
+        if check(changed):
+            sure += 1
+            assert not list(validator.iter_errors(changed)), changed
+    assert sure > 0  # the fast path is taken for valid data
