@@ -34,7 +34,6 @@ GUIDE_SHEET = "Vejledning"
 LISTS_SHEET = "Lister"
 DEFAULT_KEY = "Nr."
 
-_MISSING = object()
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
