@@ -19,7 +19,24 @@ demo: install
 	  $(SKEMA) fill $$form samples/$$form.json -o ud/$$form.pdf --overwrite || exit 1; \
 	  $(SKEMA) blank $$form -o ud/$$form-blank.pdf --overwrite || exit 1; \
 	done
-	@echo "Færdig: de udfyldte og tomme formularer ligger i ud/"
+	@echo "== Excel: tom indtastningsbog, validering med rapport, én indsatsplan pr. borger"
+	$(SKEMA) blank indsatsskema -o ud/indsatsplaner-tom.xlsx --overwrite
+	-$(SKEMA) validate indsatsskema samples/indsatsplaner.xlsx \
+	  --report ud/indsatsplaner-rapport.xlsx --overwrite
+	-$(SKEMA) batch indsatsskema samples/indsatsplaner.xlsx -o ud/indsatsplaner --overwrite
+	@echo "== Returnerede formularer samlet i ét regneark"
+	-$(SKEMA) collect samples/returnerede -o ud/samlet.xlsx --overwrite
+	@echo "== Samtykkearkivet"
+	@rm -rf ud/samtykkearkiv
+	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv
+	$(SKEMA) consent add samples/samtykker/scannet-samtykke.pdf --archive ud/samtykkearkiv \
+	  --cpr 010190-1234 --navn "Hans Hansen" \
+	  --formaal "Koordinering af beskæftigelsesindsats og behandling" \
+	  --part "Jobcenter Aarhus:begge" --part "Misbrugscentret:begge" \
+	  --gyldig-fra 01-01-2025 --gyldig-til 31-12-2026
+	$(SKEMA) consent list --archive ud/samtykkearkiv
+	$(SKEMA) consent verify --archive ud/samtykkearkiv
+	@echo "Færdig: formularer, indsatsplaner, samlet.xlsx og samtykkearkivet ligger i ud/"
 
 test: install
 	$(PYTHON) -m pytest -q -ra

@@ -30,6 +30,8 @@ _DANISH = {
     "Error: {message}": "Fejl: {message}",
     "Try {command!r} for help.": "Prøv {command!r} for at få hjælp.",
     "Try '{command} {option}' for help.": "Prøv '{command} {option}' for at få hjælp.",
+    "required": "påkrævet",
+    "default: {default}": "standard: {default}",
     "Missing argument {param_hint}.": "Mangler argumentet {param_hint}.",
     "Missing option {param_hint}.": "Mangler tilvalget {param_hint}.",
     "Missing parameter {param_hint}.": "Mangler {param_hint}.",
