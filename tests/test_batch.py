@@ -563,3 +563,25 @@ def test_surely_valid_is_never_true_for_invalid_data(form_id):
             sure += 1
             assert not list(validator.iter_errors(changed)), changed
     assert sure > 0  # the fast path is taken for valid data
+
+
+def test_output_that_is_a_file_is_a_usage_error(tmp_path, form):
+    book = workbook(tmp_path, form, rows(1))
+    clash = tmp_path / "fil.txt"
+    clash.write_text("x", encoding="utf-8")
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(clash))
+    assert result.exit_code == 2
+    assert "findes og er ikke en mappe" in result.output and "Tip:" in result.output
+    inside = invoke("batch", "indsatsskema", str(book), "-o", str(clash / "under"))
+    assert inside.exit_code == 2 and "kan ikke oprettes" in inside.output
+    assert clash.read_text(encoding="utf-8") == "x"
+
+
+def test_help_is_danish_and_names_the_pattern_fields(form):
+    result = invoke("batch", "--help")
+    assert result.exit_code == 0
+    assert "Lav ét udfyldt dokument pr. gyldig række" in result.output
+    assert "-o, --output MAPPE" in result.output and "--jobs N" in result.output
+    with pytest.raises(BatchError) as err:
+        check_pattern(form, "{ukendt}")
+    assert "borger.navn" in err.value.hint and "borger.cpr" not in err.value.hint

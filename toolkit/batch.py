@@ -110,7 +110,8 @@ def check_pattern(form: Form, pattern: str) -> list[str]:
         raise BatchError(f"Navnemønstret \"{pattern}\" nævner intet felt, så alle filer "
                          "ville få samme navn.",
                          hint="Tag fx {row} (rækkens nummer) med i mønstret.")
-    known = ", ".join(p for p, f in form.fields.items() if f.list_path is None)
+    known = ", ".join(p for p, f in form.fields.items()
+                      if f.list_path is None and f.format != "cpr")
     for path in paths:
         if path in SPECIAL:
             if path == "key":
@@ -499,7 +500,14 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     book = read_workbook(source, form, validate=False)
     records = book.records
     stems = file_stems(form, records, pattern)
-    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        if not os.access(outdir, os.W_OK | os.X_OK):
+            raise PermissionError
+    except OSError as exc:
+        raise BatchError(f"{outdir}: mappen kan ikke oprettes eller skrives i"
+                         f"{f' ({exc.strerror})' if exc.strerror else ''}.",
+                         hint="Vælg en anden mappe med -o, eller ret rettighederne.") from None
     clean_temp_files(outdir)
 
     jobs = max(1, jobs or _cores())

@@ -52,7 +52,8 @@ class _Bar:
 @click.command("batch")
 @click.argument("form", metavar="FORMULAR")
 @click.argument("data", metavar="DATA.xlsx", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", "outdir", required=True, metavar="MAPPE",
+              type=click.Path(),
               help="Mappen dokumenterne skrives i (oprettes om nødvendigt).")
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]),
               default="docx", show_default=True,
@@ -61,9 +62,9 @@ class _Bar:
               help="Filnavne ud fra felter, fx \"{sag.sagsnummer}-{borger.navn}\"; "
                    "desuden {row} (rækkens nummer), {key} og {form}. Standard: "
                    "formularens x-filename eller \"{form}-{row}\" (aldrig et CPR-nummer).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer (standard: én pr. kerne).")
-@click.option("--template", type=click.Path(dir_okay=False),
+@click.option("--template", type=click.Path(dir_okay=False), metavar="SKABELON.docx",
               help="Egen Word-skabelon i stedet for den medfølgende.")
 @click.option("--overwrite", is_flag=True,
               help="Overskriv eksisterende filer med andet indhold.")
