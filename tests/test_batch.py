@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -585,3 +586,51 @@ def test_help_is_danish_and_names_the_pattern_fields(form):
     with pytest.raises(BatchError) as err:
         check_pattern(form, "{ukendt}")
     assert "borger.navn" in err.value.hint and "borger.cpr" not in err.value.hint
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            out.extend(int(c) for c in handle.read().split())
+    return out
+
+
+def test_a_killed_worker_stops_the_batch_instead_of_hanging(tmp_path, form):
+    n = 600
+    book = workbook(tmp_path, form, rows(n))
+    out = tmp_path / "out"
+    proc = _start(book, out)
+    _wait_for_files(out, proc, 20)
+    workers = _children(proc.pid)
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "en arbejdsproces stoppede uventet" in err
+    assert "kør samme kommando igen for at lave resten, evt. med --jobs 1." in err
+    assert "Traceback" not in err
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    _check_complete(out, n)
+
+
+def test_workbook_problems_come_first_and_fail_the_batch(tmp_path, form):
+    sys.path.insert(0, str(ROOT))
+    from bench.fakedata import write_indsats_workbook
+
+    book = tmp_path / "fejl.xlsx"
+    mistakes = write_indsats_workbook(book, 40, seed=2, mistakes=10)
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    extra = [m for m in mistakes if m.kind == "extra_column"]
+    assert extra
+    assert lines[0].startswith(f"Bemærk: {book}, {extra[0].place}: Kolonnen ")
+    first_row = next(i for i, line in enumerate(lines) if line.startswith("Række "))
+    assert all(line.startswith("Bemærk: ") for line in lines[:first_row])
+    for m in mistakes:
+        if m.kind not in ("extra_column", "cpr_lost_zero"):
+            assert f", {m.place}: " in result.stderr, m
+    for line in lines:
+        assert not re.search(r"\d{6}-\d{4}", line), line

@@ -70,6 +70,7 @@ class BatchResult:
     problems: list[Problem]
     rows: int
     interrupted: bool = False
+    worker_lost: bool = False  # interrupted because a worker process died
 
     @property
     def failed(self) -> list[RowResult]:
@@ -473,11 +474,13 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
               pattern: str | None = None, jobs: int | None = None, overwrite: bool = False,
               template: str | Path | None = None,
               progress: Callable[[int, int], None] | None = None,
-              on_result: Callable[[RowResult], None] | None = None) -> BatchResult:
+              on_result: Callable[[RowResult], None] | None = None,
+              on_read: Callable[[list[Problem]], None] | None = None) -> BatchResult:
     """Make one document per valid row of the workbook ``source`` in ``outdir``.
 
     ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
     (``{sag.sagsnummer}-{borger.navn}``, plus ``{row}``, ``{key}``, ``{form}``).
+    ``on_read(problems)`` is called with the workbook-level problems once it is read;
     ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
     finish. Raises BatchError/DataFileError/TemplateError before anything is written when
     the batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
@@ -500,6 +503,8 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     book = read_workbook(source, form, validate=False)
     records = book.records
     stems = file_stems(form, records, pattern)
+    if on_read:
+        on_read(list(book.problems))
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         if not os.access(outdir, os.W_OK | os.X_OK):
@@ -518,7 +523,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     results: list[RowResult] = []
     total = len(records)
     done = 0
-    interrupted = False
+    interrupted = lost = False
     journal = _Journal(outdir / JOURNAL)
     restore = _term_as_interrupt()
     try:
@@ -535,6 +540,8 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                 progress(done, total)
     except KeyboardInterrupt:
         interrupted = True
+    except WorkerLost:
+        interrupted, lost = True, True
     finally:
         restore()
         journal.close()
@@ -544,7 +551,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     if not interrupted:
         write_manifest(outdir / MANIFEST, results)
         journal.remove()
-    return BatchResult(results, list(book.problems), total, interrupted)
+    return BatchResult(results, list(book.problems), total, interrupted, lost)
 
 
 def _cores() -> int:
@@ -570,7 +577,19 @@ def _run(jobs: int, total: int) -> Iterator[list[RowResult]]:
         return
     pool = ctx.Pool(min(jobs, len(spans)), initializer=_worker_init)
     try:
-        yield from pool.imap_unordered(_do_rows, spans)
+        workers = {p.pid for p in pool._pool}
+        results = pool.imap_unordered(_do_rows, spans)
+        while True:
+            try:
+                yield results.next(timeout=0.5)
+            except StopIteration:
+                break
+            except multiprocessing.TimeoutError:
+                # a worker that died (killed, out of memory) takes its rows with it and
+                # the pool would wait for them for ever
+                if {p.pid for p in pool._pool} != workers or any(
+                        p.exitcode is not None for p in pool._pool):
+                    raise WorkerLost() from None
         pool.close()
     except BaseException:
         pool.terminate()  # workers die mid-write: only hidden temp files are left
@@ -581,6 +600,10 @@ def _run(jobs: int, total: int) -> Iterator[list[RowResult]]:
 
 class _Interrupted(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C."""
+
+
+class WorkerLost(Exception):
+    """A worker process stopped without finishing its rows."""
 
 
 def _term_as_interrupt() -> Callable[[], None]:

@@ -114,10 +114,14 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
             click.echo(danish.mask_cpr(f"{Path(outdir) / res.file} (række {res.row}): "
                                        f"{res.message}.{tip}"), err=True)
 
+    def on_read(problems) -> None:
+        for problem in problems:
+            click.echo(f"Bemærk: {describe(problem, data)}", err=True)
+
     try:
         result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
                            overwrite=overwrite, template=template, progress=bar,
-                           on_result=on_result)
+                           on_result=on_result, on_read=on_read)
     except BatchError as exc:
         raise _error(str(exc), exc.hint, 2) from None
     except (DataFileError, TemplateError) as exc:
@@ -127,8 +131,6 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     finally:
         bar.finish()
 
-    for problem in result.problems:
-        click.echo(f"Bemærk: {describe(problem, data)}", err=True)
     if not result.rows:
         click.echo(f"Bemærk: projektmappen har ingen udfyldte rækker ({data}).\n"
                    f"  Tip: udfyld en række pr. borger på hovedarket.", err=True)
@@ -136,10 +138,14 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     written, unchanged = result.count("skrevet"), result.count("uændret")
     invalid = len({r.row for r in result.results if r.status == INVALID})
     failed = len([r for r in result.results if r.status in ("findes", "fejl")])
+    if result.worker_lost:
+        click.echo("Fejl: en arbejdsproces stoppede uventet (fx dræbt eller løbet tør for "
+                   "hukommelse).", err=True)
     if result.interrupted:
         click.echo(f"Afbrudt efter {len(rows_done)} af {result.rows} rækker "
                    f"({written} filer skrevet). Alle skrevne filer er hele.\n"
-                   "  Tip: kør samme kommando igen for at lave resten.", err=True)
+                   "  Tip: kør samme kommando igen for at lave resten"
+                   + (", evt. med --jobs 1." if result.worker_lost else "."), err=True)
         raise click.exceptions.Exit(1)
     parts = [f"{written} {'fil' if written == 1 else 'filer'} skrevet"]
     if unchanged:
