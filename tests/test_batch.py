@@ -634,3 +634,27 @@ def test_workbook_problems_come_first_and_fail_the_batch(tmp_path, form):
             assert f", {m.place}: " in result.stderr, m
     for line in lines:
         assert not re.search(r"\d{6}-\d{4}", line), line
+
+
+def test_hostile_values_survive_the_batch(tmp_path, form):
+    from conftest import HOSTILE
+
+    values = HOSTILE + ["=HYPERLINK(\"http://x\")", "../../etc/passwd", "CON"]
+    data = rows(len(values))
+    for row, value in zip(data, values):
+        row["borger"]["navn"] = value
+        row["indsatser"][0]["beskrivelse"] = value
+        row["opfoelgning"]["aftaler"] = value
+    book = workbook(tmp_path, form, data)
+    out = tmp_path / "out"
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(out),
+                    "--name", "{borger.navn}")
+    assert result.exit_code == 0, result.output
+    records = read_workbook(book, form).records
+    manifest = {m["row"]: m["file"] for m in read_manifest(out / "manifest.csv")}
+    assert len(set(manifest.values())) == len(values)
+    for rec in records:
+        made = (out / manifest[rec.row]).read_bytes()
+        assert extract_docx(made).data == rec.data
+        assert made == fill(form, rec.data)
+    assert {p.parent for p in tmp_path.rglob("*.docx")} == {out}
