@@ -235,6 +235,9 @@ def test_not_a_workbook_and_unknown_form(tmp_path, form):
     ("Åse Østergård", "Åse Østergård"),
     ("a..b", "a.b"),
     ("cpr 250679-1457 her", "cpr _ her"),
+    ("2506791457", "_"),
+    ("sag 2024001234", "sag 2024001234"),
+    ("12345678901", "12345678901"),
 ])
 def test_safe_name(raw, safe):
     assert safe_name(raw) == safe

@@ -87,7 +87,7 @@ class BatchResult:
 # ---------------------------------------------------------------------------------------
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+_CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.I)
 SPECIAL = ("row", "key", "form")
 MAX_NAME_BYTES = 150
@@ -140,7 +140,8 @@ def safe_name(text: str) -> str:
     COM1 …) get a ``_`` in front; the name is cut to a safe length.
     """
     text = unicodedata.normalize("NFC", text)
-    text = _CPR_LIKE.sub("_", text)
+    text = _CPR_LIKE.sub(lambda m: "_" if danish.is_cpr(
+        f"{m.group(0)[:6]}-{m.group(0)[-4:]}") else m.group(0), text)
     parts = re.split(r"[\\/]+", text)  # path segments "." and ".." are dropped
     text = "_".join(p for p in parts if p.strip(" .") or not p)
     text = _UNSAFE.sub("_", text)
