@@ -103,3 +103,18 @@ def proeve_data(text: str = "Hans Hansen") -> dict:
         ],
         "periode": {"start": "2019-03-01", "slut": "2019-08-31"},
     }
+
+
+@pytest.fixture
+def run():
+    """Run the ``skema`` command line in-process (click's CliRunner); returns the result."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

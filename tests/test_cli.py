@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from toolkit.cli import cli, main
+from toolkit.cli import main
 
 SAMPLES = __import__("conftest").ROOT / "samples"
 
 
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_forms_lists_the_catalogue(run):

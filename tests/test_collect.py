@@ -15,11 +15,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 
 from toolkit import blank, fill
-from toolkit.cli import cli
 from toolkit.collect import (
     INVALID,
     MISSING,
@@ -458,14 +456,6 @@ def test_cpr_never_in_file_names_or_messages(tmp_path, good, run):
 # ---------------------------------------------------------------------------------------
 # The command line
 # ---------------------------------------------------------------------------------------
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_cli_collects_and_reports(tmp_path, good, run):

@@ -12,12 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import HOSTILE, ROOT, proeve_data
 from openpyxl import Workbook, load_workbook
 
 from toolkit import blank
-from toolkit.cli import cli
 from toolkit.errors import DataFileError
 from toolkit.forms import form_ids, load_form
 from toolkit.render.xlsx import BAD_FILL, input_workbook
@@ -512,14 +510,6 @@ def test_fakedata_is_deterministic_and_reports_its_mistakes(tmp_path):
 
 # -- report copy and CLI ------------------------------------------------------------------
 
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_cli_blank_xlsx_and_no_overwrite(run, tmp_path):

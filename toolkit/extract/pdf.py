@@ -29,7 +29,7 @@ from .. import danish
 from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..validation import Problem, Report, validate
-from .docx import Extraction, _add_option, _has_content, _order_like_schema, _set
+from .docx import Extraction, _add_option, _get, _has_content, _order_like_schema, _set
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -429,15 +429,6 @@ class _Assembler:
             if rows:
                 _set(self.data, region, rows)
         return _order_like_schema(self.form.schema, self.data)
-
-
-def _get(data: dict, path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
 
 
 def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:
