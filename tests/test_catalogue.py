@@ -169,3 +169,30 @@ def test_pdf_blank_extracts_to_empty(form_id):
 
     result = extract_pdf(render_pdf(load_form(form_id), None, blank=True))
     assert answers(result.data) == {}
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _kept_together(tbl) -> bool:
+    rows = tbl.findall(f"{W}tr")
+    unsplit = all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows[1:])
+    # every cell's first paragraph (label and answer); extra lines of a multi-line
+    # answer are made at fill time and need not carry it
+    kept = all(next(tc.iter(f"{W}p")).find(f"{W}pPr/{W}keepNext") is not None
+               for r in rows[:-1] for tc in r.iter(f"{W}tc"))
+    return unsplit and kept
+
+
+def test_item_blocks_and_month_overview_are_never_split():
+    form = load_form("indsatsskema")
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(render(form, sample("indsatsskema"))))
+                            .read("word/document.xml"))
+    blocks = [t for t in root.iter(f"{W}tbl")
+              if any((tag.get(f"{W}val") or "").startswith("indsatser.")
+                     for tag in t.iter(f"{W}tag"))]
+    assert len(blocks) == len(sample("indsatsskema")["indsatser"])
+    assert all(_kept_together(t) for t in blocks)
+    overview = [t for t in root.iter(f"{W}tbl") if t not in blocks and "Indsats" == "".join(
+        t.find(f"{W}tr").find(f"{W}tc").itertext())]
+    assert len(overview) == 1 and _kept_together(overview[0])

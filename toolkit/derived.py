@@ -9,6 +9,7 @@ from .forms import Form
 
 MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 MAX_MONTHS = 36
+KEEP_TOGETHER_ROWS = 24  # an overview this short is kept on one page
 
 
 def months_between(start: str, end: str) -> list[str]:
@@ -54,10 +55,14 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
     month_w = max(300, (9638 - label_w) // len(months))
     grid = f'<w:gridCol w:w="{label_w}"/>' + f'<w:gridCol w:w="{month_w}"/>' * len(months)
 
+    # a plan's overview is short: keep it on one page (each row kept with the next)
+    whole = len(rows) <= KEEP_TOGETHER_ROWS
+
     def cell(text: str, width: int, fill: str | None = None, bold: bool = False,
-             center: bool = False) -> str:
+             center: bool = False, keep: bool = True) -> str:
         shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
-        jc = '<w:jc w:val="center"/>' if center else ""
+        jc = ("<w:keepNext/>" if keep and whole else "") + (
+            '<w:jc w:val="center"/>' if center else "")
         rpr = "<w:rPr><w:b/><w:sz w:val=\"16\"/></w:rPr>" if bold else \
             '<w:rPr><w:sz w:val="16"/></w:rPr>'
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}</w:tcPr><w:p>'
@@ -68,10 +73,11 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
         cell(f"{MONTH_ABBR[int(m[5:7]) - 1]} {m[2:4]}", month_w, "EEF2F6", True, True)
         for m in months)
     body = "".join(
-        "<w:tr>" + cell(label, label_w) + "".join(
-            cell("X" if on else "", month_w, "5B8DB8" if on else None, center=True)
-            for on in marks) + "</w:tr>"
-        for label, marks in rows
+        "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + cell(label, label_w, keep=i < len(rows) - 1)
+        + "".join(cell("X" if on else "", month_w, "5B8DB8" if on else None, center=True,
+                       keep=i < len(rows) - 1)
+                  for on in marks) + "</w:tr>"
+        for i, (label, marks) in enumerate(rows)
     )
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'

@@ -26,7 +26,9 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
+from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 from lxml import etree
 from markupsafe import Markup
 
@@ -55,6 +57,7 @@ FONT = "Arial"
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 LABEL_SHADE = "EEF2F6"
 PAGE_WIDTH_CM = 17.0  # A4 minus 2 cm margins each side
+KEEP_TOGETHER_ROWS = 8  # a fields table this short moves to the next page whole
 
 _REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -292,6 +295,8 @@ class _Builder:
             self._answer(row.cells[1], fld, None)
             if fld.kind == "long":
                 _min_height(row, Cm(3.2))
+        if len(flds) <= KEEP_TOGETHER_ROWS and sum(f.kind == "long" for f in flds) <= 2:
+            _keep_together(table)
         self._spacer()
 
     def _rows(self, block: dict) -> None:
@@ -335,6 +340,7 @@ class _Builder:
             self._answer(row.cells[1], fld, lst.path)
             if fld.kind == "long":
                 _min_height(row, Cm(2.5))
+        _keep_together(table)  # one item's block is never split over two pages
         self.doc.add_paragraph().add_run("{%p endfor %}")
 
     def _static_table(self, block: dict) -> None:
@@ -496,6 +502,16 @@ def _min_height(row, height) -> None:
     trpr = row._tr.get_or_add_trPr()
     trpr.append(parse_xml(f'<w:trHeight {NSDECL} w:val="{int(height.twips)}" '
                           'w:hRule="atLeast"/>'))
+
+
+def _keep_together(table) -> None:
+    """Keep a short table on one page: rows unsplit, every row kept with the next one."""
+    rows = list(table.rows)
+    for row in rows:
+        row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {NSDECL}/>"))
+    for row in rows[:-1]:
+        for p in row._tr.iter(qn("w:p")):  # also the answer paragraphs inside controls
+            Paragraph(p, None).paragraph_format.keep_with_next = True
 
 
 def _repeat_header(row) -> None:
