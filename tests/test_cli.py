@@ -207,3 +207,23 @@ def test_pdf_extract_bad_file_is_one_line(run, tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith(f"Fejl: {fake}: ")
     assert "Traceback" not in result.output
+
+
+def test_extract_several_files_to_a_workbook(run, tmp_path):
+    from openpyxl import load_workbook
+
+    a, b = tmp_path / "a.docx", tmp_path / "b.pdf"
+    run("fill", "strategi", SAMPLES / "strategi.json", "-o", a)
+    run("fill", "samtykke", SAMPLES / "samtykke.json", "-o", b)
+    fake = tmp_path / "c.docx"
+    fake.write_text("ikke en zip", encoding="utf-8")
+    out = tmp_path / "svar.xlsx"
+    result = run("extract", a, b, fake, "-o", out)
+    assert result.exit_code == 1
+    assert f"{fake.as_posix()}: ulæselig: " in result.output
+    wb = load_workbook(out)
+    status = {r[0]: r[3] for r in wb["Status"].iter_rows(min_row=2, values_only=True)}
+    assert status == {a.as_posix(): "ok", b.as_posix(): "ok", fake.as_posix(): "ulæselig"}
+    assert {"Status", "strategi", "samtykke"} <= set(wb.sheetnames)
+    again = run("extract", a, "-o", out)
+    assert again.exit_code == 1 and "overskrives ikke" in again.output

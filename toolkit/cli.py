@@ -255,7 +255,8 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
 @cli.command("extract")
 @click.argument("files", nargs=-1, required=True, metavar="FIL...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Skriv svarene til denne .json-fil i stedet for skærmen.")
+              help="Skriv svarene til en .json-fil, eller til et regneark (.xlsx) som "
+                   "skema collect laver.")
 @click.option("--form", "form_id", metavar="FORMULAR",
               help="Læs filerne som denne formular, uanset hvad de selv siger.")
 @overwrite_option
@@ -266,6 +267,12 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
 
     if form_id:
         _load(form_id)
+    if output and Path(output).suffix.lower() == ".xlsx":
+        from .collect import collect_files
+        from .commands.collect import write_collection
+
+        write_collection(collect_files(list(files), form_id), output, overwrite)
+        return
     results, failed = [], False
     for name in files:
         try:
@@ -288,7 +295,8 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if output:
         if Path(output).suffix.lower() != ".json":
-            raise click.UsageError("Udtræk kan skrives til .json (brug -o svar.json).")
+            raise click.UsageError(
+                "Udtræk kan skrives til .json eller .xlsx (brug -o svar.json).")
         _write(output, (text + "\n").encode("utf-8"), overwrite)
     elif results:
         click.echo(text)

@@ -254,6 +254,20 @@ def collect(root: str | Path, form_id: str | None = None,
         load_form(form_id)  # UnknownFormError before any work
     paths = find_files(root)
     tasks = [(str(p), p.relative_to(root).as_posix(), form_id) for p in paths]
+    return Collection(str(root), form_id, _read_all(tasks, workers))
+
+
+def collect_files(paths: list[str | Path], form_id: str | None = None,
+                  workers: int | None = None) -> Collection:
+    """Like :func:`collect`, for the files named (shown as given), in the order given."""
+    if form_id:
+        load_form(form_id)
+    tasks = [(str(p), Path(p).as_posix(), form_id) for p in paths]
+    return Collection("", form_id, _read_all(tasks, workers))
+
+
+def _read_all(tasks: list[tuple[str, str, str | None]], workers: int | None) -> list[Entry]:
+    """Read the files, spread over processes; the same bytes twice are marked duplicates."""
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(tasks) < 8:
         entries = [_task(t) for t in tasks]
@@ -287,7 +301,7 @@ def collect(root: str | Path, form_id: str | None = None,
             entry.duplicate_of = first[entry.sha256]
         else:
             first[entry.sha256] = entry.path
-    return Collection(str(root), form_id, entries)
+    return entries
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import danish
 from ..errors import SkemaError, UnknownFormError
+
+if TYPE_CHECKING:
+    from ..collect import Collection
 
 
 def _error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
@@ -34,8 +38,7 @@ def collect_cmd(folder: str, output: str, form_id: str | None, workers: int | No
     dets felt), et ark pr. formular, et ark pr. liste og for samarbejdsmodellen en samlet
     tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular.
     """
-    from ..collect import STATUSES, collect, workbook
-    from ..fileio import write_atomic
+    from ..collect import collect
     from ..forms import load_form
 
     if Path(output).suffix.lower() != ".xlsx":
@@ -48,7 +51,16 @@ def collect_cmd(folder: str, output: str, form_id: str | None, workers: int | No
     if Path(output).exists() and not overwrite:
         raise _error(f"{output}: filen findes allerede og overskrives ikke.",
                      "Brug --overwrite for at overskrive, eller vælg et andet filnavn.")
-    result = collect(folder, form_id=form_id, workers=workers)
+    write_collection(collect(folder, form_id=form_id, workers=workers), output, overwrite)
+
+
+def write_collection(result: Collection, output: str, overwrite: bool) -> None:
+    """Write the workbook of a collection, print each file that is not ok and a summary;
+    exit 1 unless every file is ok."""
+    from ..collect import STATUSES, workbook
+    from ..fileio import write_atomic
+
+    folder = result.root
     try:
         write_atomic(output, workbook(result), overwrite=overwrite)
     except SkemaError as exc:
@@ -67,7 +79,7 @@ def collect_cmd(folder: str, output: str, form_id: str | None, workers: int | No
     extra = f"; {duplicates} dublet(ter) talt én gang" if duplicates else ""
     click.echo(f"{output}: {len(result.unique())} fil(er) samlet ({summary or 'ingen filer'}"
                f"{extra})")
-    if not result.entries:
+    if not result.entries and folder:
         click.echo(f"{folder}: ingen .docx- eller .pdf-filer fundet.", err=True)
     if not result.all_ok:
         raise click.exceptions.Exit(1)
