@@ -419,19 +419,7 @@ def controls_to_data(form: Form, controls: list[_Control],
         elif value is not None:
             item[key] = value
     for region, region_items in items.items():
-        lst = form.lists[region]
-        rows = []
-        for item in region_items:
-            if not item:
-                continue
-            if lst.scalar:
-                rows.append(item.get("."))
-            else:
-                obj: dict = {}
-                for key, value in item.items():
-                    _set(obj, key, value)
-                if _has_content(obj):
-                    rows.append(obj)
+        rows = list_rows(form.lists[region], region_items)
         if rows:
             _set(data, region, rows)
     if unknown:
@@ -462,6 +450,22 @@ def _get(data: dict, path: str) -> Any:
             return None
         node = node.get(part)
     return node
+
+
+def list_rows(lst: Any, items: list[dict]) -> list:
+    """A list's rows from flat items (``{key or ".": value}``); empty items dropped."""
+    rows: list = []
+    for item in items:
+        if lst.scalar:
+            if _has_content(item.get(".")):
+                rows.append(item["."])
+            continue
+        obj: dict = {}
+        for key, value in item.items():
+            _set(obj, key, value)
+        if _has_content(obj):
+            rows.append(obj)
+    return rows
 
 
 def _set(data: dict, path: str, value: Any) -> None:
@@ -613,15 +617,8 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
                 value = _cell_value(fld, tc)
                 if value not in (None, []):
                     item[fld.key or "."] = value
-            if lst.scalar:
-                if _has_content(item.get(".")):
-                    items.append(item["."])
-                continue
-            obj: dict = {}
-            for key, value in item.items():
-                _set(obj, key, value)
-            if _has_content(obj):
-                items.append(obj)
+            items.append(item)
+        items = list_rows(lst, items)
         if items:
             _set(data, lst.path, items)
     return _order_like_schema(form.schema, data), found

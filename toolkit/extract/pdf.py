@@ -29,7 +29,14 @@ from .. import danish
 from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..validation import Problem, Report, validate
-from .docx import Extraction, _add_option, _get, _has_content, _order_like_schema, _set
+from .docx import (
+    Extraction,
+    _add_option,
+    _get,
+    _order_like_schema,
+    _set,
+    list_rows,
+)
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -413,19 +420,7 @@ class _Assembler:
 
     def result(self) -> dict:
         for region, by_index in self.items.items():
-            lst = self.form.lists[region]
-            rows = []
-            for index in sorted(by_index):
-                item = by_index[index]
-                if lst.scalar:
-                    if _has_content(item.get(".")):
-                        rows.append(item["."])
-                    continue
-                obj: dict = {}
-                for key, value in item.items():
-                    _set(obj, key, value)
-                if _has_content(obj):
-                    rows.append(obj)
+            rows = list_rows(self.form.lists[region], [by_index[i] for i in sorted(by_index)])
             if rows:
                 _set(self.data, region, rows)
         return _order_like_schema(self.form.schema, self.data)
