@@ -605,12 +605,17 @@ class _Renderer:
                   "signature")
         layout = self.form.layout
         out: list = []
+        level = 0  # of the heading last seen
         for i, block in enumerate(layout):
             flows = self.block(block)
             following = layout[i + 1] if i + 1 < len(layout) else {}
+            if "heading" in block:
+                level = int(block.get("level", 1))
+            # a section's intro stays with its first sub-heading (and so with its content)
+            into_sub = "heading" in following and int(following.get("level", 1)) > level
             if "text" in block and flows and (
                     block["text"].rstrip().endswith(":") or block.get("style") == "note"
-                    or any(k in following for k in tables)):
+                    or any(k in following for k in tables) or into_sub):
                 flows[-1].keepWithNext = 1
             out.extend(flows)
         return out
