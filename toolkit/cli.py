@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import danish
+from .commands import fail
 from .errors import DataFileError, SkemaError, UnknownFormError
 from .fileio import read_data, write_atomic
 from .forms import form_ids, forms, load_form
@@ -62,11 +63,7 @@ for _module in ("core", "exceptions", "formatting", "decorators", "types", "pars
         _mod._ = _translate  # type: ignore[attr-defined]
 
 
-def _fail(exc: SkemaError, code: int = 1) -> click.ClickException:
-    message = str(exc) + (f"\n  Tip: {exc.hint}" if exc.hint else "")
-    err = click.ClickException(message)
-    err.exit_code = code
-    return err
+_fail = fail
 
 
 def _load(form_id: str):

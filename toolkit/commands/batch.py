@@ -10,12 +10,9 @@ import click
 
 from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
+from . import error
 
-
-def _error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
-    err = click.ClickException(message + (f"\n  Tip: {hint}" if hint else ""))
-    err.exit_code = code
-    return err
+_error = error
 
 
 class _Bar:

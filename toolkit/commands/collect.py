@@ -9,15 +9,13 @@ import click
 
 from .. import danish
 from ..errors import SkemaError, UnknownFormError
+from . import error
 
 if TYPE_CHECKING:
     from ..collect import Collection
 
 
-def _error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
-    err = click.ClickException(message + (f"\n  Tip: {hint}" if hint else ""))
-    err.exit_code = code
-    return err
+_error = error
 
 
 @click.command("collect")

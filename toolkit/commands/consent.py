@@ -19,12 +19,9 @@ import click
 
 from .. import danish
 from ..errors import SkemaError
+from . import fail
 
-
-def _error(exc: SkemaError, code: int = 1) -> click.ClickException:
-    err = click.ClickException(str(exc) + (f"\n  Tip: {exc.hint}" if exc.hint else ""))
-    err.exit_code = code
-    return err
+_error = fail
 
 
 def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -13,12 +13,9 @@ from ..errors import SkemaError
 from ..fileio import write_atomic
 from ..forms import Form
 from ..validation import Report
+from . import fail
 
-
-def _error(exc: SkemaError, code: int = 1) -> click.ClickException:
-    err = click.ClickException(str(exc) + (f"\n  Tip: {exc.hint}" if exc.hint else ""))
-    err.exit_code = code
-    return err
+_error = fail
 
 
 def is_workbook(path: str) -> bool:
