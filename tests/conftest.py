@@ -31,12 +31,13 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _need(tool: str) -> str:
+def _need(tool: str, package: str = "LibreOffice/poppler-utils") -> str:
+    """The tool's path; skips when it is missing, fails under CI (.ci/run installs it)."""
     path = shutil.which(tool)
     if path is None:
         if in_ci():
-            pytest.fail(f"{tool} mangler i CI; .ci/run skal installere det")
-        pytest.skip(f"{tool} er ikke installeret (LibreOffice/poppler-utils)")
+            pytest.fail(f"{tool} mangler i CI; .ci/run skal installere {package}")
+        pytest.skip(f"{tool} er ikke installeret ({package})")
     return path
 
 

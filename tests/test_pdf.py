@@ -13,7 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from conftest import HOSTILE, ROOT, in_ci, proeve_data
+from conftest import HOSTILE, ROOT, _need, in_ci, proeve_data
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import BooleanObject, NameObject, TextStringObject
 
@@ -31,17 +31,8 @@ STANDARD_14 = {"Helvetica", "Helvetica-Bold", "Times-Roman", "Courier", "Symbol"
 # ---------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------
-def _tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if in_ci():
-            pytest.fail(f"{name} mangler i CI; .ci/run skal installere {package}")
-        pytest.skip(f"{name} er ikke installeret (apt-get install {package})")
-    return path
-
-
 def _pdftotext(pdf: bytes, tmp_path: Path, layout: bool = False) -> str:
-    exe = _tool("pdftotext", "poppler-utils")
+    exe = _need("pdftotext", "apt-get install poppler-utils")
     src = tmp_path / "in.pdf"
     src.write_bytes(pdf)
     args = [exe] + (["-layout"] if layout else []) + [str(src), "-"]
@@ -125,7 +116,7 @@ def _xfdf(values: dict[str, str]) -> str:
 
 
 def _pdftk_fill(pdf: bytes, values: dict[str, str], tmp_path: Path, *extra: str) -> bytes:
-    exe = _tool("pdftk", "pdftk-java")
+    exe = _need("pdftk", "apt-get install pdftk-java")
     src, data, out = tmp_path / "blank.pdf", tmp_path / "v.xfdf", tmp_path / "pdftk.pdf"
     src.write_bytes(pdf)
     data.write_text(_xfdf(values), encoding="utf-8")
@@ -306,7 +297,7 @@ def test_pdftotext_shows_hostile_values(proeve, tmp_path, value):
 def test_ink_inside_filled_field(proeve, tmp_path):
     from PIL import Image
 
-    exe = _tool("pdftoppm", "poppler-utils")
+    exe = _need("pdftoppm", "apt-get install poppler-utils")
     dpi = 72
 
     def ink(pdf: bytes, name: str) -> int:
@@ -467,7 +458,7 @@ def test_missing_identity_is_recognised_from_field_names(proeve):
 
 
 def test_printed_copy_read_label_by_label(proeve, tmp_path):
-    exe = _tool("pdftocairo", "poppler-utils")
+    exe = _need("pdftocairo", "apt-get install poppler-utils")
     src, out = tmp_path / "f.pdf", tmp_path / "printed.pdf"
     src.write_bytes(render_pdf(proeve, proeve_data()))
     subprocess.run([exe, "-pdf", str(src), str(out)], check=True)

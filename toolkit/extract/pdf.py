@@ -378,6 +378,13 @@ class _Assembler:
         self.unknown: list[str] = []
         self.matched = 0
 
+    def known(self, name: str) -> tuple[Field, str, Any] | None:
+        """Like :meth:`field_of`, noting a name the form does not know in ``unknown``."""
+        found = self.field_of(name)
+        if found is None:
+            self.unknown.append(name)
+        return found
+
     def field_of(self, name: str) -> tuple[Field, str, Any] | None:
         """(field, concrete path, option) of a PDF field name, or None when foreign."""
         path, sep, option = name.partition(":")
@@ -431,9 +438,8 @@ def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:
     for name, pf in fields.items():
         if pf.ftype == "Sig":
             continue
-        found = asm.field_of(name)
+        found = asm.known(name)
         if found is None:
-            asm.unknown.append(name)
             continue
         fld, path, option = found
         if fld.kind in ("checkbox", "multi"):
@@ -490,9 +496,8 @@ def marked_answers(reader) -> list[tuple[str, str | None]]:
 def _from_marks(form: Form, marks: list[tuple[str, str | None]]) -> _Assembler:
     asm = _Assembler(form)
     for name, text in marks:
-        found = asm.field_of(name)
+        found = asm.known(name)
         if found is None:
-            asm.unknown.append(name)
             continue
         fld, path, option = found
         if fld.kind in ("checkbox", "multi"):
