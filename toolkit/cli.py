@@ -63,28 +63,26 @@ for _module in ("core", "exceptions", "formatting", "decorators", "types", "pars
         _mod._ = _translate  # type: ignore[attr-defined]
 
 
-_fail = fail
-
 
 def _load(form_id: str):
     try:
         return load_form(form_id)
     except UnknownFormError as exc:
-        raise _fail(exc, 2) from None
+        raise fail(exc, 2) from None
 
 
 def _read(path: str):
     try:
         return read_data(path)
     except DataFileError as exc:
-        raise _fail(exc, 2 if not Path(path).is_file() else 1) from None
+        raise fail(exc, 2 if not Path(path).is_file() else 1) from None
 
 
 def _write(path: str, data: bytes, overwrite: bool) -> None:
     try:
         write_atomic(path, data, overwrite=overwrite)
     except SkemaError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 overwrite_option = click.option("--overwrite", is_flag=True,
@@ -211,7 +209,7 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     try:
         out = fill(frm, values, fmt, template=template, flatten=flatten)
     except SkemaError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _write(output, out, overwrite)
     for problem in report:
         click.echo(f"Bemærk: {danish.mask_cpr(str(problem))}", err=True)
@@ -262,6 +260,8 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
     """Læs svarene ud af returnerede formularer (.docx og .pdf)."""
     from . import extract
 
+    if output and Path(output).suffix.lower() not in (".json", ".xlsx"):
+        raise click.UsageError("Udtræk kan skrives til .json eller .xlsx (brug -o svar.json).")
     if form_id:
         _load(form_id)
     if output and Path(output).suffix.lower() == ".xlsx":
@@ -291,9 +291,6 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
                     "data": r.data} for r in results]
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if output:
-        if Path(output).suffix.lower() != ".json":
-            raise click.UsageError(
-                "Udtræk kan skrives til .json eller .xlsx (brug -o svar.json).")
         _write(output, (text + "\n").encode("utf-8"), overwrite)
     elif results:
         click.echo(text)
