@@ -13,7 +13,8 @@ from toolkit.forms import load_form
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+#: The source documents the forms reproduce: ``$SKEMA_SEEDS``, else ``../shared/seeds``.
+SEEDS = Path(os.environ.get("SKEMA_SEEDS") or ROOT.parent / "shared" / "seeds")
 
 #: Values that must render literally and come back unchanged.
 HOSTILE = [
@@ -31,14 +32,31 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _missing(skip_reason: str, ci_reason: str) -> None:
+    """The one way a test gives up: a skip with its reason, but a failure under CI=true."""
+    if in_ci():
+        pytest.fail(ci_reason)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    pytest.skip(f"{test}: {skip_reason}" if test else skip_reason)
+
+
 def _need(tool: str, package: str = "LibreOffice/poppler-utils") -> str:
     """The tool's path; skips when it is missing, fails under CI (.ci/run installs it)."""
     path = shutil.which(tool)
     if path is None:
-        if in_ci():
-            pytest.fail(f"{tool} mangler i CI; .ci/run skal installere {package}")
-        pytest.skip(f"{tool} er ikke installeret ({package})")
+        _missing(f"{tool} er ikke installeret ({package})",
+                 f"{tool} mangler i CI; .ci/run skal installere {package}")
     return path
+
+
+def seed_text(name: str) -> str:
+    """A source document from ``SEEDS``; skips when absent (a plain clone), fails under CI."""
+    path = SEEDS / name
+    if not path.is_file():
+        _missing(f"kildedokumentet {name} findes ikke i {SEEDS} "
+                 "(sæt $SKEMA_SEEDS eller læg ../shared/seeds ved siden af repoet)",
+                 f"kildedokumentet {path} mangler i CI")
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

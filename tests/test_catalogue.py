@@ -8,7 +8,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import HERE, HOSTILE, ROOT
+from conftest import HERE, HOSTILE, ROOT, seed_text
 from lxml import etree
 
 from toolkit.extract.docx import extract_docx
@@ -108,8 +108,7 @@ def test_samarbejdsmodel_questions_in_schema_and_document():
     for question in questions:
         assert question in titles, question
         assert question in text and question in blank, question
-    source = re.sub(r"\s+", " ", (ROOT.parent / "shared" / "seeds" /
-                                  "004_b0fe0926a7a6788e.txt").read_text(encoding="utf-8"))
+    source = re.sub(r"\s+", " ", seed_text("004_b0fe0926a7a6788e.txt"))
     for heading in ("Målgruppe og samarbejdspartnere", "Organisering af indsatsen",
                     "Kommunikation", "Planer og arbejdsredskaber", "Tilbudsoversigt",
                     "Formidling og opdatering af den overordnede ramme"):

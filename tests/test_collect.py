@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import _need
 from pypdf import PdfReader, PdfWriter
 
 from toolkit import blank, fill
@@ -131,9 +132,7 @@ def test_pdf_filled_by_another_program(tmp_path, good):
 
 
 def test_pdf_filled_by_pdftk(tmp_path, good):
-    exe = shutil.which("pdftk")
-    if exe is None:
-        pytest.skip("pdftk er ikke installeret")
+    exe = _need("pdftk", "pdftk-java")
     import subprocess
 
     (tmp_path / "blank.pdf").write_bytes(blank("strategi", "pdf"))
@@ -374,7 +373,7 @@ def test_formulas_are_plain_text_for_libreoffice_calc(formula_book, tmp_path):
     """Calc's CSV export of every sheet: a live formula would show its result (klik)."""
     import subprocess
 
-    exe = __import__("conftest")._need("soffice")
+    exe = _need("soffice")
     folder_ = tmp_path / "csv"
     subprocess.run([exe, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"

@@ -6,7 +6,8 @@ import datetime as _dt
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
+
+from .resources import data_text
 
 MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -131,8 +132,7 @@ def is_email(text: str) -> bool:
 @lru_cache(maxsize=1)
 def kommuner() -> tuple[dict, ...]:
     """Denmark's 98 municipalities: ``nummer``, ``navn``, ``officielt_navn``, ``region``."""
-    path = Path(__file__).parent / "data" / "kommuner.json"
-    return tuple(json.loads(path.read_text(encoding="utf-8")))
+    return tuple(json.loads(data_text("kommuner.json")))
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -11,21 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UnknownFormError
+from .resources import bundled_dir
 
 #: Field kinds, as rendered: one-line text, long text, date, drop-down, checkbox, multi-select.
 KINDS = ("text", "long", "date", "dropdown", "checkbox", "multi")
 
 
 def schema_dir() -> Path:
-    """Where the schemas live: ``$SKEMA_SCHEMAS`` or ``schemas/`` beside the package."""
-    env = os.environ.get("SKEMA_SCHEMAS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "schemas"
+    """Where the schemas live: ``$SKEMA_SCHEMAS``, else the ones shipped with the package."""
+    return bundled_dir("schemas", "SKEMA_SCHEMAS")
 
 
 def template_dir() -> Path:
-    """Where the generated Word templates live (``form_templates/``)."""
-    env = os.environ.get("SKEMA_TEMPLATES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "form_templates"
+    """Where the Word templates live: ``$SKEMA_TEMPLATES``, else the shipped ones."""
+    return bundled_dir("form_templates", "SKEMA_TEMPLATES")
 
 
 @dataclass(frozen=True)

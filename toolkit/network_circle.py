@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import io
 import math
-import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from .resources import font_file
 
 SECTORS = ("familie", "venner", "arbejde_skole", "professionelle")
 SECTOR_TITLES = {
@@ -85,33 +84,11 @@ class Geometry:
         return max(4.0, self.size / 170)
 
 
-@lru_cache(maxsize=4)
-def _font_path(bold: bool = False) -> str:
-    names = ["DejaVu Sans", "Liberation Sans"]
-    if shutil.which("fc-match"):
-        for name in names:
-            spec = name + (":bold" if bold else "")
-            out = subprocess.run(["fc-match", "-f", "%{file}", spec], capture_output=True,
-                                 text=True).stdout.strip()
-            if out.lower().endswith((".ttf", ".otf")) and Path(out).is_file():
-                return out
-    candidates = [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf".format("-Bold" if bold else ""),
-        "/usr/share/fonts/truetype/liberation/LiberationSans-{}.ttf".format(
-            "Bold" if bold else "Regular"),
-    ]
-    for cand in candidates:
-        if Path(cand).is_file():
-            return cand
-    raise RuntimeError("Ingen skrifttype med danske bogstaver fundet (installér "
-                       "fonts-dejavu-core eller fonts-liberation).")
-
-
 @lru_cache(maxsize=32)
 def _font(size: int, bold: bool = False):
     from PIL import ImageFont
 
-    return ImageFont.truetype(_font_path(bold), size)
+    return ImageFont.truetype(font_file("bold" if bold else "regular"), size)
 
 
 def _text_size(text: str, size: int, bold: bool = False) -> tuple[float, float]:

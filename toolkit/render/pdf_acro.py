@@ -1,8 +1,8 @@
 """AcroForm machinery for the PDF renderer: the field font, appearance streams, widgets.
 
 Field appearances never use the 14 standard fonts (they cannot show æ, ø, å reliably, see
-pypdf issue #2035). The form carries one embedded TrueType font (DejaVu Sans, or Liberation
-Sans) twice over the same font program:
+pypdf issue #2035). The form carries one embedded TrueType font (DejaVu Sans, shipped in
+toolkit/fonts) twice over the same font program:
 
 * ``/SkemaSans`` – a simple TrueType font with WinAnsiEncoding. It is the font named in every
   field's ``/DA``, so a viewer or tool that regenerates an appearance (pypdf, pdftk, a viewer
@@ -15,10 +15,7 @@ Sans) twice over the same font program:
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from pypdf import PdfWriter
@@ -34,24 +31,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from ..errors import SkemaError
-
-#: Regular, bold, italic, bold-italic candidates; the first file found is used.
-FONT_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "regular": ("dejavu/DejaVuSans.ttf", "liberation/LiberationSans-Regular.ttf",
-                "liberation2/LiberationSans-Regular.ttf"),
-    "bold": ("dejavu/DejaVuSans-Bold.ttf", "liberation/LiberationSans-Bold.ttf",
-             "liberation2/LiberationSans-Bold.ttf"),
-    "italic": ("dejavu/DejaVuSans-Oblique.ttf", "liberation/LiberationSans-Italic.ttf",
-               "liberation2/LiberationSans-Italic.ttf"),
-    "bolditalic": ("dejavu/DejaVuSans-BoldOblique.ttf",
-                   "liberation/LiberationSans-BoldItalic.ttf",
-                   "liberation2/LiberationSans-BoldItalic.ttf"),
-}
-FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/TTF", "/usr/local/share/fonts",
-             "/Library/Fonts", "C:/Windows/Fonts")
-_FC_NAMES = {"regular": "DejaVu Sans", "bold": "DejaVu Sans:bold",
-             "italic": "DejaVu Sans:oblique", "bolditalic": "DejaVu Sans:bold:oblique"}
+from ..resources import font_file
 
 DA_FONT = "SkemaSans"
 AP_FONT = "SkemaSansU"
@@ -64,27 +44,9 @@ FF_DONOTSPELLCHECK = 1 << 22
 FF_COMBO = 1 << 17
 
 
-@lru_cache(maxsize=8)
 def font_path(style: str = "regular") -> str:
-    """The TrueType file of a style; raises SkemaError when no usable font is installed."""
-    for rel in FONT_CANDIDATES[style]:
-        for base in FONT_DIRS:
-            path = Path(base) / rel
-            if path.is_file():
-                return str(path)
-    exe = shutil.which("fc-match")
-    if exe:
-        try:
-            found = subprocess.run([exe, "-f", "%{file}", _FC_NAMES[style]], check=False,
-                                   capture_output=True, text=True, timeout=10).stdout
-        except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found.lower().endswith(".ttf") and Path(found).is_file():
-            return found
-    if style != "regular":
-        return font_path("regular" if style == "italic" else "bold")
-    raise SkemaError("Der er ingen TrueType-skrifttype med danske bogstaver til PDF-formularen.",
-                     hint="Installer fonts-dejavu-core eller fonts-liberation.")
+    """The bundled TrueType file of a style (DejaVu Sans); the host's fonts are never used."""
+    return font_file(style)
 
 
 class FieldFont:
