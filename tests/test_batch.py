@@ -111,7 +111,7 @@ def test_batch_is_identical_to_fill_from_the_workbook_row(tmp_path, form):
         for suffix in ("docx", "pdf"):
             single = tmp_path / f"fill-{row}.{suffix}"
             res = invoke("fill", "indsatsskema", str(book), "-o", str(single),
-                         "--raekke", str(row))
+                         "--row", str(row))
             assert res.exit_code == 0, res.output
             assert (out / f"indsatsskema-{row}.{suffix}").read_bytes() == single.read_bytes()
     assert not (out / "indsatsskema-3.docx").exists()

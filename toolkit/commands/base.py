@@ -1,0 +1,114 @@
+"""The click classes every ``skema`` command uses: Danish all the way through, honest errors.
+
+click's own words (``Usage:``, ``Missing option``, ``No such option`` …) are looked up with
+the standard library's ``gettext``, so they are translated the way click documents: by a
+gettext catalogue. ``toolkit/locale/da/LC_MESSAGES/skema.po`` (compiled to ``skema.mo``)
+holds them in Danish, and :func:`danish_messages` makes gettext use it while a command
+runs: it binds the ``skema`` domain to that folder, makes it the current domain and asks
+for Danish (``LANGUAGE=da``, the one way the standard library lets a program choose the
+language). click itself is not touched. The words click does not look up through gettext
+– the usage line's ``[OPTIONS]`` and ``COMMAND [ARGS]...`` and the type names used as
+metavars (``FILE``, ``INTEGER RANGE``) – are set by :class:`Command` and :class:`Group`
+and by an explicit ``metavar`` on each option.
+
+:meth:`Group.main` is also where an unexpected error (a bug in skema) ends: one Danish
+line that says so and points to ``--debug``, which shows the traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import click
+
+from .. import danish
+from ..errors import SkemaError
+
+DOMAIN = "skema"
+OPTIONS_METAVAR = "[TILVALG]"
+SUBCOMMAND_METAVAR = "KOMMANDO [ARGUMENTER]..."
+UNEXPECTED = ("Fejl: uventet fejl i skema ({name}). Det er en fejl i programmet, ikke i "
+              "dine filer.\n  Tip: Kør kommandoen igen som skema --debug … for at se "
+              "detaljerne, og meld fejlen til udviklerne.")
+
+
+def locale_dir() -> str:
+    """The folder with the compiled catalogues (``da/LC_MESSAGES/skema.mo``)."""
+    return str(resources.files("toolkit").joinpath("locale"))
+
+
+@contextlib.contextmanager
+def danish_messages() -> Iterator[None]:
+    """click's messages in Danish while the block runs; the previous gettext domain and
+    ``LANGUAGE`` are restored afterwards (the command line may change process state, but
+    an in-process caller such as a test keeps its own)."""
+    previous_domain = gettext.textdomain()
+    previous_language = os.environ.get("LANGUAGE")
+    gettext.bindtextdomain(DOMAIN, locale_dir())
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = "da"
+    try:
+        yield
+    finally:
+        gettext.textdomain(previous_domain)
+        if previous_language is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = previous_language
+
+
+class Command(click.Command):
+    """A click command whose usage line is Danish (``[TILVALG]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    """A click group whose usage line is Danish; its commands and sub-groups are too."""
+
+    command_class = Command
+    group_class = type  # sub-groups are of this class as well
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class RootGroup(Group):
+    """The ``skema`` group: Danish messages, and no traceback unless ``--debug``."""
+
+    group_class = Group
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Run the command line with click's messages in Danish; an error that skema did
+        not expect is one Danish line (exit 1), with the traceback only under ``--debug``."""
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv[:argv.index("--")] if "--" in argv else "--debug" in argv
+        with danish_messages():
+            try:
+                return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+            except SystemExit:
+                raise
+            except SkemaError as exc:  # meant for the user, just not caught by a command
+                if debug:
+                    traceback.print_exc()
+                click.echo(danish.mask_cpr(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}"
+                                                              if exc.hint else "")), err=True)
+                sys.exit(1)
+            except Exception as exc:  # a bug in skema: say so, never "damaged file"
+                if debug:
+                    traceback.print_exc()
+                click.echo(UNEXPECTED.format(name=type(exc).__name__), err=True)
+                sys.exit(1)
