@@ -20,6 +20,7 @@ from .errors import DataFileError, SkemaError, UnknownFormError
 from .fileio import read_data, write_atomic
 from .forms import form_ids, forms, load_form
 
+
 def _load(form_id: str):
     try:
         return load_form(form_id)

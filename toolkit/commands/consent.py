@@ -107,10 +107,13 @@ def consent_cmd() -> None:
               help="En part (gentag); ROLLE er afgiver, modtager eller begge.")
 @click.option("--info-type", "oplysninger", multiple=True, metavar="TYPE",
               help="En type oplysninger (gentag), fx helbredsoplysninger.")
-@click.option("--valid-from", "gyldig_fra", callback=_day, metavar="DATO", help="Første dag samtykket gælder.")
-@click.option("--valid-to", "gyldig_til", callback=_day, metavar="DATO", help="Sidste dag samtykket gælder.")
+@click.option("--valid-from", "gyldig_fra", callback=_day, metavar="DATO",
+              help="Første dag samtykket gælder.")
+@click.option("--valid-to", "gyldig_til", callback=_day, metavar="DATO",
+              help="Sidste dag samtykket gælder.")
 @click.option("--municipality", "kommune", metavar="TEKST", help="Kommunen.")
-@click.option("--caseworker", "sagsbehandler", metavar="TEKST", help="Sagsbehandleren.")
+@click.option("--caseworker", "sagsbehandler", metavar="TEKST",
+              help="Sagsbehandleren.")
 @click.option("--case-number", "journalnummer", metavar="TEKST", help="Sagens journalnummer.")
 @click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False),
               metavar="CERT", help="Certifikat, som underskrifter kontrolleres mod (gentag; "
