@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import SkemaError
+
 SECTORS = ("familie", "venner", "arbejde_skole", "professionelle")
 SECTOR_TITLES = {
     "familie": "Familie",
@@ -103,8 +105,8 @@ def _font_path(bold: bool = False) -> str:
     for cand in candidates:
         if Path(cand).is_file():
             return cand
-    raise RuntimeError("Ingen skrifttype med danske bogstaver fundet (installér "
-                       "fonts-dejavu-core eller fonts-liberation).")
+    raise SkemaError("Der er ingen skrifttype med danske bogstaver til netværkscirklen.",
+                     hint="Installer fonts-dejavu-core eller fonts-liberation.")
 
 
 @lru_cache(maxsize=32)
