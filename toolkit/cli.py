@@ -71,7 +71,8 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
     return suffix.lstrip(".")
 
 
-@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("skema", cls=RootGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Vis den fulde fejlsporing ved fejl.")
 @click.version_option(package_name="skema", message="skema %(version)s",
                       help="Vis versionen og afslut.")

@@ -344,7 +344,7 @@ def verify_cmd(arch: Any) -> None:
 @consent_cmd.command("export")
 @click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FIL.zip", help="Zip-filen der skrives.")
+              metavar="FIL.zip", help="Zip-filen der skrives: .zip.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 @archive_options
 def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:
