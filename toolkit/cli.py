@@ -1,7 +1,11 @@
 """The ``skema`` command line: parse options, call the library, print in Danish, exit code.
 
-Exit status: 0 all good; 1 some input was invalid or some file failed (the rest done);
-2 wrong usage (unknown form, missing file, bad option).
+Exit status: 0 all good; 1 some input was invalid or some file failed (the rest done),
+``fill`` with data that has problems (the document is still written) or that is plainly
+for another form (refused), or an unexpected error in skema; 2 wrong usage (unknown form,
+a missing file for every command, a directory for a file, bad option or value).
+click's own words are Danish through the gettext catalogue in ``toolkit/locale`` (see
+``toolkit/commands/base.py``).
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
 
     Regnearket har et ark Status (fil, formular, version, status og hvert problem med
     dets felt), et ark pr. formular, et ark pr. liste og for samarbejdsmodellen en samlet
-    tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular.
+    tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular,
+    intern fejl (en fejl i skema, ikke i filen; de andre filer læses alligevel).
     """
     from ..collect import collect
     from ..forms import load_form
