@@ -33,8 +33,8 @@ ENGLISH = re.compile(
     r"requires an argument|does not take a value|Aborted|Did you mean|default:|required\]|"
     r"\[OPTIONS\]|COMMAND|\[ARGS\]|\b(FILE|PATH|DIRECTORY|INTEGER|TEXT|RANGE|FLOAT|BOOLEAN"
     r"|FILENAME|CHOICE)\b")
-UNEXPECTED = ("Fejl: uventet fejl i skema (KeyError). Det er en fejl i programmet, ikke i "
-              "dine filer.\n  Tip: Kør kommandoen igen som skema --debug … for at se "
+UNEXPECTED = ("Fejl: {file}: uventet fejl i skema (KeyError). Det er en fejl i programmet, "
+              "ikke i filen.\n  Tip: Kør kommandoen igen som skema --debug … for at se "
               "detaljerne, og meld fejlen til udviklerne.\n")
 
 
@@ -291,10 +291,13 @@ def test_a_bug_in_extraction_is_an_unexpected_error(run, tmp_path, monkeypatch, 
     assert run("fill", "strategi", SAMPLES / "strategi.json", "-o", doc).exit_code == 0
     module, _, name = target.rpartition(".")
     monkeypatch.setattr(importlib.import_module(module), name, _bug)
-    result = run("extract", doc)
+    other = tmp_path / ("handleplan.pdf" if suffix == "docx" else "handleplan.docx")
+    assert run("fill", "handleplan", SAMPLES / "handleplan.json", "-o", other).exit_code == 0
+    result = run("extract", doc, other)
     assert result.exit_code == 1
-    assert result.output == UNEXPECTED
+    assert result.stderr == UNEXPECTED.format(file=doc)
     assert "beskadiget" not in result.output
+    assert json.loads(result.stdout)[0]["formular"] == "handleplan"  # one bug, one file
     debug = run("--debug", "extract", doc)
     assert debug.exit_code == 1
     assert "Traceback (most recent call last):" in debug.output

@@ -18,7 +18,7 @@ import click
 
 from . import danish
 from .commands import error, fail
-from .commands.base import RootGroup
+from .commands.base import RootGroup, debugging, report_unexpected
 from .commands.data_check import foreign_data
 from .errors import DataFileError, SkemaError, UnknownFormError
 from .fileio import read_data, write_atomic
@@ -266,6 +266,10 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
         except SkemaError as exc:
             failed = True
             click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""), err=True)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bug in skema costs this file only
+            failed = True
+            report_unexpected(exc, debugging(), name)
             continue
         for note in result.notes:
             click.echo(f"{name}: {note}", err=True)

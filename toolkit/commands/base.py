@@ -34,9 +34,26 @@ from ..errors import SkemaError
 DOMAIN = "skema"
 OPTIONS_METAVAR = "[TILVALG]"
 SUBCOMMAND_METAVAR = "KOMMANDO [ARGUMENTER]..."
-UNEXPECTED = ("Fejl: uventet fejl i skema ({name}). Det er en fejl i programmet, ikke i "
-              "dine filer.\n  Tip: Kør kommandoen igen som skema --debug … for at se "
+UNEXPECTED = ("Fejl: {where}uventet fejl i skema ({name}). Det er en fejl i programmet, "
+              "ikke i {what}.\n  Tip: Kør kommandoen igen som skema --debug … for at se "
               "detaljerne, og meld fejlen til udviklerne.")
+
+
+def report_unexpected(exc: BaseException, debug: bool, where: str = "") -> None:
+    """Tell the user that skema itself failed (``where``: the file it was reading), on
+    stderr; the traceback too under ``--debug``. Never says that a file is damaged."""
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    click.echo(UNEXPECTED.format(where=f"{danish.mask_cpr(where)}: " if where else "",
+                                 name=type(exc).__name__,
+                                 what="filen" if where else "dine filer"), err=True)
+
+
+def debugging() -> bool:
+    """True when the command line runs with ``--debug``."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("debug"))
 
 
 def locale_dir() -> str:
@@ -108,7 +125,5 @@ class RootGroup(Group):
                                                               if exc.hint else "")), err=True)
                 sys.exit(1)
             except Exception as exc:  # a bug in skema: say so, never "damaged file"
-                if debug:
-                    traceback.print_exc()
-                click.echo(UNEXPECTED.format(name=type(exc).__name__), err=True)
+                report_unexpected(exc, debug)
                 sys.exit(1)
