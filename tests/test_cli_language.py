@@ -220,6 +220,12 @@ def test_output_help_names_every_suffix(run):
     ("collect", "{missing}", "-o", "{out}"),
     ("consent", "add", "{missing}", "--archive", "{out}"),
     ("validate", "indsatsskema", "{missing_xlsx}"),
+    ("fill", "strategi", str(SAMPLES / "strategi.json"), "-o", "{out}.docx", "--template",
+     "{missing}"),
+    ("batch", "indsatsskema", str(SAMPLES / "indsatsplaner.xlsx"), "-o", "{out}",
+     "--template", "{missing}"),
+    ("consent", "add", str(SAMPLES / "samtykker" / "scannet-samtykke.pdf"), "--archive",
+     "{out}", "--trust-root", "{missing}"),
 ])
 def test_a_missing_file_is_exit_2_for_every_command(run, tmp_path, argv):
     values = {"missing": tmp_path / "findes-ikke.json", "out": tmp_path / "ud",

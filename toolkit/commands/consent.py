@@ -115,7 +115,8 @@ def consent_cmd() -> None:
 @click.option("--caseworker", "sagsbehandler", metavar="TEKST",
               help="Sagsbehandleren.")
 @click.option("--case-number", "journalnummer", metavar="TEKST", help="Sagens journalnummer.")
-@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--trust-root", "trust_roots", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
               metavar="CERT", help="Certifikat, som underskrifter kontrolleres mod (gentag; "
                                    "eller $SKEMA_TRUST_ROOTS).")
 @archive_options
