@@ -55,11 +55,15 @@ def raised_by_parser(exc: BaseException) -> bool:
     """True when ``exc`` came out of a third-party parser (see ``PARSERS``), False when
     skema's own code raised it (a bug, never to be reported as a damaged file).
 
-    The traceback is read from the innermost frame of skema's own code (``toolkit``)
-    inwards: if a parser's frame follows it, the parser raised the error; if none does
-    (the error arose in skema's line itself, or in a function skema handed it), it is
-    skema's. An exception with no frame of skema's at all is the parser's.
+    An exception of a parser's own class (``pikepdf.PdfError``, ``zlib.error``,
+    ``lxml.etree.XMLSyntaxError`` – compiled parsers leave no Python frame) is the
+    parser's. Otherwise the traceback is read from the innermost frame of skema's own code
+    (``toolkit``) inwards: if a parser's frame follows it, the parser raised the error; if
+    none does (the error arose in skema's line itself, or in a function skema handed it),
+    it is skema's. An exception with no frame of skema's at all is the parser's.
     """
+    if type(exc).__module__.split(".")[0] in PARSERS:
+        return True
     modules = []
     tb = exc.__traceback__
     while tb is not None:
