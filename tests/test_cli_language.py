@@ -357,3 +357,17 @@ def test_parser_errors_are_told_from_skema_bugs():
         "__import__('pypdf').PdfReader(__import__('io').BytesIO(b'%PDF-1.4 x'))"))
     # a compiled parser's own error class, raised without a Python frame of its own
     assert raised_by_parser(_raised_in_toolkit("__import__('zlib').decompress(b'xx')"))
+
+
+def test_an_error_of_the_machine_is_not_a_bug_in_skema(run, monkeypatch):
+    import errno
+
+    import toolkit.cli as cli_module
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "ud/plan.docx")
+
+    monkeypatch.setattr(cli_module, "forms", full)
+    result = run("forms")
+    assert result.exit_code == 1
+    assert result.stderr == "Fejl: ud/plan.docx: der er ikke plads på disken.\n"

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import danish
-from .errors import DocumentError, NotAFormError, SkemaError
+from .errors import DocumentError, NotAFormError, SkemaError, os_reason
 from .forms import Field, Form, load_form
 
 OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
@@ -141,7 +141,7 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
         entry.hint = "Bed afsenderen om at gemme formularen igen."
     except OSError as err:  # the file itself: permissions, vanished, a read error
         entry.status = UNREADABLE
-        entry.message = f"filen kan ikke åbnes ({err.strerror or type(err).__name__})"
+        entry.message = f"filen kan ikke åbnes ({os_reason(err)})"
         entry.hint = "Kontroller, at filen findes og kan læses, og kør igen."
     except Exception as err:  # noqa: BLE001 - a bug in skema: this file only, never "damaged"
         entry.status = INTERNAL

@@ -73,3 +73,22 @@ def raised_by_parser(exc: BaseException) -> bool:
     if not own:
         return True
     return any(name.split(".")[0] in PARSERS for name in modules[own[-1] + 1:])
+
+
+_OS_REASONS = {
+    "EACCES": "ingen adgang til filen", "EPERM": "ingen adgang til filen",
+    "ENOENT": "filen eller mappen findes ikke", "ENOSPC": "der er ikke plads på disken",
+    "EDQUOT": "der er ikke plads på disken (kvote)", "EISDIR": "det er en mappe, ikke en fil",
+    "ENOTDIR": "en del af stien er ikke en mappe", "EROFS": "disken er skrivebeskyttet",
+    "ENAMETOOLONG": "filnavnet er for langt", "EMFILE": "for mange åbne filer",
+    "EIO": "læse- eller skrivefejl på disken", "EBUSY": "filen er i brug",
+    "ETXTBSY": "filen er i brug", "ELOOP": "stien har for mange genveje (symlinks)",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A Danish reason for an operating-system error (the system's own text is English)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_REASONS.get(name, f"systemfejl ({name or type(exc).__name__})")

@@ -29,7 +29,7 @@ from typing import Any
 import click
 
 from .. import danish
-from ..errors import SkemaError
+from ..errors import SkemaError, os_reason
 
 DOMAIN = "skema"
 OPTIONS_METAVAR = "[TILVALG]"
@@ -123,6 +123,12 @@ class RootGroup(Group):
                     traceback.print_exc()
                 click.echo(danish.mask_cpr(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}"
                                                               if exc.hint else "")), err=True)
+                sys.exit(1)
+            except OSError as exc:  # the machine, not skema: no access, disk full …
+                if debug:
+                    traceback.print_exc()
+                where = f"{exc.filename}: " if exc.filename else ""
+                click.echo(danish.mask_cpr(f"Fejl: {where}{os_reason(exc)}."), err=True)
                 sys.exit(1)
             except Exception as exc:  # a bug in skema: say so, never "damaged file"
                 report_unexpected(exc, debug)
