@@ -47,7 +47,8 @@ class _Bar:
             self.drawn = False
 
 
-@click.command("batch", cls=Command)
+@click.command("batch", cls=Command,
+               short_help="Ét udfyldt dokument pr. gyldig række i en projektmappe.")
 @click.argument("form", metavar="FORMULAR")
 @click.argument("data", metavar="DATA.xlsx", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "outdir", required=True, metavar="MAPPE",
