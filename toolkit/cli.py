@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -46,6 +48,8 @@ def _write(path: str, data: bytes, overwrite: bool) -> None:
         raise fail(exc) from None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 overwrite_option = click.option("--overwrite", is_flag=True,
                                 help="Overskriv en eksisterende fil.")
 form_argument = click.argument("form", metavar="FORMULAR")
@@ -58,7 +62,7 @@ def _suffixes(allowed: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" eller {names[-1]}"
 
 
-def output_option(allowed: tuple[str, ...]):
+def output_option(allowed: tuple[str, ...]) -> Callable[[F], F]:
     """``-o/--output FIL`` whose help names every suffix the command writes."""
     return click.option("-o", "--output", "output", required=True, metavar="FIL",
                         type=click.Path(dir_okay=False),
@@ -223,15 +227,15 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
     if report:
         raise click.UsageError("--report kan kun bruges med en .xlsx-fil.")
 
-    report = validate(_load(form), _read(data))
+    result = validate(_load(form), _read(data))
     if as_json:
-        click.echo(report.to_json())
-    elif report.valid:
+        click.echo(result.to_json())
+    elif result.valid:
         click.echo(f"{data}: ingen problemer")
-    for problem in report:
+    for problem in result:
         if not as_json:
             click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
-    if not report.valid:
+    if not result.valid:
         raise click.exceptions.Exit(1)
 
 

@@ -93,7 +93,7 @@ class Group(click.Group):
     """A click group whose usage line is Danish; its commands and sub-groups are too."""
 
     command_class = Command
-    group_class = type  # sub-groups are of this class as well
+    group_class: type[click.Group] | type[type] | None = type  # sub-groups: this class
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
