@@ -1,6 +1,6 @@
 """Benchmark ``skema collect``: 1,000 returned Word forms and 1,000 PDF forms.
 
-    python bench/collect.py [--docx 1000] [--pdf 1000] [--workers N] [--dir DIR]
+    python bench/collect.py [--docx 1000] [--pdf 1000] [--jobs N] [--dir DIR]
 
 The folder is generated once (``--dir`` keeps it for the next run): the three forms a
 project lead sends out (samarbejdsmodel, forberedende-skema, strategi), each file with
@@ -108,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docx", type=int, default=1000)
     parser.add_argument("--pdf", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dir", type=Path, help="keep the generated folder here")
     args = parser.parse_args()
     tmp = None
@@ -119,14 +119,14 @@ def main() -> None:
     marker = folder / f".bench-{args.docx}-{args.pdf}"
     if not marker.exists():
         start = time.perf_counter()
-        generate(folder, args.docx, args.pdf, args.workers)
+        generate(folder, args.docx, args.pdf, args.jobs)
         marker.write_text("ok")
         print(f"genererede {args.docx} Word- og {args.pdf} PDF-formularer i "
               f"{time.perf_counter() - start:.1f} s")
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     try:
         start = time.perf_counter()
-        result = collect(folder, workers=args.workers)
+        result = collect(folder, workers=args.jobs)
         read = time.perf_counter() - start
         book = workbook(result)
         total = time.perf_counter() - start
@@ -137,7 +137,7 @@ def main() -> None:
     counts = ", ".join(f"{v} {k}" for k, v in result.counts().items() if v)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"filer: {n} ({size / 1024 / 1024:.0f} MB) med {args.workers} processer: {counts}")
+    print(f"filer: {n} ({size / 1024 / 1024:.0f} MB) med {args.jobs} processer: {counts}")
     print(f"læst og valideret: {read:.2f} s ({n / read:.0f} filer/s)")
     print(f"regneark: {total - read:.2f} s ({len(book) / 1024:.0f} KB)")
     print(f"i alt: {total:.2f} s (mål: højst {GOAL_SECONDS:.0f} s) – "

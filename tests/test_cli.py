@@ -157,7 +157,15 @@ def test_no_traceback_without_debug(tmp_path, capsys, monkeypatch):
     assert info.value.code == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "010190-1234" not in err
-    assert "uventet fejl (RuntimeError)" in err
+    assert err == ("Fejl: uventet fejl i skema (RuntimeError). Det er en fejl i programmet, "
+                   "ikke i dine filer.\n  Tip: Kør kommandoen igen som skema --debug … for at "
+                   "se detaljerne, og meld fejlen til udviklerne.\n")
+    with pytest.raises(SystemExit) as info:
+        main(["--debug", "forms"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert "RuntimeError: hemmelig" in err and "uventet fejl i skema (RuntimeError)" in err
 
 
 def test_danish_help(run):

@@ -52,7 +52,7 @@ def scan_pdf(text: str) -> bytes:
 
 def scan_args(cpr: str = "010190-1234", fra: str = "2025-01-01", til: str = "2025-12-31",
               formaal: str = "Koordinering af indsats") -> list[str]:
-    return ["--cpr", cpr, "--formaal", formaal, "--gyldig-fra", fra, "--gyldig-til", til]
+    return ["--cpr", cpr, "--purpose", formaal, "--valid-from", fra, "--valid-to", til]
 
 
 @pytest.fixture(scope="session")
@@ -181,7 +181,7 @@ def test_add_form_docx_and_show(tmp_path, form_files):
     assert "Word (.docx)" in text and "formularen samtykke 1.0.0" in text
     assert re.search(r"Historik:\n  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  tilføjet \(post 1\)",
                      text)
-    assert CPR in run(arkiv, "show", "1", "--vis-cpr").stdout
+    assert CPR in run(arkiv, "show", "1", "--show-cpr").stdout
     as_json = json.loads(run(arkiv, "show", "1", "--json").stdout)
     assert as_json["cpr"] == "030592-xxxx" and as_json["status"] == "aktiv"
     assert as_json["historik"][0]["handling"] == "tilføjet"
@@ -196,7 +196,7 @@ def test_scan_without_metadata_is_refused_and_nothing_is_stored(tmp_path):
     assert result.stderr == (
         f"Fejl: {scan}: dokumentet er ikke en udfyldt samtykke-formular, og tilvalgene mangler "
         "formål, gyldig fra, gyldig til; samtykket arkiveres ikke.\n"
-        "  Tip: Angiv --formaal, --gyldig-fra, --gyldig-til (for en scanning står "
+        "  Tip: Angiv --purpose, --valid-from, --valid-to (for en scanning står "
         "oplysningerne på papiret).\n")
     assert object_files(arkiv) == []
     assert run(arkiv, "list").stdout.strip() == "Ingen samtykker matcher."
@@ -206,11 +206,11 @@ def test_scan_with_options_danish_dates_parts_and_types(tmp_path):
     arkiv = tmp_path / "arkiv"
     scan = tmp_path / "scan.png"
     scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"pixels" * 50)
-    result = run(arkiv, "add", str(scan), "--cpr", "0101901234", "--navn", "Åse Østergård",
-                 "--formaal", "Samarbejde med misbrugscentret", "--gyldig-fra", "01-02-2025",
-                 "--gyldig-til", "31. januar 2026", "--part", "Misbrugscentret:begge",
-                 "--part", "Jobcenter: Team 2:modtager", "--oplysning", "Misbrug",
-                 "--oplysning", "helbredsoplysninger")
+    result = run(arkiv, "add", str(scan), "--cpr", "0101901234", "--name", "Åse Østergård",
+                 "--purpose", "Samarbejde med misbrugscentret", "--valid-from", "01-02-2025",
+                 "--valid-to", "31. januar 2026", "--party", "Misbrugscentret:begge",
+                 "--party", "Jobcenter: Team 2:modtager", "--info-type", "Misbrug",
+                 "--info-type", "helbredsoplysninger")
     assert result.exit_code == 0, result.output
     with Archive(arkiv) as arch:
         consent = arch.get(1)
@@ -314,7 +314,7 @@ def test_list_filters(filled):
     assert _numbers(everything.stdout) == [1, 2, 3, 4, 5]
     assert everything.stdout.splitlines()[-1] == "5 samtykker"
     assert "010190-1234" not in everything.stdout and "010190-xxxx" in everything.stdout
-    assert "010190-1234" in run(filled, "list", "--vis-cpr").stdout
+    assert "010190-1234" in run(filled, "list", "--show-cpr").stdout
     assert _numbers(run(filled, "list", "--cpr", "010190-1234").stdout) == [1, 2]
     assert _numbers(run(filled, "list", "--cpr", "0303903456").stdout) == [4, 5]
     assert _numbers(run(filled, "list", "--status", "aktiv").stdout) == [1, 3, 5]
@@ -691,10 +691,10 @@ def test_demo_sample_scan_with_options(tmp_path, form_files):
     with pytest.raises(toolkit.DocumentError):
         toolkit.extract(scan)  # a scan: no form fields, so the options carry the metadata
     assert run(arkiv, "add", str(form_files["pdf"])).exit_code == 0
-    result = run(arkiv, "add", str(scan), "--cpr", "010190-1234", "--navn", "Hans Hansen",
-                 "--formaal", "Koordinering af beskæftigelsesindsats og behandling",
-                 "--part", "Jobcenter Aarhus:begge", "--part", "Misbrugscentret:begge",
-                 "--gyldig-fra", "01-01-2025", "--gyldig-til", "31-12-2026")
+    result = run(arkiv, "add", str(scan), "--cpr", "010190-1234", "--name", "Hans Hansen",
+                 "--purpose", "Koordinering af beskæftigelsesindsats og behandling",
+                 "--party", "Jobcenter Aarhus:begge", "--party", "Misbrugscentret:begge",
+                 "--valid-from", "01-01-2025", "--valid-to", "31-12-2026")
     assert result.exit_code == 0, result.output
     lines = run(arkiv, "list").stdout.splitlines()
     assert [line.split()[:3] for line in lines[1:3]] == [

@@ -595,22 +595,22 @@ def test_cli_fill_from_workbook_picks_one_row(run, tmp_path):
     out = tmp_path / "plan.docx"
     result = run("fill", "indsatsskema", path, "-o", out)
     assert result.exit_code == 2
-    assert ('arket "Borgere" har 2 udfyldte rækker (rækkerne 2–3); vælg én med --raekke N'
+    assert ('arket "Borgere" har 2 udfyldte rækker (rækkerne 2–3); vælg én med --row N'
             in result.output)
-    assert run("fill", "indsatsskema", path, "-o", out, "--raekke", "9").exit_code == 2
-    result = run("fill", "indsatsskema", path, "-o", out, "--noegle", "2")
+    assert run("fill", "indsatsskema", path, "-o", out, "--row", "9").exit_code == 2
+    result = run("fill", "indsatsskema", path, "-o", out, "--key", "2")
     assert result.exit_code == 0, result.output
     from toolkit import extract
 
     assert extract(out).data["borger"]["navn"] == "Grete Jensen"
     out2 = tmp_path / "plan2.docx"
-    assert run("fill", "indsatsskema", path, "-o", out2, "--raekke", "2").exit_code == 0
+    assert run("fill", "indsatsskema", path, "-o", out2, "--row", "2").exit_code == 0
     assert extract(out2).data == data
     single = tmp_path / "one.xlsx"
     single.write_bytes(input_workbook(form, [other]))
     assert run("fill", "indsatsskema", single, "-o", tmp_path / "p.pdf").exit_code == 0
     json_in = ROOT / "samples" / "indsatsskema.json"
-    result = run("fill", "indsatsskema", json_in, "-o", tmp_path / "x.docx", "--raekke", 2)
+    result = run("fill", "indsatsskema", json_in, "-o", tmp_path / "x.docx", "--row", 2)
     assert result.exit_code == 2 and "kun med en .xlsx-fil" in result.output
 
 

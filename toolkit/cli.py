@@ -1,67 +1,30 @@
 """The ``skema`` command line: parse options, call the library, print in Danish, exit code.
 
-Exit status: 0 all good; 1 some input was invalid or some file failed (the rest done);
-2 wrong usage (unknown form, missing file, bad option).
+Exit status: 0 all good; 1 some input was invalid or some file failed (the rest done),
+``fill`` with data that has problems (the document is still written) or that is plainly
+for another form (refused), or an unexpected error in skema; 2 wrong usage (unknown form,
+a missing file for every command, a directory for a file, bad option or value).
+click's own words are Danish through the gettext catalogue in ``toolkit/locale`` (see
+``toolkit/commands/base.py``).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from . import danish
-from .commands import fail
+from .commands import error, fail
+from .commands.base import RootGroup, debugging, report_unexpected
+from .commands.data_check import foreign_data
 from .errors import DataFileError, SkemaError, UnknownFormError
 from .fileio import read_data, write_atomic
 from .forms import form_ids, forms, load_form
-
-# Click's own words, in Danish (click looks them up through gettext).
-_DANISH = {
-    "Usage:": "Brug:",
-    "Options": "Tilvalg",
-    "Commands": "Kommandoer",
-    "Arguments": "Argumenter",
-    "Show this message and exit.": "Vis denne hjælp og afslut.",
-    "Show the version and exit.": "Vis versionen og afslut.",
-    "Error": "Fejl",
-    "Error: {message}": "Fejl: {message}",
-    "Try {command!r} for help.": "Prøv {command!r} for at få hjælp.",
-    "Try '{command} {option}' for help.": "Prøv '{command} {option}' for at få hjælp.",
-    "required": "påkrævet",
-    "default: {default}": "standard: {default}",
-    "Missing argument {param_hint}.": "Mangler argumentet {param_hint}.",
-    "Missing option {param_hint}.": "Mangler tilvalget {param_hint}.",
-    "Missing parameter {param_hint}.": "Mangler {param_hint}.",
-    "No such option: {name}": "Ukendt tilvalg: {name}",
-    "No such command {name!r}.": "Ukendt kommando {name!r}.",
-    "Invalid value for {param_hint}: {message}": "Ugyldig værdi for {param_hint}: {message}",
-    "Invalid value: {message}": "Ugyldig værdi: {message}",
-    "Got unexpected extra argument ({args})": "Uventet ekstra argument ({args})",
-    "Got unexpected extra arguments ({args})": "Uventede ekstra argumenter ({args})",
-    "{name} {filename!r} does not exist.": "{name} {filename!r} findes ikke.",
-    "File": "Filen",
-    "Directory": "Mappen",
-    "Path": "Stien",
-    "Option {name!r} requires an argument.": "Tilvalget {name!r} skal have en værdi.",
-    "{value!r} is not one of {choices}.": "{value!r} er ikke en af {choices}.",
-    "{value!r} is not {choice}.": "{value!r} er ikke {choice}.",
-}
-
-
-def _translate(message: str) -> str:
-    return _DANISH.get(message, message)
-
-
-for _module in ("core", "exceptions", "formatting", "decorators", "types", "parser",
-                "termui"):
-    _mod = getattr(click, _module, None) or sys.modules.get(f"click.{_module}")
-    if _mod is not None and hasattr(_mod, "_"):
-        _mod._ = _translate  # type: ignore[attr-defined]
-
 
 
 def _load(form_id: str):
@@ -85,27 +48,42 @@ def _write(path: str, data: bytes, overwrite: bool) -> None:
         raise fail(exc) from None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 overwrite_option = click.option("--overwrite", is_flag=True,
                                 help="Overskriv en eksisterende fil.")
-output_option = click.option("-o", "--output", "output", required=True,
-                             type=click.Path(dir_okay=False),
-                             help="Filen der skrives (.docx eller .pdf).")
 form_argument = click.argument("form", metavar="FORMULAR")
+data_argument = click.argument("data", metavar="DATA", type=click.Path(dir_okay=False))
+
+
+def _suffixes(allowed: tuple[str, ...]) -> str:
+    """``.docx, .pdf eller .xlsx``."""
+    names = [f".{a}" for a in allowed]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" eller {names[-1]}"
+
+
+def output_option(allowed: tuple[str, ...]) -> Callable[[F], F]:
+    """``-o/--output FIL`` whose help names every suffix the command writes."""
+    return click.option("-o", "--output", "output", required=True, metavar="FIL",
+                        type=click.Path(dir_okay=False),
+                        help=f"Filen der skrives; filtypen vælger formatet: "
+                             f"{_suffixes(allowed)}.")
 
 
 def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> str:
     """The format named by the output file's suffix, or a usage error."""
     suffix = Path(output).suffix.lower()
     if suffix.lstrip(".") not in allowed:
-        names = ", ".join(f".{a}" for a in allowed[:-1]) + f" eller .{allowed[-1]}"
-        raise click.UsageError(
-            f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; brug {names}.")
+        raise click.UsageError(f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; "
+                               f"brug {_suffixes(allowed)}.")
     return suffix.lstrip(".")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("skema", cls=RootGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Vis den fulde fejlsporing ved fejl.")
-@click.version_option(package_name="skema", message="skema %(version)s")
+@click.version_option(package_name="skema", message="skema %(version)s",
+                      help="Vis versionen og afslut.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """skema – danske kommunale skemaer: skabeloner, udfyldning, validering og udtræk."""
@@ -160,7 +138,7 @@ def templates_build(form_list: tuple[str, ...], check: bool) -> None:
 
 @cli.command("blank")
 @form_argument
-@output_option
+@output_option(("docx", "pdf", "xlsx"))
 @overwrite_option
 def blank_cmd(form: str, output: str, overwrite: bool) -> None:
     """Lav en tom formular (.docx, udfyldelig .pdf) eller en indtastningsprojektmappe (.xlsx)."""
@@ -174,19 +152,24 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
 
 @cli.command("fill")
 @form_argument
-@click.argument("data", metavar="DATA")
-@output_option
-@click.option("--template", type=click.Path(dir_okay=False),
+@data_argument
+@output_option(("docx", "pdf"))
+@click.option("--template", type=click.Path(dir_okay=False), metavar="SKABELON.docx",
               help="Egen Word-skabelon i stedet for den medfølgende.")
 @click.option("--flatten", is_flag=True,
               help="PDF uden udfyldelige felter: svarene bliver en del af siden.")
-@click.option("--raekke", type=int, metavar="N",
+@click.option("--row", type=click.IntRange(1), metavar="N",
               help="Fra en .xlsx: rækkenummeret i Excel på hovedarket.")
-@click.option("--noegle", metavar="NØGLE", help="Fra en .xlsx: rækkens nøgle (fx Nr.).")
+@click.option("--key", metavar="NØGLE", help="Fra en .xlsx: rækkens nøgle (fx Nr.).")
 @overwrite_option
 def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: bool,
-             raekke: int | None, noegle: str | None, overwrite: bool) -> None:
-    """Udfyld formularen med data fra en .json-, .yaml- eller .xlsx-fil (.docx eller .pdf)."""
+             row: int | None, key: str | None, overwrite: bool) -> None:
+    """Udfyld formularen med data fra en .json-, .yaml- eller .xlsx-fil (.docx eller .pdf).
+
+    Har dataene problemer, skrives dokumentet alligevel, problemerne vises, og
+    kommandoen afslutter med 1. Data, der tydeligvis hører til en anden formular,
+    afvises (intet skrives).
+    """
     from . import fill
     from .commands.workbook import is_workbook, record_for_fill
     from .validation import validate
@@ -200,11 +183,16 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     if template and not Path(template).is_file():
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
     if is_workbook(data):
-        values, report, _ = record_for_fill(frm, data, raekke, noegle)
-    elif raekke is not None or noegle is not None:
-        raise click.UsageError("--raekke og --noegle bruges kun med en .xlsx-fil.")
+        values, report, _ = record_for_fill(frm, data, row, key)
+    elif row is not None or key is not None:
+        raise click.UsageError("--row og --key bruges kun med en .xlsx-fil.")
     else:
         values = _read(data)
+        other = foreign_data(frm, values)
+        if other:
+            raise error(f"{data}: {other}",
+                        f"Brug en datafil til formularen \"{frm.id}\" (se skema schema "
+                        f"{frm.id}), eller udfyld den formular, dataene hører til.")
         report = validate(frm, values)
     try:
         out = fill(frm, values, fmt, template=template, flatten=flatten)
@@ -212,13 +200,17 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
         raise fail(exc) from None
     _write(output, out, overwrite)
     for problem in report:
-        click.echo(f"Bemærk: {danish.mask_cpr(str(problem))}", err=True)
+        click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
+    if len(report):
+        click.echo(f"{output}: udfyldt formular skrevet, men dataene har {len(report)} "
+                   f"problem{'er' if len(report) != 1 else ''} (se ovenfor)")
+        raise click.exceptions.Exit(1)
     click.echo(f"{output}: udfyldt formular skrevet")
 
 
 @cli.command("validate")
 @form_argument
-@click.argument("data", metavar="DATA")
+@data_argument
 @click.option("--json", "as_json", is_flag=True, help="Udskriv problemerne som JSON.")
 @click.option("--report", type=click.Path(dir_okay=False), metavar="RAPPORT.xlsx",
               help="Fra en .xlsx: skriv en kopi med de forkerte celler markeret.")
@@ -235,23 +227,24 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
     if report:
         raise click.UsageError("--report kan kun bruges med en .xlsx-fil.")
 
-    report = validate(_load(form), _read(data))
+    result = validate(_load(form), _read(data))
     if as_json:
-        click.echo(report.to_json())
-    elif report.valid:
+        click.echo(result.to_json())
+    elif result.valid:
         click.echo(f"{data}: ingen problemer")
-    for problem in report:
+    for problem in result:
         if not as_json:
             click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
-    if not report.valid:
+    if not result.valid:
         raise click.exceptions.Exit(1)
 
 
 @cli.command("extract")
-@click.argument("files", nargs=-1, required=True, metavar="FIL...")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Skriv svarene til en .json-fil, eller til et regneark (.xlsx) som "
-                   "skema collect laver.")
+@click.argument("files", nargs=-1, required=True, metavar="FIL...",
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FIL",
+              help="Skriv svarene til en fil: .json (svarene som JSON) eller .xlsx (et "
+                   "regneark som skema collect laver). Uden -o skrives JSON på skærmen.")
 @click.option("--form", "form_id", metavar="FORMULAR",
               help="Læs filerne som denne formular, uanset hvad de selv siger.")
 @overwrite_option
@@ -277,6 +270,10 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
         except SkemaError as exc:
             failed = True
             click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""), err=True)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bug in skema costs this file only
+            failed = True
+            report_unexpected(exc, debugging(), name)
             continue
         for note in result.notes:
             click.echo(f"{name}: {note}", err=True)
@@ -304,16 +301,5 @@ cli.add_command(__import__("toolkit.commands.batch", fromlist=["_"]).batch_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; no traceback unless ``--debug``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        cli.main(args=args, prog_name="skema", standalone_mode=True)
-    except SystemExit:
-        raise
-    except Exception as exc:  # the last line of defence: one Danish line, no traceback
-        if "--debug" in args:
-            traceback.print_exc()
-        else:
-            click.echo(f"Fejl: uventet fejl ({type(exc).__name__}). Kør igen med --debug "
-                       "for detaljer, og meld fejlen til udviklerne.", err=True)
-        sys.exit(1)
+    """Run the command line; no traceback unless ``--debug`` (see ``RootGroup.main``)."""
+    cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="skema")

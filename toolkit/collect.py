@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from . import danish
-from .errors import DocumentError, NotAFormError, SkemaError
+from .errors import DocumentError, NotAFormError, SkemaError, os_reason
 from .forms import Field, Form, load_form
 
-OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM = (
-    "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular")
-#: Every status a file can get, from best to worst.
-STATUSES = (OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM)
+OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
+    "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular", "intern fejl")
+#: Every status a file can get, from best to worst. ``intern fejl`` is a bug in skema met
+#: while reading the file: the file is not blamed, and the other files are still read.
+STATUSES = (OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL)
 #: The suffixes collected (``.doc`` only to say it must be saved as ``.docx``).
 SUFFIXES = (".docx", ".pdf", ".doc")
 #: A returned form larger than this is not read at all (bounded memory).
@@ -138,10 +139,16 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
         entry.status = UNREADABLE
         entry.message = "filen er for stor til at blive læst"
         entry.hint = "Bed afsenderen om at gemme formularen igen."
-    except Exception as err:  # noqa: BLE001 - one bad file never stops the run
+    except OSError as err:  # the file itself: permissions, vanished, a read error
         entry.status = UNREADABLE
-        entry.message = f"filen kunne ikke læses (uventet fejl: {type(err).__name__})"
-        entry.hint = "Bed afsenderen om at gemme og sende filen igen."
+        entry.message = f"filen kan ikke åbnes ({os_reason(err)})"
+        entry.hint = "Kontroller, at filen findes og kan læses, og kør igen."
+    except Exception as err:  # noqa: BLE001 - a bug in skema: this file only, never "damaged"
+        entry.status = INTERNAL
+        entry.message = (f"intern fejl i skema ({type(err).__name__}) – meld den til "
+                         "udviklerne; filen er ikke nødvendigvis beskadiget")
+        entry.hint = ("Kør skema --debug extract med filen for at se detaljerne, og send "
+                      "dem til udviklerne.")
     entry.message = danish.mask_cpr(entry.message)
     return entry
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import DataFileError, OutputExistsError
+from .errors import DataFileError, OutputExistsError, os_reason
 
 
 def write_atomic(path: str | Path, data: bytes, overwrite: bool = False) -> Path:
@@ -60,6 +60,9 @@ def read_data(path: str | Path) -> Any:
     except UnicodeDecodeError:
         raise DataFileError(f"{path}: filen er ikke UTF-8-tekst.",
                             hint="Gem filen som UTF-8.") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: filen kan ikke læses ({os_reason(exc)}).",
+                            hint="Tjek, at du har adgang til filen.") from None
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:

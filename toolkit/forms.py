@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import UnknownFormError
+from .errors import SchemaError, UnknownFormError
 from .resources import bundled_dir
 
 #: Field kinds, as rendered: one-line text, long text, date, drop-down, checkbox, multi-select.
@@ -132,7 +132,10 @@ class Form:
             return
         if typ == "array" and not _is_multi(sub):
             if list_path is not None:
-                raise ValueError(f"{self.id}: lister i lister understøttes ikke ({path})")
+                raise SchemaError(f"Skemaet for \"{self.id}\" har en liste i en liste "
+                                  f"({path}); det understøttes ikke.",
+                                  hint="Gør den inderste liste til et felt med flere valg "
+                                  "eller en tekst.")
             items = sub.get("items", {})
             item_title = sub.get("x-item-title") or sub.get("title", path)
             scalar = items.get("type") != "object"

@@ -11,6 +11,7 @@ import click
 from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
+from .base import Command
 
 _error = error
 
@@ -46,15 +47,16 @@ class _Bar:
             self.drawn = False
 
 
-@click.command("batch")
+@click.command("batch", cls=Command,
+               short_help="Ét udfyldt dokument pr. gyldig række i en projektmappe.")
 @click.argument("form", metavar="FORMULAR")
 @click.argument("data", metavar="DATA.xlsx", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "outdir", required=True, metavar="MAPPE",
-              type=click.Path(),
+              type=click.Path(file_okay=False),
               help="Mappen dokumenterne skrives i (oprettes om nødvendigt).")
 @click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "both"]),
-              default="docx", show_default=True,
-              help="Word, PDF eller begge dele for hver række.")
+              default="docx", show_default=True, metavar="[docx|pdf|both]",
+              help="Filtypen der skrives for hver række: .docx, .pdf eller begge (both).")
 @click.option("--name", "pattern", metavar="MØNSTER",
               help="Filnavne ud fra felter, fx \"{sag.sagsnummer}-{borger.navn}\"; "
                    "desuden {row} (rækkens nummer), {key} og {form}. Standard: "

@@ -10,6 +10,7 @@ import click
 from .. import danish
 from ..errors import SkemaError, UnknownFormError
 from . import error
+from .base import Command
 
 if TYPE_CHECKING:
     from ..collect import Collection
@@ -18,23 +19,24 @@ if TYPE_CHECKING:
 _error = error
 
 
-@click.command("collect")
+@click.command("collect", cls=Command)
 @click.argument("folder", metavar="MAPPE",
                 type=click.Path(exists=True, file_okay=False, dir_okay=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Regnearket der skrives (.xlsx).")
+              metavar="FIL", help="Regnearket der skrives: .xlsx.")
 @click.option("--form", "form_id", metavar="FORMULAR",
               help="Saml kun denne formular; andre formularer meldes og springes over.")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer (standard: én pr. kerne).")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
-def collect_cmd(folder: str, output: str, form_id: str | None, workers: int | None,
+def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
                 overwrite: bool) -> None:
     """Saml alle returnerede formularer (.docx og .pdf) i MAPPE i ét regneark.
 
     Regnearket har et ark Status (fil, formular, version, status og hvert problem med
     dets felt), et ark pr. formular, et ark pr. liste og for samarbejdsmodellen en samlet
-    tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular.
+    tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular,
+    intern fejl (en fejl i skema, ikke i filen; de andre filer læses alligevel).
     """
     from ..collect import collect
     from ..forms import load_form
@@ -49,7 +51,7 @@ def collect_cmd(folder: str, output: str, form_id: str | None, workers: int | No
     if Path(output).exists() and not overwrite:
         raise _error(f"{output}: filen findes allerede og overskrives ikke.",
                      "Brug --overwrite for at overskrive, eller vælg et andet filnavn.")
-    write_collection(collect(folder, form_id=form_id, workers=workers), output, overwrite)
+    write_collection(collect(folder, form_id=form_id, workers=jobs), output, overwrite)
 
 
 def write_collection(result: Collection, output: str, overwrite: bool) -> None:

@@ -2,7 +2,7 @@
 
 The archive is ``--archive DIR``, else ``$SKEMA_ARCHIVE``, else ``./samtykkearkiv``.
 Statuses are computed for today (``$SKEMA_TODAY`` fixes the date, for tests and demos).
-CPR numbers are shown masked unless ``--vis-cpr`` is given; they never go into file
+CPR numbers are shown masked unless ``--show-cpr`` is given; they never go into file
 names or the audit log.
 """
 
@@ -20,6 +20,7 @@ import click
 from .. import danish
 from ..errors import SkemaError
 from . import fail
+from .base import Group
 
 _error = fail
 
@@ -87,7 +88,7 @@ def _cpr(cpr: str, show: bool) -> str:
     return cpr if show else danish.mask_cpr(cpr)
 
 
-@click.group("consent")
+@click.group("consent", cls=Group)
 def consent_cmd() -> None:
     """Arkivet med underskrevne samtykkeerklæringer.
 
@@ -98,20 +99,24 @@ def consent_cmd() -> None:
 
 @consent_cmd.command("add")
 @click.argument("files", nargs=-1, required=True, metavar="FIL...",
-                type=click.Path(dir_okay=False))
+                type=click.Path(exists=True, dir_okay=False))
 @click.option("--cpr", metavar="CPR", help="Borgerens CPR-nummer (til scanninger).")
-@click.option("--navn", metavar="TEKST", help="Borgerens navn.")
-@click.option("--formaal", metavar="TEKST", help="Formålet med samtykket.")
-@click.option("--part", "parter", multiple=True, metavar="NAVN[:ROLLE]",
+@click.option("--name", "navn", metavar="TEKST", help="Borgerens navn.")
+@click.option("--purpose", "formaal", metavar="TEKST", help="Formålet med samtykket.")
+@click.option("--party", "parter", multiple=True, metavar="NAVN[:ROLLE]",
               help="En part (gentag); ROLLE er afgiver, modtager eller begge.")
-@click.option("--oplysning", "oplysninger", multiple=True, metavar="TYPE",
+@click.option("--info-type", "oplysninger", multiple=True, metavar="TYPE",
               help="En type oplysninger (gentag), fx helbredsoplysninger.")
-@click.option("--gyldig-fra", callback=_day, metavar="DATO", help="Første dag samtykket gælder.")
-@click.option("--gyldig-til", callback=_day, metavar="DATO", help="Sidste dag samtykket gælder.")
-@click.option("--kommune", metavar="TEKST", help="Kommunen.")
-@click.option("--sagsbehandler", metavar="TEKST", help="Sagsbehandleren.")
-@click.option("--journalnummer", metavar="TEKST", help="Sagens journalnummer.")
-@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--valid-from", "gyldig_fra", callback=_day, metavar="DATO",
+              help="Første dag samtykket gælder.")
+@click.option("--valid-to", "gyldig_til", callback=_day, metavar="DATO",
+              help="Sidste dag samtykket gælder.")
+@click.option("--municipality", "kommune", metavar="TEKST", help="Kommunen.")
+@click.option("--caseworker", "sagsbehandler", metavar="TEKST",
+              help="Sagsbehandleren.")
+@click.option("--case-number", "journalnummer", metavar="TEKST", help="Sagens journalnummer.")
+@click.option("--trust-root", "trust_roots", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
               metavar="CERT", help="Certifikat, som underskrifter kontrolleres mod (gentag; "
                                    "eller $SKEMA_TRUST_ROOTS).")
 @archive_options
@@ -121,8 +126,8 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
     """Arkivér underskrevne samtykker (PDF, .docx eller scanning).
 
     Fra kommunens egen samtykke-formular læses borger, formål, parter, oplysninger og
-    gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --formaal,
-    --gyldig-fra og --gyldig-til.
+    gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --purpose,
+    --valid-from og --valid-to.
     """
     from ..consent.signatures import describe, trust_roots_from_env
 
@@ -182,7 +187,7 @@ _HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Under
               help="Kun samtykker med denne status i dag.")
 @click.option("--expires-within", metavar="PERIODE",
               help="Kun samtykker i kraft, der udløber inden for perioden, fx 30d.")
-@click.option("--vis-cpr", is_flag=True, help="Vis hele CPR-numre.")
+@click.option("--show-cpr", "vis_cpr", is_flag=True, help="Vis hele CPR-numre.")
 @click.option("--json", "as_json", is_flag=True, help="Udskriv som JSON.")
 @archive_options
 def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str | None,
@@ -214,7 +219,7 @@ def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str
 
 @consent_cmd.command("show")
 @click.argument("consent_id", metavar="ID", callback=_number)
-@click.option("--vis-cpr", is_flag=True, help="Vis hele CPR-nummeret.")
+@click.option("--show-cpr", "vis_cpr", is_flag=True, help="Vis hele CPR-nummeret.")
 @click.option("--json", "as_json", is_flag=True, help="Udskriv som JSON.")
 @archive_options
 def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool) -> None:
@@ -340,7 +345,7 @@ def verify_cmd(arch: Any) -> None:
 @consent_cmd.command("export")
 @click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FIL.zip", help="Zip-filen der skrives.")
+              metavar="FIL.zip", help="Zip-filen der skrives: .zip.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 @archive_options
 def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:

@@ -44,8 +44,8 @@ def record_for_fill(form: Form, path: str, row: int | None, key: str | None
                     ) -> tuple[dict, Report, str]:
     """(data, problems, where) of the one row ``fill`` uses; a usage error when unclear.
 
-    The row is the Excel row number on the main sheet (``--raekke``) or the row's key
-    (``--noegle``); with neither, the workbook must have exactly one row.
+    The row is the Excel row number on the main sheet (``--row``) or the row's key
+    (``--key``); with neither, the workbook must have exactly one row.
     """
     book = _read(form, path)
     from ..sources.excel import layout
@@ -64,8 +64,8 @@ def record_for_fill(form: Form, path: str, row: int | None, key: str | None
     else:
         raise click.UsageError(
             f"{path}: arket \"{sheet}\" har {len(book.records)} udfyldte rækker "
-            f"({_rows_text(rows)}); vælg én med --raekke N (rækkenummeret i Excel) eller "
-            "--noegle NØGLE, eller brug skema batch til dem alle.")
+            f"({_rows_text(rows)}); vælg én med --row N (rækkenummeret i Excel) eller "
+            "--key NØGLE, eller brug skema batch til dem alle.")
     for note in rec.notes:
         click.echo(f"Bemærk: {path}: {danish.mask_cpr(str(note))}", err=True)
     problems = [p for p in book.problems if p.code != "missing_sheet"] + rec.problems

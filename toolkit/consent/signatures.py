@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..errors import raised_by_parser
+
 #: Danish text for each integrity status.
 STATUS_TEXT = {
     "intakt": "intakt: uændret siden underskriften",
@@ -100,7 +102,9 @@ def _signer_name(cert: Any) -> str:
     try:
         subject = cert.subject.native
         return subject.get("common_name") or cert.subject.human_friendly
-    except Exception:  # noqa: BLE001  (a malformed certificate: still report the rest)
+    except Exception as exc:  # noqa: BLE001  (a malformed certificate: report the rest)
+        if not raised_by_parser(exc):
+            raise
         return ""
 
 
@@ -129,7 +133,9 @@ def check_pdf(data: bytes, trust_roots: Iterable[str | Path] = ()) -> list[dict[
             result["underskriver"] = _signer_name(sig.signer_cert)
             context = ValidationContext(trust_roots=roots, allow_fetching=False)
             status = validate_pdf_signature(sig, context)
-        except Exception:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001  (pyHanko on a broken signature)
+            if not raised_by_parser(exc):
+                raise
             results.append(result)
             continue
         when = status.signer_reported_dt
@@ -137,7 +143,9 @@ def check_pdf(data: bytes, trust_roots: Iterable[str | Path] = ()) -> list[dict[
             result["tidspunkt"] = when.astimezone(_utc()).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             result["status"] = _integrity(status)
-        except Exception:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001  (pyHanko's lazy checks on a broken file)
+            if not raised_by_parser(exc):
+                raise
             result["status"] = "ulæselig"
         if roots:
             result["tillid"] = "betroet" if status.trusted else "ikke_betroet"

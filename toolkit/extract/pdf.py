@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import danish
-from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
+from ..errors import (
+    DocumentError,
+    NotAFormError,
+    SkemaError,
+    UnknownFormError,
+    raised_by_parser,
+)
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..validation import Problem, Report, validate
 from .docx import (
@@ -143,7 +149,9 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
             if pdf.get_warnings():
                 return None
             return form_id, version if isinstance(version, str) else None, out
-    except Exception:  # noqa: BLE001 - the pypdf path decides what is wrong
+    except Exception as exc:  # noqa: BLE001 - qpdf's trouble: the pypdf path decides
+        if not raised_by_parser(exc):
+            raise  # a bug in skema's own walker is not a damaged file
         return None
 
 
@@ -205,7 +213,7 @@ def _plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, pikepdf.Object):
         try:
             return int(value) if value._type_code == pikepdf.ObjectType.integer else None
-        except Exception:  # noqa: BLE001
+        except (TypeError, ValueError, pikepdf.PdfError):
             return None
     return None
 
@@ -587,7 +595,9 @@ def extract_pdf(data: bytes, source: str = "", form_id: str | None = None) -> Ex
     except RecursionError:
         raise DocumentError("PDF-filen er bygget for dybt indlejret og læses ikke",
                             hint="Bed afsenderen om at gemme filen igen.") from None
-    except Exception:  # noqa: BLE001 - a damaged file must never escape as a traceback
+    except Exception as exc:  # noqa: BLE001 - what pypdf/pikepdf make of a damaged file
+        if not raised_by_parser(exc):
+            raise  # a bug in skema: shown as an unexpected error, never as "damaged"
         raise DocumentError("PDF-filen er beskadiget og kan ikke læses",
                             hint="Bed afsenderen om at gemme og sende filen igen.") from None
 

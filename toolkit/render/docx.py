@@ -33,7 +33,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .. import danish
-from ..errors import TemplateError
+from ..errors import SchemaError, TemplateError
 from ..forms import Field, Form, Slot, template_dir
 from .ooxml import (
     CHECKED,
@@ -239,7 +239,9 @@ class _Builder:
         elif "month_overview" in block:
             self._month_overview(block)
         else:
-            raise ValueError(f"{self.form.id}: ukendt layoutblok {block!r}")
+            raise SchemaError(f"Skemaet for \"{self.form.id}\" har en ukendt layoutblok i "
+                              f"x-layout: {block!r}.",
+                              hint="Ret blokken i skemaets x-layout (se schemas/README.md).")
 
     def _inline(self, para, text: str) -> None:
         """Text with ``*italic*`` spans and ``{path}`` references to field values."""

@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape
 from reportlab.platypus import Flowable
 
 from .. import danish
+from ..errors import SchemaError
 from ..forms import Field, Form
 from .docx import blank_data, get_value
 from .pdf_acro import (
@@ -654,7 +655,9 @@ class _Renderer:
             return self._image(block)
         if "month_overview" in block:
             return self._month_overview(block)
-        raise ValueError(f"{self.form.id}: ukendt layoutblok {block!r}")
+        raise SchemaError(f"Skemaet for \"{self.form.id}\" har en ukendt layoutblok i "
+                          f"x-layout: {block!r}.",
+                          hint="Ret blokken i skemaets x-layout (se schemas/README.md).")
 
     def _inline(self, text: str) -> str:
         """Static text as paragraph markup: ``*italic*`` and ``{path}`` references."""

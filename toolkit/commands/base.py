@@ -1,0 +1,135 @@
+"""The click classes every ``skema`` command uses: Danish all the way through, honest errors.
+
+click's own words (``Usage:``, ``Missing option``, ``No such option`` …) are looked up with
+the standard library's ``gettext``, so they are translated the way click documents: by a
+gettext catalogue. ``toolkit/locale/da/LC_MESSAGES/skema.po`` (compiled to ``skema.mo``)
+holds them in Danish, and :func:`danish_messages` makes gettext use it while a command
+runs: it binds the ``skema`` domain to that folder, makes it the current domain and asks
+for Danish (``LANGUAGE=da``, the one way the standard library lets a program choose the
+language). click itself is not touched. The words click does not look up through gettext
+– the usage line's ``[OPTIONS]`` and ``COMMAND [ARGS]...`` and the type names used as
+metavars (``FILE``, ``INTEGER RANGE``) – are set by :class:`Command` and :class:`Group`
+and by an explicit ``metavar`` on each option.
+
+:meth:`Group.main` is also where an unexpected error (a bug in skema) ends: one Danish
+line that says so and points to ``--debug``, which shows the traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import click
+
+from .. import danish
+from ..errors import SkemaError, os_reason
+
+DOMAIN = "skema"
+OPTIONS_METAVAR = "[TILVALG]"
+SUBCOMMAND_METAVAR = "KOMMANDO [ARGUMENTER]..."
+UNEXPECTED = ("Fejl: {where}uventet fejl i skema ({name}). Det er en fejl i programmet, "
+              "ikke i {what}.\n  Tip: Kør kommandoen igen som skema --debug … for at se "
+              "detaljerne, og meld fejlen til udviklerne.")
+
+
+def report_unexpected(exc: BaseException, debug: bool, where: str = "") -> None:
+    """Tell the user that skema itself failed (``where``: the file it was reading), on
+    stderr; the traceback too under ``--debug``. Never says that a file is damaged."""
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    click.echo(UNEXPECTED.format(where=f"{danish.mask_cpr(where)}: " if where else "",
+                                 name=type(exc).__name__,
+                                 what="filen" if where else "dine filer"), err=True)
+
+
+def debugging() -> bool:
+    """True when the command line runs with ``--debug``."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("debug"))
+
+
+def locale_dir() -> str:
+    """The folder with the compiled catalogues (``da/LC_MESSAGES/skema.mo``)."""
+    return str(resources.files("toolkit").joinpath("locale"))
+
+
+@contextlib.contextmanager
+def danish_messages() -> Iterator[None]:
+    """click's messages in Danish while the block runs; the previous gettext domain and
+    ``LANGUAGE`` are restored afterwards (the command line may change process state, but
+    an in-process caller such as a test keeps its own)."""
+    previous_domain = gettext.textdomain()
+    previous_language = os.environ.get("LANGUAGE")
+    gettext.bindtextdomain(DOMAIN, locale_dir())
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = "da"
+    try:
+        yield
+    finally:
+        gettext.textdomain(previous_domain)
+        if previous_language is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = previous_language
+
+
+class Command(click.Command):
+    """A click command whose usage line is Danish (``[TILVALG]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    """A click group whose usage line is Danish; its commands and sub-groups are too."""
+
+    command_class = Command
+    group_class: type[click.Group] | type[type] | None = type  # sub-groups: this class
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class RootGroup(Group):
+    """The ``skema`` group: Danish messages, and no traceback unless ``--debug``."""
+
+    group_class = Group
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Run the command line with click's messages in Danish; an error that skema did
+        not expect is one Danish line (exit 1), with the traceback only under ``--debug``."""
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv[:argv.index("--")] if "--" in argv else "--debug" in argv
+        with danish_messages():
+            try:
+                return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+            except SystemExit:
+                raise
+            except SkemaError as exc:  # meant for the user, just not caught by a command
+                if debug:
+                    traceback.print_exc()
+                click.echo(danish.mask_cpr(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}"
+                                                              if exc.hint else "")), err=True)
+                sys.exit(1)
+            except OSError as exc:  # the machine, not skema: no access, disk full …
+                if debug:
+                    traceback.print_exc()
+                where = f"{exc.filename}: " if exc.filename else ""
+                click.echo(danish.mask_cpr(f"Fejl: {where}{os_reason(exc)}."), err=True)
+                sys.exit(1)
+            except Exception as exc:  # a bug in skema: say so, never "damaged file"
+                report_unexpected(exc, debug)
+                sys.exit(1)
