@@ -35,3 +35,7 @@ class NotAFormError(DocumentError):
 
 class OutputExistsError(SkemaError):
     """An output file exists and overwriting was not asked for."""
+
+
+class FormSchemaError(SkemaError):
+    """A form's JSON Schema that is not valid JSON Schema 2020-12 or misuses an x- keyword."""
