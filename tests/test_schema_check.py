@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import sys
 import zipfile
 
 import pytest
@@ -27,6 +28,7 @@ def strategi() -> dict:
 def own(tmp_path, monkeypatch):
     """A municipality's own schema folder; returns a function that writes one schema."""
     monkeypatch.setenv("SKEMA_SCHEMAS", str(tmp_path))
+    monkeypatch.setenv("SKEMA_CACHE", str(tmp_path / "cache"))
 
     def write(schema: dict | str, name: str = "strategi") -> None:
         text = schema if isinstance(schema, str) else json.dumps(schema, ensure_ascii=False)
@@ -137,6 +139,24 @@ def test_cli_shows_the_schema_error_without_a_traceback(own, run):
         assert result.exit_code == 1
         assert result.output.startswith('Fejl: Skemaet "strategi.schema.json" kan ikke bruges: '
                                         'ukendt nøgleord "levl" ved $.x-layout[1].levl')
+
+
+def test_a_valid_schema_is_checked_once_an_invalid_one_every_time(own, monkeypatch, tmp_path):
+    forms_module = sys.modules["toolkit.forms"]  # toolkit.forms is also a function's name
+    calls = []
+    real = forms_module.check_schema
+    monkeypatch.setattr(forms_module, "check_schema", lambda *a: calls.append(a) or real(*a))
+    schema = strategi()
+    own(schema)
+    for mtime in (1.0, 2.0):  # each command loads anew (the in-process cache keys on mtime)
+        forms_module._load("strategi", mtime)
+    assert len(calls) == 1 and len(list((tmp_path / "cache").iterdir())) == 1
+    schema["x-layout"][1]["levl"] = 2
+    own(schema)
+    for mtime in (3.0, 4.0):
+        with pytest.raises(FormSchemaError):
+            forms_module._load("strategi", mtime)
+    assert len(calls) == 3 and len(list((tmp_path / "cache").iterdir())) == 1
 
 
 @pytest.mark.parametrize("form_id", form_ids())

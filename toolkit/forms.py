@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -301,7 +302,11 @@ def check_schema(schema: Any, name: str, form_id: str | None = None) -> None:
                 f'Skemaet "{name}" kan ikke bruges: {_explain_schema_error(errors)}.',
                 hint="Ret skemaet; dets nøgleord (også x-nøgleordene) er beskrevet i "
                      "schemas/README.md.")
-    if form_id is not None and schema["x-form"] != form_id:
+    _check_name(schema, name, form_id)
+
+
+def _check_name(schema: dict, name: str, form_id: str | None) -> None:
+    if form_id is not None and schema.get("x-form") != form_id:
         raise FormSchemaError(
             f'Skemaet "{name}" kan ikke bruges: "x-form" er "{schema["x-form"]}", men filen '
             f'hedder "{form_id}.schema.json".', hint="Giv filen og x-form samme navn.")
@@ -365,16 +370,56 @@ def _explain_schema_error(errors: list) -> str:
     return f"{where} har en ugyldig værdi"
 
 
+_CHECK_VERSION = b"skema schema check 1\0"  # change when check_schema checks more
+
+
+def _cache_dir() -> Path:
+    """Where schemas found valid are remembered: ``$SKEMA_CACHE``, else the user's cache."""
+    env = os.environ.get("SKEMA_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "skema"
+
+
+def _checked_marker(raw: bytes) -> Path:
+    """The marker file of a schema's exact bytes (and of the meta-schema) found valid."""
+    meta = resources.files("toolkit").joinpath("data", "meta.schema.json").read_bytes()
+    digest = hashlib.sha256(_CHECK_VERSION + meta + b"\0" + raw).hexdigest()[:40]
+    return _cache_dir() / f"schema-ok-{digest}"
+
+
+def _check_once(schema: dict, raw: bytes, name: str, form_id: str) -> None:
+    """check_schema, skipped for bytes already found valid (each command loads its form)."""
+    _check_name(schema, name, form_id)
+    try:
+        marker = _checked_marker(raw)
+        if marker.is_file():
+            return
+    except (OSError, RuntimeError):  # no home directory: check every time
+        marker = None
+    check_schema(schema, name, form_id)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # a read-only cache only costs time
+            pass
+
+
 @cache
 def _load(form_id: str, mtime: float) -> Form:
     path = schema_dir() / f"{form_id}.schema.json"
+    raw = path.read_bytes()
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (linje {exc.lineno}, kolonne {exc.colno})" if hasattr(exc, "lineno") else ""
         raise FormSchemaError(f'Skemaet "{path.name}" er ikke gyldig JSON{where}.',
                               hint="Ret filen, så den er JSON i UTF-8.") from exc
-    check_schema(schema, path.name, form_id)
+    if not isinstance(schema, dict):
+        check_schema(schema, path.name, form_id)  # raises
+    _check_once(schema, raw, path.name, form_id)
     return Form(schema)
 
 
