@@ -263,10 +263,14 @@ JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 
 @cache
+def _meta_bytes() -> bytes:
+    return resources.files("toolkit").joinpath("data", "meta.schema.json").read_bytes()
+
+
+@cache
 def meta_schema() -> dict:
     """The meta-schema of a form schema: every ``x-`` keyword and where it may stand."""
-    text = resources.files("toolkit").joinpath("data", "meta.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(_meta_bytes().decode("utf-8"))
 
 
 @cache
@@ -382,10 +386,16 @@ def _cache_dir() -> Path:
     return Path(base) / "skema"
 
 
+@cache
+def _meta_hash() -> Any:
+    return hashlib.sha256(_CHECK_VERSION + _meta_bytes() + b"\0")
+
+
 def _checked_marker(raw: bytes) -> Path:
     """The marker file of a schema's exact bytes (and of the meta-schema) found valid."""
-    meta = resources.files("toolkit").joinpath("data", "meta.schema.json").read_bytes()
-    digest = hashlib.sha256(_CHECK_VERSION + meta + b"\0" + raw).hexdigest()[:40]
+    hasher = _meta_hash().copy()
+    hasher.update(raw)
+    digest = hasher.hexdigest()[:40]
     return _cache_dir() / f"schema-ok-{digest}"
 
 
