@@ -362,7 +362,8 @@ def _explain_schema_error(errors: list) -> str:
     if kw == "type":
         expected = err.validator_value
         expected = expected if isinstance(expected, list) else [expected]
-        return f"{where} skal være {' eller '.join(_TYPE_WORDS.get(e, e) for e in expected)}"
+        words = [_TYPE_WORDS.get(str(e), str(e)) for e in expected]
+        return f"{where} skal være {' eller '.join(words)}"
     if kw in ("enum", "const"):
         options = err.validator_value if kw == "enum" else [err.validator_value]
         shown = ", ".join(json.dumps(o, ensure_ascii=False) for o in options)
@@ -424,7 +425,8 @@ def _load(form_id: str, mtime: float) -> Form:
     try:
         schema = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" (linje {exc.lineno}, kolonne {exc.colno})" if hasattr(exc, "lineno") else ""
+        where = (f" (linje {exc.lineno}, kolonne {exc.colno})"
+                 if isinstance(exc, json.JSONDecodeError) else "")
         raise FormSchemaError(f'Skemaet "{path.name}" er ikke gyldig JSON{where}.',
                               hint="Ret filen, så den er JSON i UTF-8.") from exc
     if not isinstance(schema, dict):
