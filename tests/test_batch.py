@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -518,7 +519,8 @@ def test_fast_path_gives_exactly_the_problems_of_validate_record(tmp_path, form)
 def _mutations(data: dict):
     """Data with one thing changed at a time: every leaf gets wrong values and types."""
     wrong = [None, "", 0, 1.5, True, [], {}, "x", "2019-13-45", "Ukendt", ["a", "a"],
-             "250679-1457", "a" * 3]
+             "250679-1457", "a" * 3, ("a", "b"), (), float("nan"), date(2019, 2, 26),
+             "2019-02-31", "2019-02", "København ", "Københavns Kommune", "a@b", 10**30]
 
     def leaves(node, path=()):
         if isinstance(node, dict):
@@ -554,8 +556,7 @@ def _mutations(data: dict):
 @pytest.mark.parametrize("form_id", ["indsatsskema", "forberedende-skema", "samtykke",
                                      "handleplan", "strategi", "samarbejdsmodel"])
 def test_surely_valid_is_never_true_for_invalid_data(form_id):
-    from toolkit.batch import surely_valid
-    from toolkit.validation import _validator
+    from toolkit.validation import _validator, surely_valid
 
     frm = load_form(form_id)
     data = json.loads((ROOT / "samples" / f"{form_id}.json").read_text(encoding="utf-8"))
@@ -567,6 +568,28 @@ def test_surely_valid_is_never_true_for_invalid_data(form_id):
             sure += 1
             assert not list(validator.iter_errors(changed)), changed
     assert sure > 0  # the fast path is taken for valid data
+
+
+def test_surely_valid_checks_every_format_as_full_validation_does():
+    from toolkit.validation import _CHECKER, FORMATS, surely_valid
+
+    values = ["", "x", "2019-02-26", "2019-02-31", "2019-2-26", "2019-02", "2019-13",
+              "hh@kk.dk", "hh@", "a@b", "12 34 56 78", "1234567", "010190-1234", "0101901234",
+              "310290-1234", "København", "Københavns Kommune", "Aarhus", "2019-02-26\n"]
+    for name in FORMATS:
+        check = surely_valid({"type": "string", "format": name})
+        for value in values:
+            assert check(value) == _CHECKER.conforms(value, name), (name, value)
+
+
+def test_surely_valid_is_never_sure_of_what_it_cannot_check():
+    from toolkit.validation import surely_valid
+
+    assert not surely_valid({"type": "string", "format": "postnummer"})("8000")
+    check = surely_valid({"type": "array"})
+    assert check([1, 2]) and not check((1, 2))  # jsonschema: a tuple is not an array
+    assert not surely_valid({"type": "object"})({"a": date(2019, 2, 26)})
+    assert not surely_valid({"type": "object"})({1: "a"})
 
 
 def test_output_that_is_a_file_is_a_usage_error(tmp_path, form):

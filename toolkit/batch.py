@@ -267,124 +267,6 @@ def _alive(pid: int) -> bool:
 # ---------------------------------------------------------------------------------------
 # Validation fast path
 # ---------------------------------------------------------------------------------------
-_ANNOTATIONS = {"title", "description", "$comment", "$id", "$schema", "version",
-                "default", "examples"}
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-}
-
-
-def _never(value: Any) -> bool:  # noqa: ARG001
-    return False
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal in the JSON sense, for the kinds of value it is sure about (else False)."""
-    simple = (str, bool, type(None))
-    return isinstance(a, simple) and type(a) is type(b) and a == b
-
-
-def surely_valid(node: dict) -> Callable[[Any], bool]:
-    """A predicate that is True only when the JSON Schema ``node`` surely has no error.
-
-    Built once per form from the keywords the catalogue uses (type, properties, required,
-    additionalProperties, enum, const, format, items, minItems, minLength, uniqueItems);
-    any other keyword makes it answer False, so the caller falls back to the full
-    validation, which also gives the Danish messages. Never True for invalid data.
-    """
-    from .validation import _CHECKER
-
-    checks: list[Callable[[Any], bool]] = []
-    for key, arg in node.items():
-        if key in _ANNOTATIONS or key.startswith("x-"):
-            continue
-        if key == "type":
-            names = arg if isinstance(arg, list) else [arg]
-            if not all(n in _TYPES for n in names):
-                return _never
-            tests = [_TYPES[n] for n in names]
-            checks.append(tests[0] if len(tests) == 1 else
-                          lambda v, tests=tests: any(t(v) for t in tests))
-        elif key == "properties":
-            subs = [(k, surely_valid(sub)) for k, sub in arg.items()]
-
-            def props(v: Any, subs=subs) -> bool:
-                if isinstance(v, dict):
-                    for k, ok in subs:
-                        if k in v and not ok(v[k]):
-                            return False
-                return True
-            checks.append(props)
-        elif key == "required":
-            checks.append(lambda v, req=tuple(arg): not isinstance(v, dict) or all(
-                k in v for k in req))
-        elif key == "additionalProperties":
-            known = frozenset(node.get("properties", {}))
-            if arg is False:
-                checks.append(lambda v, known=known: not isinstance(v, dict)
-                              or known.issuperset(v))
-            elif arg is not True:
-                extra = surely_valid(arg)
-                checks.append(lambda v, known=known, extra=extra: not isinstance(v, dict)
-                              or all(extra(x) for k, x in v.items() if k not in known))
-        elif key == "enum":
-            checks.append(lambda v, options=tuple(arg): any(_same(v, o) for o in options))
-        elif key == "const":
-            checks.append(lambda v, c=arg: _same(v, c))
-        elif key == "format":
-            checks.append(lambda v, fmt=arg: _CHECKER.conforms(v, fmt))
-        elif key == "items" and isinstance(arg, dict):
-            item = surely_valid(arg)
-
-            def items(v: Any, item=item) -> bool:
-                if isinstance(v, list):
-                    for x in v:
-                        if not item(x):
-                            return False
-                return True
-            checks.append(items)
-        elif key == "minItems":
-            checks.append(lambda v, n=arg: not isinstance(v, list) or len(v) >= n)
-        elif key == "minLength":
-            checks.append(lambda v, n=arg: not isinstance(v, str) or len(v) >= n)
-        elif key == "uniqueItems" and arg is True:
-            checks.append(lambda v: not isinstance(v, list) or (
-                all(isinstance(x, str) for x in v) and len(set(v)) == len(v)))
-        elif key == "uniqueItems" and arg is False:
-            continue
-        elif key == "contains" and isinstance(arg, dict):
-            sub = surely_valid(arg)
-            checks.append(lambda v, sub=sub: not isinstance(v, list) or any(sub(x) for x in v))
-        elif key == "if" and isinstance(arg, dict):
-            # sure only when the branch that applies surely holds: when the condition is
-            # not surely true, both branches must hold
-            cond = surely_valid(arg)
-            then = surely_valid(node.get("then", {}))
-            other = surely_valid(node.get("else", {}))
-            checks.append(lambda v, c=cond, t=then, e=other: t(v) if c(v) else (
-                t(v) and e(v)))
-        elif key in ("then", "else") and "if" in node:
-            continue
-        else:
-            return _never  # a keyword this does not know: let jsonschema decide
-
-    if len(checks) == 1:
-        return checks[0]
-
-    def check(value: Any) -> bool:
-        for c in checks:
-            if not c(value):
-                return False
-        return True
-    return check
-
-
 _FAST: dict[int, tuple[Form, Callable[[Any], bool]]] = {}
 
 
@@ -395,7 +277,7 @@ def row_problems(form: Form, record: Any) -> list[Problem]:
     cross-field rule has none; only other rows go through the full validation.
     """
     from .sources.excel import validate_record
-    from .validation import _check_rule, _Ctx
+    from .validation import _check_rule, _Ctx, surely_valid
 
     cached = _FAST.get(id(form))
     if cached is None or cached[0] is not form:

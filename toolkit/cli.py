@@ -32,6 +32,8 @@ def _load(form_id: str):
         return load_form(form_id)
     except UnknownFormError as exc:
         raise fail(exc, 2) from None
+    except SkemaError as exc:  # a schema that is not valid (SchemaError)
+        raise fail(exc) from None
 
 
 def _read(path: str):
@@ -93,7 +95,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command("forms")
 def forms_cmd() -> None:
     """Vis formularerne (id, version og titel)."""
-    rows = [(f.id, f.version, f.title) for f in forms()]
+    try:
+        rows = [(f.id, f.version, f.title) for f in forms()]
+    except SkemaError as exc:  # a schema that is not valid (SchemaError)
+        raise fail(exc) from None
     width = max(len(r[0]) for r in rows)
     for form_id, version, title in rows:
         click.echo(f"{form_id:<{width}}  {version:<7}  {title}")

@@ -1,7 +1,9 @@
-"""Content derived from the data, never typed in: the month overview of interventions."""
+"""Content derived from the data, never typed in: the month overview, the drawings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from . import danish
@@ -46,11 +48,14 @@ def month_overview(form: Form, block: dict, data: dict) -> tuple[list[str], list
 
 
 def month_overview_xml(form: Form, block: dict, data: dict) -> str:
-    """The month overview as a Word table (``w:tbl``), or a note when there is no period."""
+    """The month overview as a Word table (``w:tbl``), or a note when there is no period.
+
+    The label column's header (``column``) and the note (``note``) are the block's own words.
+    """
     months, rows = month_overview(form, block, data)
     if not months:
-        return ('<w:p><w:pPr><w:pStyle w:val="Hjaelp"/></w:pPr><w:r><w:t>Månedsoversigten '
-                "dannes ud fra indsatserne, når planperioden er udfyldt.</w:t></w:r></w:p>")
+        return ('<w:p><w:pPr><w:pStyle w:val="Hjaelp"/></w:pPr><w:r><w:t>'
+                f"{escape(block['note'])}</w:t></w:r></w:p>")
     label_w = 4200
     month_w = max(300, (9638 - label_w) // len(months))
     grid = f'<w:gridCol w:w="{label_w}"/>' + f'<w:gridCol w:w="{month_w}"/>' * len(months)
@@ -69,7 +74,7 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
                 f'<w:pPr><w:pStyle w:val="Svar"/>{jc}</w:pPr><w:r>{rpr}'
                 f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
 
-    head = cell("Indsats", label_w, "EEF2F6", bold=True) + "".join(
+    head = cell(block["column"], label_w, "EEF2F6", bold=True) + "".join(
         cell(f"{MONTH_ABBR[int(m[5:7]) - 1]} {m[2:4]}", month_w, "EEF2F6", True, True)
         for m in months)
     body = "".join(
@@ -87,3 +92,22 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
     )
 
 
+
+
+def _network_circle(persons: list[dict]) -> bytes:
+    from .network_circle import render_png
+
+    return render_png(persons)
+
+
+#: The drawings an ``image`` layout block can name, each drawn from the list its ``field``
+#: names (no ``field``: drawn empty). The meta-schema allows exactly these names.
+DRAWINGS: dict[str, Callable[[list[dict]], bytes]] = {"netvaerkscirkel": _network_circle}
+
+
+def drawing(block: dict, data: Any) -> bytes:
+    """The PNG an ``image`` block shows, drawn from the list at its ``field``."""
+    from .render.docx import get_value
+
+    items = get_value(data, block["field"]) if block.get("field") else []
+    return DRAWINGS[block["image"]]([p for p in items or [] if isinstance(p, dict)])

@@ -38,7 +38,8 @@ class OutputExistsError(SkemaError):
 
 
 class SchemaError(SkemaError):
-    """A form schema the toolkit cannot use (an unknown layout block, lists in lists)."""
+    """A form schema the toolkit cannot use: not valid JSON Schema 2020-12, an x- keyword
+    misused, an unknown layout block, lists in lists."""
 
 
 #: Top-level packages whose errors mean "the file is damaged": the parsers skema hands a

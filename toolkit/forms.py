@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
+import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -253,10 +258,183 @@ def _make_field(sub: dict, path: str, label: str, list_path: str | None,
                  schema=sub)
 
 
+# ---------------------------------------------------------------------------------------
+# Checking a schema when it is loaded
+# ---------------------------------------------------------------------------------------
+JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+@cache
+def _meta_bytes() -> bytes:
+    return resources.files("toolkit").joinpath("data", "meta.schema.json").read_bytes()
+
+
+@cache
+def meta_schema() -> dict:
+    """The meta-schema of a form schema: every ``x-`` keyword and where it may stand."""
+    return json.loads(_meta_bytes().decode("utf-8"))
+
+
+@cache
+def _quick_checks() -> tuple[Callable[[Any], bool], Callable[[Any], bool]]:
+    """(valid JSON Schema 2020-12, valid against the meta-schema): compiled once, in Rust."""
+    import jsonschema_rs
+
+    return jsonschema_rs.meta.is_valid, jsonschema_rs.Draft202012Validator(meta_schema()).is_valid
+
+
+def check_schema(schema: Any, name: str, form_id: str | None = None) -> None:
+    """Refuse a form schema that is not valid JSON Schema 2020-12 or misuses an ``x-`` keyword.
+
+    Raises :class:`SchemaError` with one Danish message naming the keyword, its place
+    in the file (a JSON path, ``$.x-layout[3].level``) and the file ``name``. A valid schema
+    costs two compiled checks; only an invalid one is explained by ``jsonschema``.
+    """
+    if not isinstance(schema, dict):
+        raise SchemaError(f'Skemaet "{name}" kan ikke bruges: det skal være et JSON-objekt.',
+                              hint="Ret skemaet; formen er beskrevet i schemas/README.md.")
+    is_json_schema, is_form_schema = _quick_checks()
+    if not (is_json_schema(schema) and is_form_schema(schema)):
+        from jsonschema import Draft202012Validator
+
+        errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
+        if errors and schema.get("$schema", JSON_SCHEMA_2020_12) == JSON_SCHEMA_2020_12:
+            raise SchemaError(
+                f'Skemaet "{name}" kan ikke bruges: {_explain_schema_error(errors)}.',
+                hint="Ret skemaet, så det er gyldigt JSON Schema 2020-12.")
+        errors = list(Draft202012Validator(meta_schema()).iter_errors(schema))
+        if errors:
+            raise SchemaError(
+                f'Skemaet "{name}" kan ikke bruges: {_explain_schema_error(errors)}.',
+                hint="Ret skemaet; dets nøgleord (også x-nøgleordene) er beskrevet i "
+                     "schemas/README.md.")
+    _check_name(schema, name, form_id)
+
+
+def _check_name(schema: dict, name: str, form_id: str | None) -> None:
+    if form_id is not None and schema.get("x-form") != form_id:
+        raise SchemaError(
+            f'Skemaet "{name}" kan ikke bruges: "x-form" er "{schema["x-form"]}", men filen '
+            f'hedder "{form_id}.schema.json".', hint="Giv filen og x-form samme navn.")
+
+
+_TYPE_WORDS = {"string": "tekst", "integer": "et helt tal", "number": "et tal",
+               "boolean": "true eller false", "array": "en liste", "object": "et objekt"}
+
+
+def _place(parts: Iterable[Any]) -> str:
+    """A JSON path: ``$.x-layout[3].level``."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z0-9_$-]+", part):
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return out
+
+
+def _unknown(key: str, known: Iterable[str], parts: list[Any]) -> str:
+    guess = difflib.get_close_matches(key, list(known), n=1)
+    also = f' (mente du "{guess[0]}"?)' if guess else ""
+    return f'ukendt nøgleord "{key}" ved {_place(parts + [key])}{also}'
+
+
+def _explain_schema_error(errors: list) -> str:
+    """One Danish sentence for the most telling of jsonschema's errors about a schema."""
+    def rank(err) -> int:
+        if "propertyNames" in err.schema_path or err.validator == "additionalProperties":
+            return 0  # an unknown keyword: the likeliest typo, and the clearest message
+        return 2 if err.validator in ("anyOf", "oneOf") else 1
+
+    err = min(errors, key=rank)  # min keeps the first of equals: document order
+    parts = list(err.absolute_path)
+    kw = err.validator
+    if "propertyNames" in err.schema_path:
+        return _unknown(str(err.instance), err.validator_value or (), parts)
+    if kw == "additionalProperties" and isinstance(err.instance, dict):
+        known = err.schema.get("properties", {})
+        extra = [k for k in err.instance if k not in known]
+        return _unknown(extra[0], known, parts)
+    where = _place(parts)
+    if kw == "required":
+        missing = err.message.split("'")[1]
+        return f'nøgleordet "{missing}" mangler ved {where}'
+    if kw == "type":
+        expected = err.validator_value
+        expected = expected if isinstance(expected, list) else [expected]
+        words = [_TYPE_WORDS.get(str(e), str(e)) for e in expected]
+        return f"{where} skal være {' eller '.join(words)}"
+    if kw in ("enum", "const"):
+        options = err.validator_value if kw == "enum" else [err.validator_value]
+        shown = ", ".join(json.dumps(o, ensure_ascii=False) for o in options)
+        return f"{where} skal være {'en af: ' if kw == 'enum' else ''}{shown}"
+    if kw in ("anyOf", "oneOf") and isinstance(err.schema, dict) and "message" in err.schema:
+        return f"{where}: {err.schema['message']}"
+    if parts and isinstance(parts[-1], str):
+        return f'nøgleordet "{parts[-1]}" ved {where} har en ugyldig værdi'
+    return f"{where} har en ugyldig værdi"
+
+
+_CHECK_VERSION = b"skema schema check 1\0"  # change when check_schema checks more
+
+
+def _cache_dir() -> Path:
+    """Where schemas found valid are remembered: ``$SKEMA_CACHE``, else the user's cache."""
+    env = os.environ.get("SKEMA_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "skema"
+
+
+@cache
+def _meta_hash() -> Any:
+    return hashlib.sha256(_CHECK_VERSION + _meta_bytes() + b"\0")
+
+
+def _checked_marker(raw: bytes) -> Path:
+    """The marker file of a schema's exact bytes (and of the meta-schema) found valid."""
+    hasher = _meta_hash().copy()
+    hasher.update(raw)
+    digest = hasher.hexdigest()[:40]
+    return _cache_dir() / f"schema-ok-{digest}"
+
+
+def _check_once(schema: dict, raw: bytes, name: str, form_id: str) -> None:
+    """check_schema, skipped for bytes already found valid (each command loads its form)."""
+    _check_name(schema, name, form_id)
+    try:
+        marker = _checked_marker(raw)
+        if marker.is_file():
+            return
+    except (OSError, RuntimeError):  # no home directory: check every time
+        marker = None
+    check_schema(schema, name, form_id)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # a read-only cache only costs time
+            pass
+
+
 @cache
 def _load(form_id: str, mtime: float) -> Form:
     path = schema_dir() / f"{form_id}.schema.json"
-    return Form(json.loads(path.read_text(encoding="utf-8")))
+    raw = path.read_bytes()
+    try:
+        schema = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = (f" (linje {exc.lineno}, kolonne {exc.colno})"
+                 if isinstance(exc, json.JSONDecodeError) else "")
+        raise SchemaError(f'Skemaet "{path.name}" er ikke gyldig JSON{where}.',
+                              hint="Ret filen, så den er JSON i UTF-8.") from exc
+    if not isinstance(schema, dict):
+        check_schema(schema, path.name, form_id)  # raises
+    _check_once(schema, raw, path.name, form_id)
+    return Form(schema)
 
 
 def form_ids() -> list[str]:

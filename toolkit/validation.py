@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,15 +30,19 @@ TYPE_MESSAGES = {
     "object": "skal være en gruppe af felter",
 }
 
+#: The formats the schemas use, as checks of a string (other values pass a format).
+FORMATS: dict[str, Callable[[str], bool]] = {
+    "date": danish.is_iso_date,
+    "month": danish.is_month,
+    "email": danish.is_email,
+    "telefon": danish.is_phone,
+    "cpr": danish.is_cpr,
+    "kommune": lambda v: danish.kommune_name(v) == v,
+}
+
 _CHECKER = FormatChecker(formats=())
-_CHECKER.checks("date")(lambda v: not isinstance(v, str) or danish.is_iso_date(v))
-_CHECKER.checks("month")(lambda v: not isinstance(v, str) or danish.is_month(v))
-_CHECKER.checks("email")(lambda v: not isinstance(v, str) or danish.is_email(v))
-_CHECKER.checks("telefon")(lambda v: not isinstance(v, str) or danish.is_phone(v))
-_CHECKER.checks("cpr")(lambda v: not isinstance(v, str) or danish.is_cpr(v))
-_CHECKER.checks("kommune")(
-    lambda v: not isinstance(v, str) or danish.kommune_name(v) == v
-)
+for _name, _check in FORMATS.items():
+    _CHECKER.checks(_name)(lambda v, _check=_check: not isinstance(v, str) or bool(_check(v)))
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,59 @@ def _validator(form: Form) -> Draft202012Validator:
     if key not in _VALIDATORS:
         _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=_CHECKER)
     return _VALIDATORS[key]
+
+
+def surely_valid(schema: dict) -> Callable[[Any], bool]:
+    """A predicate that is True only when ``schema`` surely finds no error in the data.
+
+    Compiled once by jsonschema-rs with the same format checks as :func:`validate`
+    (:data:`FORMATS`); a format it has no check for, data it cannot take (a value that is
+    not JSON) or a check that fails makes it answer False, so the caller falls back to
+    the full validation, which also gives the Danish messages. Never True for invalid data.
+    """
+    import jsonschema_rs
+
+    def strict(check: Callable[[str], bool]) -> Callable[[str], bool]:
+        def conforms(value: str) -> bool:
+            try:
+                return bool(check(value))
+            except Exception:  # noqa: BLE001 - not sure: let the full validation decide
+                return False
+        return conforms
+
+    try:
+        validator = jsonschema_rs.Draft202012Validator(
+            schema, validate_formats=True, ignore_unknown_formats=False,
+            formats={name: strict(check) for name, check in FORMATS.items()})
+    except ValueError:  # e.g. a format with no check here: never sure
+        return lambda data: False
+
+    def check(data: Any) -> bool:
+        # jsonschema-rs reads a tuple as an array and so on; jsonschema does not: only
+        # plain JSON data can be sure
+        return _plain(data) and validator.is_valid(data)
+    return check
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain(value: Any) -> bool:
+    """True when ``value`` is plain JSON data: dict (str keys), list, str, number, bool, None."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return kind is not float or value - value == 0  # not nan or infinity
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not _plain(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if not _plain(item):
+                return False
+        return True
+    return False
 
 
 def validate(form: Form, data: Any) -> Report:

@@ -959,17 +959,14 @@ def _refs(form: Form, data: dict, blank: bool = False,
 def _images(form: Form, data: dict, tpl) -> dict:
     from docxtpl import InlineImage
 
+    from ..derived import drawing
+
     images = {}
     for block in form.layout:
         if "image" not in block:
             continue
         key = f"{block['image']}:{block.get('field') or ''}"
-        if block["image"] == "netvaerkscirkel":
-            from ..network_circle import render_png
-
-            persons = get_value(data, block["field"]) if block.get("field") else []
-            png = render_png([p for p in persons or [] if isinstance(p, dict)])
-            images[key] = InlineImage(tpl, io.BytesIO(png), width=Mm(150))
+        images[key] = InlineImage(tpl, io.BytesIO(drawing(block, data)), width=Mm(150))
     return images
 
 

@@ -72,7 +72,6 @@ COMBO_ARROW = 11.0
 SPLIT_MIN = 0.35 * (PAGE_H - 2 * MARGIN)  # boxes shorter than this are never split
 DATE_HINT = "dd-mm-åååå"
 MONTH_HINT = "måned åååå"
-MONTH_NOTE = "Månedsoversigten dannes ud fra indsatserne, når planperioden er udfyldt."
 
 _REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -513,12 +512,15 @@ class _Check(_Base):
 
 
 class _Signature(_Base):
-    """Lines to sign on paper, labels below, and a signature field over each signature."""
+    """Lines to sign on paper, labels below, and a signature field over each line the
+    block's ``signed`` names."""
 
-    def __init__(self, r: _Renderer, labels: list[str]) -> None:
+    def __init__(self, r: _Renderer, labels: list[str],
+                 signed: list[str] | tuple[str, ...] = ()) -> None:
         super().__init__()
         self.r = r
         self.labels = labels
+        self.signed = frozenset(signed)
         self.spaceBefore = 6
         self.spaceAfter = 10
 
@@ -540,7 +542,7 @@ class _Signature(_Base):
             canv.setFillColorRGB(*GREY)
             canv.setFont(FONT, 8.5)
             canv.drawString(x, line_y - 10, label)
-            if "dato" in label.casefold() or self.r.flatten:
+            if label not in self.signed or self.r.flatten:
                 continue
             self.r.signatures += 1
             x0, y0 = canv.absolutePosition(x, line_y + 1)
@@ -648,7 +650,7 @@ class _Renderer:
         if "static_table" in block:
             return self._static_table(block)
         if "signature" in block:
-            return [_Signature(self, list(block["signature"]))]
+            return [_Signature(self, list(block["signature"]), block.get("signed", ()))]
         if "page_break" in block:
             return [PageBreak()]
         if "image" in block:
@@ -805,14 +807,9 @@ class _Renderer:
     def _image(self, block: dict) -> list:
         from reportlab.platypus import Image
 
-        if block["image"] != "netvaerkscirkel":
-            return []
-        try:
-            from ..network_circle import render_png
-        except ImportError:
-            return []
-        persons = get_value(self.data, block["field"]) if block.get("field") else []
-        png = render_png([p for p in persons or [] if isinstance(p, dict)])
+        from ..derived import drawing
+
+        png = drawing(block, self.data)
         size = 15 * CM
         img = Image(io.BytesIO(png), width=size, height=size)
         img.hAlign = "CENTER"
@@ -826,12 +823,12 @@ class _Renderer:
 
         months, items = month_overview(self.form, block, self.data)
         if not months:
-            return [Paragraph(MONTH_NOTE, self.styles["note"])]
+            return [Paragraph(_para_text(block["note"]), self.styles["note"])]
         label_w = CONTENT_W * 0.36
         month_w = (CONTENT_W - label_w) / len(months)
         widths = [label_w] + [month_w] * len(months)
         st = self.styles
-        head = [_Cell([Paragraph("Indsats", st["label"])], LABEL_SHADE)] + [
+        head = [_Cell([Paragraph(_para_text(block["column"]), st["label"])], LABEL_SHADE)] + [
             _Cell([Paragraph(f"{MONTH_ABBR[int(m[5:7]) - 1]}<br/>{m[2:4]}", st["monthhead"])],
                   LABEL_SHADE) for m in months]
         rows = [_Row(head, widths, pad=2)]

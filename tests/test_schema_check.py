@@ -1,0 +1,230 @@
+"""Schemas are checked when loaded: JSON Schema 2020-12 and the meta-schema of the x- keywords."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import sys
+import zipfile
+
+import pytest
+from conftest import HERE, ROOT, proeve_data
+from jsonschema import Draft202012Validator
+
+from toolkit.derived import DRAWINGS
+from toolkit.errors import SchemaError
+from toolkit.forms import check_schema, form_ids, load_form, meta_schema
+
+SCHEMAS = ROOT / "schemas"
+README_HINT = "Ret skemaet; dets nøgleord (også x-nøgleordene) er beskrevet i schemas/README.md."
+
+
+def strategi() -> dict:
+    return json.loads((SCHEMAS / "strategi.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def own(tmp_path, monkeypatch):
+    """A municipality's own schema folder; returns a function that writes one schema."""
+    monkeypatch.setenv("SKEMA_SCHEMAS", str(tmp_path))
+    monkeypatch.setenv("SKEMA_CACHE", str(tmp_path / "cache"))
+
+    def write(schema: dict | str, name: str = "strategi") -> None:
+        text = schema if isinstance(schema, str) else json.dumps(schema, ensure_ascii=False)
+        (tmp_path / f"{name}.schema.json").write_text(text, encoding="utf-8")
+
+    return write
+
+
+def refused(schema) -> SchemaError:
+    with pytest.raises(SchemaError) as err:
+        check_schema(schema, "minform.schema.json")
+    return err.value
+
+
+def test_misspelled_root_x_keyword_is_refused_with_the_message(own):
+    schema = strategi()
+    schema["x-layot"] = schema.pop("x-layout")
+    own(schema)
+    with pytest.raises(SchemaError) as err:
+        load_form("strategi")
+    assert str(err.value) == ('Skemaet "strategi.schema.json" kan ikke bruges: ukendt nøgleord '
+                              '"x-layot" ved $.x-layot (mente du "x-layout"?).')
+    assert err.value.hint == README_HINT
+
+
+def test_misspelled_x_keyword_on_a_field_names_its_place():
+    schema = strategi()
+    schema["properties"]["kommune"]["x-lable"] = "Kommunen"
+    assert str(refused(schema)) == (
+        'Skemaet "minform.schema.json" kan ikke bruges: ukendt nøgleord "x-lable" ved '
+        '$.properties.kommune.x-lable (mente du "x-label"?).')
+
+
+def test_root_keyword_on_a_field_is_refused():
+    schema = strategi()
+    schema["properties"]["kommune"]["x-layout"] = []
+    assert str(refused(schema)) == (
+        'Skemaet "minform.schema.json" kan ikke bruges: ukendt nøgleord "x-layout" ved '
+        "$.properties.kommune.x-layout.")
+
+
+def test_misspelled_key_inside_x_layout_is_refused():
+    schema = strategi()
+    schema["x-layout"][1]["levl"] = 2
+    assert str(refused(schema)) == (
+        'Skemaet "minform.schema.json" kan ikke bruges: ukendt nøgleord "levl" ved '
+        '$.x-layout[1].levl (mente du "level"?).')
+
+
+def test_layout_block_of_no_known_kind_and_wrong_values_are_refused():
+    schema = strategi()
+    schema["x-layout"][2] = {"headng": "Indledning"}
+    assert str(refused(schema)).startswith(
+        'Skemaet "minform.schema.json" kan ikke bruges: $.x-layout[2]: blokken har ingen '
+        "kendt type; en blok har et af nøgleordene heading, text, bullets, fields, rows,")
+    schema = strategi()
+    schema["x-layout"][1]["level"] = "2"
+    assert str(refused(schema)) == ('Skemaet "minform.schema.json" kan ikke bruges: '
+                                    "$.x-layout[1].level skal være et helt tal.")
+    schema = strategi()
+    schema["x-layout"].append({"image": "cirkel"})
+    assert str(refused(schema)).endswith('.image skal være en af: "netvaerkscirkel".')
+    schema = strategi()
+    schema["x-rules"] = [{"rule": "order", "earlier": "periode.start"}]
+    assert str(refused(schema)) == ('Skemaet "minform.schema.json" kan ikke bruges: '
+                                    'nøgleordet "later" mangler ved $.x-rules[0].')
+
+
+def test_schema_that_is_not_json_schema_2020_12_is_refused():
+    schema = strategi()
+    schema["required"] = "kommune"
+    err = refused(schema)
+    assert str(err) == ('Skemaet "minform.schema.json" kan ikke bruges: $.required skal '
+                        "være en liste.")
+    assert err.hint == "Ret skemaet, så det er gyldigt JSON Schema 2020-12."
+    schema = strategi()
+    schema["properties"]["kommune"]["type"] = "strin"
+    assert str(refused(schema)) == (
+        'Skemaet "minform.schema.json" kan ikke bruges: nøgleordet "type" ved '
+        "$.properties.kommune.type har en ugyldig værdi.")
+    schema = strategi()
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    assert str(refused(schema)) == (
+        'Skemaet "minform.schema.json" kan ikke bruges: $.$schema skal være '
+        '"https://json-schema.org/draft/2020-12/schema".')
+
+
+def test_x_form_must_match_the_file_name_and_json_must_parse(own):
+    schema = strategi()
+    own(schema, "vores-strategi")
+    with pytest.raises(SchemaError) as err:
+        load_form("vores-strategi")
+    assert str(err.value) == ('Skemaet "vores-strategi.schema.json" kan ikke bruges: "x-form" '
+                              'er "strategi", men filen hedder "vores-strategi.schema.json".')
+    own('{"x-form": "strategi",\n  "title": }')
+    with pytest.raises(SchemaError) as err:
+        load_form("strategi")
+    assert str(err.value) == ('Skemaet "strategi.schema.json" er ikke gyldig JSON '
+                              "(linje 2, kolonne 12).")
+
+
+def test_cli_shows_the_schema_error_without_a_traceback(own, run):
+    schema = strategi()
+    schema["x-layout"][1]["levl"] = 2
+    own(schema)
+    for args in (("forms",), ("schema", "strategi")):
+        result = run(*args)
+        assert result.exit_code == 1
+        assert result.output.startswith('Fejl: Skemaet "strategi.schema.json" kan ikke bruges: '
+                                        'ukendt nøgleord "levl" ved $.x-layout[1].levl')
+
+
+def test_a_valid_schema_is_checked_once_an_invalid_one_every_time(own, monkeypatch, tmp_path):
+    forms_module = sys.modules["toolkit.forms"]  # toolkit.forms is also a function's name
+    calls = []
+    real = forms_module.check_schema
+    monkeypatch.setattr(forms_module, "check_schema", lambda *a: calls.append(a) or real(*a))
+    schema = strategi()
+    own(schema)
+    for mtime in (1.0, 2.0):  # each command loads anew (the in-process cache keys on mtime)
+        forms_module._load("strategi", mtime)
+    assert len(calls) == 1 and len(list((tmp_path / "cache").iterdir())) == 1
+    schema["x-layout"][1]["levl"] = 2
+    own(schema)
+    for mtime in (3.0, 4.0):
+        with pytest.raises(SchemaError):
+            forms_module._load("strategi", mtime)
+    assert len(calls) == 3 and len(list((tmp_path / "cache").iterdir())) == 1
+
+
+@pytest.mark.parametrize("form_id", form_ids())
+def test_every_shipped_schema_passes(form_id):
+    schema = json.loads((SCHEMAS / f"{form_id}.schema.json").read_text(encoding="utf-8"))
+    check_schema(schema, f"{form_id}.schema.json", form_id)
+    assert load_form(form_id).id == form_id
+
+
+def test_the_test_form_passes_and_the_meta_schema_is_valid_2020_12():
+    path = HERE / "fixtures" / "schemas" / "proeve.schema.json"
+    check_schema(json.loads(path.read_text(encoding="utf-8")), path.name, "proeve")
+    Draft202012Validator.check_schema(meta_schema())
+
+
+def test_meta_schema_names_every_drawing_and_every_x_keyword_the_schemas_use():
+    assert meta_schema()["$defs"]["block_image"]["properties"]["image"]["enum"] == list(DRAWINGS)
+    allowed = set(meta_schema()["propertyNames"]["then"]["enum"]) | set(
+        meta_schema()["$defs"]["node"]["propertyNames"]["then"]["enum"])
+    used: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            used.update(k for k in node if k.startswith("x-"))
+            for key, value in node.items():
+                if key not in ("x-enum-titles", "x-enum-descriptions"):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in SCHEMAS.glob("*.schema.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    readme = (SCHEMAS / "README.md").read_text(encoding="utf-8")
+    assert used <= allowed
+    assert all(f"`{k}`" in readme for k in allowed), allowed
+
+
+# -- form-specific words come from the schema ------------------------------------------------
+def _docx_text(data: bytes) -> str:
+    return zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode("utf-8")
+
+
+def test_month_overview_header_and_note_are_the_schemas(proeve):
+    from toolkit import fill
+
+    data = proeve_data()
+    filled = _docx_text(fill(proeve, data, "docx"))
+    assert ">Aktivitet</w:t>" in filled and ">Indsats</w:t>" not in filled
+    del data["periode"]
+    empty = _docx_text(fill(proeve, data, "docx"))
+    assert "Månedsoversigten dannes ud fra aktiviteterne, når perioden er udfyldt." in empty
+
+
+def test_signature_fields_only_over_the_lines_the_schema_names(proeve):
+    from pypdf import PdfReader
+
+    from toolkit import fill
+    from toolkit.forms import Form
+
+    def signatures(form) -> list[str]:
+        fields = PdfReader(io.BytesIO(fill(form, proeve_data(), "pdf"))).get_fields() or {}
+        return sorted(k for k, v in fields.items() if v.get("/FT") == "/Sig")
+
+    assert signatures(proeve) == ["Underskrift1"]
+    schema = copy.deepcopy(proeve.schema)
+    block = next(b for b in schema["x-layout"] if "signature" in b)
+    block["signed"] = ["Dato", "Underskrift"]
+    assert signatures(Form(schema)) == ["Underskrift1", "Underskrift2"]
+    del block["signed"]
+    assert signatures(Form(schema)) == []
