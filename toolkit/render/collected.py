@@ -88,10 +88,12 @@ def cell_value(fld: Field | None, value: Any) -> Any:
 
 
 def sheet_name(wanted: str, taken: set[str]) -> str:
-    """A valid, unique sheet name for ``wanted`` (forbidden characters become spaces, at
-    most 31 characters, `` (2)`` … added when taken); the name is added to ``taken``."""
-    name = " ".join(_BAD_SHEET_CHARS.sub(" ", wanted).split()).strip("'").strip()
-    name = name[:MAX_SHEET_NAME].rstrip() or "Ark"
+    """A valid, unique sheet name for ``wanted``: forbidden characters become spaces, a
+    longer name is cut to 31 characters ending in ``…``, `` (2)`` … is added when the name
+    is taken (case-insensitively). The name is added to ``taken``."""
+    name = " ".join(_BAD_SHEET_CHARS.sub(" ", wanted).split()).strip("'").strip() or "Ark"
+    if len(name) > MAX_SHEET_NAME:
+        name = name[: MAX_SHEET_NAME - 1].rstrip() + "…"
     base, n = name, 2
     while name.casefold() in taken or name.casefold() in _RESERVED:
         suffix = f" ({n})"
