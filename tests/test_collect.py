@@ -362,7 +362,8 @@ def test_formulas_are_plain_text_for_openpyxl(formula_book):
     book = openpyxl.load_workbook(formula_book)
     cell = book[RAMME]["E2"]
     assert book[RAMME]["E1"].value == "Projektleder"
-    assert (cell.value, cell.data_type) == (HOSTILE_CELLS[0], "s")
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (HOSTILE_CELLS[0], "s", True)
+    assert book[RAMME]["D2"].quotePrefix is False  # plain text has no prefix
     names = [(c.value, c.data_type) for c in book["Kommunale tilbud"]["C"][1:4]]
     assert names == [(text, "s") for text in HOSTILE_CELLS[1:]]
     for ws in book:
