@@ -443,7 +443,7 @@ def test_dates_are_dates_and_numbers_numbers(usable_book):
     assert netvaerk["C2"].data_type == "s"
 
 
-def test_date_cell_values():
+def test_cell_values_as_in_the_input_workbook():
     import datetime as dt
 
     from toolkit.forms import load_form
@@ -454,6 +454,13 @@ def test_date_cell_values():
     assert cell_value(fld, "2019-02-31") == "2019-02-31"  # impossible: kept as written
     assert cell_value(fld, "14. maj 2024") == "14. maj 2024"
     assert cell_value(fld, None) is None
+    samtykke = load_form("samtykke")
+    assert cell_value(samtykke.fields["oplysninger.typer"], ["misbrug", "andet"]) == \
+        "Misbrug; Andet"
+    box = load_form("forberedende-skema").fields["udfordringer.bolig.beroert"]
+    assert (cell_value(box, True), cell_value(box, False)) == ("ja", "nej")
+    assert cell_value(None, {"a": "ø"}) == '{"a": "ø"}'
+    assert cell_value(None, 3) == 3
 
 
 def test_headers_are_labels_with_the_field_path_in_a_comment(usable_book):

@@ -34,6 +34,7 @@ from ..collect import OK
 from ..errors import SkemaError
 from ..forms import Field, Form, load_form
 from .docx import get_value
+from .xlsx import cell_value as input_cell_value
 
 if TYPE_CHECKING:
     from ..collect import Collection, Entry
@@ -50,7 +51,6 @@ PATH_NOTE = "Feltsti: "
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _QUOTE_PREFIX = ("=", "+", "-", "@")
 _RESERVED = {"history"}  # Excel refuses a sheet of this name
 
@@ -65,26 +65,17 @@ class Column:
 
 
 def cell_value(fld: Field | None, value: Any) -> Any:
-    """A field's value as a cell value: text, number, ``datetime.date`` or None."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "Ja" if value else "Nej"
-    if fld is not None:
-        if fld.kind == "multi" and isinstance(value, list):
-            return ", ".join(fld.choice_title(v) for v in value)
-        if fld.kind == "dropdown":
-            return fld.choice_title(value)
-        if fld.kind == "date" and isinstance(value, str) and _ISO_DATE.fullmatch(value):
-            try:
-                return _dt.date.fromisoformat(value)
-            except ValueError:
-                return value  # an impossible date stays as it was written
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, (dict, list)):
+    """A field's value as a cell value: text, number, ``datetime.date`` or None.
+
+    The input workbook's cell value (:func:`toolkit.render.xlsx.cell_value`: choice titles,
+    ``ja``/``nej``, real dates), so a collected row reads like a filled input row; besides,
+    any other yes/no is ``ja``/``nej`` and an object is written as JSON text.
+    """
+    if isinstance(value, bool) and (fld is None or fld.kind != "checkbox"):
+        return "ja" if value else "nej"
+    if isinstance(value, (dict, list)) and (fld is None or fld.kind != "multi"):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return input_cell_value(fld, value)
 
 
 def sheet_name(wanted: str, taken: set[str]) -> str:
