@@ -488,7 +488,7 @@ def test_print_setup_frozen_header_and_autofilter(usable_book):
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
         assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
         assert ws.print_title_rows == "$1:$1"
-        assert ws.freeze_panes == "A2"
+        assert ws.freeze_panes == "B2"  # the header row and the file (or name) column
         assert ws.auto_filter.ref == f"A1:{last}"
 
 

@@ -7,8 +7,9 @@ keyed by file and item number), and one sheet per overview the schema asks for w
 ``x-overview`` (lists merged, Danish order, duplicate names flagged).
 
 Made to be used by a caseworker: the header row holds the Danish labels (each field's
-path in the header cell's comment; :func:`field_path_of` reads it back), is frozen, has an
-autofilter and is repeated on every printed page; pages are landscape and fit to the width.
+path in the header cell's comment; :func:`field_path_of` reads it back), is frozen (with
+the first column: the file, or the overview's name), has an autofilter and is repeated on
+every printed page; pages are landscape and fit to the width.
 Dates are real Excel dates shown as ``dd-mm-åååå``, numbers are numbers. Text from
 returned files is always written with ``write_string`` (never a formula, whatever it
 starts with); text starting with ``=``, ``+``, ``-`` or ``@`` also gets the quote prefix,
@@ -143,7 +144,7 @@ class CollectedBook:
         ws = self.book.add_worksheet(sheet_name(wanted, self.taken))
         for i, col in enumerate(columns):
             ws.set_column(i, i, col.width)
-        ws.freeze_panes(1, 0)
+        ws.freeze_panes(1, 1)  # the header row, and the first column (the file, the name)
         ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
@@ -328,6 +329,6 @@ def _overview_sheet(book: CollectedBook, form: Form, spec: dict, rows: list[Entr
         flag = f"ja ({count} gange)" if count > 1 else ""
         values: list[Any] = [name or None, form.lists[path].item_title]
         for k in others:
-            fld = form.fields.get(f"{path}.*.{k}")
-            values.append(cell_value(fld, get_value(item, k)) if fld else None)
+            own = form.fields.get(f"{path}.*.{k}")
+            values.append(cell_value(own, get_value(item, k)) if own else None)
         book.row(ws, values + [danish.mask_cpr(source), i, flag], highlight=bool(flag))
