@@ -161,21 +161,22 @@ class CollectedBook:
     def row(self, sheet: _Sheet, values: Iterable[Any], highlight: bool = False) -> None:
         """Append one row of values (text, numbers, dates or None)."""
         ws, r = sheet.ws, sheet.rows
-        formats = self.formats[1 if highlight else 0]
+        plain, prefix, date = self.formats[1 if highlight else 0]
         for c, value in enumerate(values):
-            if value is None or value == "":
+            if value.__class__ is str and value:  # most cells: checked first
+                text = _text(value)
+                ws.write_string(r, c, text, prefix if text[:1] in _QUOTE_PREFIX else plain)
+            elif value is None or value == "":
                 if highlight:
-                    ws.write_blank(r, c, None, formats[0])
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    ws.write_blank(r, c, None, plain)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) \
                     and math.isfinite(value):
-                ws.write_number(r, c, value, formats[0])
+                ws.write_number(r, c, value, plain)
             elif isinstance(value, _dt.date):
-                ws.write_datetime(r, c, value, formats[2])
+                ws.write_datetime(r, c, value, date)
             else:
                 text = _text(str(value))
-                prefixed = text[:1] in _QUOTE_PREFIX
-                ws.write_string(r, c, text, formats[1] if prefixed else formats[0])
+                ws.write_string(r, c, text, prefix if text[:1] in _QUOTE_PREFIX else plain)
         sheet.rows += 1
 
     def package(self) -> bytes:
@@ -188,7 +189,8 @@ class CollectedBook:
 
 
 def _text(text: str) -> str:
-    text = _ILLEGAL.sub("", text)
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
