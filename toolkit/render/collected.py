@@ -149,6 +149,12 @@ class CollectedBook:
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0)
+        # Calc does not grow a row for wrapped text on opening: the header row gets the
+        # height of its longest label (bold text: about 0.9 characters per width unit)
+        lines = max((math.ceil(len(c.header) / max(c.width * 0.9, 1)) for c in columns),
+                    default=1)
+        if lines > 1:
+            ws.set_row(0, 15 * min(lines, 6))
         for i, col in enumerate(columns):
             ws.write_string(0, i, _text(col.header), self.header)
             if col.path:
