@@ -490,6 +490,9 @@ def test_print_setup_frozen_header_and_autofilter(usable_book):
         assert ws.print_title_rows == "$1:$1"
         assert ws.freeze_panes == "B2"  # the header row and the file (or name) column
         assert ws.auto_filter.ref == f"A1:{last}"
+    # a label longer than its column wraps, and the header row is made tall enough
+    assert book["Tilbudsoversigt"].row_dimensions[1].height == 30
+    assert book["Netværk"].row_dimensions[1].height is None
 
 
 def test_collected_workbook_in_libreoffice_prints_landscape(usable_book, soffice):
