@@ -489,7 +489,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path, form):
         shown += chunk
     os.close(master)
     assert proc.returncode == 0
-    assert "3/3 rækker".encode() in shown and b"\r[" in shown
+    assert f"Rækker  [{'#' * 36}]  3/3".encode() in shown  # click.progressbar
     assert b"\r" not in out  # stdout (piped) gets the summary only
     piped = subprocess.run(
         [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book), "-o",

@@ -33,6 +33,8 @@ from toolkit.collect import (
 from toolkit.extract.docx import LAYOUT_NOTE
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The sheet of samarbejdsmodel in the collected workbook: the form's title.
+RAMME = "Den overordnede ramme"
 SAMPLES = ROOT / "samples"
 
 _spec = importlib.util.spec_from_file_location("make_returnerede",
@@ -105,8 +107,8 @@ def test_word_without_content_controls_read_by_layout(tmp_path, good):
     assert entry.data == sample("samarbejdsmodel")
     assert entry.notes == [LAYOUT_NOTE]
     status = _rows(workbook(result), "Status")
-    assert ["uden/samarbejdsmodel.docx", "samarbejdsmodel", "1.0.0", "ok", None, None,
-            LAYOUT_NOTE, None] in status
+    assert ["uden/samarbejdsmodel.docx", RAMME, "1.0.0", "ok", None, LAYOUT_NOTE, None,
+            None] in status
 
 
 @pytest.mark.parametrize("form_id", ["handleplan", "forberedende-skema", "samtykke",
@@ -171,8 +173,8 @@ def test_form_of_another_kind_than_form_option(tmp_path, good):
     assert entries["god/samarbejdsmodel.docx"].status == OK
     assert entries["god/strategi.pdf"].status == NOT_A_FORM
     assert _sheet_names(workbook(result)) == [
-        "Status", "samarbejdsmodel", "planer.adgang", "tilbud.kommunale",
-        "tilbud.private_frivillige", "tovholdere", "Tilbudsoversigt"]
+        "Status", RAMME, "Hvem har adgang til hvilke pla…", "Kommunale tilbud",
+        "Private og frivillige tilbud", "Mulige tovholdere", "Tilbudsoversigt"]
 
 
 def test_old_doc(tmp_path, good):
@@ -331,8 +333,8 @@ def test_missing_answers_and_invalid(tmp_path, good):
         ("borger.email", "Borger – e-mail",
          "skal være en e-mailadresse, fx navn@kommune.dk")]
     status = _rows(workbook(result), "Status")
-    assert ["fejl.pdf", "forberedende-skema", "1.0.0", "ugyldig", "borger.email",
-            "Borger – e-mail", "skal være en e-mailadresse, fx navn@kommune.dk", None] in status
+    assert ["fejl.pdf", "Forberedende skema", "1.0.0", "ugyldig", "Borger – e-mail",
+            "skal være en e-mailadresse, fx navn@kommune.dk", None, "borger.email"] in status
 
 
 # ---------------------------------------------------------------------------------------
@@ -357,10 +359,11 @@ def formula_book(tmp_path_factory) -> Path:
 
 def test_formulas_are_plain_text_for_openpyxl(formula_book):
     book = openpyxl.load_workbook(formula_book)
-    cell = book["samarbejdsmodel"]["E2"]
-    assert book["samarbejdsmodel"]["E1"].value == "Projektleder"
-    assert (cell.value, cell.data_type) == (HOSTILE_CELLS[0], "s")
-    names = [(c.value, c.data_type) for c in book["tilbud.kommunale"]["C"][1:4]]
+    cell = book[RAMME]["E2"]
+    assert book[RAMME]["E1"].value == "Projektleder"
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (HOSTILE_CELLS[0], "s", True)
+    assert book[RAMME]["D2"].quotePrefix is False  # plain text has no prefix
+    names = [(c.value, c.data_type) for c in book["Kommunale tilbud"]["C"][1:4]]
     assert names == [(text, "s") for text in HOSTILE_CELLS[1:]]
     for ws in book:
         for row in ws.iter_rows():
@@ -370,22 +373,133 @@ def test_formulas_are_plain_text_for_openpyxl(formula_book):
 
 
 def test_formulas_are_plain_text_for_libreoffice_calc(formula_book, tmp_path):
-    """Calc's CSV export of every sheet: a live formula would show its result (klik)."""
+    """Calc's CSV export of every sheet, cells as shown: a live formula would show its
+    result (klik); a date shows in the workbook's format."""
     import subprocess
 
     exe = _need("soffice")
     folder_ = tmp_path / "csv"
     subprocess.run([exe, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"
-                    "true,false,false,false,-1", "--outdir", str(folder_), str(formula_book)],
+                    "true,true,false,false,-1", "--outdir", str(folder_), str(formula_book)],
                    check=True, capture_output=True, timeout=180)
-    rows = list(csv.reader((folder_ / "samlet-samarbejdsmodel.csv")
+    rows = list(csv.reader((folder_ / f"samlet-{RAMME}.csv")
                            .read_text(encoding="utf-8").splitlines()))
-    assert rows[0][4] == "Projektleder"
-    assert rows[1][4] == HOSTILE_CELLS[0]
-    rows = list(csv.reader((folder_ / "samlet-tilbud.kommunale.csv")
+    assert rows[0][4:6] == ["Projektleder", "Godkendt af styregruppen den"]
+    assert rows[1][4:6] == [HOSTILE_CELLS[0], "14-05-2024"]  # a date shown dd-mm-åååå
+    rows = list(csv.reader((folder_ / "samlet-Kommunale tilbud.csv")
                            .read_text(encoding="utf-8").splitlines()))
     assert [r[2] for r in rows[1:4]] == HOSTILE_CELLS[1:]
+
+
+# ---------------------------------------------------------------------------------------
+# A workbook a caseworker can use: labels, dates, numbers, print set-up
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def usable_book(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("brugbar")
+    (root / "ind").mkdir()
+    for form_id in ("samarbejdsmodel", "forberedende-skema"):
+        (root / "ind" / f"{form_id}.docx").write_bytes(fill(form_id, sample(form_id), "docx"))
+    out = root / "samlet.xlsx"
+    out.write_bytes(workbook(collect(root / "ind", workers=1)))
+    return out
+
+
+def test_sheet_names_are_the_danish_labels(usable_book):
+    assert _sheet_names(usable_book.read_bytes()) == [
+        "Status", "Forberedende skema", "Nuværende kontakter", "Netværk", RAMME,
+        "Hvem har adgang til hvilke pla…", "Kommunale tilbud", "Private og frivillige tilbud",
+        "Mulige tovholdere", "Tilbudsoversigt"]
+
+
+def test_sheet_name_rules():
+    from toolkit.render.collected import sheet_name
+
+    taken = {"status"}
+    names = [sheet_name(w, taken) for w in [
+        "Status", "Netværk", "netværk", "Mål [1/2]: hvem? *\\", "'Citat'", "", "History",
+        "Lokal strategi for inddragelse af borgerens netværk",
+        "Lokal strategi for inddragelse af borgerens netværk"]]
+    assert names == ["Status (2)", "Netværk", "netværk (2)", "Mål 1 2 hvem", "Citat", "Ark",
+                     "History (2)", "Lokal strategi for inddragelse…",
+                     "Lokal strategi for inddrage (2)"]
+    assert all(len(n) <= 31 for n in names)
+
+
+def test_dates_are_dates_and_numbers_numbers(usable_book):
+    import datetime as dt
+
+    book = openpyxl.load_workbook(usable_book)
+    ws = book[RAMME]
+    assert ws["F1"].value == "Godkendt af styregruppen den"
+    cell = ws["F2"]
+    assert (cell.value, cell.is_date, cell.number_format) == (
+        dt.datetime(2024, 5, 14), True, "dd-mm-yyyy")
+    netvaerk = book["Netværk"]
+    assert [c.value for c in netvaerk[1]][:3] == ["Fil", "Nr.", "Navn"]
+    assert [(c.value, c.data_type) for c in netvaerk["B"][1:3]] == [(1, "n"), (2, "n")]
+    assert netvaerk["C2"].data_type == "s"
+
+
+def test_cell_values_as_in_the_input_workbook():
+    import datetime as dt
+
+    from toolkit.forms import load_form
+    from toolkit.render.collected import cell_value
+
+    fld = load_form("samarbejdsmodel").fields["godkendt_af_styregruppen_dato"]
+    assert cell_value(fld, "2024-05-14") == dt.date(2024, 5, 14)
+    assert cell_value(fld, "2019-02-31") == "2019-02-31"  # impossible: kept as written
+    assert cell_value(fld, "14. maj 2024") == "14. maj 2024"
+    assert cell_value(fld, None) is None
+    samtykke = load_form("samtykke")
+    assert cell_value(samtykke.fields["oplysninger.typer"], ["misbrug", "andet"]) == \
+        "Misbrug; Andet"
+    box = load_form("forberedende-skema").fields["udfordringer.bolig.beroert"]
+    assert (cell_value(box, True), cell_value(box, False)) == ("ja", "nej")
+    assert cell_value(None, {"a": "ø"}) == '{"a": "ø"}'
+    assert cell_value(None, 3) == 3
+
+
+def test_headers_are_labels_with_the_field_path_in_a_comment(usable_book):
+    from toolkit.forms import load_form
+    from toolkit.render.collected import field_path_of
+
+    book = openpyxl.load_workbook(usable_book)
+    for sheet, form_id in ((RAMME, "samarbejdsmodel"), ("Forberedende skema",
+                                                        "forberedende-skema")):
+        form = load_form(form_id)
+        header = list(book[sheet][1])
+        assert [c.value for c in header[:3]] == ["Fil", "Status", "Version"]
+        assert all(c.comment is None for c in header[:3])
+        paths = [field_path_of(c.comment.text) for c in header[3:]]
+        assert paths == [f.path for f in form.fields.values() if f.list_path is None]
+        assert [c.value for c in header[3:]] == [form.fields[p].label for p in paths]
+    assert field_path_of(book["Netværk"]["C1"].comment.text) == "netvaerk.*.navn"
+
+
+def test_print_setup_frozen_header_and_autofilter(usable_book):
+    book = openpyxl.load_workbook(usable_book)
+    for ws in book:
+        last = f"{openpyxl.utils.get_column_letter(ws.max_column)}{ws.max_row}"
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.freeze_panes == "B2"  # the header row and the file (or name) column
+        assert ws.auto_filter.ref == f"A1:{last}"
+    # a label longer than its column wraps, and the header row is made tall enough
+    assert book["Tilbudsoversigt"].row_dimensions[1].height == 30
+    assert book["Netværk"].row_dimensions[1].height is None
+
+
+def test_collected_workbook_in_libreoffice_prints_landscape(usable_book, soffice):
+    pdf = PdfReader(soffice(usable_book, "pdf"))
+    box = pdf.pages[0].mediabox
+    assert box.width > box.height
+    text = pdf.pages[0].extract_text()
+    assert "Status" in text or "Fil" in text
 
 
 # ---------------------------------------------------------------------------------------
@@ -401,12 +515,12 @@ def test_rerun_same_bytes_and_duplicate_counted_once(tmp_path, good):
     assert entries["kopi/samarbejdsmodel.docx"].duplicate_of == "god/samarbejdsmodel.docx"
     assert len(first.unique()) == 2
     assert first.counts()[OK] == 2
-    rows = _rows(workbook(first), "samarbejdsmodel")
+    rows = _rows(workbook(first), RAMME)
     assert [r[0] for r in rows[1:]] == ["god/samarbejdsmodel.docx"]
     status = _rows(workbook(first), "Status")
-    assert ["kopi/samarbejdsmodel.docx", "samarbejdsmodel", "1.0.0", "ok", None, None,
+    assert ["kopi/samarbejdsmodel.docx", RAMME, "1.0.0", "ok", None,
             "samme indhold som god/samarbejdsmodel.docx; tælles kun én gang",
-            None] in status
+            None, None] in status
 
 
 def test_find_files_sorted_and_skips_lock_files(tmp_path):
@@ -465,7 +579,7 @@ def test_cli_collects_and_reports(tmp_path, good, run):
     assert result.stdout == (f"{out}: 3 fil(er) samlet (2 ok, 1 ulæselig)\n")
     assert result.stderr == ("defekt/tom.docx: ulæselig: filen er tom (0 byte)\n"
                              "  Tip: Bed afsenderen om at sende den udfyldte formular igen.\n")
-    assert _sheet_names(out.read_bytes())[:2] == ["Status", "samarbejdsmodel"]
+    assert _sheet_names(out.read_bytes())[:2] == ["Status", RAMME]
     again = run("collect", root, "-o", out)
     assert again.exit_code == 1
     assert again.stderr == (f"Fejl: {out}: filen findes allerede og overskrives ikke.\n"
@@ -501,7 +615,7 @@ def test_cli_empty_folder(tmp_path, run):
     assert result.stdout == f"{tmp_path / 's.xlsx'}: 0 fil(er) samlet (ingen filer)\n"
     assert "ingen .docx- eller .pdf-filer fundet" in result.stderr
     assert _rows((tmp_path / "s.xlsx").read_bytes(), "Status") == [
-        ["Fil", "Formular", "Version", "Status", "Felt", "Feltnavn", "Besked", "Tip"]]
+        ["Fil", "Formular", "Version", "Status", "Felt", "Besked", "Tip", "Feltsti"]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -607,13 +721,13 @@ def test_fifo_and_devices_are_not_read(tmp_path):
 
 def test_escapes_and_odd_numbers_in_cells(tmp_path, soffice):
     """A literal _x0041_ is not turned into "A" by Calc; NaN is written as text."""
-    from toolkit.collect import _Sheets
+    from toolkit.render.collected import CollectedBook, Column
 
-    sheets = _Sheets()
-    ws = sheets.sheet("T", ["a", "b", "c"])
-    sheets.row(ws, ["_x0041_", float("nan"), "<&>\"'"])
+    book = CollectedBook()
+    ws = book.sheet("T", [Column("a", 10), Column("b", 10), Column("c", 10)])
+    book.row(ws, ["_x0041_", float("nan"), "<&>\"'"])
     path = tmp_path / "t.xlsx"
-    path.write_bytes(sheets.package())
+    path.write_bytes(book.package())
     rows = list(csv.reader(soffice(path, "csv").read_text(encoding="utf-8").splitlines()))
     assert rows[1] == ["_x0041_", "nan", "<&>\"'"]
 

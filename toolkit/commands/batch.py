@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 
 import click
@@ -12,39 +10,9 @@ from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
 from .base import Command
+from .progress import ProgressBar
 
 _error = error
-
-
-class _Bar:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.last = 0.0
-        self.start = time.monotonic()
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        filled = width * done // total if total else width
-        rate = done / (now - self.start) if now > self.start else 0.0
-        sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} "
-                         f"rækker ({rate:.0f}/s)")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def finish(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self.drawn = False
 
 
 @click.command("batch", cls=Command,
@@ -95,7 +63,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     if template and not Path(template).is_file():
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
 
-    bar = _Bar(sys.stderr.isatty())
+    bar = ProgressBar("Rækker")
     shown_rows: set[int] = set()
 
     def on_result(res) -> None:
