@@ -632,12 +632,12 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
 
 _KILL_AFTER_BLOB = """
 import os, signal, sys
-from toolkit.consent import archive
-original = archive.Archive._store_blob
+from toolkit.consent import store
+original = store.Archive._store_blob
 def store_then_die(self, data, digest):
     original(self, data, digest)
     os.kill(os.getpid(), signal.SIGKILL)
-archive.Archive._store_blob = store_then_die
+store.Archive._store_blob = store_then_die
 from toolkit.cli import main
 main(sys.argv[1:])
 """
@@ -678,7 +678,7 @@ def test_process_killed_mid_add_is_reported_by_verify(tmp_path, script, expected
 
 def test_archive_api_refuses_missing_metadata():
     with pytest.raises(ArchiveError) as info:
-        from toolkit.consent.archive import merge_metadata
+        from toolkit.consent.metadata import merge_metadata
 
         merge_metadata(None, {"cpr": "010190-1234", "formaal": "x"}, "scan.pdf")
     assert "mangler gyldig fra, gyldig til" in str(info.value)

@@ -188,7 +188,7 @@ _HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Under
 def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str | None,
              vis_cpr: bool, as_json: bool) -> None:
     """Vis samtykkerne i arkivet (status beregnes for i dag)."""
-    from ..consent.archive import parse_period
+    from ..consent.metadata import parse_period
     from ..consent.signatures import short
 
     days = parse_period(expires_within) if expires_within is not None else None
@@ -284,7 +284,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool) -> None:
 
 
 def _kind_name(kind: str) -> str:
-    from ..consent.archive import KIND_NAMES
+    from ..consent.model import KIND_NAMES
 
     return KIND_NAMES.get(kind, kind)
 

@@ -19,53 +19,34 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import functools
 import hashlib
 import io
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import danish
-from ..errors import SkemaError
 from . import audit
+from .metadata import merge_metadata, metadata_from_form, normalize_cpr, parse_day, sniff_kind
+from .model import (
+    COLUMNS,
+    DEFAULT_RETENTION_YEARS,
+    STATUSES,
+    ArchiveError,
+    Consent,
+    Finding,
+    PurgeResult,
+    record_hash,
+)
 
 INDEX = "index.sqlite"
 DEFAULT_ARCHIVE = "samtykkearkiv"
-DEFAULT_RETENTION_YEARS = 5
-STATUSES = ("aktiv", "kommende", "udløbet", "tilbagekaldt")
-
-KINDS = {"pdf": ".pdf", "docx": ".docx", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
-KIND_NAMES = {"pdf": "PDF", "docx": "Word (.docx)", "jpeg": "JPEG-billede",
-              "png": "PNG-billede", "tiff": "TIFF-billede"}
-
-#: Danish labels of the metadata, for messages and ``show``.
-LABELS = {
-    "cpr": "borgerens CPR-nummer",
-    "navn": "borgerens navn",
-    "formaal": "formål",
-    "parter": "parter",
-    "oplysninger": "typer af oplysninger",
-    "andet_tekst": "andre oplysninger",
-    "netvaerkspersoner": "netværkspersoner",
-    "kommune": "kommune",
-    "afdeling": "afdeling",
-    "sagsbehandler": "sagsbehandler",
-    "journalnummer": "journalnummer",
-    "gyldig_fra": "gyldig fra",
-    "gyldig_til": "gyldig til",
-}
-OPTIONS = {"cpr": "--cpr", "formaal": "--formaal", "gyldig_fra": "--gyldig-fra",
-           "gyldig_til": "--gyldig-til"}
-REQUIRED = ("cpr", "formaal", "gyldig_fra", "gyldig_til")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consents (
@@ -89,302 +70,6 @@ CREATE TABLE IF NOT EXISTS consents (
 CREATE INDEX IF NOT EXISTS consents_cpr ON consents(cpr);
 CREATE INDEX IF NOT EXISTS consents_til ON consents(gyldig_til);
 """
-
-_COLUMNS = ("id", "sha256", "size", "kind", "original_name", "added_at", "source",
-            "form_version", "cpr", "navn", "formaal", "gyldig_fra", "gyldig_til", "meta",
-            "signatures", "withdrawn_on")
-
-
-class ArchiveError(SkemaError):
-    """A consent archive operation that was refused or failed (Danish message + hint)."""
-
-
-# ---------------------------------------------------------------- dates and metadata
-
-
-def parse_day(text: str | _dt.date | None, what: str = "datoen") -> str:
-    """ISO ``YYYY-MM-DD`` from ISO or Danish (``26-02-2019``, ``26. februar 2019``)."""
-    if isinstance(text, _dt.date):
-        return text.isoformat()
-    iso = danish.parse_date(str(text or ""))
-    if iso is None:
-        raise ArchiveError(f"{what}: \"{text}\" er ikke en dato.",
-                           hint="Skriv datoen som 2025-10-31 eller 31-10-2025.")
-    return iso
-
-
-def parse_period(text: str) -> int:
-    """A period like ``30d``, ``30 dage``, ``6u`` (weeks) as a number of days."""
-    match = re.fullmatch(r"\s*(\d+)\s*(d|dag|dage|u|uge|uger|w)?\s*", text or "",
-                         re.IGNORECASE)
-    if not match:
-        raise ArchiveError(f"--expires-within: \"{text}\" er ikke en periode.",
-                           hint="Skriv fx 30d (30 dage) eller 6u (6 uger).")
-    days = int(match.group(1))
-    return days * 7 if (match.group(2) or "d").lower()[0] in "uw" else days
-
-
-def normalize_cpr(text: str) -> str:
-    """``DDMMYY-XXXX`` from ``DDMMYYXXXX`` or ``DDMMYY-XXXX``; ArchiveError otherwise."""
-    digits = re.sub(r"[\s-]", "", str(text or ""))
-    cpr = f"{digits[:6]}-{digits[6:]}" if re.fullmatch(r"\d{10}", digits) else str(text)
-    if not danish.is_cpr(cpr):
-        raise ArchiveError(f"CPR-nummeret \"{danish.mask_cpr(str(text))}\" er ikke gyldigt.",
-                           hint="Skriv det som DDMMÅÅ-XXXX med en rigtig dato.")
-    return cpr
-
-
-def add_years(day: _dt.date, years: int) -> _dt.date:
-    """``day`` plus whole years (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def metadata_from_form(data: dict[str, Any]) -> dict[str, Any]:
-    """The archive's metadata from the answers of a ``samtykke`` form."""
-    borger = data.get("borger") or {}
-    myndighed = data.get("myndighed") or {}
-    oplysninger = data.get("oplysninger") or {}
-    meta = {
-        "cpr": borger.get("cpr") or "",
-        "navn": borger.get("navn") or "",
-        "formaal": data.get("formaal") or "",
-        "parter": [{"navn": p.get("navn", ""), "rolle": p.get("rolle", "")}
-                   for p in data.get("parter") or [] if isinstance(p, dict)],
-        "oplysninger": list(oplysninger.get("typer") or []),
-        "andet_tekst": oplysninger.get("andet_tekst") or "",
-        "netvaerkspersoner": [{"navn": p.get("navn", ""), "relation": p.get("relation", "")}
-                              for p in data.get("netvaerkspersoner") or []
-                              if isinstance(p, dict)],
-        "kommune": myndighed.get("kommune") or "",
-        "afdeling": myndighed.get("afdeling") or "",
-        "sagsbehandler": data.get("sagsbehandler") or "",
-        "journalnummer": data.get("journalnummer") or "",
-        "gyldig_fra": data.get("gyldig_fra") or "",
-        "gyldig_til": data.get("gyldig_til") or "",
-    }
-    return meta
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == ()
-
-
-def _shown(key: str, value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return danish.mask_cpr(text)
-
-
-def merge_metadata(from_form: dict[str, Any] | None, given: dict[str, Any],
-                   place: str) -> dict[str, Any]:
-    """Form metadata completed by the options; a contradiction is refused."""
-    meta: dict[str, Any] = {key: "" for key in LABELS}
-    meta.update({"parter": [], "oplysninger": [], "netvaerkspersoner": []})
-    for key, value in (from_form or {}).items():
-        if not _empty(value):
-            meta[key] = value
-    for key, value in given.items():
-        if _empty(value):
-            continue
-        if key in ("cpr",):
-            value = normalize_cpr(value)
-        elif key in ("gyldig_fra", "gyldig_til"):
-            value = parse_day(value, OPTIONS[key])
-        current = meta.get(key)
-        if from_form and not _empty(current) and current != value:
-            raise ArchiveError(
-                f"{place}: {LABELS[key]} i dokumentet ({_shown(key, current)}) er ikke det "
-                f"samme som det angivne ({_shown(key, value)}).",
-                hint="Udelad tilvalget (dokumentets egne oplysninger bruges), eller ret "
-                     "dokumentet.")
-        meta[key] = value
-    return check_metadata(meta, place, bool(from_form))
-
-
-def check_metadata(meta: dict[str, Any], place: str, from_form: bool) -> dict[str, Any]:
-    """Refuse a consent without citizen, purpose and validity; normalize CPR and dates."""
-    missing = [key for key in REQUIRED if _empty(meta.get(key))]
-    if missing:
-        names = ", ".join(LABELS[k] for k in missing)
-        options = ", ".join(OPTIONS[k] for k in missing)
-        where = ("den udfyldte formular" if from_form
-                 else "dokumentet er ikke en udfyldt samtykke-formular, og tilvalgene")
-        raise ArchiveError(f"{place}: {where} mangler {names}; samtykket arkiveres ikke.",
-                           hint=f"Angiv {options} (for en scanning står oplysningerne på "
-                                "papiret).")
-    try:
-        meta["cpr"] = normalize_cpr(meta["cpr"])
-    except ArchiveError as exc:
-        raise ArchiveError(f"{place}: {exc}", hint=exc.hint) from None
-    for key in ("gyldig_fra", "gyldig_til"):
-        meta[key] = parse_day(meta[key], f"{place}: {LABELS[key]}")
-    if meta["gyldig_til"] < meta["gyldig_fra"]:
-        raise ArchiveError(f"{place}: gyldig til ({meta['gyldig_til']}) ligger før gyldig fra "
-                           f"({meta['gyldig_fra']}).", hint="Ret datoerne.")
-    meta["formaal"] = str(meta["formaal"]).strip()
-    return meta
-
-
-def sniff_kind(data: bytes, name: str = "") -> str | None:
-    """The document kind from its first bytes: pdf, docx, jpeg, png, tiff (or None)."""
-    head = data[:1024]
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as package:
-                if "word/document.xml" in package.namelist():
-                    return "docx"
-        except zipfile.BadZipFile:
-            return None
-        return None
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    return None
-
-
-# ---------------------------------------------------------------- the consent record
-
-
-def status_of(gyldig_fra: str, gyldig_til: str, withdrawn_on: str | None,
-              today: _dt.date) -> str:
-    """``aktiv``, ``kommende``, ``udløbet`` or ``tilbagekaldt`` on ``today``.
-
-    A withdrawal takes effect on its date; ``gyldig_til`` is the last day in force.
-    """
-    day = today.isoformat()
-    if withdrawn_on and withdrawn_on <= day:
-        return "tilbagekaldt"
-    if gyldig_til < day:
-        return "udløbet"
-    if gyldig_fra > day:
-        return "kommende"
-    return "aktiv"
-
-
-@dataclass
-class Consent:
-    """One archived consent: the index row, decoded."""
-
-    id: int
-    sha256: str
-    size: int
-    kind: str
-    original_name: str
-    added_at: str
-    source: str
-    form_version: str | None
-    cpr: str
-    navn: str
-    formaal: str
-    gyldig_fra: str
-    gyldig_til: str
-    meta_text: str = field(repr=False)
-    signatures_text: str = field(repr=False)
-    withdrawn_on: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_row(cls, row: tuple) -> Consent:
-        """Decode a ``SELECT`` of :data:`_COLUMNS` (the JSON columns only when used)."""
-        values = dict(zip(_COLUMNS, row))
-        raw = dict(values)
-        values["meta_text"] = values.pop("meta")
-        values["signatures_text"] = values.pop("signatures")
-        return cls(**values, raw=raw)
-
-    @functools.cached_property
-    def meta(self) -> dict[str, Any]:
-        """All metadata: citizen, purpose, parties, information types, validity …"""
-        return _json_or(self.meta_text, {})
-
-    @functools.cached_property
-    def signatures(self) -> list[dict[str, Any]]:
-        """The signature check results recorded when the document was added."""
-        return [] if self.signatures_text == "[]" else _json_or(self.signatures_text, [])
-
-    def status(self, today: _dt.date) -> str:
-        """The consent's status on ``today``."""
-        return status_of(self.gyldig_fra, self.gyldig_til, self.withdrawn_on, today)
-
-    def in_force(self, today: _dt.date) -> bool:
-        """True while the consent is (or will become) in force."""
-        return self.status(today) in ("aktiv", "kommende")
-
-    def ended_on(self) -> str:
-        """The date its force ended: expiry, or the withdrawal if that came first."""
-        return min(filter(None, (self.gyldig_til, self.withdrawn_on)))
-
-    def retained_until(self, years: int = DEFAULT_RETENTION_YEARS) -> str:
-        """The last day the document must be kept: ``years`` after expiry/withdrawal."""
-        return add_years(_dt.date.fromisoformat(self.ended_on()), years).isoformat()
-
-    @property
-    def suffix(self) -> str:
-        """The file suffix of its kind (``.pdf``…)."""
-        return KINDS.get(self.kind, "")
-
-    def to_json(self, today: _dt.date, show_cpr: bool = True,
-                years: int = DEFAULT_RETENTION_YEARS) -> dict[str, Any]:
-        """The metadata as a JSON-able dict (the case-system export format)."""
-        meta = dict(self.meta)
-        if not show_cpr:
-            meta["cpr"] = danish.mask_cpr(meta.get("cpr", ""))
-        return {
-            "nr": self.id,
-            "status": self.status(today),
-            **meta,
-            "tilbagekaldt_fra": self.withdrawn_on,
-            "opbevares_til": self.retained_until(years),
-            "dokument": {"sha256": self.sha256, "størrelse": self.size,
-                         "type": self.kind, "oprindeligt_navn": self.original_name,
-                         "kilde": self.source, "formularversion": self.form_version},
-            "tilføjet": self.added_at,
-            "underskrifter": self.signatures,
-        }
-
-
-def _json_or(text: str, empty: Any) -> Any:
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return empty
-    return value if isinstance(value, type(empty)) else empty
-
-
-def record_hash(raw: dict[str, Any]) -> str:
-    """SHA-256 over every stored column but ``id`` and ``withdrawn_on`` (those have their
-    own audit entries): an edit of the row with sqlite3 changes it."""
-    keep = {k: raw[k] for k in _COLUMNS if k not in ("id", "withdrawn_on")}
-    return hashlib.sha256(audit.canonical(keep).encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found by :meth:`Archive.verify`: where, and what."""
-
-    place: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.place}: {self.message}"
-
-
-@dataclass
-class PurgeResult:
-    """What :meth:`Archive.purge` deleted and what it refused (with the reason)."""
-
-    deleted: list[Consent] = field(default_factory=list)
-    refused: list[tuple[Consent, str]] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- the archive
 
 
 def _sha256_file(path: Path) -> str:
@@ -491,7 +176,7 @@ class Archive:
 
     def _select(self, where: str = "", params: Iterable[Any] = (),
                 order: str = "id") -> list[Consent]:
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM consents {where} ORDER BY {order}"
+        sql = f"SELECT {', '.join(COLUMNS)} FROM consents {where} ORDER BY {order}"
         return [Consent.from_row(r) for r in self.conn.execute(sql, tuple(params))]
 
     def get(self, consent_id: int) -> Consent:
@@ -635,7 +320,7 @@ class Archive:
             "gyldig_fra": meta["gyldig_fra"], "gyldig_til": meta["gyldig_til"],
             "meta": audit.canonical(meta), "signatures": audit.canonical(sigs),
         }
-        columns = [c for c in _COLUMNS if c not in ("id", "withdrawn_on")]
+        columns = [c for c in COLUMNS if c not in ("id", "withdrawn_on")]
         try:
             with self._tx(self.conn):
                 cur = self.conn.execute(
