@@ -31,9 +31,9 @@ demo: install
 	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv
 	$(SKEMA) consent add samples/samtykker/scannet-samtykke.pdf --archive ud/samtykkearkiv \
 	  --cpr 010190-1234 --navn "Hans Hansen" \
-	  --formaal "Koordinering af beskæftigelsesindsats og behandling" \
+	  --purpose "Koordinering af beskæftigelsesindsats og behandling" \
 	  --part "Jobcenter Aarhus:begge" --part "Misbrugscentret:begge" \
-	  --gyldig-fra 01-01-2025 --gyldig-til 31-12-2026
+	  --valid-from 01-01-2025 --valid-to 31-12-2026
 	$(SKEMA) consent list --archive ud/samtykkearkiv
 	$(SKEMA) consent verify --archive ud/samtykkearkiv
 	@echo "Færdig: formularer, indsatsplaner, samlet.xlsx og samtykkearkivet ligger i ud/"

@@ -52,7 +52,7 @@ def scan_pdf(text: str) -> bytes:
 
 def scan_args(cpr: str = "010190-1234", fra: str = "2025-01-01", til: str = "2025-12-31",
               formaal: str = "Koordinering af indsats") -> list[str]:
-    return ["--cpr", cpr, "--formaal", formaal, "--gyldig-fra", fra, "--gyldig-til", til]
+    return ["--cpr", cpr, "--purpose", formaal, "--valid-from", fra, "--valid-to", til]
 
 
 @pytest.fixture(scope="session")
@@ -196,7 +196,7 @@ def test_scan_without_metadata_is_refused_and_nothing_is_stored(tmp_path):
     assert result.stderr == (
         f"Fejl: {scan}: dokumentet er ikke en udfyldt samtykke-formular, og tilvalgene mangler "
         "formål, gyldig fra, gyldig til; samtykket arkiveres ikke.\n"
-        "  Tip: Angiv --formaal, --gyldig-fra, --gyldig-til (for en scanning står "
+        "  Tip: Angiv --purpose, --valid-from, --valid-to (for en scanning står "
         "oplysningerne på papiret).\n")
     assert object_files(arkiv) == []
     assert run(arkiv, "list").stdout.strip() == "Ingen samtykker matcher."
@@ -207,8 +207,8 @@ def test_scan_with_options_danish_dates_parts_and_types(tmp_path):
     scan = tmp_path / "scan.png"
     scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"pixels" * 50)
     result = run(arkiv, "add", str(scan), "--cpr", "0101901234", "--navn", "Åse Østergård",
-                 "--formaal", "Samarbejde med misbrugscentret", "--gyldig-fra", "01-02-2025",
-                 "--gyldig-til", "31. januar 2026", "--part", "Misbrugscentret:begge",
+                 "--purpose", "Samarbejde med misbrugscentret", "--valid-from", "01-02-2025",
+                 "--valid-to", "31. januar 2026", "--part", "Misbrugscentret:begge",
                  "--part", "Jobcenter: Team 2:modtager", "--oplysning", "Misbrug",
                  "--oplysning", "helbredsoplysninger")
     assert result.exit_code == 0, result.output
@@ -692,9 +692,9 @@ def test_demo_sample_scan_with_options(tmp_path, form_files):
         toolkit.extract(scan)  # a scan: no form fields, so the options carry the metadata
     assert run(arkiv, "add", str(form_files["pdf"])).exit_code == 0
     result = run(arkiv, "add", str(scan), "--cpr", "010190-1234", "--navn", "Hans Hansen",
-                 "--formaal", "Koordinering af beskæftigelsesindsats og behandling",
+                 "--purpose", "Koordinering af beskæftigelsesindsats og behandling",
                  "--part", "Jobcenter Aarhus:begge", "--part", "Misbrugscentret:begge",
-                 "--gyldig-fra", "01-01-2025", "--gyldig-til", "31-12-2026")
+                 "--valid-from", "01-01-2025", "--valid-to", "31-12-2026")
     assert result.exit_code == 0, result.output
     lines = run(arkiv, "list").stdout.splitlines()
     assert [line.split()[:3] for line in lines[1:3]] == [

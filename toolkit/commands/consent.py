@@ -101,13 +101,13 @@ def consent_cmd() -> None:
                 type=click.Path(dir_okay=False))
 @click.option("--cpr", metavar="CPR", help="Borgerens CPR-nummer (til scanninger).")
 @click.option("--navn", metavar="TEKST", help="Borgerens navn.")
-@click.option("--formaal", metavar="TEKST", help="Formålet med samtykket.")
+@click.option("--purpose", "formaal", metavar="TEKST", help="Formålet med samtykket.")
 @click.option("--part", "parter", multiple=True, metavar="NAVN[:ROLLE]",
               help="En part (gentag); ROLLE er afgiver, modtager eller begge.")
 @click.option("--oplysning", "oplysninger", multiple=True, metavar="TYPE",
               help="En type oplysninger (gentag), fx helbredsoplysninger.")
-@click.option("--gyldig-fra", callback=_day, metavar="DATO", help="Første dag samtykket gælder.")
-@click.option("--gyldig-til", callback=_day, metavar="DATO", help="Sidste dag samtykket gælder.")
+@click.option("--valid-from", "gyldig_fra", callback=_day, metavar="DATO", help="Første dag samtykket gælder.")
+@click.option("--valid-to", "gyldig_til", callback=_day, metavar="DATO", help="Sidste dag samtykket gælder.")
 @click.option("--kommune", metavar="TEKST", help="Kommunen.")
 @click.option("--sagsbehandler", metavar="TEKST", help="Sagsbehandleren.")
 @click.option("--journalnummer", metavar="TEKST", help="Sagens journalnummer.")
@@ -121,8 +121,8 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
     """Arkivér underskrevne samtykker (PDF, .docx eller scanning).
 
     Fra kommunens egen samtykke-formular læses borger, formål, parter, oplysninger og
-    gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --formaal,
-    --gyldig-fra og --gyldig-til.
+    gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --purpose,
+    --valid-from og --valid-to.
     """
     from ..consent.signatures import describe, trust_roots_from_env
 

@@ -28,8 +28,8 @@ LABELS = {
     "gyldig_fra": "gyldig fra",
     "gyldig_til": "gyldig til",
 }
-OPTIONS = {"cpr": "--cpr", "formaal": "--formaal", "gyldig_fra": "--gyldig-fra",
-           "gyldig_til": "--gyldig-til"}
+OPTIONS = {"cpr": "--cpr", "formaal": "--purpose", "gyldig_fra": "--valid-from",
+           "gyldig_til": "--valid-to"}
 REQUIRED = ("cpr", "formaal", "gyldig_fra", "gyldig_til")
 
 
