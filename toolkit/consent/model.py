@@ -17,7 +17,11 @@ from .. import danish
 from ..errors import SkemaError
 from . import audit
 
-DEFAULT_RETENTION_YEARS = 5
+#: The legal minimum retention after expiry or withdrawal, in years; no option goes
+#: below it (see README: the bookkeeping act's 5 years, longer than the 3-year general
+#: limitation period during which the municipality must be able to show the consent).
+MIN_RETENTION_YEARS = 5
+DEFAULT_RETENTION_YEARS = MIN_RETENTION_YEARS
 STATUSES = ("aktiv", "kommende", "udløbet", "tilbagekaldt")
 
 KINDS = {"pdf": ".pdf", "docx": ".docx", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
@@ -159,10 +163,12 @@ def record_hash(raw: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem found by :meth:`Archive.verify`: where, and what."""
+    """One problem found by :meth:`Archive.verify`: where, what, and a stable code
+    (``chain-gap``, ``rollback``, ``document-changed`` …) for programs to act on."""
 
     place: str
     message: str
+    code: str = ""
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}"

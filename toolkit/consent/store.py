@@ -4,7 +4,11 @@ Layout of an archive folder (mode 0700, files 0600/0400)::
 
     index.sqlite            the index (WAL) and the audit log (see audit.py)
     objects/ab/cdef…        the exact bytes of each document, named by SHA-256, read-only
-    tmp/                    documents being added (a leftover here is a killed add)
+    tmp/                    documents being added (a leftover here is a killed add, removed
+                            by the next command that opens the archive)
+
+The keys that anchor the audit log live outside the folder (keys.py); an archive opened
+without them is refused.
 
 Adding writes the document to ``tmp/``, fsyncs it, links it into ``objects/`` and only
 then inserts the index row and its audit entry in one ``BEGIN IMMEDIATE`` transaction.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import getpass
 import hashlib
 import io
 import json
@@ -33,10 +38,13 @@ from typing import Any
 
 from .. import danish
 from . import audit
+from . import keys as keys_mod
+from .keys import ArchiveKeys
 from .metadata import merge_metadata, metadata_from_form, normalize_cpr, parse_day, sniff_kind
 from .model import (
     COLUMNS,
     DEFAULT_RETENTION_YEARS,
+    MIN_RETENTION_YEARS,
     STATUSES,
     ArchiveError,
     Consent,
@@ -47,6 +55,10 @@ from .model import (
 
 INDEX = "index.sqlite"
 DEFAULT_ARCHIVE = "samtykkearkiv"
+_HEX64 = frozenset("0123456789abcdef")
+
+#: The form data that makes two consents the same consent (point 5 of issue 14).
+SAME_CONSENT = ("cpr", "formaal", "parter", "gyldig_fra", "gyldig_til")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consents (
@@ -80,6 +92,27 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return "ukendt"
+
+
+def _try_lock(handle: Any) -> bool | None:
+    """True when an exclusive lock on the open file could be taken at once, False when
+    another process holds it, None where there are no such locks (not POSIX)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -90,23 +123,49 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Archive:
-    """An archive folder. ``today`` fixes the date statuses are computed for (tests)."""
+    """An archive folder, opened with its keys.
+
+    ``today`` fixes the date statuses are computed for (tests only: deletions and
+    withdrawals are still bounded by the real clock). ``keys`` default to those of
+    :func:`toolkit.consent.keys.load` (``key_file``, ``$SKEMA_ARCHIVE_KEY`` …). ``actor``
+    names who acts in every audit entry (default: the OS user); the web app passes its
+    user.
+    """
 
     def __init__(self, root: str | Path, today: _dt.date | None = None,
-                 create: bool = False) -> None:
+                 create: bool = False, keys: ArchiveKeys | None = None,
+                 key_file: str | Path | None = None, actor: str | None = None) -> None:
         self.root = Path(root)
-        self.today = today or _dt.date.today()
+        self.real_today = _dt.date.today()
+        self.today = today or self.real_today
         self.index = self.root / INDEX
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
+        self.actor = actor or _os_user()
+        if not self.index.is_file() and not create:
+            raise ArchiveError(
+                f"{self.root}: her er intet samtykkearkiv.",
+                hint="Opret det med 'skema consent init', eller peg på arkivet med "
+                     "--archive eller $SKEMA_ARCHIVE.")
+        self.keys = keys or keys_mod.load(key_file, self.root)
         if not self.index.is_file():
-            if not create:
-                raise ArchiveError(
-                    f"{self.root}: her er intet samtykkearkiv.",
-                    hint="Tilføj et samtykke med 'skema consent add', eller peg på arkivet "
-                         "med --archive eller $SKEMA_ARCHIVE.")
             self._create_folders()
-        self.conn = self._connect()
+        self._secure_root()
+        self.conn = self._connect(create)
+        self._clean_tmp()
+
+    @classmethod
+    def init(cls, root: str | Path, key_file: str | Path | None = None,
+             actor: str | None = None) -> tuple[Archive, bool]:
+        """Create a new archive and its keys (kept outside it; never overwritten).
+
+        Returns the archive and whether new keys were made."""
+        root = Path(root)
+        if (root / INDEX).exists():
+            raise ArchiveError(f"{root}: her er allerede et samtykkearkiv.",
+                               hint="Brug det, eller vælg en anden mappe med --archive.")
+        keys, made = keys_mod.create(key_file, root)
+        return cls(root, create=True, keys=keys, actor=actor), made
 
     # -- setup
 
@@ -123,7 +182,43 @@ class Archive:
             fd = os.open(self.index, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _secure_root(self) -> None:
+        """Owner-only rights on the archive folder, or a refusal saying why not."""
+        if os.name != "posix":
+            return
+        try:
+            mode = self.root.stat().st_mode & 0o777
+            if mode != 0o700:
+                os.chmod(self.root, 0o700)
+        except OSError as exc:
+            raise ArchiveError(f"{self.root}: arkivets mappe kan ikke gøres privat (kun for "
+                               f"ejeren) ({exc.strerror}).",
+                               hint="Brug en mappe, du selv ejer, eller ret rettighederne "
+                                    "med 'chmod 700'.") from None
+
+    def _clean_tmp(self) -> None:
+        """Remove what an interrupted add left in ``tmp/``.
+
+        An add creates ``new-*``, locks it and only then renames it ``add-*.tmp``, holding
+        the lock while it lives: an ``add-*.tmp`` that can be locked belongs to a dead
+        process. Where there are no locks, and for ``new-*``, age decides (an hour)."""
+        if not self.tmp.is_dir():
+            return
+        old = time.time() - 3600
+        for child in self.tmp.iterdir():
+            try:
+                if child.name.startswith("add-") and child.name.endswith(".tmp"):
+                    with open(child, "rb") as handle:
+                        free = _try_lock(handle)
+                    dead = free or (free is None and child.stat().st_mtime < old)
+                else:
+                    dead = child.name.startswith("new-") and child.stat().st_mtime < old
+                if dead:
+                    child.unlink()
+            except OSError:
+                continue
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(str(self.index), timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
@@ -136,16 +231,56 @@ class Archive:
                         raise
                     time.sleep(0.05)
             conn.execute("PRAGMA synchronous = FULL")
+            needed = {"consents", "audit", "audit_head", "archive_info"}
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            if not {"consents", "audit", "audit_head"} <= tables:
+            if not needed <= tables:
+                if not create:
+                    raise sqlite3.DatabaseError("tabeller mangler")
                 with self._tx(conn):
+                    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                    if tables and not tables & needed:
+                        raise sqlite3.DatabaseError("ikke et samtykkearkiv")
                     for statement in (SCHEMA + audit.SCHEMA).split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    public = (keys_mod.public_key_hex(self.keys.signing_pem)
+                              if self.keys.signing_pem else None)
+                    conn.execute("INSERT OR IGNORE INTO archive_info (one, key_id, public_key, "
+                                 "created_at) VALUES (1, ?, ?, ?)",
+                                 (self.keys.key_id, public, audit.now_utc()))
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.index}: arkivets indeks kan ikke åbnes ({exc}).",
                                hint="Tjek at stien peger på et samtykkearkiv.") from None
         return conn
+
+    def _write(self) -> contextlib.AbstractContextManager[None]:
+        """A write transaction, refused when the key is not this archive's."""
+        row = self.conn.execute("SELECT key_id FROM archive_info WHERE one = 1").fetchone()
+        if row is None or row[0] != self.keys.key_id:
+            raise ArchiveError(f"{self.root}: nøglen passer ikke til arkivet; intet er "
+                               "ændret.", hint="Brug arkivets egen nøgle (--key-file eller "
+                                               "$SKEMA_ARCHIVE_KEY), og kør 'skema consent "
+                                               "verify'.")
+        return self._tx(self.conn)
+
+    def _log(self, action: str, consent_id: int | None, details: dict[str, Any],
+             cpr: str | None = None, at: str | None = None) -> audit.Entry:
+        """One audit entry by this archive's actor (inside a write transaction)."""
+        citizen = self.keys.citizen(cpr) if cpr else None
+        return audit.append(self.conn, self.keys, action, consent_id, details, self.actor,
+                            citizen, at)
+
+    def lookup(self, command: str, consents: list[Consent], cpr: str | None = None,
+               reason: str = "") -> None:
+        """Log a look-up: who (the actor), which citizen (keyed hash), which consents, why.
+
+        ``cpr`` names the citizen looked for (also when nothing was found)."""
+        citizens = {c.cpr for c in consents} | ({normalize_cpr(cpr)} if cpr else set())
+        with self._write():
+            for citizen in sorted(citizens) or [None]:
+                numbers = [c.id for c in consents if citizen is None or c.cpr == citizen]
+                self._log("lookup", numbers[0] if len(numbers) == 1 else None,
+                          {"kommando": command, "numre": numbers, "grund": reason}, citizen)
 
     @staticmethod
     @contextlib.contextmanager
@@ -169,7 +304,13 @@ class Archive:
         self.close()
 
     def object_path(self, digest: str) -> Path:
-        """Where the document with this SHA-256 is kept."""
+        """Where the document with this SHA-256 is kept; ArchiveError for anything but 64
+        lower-case hex digits (an index row can never point outside ``objects/``)."""
+        if len(digest) != 64 or not set(digest) <= _HEX64:
+            raise ArchiveError(f"\"{digest[:80]}\" er ikke en SHA-256; stien ville pege uden "
+                               "for arkivets dokumenter.",
+                               hint="Indekset er ændret uden om skema: kør 'skema consent "
+                                    "verify'.")
         return self.objects / digest[:2] / digest[2:]
 
     # -- reading
@@ -194,8 +335,18 @@ class Archive:
         return found[0]
 
     def list(self, cpr: str | None = None, status: str | None = None,
-             expires_within: int | None = None) -> list[Consent]:
-        """Consents, filtered by citizen, status on ``today`` and expiry within N days."""
+             expires_within: int | None = None, reason: str | None = None) -> list[Consent]:
+        """Consents, filtered by citizen, status on ``today`` and expiry within N days.
+
+        A search for a citizen is a look-up and is logged (with ``reason``) unless
+        ``reason`` is None, which only the archive's own work uses."""
+        found = self._list(cpr, status, expires_within)
+        if cpr and reason is not None:
+            self.lookup("list", found, cpr, reason)
+        return found
+
+    def _list(self, cpr: str | None, status: str | None,
+              expires_within: int | None) -> list[Consent]:
         day = self.today.isoformat()
         clauses, params = [], []
         if cpr:
@@ -226,6 +377,19 @@ class Archive:
         order = "gyldig_til, id" if expires_within is not None else "id"
         return self._select(where, params, order)
 
+    def show(self, consent_id: int, reason: str = "") -> tuple[Consent, list[audit.Entry]]:
+        """One consent and its history, for a person to see: logged as a look-up."""
+        consent = self.get(consent_id)
+        self.lookup("show", [consent], reason=reason)
+        return consent, self.history(consent_id)
+
+    def document(self, consent_id: int, reason: str = "") -> tuple[Consent, bytes]:
+        """One consent's document (checked bytes), handed out: logged as a look-up."""
+        consent = self.get(consent_id)
+        data = self.read(consent)
+        self.lookup("get", [consent], reason=reason)
+        return consent, data
+
     def history(self, consent_id: int) -> list[audit.Entry]:
         """The audit entries of one consent, oldest first."""
         return audit.entries(self.conn, consent_id)
@@ -250,10 +414,11 @@ class Archive:
     # -- adding
 
     def add(self, path: str | Path, given: dict[str, Any] | None = None,
-            trust_roots: Iterable[str | Path] = ()) -> Consent:
+            trust_roots: Iterable[str | Path] = (), add_anyway: bool = False) -> Consent:
         """Archive a signed consent file. Metadata comes from our ``samtykke`` form when
         the file is one, otherwise from ``given`` (scans); citizen, purpose and validity
-        are required either way."""
+        are required either way. A probable duplicate of a consent in force (same
+        citizen, purpose, parties and validity) is refused unless ``add_anyway``."""
         from .. import extract
         from ..errors import DocumentError
 
@@ -279,15 +444,27 @@ class Archive:
                 from_form, version = metadata_from_form(result.data), result.version
         meta = merge_metadata(from_form, given or {}, place)
         source = "formular" if from_form else "oplysninger"
-        return self._add(data, kind, path.name, meta, source, version, trust_roots)
+        return self._add(data, kind, path.name, meta, source, version, trust_roots,
+                         add_anyway)
 
     def add_bytes(self, data: bytes, name: str, given: dict[str, Any],
-                  trust_roots: Iterable[str | Path] = ()) -> Consent:
+                  trust_roots: Iterable[str | Path] = (), add_anyway: bool = False
+                  ) -> Consent:
         """Archive a document whose metadata is given (no form reading): scans, bulk."""
         place = danish.mask_cpr(name)
         kind = self._kind(data, place)
         meta = merge_metadata(None, given, place)
-        return self._add(data, kind, name, meta, "oplysninger", None, trust_roots)
+        return self._add(data, kind, name, meta, "oplysninger", None, trust_roots,
+                         add_anyway)
+
+    def same_consent(self, meta: dict[str, Any]) -> Consent | None:
+        """An existing consent in force today whose form data (citizen, purpose, parties,
+        validity) equals ``meta``'s: the new document is probably a copy of it."""
+        for consent in self._select("WHERE cpr = ?", (meta["cpr"],)):
+            if consent.in_force(self.today) and all(
+                    consent.meta.get(key) == meta.get(key) for key in SAME_CONSENT):
+                return consent
+        return None
 
     @staticmethod
     def _kind(data: bytes, place: str) -> str:
@@ -301,7 +478,8 @@ class Archive:
         return kind
 
     def _add(self, data: bytes, kind: str, name: str, meta: dict[str, Any], source: str,
-             version: str | None, trust_roots: Iterable[str | Path]) -> Consent:
+             version: str | None, trust_roots: Iterable[str | Path],
+             add_anyway: bool) -> Consent:
         from . import signatures
 
         digest = hashlib.sha256(data).hexdigest()
@@ -310,6 +488,13 @@ class Archive:
                                      (digest,)).fetchone()
         if existing:
             raise self._duplicate(place, existing[0])
+        twin = None if add_anyway else self.same_consent(meta)
+        if twin is not None:
+            raise ArchiveError(f"{place}: er sandsynligvis en kopi af samtykke nr. {twin.id} "
+                               "(samme borger, formål, parter og gyldighed, og det er i "
+                               "kraft); det arkiveres ikke.",
+                               hint="Er det et nyt samtykke, så arkivér det med "
+                                    "--add-anyway.")
         sigs = signatures.check(data, kind, trust_roots)
         self._store_blob(data, digest)
         raw = {
@@ -322,15 +507,15 @@ class Archive:
         }
         columns = [c for c in COLUMNS if c not in ("id", "withdrawn_on")]
         try:
-            with self._tx(self.conn):
+            with self._write():
                 cur = self.conn.execute(
                     f"INSERT INTO consents ({', '.join(columns)}) VALUES "
                     f"({', '.join('?' * len(columns))})", [raw[c] for c in columns])
                 consent_id = int(cur.lastrowid)
-                audit.append(self.conn, "add", consent_id, {
+                self._log("add", consent_id, {
                     "sha256": digest, "post": record_hash(raw), "kilde": source,
                     "gyldig_fra": meta["gyldig_fra"], "gyldig_til": meta["gyldig_til"],
-                }, at=raw["added_at"])
+                }, meta["cpr"], at=raw["added_at"])
         except sqlite3.IntegrityError:
             # the same document added by another process meanwhile: its blob is theirs
             row = self.conn.execute("SELECT id FROM consents WHERE sha256 = ?",
@@ -355,21 +540,29 @@ class Archive:
                                hint="Kør 'skema consent verify'.")
         final.parent.mkdir(mode=0o700, exist_ok=True)
         self.tmp.mkdir(mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="add-", suffix=".tmp", dir=self.tmp)
+        fd, new = tempfile.mkstemp(prefix="new-", dir=self.tmp)
+        tmp = new
         try:
+            # locked, then named add-*.tmp, and held locked while it lives: the next
+            # command removes only a dead add's file (see _clean_tmp)
             with os.fdopen(fd, "wb") as handle:
+                _try_lock(handle)
+                tmp = new.replace(os.sep + "new-", os.sep + "add-") + ".tmp"
+                os.rename(new, tmp)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(tmp, 0o400)
-            try:
-                os.link(tmp, final)
-            except FileExistsError:
-                if _sha256_file(final) != digest:
-                    raise ArchiveError(f"{final.relative_to(self.root)}: en anden fil ligger "
-                                       "på dokumentets plads.",
-                                       hint="Kør 'skema consent verify'.") from None
-            _fsync_dir(final.parent)
+                os.chmod(tmp, 0o400)
+                try:
+                    os.link(tmp, final)
+                except FileExistsError:
+                    if _sha256_file(final) != digest:
+                        raise ArchiveError(f"{final.relative_to(self.root)}: en anden fil "
+                                           "ligger på dokumentets plads.",
+                                           hint="Kør 'skema consent verify'.") from None
+                _fsync_dir(final.parent)
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -378,10 +571,20 @@ class Archive:
     # -- changing
 
     def withdraw(self, consent_id: int, date: str | _dt.date) -> Consent:
-        """Record a withdrawal: the consent is not in force from ``date`` on."""
+        """Record a withdrawal: the consent is not in force from ``date`` on. The date
+        lies between the consent's start (or the day it was archived, if earlier) and
+        today (by the real clock too): never before the consent began, never ahead."""
         day = parse_day(date, "--date")
-        with self._tx(self.conn):
+        with self._write():
             consent = self.get(consent_id)
+            first = min(consent.gyldig_fra, consent.added_at[:10])
+            last = min(self.today, self.real_today).isoformat()
+            if not first <= day <= last:
+                raise ArchiveError(
+                    f"samtykke nr. {consent_id}: tilbagekaldelsen ({danish.format_date(day)}) "
+                    f"skal ligge mellem {danish.format_date(first)} og i dag "
+                    f"({danish.format_date(last)}).",
+                    hint="Angiv den dag kommunen fik tilbagekaldelsen (--date).")
             if consent.withdrawn_on:
                 raise ArchiveError(f"samtykke nr. {consent_id}: er allerede tilbagekaldt fra "
                                    f"{danish.format_date(consent.withdrawn_on)}.",
@@ -389,12 +592,12 @@ class Archive:
                                         "vises med 'skema consent show'.")
             self.conn.execute("UPDATE consents SET withdrawn_on = ? WHERE id = ?",
                               (day, consent_id))
-            audit.append(self.conn, "withdraw", consent_id, {"fra": day})
+            self._log("withdraw", consent_id, {"fra": day}, consent.cpr)
         return self.get(consent_id)
 
-    def export(self, cpr: str) -> tuple[bytes, list[Consent]]:
+    def export(self, cpr: str, reason: str = "") -> tuple[bytes, list[Consent]]:
         """A zip of every consent of one citizen: the documents plus one metadata JSON
-        each (``samtykke-N.pdf`` + ``samtykke-N.json``); the export is audited."""
+        each (``samtykke-N.pdf`` + ``samtykke-N.json``); logged as a look-up."""
         consents = self.list(cpr=cpr)
         if not consents:
             raise ArchiveError(f"CPR {danish.mask_cpr(normalize_cpr(cpr))}: der er ingen "
@@ -406,50 +609,103 @@ class Archive:
                 package.writestr(stem + consent.suffix, self.read(consent))
                 text = json.dumps(consent.to_json(self.today), ensure_ascii=False, indent=2)
                 package.writestr(stem + ".json", text + "\n")
-        with self._tx(self.conn):
-            audit.append(self.conn, "export", None, {"numre": [c.id for c in consents]})
+        with self._write():
+            self._log("export", None, {"numre": [c.id for c in consents], "grund": reason},
+                      consents[0].cpr)
         return buffer.getvalue(), consents
+
+    def citizen_log(self, cpr: str) -> list[audit.Entry]:
+        """Every audit entry about one citizen (added, withdrawn, purged, looked up),
+        found by the keyed hash of the CPR number."""
+        return audit.entries(self.conn, citizen=self.keys.citizen(normalize_cpr(cpr)))
+
+    def access(self, cpr: str, reason: str = "") -> tuple[bytes, list[Consent]]:
+        """The citizen's access request answered: a zip of their documents, metadata,
+        history and look-up log with a Danish summary on top (``oversigt.html``)."""
+        from .access import build
+
+        cpr = normalize_cpr(cpr)
+        consents = self._list(cpr, None, None)
+        data = build(self, cpr, consents, self.citizen_log(cpr))
+        with self._write():
+            self._log("access", None, {"numre": [c.id for c in consents], "grund": reason},
+                      cpr)
+        return data, consents
 
     def purge(self, before: str | _dt.date, years: int = DEFAULT_RETENTION_YEARS,
               dry_run: bool = False) -> PurgeResult:
         """Delete the documents whose retention (``years`` after expiry or withdrawal)
         ran out before ``before``. A consent still in force, or one whose retention has
-        not run out today, is refused. Each deletion leaves an audit entry."""
+        not run out, is refused, both by ``today`` and by the real clock; ``years`` below
+        the legal minimum is refused; a path outside the object store is never deleted.
+        Each deletion leaves an audit entry."""
+        if years < MIN_RETENTION_YEARS:
+            raise ArchiveError(f"opbevaringstiden {years} år er kortere end lovens mindstekrav "
+                               f"på {MIN_RETENTION_YEARS} år efter udløb eller "
+                               "tilbagekaldelse.",
+                               hint=f"Brug mindst {MIN_RETENTION_YEARS} år.")
         cutoff = parse_day(before, "--before")
         result = PurgeResult()
-        today = self.today.isoformat()
+        today = min(self.today, self.real_today).isoformat()
         for consent in self._select():
             until = consent.retained_until(years)
             if until >= cutoff:
                 continue
-            if consent.in_force(self.today):
+            if consent.in_force(self.today) or consent.in_force(self.real_today):
                 result.refused.append((consent, "er stadig i kraft"))
             elif until >= today:
                 result.refused.append((consent, "skal opbevares til og med "
                                                 f"{danish.format_date(until)}"))
+            elif self._stored_path(consent) is None:
+                result.refused.append((consent, "har en sti uden for arkivets dokumenter "
+                                                "i indekset"))
             else:
                 result.deleted.append(consent)
         if dry_run:
             return result
         for consent in result.deleted:
-            with self._tx(self.conn):
+            with self._write():
                 self.conn.execute("DELETE FROM consents WHERE id = ?", (consent.id,))
-                audit.append(self.conn, "purge", consent.id, {
+                self._log("purge", consent.id, {
                     "sha256": consent.sha256, "opbevaret_til": consent.retained_until(years),
-                    "før": cutoff})
-            path = self.object_path(consent.sha256)
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+                    "før": cutoff}, consent.cpr)
+            path = self._stored_path(consent)
+            if path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
         return result
+
+    def _stored_path(self, consent: Consent) -> Path | None:
+        """The document's path when it surely lies inside ``objects/``, else None."""
+        try:
+            path = self.object_path(consent.sha256)
+        except ArchiveError:
+            return None
+        base = self.objects.resolve()
+        resolved = path.resolve()
+        return path if resolved.is_relative_to(base) and resolved != base else None
 
     # -- checking
 
-    def verify(self) -> tuple[list[Finding], dict[str, int]]:
-        """Re-hash every document, check the audit chain and the index against it; list
-        missing files, changed files, orphans and leftovers. Returns findings and counts."""
+    def checkpoint(self) -> dict[str, Any]:
+        """The current head (entry number, hash, time, consent count), signed with the
+        signing key: keep it outside the archive; ``verify`` proves the history since."""
+        from . import checkpoint
+
+        return checkpoint.make(self)
+
+    def verify(self, checkpoints: Iterable[dict[str, Any]] = ()
+               ) -> tuple[list[Finding], dict[str, int]]:
+        """Re-hash every document, check the keyed audit chain and the index against it;
+        list missing files, changed files, orphans and leftovers; check that the history
+        confirmed by each checkpoint is still there. Returns findings and counts."""
+        from . import checkpoint
+
         findings: list[Finding] = []
-        entries, chain = audit.verify_chain(self.conn)
-        findings += [Finding(place, message) for place, message in chain]
+        entries, chain = audit.verify_chain(self.conn, self.keys)
+        findings += [Finding(place, message, code) for place, message, code in chain]
+        for point in checkpoints:
+            findings += checkpoint.check(self, point, entries)
         added: dict[int, audit.Entry] = {}
         withdrawn: dict[int, str] = {}
         purged: set[int] = set()
@@ -470,27 +726,35 @@ class Archive:
             entry = added.get(consent.id)
             if entry is None:
                 findings.append(Finding(place, "står i indekset uden at være tilføjet i "
-                                               "revisionsloggen"))
+                                               "revisionsloggen", "index-not-in-log"))
             elif entry.details.get("post") != record_hash(consent.raw):
                 findings.append(Finding(place, "oplysningerne i indekset er ændret efter "
-                                               "tilføjelsen (passer ikke med revisionsloggen)"))
+                                               "tilføjelsen (passer ikke med revisionsloggen)",
+                                        "index-changed"))
             if consent.id in purged:
                 findings.append(Finding(place, "er slettet ifølge revisionsloggen, men står "
-                                               "stadig i indekset"))
+                                               "stadig i indekset", "purged-in-index"))
             if withdrawn.get(consent.id) != consent.withdrawn_on:
                 findings.append(Finding(place, "tilbagekaldelsen i indekset passer ikke med "
-                                               "revisionsloggen"))
-            path = self.object_path(consent.sha256)
+                                               "revisionsloggen", "withdrawal-mismatch"))
+            path = self._stored_path(consent)
+            if path is None:
+                findings.append(Finding(place, "indekset peger uden for arkivets dokumenter",
+                                        "path-outside"))
+                continue
             rel = path.relative_to(self.root)
             if not path.is_file():
-                findings.append(Finding(f"{place} ({rel})", "dokumentet mangler"))
+                findings.append(Finding(f"{place} ({rel})", "dokumentet mangler",
+                                        "document-missing"))
             elif _sha256_file(path) != consent.sha256:
                 findings.append(Finding(f"{place} ({rel})", "dokumentet er ændret (SHA-256 "
-                                                            "passer ikke)"))
+                                                            "passer ikke)",
+                                        "document-changed"))
         ids = {c.id for c in rows}
         for consent_id in sorted(set(added) - ids - purged):
             findings.append(Finding(f"samtykke nr. {consent_id}", "mangler i indekset (slettet "
-                                                                  "uden om arkivet)"))
+                                                                  "uden om arkivet)",
+                                    "index-row-deleted"))
         files = 0
         if self.objects.is_dir():
             for sub in sorted(self.objects.iterdir()):
@@ -500,15 +764,20 @@ class Archive:
                     if sub.name + child.name not in known or child.parent == self.objects:
                         findings.append(Finding(str(child.relative_to(self.root)),
                                                 "fil uden samtykke i indekset (forældreløs, "
-                                                "fx fra en afbrudt tilføjelse)"))
+                                                "fx fra en afbrudt tilføjelse)", "orphan"))
         if self.tmp.is_dir():
             for child in sorted(self.tmp.iterdir()):
                 findings.append(Finding(str(child.relative_to(self.root)),
-                                        "rest af en afbrudt tilføjelse"))
+                                        "rest af en afbrudt tilføjelse", "leftover"))
         counts = {"samtykker": len(rows), "filer": files, "poster": len(entries)}
         return findings, counts
 
     def head(self) -> tuple[int, str]:
-        """The newest audit entry's number and hash: note it elsewhere to anchor the log."""
+        """The newest audit entry's number and hash."""
         row = self.conn.execute("SELECT seq, hash FROM audit_head WHERE one = 1").fetchone()
         return (row[0], row[1]) if row else (0, audit.GENESIS)
+
+    def public_key(self) -> str | None:
+        """The signing key's public half as stored in the archive (hex), if any."""
+        row = self.conn.execute("SELECT public_key FROM archive_info WHERE one = 1").fetchone()
+        return row[0] if row else None
