@@ -793,3 +793,295 @@ def test_other_form_is_not_a_consent(tmp_path):
     assert result.stderr.startswith(f"Fejl: {other}: dokumentet er formularen \"{title}\", "
                                     "ikke en samtykkeerklæring.")
     assert object_files(arkiv) == []
+
+
+# ------------------------------------------------------------------ keys and checkpoints
+
+
+def codes_of(archive: Path, *checkpoints: Path) -> set[str]:
+    """The finding codes of `verify --json` (with the given checkpoints)."""
+    args = [a for cp in checkpoints for a in ("--checkpoint", str(cp))]
+    result = run(archive, "verify", "--json", *args)
+    return {f["kode"] for f in json.loads(result.stdout)["fund"]}
+
+
+def checkpoint_of(archive: Path, tmp_path: Path, name: str = "kp.json") -> Path:
+    out = tmp_path / "andetsteds" / name
+    out.parent.mkdir(exist_ok=True)
+    result = run(archive, "checkpoint", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def sql(archive: Path, *statements: str) -> None:
+    conn = sqlite3.connect(archive / "index.sqlite")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def head_after(archive: Path, seq: int) -> str:
+    """The statement that points audit_head at entry ``seq`` (as an attacker would)."""
+    return (f"UPDATE audit_head SET seq = {seq}, hash = (SELECT hash FROM audit WHERE seq = "
+            f"{seq})")
+
+
+def test_init_creates_archive_and_keys_and_never_overwrites(tmp_path, monkeypatch):
+    keyfile = tmp_path / "hemmeligt" / "archive.key"
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY_FILE", str(keyfile))
+    arkiv = tmp_path / "arkiv"
+    result = run(arkiv, "init")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"Arkivet {arkiv} er oprettet. Nøgle: {keyfile} "
+                                             "(ny).")
+    assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
+    signing_key = keyfile.with_name("archive-signing.pem")
+    assert stat.S_IMODE(signing_key.stat().st_mode) == 0o600
+    before = keyfile.read_bytes(), signing_key.read_bytes()
+    again = run(arkiv, "init")
+    assert again.exit_code == 1 and "her er allerede et samtykkearkiv" in again.stderr
+    second = run(tmp_path / "andet", "init")
+    assert "(eksisterende, ikke overskrevet)" in second.stdout
+    assert (keyfile.read_bytes(), signing_key.read_bytes()) == before
+    # the key must stay outside the archive and private
+    inside = run(tmp_path / "tredje", "init", "--key-file", str(tmp_path / "tredje" / "k"))
+    assert inside.exit_code == 1 and "nøglen må ikke ligge i arkivets mappe" in inside.stderr
+    os.chmod(keyfile, 0o644)
+    loose = run(arkiv, "list")
+    assert loose.exit_code == 1
+    assert f"{keyfile}: arkivets nøglefil kan læses af andre end ejeren" in loose.stderr
+    os.chmod(keyfile, 0o600)
+    keyfile.rename(tmp_path / "væk")
+    gone = run(arkiv, "list")
+    assert gone.exit_code == 1 and f"{keyfile}: arkivets nøglefil findes ikke." in gone.stderr
+
+
+def test_wrong_key_is_refused_and_named_by_verify(filled, monkeypatch):
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY", "ab" * 32)
+    scan = filled.parent / "ny.pdf"
+    scan.write_bytes(scan_pdf("ny"))
+    refused = run(filled, "add", str(scan), *scan_args(cpr="040490-4567"))
+    assert refused.exit_code == 1
+    assert f"Fejl: {filled}: nøglen passer ikke til arkivet; intet er ændret." in refused.stderr
+    assert codes_of(filled) == {"key-mismatch", "chain-rewritten"}
+
+
+def test_checkpoint_written_signed_and_checked(filled, tmp_path):
+    point = checkpoint_of(filled, tmp_path)
+    data = json.loads(point.read_text())
+    assert (data["post"], data["samtykker"]) == (5, 5)
+    ok = run(filled, "verify", "--checkpoint", str(point))
+    assert ok.exit_code == 0 and "1 kontrolpunkt holder" in ok.stdout
+    inside = run(filled, "checkpoint", "-o", str(filled / "kp.json"))
+    assert inside.exit_code == 1 and "skal gemmes uden for arkivet" in inside.stderr
+    forged = tmp_path / "forfalsket.json"
+    forged.write_text(json.dumps({**data, "samtykker": 6}))
+    assert codes_of(filled, forged) == {"checkpoint-signature"}
+
+
+def test_mutating_commands_write_checkpoints_to_a_second_folder(filled, tmp_path):
+    folder = tmp_path / "kontrolpunkter"
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15", "--checkpoints",
+               str(folder)).exit_code == 0
+    scan = tmp_path / "ny.pdf"
+    scan.write_bytes(scan_pdf("ny"))
+    assert run(filled, "add", str(scan), *scan_args(cpr="040490-4567"), "--checkpoints",
+               str(folder)).exit_code == 0
+    names = sorted(p.name for p in folder.iterdir())
+    assert [n[:19] for n in names] == ["kontrolpunkt-000006", "kontrolpunkt-000007"]
+    ok = run(filled, "verify", "--checkpoint", str(folder))
+    assert ok.exit_code == 0 and "2 kontrolpunkter holder" in ok.stdout
+
+
+def test_attack_database_copied_back_from_before_a_withdrawal(filled, tmp_path):
+    saved = tmp_path / "gammel.sqlite"
+    with sqlite3.connect(filled / "index.sqlite") as src, sqlite3.connect(saved) as dst:
+        src.backup(dst)
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15").exit_code == 0
+    point = checkpoint_of(filled, tmp_path)
+    with sqlite3.connect(saved) as src, sqlite3.connect(filled / "index.sqlite") as dst:
+        src.backup(dst)
+    assert run(filled, "list", "--status", "tilbagekaldt").stdout.strip() == (
+        "Ingen samtykker matcher.")  # the withdrawal is gone
+    assert codes_of(filled) == set()  # a consistent old copy: only a checkpoint sees it
+    assert codes_of(filled, point) == {"rollback"}
+    lines = run(filled, "verify", "--checkpoint", str(point)).stderr.splitlines()
+    assert any("arkivet er rullet tilbage: revisionsloggen ender ved post 5, men "
+               "kontrolpunktet bekræfter post 6" in line for line in lines)
+
+
+def test_attack_last_entry_cut_and_head_moved_back(filled, tmp_path):
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15").exit_code == 0
+    point = checkpoint_of(filled, tmp_path)
+    sql(filled, "DELETE FROM audit WHERE seq = 6", head_after(filled, 5))
+    assert "entries-cut" in codes_of(filled)  # SQLite remembers entry 6 was written
+    assert {"truncated", "entries-cut"} <= codes_of(filled, point)
+
+
+def test_attack_withdrawal_deleted_head_reset_withdrawn_on_cleared(filled, tmp_path):
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15").exit_code == 0
+    point = checkpoint_of(filled, tmp_path)
+    sql(filled, "DELETE FROM audit WHERE seq = 6", head_after(filled, 5),
+        "UPDATE consents SET withdrawn_on = NULL WHERE id = 3",
+        "UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit'")
+    assert _numbers(run(filled, "list", "--status", "aktiv").stdout) == [1, 3, 5]
+    assert codes_of(filled) == set()  # every trace removed: only a checkpoint sees it
+    assert codes_of(filled, point) == {"rollback"}
+
+
+def test_attack_head_moved_back(filled, tmp_path):
+    point = checkpoint_of(filled, tmp_path)
+    sql(filled, head_after(filled, 3))
+    assert codes_of(filled) == {"head-moved"}
+    assert codes_of(filled, point) == {"head-moved"}
+
+
+def test_attack_validity_changed_and_chain_recomputed_without_the_key(filled, tmp_path):
+    import hashlib
+    import hmac
+
+    from toolkit.consent.model import record_hash
+
+    point = checkpoint_of(filled, tmp_path)
+    conn = sqlite3.connect(filled / "index.sqlite")
+    conn.execute("UPDATE consents SET gyldig_til = '2099-12-31' WHERE id = 4")
+    with Archive(filled) as arch:
+        raw = arch.get(4).raw
+    raw["gyldig_til"] = "2099-12-31"
+    rows = conn.execute("SELECT seq, at, action, consent_id, actor, citizen, details FROM "
+                        "audit ORDER BY seq").fetchall()
+    prev = audit_mod.GENESIS
+    for seq, at, action, consent_id, actor, citizen, details in rows:
+        if consent_id == 4 and action == "add":
+            parsed = json.loads(details)
+            parsed.update(post=record_hash(raw), gyldig_til="2099-12-31")
+            details = audit_mod.canonical(parsed)
+        text = audit_mod.canonical([seq, at, action, consent_id, actor, citizen, details, prev])
+        digest = hmac.new(b"gaet", text.encode(), hashlib.sha256).hexdigest()
+        conn.execute("UPDATE audit SET details = ?, prev = ?, hash = ? WHERE seq = ?",
+                     (details, prev, digest, seq))
+        prev = digest
+    conn.execute("UPDATE audit_head SET hash = ?", (prev,))
+    conn.commit()
+    conn.close()
+    assert codes_of(filled) == {"chain-rewritten"}
+    assert codes_of(filled, point) == {"chain-rewritten", "rewritten"}
+    lines = run(filled, "verify").stderr.splitlines()
+    assert ("Fejl: revisionslog: alle 5 poster har forkert nøglet hash: kæden er beregnet igen "
+            "uden arkivets nøgle") in lines
+
+
+# ------------------------------------------------------------------ look-ups and access
+
+
+def test_lookups_are_logged_with_actor_reason_and_citizen_hash(filled, tmp_path):
+    import getpass
+
+    run(filled, "list", "--cpr", "010190-1234", "--reason", "Opfølgning")
+    run(filled, "show", "1")
+    run(filled, "get", "2", "-o", str(tmp_path / "2.pdf"))
+    run(filled, "export", "--cpr", "010190-1234", "-o", str(tmp_path / "e.zip"),
+        "--reason", "Sagssystem")
+    run(filled, "list")  # not a look-up of a citizen
+    with Archive(filled) as arch:
+        key = arch.keys.citizen("010190-1234")
+        entries = [e for e in audit_mod.entries(arch.conn) if e.seq > 5]
+    assert [(e.action, e.details.get("kommando"), e.details["numre"], e.details["grund"])
+            for e in entries] == [
+        ("lookup", "list", [1, 2], "Opfølgning"), ("lookup", "show", [1], ""),
+        ("lookup", "get", [2], ""), ("export", None, [1, 2], "Sagssystem")]
+    assert {e.actor for e in entries} == {getpass.getuser()}
+    assert {e.citizen for e in entries} == {key}
+    assert "010190" not in json.dumps([e.details for e in entries])
+    # the library names another actor (the web app's user)
+    with Archive(filled, actor="web:anna") as arch:
+        arch.show(3, reason="Møde")
+        last = audit_mod.entries(arch.conn)[-1]
+    assert (last.actor, last.details["grund"]) == ("web:anna", "Møde")
+    assert run(filled, "verify").exit_code == 0
+
+
+def test_access_request_holds_that_citizen_only_and_is_logged(filled, tmp_path):
+    run(filled, "show", "1", "--reason", "Sagsbehandling")
+    run(filled, "show", "3")  # another citizen
+    run(filled, "list", "--cpr", "020290-2345")
+    assert run(filled, "withdraw", "2", "--date", "2025-03-01").exit_code == 0
+    out = tmp_path / "indsigt.zip"
+    result = run(filled, "access", "--cpr", "010190-1234", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{out}: indsigt med 2 samtykker skrevet (oversigt.html øverst)"
+    with zipfile.ZipFile(out) as package, Archive(filled) as arch:
+        assert package.namelist() == [
+            "oversigt.html", "samtykke-1.pdf", "samtykke-1.json", "samtykke-2.pdf",
+            "samtykke-2.json", "historik.json", "opslag.json"]
+        assert package.read("samtykke-2.pdf") == arch.read(arch.get(2))
+        history = json.loads(package.read("historik.json"))
+        lookups = json.loads(package.read("opslag.json"))
+        summary = package.read("oversigt.html").decode()
+        everything = b"".join(package.read(n) for n in package.namelist()
+                              if not n.endswith(".pdf")).decode()
+        last = audit_mod.entries(arch.conn)[-1]
+    assert [(h["handling"], h["samtykke"]) for h in history] == [
+        ("tilføjet", 1), ("tilføjet", 2), ("tilbagekaldt", 2)]
+    assert [(x["kommando"], x["numre"], x["grund"]) for x in lookups] == [
+        ("show", [1], "Sagsbehandling")]
+    assert "Indsigt i dine samtykker" in summary and "010190-xxxx" in summary
+    assert "Sagsbehandling" in summary and "tilbagekaldt" in summary
+    assert "020290" not in everything and "030390" not in everything
+    assert (last.action, last.details["numre"]) == ("access", [1, 2])
+    again = run(filled, "access", "--cpr", "010190-1234", "-o", str(out))
+    assert again.exit_code == 1 and "findes allerede" in again.stderr
+    second = tmp_path / "igen.zip"
+    run(filled, "access", "--cpr", "010190-1234", "-o", str(second))
+    with zipfile.ZipFile(second) as package:
+        assert [x["handling"] for x in json.loads(package.read("opslag.json"))][-1] == (
+            "indsigt udleveret til borgeren")
+
+
+def test_access_after_purge_still_shows_the_history(old, tmp_path):
+    run(old, "purge", "--before", "2026-01-01")
+    out = tmp_path / "indsigt.zip"
+    assert run(old, "access", "--cpr", "010190-1234", "-o", str(out)).exit_code == 0
+    with zipfile.ZipFile(out) as package:
+        assert [n for n in package.namelist() if n.startswith("samtykke-")] == []
+        history = json.loads(package.read("historik.json"))
+    assert [(h["handling"], h["samtykke"]) for h in history] == [
+        ("tilføjet", 1), ("tilføjet", 2), ("slettet (opbevaringstid udløbet)", 1),
+        ("slettet (opbevaringstid udløbet)", 2)]
+
+
+# ------------------------------------------------------------------ folder rights
+
+
+def test_existing_folder_is_made_private_or_refused(tmp_path, monkeypatch):
+    arkiv = tmp_path / "delt"
+    arkiv.mkdir(mode=0o755)
+    os.chmod(arkiv, 0o755)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("x"))
+    assert run(arkiv, "add", str(scan), *scan_args()).exit_code == 0
+    assert stat.S_IMODE(arkiv.stat().st_mode) == 0o700
+    os.chmod(arkiv, 0o755)
+    from toolkit.consent import store
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(store.os, "chmod", refuse)
+    with pytest.raises(ArchiveError) as info:
+        Archive(arkiv)
+    assert str(info.value) == (f"{arkiv}: arkivets mappe kan ikke gøres privat (kun for "
+                               "ejeren) (Operation not permitted).")
+
+
+def test_duplicate_after_withdrawal_is_not_a_copy(tmp_path):
+    arkiv = tmp_path / "arkiv"
+    first, copy = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    first.write_bytes(scan_pdf("samtykke"))
+    copy.write_bytes(first.read_bytes() + b"\n% 5 byte")
+    assert run(arkiv, "add", str(first), *scan_args()).exit_code == 0
+    refused = run(arkiv, "add", str(copy), *scan_args())
+    assert refused.exit_code == 1 and "sandsynligvis en kopi af samtykke nr. 1" in refused.stderr
+    assert run(arkiv, "withdraw", "1", "--date", "2025-05-01").exit_code == 0
+    assert run(arkiv, "add", str(copy), *scan_args()).exit_code == 0  # a new consent now

@@ -104,7 +104,8 @@ def check(arch: Archive, point: dict[str, Any], entries: list[audit.Entry]) -> l
                             "truncated")]
         return [Finding(place, f"arkivet er rullet tilbage: revisionsloggen ender ved post "
                                f"{last}, men kontrolpunktet bekræfter post {seq} (en ældre "
-                               "database er lagt tilbage)", "rollback")]
+                               "database er lagt tilbage, eller de seneste poster er slettet)",
+                        "rollback")]
     if entry.hash != digest:
         return [Finding(place, f"historikken er skrevet om: post {seq} er ikke længere den "
                                "post, kontrolpunktet bekræfter", "rewritten")]

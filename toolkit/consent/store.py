@@ -253,14 +253,18 @@ class Archive:
                                hint="Tjek at stien peger på et samtykkearkiv.") from None
         return conn
 
-    def _write(self) -> contextlib.AbstractContextManager[None]:
-        """A write transaction, refused when the key is not this archive's."""
+    def _check_key(self) -> None:
+        """Refuse to change anything when the key is not this archive's."""
         row = self.conn.execute("SELECT key_id FROM archive_info WHERE one = 1").fetchone()
         if row is None or row[0] != self.keys.key_id:
             raise ArchiveError(f"{self.root}: nøglen passer ikke til arkivet; intet er "
                                "ændret.", hint="Brug arkivets egen nøgle (--key-file eller "
                                                "$SKEMA_ARCHIVE_KEY), og kør 'skema consent "
                                                "verify'.")
+
+    def _write(self) -> contextlib.AbstractContextManager[None]:
+        """A write transaction, refused when the key is not this archive's."""
+        self._check_key()
         return self._tx(self.conn)
 
     def _log(self, action: str, consent_id: int | None, details: dict[str, Any],
@@ -488,6 +492,7 @@ class Archive:
                                      (digest,)).fetchone()
         if existing:
             raise self._duplicate(place, existing[0])
+        self._check_key()  # before the document is stored
         twin = None if add_anyway else self.same_consent(meta)
         if twin is not None:
             raise ArchiveError(f"{place}: er sandsynligvis en kopi af samtykke nr. {twin.id} "
