@@ -5,8 +5,10 @@
 Each consent is a small scanned-PDF stand-in (4 KB, unique bytes) with made-up metadata
 for 2,000 fictitious citizens; 5 % are withdrawn. Every add is a real one: file written
 via tmp/ + fsync + link, its own BEGIN IMMEDIATE transaction with its audit entry.
-Then `skema consent list` runs in-process (query + table formatting) with each filter,
-and `verify` re-hashes everything. Exit status 1 if a `list` takes 1 s or more.
+Then `skema consent list` runs in-process (query + table formatting) with each filter
+(`--cpr` is a look-up: it writes its audit entry, keyed, with the actor), and `verify`
+re-hashes everything and checks the keyed chain against a signed checkpoint. Exit status
+1 if a `list` takes 1 s or more.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ if str(ROOT) not in sys.path:
 from click.testing import CliRunner  # noqa: E402
 
 from toolkit.cli import cli  # noqa: E402
-from toolkit.consent import Archive  # noqa: E402
+from toolkit.consent import Archive, keys  # noqa: E402
 
 TODAY = _dt.date(2025, 6, 1)
 
@@ -47,9 +49,11 @@ def main() -> int:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="samtykke-bench-") as tmp:
         root = Path(args.dir or tmp) / "arkiv"
+        key_file = Path(tmp) / "noegler" / "archive.key"
+        archive_keys, _ = keys.create(key_file)
         citizens = [fake_cpr(i) for i in range(2000)]
         started = time.perf_counter()
-        with Archive(root, today=TODAY, create=True) as arch:
+        with Archive(root, today=TODAY, create=True, keys=archive_keys) as arch:
             for i in range(args.n):
                 start = TODAY + _dt.timedelta(days=rng.randint(-800, 60))
                 end = start + _dt.timedelta(days=rng.randint(30, 730))
@@ -65,7 +69,8 @@ def main() -> int:
               f"({added / args.n * 1000:.2f} ms pr. samtykke)")
 
         runner = CliRunner()
-        env = {"SKEMA_ARCHIVE": str(root), "SKEMA_TODAY": TODAY.isoformat()}
+        env = {"SKEMA_ARCHIVE": str(root), "SKEMA_TODAY": TODAY.isoformat(),
+               "SKEMA_ARCHIVE_KEY_FILE": str(key_file), "SKEMA_ARCHIVE_KEY": ""}
         slow = False
         filters = [[], ["--cpr", citizens[17]], ["--status", "aktiv"],
                    ["--status", "udløbet"], ["--status", "tilbagekaldt"],
@@ -80,9 +85,15 @@ def main() -> int:
             slow = slow or not ok
             print(f"list {label:<28} {took * 1000:7.1f} ms  {rows}"
                   + ("" if ok else "  FOR LANGSOM/FEJL"))
+        point = Path(tmp) / "kontrolpunkt.json"
         started = time.perf_counter()
-        result = runner.invoke(cli, ["consent", "verify"], env=env)
-        print(f"verify: {time.perf_counter() - started:.1f} s, exit {result.exit_code}")
+        result = runner.invoke(cli, ["consent", "checkpoint", "-o", str(point)], env=env)
+        print(f"checkpoint: {(time.perf_counter() - started) * 1000:.1f} ms, "
+              f"exit {result.exit_code}")
+        started = time.perf_counter()
+        result = runner.invoke(cli, ["consent", "verify", "--checkpoint", str(point)], env=env)
+        print(f"verify --checkpoint: {time.perf_counter() - started:.1f} s, "
+              f"exit {result.exit_code}")
     return 1 if slow else 0
 
 

@@ -176,7 +176,7 @@ def checkpoint_cmd(arch: Any, output: str, overwrite: bool) -> None:
     """
     written = _write_checkpoint(arch, Path(output), overwrite)
     seq, digest = arch.head()
-    click.echo(f"{written}: kontrolpunkt for post {seq} (SHA-256 {digest[:16]}…)")
+    click.echo(f"{written}: kontrolpunkt for post {seq} (HMAC-SHA256 {digest[:16]}…)")
 
 
 @consent_cmd.command("add")

@@ -17,9 +17,9 @@ from .. import danish
 from ..errors import SkemaError
 from . import audit
 
-#: The legal minimum retention after expiry or withdrawal, in years; no option goes
-#: below it (see README: the bookkeeping act's 5 years, longer than the 3-year general
-#: limitation period during which the municipality must be able to show the consent).
+#: The minimum retention after expiry or withdrawal, in years; no option goes below it.
+#: Chosen conservatively (README): longer than the 3-year general limitation period during
+#: which the municipality must be able to show the consent, equal to the bookkeeping act's.
 MIN_RETENTION_YEARS = 5
 DEFAULT_RETENTION_YEARS = MIN_RETENTION_YEARS
 STATUSES = ("aktiv", "kommende", "udløbet", "tilbagekaldt")
