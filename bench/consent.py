@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import io
 import os
 import random
 import sys
@@ -40,6 +41,17 @@ def fake_cpr(i: int) -> str:
     return f"{day:%d%m%y}-{1000 + i % 9000:04d}"
 
 
+def _tiny_pdf(i: int) -> bytes:
+    """A one-page PDF with a line of text (a scan stand-in Ghostscript can render)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, f"Scannet samtykke {i}")
+    page.save()
+    return buffer.getvalue()
+
+
 def main() -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -53,7 +65,8 @@ def main() -> int:
         archive_keys, _ = keys.create(key_file)
         citizens = [fake_cpr(i) for i in range(2000)]
         started = time.perf_counter()
-        with Archive(root, today=TODAY, create=True, keys=archive_keys) as arch:
+        with Archive(root, today=TODAY, create=True, keys=archive_keys,
+                     renditions=False) as arch:
             for i in range(args.n):
                 start = TODAY + _dt.timedelta(days=rng.randint(-800, 60))
                 end = start + _dt.timedelta(days=rng.randint(30, 730))
@@ -64,9 +77,23 @@ def main() -> int:
                     "gyldig_fra": start.isoformat(), "gyldig_til": end.isoformat()})
             added = time.perf_counter() - started
             for consent_id in rng.sample(range(1, args.n + 1), args.n // 20):
-                arch.withdraw(consent_id, TODAY - _dt.timedelta(days=rng.randint(0, 90)))
+                start = _dt.date.fromisoformat(arch.get(consent_id).gyldig_fra)
+                day = max(start, TODAY - _dt.timedelta(days=rng.randint(0, 90)))
+                arch.withdraw(consent_id, min(day, TODAY))
         print(f"tilføjet: {args.n} samtykker på {added:.1f} s "
-              f"({added / args.n * 1000:.2f} ms pr. samtykke)")
+              f"({added / args.n * 1000:.2f} ms pr. samtykke, uden PDF/A)")
+        sample = 20
+        started = time.perf_counter()
+        with Archive(Path(tmp) / "pdfa", today=TODAY, create=True, keys=archive_keys) as arch:
+            for i in range(sample):
+                pdf = _tiny_pdf(i)
+                arch.add_bytes(pdf, f"pdfa-{i}.pdf", {
+                    "cpr": citizens[i], "formaal": "PDF/A-prøve", "gyldig_fra": "2025-01-01",
+                    "gyldig_til": "2025-12-31"})
+            made = sum(1 for r in arch.rendition_rows() if r["kind"] == "pdfa" and r["sha256"])
+        took = time.perf_counter() - started
+        print(f"tilføjet med PDF/A-2b: {sample} scanninger på {took:.1f} s "
+              f"({took / sample * 1000:.0f} ms pr. samtykke; {made} PDF/A lavet)")
 
         runner = CliRunner()
         env = {"SKEMA_ARCHIVE": str(root), "SKEMA_TODAY": TODAY.isoformat(),

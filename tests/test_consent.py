@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import _need
 
 import toolkit
 from toolkit.cli import cli
@@ -160,7 +161,7 @@ def test_add_form_pdf_reads_metadata_and_get_is_byte_identical(tmp_path, form_fi
     arkiv = tmp_path / "arkiv"
     result = run(arkiv, "add", str(form_files["pdf"]))
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == (
+    assert result.stdout.splitlines()[0] == (
         f"{form_files['pdf']}: arkiveret som samtykke nr. 1 – Nukaaka Olsen (030592-xxxx), "
         "gyldig 01-11-2024 til 31-10-2025, status aktiv")
     with Archive(arkiv) as arch:
@@ -290,9 +291,9 @@ def test_permissions_and_no_cpr_in_names_or_audit(tmp_path, form_files):
     assert stat.S_IMODE(arkiv.stat().st_mode) == 0o700
     assert stat.S_IMODE((arkiv / "objects").stat().st_mode) == 0o700
     assert stat.S_IMODE((arkiv / "index.sqlite").stat().st_mode) == 0o600
-    (blob,) = object_files(arkiv)
-    assert stat.S_IMODE(blob.stat().st_mode) == 0o400
-    assert stat.S_IMODE(blob.parent.stat().st_mode) == 0o700
+    for blob in object_files(arkiv):  # the document, its PDF/A and its signature report
+        assert stat.S_IMODE(blob.stat().st_mode) == 0o400
+        assert stat.S_IMODE(blob.parent.stat().st_mode) == 0o700
     run(arkiv, "withdraw", "1", "--date", "2025-03-01")
     run(arkiv, "export", "--cpr", CPR, "-o", str(tmp_path / "ud.zip"))
     digits = CPR.replace("-", "")
@@ -415,7 +416,7 @@ def test_verify_clean(filled):
     with Archive(filled) as arch:
         head = arch.history(5)[-1]
     assert result.stdout.splitlines() == [
-        f"Arkivet {filled} er i orden: 5 samtykker, 5 filer, 5 poster i revisionsloggen.",
+        f"Arkivet {filled} er i orden: 5 samtykker, 15 filer, 5 poster i revisionsloggen.",
         f"Revisionsloggens seneste post: 5, HMAC-SHA256 {head.hash}"]
 
 
@@ -570,7 +571,7 @@ def test_purge_deletes_only_what_the_real_clock_allows(old):
     assert _numbers(run(old, "list").stdout) == [3, 4]
     gone = run(old, "show", "2")
     assert gone.exit_code == 1 and "samtykke nr. 2: er slettet" in gone.stderr
-    assert len(object_files(old)) == 2
+    assert len(object_files(old)) == 6  # 3 and 4, each with its PDF/A and report
     conn = sqlite3.connect(old / "index.sqlite")
     purges = conn.execute("SELECT consent_id FROM audit WHERE action = 'purge'").fetchall()
     conn.close()
@@ -679,7 +680,7 @@ from toolkit.consent import Archive
 root, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     buf = io.BytesIO(); c = canvas.Canvas(buf); c.drawString(72, 720, f"{tag} {i}"); c.save()
-    with Archive(root, create=True) as arch:
+    with Archive(root, create=True, renditions=False) as arch:
         arch.add_bytes(buf.getvalue(), f"{tag}-{i}.pdf", {
             "cpr": "010190-1234", "formaal": tag, "gyldig_fra": "2025-01-01",
             "gyldig_til": "2025-12-31"})
@@ -700,7 +701,8 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
         assert sorted(c.formaal for c in consents).count("a") == 25
         assert sorted(c.formaal for c in consents).count("c") == 25
         findings, counts = arch.verify()
-    assert findings == [] and counts == {"samtykker": 75, "filer": 75, "poster": 75}
+    # each document and its signature report; the PDF/A was not made (bulk load)
+    assert findings == [] and counts == {"samtykker": 75, "filer": 150, "poster": 75}
 
 
 _KILL_AFTER_BLOB = """
@@ -1013,8 +1015,9 @@ def test_access_request_holds_that_citizen_only_and_is_logged(filled, tmp_path):
     assert result.stdout.strip() == f"{out}: indsigt med 2 samtykker skrevet (oversigt.html øverst)"
     with zipfile.ZipFile(out) as package, Archive(filled) as arch:
         assert package.namelist() == [
-            "oversigt.html", "samtykke-1.pdf", "samtykke-1.json", "samtykke-2.pdf",
-            "samtykke-2.json", "historik.json", "opslag.json"]
+            "oversigt.html", "samtykke-1.pdf", "samtykke-1.json", "samtykke-1-pdfa.pdf",
+            "samtykke-2.pdf", "samtykke-2.json", "samtykke-2-pdfa.pdf", "historik.json",
+            "opslag.json"]
         assert package.read("samtykke-2.pdf") == arch.read(arch.get(2))
         history = json.loads(package.read("historik.json"))
         lookups = json.loads(package.read("opslag.json"))
@@ -1085,3 +1088,73 @@ def test_duplicate_after_withdrawal_is_not_a_copy(tmp_path):
     assert refused.exit_code == 1 and "sandsynligvis en kopi af samtykke nr. 1" in refused.stderr
     assert run(arkiv, "withdraw", "1", "--date", "2025-05-01").exit_code == 0
     assert run(arkiv, "add", str(copy), *scan_args()).exit_code == 0  # a new consent now
+
+
+# ------------------------------------------------------------------ PDF/A renditions
+
+
+def pdfa_status(data: bytes) -> str:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return pdf.open_metadata().pdfa_status
+
+
+def test_pdfa_rendition_and_signature_report_beside_the_original(tmp_path):
+    _need("gs", "ghostscript")
+    arkiv = tmp_path / "arkiv"
+    scan, image = tmp_path / "scan.pdf", tmp_path / "scan.png"
+    scan.write_bytes(scan_pdf("papir"))
+    from PIL import Image
+
+    Image.new("RGB", (200, 100), "white").save(image)
+    result = run(arkiv, "add", str(scan), *scan_args())
+    assert result.stdout.splitlines()[1] == "  PDF/A-2b: lavet med Ghostscript"
+    assert run(arkiv, "add", str(image), *scan_args(cpr="020290-2345")).exit_code == 0
+    with Archive(arkiv) as arch:
+        for number in (1, 2):
+            consent = arch.get(number)
+            rows = {r["kind"]: r for r in arch.rendition_rows(number)}
+            pdfa = arch.rendition(number)
+            assert pdfa is not None and pdfa_status(pdfa) == "2B"
+            assert rows["pdfa"]["tool"] == "Ghostscript" and rows["pdfa"]["size"] == len(pdfa)
+            report = json.loads(arch.object_path(rows["signaturrapport"]["sha256"])
+                                .read_bytes())
+            assert report["dokument"] == consent.sha256 and report["underskrifter"] == []
+            assert report["værktøj"].startswith("pyHanko")
+            added = arch.history(number)[0].details
+            assert (added["pdfa"], added["signaturrapport"]) == (
+                rows["pdfa"]["sha256"], rows["signaturrapport"]["sha256"])
+        assert arch.read(arch.get(1)) == scan.read_bytes()  # the original stays the record
+        changed = arch.object_path(rows["pdfa"]["sha256"])
+    assert run(arkiv, "verify").exit_code == 0
+    make_writable(changed)
+    changed.write_bytes(changed.read_bytes() + b"%")
+    assert codes_of(arkiv) == {"rendition-changed"}
+
+
+def test_missing_ghostscript_is_recorded_and_never_fails_the_add(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "tom"))
+    arkiv = tmp_path / "arkiv"
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("papir"))
+    result = run(arkiv, "add", str(scan), *scan_args())
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == (
+        "  PDF/A-2b: mangler: Ghostscript (gs) er ikke installeret")
+    checked = run(arkiv, "verify")
+    assert checked.exit_code == 0
+    assert checked.stdout.splitlines()[0] == (
+        "Bemærk: samtykke nr. 1: PDF/A-udgaven mangler (Ghostscript (gs) er ikke "
+        "installeret).")
+    assert "PDF/A-2b:         mangler: Ghostscript" in run(arkiv, "show", "1").stdout
+
+
+def test_docx_rendition_with_libreoffice(tmp_path, form_files):
+    _need("soffice")
+    arkiv = tmp_path / "arkiv"
+    result = run(arkiv, "add", str(form_files["docx"]))
+    assert result.stdout.splitlines()[1] == "  PDF/A-2b: lavet med LibreOffice", result.output
+    with Archive(arkiv) as arch:
+        pdfa = arch.rendition(1)
+    assert pdfa is not None and pdfa_status(pdfa) == "2B"

@@ -235,8 +235,18 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
                    f"{consent.status(arch.today)}")
         for sig in consent.signatures:
             click.echo(f"  Underskrift: {describe(sig)}")
+        click.echo(f"  PDF/A-2b: {_rendition(arch, consent.id)}")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _rendition(arch: Any, consent_id: int) -> str:
+    """``lavet med Ghostscript`` or ``mangler: Ghostscript (gs) er ikke installeret``."""
+    for row in arch.rendition_rows(consent_id):
+        if row["kind"] == "pdfa":
+            return (f"lavet med {row['tool']}" if row["sha256"]
+                    else f"mangler: {row['note']}")
+    return "mangler"
 
 
 _ROLES = ("afgiver", "modtager", "begge")
@@ -354,6 +364,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: s
         ("Dokument", f"{consent.original_name}, {_kind_name(consent.kind)}, "
                      + f"{consent.size:,} bytes".replace(",", ".")),
         ("SHA-256", consent.sha256),
+        ("PDF/A-2b", _rendition(arch, consent.id)),
         ("Oplysninger fra", f"formularen samtykke {consent.form_version}"
          if consent.source == "formular" else "angivet ved arkivering (scanning)"),
         ("Tilføjet", consent.added_at.replace("T", " ").replace("Z", " UTC")),
@@ -452,6 +463,8 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
                    "forældreløs fil arkiveres igen med 'skema consent add' eller slettes.",
                    err=True)
         raise click.exceptions.Exit(1)
+    for consent_id, note in arch.missing_renditions():
+        click.echo(f"Bemærk: samtykke nr. {consent_id}: PDF/A-udgaven mangler ({note}).")
     seq, digest = arch.head()
     proven = f"; {len(files)} kontrolpunkt{'er' if len(files) != 1 else ''} holder" \
         if files else ""

@@ -1,7 +1,8 @@
 """The citizen's access request (GDPR art. 15): one zip with everything about them.
 
 ``oversigt.html`` (a readable Danish summary) on top, then each consent document
-(``samtykke-N.pdf``…) with its metadata (``samtykke-N.json``), the full history of their
+(``samtykke-N.pdf``…) with its metadata (``samtykke-N.json``) and its PDF/A rendition
+(``samtykke-N-pdfa.pdf``) when there is one, the full history of their
 consents (``historik.json``: added, withdrawn, purged) and the log of who looked them up
 (``opslag.json``). Only entries carrying this citizen's keyed hash are included.
 """
@@ -107,6 +108,9 @@ def build(arch: Archive, cpr: str, consents: list[Consent], log: list[Entry]) ->
             package.writestr(stem + consent.suffix, arch.read(consent))
             text = json.dumps(consent.to_json(arch.today), ensure_ascii=False, indent=2)
             package.writestr(stem + ".json", text + "\n")
+            pdfa = arch.rendition(consent.id)
+            if pdfa is not None:
+                package.writestr(stem + "-pdfa.pdf", pdfa)
         for name, entries in (("historik.json", history), ("opslag.json", lookups)):
             text = json.dumps([_row(x) for x in entries], ensure_ascii=False, indent=2)
             package.writestr(name, text + "\n")

@@ -3,7 +3,9 @@
 Layout of an archive folder (mode 0700, files 0600/0400)::
 
     index.sqlite            the index (WAL) and the audit log (see audit.py)
-    objects/ab/cdef…        the exact bytes of each document, named by SHA-256, read-only
+    objects/ab/cdef…        the exact bytes of each document, named by SHA-256, read-only;
+                            beside them, by their own SHA-256, each document's PDF/A-2b
+                            rendition and its signature report as of the archiving day
     tmp/                    documents being added (a leftover here is a killed add, removed
                             by the next command that opens the archive)
 
@@ -83,6 +85,22 @@ CREATE INDEX IF NOT EXISTS consents_cpr ON consents(cpr);
 CREATE INDEX IF NOT EXISTS consents_til ON consents(gyldig_til);
 """
 
+#: Files kept beside a document: ``pdfa`` (its PDF/A-2b rendition; sha256 NULL when it
+#: could not be made, ``note`` says why) and ``signaturrapport`` (the signature check).
+RENDITIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS renditions (
+    consent_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    sha256 TEXT,
+    size INTEGER,
+    tool TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (consent_id, kind)
+);
+"""
+RENDITION_KINDS = ("pdfa", "signaturrapport")
+
 
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
@@ -129,12 +147,13 @@ class Archive:
     withdrawals are still bounded by the real clock). ``keys`` default to those of
     :func:`toolkit.consent.keys.load` (``key_file``, ``$SKEMA_ARCHIVE_KEY`` …). ``actor``
     names who acts in every audit entry (default: the OS user); the web app passes its
-    user.
+    user. ``renditions=False`` skips the PDF/A rendition (recorded as not made): bulk loads.
     """
 
     def __init__(self, root: str | Path, today: _dt.date | None = None,
                  create: bool = False, keys: ArchiveKeys | None = None,
-                 key_file: str | Path | None = None, actor: str | None = None) -> None:
+                 key_file: str | Path | None = None, actor: str | None = None,
+                 renditions: bool = True) -> None:
         self.root = Path(root)
         self.real_today = _dt.date.today()
         self.today = today or self.real_today
@@ -142,6 +161,7 @@ class Archive:
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
         self.actor = actor or _os_user()
+        self.renditions = renditions
         if not self.index.is_file() and not create:
             raise ArchiveError(
                 f"{self.root}: her er intet samtykkearkiv.",
@@ -240,7 +260,7 @@ class Archive:
                     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
                     if tables and not tables & needed:
                         raise sqlite3.DatabaseError("ikke et samtykkearkiv")
-                    for statement in (SCHEMA + audit.SCHEMA).split(";"):
+                    for statement in (SCHEMA + audit.SCHEMA + RENDITIONS_SCHEMA).split(";"):
                         if statement.strip():
                             conn.execute(statement)
                     public = (keys_mod.public_key_hex(self.keys.signing_pem)
@@ -248,6 +268,9 @@ class Archive:
                     conn.execute("INSERT OR IGNORE INTO archive_info (one, key_id, public_key, "
                                  "created_at) VALUES (1, ?, ?, ?)",
                                  (self.keys.key_id, public, audit.now_utc()))
+            elif "renditions" not in tables:
+                with self._tx(conn):
+                    conn.execute(RENDITIONS_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.index}: arkivets indeks kan ikke åbnes ({exc}).",
                                hint="Tjek at stien peger på et samtykkearkiv.") from None
@@ -502,6 +525,7 @@ class Archive:
                                     "--add-anyway.")
         sigs = signatures.check(data, kind, trust_roots)
         self._store_blob(data, digest)
+        extras = self._extras(data, kind, digest, sigs)
         raw = {
             "sha256": digest, "size": len(data), "kind": kind,
             "original_name": danish.mask_cpr(Path(name).name), "added_at": audit.now_utc(),
@@ -517,9 +541,15 @@ class Archive:
                     f"INSERT INTO consents ({', '.join(columns)}) VALUES "
                     f"({', '.join('?' * len(columns))})", [raw[c] for c in columns])
                 consent_id = int(cur.lastrowid)
+                self.conn.executemany(
+                    "INSERT INTO renditions (consent_id, kind, sha256, size, tool, made_at, "
+                    "note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(consent_id, x["kind"], x["sha256"], x["size"], x["tool"],
+                      raw["added_at"], x["note"]) for x in extras])
                 self._log("add", consent_id, {
                     "sha256": digest, "post": record_hash(raw), "kilde": source,
                     "gyldig_fra": meta["gyldig_fra"], "gyldig_til": meta["gyldig_til"],
+                    **{x["kind"]: x["sha256"] for x in extras},
                 }, meta["cpr"], at=raw["added_at"])
         except sqlite3.IntegrityError:
             # the same document added by another process meanwhile: its blob is theirs
@@ -527,6 +557,59 @@ class Archive:
                                     (digest,)).fetchone()
             raise self._duplicate(place, row[0] if row else "?") from None
         return self.get(consent_id)
+
+    def _extras(self, data: bytes, kind: str, digest: str,
+                sigs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store the PDF/A rendition and the signature report beside the document."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        from .rendition import render
+
+        try:
+            checker = f"pyHanko {version('pyhanko')}"
+        except PackageNotFoundError:
+            checker = "pyHanko"
+        report = audit.canonical({"dokument": digest, "kontrolleret": audit.now_utc(),
+                                  "værktøj": checker, "underskrifter": sigs}).encode("utf-8")
+        rows = []
+        if self.renditions:
+            made = render(data, kind)
+            pdfa, tool, note = made.data, made.tool, made.note
+        else:
+            pdfa, tool, note = None, "", "ikke lavet ved arkiveringen (masseindlæsning)"
+        for name, blob, by, why in (("pdfa", pdfa, tool, note),
+                                    ("signaturrapport", report, checker, "")):
+            sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
+            if blob is not None and sha is not None:
+                self._store_blob(blob, sha)
+            rows.append({"kind": name, "sha256": sha, "size": len(blob) if blob else None,
+                         "tool": by, "note": why})
+        return rows
+
+    def rendition_rows(self, consent_id: int | None = None) -> list[dict[str, Any]]:
+        """The files kept beside documents (PDF/A, signature report), with notes."""
+        sql = "SELECT consent_id, kind, sha256, size, tool, made_at, note FROM renditions"
+        rows = (self.conn.execute(sql + " ORDER BY consent_id, kind").fetchall()
+                if consent_id is None else
+                self.conn.execute(sql + " WHERE consent_id = ? ORDER BY kind",
+                                  (consent_id,)).fetchall())
+        keys = ("consent_id", "kind", "sha256", "size", "tool", "made_at", "note")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def rendition(self, consent_id: int) -> bytes | None:
+        """The PDF/A rendition's bytes (checked against its SHA-256), or None."""
+        for row in self.rendition_rows(consent_id):
+            path = self._stored_path_of(row["sha256"] or "")
+            if row["kind"] == "pdfa" and path is not None and path.is_file():
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest() == row["sha256"]:
+                    return data
+        return None
+
+    def missing_renditions(self) -> list[tuple[int, str]]:
+        """Consents without a PDF/A rendition, with the reason recorded."""
+        return [(r["consent_id"], r["note"]) for r in self.rendition_rows()
+                if r["kind"] == "pdfa" and r["sha256"] is None]
 
     @staticmethod
     def _duplicate(place: str, consent_id: Any) -> ArchiveError:
@@ -669,21 +752,30 @@ class Archive:
         if dry_run:
             return result
         for consent in result.deleted:
+            extras = [r["sha256"] for r in self.rendition_rows(consent.id) if r["sha256"]]
             with self._write():
                 self.conn.execute("DELETE FROM consents WHERE id = ?", (consent.id,))
+                self.conn.execute("DELETE FROM renditions WHERE consent_id = ?", (consent.id,))
                 self._log("purge", consent.id, {
                     "sha256": consent.sha256, "opbevaret_til": consent.retained_until(years),
                     "før": cutoff}, consent.cpr)
-            path = self._stored_path(consent)
-            if path is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            for sha in [consent.sha256, *extras]:
+                shared = self.conn.execute(
+                    "SELECT 1 FROM consents WHERE sha256 = ? UNION ALL SELECT 1 FROM "
+                    "renditions WHERE sha256 = ?", (sha, sha)).fetchone()
+                path = self._stored_path_of(sha)
+                if path is not None and not shared:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
         return result
 
     def _stored_path(self, consent: Consent) -> Path | None:
         """The document's path when it surely lies inside ``objects/``, else None."""
+        return self._stored_path_of(consent.sha256)
+
+    def _stored_path_of(self, digest: str) -> Path | None:
         try:
-            path = self.object_path(consent.sha256)
+            path = self.object_path(digest)
         except ArchiveError:
             return None
         base = self.objects.resolve()
@@ -755,6 +847,7 @@ class Archive:
                 findings.append(Finding(f"{place} ({rel})", "dokumentet er ændret (SHA-256 "
                                                             "passer ikke)",
                                         "document-changed"))
+        findings += self._verify_renditions(added, known)
         ids = {c.id for c in rows}
         for consent_id in sorted(set(added) - ids - purged):
             findings.append(Finding(f"samtykke nr. {consent_id}", "mangler i indekset (slettet "
@@ -776,6 +869,34 @@ class Archive:
                                         "rest af en afbrudt tilføjelse", "leftover"))
         counts = {"samtykker": len(rows), "filer": files, "poster": len(entries)}
         return findings, counts
+
+    def _verify_renditions(self, added: dict[int, audit.Entry], known: set[str]
+                           ) -> list[Finding]:
+        """Each PDF/A rendition and signature report: logged, present, unchanged. Their
+        hashes join ``known`` so they are not taken for orphans."""
+        findings = []
+        for row in self.rendition_rows():
+            place = f"samtykke nr. {row['consent_id']}"
+            what = "PDF/A-udgaven" if row["kind"] == "pdfa" else "underskriftsrapporten"
+            entry = added.get(row["consent_id"])
+            if entry is not None and entry.details.get(row["kind"]) != row["sha256"]:
+                findings.append(Finding(place, f"{what} passer ikke med revisionsloggen",
+                                        "rendition-not-in-log"))
+            if row["sha256"] is None:
+                continue
+            known.add(row["sha256"])
+            path = self._stored_path_of(row["sha256"])
+            if path is None:
+                findings.append(Finding(place, f"{what}: indekset peger uden for arkivets "
+                                               "dokumenter", "path-outside"))
+            elif not path.is_file():
+                findings.append(Finding(f"{place} ({path.relative_to(self.root)})",
+                                        f"{what} mangler", "rendition-missing"))
+            elif _sha256_file(path) != row["sha256"]:
+                findings.append(Finding(f"{place} ({path.relative_to(self.root)})",
+                                        f"{what} er ændret (SHA-256 passer ikke)",
+                                        "rendition-changed"))
+        return findings
 
     def head(self) -> tuple[int, str]:
         """The newest audit entry's number and hash."""
