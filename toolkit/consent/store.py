@@ -23,6 +23,7 @@ audit entries or messages (those use :func:`toolkit.danish.mask_cpr`).
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as _dt
 import getpass
@@ -297,14 +298,15 @@ class Archive:
         return audit.append(self.conn, self.keys, action, consent_id, details, self.actor,
                             citizen, at)
 
-    def lookup(self, command: str, consents: list[Consent], cpr: str | None = None,
+    def lookup(self, command: str, consents: builtins.list[Consent], cpr: str | None = None,
                reason: str = "") -> None:
         """Log a look-up: who (the actor), which citizen (keyed hash), which consents, why.
 
         ``cpr`` names the citizen looked for (also when nothing was found)."""
         citizens = {c.cpr for c in consents} | ({normalize_cpr(cpr)} if cpr else set())
         with self._write():
-            for citizen in sorted(citizens) or [None]:
+            chosen: builtins.list[str | None] = [*sorted(citizens)] or [None]
+            for citizen in chosen:
                 numbers = [c.id for c in consents if citizen is None or c.cpr == citizen]
                 self._log("lookup", numbers[0] if len(numbers) == 1 else None,
                           {"kommando": command, "numre": numbers, "grund": reason}, citizen)
@@ -343,7 +345,7 @@ class Archive:
     # -- reading
 
     def _select(self, where: str = "", params: Iterable[Any] = (),
-                order: str = "id") -> list[Consent]:
+                order: str = "id") -> builtins.list[Consent]:
         sql = f"SELECT {', '.join(COLUMNS)} FROM consents {where} ORDER BY {order}"
         return [Consent.from_row(r) for r in self.conn.execute(sql, tuple(params))]
 
@@ -362,20 +364,20 @@ class Archive:
         return found[0]
 
     def list(self, cpr: str | None = None, status: str | None = None,
-             expires_within: int | None = None, reason: str | None = None) -> list[Consent]:
+             expires_within: int | None = None, reason: str = "") -> builtins.list[Consent]:
         """Consents, filtered by citizen, status on ``today`` and expiry within N days.
 
-        A search for a citizen is a look-up and is logged (with ``reason``) unless
-        ``reason`` is None, which only the archive's own work uses."""
+        A search for a citizen is a look-up and is logged (with ``reason``)."""
         found = self._list(cpr, status, expires_within)
-        if cpr and reason is not None:
+        if cpr:
             self.lookup("list", found, cpr, reason)
         return found
 
     def _list(self, cpr: str | None, status: str | None,
-              expires_within: int | None) -> list[Consent]:
+              expires_within: int | None) -> builtins.list[Consent]:
         day = self.today.isoformat()
-        clauses, params = [], []
+        clauses: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if cpr:
             clauses.append("cpr = ?")
             params.append(normalize_cpr(cpr))
@@ -404,7 +406,7 @@ class Archive:
         order = "gyldig_til, id" if expires_within is not None else "id"
         return self._select(where, params, order)
 
-    def show(self, consent_id: int, reason: str = "") -> tuple[Consent, list[audit.Entry]]:
+    def show(self, consent_id: int, reason: str = "") -> tuple[Consent, builtins.list[audit.Entry]]:
         """One consent and its history, for a person to see: logged as a look-up."""
         consent = self.get(consent_id)
         self.lookup("show", [consent], reason=reason)
@@ -417,7 +419,7 @@ class Archive:
         self.lookup("get", [consent], reason=reason)
         return consent, data
 
-    def history(self, consent_id: int) -> list[audit.Entry]:
+    def history(self, consent_id: int) -> builtins.list[audit.Entry]:
         """The audit entries of one consent, oldest first."""
         return audit.entries(self.conn, consent_id)
 
@@ -540,7 +542,7 @@ class Archive:
                 cur = self.conn.execute(
                     f"INSERT INTO consents ({', '.join(columns)}) VALUES "
                     f"({', '.join('?' * len(columns))})", [raw[c] for c in columns])
-                consent_id = int(cur.lastrowid)
+                consent_id = int(cur.lastrowid or 0)
                 self.conn.executemany(
                     "INSERT INTO renditions (consent_id, kind, sha256, size, tool, made_at, "
                     "note) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -559,7 +561,7 @@ class Archive:
         return self.get(consent_id)
 
     def _extras(self, data: bytes, kind: str, digest: str,
-                sigs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                sigs: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Store the PDF/A rendition and the signature report beside the document."""
         from importlib.metadata import PackageNotFoundError, version
 
@@ -586,7 +588,7 @@ class Archive:
                          "tool": by, "note": why})
         return rows
 
-    def rendition_rows(self, consent_id: int | None = None) -> list[dict[str, Any]]:
+    def rendition_rows(self, consent_id: int | None = None) -> builtins.list[dict[str, Any]]:
         """The files kept beside documents (PDF/A, signature report), with notes."""
         sql = "SELECT consent_id, kind, sha256, size, tool, made_at, note FROM renditions"
         rows = (self.conn.execute(sql + " ORDER BY consent_id, kind").fetchall()
@@ -606,7 +608,7 @@ class Archive:
                     return data
         return None
 
-    def missing_renditions(self) -> list[tuple[int, str]]:
+    def missing_renditions(self) -> builtins.list[tuple[int, str]]:
         """Consents without a PDF/A rendition, with the reason recorded."""
         return [(r["consent_id"], r["note"]) for r in self.rendition_rows()
                 if r["kind"] == "pdfa" and r["sha256"] is None]
@@ -683,10 +685,10 @@ class Archive:
             self._log("withdraw", consent_id, {"fra": day}, consent.cpr)
         return self.get(consent_id)
 
-    def export(self, cpr: str, reason: str = "") -> tuple[bytes, list[Consent]]:
+    def export(self, cpr: str, reason: str = "") -> tuple[bytes, builtins.list[Consent]]:
         """A zip of every consent of one citizen: the documents plus one metadata JSON
         each (``samtykke-N.pdf`` + ``samtykke-N.json``); logged as a look-up."""
-        consents = self.list(cpr=cpr)
+        consents = self._list(cpr, None, None)
         if not consents:
             raise ArchiveError(f"CPR {danish.mask_cpr(normalize_cpr(cpr))}: der er ingen "
                                "samtykker i arkivet.", hint="Tjek CPR-nummeret.")
@@ -702,12 +704,12 @@ class Archive:
                       consents[0].cpr)
         return buffer.getvalue(), consents
 
-    def citizen_log(self, cpr: str) -> list[audit.Entry]:
+    def citizen_log(self, cpr: str) -> builtins.list[audit.Entry]:
         """Every audit entry about one citizen (added, withdrawn, purged, looked up),
         found by the keyed hash of the CPR number."""
         return audit.entries(self.conn, citizen=self.keys.citizen(normalize_cpr(cpr)))
 
-    def access(self, cpr: str, reason: str = "") -> tuple[bytes, list[Consent]]:
+    def access(self, cpr: str, reason: str = "") -> tuple[bytes, builtins.list[Consent]]:
         """The citizen's access request answered: a zip of their documents, metadata,
         history and look-up log with a Danish summary on top (``oversigt.html``)."""
         from .access import build
@@ -792,19 +794,19 @@ class Archive:
         return checkpoint.make(self)
 
     def verify(self, checkpoints: Iterable[dict[str, Any]] = ()
-               ) -> tuple[list[Finding], dict[str, int]]:
+               ) -> tuple[builtins.list[Finding], dict[str, int]]:
         """Re-hash every document, check the keyed audit chain and the index against it;
         list missing files, changed files, orphans and leftovers; check that the history
         confirmed by each checkpoint is still there. Returns findings and counts."""
         from . import checkpoint
 
-        findings: list[Finding] = []
+        findings: builtins.list[Finding] = []
         entries, chain = audit.verify_chain(self.conn, self.keys)
         findings += [Finding(place, message, code) for place, message, code in chain]
         for point in checkpoints:
             findings += checkpoint.check(self, point, entries)
         added: dict[int, audit.Entry] = {}
-        withdrawn: dict[int, str] = {}
+        withdrawn: dict[int, str | None] = {}
         purged: set[int] = set()
         for entry in entries:
             if entry.consent_id is None:
@@ -820,11 +822,11 @@ class Archive:
         for consent in rows:
             place = f"samtykke nr. {consent.id}"
             known.add(consent.sha256)
-            entry = added.get(consent.id)
-            if entry is None:
+            first = added.get(consent.id)
+            if first is None:
                 findings.append(Finding(place, "står i indekset uden at være tilføjet i "
                                                "revisionsloggen", "index-not-in-log"))
-            elif entry.details.get("post") != record_hash(consent.raw):
+            elif first.details.get("post") != record_hash(consent.raw):
                 findings.append(Finding(place, "oplysningerne i indekset er ændret efter "
                                                "tilføjelsen (passer ikke med revisionsloggen)",
                                         "index-changed"))
@@ -871,7 +873,7 @@ class Archive:
         return findings, counts
 
     def _verify_renditions(self, added: dict[int, audit.Entry], known: set[str]
-                           ) -> list[Finding]:
+                           ) -> builtins.list[Finding]:
         """Each PDF/A rendition and signature report: logged, present, unchanged. Their
         hashes join ``known`` so they are not taken for orphans."""
         findings = []
