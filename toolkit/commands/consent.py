@@ -87,6 +87,30 @@ reason_option = click.option(
     help="Begrundelse for opslaget; skrives i revisionsloggen og vises borgeren ved indsigt.")
 
 
+def citizen_zip_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--cpr``, ``-o FIL.zip``, ``--overwrite``, ``--reason`` and the archive options."""
+    for option in reversed((
+            click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer."),
+            click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+                         metavar="FIL.zip", help="Zip-filen der skrives."),
+            click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil."),
+            reason_option, archive_options)):
+        func = option(func)
+    return func
+
+
+def _check_output(output: str, overwrite: bool, zip_only: str = "") -> None:
+    """Refuse a wrong suffix (``zip_only`` is the message) or an existing file before any
+    work is done (and before a look-up is logged)."""
+    from ..errors import OutputExistsError
+
+    if zip_only and not output.lower().endswith(".zip"):
+        raise click.UsageError(zip_only)
+    if Path(output).exists() and not overwrite:
+        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
+                                       "overskrives ikke.", hint="Brug --overwrite."))
+
+
 def _write_checkpoint(arch: Any, output: Path, overwrite: bool) -> Path:
     """Write a signed checkpoint; ``DIR/-`` names a file after the head in ``DIR``."""
     from ..consent import checkpoint
@@ -405,12 +429,9 @@ def _kind_name(kind: str) -> str:
 def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool, reason: str) -> None:
     """Hent det arkiverede dokument, byte for byte som det blev tilføjet (et opslag, som
     skrives i revisionsloggen)."""
-    from ..errors import OutputExistsError
     from ..fileio import write_atomic
 
-    if Path(output).exists() and not overwrite:
-        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
-                                       "overskrives ikke.", hint="Brug --overwrite."))
+    _check_output(output, overwrite)
     consent, data = arch.document(consent_id, reason)
     write_atomic(output, data, overwrite=overwrite)
     click.echo(f"{danish.mask_cpr(output)}: samtykke nr. {consent.id} skrevet "
@@ -473,22 +494,12 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
 
 
 @consent_cmd.command("export")
-@click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FIL.zip", help="Zip-filen der skrives.")
-@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
-@reason_option
-@archive_options
+@citizen_zip_options
 def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool, reason: str) -> None:
     """Udlevér en borgers samtykker til sagssystemet: dokumenterne og en JSON pr. dokument."""
-    from ..errors import OutputExistsError
     from ..fileio import write_atomic
 
-    if not output.lower().endswith(".zip"):
-        raise click.UsageError("Eksporten skrives som .zip (brug -o samtykker.zip).")
-    if Path(output).exists() and not overwrite:
-        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
-                                       "overskrives ikke.", hint="Brug --overwrite."))
+    _check_output(output, overwrite, "Eksporten skrives som .zip (brug -o samtykker.zip).")
     data, consents = arch.export(cpr, reason)
     write_atomic(output, data, overwrite=overwrite)
     click.echo(f"{danish.mask_cpr(output)}: {len(consents)} samtykke"
@@ -523,23 +534,13 @@ def purge_cmd(arch: Any, before: str, retention_years: int | None, dry_run: bool
 
 
 @consent_cmd.command("access")
-@click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FIL.zip", help="Zip-filen der skrives.")
-@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
-@reason_option
-@archive_options
+@citizen_zip_options
 def access_cmd(arch: Any, cpr: str, output: str, overwrite: bool, reason: str) -> None:
     """Besvar borgerens anmodning om indsigt: dokumenter, oplysninger, historik og log over
     opslag, med en dansk oversigt (oversigt.html) øverst. Udleveringen logges."""
-    from ..errors import OutputExistsError
     from ..fileio import write_atomic
 
-    if not output.lower().endswith(".zip"):
-        raise click.UsageError("Indsigten skrives som .zip (brug -o indsigt.zip).")
-    if Path(output).exists() and not overwrite:
-        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
-                                       "overskrives ikke.", hint="Brug --overwrite."))
+    _check_output(output, overwrite, "Indsigten skrives som .zip (brug -o indsigt.zip).")
     data, consents = arch.access(cpr, reason)
     write_atomic(output, data, overwrite=overwrite)
     click.echo(f"{danish.mask_cpr(output)}: indsigt med {len(consents)} samtykke"
