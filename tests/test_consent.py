@@ -1,4 +1,5 @@
-"""The consent archive: `skema consent add|list|show|get|withdraw|verify|export|purge`."""
+"""The consent archive: `skema consent init|add|list|show|get|withdraw|checkpoint|verify|
+export|access|purge`."""
 
 from __future__ import annotations
 
