@@ -76,10 +76,14 @@ def main() -> int:
                     "formaal": f"Koordineret indsats nr. {i}",
                     "gyldig_fra": start.isoformat(), "gyldig_til": end.isoformat()})
             added = time.perf_counter() - started
-            for consent_id in rng.sample(range(1, args.n + 1), args.n // 20):
+            withdrawn = 0
+            for consent_id in rng.sample(range(1, args.n + 1), args.n // 10):
                 start = _dt.date.fromisoformat(arch.get(consent_id).gyldig_fra)
+                if start > TODAY or withdrawn == args.n // 20:
+                    continue  # a withdrawal lies between the consent's start and today
                 day = max(start, TODAY - _dt.timedelta(days=rng.randint(0, 90)))
-                arch.withdraw(consent_id, min(day, TODAY))
+                arch.withdraw(consent_id, day)
+                withdrawn += 1
         print(f"tilføjet: {args.n} samtykker på {added:.1f} s "
               f"({added / args.n * 1000:.2f} ms pr. samtykke, uden PDF/A)")
         sample = 20
