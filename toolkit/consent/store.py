@@ -103,7 +103,8 @@ CREATE TABLE IF NOT EXISTS renditions (
 RENDITION_KINDS = ("pdfa", "signaturrapport")
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -343,6 +344,10 @@ class Archive:
         return self.objects / digest[:2] / digest[2:]
 
     # -- reading
+
+    def all(self) -> builtins.list[Consent]:
+        """Every consent in the index, by number (no look-up: the archive's own work)."""
+        return self._select()
 
     def _select(self, where: str = "", params: Iterable[Any] = (),
                 order: str = "id") -> builtins.list[Consent]:
@@ -601,7 +606,7 @@ class Archive:
     def rendition(self, consent_id: int) -> bytes | None:
         """The PDF/A rendition's bytes (checked against its SHA-256), or None."""
         for row in self.rendition_rows(consent_id):
-            path = self._stored_path_of(row["sha256"] or "")
+            path = self.stored_path(row["sha256"] or "")
             if row["kind"] == "pdfa" and path is not None and path.is_file():
                 data = path.read_bytes()
                 if hashlib.sha256(data).hexdigest() == row["sha256"]:
@@ -623,7 +628,7 @@ class Archive:
         """Write the bytes to ``objects/`` via ``tmp/``: fsync, link, read-only."""
         final = self.object_path(digest)
         if final.exists():
-            if _sha256_file(final) == digest:
+            if sha256_file(final) == digest:
                 return final  # left by an add that was killed before its index row
             raise ArchiveError(f"{final.relative_to(self.root)}: en ændret fil ligger allerede "
                                "på dokumentets plads i arkivet.",
@@ -646,7 +651,7 @@ class Archive:
                 try:
                     os.link(tmp, final)
                 except FileExistsError:
-                    if _sha256_file(final) != digest:
+                    if sha256_file(final) != digest:
                         raise ArchiveError(f"{final.relative_to(self.root)}: en anden fil "
                                            "ligger på dokumentets plads.",
                                            hint="Kør 'skema consent verify'.") from None
@@ -746,7 +751,7 @@ class Archive:
             elif until >= today:
                 result.refused.append((consent, "skal opbevares til og med "
                                                 f"{danish.format_date(until)}"))
-            elif self._stored_path(consent) is None:
+            elif self.stored_path(consent.sha256) is None:
                 result.refused.append((consent, "har en sti uden for arkivets dokumenter "
                                                 "i indekset"))
             else:
@@ -765,17 +770,15 @@ class Archive:
                 shared = self.conn.execute(
                     "SELECT 1 FROM consents WHERE sha256 = ? UNION ALL SELECT 1 FROM "
                     "renditions WHERE sha256 = ?", (sha, sha)).fetchone()
-                path = self._stored_path_of(sha)
+                path = self.stored_path(sha)
                 if path is not None and not shared:
                     with contextlib.suppress(FileNotFoundError):
                         path.unlink()
         return result
 
-    def _stored_path(self, consent: Consent) -> Path | None:
-        """The document's path when it surely lies inside ``objects/``, else None."""
-        return self._stored_path_of(consent.sha256)
-
-    def _stored_path_of(self, digest: str) -> Path | None:
+    def stored_path(self, digest: str) -> Path | None:
+        """Where the file with this SHA-256 is kept, when that surely lies inside
+        ``objects/``; None for anything else (a tampered index row)."""
         try:
             path = self.object_path(digest)
         except ArchiveError:
@@ -798,107 +801,9 @@ class Archive:
         """Re-hash every document, check the keyed audit chain and the index against it;
         list missing files, changed files, orphans and leftovers; check that the history
         confirmed by each checkpoint is still there. Returns findings and counts."""
-        from . import checkpoint
+        from .verify import verify
 
-        findings: builtins.list[Finding] = []
-        entries, chain = audit.verify_chain(self.conn, self.keys)
-        findings += [Finding(place, message, code) for place, message, code in chain]
-        for point in checkpoints:
-            findings += checkpoint.check(self, point, entries)
-        added: dict[int, audit.Entry] = {}
-        withdrawn: dict[int, str | None] = {}
-        purged: set[int] = set()
-        for entry in entries:
-            if entry.consent_id is None:
-                continue
-            if entry.action == "add":
-                added[entry.consent_id] = entry
-            elif entry.action == "withdraw":
-                withdrawn[entry.consent_id] = entry.details.get("fra")
-            elif entry.action == "purge":
-                purged.add(entry.consent_id)
-        rows = self._select()
-        known = set()
-        for consent in rows:
-            place = f"samtykke nr. {consent.id}"
-            known.add(consent.sha256)
-            first = added.get(consent.id)
-            if first is None:
-                findings.append(Finding(place, "står i indekset uden at være tilføjet i "
-                                               "revisionsloggen", "index-not-in-log"))
-            elif first.details.get("post") != record_hash(consent.raw):
-                findings.append(Finding(place, "oplysningerne i indekset er ændret efter "
-                                               "tilføjelsen (passer ikke med revisionsloggen)",
-                                        "index-changed"))
-            if consent.id in purged:
-                findings.append(Finding(place, "er slettet ifølge revisionsloggen, men står "
-                                               "stadig i indekset", "purged-in-index"))
-            if withdrawn.get(consent.id) != consent.withdrawn_on:
-                findings.append(Finding(place, "tilbagekaldelsen i indekset passer ikke med "
-                                               "revisionsloggen", "withdrawal-mismatch"))
-            path = self._stored_path(consent)
-            if path is None:
-                findings.append(Finding(place, "indekset peger uden for arkivets dokumenter",
-                                        "path-outside"))
-                continue
-            rel = path.relative_to(self.root)
-            if not path.is_file():
-                findings.append(Finding(f"{place} ({rel})", "dokumentet mangler",
-                                        "document-missing"))
-            elif _sha256_file(path) != consent.sha256:
-                findings.append(Finding(f"{place} ({rel})", "dokumentet er ændret (SHA-256 "
-                                                            "passer ikke)",
-                                        "document-changed"))
-        findings += self._verify_renditions(added, known)
-        ids = {c.id for c in rows}
-        for consent_id in sorted(set(added) - ids - purged):
-            findings.append(Finding(f"samtykke nr. {consent_id}", "mangler i indekset (slettet "
-                                                                  "uden om arkivet)",
-                                    "index-row-deleted"))
-        files = 0
-        if self.objects.is_dir():
-            for sub in sorted(self.objects.iterdir()):
-                children = sorted(sub.iterdir()) if sub.is_dir() else [sub]
-                for child in children:
-                    files += 1
-                    if sub.name + child.name not in known or child.parent == self.objects:
-                        findings.append(Finding(str(child.relative_to(self.root)),
-                                                "fil uden samtykke i indekset (forældreløs, "
-                                                "fx fra en afbrudt tilføjelse)", "orphan"))
-        if self.tmp.is_dir():
-            for child in sorted(self.tmp.iterdir()):
-                findings.append(Finding(str(child.relative_to(self.root)),
-                                        "rest af en afbrudt tilføjelse", "leftover"))
-        counts = {"samtykker": len(rows), "filer": files, "poster": len(entries)}
-        return findings, counts
-
-    def _verify_renditions(self, added: dict[int, audit.Entry], known: set[str]
-                           ) -> builtins.list[Finding]:
-        """Each PDF/A rendition and signature report: logged, present, unchanged. Their
-        hashes join ``known`` so they are not taken for orphans."""
-        findings = []
-        for row in self.rendition_rows():
-            place = f"samtykke nr. {row['consent_id']}"
-            what = "PDF/A-udgaven" if row["kind"] == "pdfa" else "underskriftsrapporten"
-            entry = added.get(row["consent_id"])
-            if entry is not None and entry.details.get(row["kind"]) != row["sha256"]:
-                findings.append(Finding(place, f"{what} passer ikke med revisionsloggen",
-                                        "rendition-not-in-log"))
-            if row["sha256"] is None:
-                continue
-            known.add(row["sha256"])
-            path = self._stored_path_of(row["sha256"])
-            if path is None:
-                findings.append(Finding(place, f"{what}: indekset peger uden for arkivets "
-                                               "dokumenter", "path-outside"))
-            elif not path.is_file():
-                findings.append(Finding(f"{place} ({path.relative_to(self.root)})",
-                                        f"{what} mangler", "rendition-missing"))
-            elif _sha256_file(path) != row["sha256"]:
-                findings.append(Finding(f"{place} ({path.relative_to(self.root)})",
-                                        f"{what} er ændret (SHA-256 passer ikke)",
-                                        "rendition-changed"))
-        return findings
+        return verify(self, checkpoints)
 
     def head(self) -> tuple[int, str]:
         """The newest audit entry's number and hash."""
