@@ -156,7 +156,8 @@ def consent_cmd() -> None:
     """Arkivet med underskrevne samtykkeerklæringer.
 
     Dokumenterne gemmes byte for byte, skrivebeskyttet og navngivet efter deres SHA-256;
-    hver ændring skrives i en revisionslog, hvor hver post bærer hashen af den forrige.
+    hver ændring og hvert opslag skrives i en revisionslog, hvor hver post bærer en nøglet
+    hash af den forrige (nøglen ligger uden for arkivet). Start med 'skema consent init'.
     """
 
 
