@@ -23,6 +23,7 @@ import toolkit
 from toolkit.cli import cli
 from toolkit.consent import Archive, ArchiveError
 from toolkit.consent import audit as audit_mod
+from toolkit.consent.model import add_years
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "samples" / "samtykke.json").read_text(encoding="utf-8"))
@@ -540,15 +541,23 @@ def test_export_zip_for_case_system(filled, tmp_path, form_files):
     assert json.loads(details) == {"numre": [4, 5], "grund": ""}
 
 
+def ago(start: int, end: int) -> tuple[str, str]:
+    """ISO dates ``start`` and ``end`` days before the real today."""
+    real = dt.date.today()
+    return ((real - dt.timedelta(days=start)).isoformat(),
+            (real - dt.timedelta(days=end)).isoformat())
+
+
 @pytest.fixture
 def old(tmp_path) -> Path:
-    """An archive with consents whose retention ran out long ago, and newer ones."""
+    """An archive with consents whose retention ran out long ago, and newer ones (dated
+    from the real clock, which purge obeys)."""
     arkiv = tmp_path / "gammelt"
     specs = [
         ("010190-1234", "2015-01-01", "2015-12-31"),  # 1 kept to 2020-12-31
         ("010190-1234", "2019-01-01", "2019-12-31"),  # 2 kept to 2024-12-31
-        ("020290-2345", "2024-01-01", "2024-06-30"),  # 3 kept to 2029-06-30 (real clock)
-        ("030390-3456", "2025-01-01", "2030-12-31"),  # 4 in force by the real clock
+        ("020290-2345", *ago(730, 365)),  # 3 ended a year ago: kept four more years
+        ("030390-3456", *ago(365, -365)),  # 4 in force for another year
     ]
     for i, (cpr, fra, til) in enumerate(specs, start=1):
         scan = tmp_path / f"gammel{i}.pdf"
@@ -559,15 +568,19 @@ def old(tmp_path) -> Path:
 
 
 def test_purge_deletes_only_what_the_real_clock_allows(old):
-    # the test clock says 2040: by it, all four are due; by the real clock only 1 and 2
-    result = run(old, "purge", "--before", "2040-01-01", today="2040-01-02")
+    from toolkit.danish import format_date
+
+    # the test clock says 30 years on: by it, all four are due; by the real clock 1 and 2
+    later = ago(-30 * 365, 0)[0]
+    result = run(old, "purge", "--before", later, today=later)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "Samtykke nr. 1: slettet (opbevaret til 31. december 2020)",
         "Samtykke nr. 2: slettet (opbevaret til 31. december 2024)",
         "2 slettet, 2 afvist."]
     assert result.stderr.splitlines() == [
-        "Fejl: samtykke nr. 3: slettes ikke, da det skal opbevares til og med 30. juni 2029.",
+        "Fejl: samtykke nr. 3: slettes ikke, da det skal opbevares til og med "
+        f"{format_date(add_years(dt.date.fromisoformat(ago(0, 365)[1]), 5))}.",
         "Fejl: samtykke nr. 4: slettes ikke, da det er stadig i kraft."]
     assert _numbers(run(old, "list").stdout) == [3, 4]
     gone = run(old, "show", "2")
