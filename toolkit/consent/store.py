@@ -26,6 +26,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as _dt
+import functools
 import getpass
 import hashlib
 import io
@@ -117,6 +118,17 @@ def _os_user() -> str:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):
         return "ukendt"
+
+
+@functools.lru_cache(maxsize=1)
+def _pyhanko_name() -> str:
+    """``pyHanko 0.25.1``: the signature checker named in each report."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"pyHanko {version('pyhanko')}"
+    except PackageNotFoundError:
+        return "pyHanko"
 
 
 def _try_lock(handle: Any) -> bool | None:
@@ -568,14 +580,9 @@ class Archive:
     def _extras(self, data: bytes, kind: str, digest: str,
                 sigs: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
         """Store the PDF/A rendition and the signature report beside the document."""
-        from importlib.metadata import PackageNotFoundError, version
-
         from .rendition import render
 
-        try:
-            checker = f"pyHanko {version('pyhanko')}"
-        except PackageNotFoundError:
-            checker = "pyHanko"
+        checker = _pyhanko_name()
         report = audit.canonical({"dokument": digest, "kontrolleret": audit.now_utc(),
                                   "værktøj": checker, "underskrifter": sigs}).encode("utf-8")
         rows = []
