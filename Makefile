@@ -42,14 +42,20 @@ demo: install
 	$(call expect_problems,$(SKEMA) collect samples/returnerede -o ud/samlet.xlsx --overwrite)
 	@echo "== Samtykkearkivet"
 	@rm -rf ud/samtykkearkiv
-	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv
+	$(SKEMA) consent init --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key
+	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv \
+	  --key-file ud/samtykkenoegler/archive.key
 	$(SKEMA) consent add samples/samtykker/scannet-samtykke.pdf --archive ud/samtykkearkiv \
+	  --key-file ud/samtykkenoegler/archive.key \
 	  --cpr 010190-1234 --name "Hans Hansen" \
 	  --purpose "Koordinering af beskæftigelsesindsats og behandling" \
 	  --party "Jobcenter Aarhus:begge" --party "Misbrugscentret:begge" \
 	  --valid-from 01-01-2025 --valid-to 31-12-2026
-	$(SKEMA) consent list --archive ud/samtykkearkiv
-	$(SKEMA) consent verify --archive ud/samtykkearkiv
+	$(SKEMA) consent list --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key
+	$(SKEMA) consent checkpoint --archive ud/samtykkearkiv \
+	  --key-file ud/samtykkenoegler/archive.key -o ud/samtykke-kontrolpunkt.json --overwrite
+	$(SKEMA) consent verify --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key \
+	  --checkpoint ud/samtykke-kontrolpunkt.json
 	@echo "Færdig: formularer, indsatsplaner, samlet.xlsx og samtykkearkivet ligger i ud/"
 
 test: install

@@ -1,4 +1,5 @@
-"""The consent archive: `skema consent add|list|show|get|withdraw|verify|export|purge`."""
+"""The consent archive: `skema consent init|add|list|show|get|withdraw|checkpoint|verify|
+export|access|purge`."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import _need
 
 import toolkit
 from toolkit.cli import cli
 from toolkit.consent import Archive, ArchiveError
 from toolkit.consent import audit as audit_mod
+from toolkit.consent.model import add_years
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "samples" / "samtykke.json").read_text(encoding="utf-8"))
@@ -29,6 +32,24 @@ TODAY = "2025-06-01"
 
 
 # ------------------------------------------------------------------ helpers
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory) -> Path:
+    """The archive keys of this test session, made once, outside every archive."""
+    from toolkit.consent import keys
+
+    path = tmp_path_factory.mktemp("noegler") / "archive.key"
+    keys.create(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def archive_keys(monkeypatch, key_file) -> Path:
+    """Every test (and its subprocesses) uses the session's key file."""
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY_FILE", str(key_file))
+    monkeypatch.delenv("SKEMA_ARCHIVE_KEY", raising=False)
+    return key_file
 
 
 def run(archive: Path, *args: str, today: str = TODAY):
@@ -142,7 +163,7 @@ def test_add_form_pdf_reads_metadata_and_get_is_byte_identical(tmp_path, form_fi
     arkiv = tmp_path / "arkiv"
     result = run(arkiv, "add", str(form_files["pdf"]))
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == (
+    assert result.stdout.splitlines()[0] == (
         f"{form_files['pdf']}: arkiveret som samtykke nr. 1 – Nukaaka Olsen (030592-xxxx), "
         "gyldig 01-11-2024 til 31-10-2025, status aktiv")
     with Archive(arkiv) as arch:
@@ -179,8 +200,8 @@ def test_add_form_docx_and_show(tmp_path, form_files):
     assert "Gyldig:           1. november 2024 – 31. oktober 2025" in text
     assert "Opbevares til:    31. oktober 2030" in text
     assert "Word (.docx)" in text and "formularen samtykke 1.0.0" in text
-    assert re.search(r"Historik:\n  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  tilføjet \(post 1\)",
-                     text)
+    assert re.search(r"Historik:\n  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  tilføjet af \S+ "
+                     r"\(post 1\)\n$", text)  # the look-ups are not the consent's history
     assert CPR in run(arkiv, "show", "1", "--show-cpr").stdout
     as_json = json.loads(run(arkiv, "show", "1", "--json").stdout)
     assert as_json["cpr"] == "030592-xxxx" and as_json["status"] == "aktiv"
@@ -245,12 +266,20 @@ def test_add_refusals(tmp_path, form_files):
     assert "CPR-nummeret \"320190-xxxx\" er ikke gyldigt." in result.stderr
     bad_date = run(arkiv, "add", str(scan), *scan_args(til="31-13-2025"))
     assert bad_date.exit_code == 2 and "\"31-13-2025\" er ikke en dato" in bad_date.stderr
-    # the same document twice; the second file in one call still goes in (exit 1 overall)
+    # the same document twice; the same consent as Word is a probable copy (one consent,
+    # one entry); with --add-anyway it goes in, the second file of one call too
     assert run(arkiv, "add", str(form_files["pdf"])).exit_code == 0
     both = run(arkiv, "add", str(form_files["pdf"]), str(form_files["docx"]))
     assert both.exit_code == 1
-    assert "dokumentet er allerede arkiveret som samtykke nr. 1." in both.stderr
-    assert "arkiveret som samtykke nr. 2" in both.stdout
+    assert both.stderr.splitlines() == [
+        "Fejl: samtykke.pdf: dokumentet er allerede arkiveret som samtykke nr. 1.",
+        "  Tip: Se det med 'skema consent show 1'.",
+        "Fejl: samtykke.docx: er sandsynligvis en kopi af samtykke nr. 1 (samme borger, "
+        "formål, parter og gyldighed, og det er i kraft); det arkiveres ikke.",
+        "  Tip: Er det et nyt samtykke, så arkivér det med --add-anyway."]
+    anyway = run(arkiv, "add", str(form_files["pdf"]), str(form_files["docx"]),
+                 "--add-anyway")
+    assert "arkiveret som samtykke nr. 2" in anyway.stdout
     assert run(arkiv, "verify").exit_code == 0
 
 
@@ -264,9 +293,9 @@ def test_permissions_and_no_cpr_in_names_or_audit(tmp_path, form_files):
     assert stat.S_IMODE(arkiv.stat().st_mode) == 0o700
     assert stat.S_IMODE((arkiv / "objects").stat().st_mode) == 0o700
     assert stat.S_IMODE((arkiv / "index.sqlite").stat().st_mode) == 0o600
-    (blob,) = object_files(arkiv)
-    assert stat.S_IMODE(blob.stat().st_mode) == 0o400
-    assert stat.S_IMODE(blob.parent.stat().st_mode) == 0o700
+    for blob in object_files(arkiv):  # the document, its PDF/A and its signature report
+        assert stat.S_IMODE(blob.stat().st_mode) == 0o400
+        assert stat.S_IMODE(blob.parent.stat().st_mode) == 0o700
     run(arkiv, "withdraw", "1", "--date", "2025-03-01")
     run(arkiv, "export", "--cpr", CPR, "-o", str(tmp_path / "ud.zip"))
     digits = CPR.replace("-", "")
@@ -344,18 +373,24 @@ def test_withdraw_then_list_shows_tilbagekaldt(filled, tmp_path):
     assert _numbers(run(filled, "list", "--status", "aktiv").stdout) == [1, 5]
     shown = run(filled, "show", "3").stdout
     assert "Tilbagekaldt fra: 15. maj 2025" in shown
-    assert "tilbagekaldt fra 15. maj 2025 (post 6)" in shown
+    assert re.search(r"tilbagekaldt fra 15. maj 2025 af \S+ \(post 6\)\n$", shown)
     assert "Opbevares til:    15. maj 2030" in shown
     # the document stays
     assert run(filled, "get", "3", "-o", str(tmp_path / "3.pdf")).exit_code == 0
     again = run(filled, "withdraw", "3", "--date", "2025-05-20")
     assert again.exit_code == 1
     assert "samtykke nr. 3: er allerede tilbagekaldt fra 15. maj 2025." in again.stderr
-    # a withdrawal with a future date: in force until then, and it now expires sooner
-    assert run(filled, "withdraw", "4", "--date", "2025-06-10").exit_code == 0
-    assert "kommende (tilbagekaldes fra 10. juni 2025)" in run(filled, "show", "4").stdout
-    assert run(filled, "withdraw", "1", "--date", "2025-06-05").exit_code == 0
-    assert _numbers(run(filled, "list", "--expires-within", "3d").stdout) == [1]
+    # a withdrawal lies between the consent's start and today: not ahead, not before
+    ahead = run(filled, "withdraw", "4", "--date", "2025-06-10")
+    assert ahead.exit_code == 1
+    assert ahead.stderr == (
+        "Fejl: samtykke nr. 4: tilbagekaldelsen (10. juni 2025) skal ligge mellem "
+        "1. juli 2025 og i dag (1. juni 2025).\n"
+        "  Tip: Angiv den dag kommunen fik tilbagekaldelsen (--date).\n")
+    before = run(filled, "withdraw", "1", "--date", "2024-12-31")
+    assert before.exit_code == 1 and "skal ligge mellem 1. januar 2025 og i dag" in before.stderr
+    assert run(filled, "withdraw", "1", "--date", "2025-01-01").exit_code == 0
+    assert _numbers(run(filled, "list", "--status", "tilbagekaldt").stdout) == [1, 3]
     missing = run(filled, "withdraw", "99", "--date", "2025-06-01")
     assert missing.exit_code == 1
     assert missing.stderr == ("Fejl: samtykke nr. 99: findes ikke i arkivet.\n"
@@ -383,8 +418,8 @@ def test_verify_clean(filled):
     with Archive(filled) as arch:
         head = arch.history(5)[-1]
     assert result.stdout.splitlines() == [
-        f"Arkivet {filled} er i orden: 5 samtykker, 5 filer, 5 poster i revisionsloggen.",
-        f"Revisionsloggens seneste post: 5, SHA-256 {head.hash}"]
+        f"Arkivet {filled} er i orden: 5 samtykker, 15 filer, 5 poster i revisionsloggen.",
+        f"Revisionsloggens seneste post: 5, HMAC-SHA256 {head.hash}"]
 
 
 def test_verify_names_changed_and_missing_files(filled):
@@ -454,16 +489,25 @@ def test_verify_notices_truncated_log_and_removed_row(filled):
 
 
 def test_audit_chain_unit(tmp_path):
+    from toolkit.consent.keys import ArchiveKeys
+
+    keys = ArchiveKeys(b"k" * 32)
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.executescript(audit_mod.SCHEMA)
-    first = audit_mod.append(conn, "add", 1, {"sha256": "ab"}, at="2025-01-01T00:00:00Z")
-    second = audit_mod.append(conn, "withdraw", 1, {"fra": "2025-02-01"})
+    conn.execute("INSERT INTO archive_info VALUES (1, ?, NULL, 'nu')", (keys.key_id,))
+    first = audit_mod.append(conn, keys, "add", 1, {"sha256": "ab"}, "anna",
+                             at="2025-01-01T00:00:00Z")
+    second = audit_mod.append(conn, keys, "withdraw", 1, {"fra": "2025-02-01"}, "bo")
     assert first.prev == audit_mod.GENESIS and second.prev == first.hash
-    assert audit_mod.verify_chain(conn)[1] == []
-    conn.execute("UPDATE audit SET at = '2024-01-01T00:00:00Z' WHERE seq = 1")
-    problems = audit_mod.verify_chain(conn)[1]
-    assert problems == [("revisionslog post 1", "posten er ændret efter den blev skrevet "
-                                                "(hashen passer ikke)")]
+    assert audit_mod.verify_chain(conn, keys)[1] == []
+    conn.execute("UPDATE audit SET actor = 'carl' WHERE seq = 2")
+    problems = audit_mod.verify_chain(conn, keys)[1]
+    assert problems == [("revisionslog post 2", "posten er ændret efter den blev skrevet "
+                                                "(hashen passer ikke)", "entry-changed")]
+    # another key: named, and every entry fails
+    other = ArchiveKeys(b"x" * 32)
+    codes = [p[2] for p in audit_mod.verify_chain(conn, other)[1]]
+    assert codes == ["key-mismatch", "chain-rewritten"]
 
 
 # ------------------------------------------------------------------ export, purge
@@ -494,47 +538,90 @@ def test_export_zip_for_case_system(filled, tmp_path, form_files):
     conn = sqlite3.connect(filled / "index.sqlite")
     (details,) = conn.execute("SELECT details FROM audit WHERE action = 'export'").fetchone()
     conn.close()
-    assert json.loads(details) == {"numre": [4, 5]}
+    assert json.loads(details) == {"numre": [4, 5], "grund": ""}
 
 
-def test_purge_refuses_consent_in_force_and_deletes_expired(filled, tmp_path):
-    # today 2031-01-10: nr. 2 ended 2024-12-31 -> kept to 2029-12-31, due
-    # nr. 1 and 5 ended June 2025 -> kept to June 2030, due; 3 and 4 still in force
-    result = run(filled, "purge", "--before", "2031-01-01", today="2031-01-10")
-    assert result.exit_code == 0, result.output
+def ago(start: int, end: int) -> tuple[str, str]:
+    """ISO dates ``start`` and ``end`` days before the real today."""
+    real = dt.date.today()
+    return ((real - dt.timedelta(days=start)).isoformat(),
+            (real - dt.timedelta(days=end)).isoformat())
+
+
+@pytest.fixture
+def old(tmp_path) -> Path:
+    """An archive with consents whose retention ran out long ago, and newer ones (dated
+    from the real clock, which purge obeys)."""
+    arkiv = tmp_path / "gammelt"
+    specs = [
+        ("010190-1234", "2015-01-01", "2015-12-31"),  # 1 kept to 2020-12-31
+        ("010190-1234", "2019-01-01", "2019-12-31"),  # 2 kept to 2024-12-31
+        ("020290-2345", *ago(730, 365)),  # 3 ended a year ago: kept four more years
+        ("030390-3456", *ago(365, -365)),  # 4 in force for another year
+    ]
+    for i, (cpr, fra, til) in enumerate(specs, start=1):
+        scan = tmp_path / f"gammel{i}.pdf"
+        scan.write_bytes(scan_pdf(f"gammel scanning {i}"))
+        assert run(arkiv, "add", str(scan), *scan_args(cpr=cpr, fra=fra, til=til),
+                   today=fra).exit_code == 0
+    return arkiv
+
+
+def test_purge_deletes_only_what_the_real_clock_allows(old):
+    from toolkit.danish import format_date
+
+    # the test clock says 30 years on: by it, all four are due; by the real clock 1 and 2
+    later = ago(-30 * 365, 0)[0]
+    result = run(old, "purge", "--before", later, today=later)
+    assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "Samtykke nr. 1: slettet (opbevaret til 20. juni 2030)",
-        "Samtykke nr. 2: slettet (opbevaret til 31. december 2029)",
-        "Samtykke nr. 5: slettet (opbevaret til 25. juni 2030)",
-        "3 slettet, 0 afvist."]
-    # a cut-off far ahead reaches consents still in force: refused, nothing deleted
-    refused = run(filled, "purge", "--before", "2040-01-01", today="2026-06-01")
-    assert refused.exit_code == 1
-    assert refused.stderr.splitlines() == [
-        "Fejl: samtykke nr. 3: slettes ikke, da det er stadig i kraft.",
+        "Samtykke nr. 1: slettet (opbevaret til 31. december 2020)",
+        "Samtykke nr. 2: slettet (opbevaret til 31. december 2024)",
+        "2 slettet, 2 afvist."]
+    assert result.stderr.splitlines() == [
+        "Fejl: samtykke nr. 3: slettes ikke, da det skal opbevares til og med "
+        f"{format_date(add_years(dt.date.fromisoformat(ago(0, 365)[1]), 5))}.",
         "Fejl: samtykke nr. 4: slettes ikke, da det er stadig i kraft."]
-    assert _numbers(run(filled, "list").stdout) == [3, 4]
-    gone = run(filled, "show", "2")
+    assert _numbers(run(old, "list").stdout) == [3, 4]
+    gone = run(old, "show", "2")
     assert gone.exit_code == 1 and "samtykke nr. 2: er slettet" in gone.stderr
-    assert len(object_files(filled)) == 2
-    conn = sqlite3.connect(filled / "index.sqlite")
+    assert len(object_files(old)) == 6  # 3 and 4, each with its PDF/A and report
+    conn = sqlite3.connect(old / "index.sqlite")
     purges = conn.execute("SELECT consent_id FROM audit WHERE action = 'purge'").fetchall()
     conn.close()
-    assert purges == [(1,), (2,), (5,)]
-    assert run(filled, "verify", today="2031-01-10").exit_code == 0
+    assert purges == [(1,), (2,)]
+    assert run(old, "verify").exit_code == 0
 
 
-def test_purge_retention_not_run_out_and_configured_years(filled):
-    early = run(filled, "purge", "--before", "2031-01-01", today="2026-01-01")
-    assert early.exit_code == 1
-    assert ("Fejl: samtykke nr. 2: slettes ikke, da det skal opbevares til og med "
-            "31. december 2029.") in early.stderr.splitlines()
-    assert _numbers(run(filled, "list").stdout) == [1, 2, 3, 4, 5]
-    dry = run(filled, "purge", "--before", "2026-01-01", "--retention-years", "1",
-              "--dry-run", today="2026-01-01")
-    assert dry.stdout.splitlines() == ["Samtykke nr. 2: ville blive slettet (opbevaret til "
-                                       "31. december 2025)", "1 ville blive slettet, 0 afvist."]
-    assert _numbers(run(filled, "list").stdout) == [1, 2, 3, 4, 5]
+def test_purge_retention_has_a_legal_minimum(old, monkeypatch):
+    early = run(old, "purge", "--before", "2026-01-01", today="2026-01-01")
+    assert early.stdout.splitlines()[-1] == "2 slettet, 0 afvist."
+    short = run(old, "purge", "--before", "2040-01-01", "--retention-years", "1", "--dry-run")
+    assert short.exit_code == 1
+    assert short.stderr == (
+        "Fejl: opbevaringstiden 1 år er kortere end lovens mindstekrav på 5 år efter udløb "
+        "eller tilbagekaldelse.\n  Tip: Brug mindst 5 år.\n")
+    runner = CliRunner()
+    env = {"SKEMA_ARCHIVE": str(old), "SKEMA_RETENTION_YEARS": "2"}
+    by_env = runner.invoke(cli, ["consent", "purge", "--before", "2040-01-01"], env=env)
+    assert by_env.exit_code == 1 and "kortere end lovens mindstekrav" in by_env.stderr
+    assert _numbers(run(old, "list").stdout) == [3, 4]
+
+
+def test_purge_never_deletes_outside_the_object_store(old, tmp_path):
+    victim = tmp_path / "x"
+    victim.write_text("skal blive")
+    conn = sqlite3.connect(old / "index.sqlite")
+    conn.execute("UPDATE consents SET sha256 = '../../x' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    result = run(old, "purge", "--before", "2040-01-01")
+    assert ("Fejl: samtykke nr. 1: slettes ikke, da det har en sti uden for arkivets "
+            "dokumenter i indekset.") in result.stderr.splitlines()
+    assert victim.read_text() == "skal blive"
+    with Archive(old) as arch:
+        codes = {f.code for f in arch.verify()[0]}
+    assert {"path-outside", "index-changed", "orphan"} <= codes
 
 
 # ------------------------------------------------------------------ signatures
@@ -552,7 +639,7 @@ def test_signed_pdf_intact_then_altered_after_signing(tmp_path, form_files, sign
     assert re.search(r"Underskrift: Nukaaka Olsen, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: intakt: "
                      r"uændret siden underskriften; ikke verificeret mod et tillidsanker",
                      result.stdout)
-    result = run(arkiv, "add", str(altered))
+    result = run(arkiv, "add", str(altered), "--add-anyway")
     assert result.exit_code == 0, result.output
     assert "ændret efter underskrift; ikke verificeret mod et tillidsanker" in result.stdout
     listing = run(arkiv, "list").stdout.splitlines()
@@ -578,11 +665,12 @@ def test_signed_pdf_bytes_changed_inside_signature_and_trust_root(tmp_path, form
     assert "ændret efter underskrift" in result.stdout, result.output
     trusted = tmp_path / "betroet.pdf"
     trusted.write_bytes(signing(form_files["pdf"].read_bytes()))
-    result = run(arkiv, "add", str(trusted), "--trust-root", str(signing.pem))
+    result = run(arkiv, "add", str(trusted), "--trust-root", str(signing.pem), "--add-anyway")
     assert result.exit_code == 0, result.output
     assert "intakt: uændret siden underskriften; betroet (kæde til et konfigureret " \
            "tillidsanker)" in result.stdout
-    bad_root = run(arkiv, "add", str(form_files["docx"]), "--trust-root", __file__)
+    bad_root = run(arkiv, "add", str(form_files["docx"]), "--trust-root", __file__,
+                   "--add-anyway")
     assert bad_root.exit_code == 0  # Word signatures are not checked: root never read
     unsigned = run(arkiv, "show", "3").stdout
     assert "ingen digitale underskrifter" in unsigned
@@ -606,7 +694,7 @@ from toolkit.consent import Archive
 root, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     buf = io.BytesIO(); c = canvas.Canvas(buf); c.drawString(72, 720, f"{tag} {i}"); c.save()
-    with Archive(root, create=True) as arch:
+    with Archive(root, create=True, renditions=False) as arch:
         arch.add_bytes(buf.getvalue(), f"{tag}-{i}.pdf", {
             "cpr": "010190-1234", "formaal": tag, "gyldig_fra": "2025-01-01",
             "gyldig_til": "2025-12-31"})
@@ -627,17 +715,18 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
         assert sorted(c.formaal for c in consents).count("a") == 25
         assert sorted(c.formaal for c in consents).count("c") == 25
         findings, counts = arch.verify()
-    assert findings == [] and counts == {"samtykker": 75, "filer": 75, "poster": 75}
+    # each document and its signature report; the PDF/A was not made (bulk load)
+    assert findings == [] and counts == {"samtykker": 75, "filer": 150, "poster": 75}
 
 
 _KILL_AFTER_BLOB = """
 import os, signal, sys
-from toolkit.consent import archive
-original = archive.Archive._store_blob
+from toolkit.consent import store
+original = store.Archive._store_blob
 def store_then_die(self, data, digest):
     original(self, data, digest)
     os.kill(os.getpid(), signal.SIGKILL)
-archive.Archive._store_blob = store_then_die
+store.Archive._store_blob = store_then_die
 from toolkit.cli import main
 main(sys.argv[1:])
 """
@@ -653,9 +742,9 @@ main(sys.argv[1:])
 @pytest.mark.parametrize("script,expected", [
     (_KILL_AFTER_BLOB, "fil uden samtykke i indekset (forældreløs, fx fra en afbrudt "
                        "tilføjelse)"),
-    (_KILL_MID_WRITE, "rest af en afbrudt tilføjelse"),
+    (_KILL_MID_WRITE, ""),
 ])
-def test_process_killed_mid_add_is_reported_by_verify(tmp_path, script, expected):
+def test_process_killed_mid_add_is_reported_or_cleaned(tmp_path, script, expected):
     arkiv = tmp_path / "arkiv"
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(scan_pdf("dræbt midt i"))
@@ -664,6 +753,12 @@ def test_process_killed_mid_add_is_reported_by_verify(tmp_path, script, expected
                            *scan_args()], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == -9, proc.stderr
+    if script is _KILL_MID_WRITE:
+        # the interrupted add's temp file is there, and the next command removes it
+        assert [p.name[:4] for p in (arkiv / "tmp").iterdir()] == ["add-"]
+        assert run(arkiv, "verify").exit_code == 0
+        assert list((arkiv / "tmp").iterdir()) == []
+        return
     with Archive(arkiv) as arch:
         assert arch.list() == []  # no index entry without its file
     result = run(arkiv, "verify")
@@ -678,7 +773,7 @@ def test_process_killed_mid_add_is_reported_by_verify(tmp_path, script, expected
 
 def test_archive_api_refuses_missing_metadata():
     with pytest.raises(ArchiveError) as info:
-        from toolkit.consent.archive import merge_metadata
+        from toolkit.consent.metadata import merge_metadata
 
         merge_metadata(None, {"cpr": "010190-1234", "formaal": "x"}, "scan.pdf")
     assert "mangler gyldig fra, gyldig til" in str(info.value)
@@ -714,3 +809,366 @@ def test_other_form_is_not_a_consent(tmp_path):
     assert result.stderr.startswith(f"Fejl: {other}: dokumentet er formularen \"{title}\", "
                                     "ikke en samtykkeerklæring.")
     assert object_files(arkiv) == []
+
+
+# ------------------------------------------------------------------ keys and checkpoints
+
+
+def codes_of(archive: Path, *checkpoints: Path) -> set[str]:
+    """The finding codes of `verify --json` (with the given checkpoints)."""
+    args = [a for cp in checkpoints for a in ("--checkpoint", str(cp))]
+    result = run(archive, "verify", "--json", *args)
+    return {f["kode"] for f in json.loads(result.stdout)["fund"]}
+
+
+def checkpoint_of(archive: Path, tmp_path: Path, name: str = "kp.json") -> Path:
+    out = tmp_path / "andetsteds" / name
+    out.parent.mkdir(exist_ok=True)
+    result = run(archive, "checkpoint", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def sql(archive: Path, *statements: str) -> None:
+    conn = sqlite3.connect(archive / "index.sqlite")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def head_after(archive: Path, seq: int) -> str:
+    """The statement that points audit_head at entry ``seq`` (as an attacker would)."""
+    return (f"UPDATE audit_head SET seq = {seq}, hash = (SELECT hash FROM audit WHERE seq = "
+            f"{seq})")
+
+
+def test_init_creates_archive_and_keys_and_never_overwrites(tmp_path, monkeypatch):
+    keyfile = tmp_path / "hemmeligt" / "archive.key"
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY_FILE", str(keyfile))
+    arkiv = tmp_path / "arkiv"
+    result = run(arkiv, "init")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"Arkivet {arkiv} er oprettet. Nøgle: {keyfile} "
+                                             "(ny).")
+    assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
+    signing_key = keyfile.with_name("archive-signing.pem")
+    assert stat.S_IMODE(signing_key.stat().st_mode) == 0o600
+    before = keyfile.read_bytes(), signing_key.read_bytes()
+    again = run(arkiv, "init")
+    assert again.exit_code == 1 and "her er allerede et samtykkearkiv" in again.stderr
+    second = run(tmp_path / "andet", "init")
+    assert "(eksisterende, ikke overskrevet)" in second.stdout
+    assert (keyfile.read_bytes(), signing_key.read_bytes()) == before
+    # the key must stay outside the archive and private
+    inside = run(tmp_path / "tredje", "init", "--key-file", str(tmp_path / "tredje" / "k"))
+    assert inside.exit_code == 1 and "nøglen må ikke ligge i arkivets mappe" in inside.stderr
+    os.chmod(keyfile, 0o644)
+    loose = run(arkiv, "list")
+    assert loose.exit_code == 1
+    assert f"{keyfile}: arkivets nøglefil kan læses af andre end ejeren" in loose.stderr
+    os.chmod(keyfile, 0o600)
+    keyfile.rename(tmp_path / "væk")
+    gone = run(arkiv, "list")
+    assert gone.exit_code == 1 and f"{keyfile}: arkivets nøglefil findes ikke." in gone.stderr
+
+
+def test_wrong_key_is_refused_and_named_by_verify(filled, monkeypatch):
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY", "ab" * 32)
+    scan = filled.parent / "ny.pdf"
+    scan.write_bytes(scan_pdf("ny"))
+    refused = run(filled, "add", str(scan), *scan_args(cpr="040490-4567"))
+    assert refused.exit_code == 1
+    assert f"Fejl: {filled}: nøglen passer ikke til arkivet; intet er ændret." in refused.stderr
+    assert codes_of(filled) == {"key-mismatch", "chain-rewritten"}
+
+
+def test_checkpoint_written_signed_and_checked(filled, tmp_path):
+    point = checkpoint_of(filled, tmp_path)
+    data = json.loads(point.read_text())
+    assert (data["post"], data["samtykker"]) == (5, 5)
+    ok = run(filled, "verify", "--checkpoint", str(point))
+    assert ok.exit_code == 0 and "1 kontrolpunkt holder" in ok.stdout
+    inside = run(filled, "checkpoint", "-o", str(filled / "kp.json"))
+    assert inside.exit_code == 1 and "skal gemmes uden for arkivet" in inside.stderr
+    forged = tmp_path / "forfalsket.json"
+    forged.write_text(json.dumps({**data, "samtykker": 6}))
+    assert codes_of(filled, forged) == {"checkpoint-signature"}
+
+
+def test_mutating_commands_write_checkpoints_to_a_second_folder(filled, tmp_path):
+    folder = tmp_path / "kontrolpunkter"
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15", "--checkpoints",
+               str(folder)).exit_code == 0
+    scan = tmp_path / "ny.pdf"
+    scan.write_bytes(scan_pdf("ny"))
+    assert run(filled, "add", str(scan), *scan_args(cpr="040490-4567"), "--checkpoints",
+               str(folder)).exit_code == 0
+    names = sorted(p.name for p in folder.iterdir())
+    assert [n[:19] for n in names] == ["kontrolpunkt-000006", "kontrolpunkt-000007"]
+    ok = run(filled, "verify", "--checkpoint", str(folder))
+    assert ok.exit_code == 0 and "2 kontrolpunkter holder" in ok.stdout
+
+
+def test_attack_database_copied_back_from_before_a_withdrawal(filled, tmp_path):
+    saved = tmp_path / "gammel.sqlite"
+    with sqlite3.connect(filled / "index.sqlite") as src, sqlite3.connect(saved) as dst:
+        src.backup(dst)
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15").exit_code == 0
+    point = checkpoint_of(filled, tmp_path)
+    with sqlite3.connect(saved) as src, sqlite3.connect(filled / "index.sqlite") as dst:
+        src.backup(dst)
+    assert run(filled, "list", "--status", "tilbagekaldt").stdout.strip() == (
+        "Ingen samtykker matcher.")  # the withdrawal is gone
+    assert codes_of(filled) == set()  # a consistent old copy: only a checkpoint sees it
+    assert codes_of(filled, point) == {"rollback"}
+    lines = run(filled, "verify", "--checkpoint", str(point)).stderr.splitlines()
+    assert any("arkivet er rullet tilbage: revisionsloggen ender ved post 5, men "
+               "kontrolpunktet bekræfter post 6" in line for line in lines)
+
+
+def test_attack_last_entry_cut_and_head_moved_back(filled, tmp_path):
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15").exit_code == 0
+    point = checkpoint_of(filled, tmp_path)
+    sql(filled, "DELETE FROM audit WHERE seq = 6", head_after(filled, 5))
+    assert "entries-cut" in codes_of(filled)  # SQLite remembers entry 6 was written
+    assert {"truncated", "entries-cut"} <= codes_of(filled, point)
+
+
+def test_attack_withdrawal_deleted_head_reset_withdrawn_on_cleared(filled, tmp_path):
+    assert run(filled, "withdraw", "3", "--date", "2025-05-15").exit_code == 0
+    point = checkpoint_of(filled, tmp_path)
+    sql(filled, "DELETE FROM audit WHERE seq = 6", head_after(filled, 5),
+        "UPDATE consents SET withdrawn_on = NULL WHERE id = 3",
+        "UPDATE sqlite_sequence SET seq = 5 WHERE name = 'audit'")
+    assert _numbers(run(filled, "list", "--status", "aktiv").stdout) == [1, 3, 5]
+    assert codes_of(filled) == set()  # every trace removed: only a checkpoint sees it
+    assert codes_of(filled, point) == {"rollback"}
+
+
+def test_attack_head_moved_back(filled, tmp_path):
+    point = checkpoint_of(filled, tmp_path)
+    sql(filled, head_after(filled, 3))
+    assert codes_of(filled) == {"head-moved"}
+    assert codes_of(filled, point) == {"head-moved"}
+
+
+def test_attack_validity_changed_and_chain_recomputed_without_the_key(filled, tmp_path):
+    import hashlib
+    import hmac
+
+    from toolkit.consent.model import record_hash
+
+    point = checkpoint_of(filled, tmp_path)
+    conn = sqlite3.connect(filled / "index.sqlite")
+    conn.execute("UPDATE consents SET gyldig_til = '2099-12-31' WHERE id = 4")
+    with Archive(filled) as arch:
+        raw = arch.get(4).raw
+    raw["gyldig_til"] = "2099-12-31"
+    rows = conn.execute("SELECT seq, at, action, consent_id, actor, citizen, details FROM "
+                        "audit ORDER BY seq").fetchall()
+    prev = audit_mod.GENESIS
+    for seq, at, action, consent_id, actor, citizen, details in rows:
+        if consent_id == 4 and action == "add":
+            parsed = json.loads(details)
+            parsed.update(post=record_hash(raw), gyldig_til="2099-12-31")
+            details = audit_mod.canonical(parsed)
+        text = audit_mod.canonical([seq, at, action, consent_id, actor, citizen, details, prev])
+        digest = hmac.new(b"gaet", text.encode(), hashlib.sha256).hexdigest()
+        conn.execute("UPDATE audit SET details = ?, prev = ?, hash = ? WHERE seq = ?",
+                     (details, prev, digest, seq))
+        prev = digest
+    conn.execute("UPDATE audit_head SET hash = ?", (prev,))
+    conn.commit()
+    conn.close()
+    assert codes_of(filled) == {"chain-rewritten"}
+    assert codes_of(filled, point) == {"chain-rewritten", "rewritten"}
+    lines = run(filled, "verify").stderr.splitlines()
+    assert ("Fejl: revisionslog: alle 5 poster har forkert nøglet hash: kæden er beregnet igen "
+            "uden arkivets nøgle") in lines
+
+
+# ------------------------------------------------------------------ look-ups and access
+
+
+def test_lookups_are_logged_with_actor_reason_and_citizen_hash(filled, tmp_path):
+    import getpass
+
+    run(filled, "list", "--cpr", "010190-1234", "--reason", "Opfølgning")
+    run(filled, "show", "1")
+    run(filled, "get", "2", "-o", str(tmp_path / "2.pdf"))
+    run(filled, "export", "--cpr", "010190-1234", "-o", str(tmp_path / "e.zip"),
+        "--reason", "Sagssystem")
+    run(filled, "list")  # not a look-up of a citizen
+    with Archive(filled) as arch:
+        key = arch.keys.citizen("010190-1234")
+        entries = [e for e in audit_mod.entries(arch.conn) if e.seq > 5]
+    assert [(e.action, e.details.get("kommando"), e.details["numre"], e.details["grund"])
+            for e in entries] == [
+        ("lookup", "list", [1, 2], "Opfølgning"), ("lookup", "show", [1], ""),
+        ("lookup", "get", [2], ""), ("export", None, [1, 2], "Sagssystem")]
+    assert {e.actor for e in entries} == {getpass.getuser()}
+    assert {e.citizen for e in entries} == {key}
+    assert "010190" not in json.dumps([e.details for e in entries])
+    # the library names another actor (the web app's user)
+    with Archive(filled, actor="web:anna") as arch:
+        arch.show(3, reason="Møde")
+        last = audit_mod.entries(arch.conn)[-1]
+    assert (last.actor, last.details["grund"]) == ("web:anna", "Møde")
+    assert run(filled, "verify").exit_code == 0
+
+
+def test_access_request_holds_that_citizen_only_and_is_logged(filled, tmp_path):
+    run(filled, "show", "1", "--reason", "Sagsbehandling")
+    run(filled, "show", "3")  # another citizen
+    run(filled, "list", "--cpr", "020290-2345")
+    assert run(filled, "withdraw", "2", "--date", "2025-03-01").exit_code == 0
+    out = tmp_path / "indsigt.zip"
+    result = run(filled, "access", "--cpr", "010190-1234", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{out}: indsigt med 2 samtykker skrevet (oversigt.html øverst)"
+    with zipfile.ZipFile(out) as package, Archive(filled) as arch:
+        assert package.namelist() == [
+            "oversigt.html", "samtykke-1.pdf", "samtykke-1.json", "samtykke-1-pdfa.pdf",
+            "samtykke-2.pdf", "samtykke-2.json", "samtykke-2-pdfa.pdf", "historik.json",
+            "opslag.json"]
+        assert package.read("samtykke-2.pdf") == arch.read(arch.get(2))
+        history = json.loads(package.read("historik.json"))
+        lookups = json.loads(package.read("opslag.json"))
+        summary = package.read("oversigt.html").decode()
+        everything = b"".join(package.read(n) for n in package.namelist()
+                              if not n.endswith(".pdf")).decode()
+        last = audit_mod.entries(arch.conn)[-1]
+    assert [(h["handling"], h["samtykke"]) for h in history] == [
+        ("tilføjet", 1), ("tilføjet", 2), ("tilbagekaldt", 2)]
+    assert [(x["kommando"], x["numre"], x["grund"]) for x in lookups] == [
+        ("show", [1], "Sagsbehandling")]
+    assert "Indsigt i dine samtykker" in summary and "010190-xxxx" in summary
+    assert "Sagsbehandling" in summary and "tilbagekaldt" in summary
+    assert "020290" not in everything and "030390" not in everything
+    assert (last.action, last.details["numre"]) == ("access", [1, 2])
+    again = run(filled, "access", "--cpr", "010190-1234", "-o", str(out))
+    assert again.exit_code == 1 and "findes allerede" in again.stderr
+    second = tmp_path / "igen.zip"
+    run(filled, "access", "--cpr", "010190-1234", "-o", str(second))
+    with zipfile.ZipFile(second) as package:
+        assert [x["handling"] for x in json.loads(package.read("opslag.json"))][-1] == (
+            "indsigt udleveret til borgeren")
+
+
+def test_access_after_purge_still_shows_the_history(old, tmp_path):
+    run(old, "purge", "--before", "2026-01-01")
+    out = tmp_path / "indsigt.zip"
+    assert run(old, "access", "--cpr", "010190-1234", "-o", str(out)).exit_code == 0
+    with zipfile.ZipFile(out) as package:
+        assert [n for n in package.namelist() if n.startswith("samtykke-")] == []
+        history = json.loads(package.read("historik.json"))
+    assert [(h["handling"], h["samtykke"]) for h in history] == [
+        ("tilføjet", 1), ("tilføjet", 2), ("slettet (opbevaringstid udløbet)", 1),
+        ("slettet (opbevaringstid udløbet)", 2)]
+
+
+# ------------------------------------------------------------------ folder rights
+
+
+def test_existing_folder_is_made_private_or_refused(tmp_path, monkeypatch):
+    arkiv = tmp_path / "delt"
+    arkiv.mkdir(mode=0o755)
+    os.chmod(arkiv, 0o755)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("x"))
+    assert run(arkiv, "add", str(scan), *scan_args()).exit_code == 0
+    assert stat.S_IMODE(arkiv.stat().st_mode) == 0o700
+    os.chmod(arkiv, 0o755)
+    from toolkit.consent import store
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(store.os, "chmod", refuse)
+    with pytest.raises(ArchiveError) as info:
+        Archive(arkiv)
+    assert str(info.value) == (f"{arkiv}: arkivets mappe kan ikke gøres privat (kun for "
+                               "ejeren) (Operation not permitted).")
+
+
+def test_duplicate_after_withdrawal_is_not_a_copy(tmp_path):
+    arkiv = tmp_path / "arkiv"
+    first, copy = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    first.write_bytes(scan_pdf("samtykke"))
+    copy.write_bytes(first.read_bytes() + b"\n% 5 byte")
+    assert run(arkiv, "add", str(first), *scan_args()).exit_code == 0
+    refused = run(arkiv, "add", str(copy), *scan_args())
+    assert refused.exit_code == 1 and "sandsynligvis en kopi af samtykke nr. 1" in refused.stderr
+    assert run(arkiv, "withdraw", "1", "--date", "2025-05-01").exit_code == 0
+    assert run(arkiv, "add", str(copy), *scan_args()).exit_code == 0  # a new consent now
+
+
+# ------------------------------------------------------------------ PDF/A renditions
+
+
+def pdfa_status(data: bytes) -> str:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return pdf.open_metadata().pdfa_status
+
+
+def test_pdfa_rendition_and_signature_report_beside_the_original(tmp_path):
+    _need("gs", "ghostscript")
+    arkiv = tmp_path / "arkiv"
+    scan, image = tmp_path / "scan.pdf", tmp_path / "scan.png"
+    scan.write_bytes(scan_pdf("papir"))
+    from PIL import Image
+
+    Image.new("RGB", (200, 100), "white").save(image)
+    result = run(arkiv, "add", str(scan), *scan_args())
+    assert result.stdout.splitlines()[1] == "  PDF/A-2b: lavet med Ghostscript"
+    assert run(arkiv, "add", str(image), *scan_args(cpr="020290-2345")).exit_code == 0
+    with Archive(arkiv) as arch:
+        for number in (1, 2):
+            consent = arch.get(number)
+            rows = {r["kind"]: r for r in arch.rendition_rows(number)}
+            pdfa = arch.rendition(number)
+            assert pdfa is not None and pdfa_status(pdfa) == "2B"
+            assert rows["pdfa"]["tool"] == "Ghostscript" and rows["pdfa"]["size"] == len(pdfa)
+            report = json.loads(arch.object_path(rows["signaturrapport"]["sha256"])
+                                .read_bytes())
+            assert report["dokument"] == consent.sha256 and report["underskrifter"] == []
+            assert report["værktøj"].startswith("pyHanko")
+            added = arch.history(number)[0].details
+            assert (added["pdfa"], added["signaturrapport"]) == (
+                rows["pdfa"]["sha256"], rows["signaturrapport"]["sha256"])
+        assert arch.read(arch.get(1)) == scan.read_bytes()  # the original stays the record
+        changed = arch.object_path(rows["pdfa"]["sha256"])
+    assert run(arkiv, "verify").exit_code == 0
+    make_writable(changed)
+    changed.write_bytes(changed.read_bytes() + b"%")
+    assert codes_of(arkiv) == {"rendition-changed"}
+
+
+def test_missing_ghostscript_is_recorded_and_never_fails_the_add(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "tom"))
+    arkiv = tmp_path / "arkiv"
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("papir"))
+    result = run(arkiv, "add", str(scan), *scan_args())
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == (
+        "  PDF/A-2b: mangler: Ghostscript (gs) er ikke installeret")
+    checked = run(arkiv, "verify")
+    assert checked.exit_code == 0
+    assert checked.stdout.splitlines()[0] == (
+        "Bemærk: samtykke nr. 1: PDF/A-udgaven mangler (Ghostscript (gs) er ikke "
+        "installeret).")
+    assert "PDF/A-2b:         mangler: Ghostscript" in run(arkiv, "show", "1").stdout
+
+
+def test_docx_rendition_with_libreoffice(tmp_path, form_files):
+    _need("soffice")
+    arkiv = tmp_path / "arkiv"
+    result = run(arkiv, "add", str(form_files["docx"]))
+    assert result.stdout.splitlines()[1] == "  PDF/A-2b: lavet med LibreOffice", result.output
+    with Archive(arkiv) as arch:
+        pdfa = arch.rendition(1)
+    assert pdfa is not None and pdfa_status(pdfa) == "2B"

@@ -1,9 +1,11 @@
 """``skema consent …``: the archive of signed consent documents.
 
-The archive is ``--archive DIR``, else ``$SKEMA_ARCHIVE``, else ``./samtykkearkiv``.
-Statuses are computed for today (``$SKEMA_TODAY`` fixes the date, for tests and demos).
-CPR numbers are shown masked unless ``--show-cpr`` is given; they never go into file
-names or the audit log.
+The archive is ``--archive DIR``, else ``$SKEMA_ARCHIVE``, else ``./samtykkearkiv``; its
+keys are ``--key-file`` (else ``$SKEMA_ARCHIVE_KEY_FILE``, else
+``~/.config/skema/archive.key``) or ``$SKEMA_ARCHIVE_KEY``. Statuses are computed for
+today (``$SKEMA_TODAY`` fixes the date, for tests only: deletions and withdrawals are
+still bounded by the real clock). CPR numbers are shown masked unless ``--show-cpr`` is
+given; they never go into file names or the audit log.
 """
 
 from __future__ import annotations
@@ -44,24 +46,86 @@ def _number(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 
 
 def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--archive`` (and the hidden ``--today``) on every subcommand; opens the archive."""
+    """``--archive``, ``--key-file`` (and the hidden ``--today``) on every subcommand;
+    opens the archive. A command with the ``--checkpoints`` option writes a signed checkpoint
+    into that folder after its work."""
 
     @click.option("--archive", "archive_dir", envvar="SKEMA_ARCHIVE", default="samtykkearkiv",
                   metavar="MAPPE",
                   help="Arkivets mappe (ellers $SKEMA_ARCHIVE, ellers ./samtykkearkiv).")
+    @click.option("--key-file", envvar="SKEMA_ARCHIVE_KEY_FILE", default=None, metavar="FIL",
+                  help="Arkivets nøglefil uden for arkivet (ellers $SKEMA_ARCHIVE_KEY_FILE, "
+                       "ellers ~/.config/skema/archive.key; $SKEMA_ARCHIVE_KEY går forud).")
     @click.option("--today", envvar="SKEMA_TODAY", callback=_day, hidden=True)
     @functools.wraps(func)
-    def wrapper(*args: Any, archive_dir: str, today: str | None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, archive_dir: str, key_file: str | None, today: str | None,
+                **kwargs: Any) -> Any:
         from ..consent import Archive
 
         day = _dt.date.fromisoformat(today) if today else None
+        folder = kwargs.pop("checkpoint_dir", None)
         try:
-            with Archive(archive_dir, today=day, create=func.__name__ == "add_cmd") as arch:
-                return func(arch, *args, **kwargs)
+            with Archive(archive_dir, today=day, create=func.__name__ == "add_cmd",
+                         key_file=key_file) as arch:
+                try:
+                    return func(arch, *args, **kwargs)
+                finally:
+                    if folder:
+                        _write_checkpoint(arch, Path(folder) / "-", overwrite=False)
         except SkemaError as exc:
             raise _error(exc) from None
 
     return wrapper
+
+
+checkpoints_option = click.option(
+    "--checkpoints", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
+    metavar="MAPPE",
+    help="Skriv bagefter et underskrevet kontrolpunkt i denne mappe (uden for arkivet).")
+
+reason_option = click.option(
+    "--reason", default="", metavar="TEKST",
+    help="Begrundelse for opslaget; skrives i revisionsloggen og vises borgeren ved indsigt.")
+
+
+def citizen_zip_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--cpr``, ``-o FIL.zip``, ``--overwrite``, ``--reason`` and the archive options."""
+    for option in reversed((
+            click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer."),
+            click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+                         metavar="FIL.zip", help="Zip-filen der skrives."),
+            click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil."),
+            reason_option, archive_options)):
+        func = option(func)
+    return func
+
+
+def _check_output(output: str, overwrite: bool, zip_only: str = "") -> None:
+    """Refuse a wrong suffix (``zip_only`` is the message) or an existing file before any
+    work is done (and before a look-up is logged)."""
+    from ..errors import OutputExistsError
+
+    if zip_only and not output.lower().endswith(".zip"):
+        raise click.UsageError(zip_only)
+    if Path(output).exists() and not overwrite:
+        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
+                                       "overskrives ikke.", hint="Brug --overwrite."))
+
+
+def _write_checkpoint(arch: Any, output: Path, overwrite: bool) -> Path:
+    """Write a signed checkpoint; ``DIR/-`` names a file after the head in ``DIR``."""
+    from ..consent import checkpoint
+    from ..fileio import write_atomic
+
+    point = arch.checkpoint()
+    if output.name == "-":
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output = output.parent / checkpoint.file_name(point)
+    if output.resolve().is_relative_to(arch.root.resolve()):
+        raise _error(SkemaError(f"{output}: kontrolpunktet skal gemmes uden for arkivet.",
+                                hint="Vælg en fil i en anden mappe eller på et andet system."))
+    write_atomic(output, checkpoint.dumps(point).encode("utf-8"), overwrite=overwrite)
+    return output
 
 
 def _retention() -> int:
@@ -75,8 +139,8 @@ def _retention() -> int:
 
 retention_option = click.option(
     "--retention-years", type=click.IntRange(0, 100), default=None, metavar="ÅR",
-    help="Opbevaringstid i år efter udløb eller tilbagekaldelse (standard 5 eller "
-         "$SKEMA_RETENTION_YEARS).")
+    help="Opbevaringstid i år efter udløb eller tilbagekaldelse (mindst og standard 5, "
+         "eller $SKEMA_RETENTION_YEARS).")
 
 
 def _dk(iso: str | None) -> str:
@@ -93,8 +157,52 @@ def consent_cmd() -> None:
     """Arkivet med underskrevne samtykkeerklæringer.
 
     Dokumenterne gemmes byte for byte, skrivebeskyttet og navngivet efter deres SHA-256;
-    hver ændring skrives i en revisionslog, hvor hver post bærer hashen af den forrige.
+    hver ændring og hvert opslag skrives i en revisionslog, hvor hver post bærer en nøglet
+    hash af den forrige (nøglen ligger uden for arkivet). Start med 'skema consent init'.
     """
+
+
+@consent_cmd.command("init")
+@click.option("--archive", "archive_dir", envvar="SKEMA_ARCHIVE", default="samtykkearkiv",
+              metavar="MAPPE", help="Arkivets mappe (ellers $SKEMA_ARCHIVE, ellers "
+                                    "./samtykkearkiv).")
+@click.option("--key-file", envvar="SKEMA_ARCHIVE_KEY_FILE", default=None, metavar="FIL",
+              help="Nøglefilen, der oprettes uden for arkivet (ellers "
+                   "~/.config/skema/archive.key); en eksisterende nøgle overskrives aldrig.")
+def init_cmd(archive_dir: str, key_file: str | None) -> None:
+    """Opret et nyt arkiv og dets nøgler (uden for arkivet).
+
+    Nøglefilen (kun læsbar for ejeren) låser revisionsloggen, og signeringsnøglen ved
+    siden af den underskriver kontrolpunkter. Findes nøglerne allerede, bruges de.
+    """
+    from ..consent import Archive
+
+    try:
+        arch, made = Archive.init(archive_dir, key_file)
+    except SkemaError as exc:
+        raise _error(exc) from None
+    with arch:
+        source = arch.keys.source
+        click.echo(f"Arkivet {arch.root} er oprettet. Nøgle: {source} "
+                   + ("(ny)" if made else "(eksisterende, ikke overskrevet)") + ".")
+        click.echo("  Tip: tag en sikkerhedskopi af nøglefilen og signeringsnøglen ved siden "
+                   "af den, og opbevar dem adskilt fra arkivet.")
+
+
+@consent_cmd.command("checkpoint")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="FIL", help="Kontrolpunktet (JSON), gemt uden for arkivet.")
+@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
+@archive_options
+def checkpoint_cmd(arch: Any, output: str, overwrite: bool) -> None:
+    """Skriv et underskrevet kontrolpunkt: revisionsloggens seneste post, tid og antal.
+
+    Gem det et andet sted (print, mail, andet system); 'skema consent verify --checkpoint
+    FIL' beviser siden, at arkivet stadig rummer den historik.
+    """
+    written = _write_checkpoint(arch, Path(output), overwrite)
+    seq, digest = arch.head()
+    click.echo(f"{written}: kontrolpunkt for post {seq} (HMAC-SHA256 {digest[:16]}…)")
 
 
 @consent_cmd.command("add")
@@ -119,9 +227,12 @@ def consent_cmd() -> None:
               type=click.Path(exists=True, dir_okay=False),
               metavar="CERT", help="Certifikat, som underskrifter kontrolleres mod (gentag; "
                                    "eller $SKEMA_TRUST_ROOTS).")
+@click.option("--add-anyway", is_flag=True,
+              help="Arkivér også et dokument, der ligner en kopi af et samtykke i kraft.")
+@checkpoints_option
 @archive_options
 def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
-            oplysninger: tuple[str, ...], trust_roots: tuple[str, ...],
+            oplysninger: tuple[str, ...], trust_roots: tuple[str, ...], add_anyway: bool,
             **options: str | None) -> None:
     """Arkivér underskrevne samtykker (PDF, .docx eller scanning).
 
@@ -140,7 +251,7 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
     failed = False
     for name in files:
         try:
-            consent = arch.add(name, given, roots)
+            consent = arch.add(name, given, roots, add_anyway=add_anyway)
         except SkemaError as exc:
             failed = True
             click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""),
@@ -152,8 +263,18 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
                    f"{consent.status(arch.today)}")
         for sig in consent.signatures:
             click.echo(f"  Underskrift: {describe(sig)}")
+        click.echo(f"  PDF/A-2b: {_rendition(arch, consent.id)}")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _rendition(arch: Any, consent_id: int) -> str:
+    """``lavet med Ghostscript`` or ``mangler: Ghostscript (gs) er ikke installeret``."""
+    for row in arch.rendition_rows(consent_id):
+        if row["kind"] == "pdfa":
+            return (f"lavet med {row['tool']}" if row["sha256"]
+                    else f"mangler: {row['note']}")
+    return "mangler"
 
 
 _ROLES = ("afgiver", "modtager", "begge")
@@ -189,15 +310,19 @@ _HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Under
               help="Kun samtykker i kraft, der udløber inden for perioden, fx 30d.")
 @click.option("--show-cpr", "vis_cpr", is_flag=True, help="Vis hele CPR-numre.")
 @click.option("--json", "as_json", is_flag=True, help="Udskriv som JSON.")
+@reason_option
 @archive_options
 def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str | None,
-             vis_cpr: bool, as_json: bool) -> None:
-    """Vis samtykkerne i arkivet (status beregnes for i dag)."""
-    from ..consent.archive import parse_period
+             vis_cpr: bool, as_json: bool, reason: str) -> None:
+    """Vis samtykkerne i arkivet (status beregnes for i dag).
+
+    En søgning med --cpr er et opslag på borgeren og skrives i revisionsloggen.
+    """
+    from ..consent.metadata import parse_period
     from ..consent.signatures import short
 
     days = parse_period(expires_within) if expires_within is not None else None
-    consents = arch.list(cpr=cpr, status=status, expires_within=days)
+    consents = arch.list(cpr=cpr, status=status, expires_within=days, reason=reason)
     if as_json:
         click.echo(json.dumps([c.to_json(arch.today, vis_cpr, _retention()) for c in consents],
                               ensure_ascii=False, indent=2))
@@ -221,19 +346,21 @@ def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str
 @click.argument("consent_id", metavar="ID", callback=_number)
 @click.option("--show-cpr", "vis_cpr", is_flag=True, help="Vis hele CPR-nummeret.")
 @click.option("--json", "as_json", is_flag=True, help="Udskriv som JSON.")
+@reason_option
 @archive_options
-def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool) -> None:
-    """Vis ét samtykke: oplysninger, dokument, underskrifter og historik."""
+def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: str) -> None:
+    """Vis ét samtykke: oplysninger, dokument, underskrifter og historik (et opslag, som
+    skrives i revisionsloggen)."""
     from ..consent.audit import ACTIONS
     from ..consent.signatures import describe
     from ..forms import load_form
 
-    consent = arch.get(consent_id)
-    history = arch.history(consent_id)
+    consent, history = arch.show(consent_id, reason)
+    history = [e for e in history if e.action != "lookup"]
     if as_json:
         payload = consent.to_json(arch.today, vis_cpr, _retention())
         payload["historik"] = [{"post": e.seq, "tid": e.at, "handling": ACTIONS.get(
-            e.action, e.action), **e.details} for e in history]
+            e.action, e.action), "hvem": e.actor, **e.details} for e in history]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     schema = load_form("samtykke").schema["properties"]
@@ -265,6 +392,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool) -> None:
         ("Dokument", f"{consent.original_name}, {_kind_name(consent.kind)}, "
                      + f"{consent.size:,} bytes".replace(",", ".")),
         ("SHA-256", consent.sha256),
+        ("PDF/A-2b", _rendition(arch, consent.id)),
         ("Oplysninger fra", f"formularen samtykke {consent.form_version}"
          if consent.source == "formular" else "angivet ved arkivering (scanning)"),
         ("Tilføjet", consent.added_at.replace("T", " ").replace("Z", " UTC")),
@@ -285,11 +413,12 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool) -> None:
         if entry.action == "withdraw":
             extra = f" fra {danish.format_date(entry.details.get('fra'))}"
         click.echo(f"  {entry.at.replace('T', ' ').replace('Z', ' UTC')}  "
-                   f"{ACTIONS.get(entry.action, entry.action)}{extra} (post {entry.seq})")
+                   f"{ACTIONS.get(entry.action, entry.action)}{extra} af {entry.actor} "
+                   f"(post {entry.seq})")
 
 
 def _kind_name(kind: str) -> str:
-    from ..consent.archive import KIND_NAMES
+    from ..consent.model import KIND_NAMES
 
     return KIND_NAMES.get(kind, kind)
 
@@ -299,13 +428,16 @@ def _kind_name(kind: str) -> str:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               metavar="FIL", help="Filen der skrives: præcis de arkiverede bytes.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
+@reason_option
 @archive_options
-def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool) -> None:
-    """Hent det arkiverede dokument, byte for byte som det blev tilføjet."""
+def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool, reason: str) -> None:
+    """Hent det arkiverede dokument, byte for byte som det blev tilføjet (et opslag, som
+    skrives i revisionsloggen)."""
     from ..fileio import write_atomic
 
-    consent = arch.get(consent_id)
-    write_atomic(output, arch.read(consent), overwrite=overwrite)
+    _check_output(output, overwrite)
+    consent, data = arch.document(consent_id, reason)
+    write_atomic(output, data, overwrite=overwrite)
     click.echo(f"{danish.mask_cpr(output)}: samtykke nr. {consent.id} skrevet "
                f"({consent.size} bytes, SHA-256 kontrolleret)")
 
@@ -314,6 +446,7 @@ def get_cmd(arch: Any, consent_id: int, output: str, overwrite: bool) -> None:
 @click.argument("consent_id", metavar="ID", callback=_number)
 @click.option("--date", "date", required=True, callback=_day, metavar="DATO",
               help="Dagen tilbagekaldelsen gælder fra (den dag kommunen fik den).")
+@checkpoints_option
 @archive_options
 def withdraw_cmd(arch: Any, consent_id: int, date: str) -> None:
     """Registrér at borgeren har tilbagekaldt samtykket; dokument og historik bevares."""
@@ -323,10 +456,28 @@ def withdraw_cmd(arch: Any, consent_id: int, date: str) -> None:
 
 
 @consent_cmd.command("verify")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(exists=True),
+              metavar="FIL", help="Et kontrolpunkt (gentag, eller en mappe med dem): bevis at "
+                                  "arkivet stadig rummer den historik.")
+@click.option("--json", "as_json", is_flag=True, help="Udskriv fundene som JSON (med koder).")
 @archive_options
-def verify_cmd(arch: Any) -> None:
-    """Kontrollér hver fil (SHA-256), revisionsloggens kæde og indekset mod loggen."""
-    findings, counts = arch.verify()
+def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
+    """Kontrollér hver fil (SHA-256), revisionsloggens nøglede kæde, indekset mod loggen
+    og (med --checkpoint) at historikken bag hvert kontrolpunkt stadig er der."""
+    from ..consent import checkpoint
+
+    files: list[Path] = []
+    for name in checkpoints:
+        path = Path(name)
+        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
+    findings, counts = arch.verify([checkpoint.read(f) for f in files])
+    if as_json:
+        click.echo(json.dumps({"fund": [{"kode": f.code, "sted": f.place, "besked": f.message}
+                                        for f in findings], "antal": counts},
+                              ensure_ascii=False, indent=2))
+        if findings:
+            raise click.exceptions.Exit(1)
+        return
     for finding in findings:
         click.echo(f"Fejl: {finding}", err=True)
     summary = (f"{counts['samtykker']} samtykker, {counts['filer']} filer, "
@@ -337,9 +488,13 @@ def verify_cmd(arch: Any) -> None:
                    "forældreløs fil arkiveres igen med 'skema consent add' eller slettes.",
                    err=True)
         raise click.exceptions.Exit(1)
+    for consent_id, note in arch.missing_renditions():
+        click.echo(f"Bemærk: samtykke nr. {consent_id}: PDF/A-udgaven mangler ({note}).")
     seq, digest = arch.head()
-    click.echo(f"Arkivet {arch.root} er i orden: {summary}.\n"
-               f"Revisionsloggens seneste post: {seq}, SHA-256 {digest}")
+    proven = f"; {len(files)} kontrolpunkt{'er' if len(files) != 1 else ''} holder" \
+        if files else ""
+    click.echo(f"Arkivet {arch.root} er i orden: {summary}{proven}.\n"
+               f"Revisionsloggens seneste post: {seq}, HMAC-SHA256 {digest}")
 
 
 @consent_cmd.command("export")
@@ -350,15 +505,10 @@ def verify_cmd(arch: Any) -> None:
 @archive_options
 def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:
     """Udlevér en borgers samtykker til sagssystemet: dokumenterne og en JSON pr. dokument."""
-    from ..errors import OutputExistsError
     from ..fileio import write_atomic
 
-    if not output.lower().endswith(".zip"):
-        raise click.UsageError("Eksporten skrives som .zip (brug -o samtykker.zip).")
-    if Path(output).exists() and not overwrite:
-        raise _error(OutputExistsError(f"{danish.mask_cpr(output)}: filen findes allerede og "
-                                       "overskrives ikke.", hint="Brug --overwrite."))
-    data, consents = arch.export(cpr)
+    _check_output(output, overwrite, "Eksporten skrives som .zip (brug -o samtykker.zip).")
+    data, consents = arch.export(cpr, reason)
     write_atomic(output, data, overwrite=overwrite)
     click.echo(f"{danish.mask_cpr(output)}: {len(consents)} samtykke"
                f"{'r' if len(consents) != 1 else ''} eksporteret (nr. "
@@ -370,6 +520,7 @@ def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:
               help="Slet dokumenter, hvis opbevaringstid er udløbet før denne dato.")
 @retention_option
 @click.option("--dry-run", is_flag=True, help="Vis kun, hvad der ville blive slettet.")
+@checkpoints_option
 @archive_options
 def purge_cmd(arch: Any, before: str, retention_years: int | None, dry_run: bool) -> None:
     """Slet samtykker, hvis opbevaringstid er udløbet (5 år efter udløb/tilbagekaldelse).
@@ -388,3 +539,17 @@ def purge_cmd(arch: Any, before: str, retention_years: int | None, dry_run: bool
     click.echo(f"{len(result.deleted)} {verb}, {len(result.refused)} afvist.")
     if result.refused:
         raise click.exceptions.Exit(1)
+
+
+@consent_cmd.command("access")
+@citizen_zip_options
+def access_cmd(arch: Any, cpr: str, output: str, overwrite: bool, reason: str) -> None:
+    """Besvar borgerens anmodning om indsigt: dokumenter, oplysninger, historik og log over
+    opslag, med en dansk oversigt (oversigt.html) øverst. Udleveringen logges."""
+    from ..fileio import write_atomic
+
+    _check_output(output, overwrite, "Indsigten skrives som .zip (brug -o indsigt.zip).")
+    data, consents = arch.access(cpr, reason)
+    write_atomic(output, data, overwrite=overwrite)
+    click.echo(f"{danish.mask_cpr(output)}: indsigt med {len(consents)} samtykke"
+               f"{'r' if len(consents) != 1 else ''} skrevet (oversigt.html øverst)")

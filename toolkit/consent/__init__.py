@@ -1,21 +1,24 @@
 """The consent archive: signed consents kept byte for byte, indexed, audited.
 
-``Archive`` (archive.py) stores and finds documents; ``audit`` holds the hash-chained log;
-``signatures`` checks PDF signatures with pyHanko (imported only when needed).
+``Archive`` (store.py) stores and finds documents; ``verify`` checks them all; ``model``
+holds the decoded record (``Consent``); ``metadata`` the form answers, dates and CPR
+numbers; ``audit`` the keyed hash-chained log; ``keys`` the keys kept outside the archive;
+``checkpoint`` the signed checkpoints; ``access`` the citizen's access package;
+``rendition`` the PDF/A copies; ``signatures`` checks PDF signatures with pyHanko
+(imported only when needed).
 """
 
 from __future__ import annotations
 
-from .archive import (
-    DEFAULT_ARCHIVE,
+from .model import (
     DEFAULT_RETENTION_YEARS,
     STATUSES,
-    Archive,
     ArchiveError,
     Consent,
     Finding,
     PurgeResult,
 )
+from .store import DEFAULT_ARCHIVE, Archive
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_RETENTION_YEARS", "STATUSES", "Archive",
            "ArchiveError", "Consent", "Finding", "PurgeResult"]

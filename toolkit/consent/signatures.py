@@ -71,7 +71,7 @@ def _load_roots(paths: Iterable[str | Path]) -> list:
     from asn1crypto import pem
     from asn1crypto import x509 as ax
 
-    from .archive import ArchiveError
+    from .model import ArchiveError
 
     roots = []
     for path in paths:
