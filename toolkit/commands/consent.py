@@ -93,7 +93,7 @@ def citizen_zip_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
             click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer."),
             click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-                         metavar="FIL.zip", help="Zip-filen der skrives."),
+                         metavar="FIL.zip", help="Zip-filen der skrives: .zip."),
             click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil."),
             reason_option, archive_options)):
         func = option(func)
@@ -498,12 +498,8 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
 
 
 @consent_cmd.command("export")
-@click.option("--cpr", required=True, metavar="CPR", help="Borgerens CPR-nummer.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FIL.zip", help="Zip-filen der skrives: .zip.")
-@click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
-@archive_options
-def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool) -> None:
+@citizen_zip_options
+def export_cmd(arch: Any, cpr: str, output: str, overwrite: bool, reason: str) -> None:
     """Udlevér en borgers samtykker til sagssystemet: dokumenterne og en JSON pr. dokument."""
     from ..fileio import write_atomic
 
