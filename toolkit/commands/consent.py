@@ -191,7 +191,7 @@ def init_cmd(archive_dir: str, key_file: str | None) -> None:
 
 @consent_cmd.command("checkpoint")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FIL", help="Kontrolpunktet (JSON), gemt uden for arkivet.")
+              metavar="FIL.json", help="Kontrolpunktet, gemt uden for arkivet: .json.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 @archive_options
 def checkpoint_cmd(arch: Any, output: str, overwrite: bool) -> None:
