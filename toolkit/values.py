@@ -404,18 +404,17 @@ def converter(fld: Any) -> Callable[[Any], Any]:
 # -- the same words for data that was never read -------------------------------------------
 
 def explain(node: dict, value: Any) -> str | None:
-    """Why a value in data (JSON, or text a reader kept as written) is wrong for its schema
-    node, when the readers have a more precise word than the generic format message: a date
-    or month that does not exist, a tick word that is not one, a CPR number with a future
-    birth date, a municipality written by its official name. None: no more to say."""
+    """Why a text value in data (JSON, or text a reader kept as written) is wrong for its
+    schema node, in the readers' words: text that cannot be read as a date, month, tick or
+    number, a date or month that does not exist, a CPR number with a future birth date, a
+    municipality written by its official name. None when it reads fine but is not written
+    the schema's way (``26-02-2019`` in JSON): the format's own message says how."""
     if not isinstance(value, str):
         return None
     fmt, typ = node.get("format"), node.get("type")
     try:
         if fmt == "date":
-            parts = _date_parts(value.strip().lower())
-            if parts is not None:
-                _checked_date(*parts)
+            read_date(value)
         elif fmt == "month":
             read_month(value)
         elif typ == "boolean":
@@ -423,9 +422,7 @@ def explain(node: dict, value: Any) -> str | None:
         elif typ in ("integer", "number"):
             read_number(value, typ == "integer")
     except Unreadable as err:
-        if err.detail or typ == "boolean" or "både" in err.reason:
-            return err.message()
-        return None
+        return err.message()
     if fmt == "cpr":
         born = danish.cpr_birth_date(value)
         if born is not None and born > _dt.date.today():
