@@ -381,10 +381,23 @@ def converter(fld: Any) -> Callable[[Any], Any]:
 
         return multi
     if fld.format == "kommune":
-        return read_kommune
+        names = frozenset(k["navn"] for k in danish.kommuner())
+
+        def kommune(value: Any) -> Any:
+            if value.__class__ is str and value in names:
+                return value
+            return read_kommune(value)
+
+        return kommune
     if fld.kind == "dropdown":
         exact, loose = choice_table(fld.choices)
-        return lambda value: _choose(value, exact, loose)
+
+        def choice(value: Any) -> Any:
+            if value.__class__ is str and value in exact:
+                return exact[value]
+            return _choose(value, exact, loose)
+
+        return choice
     if fld.kind == "checkbox":
         return read_checkbox
     if fld.kind == "date":
