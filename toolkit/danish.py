@@ -80,15 +80,26 @@ def cpr_birth_date(cpr: str) -> _dt.date | None:
     The century follows from the 7th digit (python-stdnum's ``stdnum.dk.cpr``). Modulus 11
     is deliberately not checked: numbers without it have been issued since 2007.
     """
+    match = _CPR_RE.match((cpr or "").strip())
+    if not match:
+        return None
+    return _birth_date(match[1] + match[2] + match[3] + match[4][0])
+
+
+@lru_cache(maxsize=8192)
+def _birth_date(key: str) -> _dt.date | None:
+    """Birth date of DDMMYY and the century digit (the only digits it depends on)."""
     from stdnum.dk.cpr import get_birth_date
     from stdnum.exceptions import ValidationError
 
-    if not _CPR_RE.match((cpr or "").strip()):
-        return None
     try:
-        return get_birth_date(cpr.strip())
+        return get_birth_date(key + "000")
     except ValidationError:
         return None
+
+
+#: No birth date before this year is in the future, whatever day it is now.
+_YEAR_AT_IMPORT = _dt.date.today().year
 
 
 def is_cpr(text: str) -> bool:
@@ -96,7 +107,9 @@ def is_cpr(text: str) -> bool:
     if not _CPR_FORM.fullmatch(text or ""):
         return False
     born = cpr_birth_date(text)
-    return born is not None and born <= _dt.date.today()
+    if born is None:
+        return False
+    return born.year < _YEAR_AT_IMPORT or born <= _dt.date.today()
 
 
 _CPR_FORM = re.compile(r"\d{6}-\d{4}")

@@ -78,6 +78,8 @@ _CANON_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
 _CANON_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 _EXCEL_EPOCH = _dt.date(1899, 12, 30)
+#: ``YYYY-MM`` of 1900-2199: the usual month cell is found by one set lookup.
+_COMMON_MONTHS = frozenset(f"{y}-{m:02d}" for y in range(1900, 2200) for m in range(1, 13))
 
 
 def _no_month(what: str) -> Unreadable:
@@ -150,9 +152,11 @@ def read_month(value: Any) -> str:
     ``marts 2025``, ``mar 2025``, ``mar. 2025``, a whole date (``1. marts 2025``) or an
     Excel date cell. Raises Unreadable."""
     if value.__class__ is str:
-        if len(value) == 7 and _CANON_MONTH.fullmatch(value):
+        if value in _COMMON_MONTHS:
             return value
         text = value.strip().lower()
+        if len(text) == 7 and _CANON_MONTH.fullmatch(text):
+            return text
         match = _ISO_MONTH.fullmatch(text) or _MY.fullmatch(text)
         if match:
             first, second = int(match[1]), int(match[2])
