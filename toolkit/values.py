@@ -25,7 +25,7 @@ from . import danish
 
 __all__ = [
     "CHECKBOX_HINT", "FALSE_WORDS", "TICKED_SYMBOLS", "TRUE_WORDS", "Noted", "Unreadable",
-    "as_text", "choice_table", "converter", "explain", "loose_key", "read_checkbox",
+    "as_text", "box_state", "choice_table", "converter", "explain", "loose_key", "read_checkbox",
     "read_choice", "read_cpr", "read_date", "read_kommune", "read_month", "read_number",
 ]
 
@@ -82,13 +82,14 @@ _EXCEL_EPOCH = _dt.date(1899, 12, 30)
 _COMMON_MONTHS = frozenset(f"{y}-{m:02d}" for y in range(1900, 2200) for m in range(1, 13))
 
 
-def _no_month(what: str) -> Unreadable:
-    return Unreadable(f"er en {what}, der ikke findes", detail="et år har kun 12 måneder")
+def _no_month(what: str, month: int) -> Unreadable:
+    detail = "måned 0 findes ikke" if month == 0 else "et år har kun 12 måneder"
+    return Unreadable(f"er en {what}, der ikke findes", detail=detail)
 
 
 def _checked_date(year: int, month: int, day: int) -> str:
     if not 1 <= month <= 12:
-        raise _no_month("dato")
+        raise _no_month("dato", month)
     if year < 1:
         raise Unreadable("er en dato, der ikke findes", detail=f"året {year} findes ikke")
     days = calendar.monthrange(year, month)[1]
@@ -162,7 +163,7 @@ def read_month(value: Any) -> str:
             first, second = int(match[1]), int(match[2])
             year, month = (first, second) if len(match[1]) == 4 else (second, first)
             if not 1 <= month <= 12:
-                raise _no_month("måned")
+                raise _no_month("måned", month)
             return f"{year:04d}-{month:02d}"
         match = _WORD_Y.fullmatch(text)
         if match:
@@ -206,6 +207,18 @@ def read_checkbox(value: Any) -> bool:
     elif isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     raise Unreadable("skal være ja eller nej", CHECKBOX_HINT)
+
+
+def box_state(text: str) -> bool | str:
+    """A box's state from the text a document shows for it: empty is not ticked (a box
+    left as it was), a tick or word is read by :func:`read_checkbox`, and text that cannot
+    be read comes back as written, so that validation reports it."""
+    if not text.strip():
+        return False
+    try:
+        return read_checkbox(text)
+    except Unreadable:
+        return text.strip()
 
 
 # -- numbers --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..errors import DocumentError, NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
 from ..render.ooxml import PLACEHOLDERS, w, w14
 from ..validation import Report, validate
-from ..values import TICKED_SYMBOLS, Unreadable, converter, read_checkbox, read_date
+from ..values import TICKED_SYMBOLS, Unreadable, box_state, converter, read_date
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
@@ -233,7 +233,7 @@ def _controls(root, tables: dict) -> list[_Control]:
             if checked_el is not None:
                 checked = checked_el.get(w14("val"), "0") in ("1", "true", "on")
             else:  # the symbol shown is all there is
-                checked = _tick(text)
+                checked = box_state(text)
             out.append(_Control(tag, alias, "checkbox", "", checked,
                                 option_hint=_following_text(sdt), table=table_id))
             continue
@@ -251,16 +251,6 @@ def _controls(root, tables: dict) -> list[_Control]:
                             full_date=date.get(w("fullDate")) if date is not None else None,
                             table=table_id))
     return out
-
-
-def _tick(text: str) -> bool | str:
-    """Ticked or not from a box's text (empty: not ticked); unreadable: the text itself."""
-    if not text.strip():
-        return False
-    try:
-        return read_checkbox(text)
-    except Unreadable:
-        return text.strip()
 
 
 def _control_text(sdt, content) -> str:
@@ -534,7 +524,7 @@ def _cell_value(slot_field, tc) -> Any:
     text = _answer_text(tc)
     slot = Slot(slot_field)
     if slot_field.kind == "checkbox":
-        return _tick(text)
+        return box_state(text)
     ctl = _Control(None, None, slot.kind, text)
     return _coerce(slot, ctl)
 

@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..validation import Problem, Report, validate
-from ..values import CHECKBOX_HINT, Unreadable, converter, read_checkbox
+from ..values import CHECKBOX_HINT, Unreadable, box_state, converter
 from .docx import (
     Extraction,
     _add_option,
@@ -340,16 +340,6 @@ def coerce(fld: Field, text: str, options: list[tuple[str, str]] | None = None) 
         return text.strip()
 
 
-def tick(text: str) -> bool | str:
-    """Ticked or not from a box's text (empty: not ticked); unreadable: the text itself."""
-    if not text.strip():
-        return False
-    try:
-        return read_checkbox(text)
-    except Unreadable:
-        return text.strip()
-
-
 class _Assembler:
     """Collects (field path, value) pairs into data; list items by their index."""
 
@@ -432,7 +422,7 @@ def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:
             continue
         fld, path, option = found
         if fld.kind in ("checkbox", "multi"):
-            value: Any = _checked(pf) if pf.ftype in ("Btn", "") else tick(_field_text(pf))
+            value: Any = _checked(pf) if pf.ftype in ("Btn", "") else box_state(_field_text(pf))
         else:
             value = coerce(fld, _field_text(pf), pf.options)
         asm.put(fld, path, option, value)
@@ -489,7 +479,7 @@ def _from_marks(form: Form, marks: list[tuple[str, str | None]]) -> _Assembler:
             continue
         fld, path, option = found
         if fld.kind in ("checkbox", "multi"):
-            asm.put(fld, path, option, tick(text or ""))
+            asm.put(fld, path, option, box_state(text or ""))
         elif text is not None:  # a continuation part carries no text of its own
             asm.put(fld, path, option, coerce(fld, text.replace("\r\n", "\n")))
     return asm
@@ -516,7 +506,7 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
             continue
         rest = _HINTS.sub("", hits[0][len(fld.label):]).strip()
         if fld.kind == "checkbox":
-            asm.put(fld, fld.path, None, tick(rest))
+            asm.put(fld, fld.path, None, box_state(rest))
             read_paths.add(fld.path)
         elif rest:
             asm.put(fld, fld.path, None, coerce(fld, rest))
