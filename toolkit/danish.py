@@ -71,7 +71,7 @@ def is_iso_date(text: str) -> bool:
 def is_month(text: str) -> bool:
     """True for ``YYYY-MM`` with a month 01-12."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    return bool(match) and 1 <= int(match.group(2)) <= 12
+    return match is not None and 1 <= int(match.group(2)) <= 12
 
 
 def cpr_birth_date(cpr: str) -> _dt.date | None:

@@ -131,8 +131,8 @@ def read_date(value: Any) -> str:
     (``31.2.2019``) says why."""
     if value.__class__ is str:
         if len(value) == 10 and _CANON_DATE.fullmatch(value):
-            day = int(value[8:])
-            if day <= 28 or day <= calendar.monthrange(int(value[:4]), int(value[5:7]))[1]:
+            dd = int(value[8:])
+            if dd <= 28 or dd <= calendar.monthrange(int(value[:4]), int(value[5:7]))[1]:
                 return value
         parts = _date_parts(value.strip().lower())
         if parts is None:
@@ -167,9 +167,9 @@ def read_month(value: Any) -> str:
             return f"{year:04d}-{month:02d}"
         match = _WORD_Y.fullmatch(text)
         if match:
-            month = danish.month_number(match[1])
-            if month:
-                return f"{int(match[2]):04d}-{month:02d}"
+            number = danish.month_number(match[1])
+            if number:
+                return f"{int(match[2]):04d}-{number:02d}"
         if _date_parts(text) is not None:
             return read_date(text)[:7]
         raise Unreadable("kan ikke læses som en måned", MONTH_HINT)
