@@ -241,3 +241,17 @@ def test_cpr_birth_date_and_the_future():
     assert danish.is_cpr("010120-4234") and not danish.is_cpr("010130-4234")
     assert danish.is_cpr("010190-1235")  # modulus 11 is not required
     assert not danish.is_cpr("0101901234")  # data holds the dash; the readers add it
+
+
+def test_pdf_option_tick_that_cannot_be_read_is_reported(proeve):
+    """A multi-select option stored as text by another program: never silently unticked."""
+    writer = _writer(_filled("pdf", proeve))
+    fields = _terminals(writer)
+    for name, text in (("aktiviteter.0.maal:b", "måske"), ("aktiviteter.0.maal:c", "nej")):
+        fields[name][NameObject("/FT")] = NameObject("/Tx")
+        fields[name][NameObject("/V")] = TextStringObject(text)
+    got = extract_pdf(_bytes(writer))
+    assert got.data["aktiviteter"][0]["maal"] == ["a"]
+    assert [(p.path, p.message) for p in got.report if p.path.startswith("aktiviteter.0")] == [
+        ("aktiviteter.0.maal", 'valget "Beta" skal være ja eller nej; skriv ja, nej, x, 1 '
+         "eller 0")]
