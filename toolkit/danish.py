@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import json
 import re
@@ -54,24 +55,23 @@ def parse_date(text: str) -> str | None:
         return None
 
 
-def _iso(year: int, month: int, day: int) -> str | None:
-    try:
-        return _dt.date(year, month, day).isoformat()
-    except ValueError:
-        return None
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def is_iso_date(text: str) -> bool:
     """True for a real calendar date written ``YYYY-MM-DD``."""
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or "")) and _iso(
-        *(int(p) for p in text.split("-"))
-    ) is not None
+    match = _ISO_DATE_RE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return False
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    return year >= 1 and 1 <= month <= 12 and 1 <= day and (
+        day <= 28 or day <= calendar.monthrange(year, month)[1])
 
 
 def is_month(text: str) -> bool:
     """True for ``YYYY-MM`` with a month 01-12."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    return match is not None and 1 <= int(match.group(2)) <= 12
+    return isinstance(text, str) and _MONTH_RE.fullmatch(text) is not None
 
 
 def cpr_birth_date(cpr: str) -> _dt.date | None:
