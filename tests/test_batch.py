@@ -183,8 +183,8 @@ def test_invalid_rows_are_reported_with_cells_and_skipped(tmp_path, form):
     assert result.exit_code == 1
     err = result.stderr
     assert "Række 3 er ugyldig og springes over:" in err
-    assert (f"{book}, Borgere!G3: periode.start: \"Planperiode – start\" kan ikke læses som "
-            "en dato (\"2024-13-01\"); skriv fx 26-02-2019") in err
+    assert (f"{book}, Borgere!G3: periode.start: \"Planperiode – start\" er en dato, der ikke "
+            "findes (\"2024-13-01\"): et år har kun 12 måneder") in err
     assert "Række 5 er ugyldig og springes over:" in err
     assert "Indsatser!E" in err and "indsatser.1.start_maaned" in err
     assert CPR not in result.output and "-1001" not in err

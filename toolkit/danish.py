@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import json
 import re
@@ -13,12 +14,19 @@ MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
 )
-_MONTH_NUMBER = {name: i for i, name in enumerate(MONTHS, start=1)}
-# Common abbreviations ("feb.", "sept.") seen in typed dates.
-_MONTH_NUMBER.update({name[:3]: i for name, i in list(_MONTH_NUMBER.items())})
-_MONTH_NUMBER["sept"] = 9
-
 _CPR_RE = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for a Danish month name or its first three or more letters (``mar``, ``sept``,
+    ``febr``), any case; None otherwise."""
+    word = (word or "").strip().rstrip(".").casefold()
+    if len(word) < 3:
+        return None
+    for number, name in enumerate(MONTHS, start=1):
+        if name.startswith(word):
+            return number
+    return None
 
 
 def format_date(value: str | _dt.date | None) -> str:
@@ -38,74 +46,74 @@ def format_month(value: str | None) -> str:
 
 
 def parse_date(text: str) -> str | None:
-    """Parse a date written the Danish way or as ISO; return ISO ``YYYY-MM-DD`` or None.
+    """A date written the Danish way or as ISO as ISO ``YYYY-MM-DD``; None when it cannot
+    be read or does not exist. The reading is :func:`toolkit.values.read_date`."""
+    from .values import Unreadable, read_date
 
-    Accepts ``2019-02-26``, ``26-02-2019``, ``26.2.2019``, ``26/2/2019``, ``26. februar 2019``
-    and ``26. feb. 2019``; a time part after an ISO date (``T00:00:00Z``) is ignored.
-    """
-    text = (text or "").strip().lower()
-    if not text:
-        return None
-    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ].*)?$", text)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-        return _iso(year, month, day)
-    match = re.match(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})$", text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        return _iso(year, month, day)
-    match = re.match(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$", text)
-    if match and match.group(2) in _MONTH_NUMBER:
-        return _iso(int(match.group(3)), _MONTH_NUMBER[match.group(2)], int(match.group(1)))
-    return None
-
-
-def _iso(year: int, month: int, day: int) -> str | None:
     try:
-        return _dt.date(year, month, day).isoformat()
-    except ValueError:
+        return read_date(text or "")
+    except Unreadable:
         return None
+
+
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def is_iso_date(text: str) -> bool:
     """True for a real calendar date written ``YYYY-MM-DD``."""
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or "")) and _iso(
-        *(int(p) for p in text.split("-"))
-    ) is not None
+    match = _ISO_DATE_RE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return False
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    return year >= 1 and 1 <= month <= 12 and 1 <= day and (
+        day <= 28 or day <= calendar.monthrange(year, month)[1])
 
 
 def is_month(text: str) -> bool:
     """True for ``YYYY-MM`` with a month 01-12."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
-    return bool(match) and 1 <= int(match.group(2)) <= 12
+    return isinstance(text, str) and _MONTH_RE.fullmatch(text) is not None
 
 
 def cpr_birth_date(cpr: str) -> _dt.date | None:
     """The birth date a CPR number encodes, or None when the number is malformed.
 
-    The century follows from the 7th digit (CPR-kontoret's table). Modulus 11 is
-    deliberately not checked: numbers without it have been issued since 2007.
+    The century follows from the 7th digit (python-stdnum's ``stdnum.dk.cpr``). Modulus 11
+    is deliberately not checked: numbers without it have been issued since 2007.
     """
     match = _CPR_RE.match((cpr or "").strip())
     if not match:
         return None
-    day, month, yy, serial = match.groups()
-    yy_i, digit7 = int(yy), int(serial[0])
-    if digit7 <= 3:
-        century = 1900
-    elif digit7 in (4, 9):
-        century = 2000 if yy_i <= 36 else 1900
-    else:  # 5-8
-        century = 2000 if yy_i <= 57 else 1800
+    return _birth_date(match[1] + match[2] + match[3] + match[4][0])
+
+
+@lru_cache(maxsize=8192)
+def _birth_date(key: str) -> _dt.date | None:
+    """Birth date of DDMMYY and the century digit (the only digits it depends on)."""
+    from stdnum.dk.cpr import get_birth_date
+    from stdnum.exceptions import ValidationError
+
     try:
-        return _dt.date(century + yy_i, int(month), int(day))
-    except ValueError:
+        return get_birth_date(key + "000")
+    except ValidationError:
         return None
 
 
+#: No birth date before this year is in the future, whatever day it is now.
+_YEAR_AT_IMPORT = _dt.date.today().year
+
+
 def is_cpr(text: str) -> bool:
-    """True for ``DDMMYY-XXXX`` with a real date part."""
-    return bool(re.fullmatch(r"\d{6}-\d{4}", text or "")) and cpr_birth_date(text) is not None
+    """True for ``DDMMYY-XXXX`` with a real birth date that is not in the future."""
+    if not _CPR_FORM.fullmatch(text or ""):
+        return False
+    born = cpr_birth_date(text)
+    if born is None:
+        return False
+    return born.year < _YEAR_AT_IMPORT or born <= _dt.date.today()
+
+
+_CPR_FORM = re.compile(r"\d{6}-\d{4}")
 
 
 def mask_cpr(text: str) -> str:
@@ -139,14 +147,15 @@ def kommuner() -> tuple[dict, ...]:
 def _kommune_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for k in kommuner():
-        for key in (k["navn"], k["officielt_navn"], str(k["nummer"])):
-            lookup[key.casefold()] = k["navn"]
+        for key in (k["navn"], k["officielt_navn"], f"{k['navn']} kommune", str(k["nummer"])):
+            lookup[" ".join(key.split()).casefold()] = k["navn"]
     return lookup
 
 
 def kommune_name(text: str) -> str | None:
-    """The municipality's short name for a short name, official name or number; else None."""
-    return _kommune_lookup().get((text or "").strip().casefold())
+    """The municipality's short name (the schema's value) for its short name, official name
+    (``Københavns Kommune``), ``<name> Kommune`` or number, any case and spacing; else None."""
+    return _kommune_lookup().get(" ".join((text or "").split()).casefold())
 
 
 def kommune_official(name: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from . import danish
+from . import danish, values
 from .forms import Form
 
 FORMAT_MESSAGES = {
@@ -227,12 +227,13 @@ def _explain(ctx: _Ctx, err) -> None:
         missing = err.message.split("'")[1]
         ctx.add(_join(path, missing), "skal udfyldes", "required")
     elif kw == "format":
-        ctx.add(path, FORMAT_MESSAGES.get(err.validator_value, "har et forkert format"),
-                "format")
+        ctx.add(path, values.explain(err.schema, err.instance) or
+                FORMAT_MESSAGES.get(err.validator_value, "har et forkert format"), "format")
     elif kw == "type":
         expected = err.validator_value
         expected = expected[0] if isinstance(expected, list) else expected
-        ctx.add(path, TYPE_MESSAGES.get(expected, "har en forkert type"), "type")
+        ctx.add(path, values.explain(err.schema, err.instance) or
+                TYPE_MESSAGES.get(expected, "har en forkert type"), "type")
     elif kw == "enum":
         node = err.schema
         titles = node.get("x-enum-titles", {})

@@ -21,11 +21,11 @@ from typing import Any
 
 from lxml import etree
 
-from .. import danish
 from ..errors import DocumentError, NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
-from ..render.ooxml import CHECKED, PLACEHOLDERS, w, w14
+from ..render.ooxml import PLACEHOLDERS, w, w14
 from ..validation import Report, validate
+from ..values import TICKED_SYMBOLS, Unreadable, box_state, converter, read_date
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
@@ -53,7 +53,7 @@ class _Control:
     alias: str | None
     kind: str
     text: str
-    checked: bool | None = None
+    checked: bool | str | None = None  # a tick that cannot be read: its text
     full_date: str | None = None
     option_hint: str | None = None
     table: int | None = None
@@ -229,10 +229,11 @@ def _controls(root, tables: dict) -> list[_Control]:
         if box is not None:
             checked_el = box.find(w14("checked"))
             text = _text_of(content) if content is not None else ""
+            checked: bool | str
             if checked_el is not None:
                 checked = checked_el.get(w14("val"), "0") in ("1", "true", "on")
-            else:
-                checked = "☒" in text or "☑" in text
+            else:  # the symbol shown is all there is
+                checked = box_state(text)
             out.append(_Control(tag, alias, "checkbox", "", checked,
                                 option_hint=_following_text(sdt), table=table_id))
             continue
@@ -344,37 +345,23 @@ def _alias(slot: Slot) -> str:
 
 
 def _coerce(slot: Slot, ctl: _Control) -> Any:
+    """A control's answer as the schema's value (toolkit.values, as for PDF and Excel).
+
+    A box is ticked or not; text that cannot be read is kept as written, so that
+    validation reports it with the same words as the other readers."""
     fld = slot.field
     if ctl.kind == "checkbox":
-        return bool(ctl.checked)
+        return ctl.checked
     text = ctl.text
-    if fld.kind == "date":
-        if not text.strip():
-            return None
-        return danish.parse_date(text) or (
-            danish.parse_date(ctl.full_date) if ctl.full_date else None) or text.strip()
-    if fld.kind == "dropdown":
-        value = text.strip()
-        if not value:
-            return None
-        if fld.format == "kommune":
-            return danish.kommune_name(value) or value
-        for val, title in fld.choices:
-            if value.casefold() in (title.casefold(), str(val).casefold()):
-                return val
-        return value
-    if fld.format == "month" and text.strip():
-        return _parse_month(text.strip())
-    return text if text.strip() else None
-
-
-def _parse_month(text: str) -> str:
-    if danish.is_month(text):
-        return text
-    match = re.fullmatch(r"([a-zæøå]+)\.?\s+(\d{4})", text.lower())
-    if match and match.group(1) in danish.MONTHS:
-        return f"{match.group(2)}-{danish.MONTHS.index(match.group(1)) + 1:02d}"
-    return text
+    if not text.strip():
+        return None
+    try:
+        return converter(fld)(text)
+    except Unreadable:
+        if fld.kind == "date" and ctl.full_date:
+            with contextlib.suppress(Unreadable):
+                return read_date(ctl.full_date)
+        return text.strip()
 
 
 def controls_to_data(form: Form, controls: list[_Control],
@@ -402,7 +389,7 @@ def controls_to_data(form: Form, controls: list[_Control],
         fld = slot.field
         if slot.region is None:
             if fld.kind == "multi":
-                if value:
+                if value is True:
                     _set(data, fld.path, _add_option(_get(data, fld.path), slot.option))
             elif value is not None:
                 _set(data, fld.path, value)
@@ -414,7 +401,7 @@ def controls_to_data(form: Form, controls: list[_Control],
         item = region_items[-1]
         key = fld.key or "."
         if fld.kind == "multi":
-            if value:
+            if value is True:
                 item[key] = _add_option(item.get(key), slot.option)
         elif value is not None:
             item[key] = value
@@ -528,7 +515,7 @@ def _cell_value(slot_field, tc) -> Any:
         chosen = []
         for para in tc.findall(w("p")):
             text = _text_of(para).strip()
-            if text[:1] in (CHECKED, "☑"):
+            if text[:1] in TICKED_SYMBOLS:
                 title = _norm(text[1:])
                 for val, ttl in slot_field.choices:
                     if _norm(ttl) == title:
@@ -537,7 +524,7 @@ def _cell_value(slot_field, tc) -> Any:
     text = _answer_text(tc)
     slot = Slot(slot_field)
     if slot_field.kind == "checkbox":
-        return bool(CHECKED in text or "☑" in text)
+        return box_state(text)
     ctl = _Control(None, None, slot.kind, text)
     return _coerce(slot, ctl)
 

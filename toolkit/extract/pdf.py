@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import danish
 from ..errors import (
     DocumentError,
     NotAFormError,
@@ -35,6 +34,7 @@ from ..errors import (
 )
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..validation import Problem, Report, validate
+from ..values import CHECKBOX_HINT, Unreadable, box_state, converter
 from .docx import (
     Extraction,
     _add_option,
@@ -331,49 +331,21 @@ def _checked(pf: _PdfField) -> bool:
 # Values
 # ---------------------------------------------------------------------------------------
 def coerce(fld: Field, text: str, options: list[tuple[str, str]] | None = None) -> Any:
-    """A field's value from the text a PDF holds (None when empty)."""
+    """A field's value from the text a PDF holds (None when empty), read as the Word and
+    Excel readers read it (toolkit.values). Text that cannot be read is kept as written,
+    so that validation reports it with the same words as the other readers."""
     if not text.strip():
         return None
-    if fld.kind == "date":
-        return danish.parse_date(text.strip()) or text.strip()
     if fld.kind == "dropdown":
         value = text.strip()
         for export, display in options or []:  # a viewer may store the display text
             if value == display.strip() and export.strip():
-                value = export.strip()
+                text = export.strip()
                 break
-        if fld.format == "kommune":
-            return danish.kommune_name(value) or value
-        for val, _title in fld.choices:
-            if value == str(val):
-                return val
-        for val, title in fld.choices:
-            if value.casefold() == title.casefold():
-                return val
-        return value
-    if fld.format == "month":
-        return parse_month(text.strip())
-    typ = fld.schema.get("type")
-    if typ in ("integer", "number") and re.fullmatch(r"-?\d+([.,]\d+)?", text.strip()):
-        number = float(text.strip().replace(",", "."))
-        return int(number) if typ == "integer" and number.is_integer() else number
-    return text
-
-
-def parse_month(text: str) -> str:
-    """``marts 2019``, ``mar 2019``, ``03-2019``, ``3/2019`` or ``2019-03`` -> ``2019-03``."""
-    if danish.is_month(text):
-        return text
-    match = re.fullmatch(r"(\d{1,2})\s*[-./ ]\s*(\d{4})", text)
-    if match and 1 <= int(match.group(1)) <= 12:
-        return f"{match.group(2)}-{int(match.group(1)):02d}"
-    match = re.fullmatch(r"([a-zæøå]+)\.?\s+(\d{4})", text.lower())
-    if match:
-        for i, name in enumerate(danish.MONTHS, start=1):
-            if match.group(1) in (name, name[:3]) or (len(match.group(1)) >= 3
-                                                      and name.startswith(match.group(1))):
-                return f"{match.group(2)}-{i:02d}"
-    return text
+    try:
+        return converter(fld)(text)
+    except Unreadable:
+        return text.strip()
 
 
 class _Assembler:
@@ -384,6 +356,7 @@ class _Assembler:
         self.data: dict = {}
         self.items: dict[str, dict[int, dict]] = {}
         self.unknown: list[str] = []
+        self.unread: list[Problem] = []  # an option's tick that cannot be read
         self.matched = 0
 
     def known(self, name: str) -> tuple[Field, str, Any] | None:
@@ -415,11 +388,17 @@ class _Assembler:
         return fld, path, None
 
     def put(self, fld: Field, path: str, option: Any, value: Any) -> None:
+        """Put one answer; an option of a multi-select is chosen when its tick is True."""
         self.matched += 1
+        if fld.kind == "multi" and isinstance(value, str):  # a tick that cannot be read
+            reason = Unreadable("skal være ja eller nej", CHECKBOX_HINT).message()
+            self.unread.append(Problem(path, fld.label, f"valget \"{fld.choice_title(option)}"
+                                       f"\" {reason}", "unreadable"))
+            return
         if fld.list_path is None:
             if fld.kind == "multi":
                 current = _get(self.data, path)
-                if value:
+                if value is True:
                     _set(self.data, path, _add_option(current, option))
             elif value is not None:
                 _set(self.data, path, value)
@@ -428,7 +407,7 @@ class _Assembler:
         item = self.items.setdefault(fld.list_path, {}).setdefault(index, {})
         key = fld.key or "."
         if fld.kind == "multi":
-            if value:
+            if value is True:
                 item[key] = _add_option(item.get(key), option)
         elif value is not None:
             item[key] = value
@@ -451,8 +430,7 @@ def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:
             continue
         fld, path, option = found
         if fld.kind in ("checkbox", "multi"):
-            value: Any = _checked(pf) if pf.ftype in ("Btn", "") else \
-                _field_text(pf).strip().casefold() in ("ja", "yes", "on", "1", "x", "✓")
+            value: Any = _checked(pf) if pf.ftype in ("Btn", "") else box_state(_field_text(pf))
         else:
             value = coerce(fld, _field_text(pf), pf.options)
         asm.put(fld, path, option, value)
@@ -509,7 +487,7 @@ def _from_marks(form: Form, marks: list[tuple[str, str | None]]) -> _Assembler:
             continue
         fld, path, option = found
         if fld.kind in ("checkbox", "multi"):
-            asm.put(fld, path, option, bool(text and text.strip()))
+            asm.put(fld, path, option, box_state(text or ""))
         elif text is not None:  # a continuation part carries no text of its own
             asm.put(fld, path, option, coerce(fld, text.replace("\r\n", "\n")))
     return asm
@@ -536,7 +514,7 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
             continue
         rest = _HINTS.sub("", hits[0][len(fld.label):]).strip()
         if fld.kind == "checkbox":
-            asm.put(fld, fld.path, None, "✓" in rest)
+            asm.put(fld, fld.path, None, box_state(rest))
             read_paths.add(fld.path)
         elif rest:
             asm.put(fld, fld.path, None, coerce(fld, rest))
@@ -676,6 +654,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
         notes.append(f"PDF-filen er udfyldt i version {version} af formularen; den aktuelle "
                      f"version er {form.version}")
     report = validate(form, values)
+    problems = problems + asm.unread
     if problems:
         unreadable = {p.path for p in problems}
         report = Report(problems + [p for p in report.problems if p.path not in unreadable])

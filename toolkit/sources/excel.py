@@ -15,7 +15,6 @@ ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 
 from __future__ import annotations
 
-import datetime as _dt
 import gc
 import re
 import zipfile
@@ -28,6 +27,7 @@ from .. import danish
 from ..errors import DataFileError
 from ..forms import Field, Form, shape_of
 from ..validation import Problem, Report
+from ..values import Noted, Unreadable, as_text, converter, loose_key, read_cpr
 
 #: Sheets the toolkit writes besides the form's own; never read as data.
 GUIDE_SHEET = "Vejledning"
@@ -41,9 +41,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def normalize_header(text: Any) -> str:
     """A header as compared when reading: case, surrounding and doubled spaces, dashes ignored."""
-    text = str(text if text is not None else "")
-    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
-    return " ".join(text.split()).casefold()
+    return loose_key(text)
 
 
 @dataclass(frozen=True)
@@ -301,52 +299,14 @@ class WorkbookData:
 
 
 # -- cell conversion ----------------------------------------------------------------------
+# The reading of each kind of value is toolkit.values (shared with the Word and PDF
+# readers); here only what a cell adds: its text, and the value shown in a message.
 
-_TRUE = {"ja", "j", "x", "1", "true", "sand", "yes", "y", "✓", "✔", "☑", "☒"}
-_FALSE = {"nej", "n", "0", "false", "falsk", "no", "☐"}
-
-
-class _Bad(Exception):
-    """A cell that cannot be read; the message is Danish and never shows a CPR number."""
-
-    def __init__(self, message: str, value: Any) -> None:
-        super().__init__(message)
-        self.value = value
+_as_text = as_text
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _number_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, _dt.datetime):
-        if value.time() == _dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, (int, float)):
-        return _number_text(value)
-    return str(value)
-
-
-_EXCEL_EPOCH = _dt.date(1899, 12, 30)
-
-
-def _serial_date(value: float) -> _dt.date | None:
-    if 1 <= value < 2958466:
-        return _EXCEL_EPOCH + _dt.timedelta(days=int(value))
-    return None
 
 
 def _shown(value: Any) -> str:
@@ -355,189 +315,13 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _to_date(value: Any) -> str:
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        day = _serial_date(float(value))
-        if day is not None:
-            return day.isoformat()
-    if isinstance(value, str):
-        iso = danish.parse_date(value)
-        if iso:
-            return iso
-    raise _Bad(f"kan ikke læses som en dato (\"{_shown(value)}\"); skriv fx 26-02-2019",
-               _as_text(value))
-
-
-_MONTH_NUMERIC = re.compile(r"^(\d{4})-(\d{1,2})$|^(\d{1,2})[-./ ](\d{4})$")
-_MONTH_WORD = re.compile(r"^([a-zæøå]+)\.?\s+(\d{4})$")
-
-
-def _to_month(value: Any) -> str:
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        day = _serial_date(float(value))
-        if day is not None:
-            return f"{day.year:04d}-{day.month:02d}"
-    if isinstance(value, str):
-        text = value.strip().lower()
-        match = _MONTH_NUMERIC.match(text)
-        if match:
-            year, month = (match.group(1), match.group(2)) if match.group(1) else (
-                match.group(4), match.group(3))
-            if 1 <= int(month) <= 12:
-                return f"{int(year):04d}-{int(month):02d}"
-        match = _MONTH_WORD.match(text)
-        if match and match.group(1) in danish._MONTH_NUMBER:
-            return f"{int(match.group(2)):04d}-{danish._MONTH_NUMBER[match.group(1)]:02d}"
-        iso = danish.parse_date(text)
-        if iso:
-            return iso[:7]
-    raise _Bad(f"kan ikke læses som en måned (\"{_shown(value)}\"); skriv fx 2024-10 "
-               "eller oktober 2024", _as_text(value))
-
-
-_RESTORED = ("CPR-nummeret var gemt som et tal og havde mistet sit foranstillede 0, som er "
-             "sat ind igen; formatér kolonnen som tekst")
-_AMBIGUOUS = ("CPR-nummeret er gemt som et tal og mangler cifre, og det kan ikke gendannes "
-              "entydigt; skriv det som tekst på formen DDMMÅÅ-XXXX")
-
-
-def _to_cpr(value: Any) -> tuple[str, str | None]:
-    """(CPR text, note) — the note tells that a lost leading zero was put back."""
-    if isinstance(value, bool):
-        raise _Bad("skal være et CPR-nummer på formen DDMMÅÅ-XXXX", _as_text(value))
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not value.is_integer():
-            raise _Bad(_AMBIGUOUS, _as_text(value))
-        digits = str(int(value))
-    else:
-        text = _as_text(value).strip()
-        compact = text.replace(" ", "")
-        if re.fullmatch(r"\d{6}-\d{4}", compact):
-            return compact, None
-        if re.fullmatch(r"\d{10}", compact):
-            return f"{compact[:6]}-{compact[6:]}", None
-        if not re.fullmatch(r"\d{9}|\d{5}-\d{4}", compact):
-            return text, None  # schema validation says what is wrong
-        digits = compact.replace("-", "")
-    if len(digits) == 10:
-        return f"{digits[:6]}-{digits[6:]}", None
-    if len(digits) == 9:
-        padded = "0" + digits
-        cpr = f"{padded[:6]}-{padded[6:]}"
-        if danish.is_cpr(cpr):
-            return cpr, _RESTORED
-    raise _Bad(_AMBIGUOUS, digits)
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    text = _as_text(value).strip().casefold()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise _Bad(f"skal være ja eller nej (\"{_shown(value)}\"); skriv ja, nej, x, 1 eller 0",
-               _as_text(value))
-
-
-def _choice_map(fld: Field) -> dict[str, Any]:
-    mapping: dict[str, Any] = {}
-    for val, title in fld.choices:
-        mapping.setdefault(normalize_header(title), val)
-    for val, _title in fld.choices:
-        mapping.setdefault(normalize_header(val), val)
-    return mapping
-
-
-class _Noted:
-    """A converted value with a note (a CPR whose lost leading zero was put back)."""
-
-    __slots__ = ("value", "note")
-
-    def __init__(self, value: Any, note: str) -> None:
-        self.value = value
-        self.note = note
-
-
-_ISO_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-def _converter(fld: Field) -> Callable[[Any], Any]:
-    """A function cell value -> data value (or _Noted) for a field; raises _Bad.
-
-    Called for every non-blank cell, so each kind has a fast path for the usual value.
-    """
-    typ = fld.schema.get("type")
-    if fld.kind == "multi":
-        mapping = _choice_map(fld)
-
-        def multi(value: Any) -> Any:
-            parts = [p.strip() for p in _as_text(value).split(";")]
-            return [mapping.get(normalize_header(p), p) for p in parts if p]
-
-        return multi
-    if fld.format == "kommune":
-        def kommune(value: Any) -> Any:
-            text = _as_text(value).strip()
-            return danish.kommune_name(text) or text
-
-        return kommune
-    if fld.kind == "dropdown":
-        mapping = _choice_map(fld)
-        exact = {str(v): v for v, _ in fld.choices}
-        exact.update({t: v for v, t in reversed(fld.choices)})
-
-        def choice(value: Any) -> Any:
-            if value.__class__ is str and value in exact:
-                return exact[value]
-            text = _as_text(value).strip()
-            norm = normalize_header(text)
-            if norm in mapping:
-                return mapping[norm]
-            return value if isinstance(value, (int, float)) else text
-
-        return choice
-    if fld.kind == "checkbox":
-        return _to_bool
-    if fld.kind == "date":
-        return _to_date
-    if fld.format == "month":
-        def month(value: Any) -> Any:
-            if value.__class__ is str and len(value) == 7 and _ISO_MONTH.match(value):
-                return value
-            return _to_month(value)
-
-        return month
-    if fld.format == "cpr":
-        def cpr(value: Any) -> Any:
-            text, note = _to_cpr(value)
-            return _Noted(text, note) if note else text
-
-        return cpr
-    if typ in ("integer", "number"):
-        def number(value: Any) -> Any:
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return int(value) if typ == "integer" and float(value).is_integer() else value
-            text = _as_text(value).strip().replace(",", ".")
-            try:
-                num = float(text)
-            except ValueError:
-                return text
-            return int(num) if typ == "integer" and num.is_integer() else num
-
-        return number
-    if fld.format in ("telefon", "email"):
-        return lambda value: _as_text(value).strip()
-    return lambda value: value if value.__class__ is str else _as_text(value)
+def _to_cpr(value: Any) -> str:
+    """A key cell's CPR number as DDMMÅÅ-XXXX (as written when it cannot be read)."""
+    try:
+        cpr = read_cpr(value)
+    except Unreadable:
+        return _as_text(value).strip()
+    return cpr.value if isinstance(cpr, Noted) else cpr
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -795,7 +579,7 @@ def _plans(sheet: _Sheet) -> list[_Plan]:
         if fld is None:
             continue
         target = fld.path if fld.list_path is None else fld.key
-        out.append(_Plan(c, fld, _converter(fld), tuple(target.split("."))))
+        out.append(_Plan(c, fld, converter(fld), tuple(target.split("."))))
     return out
 
 
@@ -822,13 +606,14 @@ def _row_values(sheet: _Sheet, row: list[Any], plans: list[_Plan],
                 continue
         try:
             data = plan.conv(value)
-        except _Bad as bad:
+        except Unreadable as bad:
             fld = plan.field
-            problems.append(Problem(fld.path, fld.label, str(bad), "read",
+            shown = None if fld.format == "cpr" else _shown(value)  # never a CPR number
+            problems.append(Problem(fld.path, fld.label, bad.message(shown), "read",
                                     place(sheet.name, c, excel_row)))
-            values.append((plan, bad.value))
+            values.append((plan, _as_text(value)))
             continue
-        if data.__class__ is _Noted:
+        if data.__class__ is Noted:
             fld = plan.field
             notes.append(Problem(fld.path, fld.label, data.note, "restored",
                                  place(sheet.name, c, excel_row)))
@@ -904,10 +689,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         excel_row = r + 1
         key = _key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
         if lay.key_field and key and form.fields[lay.key_field].format == "cpr":
-            try:
-                key = _to_cpr(row[key_col])[0]
-            except _Bad:
-                pass
+            key = _to_cpr(row[key_col])
         rp: list[Problem] = []
         rn: list[Problem] = []
         values = _row_values(main, row, main_plans, rp, rn, excel_row)
