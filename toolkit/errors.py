@@ -35,3 +35,15 @@ class NotAFormError(DocumentError):
 
 class OutputExistsError(SkemaError):
     """An output file exists and overwriting was not asked for."""
+
+
+class BatchError(SkemaError):
+    """A batch that cannot start: bad name pattern, output folder, format."""
+
+
+class WorkerLost(SkemaError):
+    """A worker process stopped without finishing its work (killed, out of memory)."""
+
+    def __init__(self, message: str = "en arbejdsproces stoppede uventet (fx dræbt eller "
+                 "løbet tør for hukommelse)", hint: str = "") -> None:
+        super().__init__(message, hint)

@@ -11,6 +11,7 @@ import click
 from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
+from .process import term_as_interrupt
 
 _error = error
 
@@ -116,9 +117,10 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
             click.echo(f"Bemærk: {describe(problem, data)}", err=True)
 
     try:
-        result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
-                           overwrite=overwrite, template=template, progress=bar,
-                           on_result=on_result, on_read=on_read)
+        with term_as_interrupt():  # a killed batch stops like one given Ctrl-C
+            result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
+                               overwrite=overwrite, template=template, progress=bar,
+                               on_result=on_result, on_read=on_read)
     except BatchError as exc:
         raise _error(str(exc), exc.hint, 2) from None
     except (DataFileError, TemplateError) as exc:
