@@ -23,6 +23,7 @@ limit.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -198,10 +199,14 @@ class _Pool:
 
 
 def _start(number: int, counter: Any) -> None:
-    """Worker initialiser: take a slot in the table; leave Ctrl-C to the parent."""
+    """Worker initialiser: take a slot in the table; leave Ctrl-C to the parent.
+
+    The worker process is the pool's own: what it sets here is set in it alone.
+    """
     global _SLOT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # this worker process only
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the parent
+    gc.enable()  # even when the parent paused it for reading: rendering makes cycles
     with counter.get_lock():
         _SLOT = counter.value
         counter.value += 1

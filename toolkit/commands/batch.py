@@ -11,7 +11,7 @@ import click
 from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
-from .process import term_as_interrupt
+from .process import collector_paused, term_as_interrupt
 
 _error = error
 
@@ -117,7 +117,9 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
             click.echo(f"Bemærk: {describe(problem, data)}", err=True)
 
     try:
-        with term_as_interrupt():  # a killed batch stops like one given Ctrl-C
+        # a killed batch stops like one given Ctrl-C; no cyclic garbage collection while
+        # the workbook is read (the pool's workers collect as usual)
+        with term_as_interrupt(), collector_paused():
             result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
                                overwrite=overwrite, template=template, progress=bar,
                                on_result=on_result, on_read=on_read)

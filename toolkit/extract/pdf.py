@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,18 +59,6 @@ class _PdfField:
 # ---------------------------------------------------------------------------------------
 # Opening
 # ---------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """pypdf logs every repair it makes; a returned form is not the place for that."""
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def _open(data: bytes):
     from pypdf import PdfReader
 
@@ -578,8 +564,7 @@ def extract_pdf(data: bytes, source: str = "", form_id: str | None = None) -> Ex
     """
     data = bytes(data)
     try:
-        with _quiet():
-            return _extract(data, source, form_id)
+        return _extract(data, source, form_id)
     except SkemaError as err:
         if isinstance(err, DocumentError):
             raise

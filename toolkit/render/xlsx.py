@@ -13,7 +13,6 @@ a comment that says what is wrong (CPR numbers masked).
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import io
 import math
 import re
@@ -300,16 +299,7 @@ def input_workbook(form: Form, rows: Sequence[dict] | None = None,
     ``keys`` are the main rows' keys (default 1, 2, 3 …) when the key is a generated
     column; list items go to the list sheets under their row's key.
     """
-    collecting = gc.isenabled()
-    gc.disable()  # many small objects, no cycles: see sources.excel.read_workbook
-    try:
-        return _input_workbook(form, list(rows or []), keys)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _input_workbook(form: Form, rows: list[dict], keys: Sequence[str] | None) -> bytes:
+    rows = list(rows or [])
     lay = layout(form)
     if keys is None:
         keys = [str(i) for i in range(1, len(rows) + 1)]

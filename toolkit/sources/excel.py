@@ -16,7 +16,6 @@ ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import re
 import zipfile
 from collections.abc import Callable
@@ -654,18 +653,8 @@ def read_workbook(path: str | Path, form: Form, validate: bool = True) -> Workbo
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
-    # Reading makes millions of small objects and no cycles: the cyclic garbage collector
-    # would only re-scan them (a third of the time on a 10,000-row workbook).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _read_workbook(path, form, validate)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _read_workbook(path: Path, form: Form, validate: bool) -> WorkbookData:
+    # (the command line pauses the cyclic garbage collector while it reads: see
+    # toolkit.commands.process.collector_paused)
     lay = layout(form)
     book = _open(path)
     try:
