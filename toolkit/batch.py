@@ -158,7 +158,7 @@ def file_stems(form: Form, records: list, pattern: str) -> list[str]:
 
     Names are compared without regard to case (Windows and macOS folders).
     """
-    from .render.docx import get_value
+    from .paths import get_value
 
     check_pattern(form, pattern)
     taken: set[str] = set()
@@ -296,7 +296,7 @@ def surely_valid(node: dict) -> Callable[[Any], bool]:
     any other keyword makes it answer False, so the caller falls back to the full
     validation, which also gives the Danish messages. Never True for invalid data.
     """
-    from .validation import _CHECKER
+    from .validation import FORMAT_CHECKER
 
     checks: list[Callable[[Any], bool]] = []
     for key, arg in node.items():
@@ -336,7 +336,7 @@ def surely_valid(node: dict) -> Callable[[Any], bool]:
         elif key == "const":
             checks.append(lambda v, c=arg: _same(v, c))
         elif key == "format":
-            checks.append(lambda v, fmt=arg: _CHECKER.conforms(v, fmt))
+            checks.append(lambda v, fmt=arg: FORMAT_CHECKER.conforms(v, fmt))
         elif key == "items" and isinstance(arg, dict):
             item = surely_valid(arg)
 
@@ -393,17 +393,14 @@ def row_problems(form: Form, record: Any) -> list[Problem]:
     cross-field rule has none; only other rows go through the full validation.
     """
     from .sources.excel import validate_record
-    from .validation import _check_rule, _Ctx
+    from .validation import rule_problems
 
     cached = _FAST.get(id(form))
     if cached is None or cached[0] is not form:
         cached = _FAST[id(form)] = (form, surely_valid(form.schema))
     reading = record.read_problems if record.read_problems is not None else record.problems
     if not reading and cached[1](record.data):
-        ctx = _Ctx(form, [])
-        for rule in form.rules:
-            _check_rule(ctx, rule, record.data)
-        if not ctx.problems:
+        if not rule_problems(form, record.data):
             return []
     return validate_record(form, record)
 

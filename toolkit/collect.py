@@ -32,6 +32,7 @@ from typing import Any
 from . import danish, pool
 from .errors import DocumentError, NotAFormError, SkemaError
 from .forms import Field, Form, load_form
+from .paths import get_value
 
 OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM = (
     "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular")
@@ -505,14 +506,12 @@ def _status_sheet(sheets: _Sheets, collection: Collection) -> None:
 
 
 def _form_sheet(sheets: _Sheets, form: Form, rows: list[Entry]) -> None:
-    from .extract.docx import _get
-
     flds = [f for f in form.fields.values() if f.list_path is None]
     ws = sheets.sheet(form.id, ["Fil", "Status", "Version"] + [f.label for f in flds],
                       [40, 14, 9] + [24] * len(flds))
     for entry in rows:
         sheets.row(ws, [danish.mask_cpr(entry.path), entry.status, entry.version or ""]
-                   + [cell_text(f, _get(entry.data or {}, f.path)) for f in flds])
+                   + [cell_text(f, get_value(entry.data or {}, f.path)) for f in flds])
 
 
 def _list_fields(form: Form, path: str) -> list[Field]:
@@ -520,11 +519,9 @@ def _list_fields(form: Form, path: str) -> list[Field]:
 
 
 def _item_value(fld: Field, item: Any) -> Any:
-    from .extract.docx import _get
-
     if not isinstance(item, dict):
         return cell_text(fld, item)
-    return cell_text(fld, _get(item, fld.key))
+    return cell_text(fld, get_value(item, fld.key))
 
 
 def _column_title(form: Form, fld: Field) -> str:
@@ -533,13 +530,11 @@ def _column_title(form: Form, fld: Field) -> str:
 
 
 def _list_sheet(sheets: _Sheets, form: Form, path: str, rows: list[Entry]) -> None:
-    from .extract.docx import _get
-
     flds = _list_fields(form, path)
     ws = sheets.sheet(path, ["Fil", "Nr."] + [_column_title(form, f) for f in flds],
                       [40, 6] + [30] * len(flds))
     for entry in rows:
-        items = _get(entry.data or {}, path)
+        items = get_value(entry.data or {}, path)
         for i, item in enumerate(items if isinstance(items, list) else [], start=1):
             sheets.row(ws, [danish.mask_cpr(entry.path), i]
                        + [_item_value(f, item) for f in flds])
@@ -548,8 +543,6 @@ def _list_sheet(sheets: _Sheets, form: Form, path: str, rows: list[Entry]) -> No
 def _overview_sheet(sheets: _Sheets, form: Form, spec: dict, rows: list[Entry]) -> None:
     """Several lists merged into one, sorted in Danish order by ``key``; duplicates by
     ``key`` are flagged."""
-    from .extract.docx import _get
-
     key = spec.get("key", "navn")
     lists = [p for p in spec.get("lists", []) if p in form.lists]
     if not lists:
@@ -565,7 +558,7 @@ def _overview_sheet(sheets: _Sheets, form: Form, spec: dict, rows: list[Entry]) 
     found = []
     for entry in rows:
         for order, path in enumerate(lists):
-            items = _get(entry.data or {}, path)
+            items = get_value(entry.data or {}, path)
             for i, item in enumerate(items if isinstance(items, list) else [], start=1):
                 if not isinstance(item, dict):
                     continue
@@ -587,5 +580,5 @@ def _overview_sheet(sheets: _Sheets, form: Form, spec: dict, rows: list[Entry]) 
         values = [name or None, form.lists[path].item_title]
         for k in others:
             fld = form.fields.get(f"{path}.*.{k}")
-            values.append(cell_text(fld, _get(item, k)) if fld else None)
+            values.append(cell_text(fld, get_value(item, k)) if fld else None)
         sheets.row(ws, values + [danish.mask_cpr(source), i, flag], highlight=bool(flag))

@@ -30,13 +30,14 @@ TYPE_MESSAGES = {
     "object": "skal være en gruppe af felter",
 }
 
-_CHECKER = FormatChecker(formats=())
-_CHECKER.checks("date")(lambda v: not isinstance(v, str) or danish.is_iso_date(v))
-_CHECKER.checks("month")(lambda v: not isinstance(v, str) or danish.is_month(v))
-_CHECKER.checks("email")(lambda v: not isinstance(v, str) or danish.is_email(v))
-_CHECKER.checks("telefon")(lambda v: not isinstance(v, str) or danish.is_phone(v))
-_CHECKER.checks("cpr")(lambda v: not isinstance(v, str) or danish.is_cpr(v))
-_CHECKER.checks("kommune")(
+#: The checker of the formats the schemas use (``date``, ``month``, ``cpr`` …).
+FORMAT_CHECKER = FormatChecker(formats=())
+FORMAT_CHECKER.checks("date")(lambda v: not isinstance(v, str) or danish.is_iso_date(v))
+FORMAT_CHECKER.checks("month")(lambda v: not isinstance(v, str) or danish.is_month(v))
+FORMAT_CHECKER.checks("email")(lambda v: not isinstance(v, str) or danish.is_email(v))
+FORMAT_CHECKER.checks("telefon")(lambda v: not isinstance(v, str) or danish.is_phone(v))
+FORMAT_CHECKER.checks("cpr")(lambda v: not isinstance(v, str) or danish.is_cpr(v))
+FORMAT_CHECKER.checks("kommune")(
     lambda v: not isinstance(v, str) or danish.kommune_name(v) == v
 )
 
@@ -107,7 +108,7 @@ _VALIDATORS: dict[str, Draft202012Validator] = {}
 def _validator(form: Form) -> Draft202012Validator:
     key = f"{form.id}@{form.version}@{id(form)}"
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=_CHECKER)
+        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=FORMAT_CHECKER)
     return _VALIDATORS[key]
 
 
@@ -231,6 +232,14 @@ def _comparable(value: Any) -> str | None:
     if danish.is_iso_date(value) or danish.is_month(value):
         return value
     return None
+
+
+def rule_problems(form: Form, data: dict) -> list[Problem]:
+    """The problems the form's cross-field rules (``x-rules``) find in ``data``."""
+    ctx = _Ctx(form, [])
+    for rule in form.rules:
+        _check_rule(ctx, rule, data)
+    return ctx.problems
 
 
 def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:

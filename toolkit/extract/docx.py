@@ -24,6 +24,7 @@ from lxml import etree
 from .. import danish
 from ..errors import DocumentError, NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
+from ..paths import get_value, set_value
 from ..render.ooxml import CHECKED, PLACEHOLDERS, w, w14
 from ..validation import Report, validate
 
@@ -403,9 +404,9 @@ def controls_to_data(form: Form, controls: list[_Control],
         if slot.region is None:
             if fld.kind == "multi":
                 if value:
-                    _set(data, fld.path, _add_option(_get(data, fld.path), slot.option))
+                    set_value(data, fld.path, add_option(get_value(data, fld.path), slot.option))
             elif value is not None:
-                _set(data, fld.path, value)
+                set_value(data, fld.path, value)
             continue
         region_items = items.setdefault(slot.region, [])
         if not region_items or pos <= last_pos.get(slot.region, -1):
@@ -415,17 +416,17 @@ def controls_to_data(form: Form, controls: list[_Control],
         key = fld.key or "."
         if fld.kind == "multi":
             if value:
-                item[key] = _add_option(item.get(key), slot.option)
+                item[key] = add_option(item.get(key), slot.option)
         elif value is not None:
             item[key] = value
     for region, region_items in items.items():
         rows = list_rows(form.lists[region], region_items)
         if rows:
-            _set(data, region, rows)
+            set_value(data, region, rows)
     if unknown:
         notes.append(f"{unknown} indholdskontrol(ler) passede ikke til formularen og blev "
                      "sprunget over")
-    return _order_like_schema(form.schema, data), notes
+    return order_like_schema(form.schema, data), notes
 
 
 def _has_content(obj: Any) -> bool:
@@ -436,20 +437,12 @@ def _has_content(obj: Any) -> bool:
     return obj not in (None, "", False)
 
 
-def _add_option(current: Any, option: Any) -> list:
+def add_option(current: Any, option: Any) -> list:
+    """A multi-select value with ``option`` added (once)."""
     values = list(current or [])
     if option not in values:
         values.append(option)
     return values
-
-
-def _get(data: dict, path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
 
 
 def list_rows(lst: Any, items: list[dict]) -> list:
@@ -462,25 +455,17 @@ def list_rows(lst: Any, items: list[dict]) -> list:
             continue
         obj: dict = {}
         for key, value in item.items():
-            _set(obj, key, value)
+            set_value(obj, key, value)
         if _has_content(obj):
             rows.append(obj)
     return rows
 
 
-def _set(data: dict, path: str, value: Any) -> None:
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-
-
-def _order_like_schema(node: dict, value: Any) -> Any:
+def order_like_schema(node: dict, value: Any) -> Any:
     """Keys in schema order, multi-select values in option order (stable output)."""
     if node.get("type") == "object" and isinstance(value, dict):
         props = node.get("properties", {})
-        out = {k: _order_like_schema(props[k], value[k]) for k in props if k in value}
+        out = {k: order_like_schema(props[k], value[k]) for k in props if k in value}
         out.update({k: v for k, v in value.items() if k not in props})
         return out
     if node.get("type") == "array" and isinstance(value, list):
@@ -488,7 +473,7 @@ def _order_like_schema(node: dict, value: Any) -> Any:
         if "enum" in items:
             order = {v: i for i, v in enumerate(items["enum"])}
             return sorted(value, key=lambda v: order.get(v, len(order)))
-        return [_order_like_schema(items, v) for v in value]
+        return [order_like_schema(items, v) for v in value]
     return value
 
 
@@ -576,7 +561,7 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
         found += 1
         value = _cell_value(fld, cells[0])
         if value not in (None, []):
-            _set(data, fld.path, value)
+            set_value(data, fld.path, value)
     pointer = 0
     for block in form.layout:
         name = block.get("rows") or block.get("blocks")
@@ -620,8 +605,8 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
             items.append(item)
         items = list_rows(lst, items)
         if items:
-            _set(data, lst.path, items)
-    return _order_like_schema(form.schema, data), found
+            set_value(data, lst.path, items)
+    return order_like_schema(form.schema, data), found
 
 
 # ---------------------------------------------------------------------------------------
@@ -669,12 +654,12 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
             laid_out, _ = layout_to_data(form, parts)
             found = 0
             for fld in lost:
-                value = _get(laid_out, fld.path)
-                if value is not None and _get(values, fld.path) is None:
-                    _set(values, fld.path, value)
+                value = get_value(laid_out, fld.path)
+                if value is not None and get_value(values, fld.path) is None:
+                    set_value(values, fld.path, value)
                     found += 1
             if found:
-                values = _order_like_schema(form.schema, values)
+                values = order_like_schema(form.schema, values)
                 more.append(f"{found} felt(er) uden indholdskontrol er læst ud fra "
                             "formularens opbygning (svaret ud for feltnavnet)")
     else:

@@ -26,15 +26,9 @@ from typing import Any
 from .. import danish
 from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
 from ..forms import Field, Form, form_ids, load_form, shape_of
+from ..paths import get_value, set_value
 from ..validation import Problem, Report, validate
-from .docx import (
-    Extraction,
-    _add_option,
-    _get,
-    _order_like_schema,
-    _set,
-    list_rows,
-)
+from .docx import Extraction, add_option, list_rows, order_like_schema
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -396,18 +390,18 @@ class _Assembler:
         self.matched += 1
         if fld.list_path is None:
             if fld.kind == "multi":
-                current = _get(self.data, path)
+                current = get_value(self.data, path)
                 if value:
-                    _set(self.data, path, _add_option(current, option))
+                    set_value(self.data, path, add_option(current, option))
             elif value is not None:
-                _set(self.data, path, value)
+                set_value(self.data, path, value)
             return
         index = int(path[len(fld.list_path) + 1:].split(".")[0])
         item = self.items.setdefault(fld.list_path, {}).setdefault(index, {})
         key = fld.key or "."
         if fld.kind == "multi":
             if value:
-                item[key] = _add_option(item.get(key), option)
+                item[key] = add_option(item.get(key), option)
         elif value is not None:
             item[key] = value
 
@@ -415,8 +409,8 @@ class _Assembler:
         for region, by_index in self.items.items():
             rows = list_rows(self.form.lists[region], [by_index[i] for i in sorted(by_index)])
             if rows:
-                _set(self.data, region, rows)
-        return _order_like_schema(self.form.schema, self.data)
+                set_value(self.data, region, rows)
+        return order_like_schema(self.form.schema, self.data)
 
 
 def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:

@@ -35,6 +35,7 @@ from markupsafe import Markup
 from .. import danish
 from ..errors import TemplateError
 from ..forms import Field, Form, Slot, template_dir
+from ..paths import get_value
 from .ooxml import (
     CHECKED,
     CUSTOM_PROPS_CT,
@@ -773,7 +774,7 @@ class CompiledTemplate:
         state = _ControlState(data)
         context = {
             "v": _display(form, form.schema, data, ""),
-            "ref": _refs(form, data, paths=self.ref_paths),
+            "ref": reference_texts(form, data, paths=self.ref_paths),
             "images": {},
             "tables": _tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
@@ -847,7 +848,7 @@ def _render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
     tpl = DocxTemplate(io.BytesIO(raw))
     context = {
         "v": _display(form, form.schema, data, ""),
-        "ref": _refs(form, data),
+        "ref": reference_texts(form, data),
         "images": _images(form, data, tpl),
         "tables": _tables(form, data),
     }
@@ -940,7 +941,7 @@ def _ref_paths(form: Form) -> list[str]:
     return sorted({m.group(1) for t in texts for m in _REF.finditer(t)})
 
 
-def _refs(form: Form, data: dict, blank: bool = False,
+def reference_texts(form: Form, data: dict, blank: bool = False,
           paths: list[str] | None = None) -> dict[str, str]:
     """Display text of every ``{path}`` reference (``paths``: precomputed ref paths)."""
     refs: dict[str, str] = {}
@@ -980,19 +981,6 @@ def _tables(form: Form, data: dict) -> dict:
             key = f"month_overview:{block['month_overview']}"
             tables[key] = _Text(month_overview_xml(form, block, data))
     return tables
-
-
-def get_value(data: Any, path: str) -> Any:
-    """The value at a concrete dotted path, or None."""
-    node = data
-    for part in path.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def finalize_controls(form: Form, data: dict, root) -> None:

@@ -35,7 +35,8 @@ from reportlab.platypus import Flowable
 
 from .. import danish
 from ..forms import Field, Form
-from .docx import blank_data, get_value
+from ..paths import get_value
+from .docx import blank_data
 from .pdf_acro import (
     CHECK,
     PAD,
@@ -582,7 +583,7 @@ class _Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool) -> None:
-        from .docx import _refs
+        from .docx import reference_texts
 
         _register_fonts()
         self.form = form
@@ -592,7 +593,7 @@ class _Renderer:
         self.font = FieldFont()
         self.widgets: list[Widget] = []
         self.signatures = 0
-        self.refs = _refs(form, data, blank)
+        self.refs = reference_texts(form, data, blank)
         self.styles = _styles()
 
     def running_title(self) -> str:

@@ -29,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import danish
 from ..errors import DataFileError
 from ..forms import Field, Form
+from ..paths import get_value
 from ..sources.excel import (
     GUIDE_SHEET,
     LISTS_SHEET,
@@ -307,13 +308,13 @@ def input_workbook(form: Form, rows: Sequence[dict] | None = None,
 
     def key_of(i: int, data: dict) -> Any:
         if lay.key_field:
-            return _get(data, lay.key_field)
+            return get_value(data, lay.key_field)
         key = keys[i]
         return int(key) if str(key).isdigit() else key
 
     def main_rows() -> Iterable[list[Any]]:
         for i, data in enumerate(rows):
-            yield [key_of(i, data) if col.field is None else _get(data, col.field.path)
+            yield [key_of(i, data) if col.field is None else get_value(data, col.field.path)
                    for col in lay.main.columns]
 
     writer.sheet(lay.main, main_rows())
@@ -322,26 +323,17 @@ def input_workbook(form: Form, rows: Sequence[dict] | None = None,
             lst = form.lists[sdef.list_path or ""]
             for i, data in enumerate(rows):
                 key = key_of(i, data)
-                for item in _get(data, lst.path) or []:
+                for item in get_value(data, lst.path) or []:
                     out = [key]
                     for col in sdef.columns[1:]:
                         fld = col.field
-                        out.append(item if lst.scalar else _get(item, fld.key))
+                        out.append(item if lst.scalar else get_value(item, fld.key))
                     yield out
 
         writer.sheet(sdef, list_rows())
     writer.guide()
     writer.lists_sheet()
     return writer.save()
-
-
-def _get(data: Any, path: str) -> Any:
-    node = data
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def report_copy(path: str | Path, problems: Iterable[Problem],

@@ -26,6 +26,7 @@ from typing import Any
 from .. import danish
 from ..errors import DataFileError
 from ..forms import Field, Form, shape_of
+from ..paths import setdefault_value
 from ..validation import Problem, Report
 
 #: Sheets the toolkit writes besides the form's own; never read as data.
@@ -927,7 +928,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                 for item_row, item, ip, inotes in by_key.get(key, ()):
                     index = len(cells.item_rows.setdefault(lpath, []))
                     cells.item_rows[lpath].append(item_row)
-                    lst_items = _get_list(data, lpath)
+                    lst_items = setdefault_value(data, lpath, [])
                     lst_items.append(item)
                     for prob in ip:
                         rp.append(_indexed(prob, lpath, index, form))
@@ -952,14 +953,6 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
 
 def _key_shown(key: str, lay: BookLayout, form: Form) -> str:
     return f"\"{danish.mask_cpr(key)}\""
-
-
-def _get_list(data: dict, path: str) -> list:
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    return node.setdefault(parts[-1], [])
 
 
 def _indexed(prob: Problem, list_path: str, index: int, form: Form) -> Problem:
