@@ -116,54 +116,12 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
             fields = acro.get("/Fields") if acro is not None else None
             if not fields:
                 return None
-            out: dict[str, _PdfField] = {}
-            seen: set[tuple[int, int]] = set()
-            for node in fields:
-                _walk_qpdf(node, "", {}, 0, out, seen)
+            out = walk_fields(fields, _Qpdf())
             if pdf.get_warnings():
                 return None
             return form_id, version if isinstance(version, str) else None, out
     except Exception:  # noqa: BLE001 - the pypdf path decides what is wrong
         return None
-
-
-def _walk_qpdf(node: Any, prefix: str, inherited: dict, depth: int,
-               out: dict[str, _PdfField], seen: set[tuple[int, int]]) -> None:
-    import pikepdf
-
-    if depth > MAX_DEPTH or len(out) > MAX_FIELDS or not isinstance(node, pikepdf.Dictionary):
-        return
-    if node.is_indirect:
-        if node.objgen in seen:
-            return
-        seen.add(node.objgen)
-    partial = _plain(node.get("/T")) if "/T" in node else ""
-    partial = partial if isinstance(partial, str) else ""
-    name = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
-    inh = dict(inherited)
-    for key in ("/FT", "/V", "/Ff", "/Opt"):
-        if key in node:
-            inh[key] = node[key]
-    kids = node.get("/Kids")
-    kid_nodes = [k for k in kids if isinstance(k, pikepdf.Dictionary)] \
-        if isinstance(kids, pikepdf.Array) else []
-    field_kids = [k for k in kid_nodes if "/T" in k]
-    if field_kids:
-        for kid in field_kids:
-            _walk_qpdf(kid, name, inh, depth + 1, out, seen)
-        return
-    widgets = kid_nodes or [node]
-    states = [_name(_plain(wd.get("/AS"))) for wd in widgets if "/AS" in wd]
-    ftype = _name(_plain(inh.get("/FT")))
-    opts = []
-    for opt in (_plain(inh.get("/Opt")) or []) if ftype == "Ch" else []:  # only choices use it
-        if isinstance(opt, list) and len(opt) >= 2:
-            opts.append((_text(opt[0]), _text(opt[1])))
-        else:
-            opts.append((_text(opt), _text(opt)))
-    ff = _plain(inh.get("/Ff"))
-    out[name] = _PdfField(name, ftype, _plain(inh.get("/V")),
-                          int(ff) if isinstance(ff, (int, float)) else 0, opts, states)
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -232,50 +190,106 @@ def read_fields(reader) -> dict[str, _PdfField]:
     acro = root.get("/AcroForm")
     if acro is None:
         return {}
-    fields = acro.get_object().get("/Fields") or []
+    return walk_fields(acro.get_object().get("/Fields") or [], _Pypdf())
+
+
+class _Qpdf:
+    """The walker's view of pikepdf objects (values as plain Python)."""
+
+    def node(self, ref: Any) -> Any:
+        import pikepdf
+
+        return ref if isinstance(ref, pikepdf.Dictionary) else None
+
+    def ident(self, ref: Any) -> Any:
+        return ref.objgen if ref.is_indirect else None
+
+    def text(self, value: Any) -> str:
+        value = _plain(value)
+        return value if isinstance(value, str) else ""
+
+    def array(self, value: Any) -> list:
+        import pikepdf
+
+        return list(value) if isinstance(value, pikepdf.Array) else []
+
+    def value(self, value: Any) -> Any:
+        return _plain(value)
+
+    def flags(self, value: Any) -> int:
+        value = _plain(value)
+        return int(value) if isinstance(value, (int, float)) else 0
+
+
+class _Pypdf:
+    """The walker's view of pypdf objects."""
+
+    def node(self, ref: Any) -> Any:
+        node = ref.get_object()
+        return node if hasattr(node, "get") else None
+
+    def ident(self, ref: Any) -> Any:
+        return getattr(ref, "idnum", None)
+
+    def text(self, value: Any) -> str:
+        return _text(value)
+
+    def array(self, value: Any) -> list:
+        value = value.get_object() if hasattr(value, "get_object") else value
+        return list(value) if isinstance(value, list) else []
+
+    def value(self, value: Any) -> Any:
+        return value.get_object() if hasattr(value, "get_object") else value
+
+    def flags(self, value: Any) -> int:
+        return int(self.value(value) or 0)
+
+
+def walk_fields(roots: Any, model: Any) -> dict[str, _PdfField]:
+    """Every terminal field under the AcroForm's ``/Fields`` by fully qualified name, with
+    the inherited /FT, /V, /Ff and /Opt; ``model`` (``_Qpdf`` or ``_Pypdf``) reads the PDF
+    library's objects. Loops, depth and the number of fields are bounded."""
     out: dict[str, _PdfField] = {}
-    seen: set[int] = set()
+    seen: set[Any] = set()
 
     def walk(ref: Any, prefix: str, inherited: dict, depth: int) -> None:
         if depth > MAX_DEPTH or len(out) > MAX_FIELDS:
             return
-        ident = getattr(ref, "idnum", None)
+        node = model.node(ref)
+        if node is None:
+            return
+        ident = model.ident(ref)
         if ident is not None:
             if ident in seen:
                 return
             seen.add(ident)
-        node = ref.get_object()
-        if not hasattr(node, "get"):
-            return
-        partial = _text(node.get("/T")) if "/T" in node else ""
+        partial = model.text(node.get("/T")) if "/T" in node else ""
         name = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
         inh = dict(inherited)
         for key in ("/FT", "/V", "/Ff", "/Opt"):
             if key in node:
                 inh[key] = node[key]
-        kids = node.get("/Kids") or []
-        kid_nodes = [k for k in kids if hasattr(k.get_object(), "get")]
-        field_kids = [k for k in kid_nodes if "/T" in k.get_object()]
+        kids = [(k, model.node(k)) for k in model.array(node.get("/Kids"))]
+        kid_nodes = [(k, n) for k, n in kids if n is not None]
+        field_kids = [k for k, n in kid_nodes if "/T" in n]
         if field_kids:
             for kid in field_kids:
                 walk(kid, name, inh, depth + 1)
             return
-        widgets = kid_nodes or [ref]
-        states = [_name(w.get_object().get("/AS")) for w in widgets
-                  if "/AS" in w.get_object()]
+        widgets = [n for _k, n in kid_nodes] or [node]
+        states = [_name(model.text(wd.get("/AS"))) for wd in widgets if "/AS" in wd]
+        ftype = _name(model.text(inh.get("/FT")))
         opts = []
-        for opt in inh.get("/Opt") or []:
-            opt = opt.get_object() if hasattr(opt, "get_object") else opt
+        for opt in model.array(inh.get("/Opt")) if ftype == "Ch" else []:  # choices only
+            opt = model.value(opt)
             if isinstance(opt, list) and len(opt) >= 2:
-                opts.append((_text(opt[0]), _text(opt[1])))
+                opts.append((model.text(opt[0]), model.text(opt[1])))
             else:
-                opts.append((_text(opt), _text(opt)))
-        value = inh.get("/V")
-        value = value.get_object() if hasattr(value, "get_object") else value
-        out[name] = _PdfField(name, _name(inh.get("/FT")), value, int(inh.get("/Ff") or 0),
-                              opts, states)
+                opts.append((model.text(opt), model.text(opt)))
+        out[name] = _PdfField(name, ftype, model.value(inh.get("/V")),
+                              model.flags(inh.get("/Ff")), opts, states)
 
-    for ref in fields:
+    for ref in roots:
         walk(ref, "", {}, 0)
     return out
 
