@@ -25,7 +25,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from . import danish, pool
 from .errors import DocumentError, NotAFormError, SkemaError
 from .forms import Field, Form, load_form
 from .paths import get_value
+from .problems import Problem, Report, note
 
 OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM = (
     "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular")
@@ -62,20 +63,26 @@ class Entry:
     form_id: str | None = None
     version: str | None = None
     data: dict | None = None
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # path, label, text
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the data's, by field
+    notes: list[Problem] = field(default_factory=list)  # how the file was read
     message: str = ""  # why the file could not be read
     hint: str = ""
     duplicate_of: str | None = None
+    code: str = "file_unreadable"  # the problem code of ``message``
+
+    def report(self) -> Report:
+        """Everything said about the file, as problems with codes; CPR masked."""
+        if self.duplicate_of:
+            return Report([note("duplicate", f"samme indhold som {self.duplicate_of}; tælles "
+                                "kun én gang")])
+        out = [note(self.code, self.message, self.hint)] if self.message else []
+        out += self.notes + self.problems
+        return Report([replace(p, message=danish.mask_cpr(p.message),
+                               detail=danish.mask_cpr(p.detail)) for p in out])
 
     def messages(self) -> list[tuple[str, str, str, str]]:
         """(field path, label, message, hint) lines for the status report, CPR masked."""
-        if self.duplicate_of:
-            return [("", "", f"samme indhold som {self.duplicate_of}; tælles kun én gang", "")]
-        out = [("", "", self.message, self.hint)] if self.message else []
-        out += [("", "", note, "") for note in self.notes]
-        out += [(p, label, msg, "") for p, label, msg in self.problems]
-        return [(p, label, danish.mask_cpr(m), danish.mask_cpr(h)) for p, label, m, h in out]
+        return [(p.path, p.label, p.message, p.detail) for p in self.report()]
 
 
 @dataclass
@@ -129,6 +136,7 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
         _read(Path(path), entry, form_id)
     except NotAFormError as err:
         entry.status, entry.message, entry.hint = NOT_A_FORM, str(err), err.hint
+        entry.code = "not_a_form"
     except SkemaError as err:
         entry.status, entry.message, entry.hint = UNREADABLE, str(err), err.hint
     except MemoryError:
@@ -176,12 +184,12 @@ def _read(path: Path, entry: Entry, form_id: str | None) -> None:
             hint="Kør uden --form for at samle alle slags formularer.")
     entry.form_id, entry.version = result.form.id, result.version
     entry.data, entry.notes = result.data, list(result.notes)
-    entry.problems = [(p.path, p.label, p.message) for p in result.report]
+    entry.problems = list(result.report)
     codes = {p.code for p in result.report}
     if not result.report.problems:
         entry.status = OK if _has_answers(result.data) else MISSING
         if entry.status == MISSING:
-            entry.notes.append("formularen er ikke udfyldt")
+            entry.notes.append(note("not_filled", "formularen er ikke udfyldt"))
     elif codes <= set(_MISSING_CODES):
         entry.status = MISSING
     else:
@@ -199,12 +207,12 @@ def _has_answers(data: Any) -> bool:
 def _lost(rel: str, reason: str) -> Entry:
     """The entry of a file whose reading crashed its worker or took too long."""
     if reason == pool.TOO_SLOW:
-        return Entry(rel, status=UNREADABLE,
+        return Entry(rel, status=UNREADABLE, code="too_slow",
                      message=f"filen tog for lang tid at læse (over {FILE_SECONDS} sekunder) "
                      "og er sprunget over",
                      hint="Bed afsenderen om at gemme formularen igen, gerne uden store "
                      "billeder.")
-    return Entry(rel, status=UNREADABLE,
+    return Entry(rel, status=UNREADABLE, code="crashed",
                  message="filen fik læseren til at gå ned og kan ikke læses",
                  hint="Bed afsenderen om at gemme og sende filen igen.")
 

@@ -25,6 +25,7 @@ from .. import danish
 from ..errors import DocumentError, NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
 from ..paths import get_value, set_value
+from ..problems import Problem, note
 from ..render.ooxml import CHECKED, PLACEHOLDERS, w, w14
 from ..validation import Report, validate
 
@@ -45,7 +46,7 @@ class Extraction:
     version: str | None
     data: dict
     report: Report
-    notes: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # about the file, not a field
 
 
 @dataclass
@@ -379,12 +380,12 @@ def _parse_month(text: str) -> str:
 
 
 def controls_to_data(form: Form, controls: list[_Control],
-                     matched: set[int] | None = None) -> tuple[dict, list[str]]:
+                     matched: set[int] | None = None) -> tuple[dict, list[Problem]]:
     """Assemble data from controls in document order (``matched`` collects the slot
     positions of the single, non-list fields that had a control)."""
     matcher = _Matcher(form)
     data: dict = {}
-    notes: list[str] = []
+    notes: list[Problem] = []
     items: dict[str, list[dict]] = {}
     last_pos: dict[str, int] = {}
     prev: int | None = None
@@ -424,8 +425,9 @@ def controls_to_data(form: Form, controls: list[_Control],
         if rows:
             set_value(data, region, rows)
     if unknown:
-        notes.append(f"{unknown} indholdskontrol(ler) passede ikke til formularen og blev "
-                     "sprunget over")
+        notes.append(note("unknown_fields",
+                          f"{unknown} indholdskontrol(ler) passede ikke til formularen og blev "
+                          "sprunget over"))
     return order_like_schema(form.schema, data), notes
 
 
@@ -614,12 +616,13 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
 # ---------------------------------------------------------------------------------------
 def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> Extraction:
     """Read a returned .docx (bytes) into data, validated against its form."""
-    notes: list[str] = []
+    notes: list[Problem] = []
     with open_package(data) as pkg:
         found_id, version = document_identity(pkg)
         if form_id and found_id and found_id != form_id:
-            notes.append(f"dokumentet er en \"{found_id}\"-formular, men læses som "
-                         f"\"{form_id}\" som ønsket")
+            notes.append(note("other_form",
+                              f"dokumentet er en \"{found_id}\"-formular, men læses som "
+                              f"\"{form_id}\" som ønsket"))
         chosen = form_id or found_id
         if not chosen:
             raise NotAFormError("dokumentet er ikke en skema-formular (formularens id "
@@ -641,10 +644,12 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                 raise NotAFormError(f"dokumentet har hverken indholdskontroller eller "
                                     f"formularen \"{form.id}\"s feltnavne",
                                     hint="Kontroller, at det er den rigtige formular.")
-            notes.append(LAYOUT_NOTE)
+            notes.append(note("by_layout",
+                              LAYOUT_NOTE))
     if controls and all(c.tag is None for c in controls):
-        notes.append("dokumentets indholdskontroller har ingen tags (fx gemt af "
-                     "LibreOffice); felterne er genkendt ud fra navn og rækkefølge")
+        notes.append(note("no_tags",
+                          "dokumentets indholdskontroller har ingen tags (fx gemt af "
+                          "LibreOffice); felterne er genkendt ud fra navn og rækkefølge"))
     if controls:
         matched: set[int] = set()
         values, more = controls_to_data(form, controls, matched)
@@ -660,14 +665,16 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                     found += 1
             if found:
                 values = order_like_schema(form.schema, values)
-                more.append(f"{found} felt(er) uden indholdskontrol er læst ud fra "
-                            "formularens opbygning (svaret ud for feltnavnet)")
+                more.append(note("by_layout",
+                                 f"{found} felt(er) uden indholdskontrol er læst ud fra "
+                                 "formularens opbygning (svaret ud for feltnavnet)"))
     else:
         more = []
     notes.extend(more)
     if version and version != form.version:
-        notes.append(f"dokumentet er udfyldt i version {version} af formularen; den "
-                     f"aktuelle version er {form.version}")
+        notes.append(note("other_version",
+                          f"dokumentet er udfyldt i version {version} af formularen; den "
+                          f"aktuelle version er {form.version}"))
     return Extraction(source, form, version, values, validate(form, values), notes)
 
 

@@ -27,6 +27,7 @@ from .. import danish
 from ..errors import DocumentError, NotAFormError, SkemaError, UnknownFormError
 from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..paths import get_value, set_value
+from ..problems import note
 from ..validation import Problem, Report, validate
 from .docx import Extraction, add_option, list_rows, order_like_schema
 
@@ -587,7 +588,7 @@ def extract_pdf(data: bytes, source: str = "", form_id: str | None = None) -> Ex
 
 def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     _precheck(data)
-    notes: list[str] = []
+    notes: list[Problem] = []
     fast = fast_fields(data)
     if fast is not None:
         reader = None
@@ -598,8 +599,9 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
         fields = read_fields(reader)
     names = [n for n, pf in fields.items() if pf.ftype != "Sig"]
     if form_id and found_id and found_id != form_id:
-        notes.append(f"PDF-filen er en \"{found_id}\"-formular, men læses som \"{form_id}\" "
-                     "som ønsket")
+        notes.append(note("other_form",
+                          f"PDF-filen er en \"{found_id}\"-formular, men læses som \"{form_id}\" "
+                          "som ønsket"))
     chosen = form_id or found_id
     if chosen:
         form = _load(chosen)
@@ -610,8 +612,9 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                                 "i dokumentets metadata, og felterne passer ikke til en kendt "
                                 "formular)", hint="Angiv formularen med --form.")
         form = guess
-        notes.append(f"formularens id mangler i PDF-filens metadata; felterne passer til "
-                     f"\"{form.id}\"")
+        notes.append(note("no_form_id",
+                          f"formularens id mangler i PDF-filens metadata; felterne passer til "
+                          f"\"{form.id}\""))
     else:
         raise NotAFormError("PDF-filen indeholder ingen formularfelter og er ikke en "
                             "skema-formular",
@@ -631,8 +634,9 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
         marks = marked_answers(reader)
         if marks:
             asm = _from_marks(form, marks)
-            notes.append("PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
-                         "læst fra sidernes tekst")
+            notes.append(note("flat_pdf",
+                              "PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
+                              "læst fra sidernes tekst"))
             marked = {shape_of(name.partition(":")[0]) for name, _ in marks}
             problems = [
                 Problem(f.path, f.label, "kunne ikke læses fra PDF-filens tekst (feltet er "
@@ -648,16 +652,19 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                     f"\"{form.id}\"s felter kunne læses fra dens tekst",
                     hint="Send den udfyldelige PDF-formular, ikke en udskrift eller et "
                     "billede af den.")
-            notes.append(f"PDF-filen har ingen udfyldelige felter; {asm.matched} felt(er) er "
-                         f"læst fra sidernes tekst, {len(problems)} kunne ikke læses (se "
-                         "rapporten)")
+            notes.append(note("flat_pdf",
+                              f"PDF-filen har ingen udfyldelige felter; {asm.matched} felt(er) er "
+                              f"læst fra sidernes tekst, {len(problems)} kunne ikke læses (se "
+                              "rapporten)"))
     if asm.unknown:
-        notes.append(f"{len(asm.unknown)} felt(er) i PDF-filen hører ikke til formularen og "
-                     "blev sprunget over")
+        notes.append(note("unknown_fields",
+                          f"{len(asm.unknown)} felt(er) i PDF-filen hører ikke til formularen og "
+                          "blev sprunget over"))
     values = asm.result()
     if version and version != form.version:
-        notes.append(f"PDF-filen er udfyldt i version {version} af formularen; den aktuelle "
-                     f"version er {form.version}")
+        notes.append(note("other_version",
+                          f"PDF-filen er udfyldt i version {version} af formularen; den aktuelle "
+                          f"version er {form.version}"))
     report = validate(form, values)
     if problems:
         unreadable = {p.path for p in problems}
