@@ -10,31 +10,25 @@ user copied in Word is a new item, whatever index its tag carries.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
 from .. import danish
-from ..errors import DocumentError, NotAFormError, UnknownFormError
+from ..errors import NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
 from ..paths import get_value, set_value
 from ..problems import Problem, note
-from ..render.ooxml import CHECKED, PLACEHOLDERS, w, w14
+from ..render.ooxml import (
+    CHECKED,
+    PLACEHOLDERS,
+    document_identity,
+    open_package,
+    story_parts,
+    w,
+    w14,
+)
 from ..validation import Report, validate
-
-MAX_PART_BYTES = 50 * 1024 * 1024
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False, remove_blank_text=False)
 
 
 @dataclass
@@ -59,102 +53,6 @@ class _Control:
     full_date: str | None = None
     option_hint: str | None = None
     table: int | None = None
-
-
-class _Package:
-    def __init__(self, data: bytes) -> None:
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise DocumentError("filen er ikke et Word-dokument (.docx) eller er beskadiget",
-                                hint="Gem dokumentet igen som .docx.") from None
-        total = 0
-        for info in self.zip.infolist():
-            total += info.file_size
-            if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
-                info.compress_size and info.file_size / info.compress_size > MAX_RATIO
-                and info.file_size > 1024 * 1024
-            ):
-                raise DocumentError("filen pakker sig ud til en mistænkeligt stor størrelse "
-                                    "(zip-bombe) og læses ikke",
-                                    hint="Bed afsenderen om at gemme dokumentet igen.")
-        if "word/document.xml" not in self.zip.namelist():
-            raise DocumentError("filen er ikke et Word-dokument (word/document.xml mangler)",
-                                hint="Gem dokumentet som .docx.")
-
-    def names(self) -> list[str]:
-        return self.zip.namelist()
-
-    def xml(self, name: str):
-        try:
-            with self.zip.open(name) as handle:
-                # never more than the limit, whatever the zip's directory claims, and in
-                # small steps: one big read would inflate the whole limit at once
-                chunks, size = [], 0
-                while size <= MAX_PART_BYTES:
-                    chunk = handle.read(1 << 20)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-                raw = b"".join(chunks)
-                del chunks
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                RuntimeError):
-            raise DocumentError(f"dokumentets del {name} er beskadiget eller afkortet",
-                                hint="Bed afsenderen om at gemme og sende filen igen.") \
-                from None
-        if len(raw) > MAX_PART_BYTES:
-            raise DocumentError("en del af dokumentet pakker sig ud til en mistænkeligt stor "
-                                "størrelse (zip-bombe) og læses ikke",
-                                hint="Bed afsenderen om at gemme dokumentet igen.")
-        if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:65536]:
-            raise _doctype()
-        try:
-            root = etree.fromstring(raw, _PARSER)
-        except etree.XMLSyntaxError:
-            raise DocumentError(f"dokumentets del {name} er beskadiget",
-                                hint="Åbn og gem dokumentet igen i Word.") from None
-        if root.getroottree().docinfo.doctype:  # e.g. after a long comment, or UTF-16
-            raise _doctype()
-        return root
-
-
-def _doctype() -> DocumentError:
-    return DocumentError("dokumentet indeholder en DOCTYPE/ENTITY-erklæring, som ikke er "
-                         "tilladt i Word-filer, og læses ikke af sikkerhedshensyn",
-                         hint="Bed afsenderen om at gemme dokumentet igen i Word.")
-
-
-@contextlib.contextmanager
-def open_package(data: bytes) -> Iterator[_Package]:
-    """Open .docx bytes with size limits (zip bombs) and a safe XML parser."""
-    pkg = _Package(data)
-    try:
-        yield pkg
-    finally:
-        pkg.zip.close()
-
-
-def story_parts(pkg: _Package) -> list:
-    """The parsed body, then headers, then footers of a package."""
-    names = pkg.names()
-    order = ["word/document.xml"]
-    order += sorted(n for n in names if re.fullmatch(r"word/header\d*\.xml", n))
-    order += sorted(n for n in names if re.fullmatch(r"word/footer\d*\.xml", n))
-    return [pkg.xml(n) for n in order]
-
-
-def document_identity(pkg: _Package) -> tuple[str | None, str | None]:
-    """(form id, version) from the document's custom properties."""
-    if "docProps/custom.xml" not in pkg.names():
-        return None, None
-    root = pkg.xml("docProps/custom.xml")
-    props = {}
-    for prop in root:
-        values = [c.text for c in prop]
-        props[prop.get("name")] = values[0] if values else None
-    return props.get("skema_form"), props.get("skema_version")
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,17 +38,18 @@ from ..forms import Field, Form, Slot, template_dir
 from ..paths import get_value
 from .ooxml import (
     CHECKED,
-    CUSTOM_PROPS_CT,
-    CUSTOM_PROPS_REL,
     NSDECL,
     PLACEHOLDERS,
     UNCHECKED,
     ZipEntry,
     attr,
     clean_text,
+    custom_part,
     custom_properties_xml,
+    open_package,
     rewrite_package,
     runs_xml,
+    story_parts,
     w,
     w14,
     write_zip,
@@ -528,7 +529,6 @@ _JINJA = re.compile(r"\{\{.*?\}\}")
 
 def template_tags(data: bytes) -> list[str]:
     """Shape ids (``aktiviteter.*.hvem``, ``x.y:option``) of every tagged control in a template."""
-    from ..extract.docx import open_package, story_parts
 
     tags = []
     with open_package(data) as pkg:
@@ -661,18 +661,11 @@ class CompiledTemplate:
         src = zipfile.ZipFile(io.BytesIO(self.raw))
         for info in src.infolist():
             name = info.filename
-            if name == "docProps/custom.xml" or name.endswith("/"):
+            if name.endswith("/"):
                 continue
-            body = src.read(name)
-            if name == "[Content_Types].xml" and b"/docProps/custom.xml" not in body:
-                body = body.replace(
-                    b"</Types>", f'<Override PartName="/docProps/custom.xml" '
-                    f'ContentType="{CUSTOM_PROPS_CT}"/></Types>'.encode())
-            elif name == "_rels/.rels" and b"docProps/custom.xml" not in body:
-                body = body.replace(
-                    b"</Relationships>", f'<Relationship Id="rIdSkemaCustom" '
-                    f'Type="{CUSTOM_PROPS_REL}" Target="docProps/custom.xml"/>'
-                    "</Relationships>".encode())
+            body = custom_part(name, src.read(name))
+            if body is None:
+                continue
             if _STORY.fullmatch(name) and (b"{" in body or b"<w:sdt" in body):
                 source = self._compile_part(patcher, body)
                 try:
