@@ -74,7 +74,8 @@ def run(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, chunk: int
     Yields lists of ``(index, result)`` as chunks of ``chunk`` items finish, in no fixed
     order; a result is a :class:`Lost` for an item whose worker died (only with
     ``isolate``) or that took longer than ``seconds``. Raises WorkerLost when a worker
-    dies and ``isolate`` is false. ``fn`` must be a module-level function.
+    dies and ``isolate`` is false. ``fn`` and ``items`` reach the workers through fork
+    (they are never pickled); the results are.
     """
     chunk = max(1, chunk)
     order = [list(range(i, min(len(items), i + chunk))) for i in range(0, len(items), chunk)]
@@ -131,6 +132,7 @@ class _Pool:
         """
         running: dict[Future, list[int]] = {}
         slow: set[int] = set()
+        unfinished: list[int] = []
         broken = False
         while (pending or running) and not broken:
             while pending and len(running) < 2 * self.workers:
@@ -145,6 +147,7 @@ class _Pool:
                 except BrokenProcessPool:
                     broken = True
                     pending.appendleft(indices)
+                    unfinished += indices
                 else:
                     yield result
             if seconds and not broken:
@@ -154,14 +157,17 @@ class _Pool:
                 self._kill(stuck)
         if not broken:
             return set(), slow
-        # a pool broken by killing a stuck worker: the others' items go again, in a new
-        # pool; otherwise one of the items in hand crashed its worker
-        suspects = set() if slow else {i for _pid, i, _start in self._busy()}
         for future, indices in running.items():
             try:
                 yield future.result()  # finished before the pool broke
             except BrokenProcessPool:
                 pending.appendleft(indices)
+                unfinished += indices
+        # a pool broken by killing a stuck worker: the others' items go again, in a new
+        # pool; otherwise one of the items in hand crashed its worker (a worker that died
+        # between items makes every unfinished item a suspect: each is then run alone)
+        suspects = set() if slow else (
+            {i for _pid, i, _start in self._busy()} or set(unfinished))
         for indices in list(pending):
             if suspects.intersection(indices) or slow.intersection(indices):
                 pending.remove(indices)
