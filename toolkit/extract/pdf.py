@@ -197,10 +197,13 @@ def read_fields(reader) -> dict[str, _PdfField]:
 class _Qpdf:
     """The walker's view of pikepdf objects (values as plain Python)."""
 
-    def node(self, ref: Any) -> Any:
+    def __init__(self) -> None:
         import pikepdf
 
-        return ref if isinstance(ref, pikepdf.Dictionary) else None
+        self.dictionary, self.array_type = pikepdf.Dictionary, pikepdf.Array
+
+    def node(self, ref: Any) -> Any:
+        return ref if isinstance(ref, self.dictionary) else None
 
     def ident(self, ref: Any) -> Any:
         return ref.objgen if ref.is_indirect else None
@@ -210,9 +213,7 @@ class _Qpdf:
         return value if isinstance(value, str) else ""
 
     def array(self, value: Any) -> list:
-        import pikepdf
-
-        return list(value) if isinstance(value, pikepdf.Array) else []
+        return list(value) if isinstance(value, self.array_type) else []
 
     def value(self, value: Any) -> Any:
         return _plain(value)
