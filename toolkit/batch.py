@@ -460,16 +460,19 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
               template: str | Path | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_result: Callable[[RowResult], None] | None = None,
-              on_read: Callable[[list[Problem]], None] | None = None) -> BatchResult:
+              on_read: Callable[[list[Problem]], None] | None = None,
+              reader: Callable[..., Any] | None = None) -> BatchResult:
     """Make one document per valid row of the workbook ``source`` in ``outdir``.
 
     ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
     (``{sag.sagsnummer}-{borger.navn}``, plus ``{row}``, ``{key}``, ``{form}``).
     ``on_read(problems)`` is called with the workbook-level problems once it is read;
     ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
-    finish. Raises BatchError/DataFileError/TemplateError before anything is written when
-    the batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
-    workers are stopped and no half-written file is left.
+    finish. ``reader`` reads the workbook (default ``read_workbook``; the command line
+    passes one that reads with the garbage collector paused). Raises BatchError,
+    DataFileError or TemplateError before anything is written when the batch cannot
+    start; KeyboardInterrupt is turned into ``interrupted=True`` after the workers are
+    stopped and no half-written file is left.
     """
     from .render.docx import compiled_template
     from .sources.excel import read_workbook
@@ -485,7 +488,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                          hint="Vælg en mappe til dokumenterne med -o.")
     formats = FORMATS[fmt]
     compiled = compiled_template(form, template) if "docx" in formats else None
-    book = read_workbook(source, form, validate=False)
+    book = (reader or read_workbook)(source, form, validate=False)
     records = book.records
     stems = file_stems(form, records, pattern)
     if on_read:

@@ -212,7 +212,7 @@ def _start(number: int, counter: Any) -> None:
     global _SLOT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # this worker process only
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the parent
-    gc.enable()  # even when the parent paused it for reading: rendering makes cycles
+    gc.enable()  # rendering makes cycles, whatever the parent process chose for itself
     with counter.get_lock():
         _SLOT = counter.value
         counter.value += 1

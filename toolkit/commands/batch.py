@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,6 +46,14 @@ class _Bar:
             sys.stderr.write("\n")
             sys.stderr.flush()
             self.drawn = False
+
+
+def _read_book(path: str, form: Any, validate: bool) -> Any:
+    """The workbook read with the cyclic garbage collector paused (a third faster)."""
+    from ..sources.excel import read_workbook
+
+    with collector_paused():
+        return read_workbook(path, form, validate=validate)
 
 
 @click.command("batch")
@@ -117,12 +126,10 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
             click.echo(f"Bemærk: {describe(problem, data)}", err=True)
 
     try:
-        # a killed batch stops like one given Ctrl-C; no cyclic garbage collection while
-        # the workbook is read (the pool's workers collect as usual)
-        with term_as_interrupt(), collector_paused():
+        with term_as_interrupt():  # a killed batch stops like one given Ctrl-C
             result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
                                overwrite=overwrite, template=template, progress=bar,
-                               on_result=on_result, on_read=on_read)
+                               on_result=on_result, on_read=on_read, reader=_read_book)
     except BatchError as exc:
         raise _error(str(exc), exc.hint, 2) from None
     except (DataFileError, TemplateError) as exc:
