@@ -30,7 +30,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -122,8 +122,8 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
         del _SHARED[self.number]
 
-    def drain(self, pending: deque[list[int]],
-              seconds: float | None) -> Iterator[Chunk]:
+    def drain(self, pending: deque[list[int]], seconds: float | None
+              ) -> Generator[Chunk, None, tuple[set[int], set[int]]]:
         """Run chunks off ``pending`` until it is empty or the pool breaks.
 
         Yields the finished chunks and returns ``(suspects, slow)``: the items that were

@@ -234,11 +234,12 @@ def rewrite_package(data: bytes, custom: dict[str, str] | None = None,
     out_buf = io.BytesIO()
     with zipfile.ZipFile(out_buf, "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
-            body: bytes | None = src.read(info.filename)
+            body = src.read(info.filename)
             if custom is not None:
-                body = custom_part(info.filename, body)
-                if body is None:
+                part = custom_part(info.filename, body)
+                if part is None:
                     continue
+                body = part
             zinfo = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME if fixed_time
                                     else info.date_time)
             zinfo.compress_type = zipfile.ZIP_DEFLATED
