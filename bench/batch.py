@@ -37,7 +37,12 @@ if str(ROOT) not in sys.path:
 
 from bench.fakedata import write_indsats_workbook  # noqa: E402
 from toolkit.forms import load_form  # noqa: E402
-from toolkit.render.docx import _display, _refs, _tables, template_path  # noqa: E402
+from toolkit.render.docx import (  # noqa: E402
+    _display,
+    _tables,
+    reference_texts,
+    template_path,
+)
 from toolkit.sources.excel import read_workbook  # noqa: E402
 
 
@@ -46,7 +51,7 @@ def plain_docxtpl(form, records: list, outdir: Path) -> tuple[float, float]:
     from docxtpl import DocxTemplate
 
     path = template_path(form)
-    contexts = [{"v": _display(form, form.schema, r.data, ""), "ref": _refs(form, r.data),
+    contexts = [{"v": _display(form, form.schema, r.data, ""), "ref": reference_texts(form, r.data),
                  "tables": _tables(form, r.data), "images": {}} for r in records]
     start, cpu = time.perf_counter(), time.process_time()
     for i, ctx in enumerate(contexts):

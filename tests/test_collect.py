@@ -96,7 +96,7 @@ def test_word_saved_by_libreoffice(tmp_path, good, soffice):
     entry, _ = one_case(tmp_path, good, "lo/samarbejdsmodel.docx", saved)
     assert entry.status == OK
     assert entry.data == sample("samarbejdsmodel")
-    assert any("ingen tags" in note for note in entry.notes)
+    assert any("ingen tags" in note.message for note in entry.notes)
 
 
 def test_word_without_content_controls_read_by_layout(tmp_path, good):
@@ -105,7 +105,7 @@ def test_word_without_content_controls_read_by_layout(tmp_path, good):
     entry, result = one_case(tmp_path, good, "uden/samarbejdsmodel.docx", stripped)
     assert entry.status == OK
     assert entry.data == sample("samarbejdsmodel")
-    assert entry.notes == [LAYOUT_NOTE]
+    assert [n.message for n in entry.notes] == [LAYOUT_NOTE]
     status = _rows(workbook(result), "Status")
     assert ["uden/samarbejdsmodel.docx", RAMME, "1.0.0", "ok", None, LAYOUT_NOTE, None,
             None] in status
@@ -120,7 +120,7 @@ def test_layout_fallback_every_form(form_id):
     data = sample(form_id)
     got = extract_docx(make.strip_controls(fill(form_id, data, "docx")), "x")
     assert got.data == data
-    assert got.notes == [LAYOUT_NOTE]
+    assert [n.message for n in got.notes] == [LAYOUT_NOTE]
 
 
 def test_pdf_filled_by_another_program(tmp_path, good):
@@ -148,7 +148,8 @@ def test_pdf_filled_by_pdftk(tmp_path, good):
                         (tmp_path / "out.pdf").read_bytes())
     assert entry.status == MISSING
     assert entry.data["kontaktperson"]["navn"] == "Åse Østergård"
-    assert ("kommune", "Kommune", "skal udfyldes") in entry.problems
+    assert ("kommune", "Kommune", "skal udfyldes") in [
+        (p.path, p.label, p.message) for p in entry.problems]
 
 
 def test_flattened_pdf(tmp_path, good):
@@ -156,7 +157,7 @@ def test_flattened_pdf(tmp_path, good):
     entry, _ = one_case(tmp_path, good, "flad/samarbejdsmodel.pdf", flat)
     assert entry.status == OK
     assert entry.data == sample("samarbejdsmodel")
-    assert any("flad kopi" in note for note in entry.notes)
+    assert any("flad kopi" in note.message for note in entry.notes)
 
 
 def test_form_of_another_kind_than_form_option(tmp_path, good):
@@ -326,12 +327,15 @@ def test_missing_answers_and_invalid(tmp_path, good):
     entries = by_path(result)
     check_others_read(entries)
     assert entries["tom.docx"].status == MISSING
-    assert entries["tom.docx"].problems == [("kommune", "Kommune", "skal udfyldes"),
-                                            ("projektleder", "Projektleder", "skal udfyldes")]
+    assert [(p.path, p.label, p.message) for p in entries["tom.docx"].problems] == [
+        ("kommune", "Kommune", "skal udfyldes"),
+        ("projektleder", "Projektleder", "skal udfyldes")]
+    assert entries["tom.docx"].report().codes() == ["required", "required"]
     assert entries["fejl.pdf"].status == INVALID
-    assert entries["fejl.pdf"].problems == [
+    assert [(p.path, p.label, p.message) for p in entries["fejl.pdf"].problems] == [
         ("borger.email", "Borger – e-mail",
          "skal være en e-mailadresse, fx navn@kommune.dk")]
+    assert entries["fejl.pdf"].report().codes() == ["format"]
     status = _rows(workbook(result), "Status")
     assert ["fejl.pdf", "Forberedende skema", "1.0.0", "ugyldig", "Borger – e-mail",
             "skal være en e-mailadresse, fx navn@kommune.dk", None, "borger.email"] in status
@@ -630,7 +634,8 @@ def test_samples_returnerede_every_case():
     entries = by_path(result)
     assert entries["sendt-igen/samarbejdsmodel-aarhus.docx"].duplicate_of == \
         "aarhus/samarbejdsmodel.docx"
-    assert entries["odense/samarbejdsmodel-uden-felter.docx"].notes == [LAYOUT_NOTE]
+    assert [n.message for n in entries["odense/samarbejdsmodel-uden-felter.docx"].notes] == [
+        LAYOUT_NOTE]
     only = by_path(collect(root, form_id="samarbejdsmodel", workers=1))
     assert only["strategi.docx"].status == NOT_A_FORM
     assert only["forberedende-skema.pdf"].status == NOT_A_FORM
@@ -707,6 +712,7 @@ def test_a_reader_crash_takes_down_only_its_file(tmp_path, good, monkeypatch):
     check_others_read(entries)
     assert entries["crash.docx"].status == UNREADABLE
     assert entries["crash.docx"].message == "filen fik læseren til at gå ned og kan ikke læses"
+    assert entries["crash.docx"].report().codes() == ["crashed"]
     assert all(entries[f"kopi{i}/strategi.pdf"].duplicate_of == "god/strategi.pdf"
                for i in range(8))
 
@@ -754,8 +760,9 @@ def test_some_controls_deleted_rest_kept(tmp_path, good):
     entry, _ = one_case(tmp_path, good, "delvis.docx", edited)
     assert entry.status == OK
     assert entry.data == sample("samarbejdsmodel")
-    assert entry.notes == ["2 felt(er) uden indholdskontrol er læst ud fra formularens "
-                           "opbygning (svaret ud for feltnavnet)"]
+    assert [(n.code, n.message) for n in entry.notes] == [(
+        "by_layout", "2 felt(er) uden indholdskontrol er læst ud fra formularens opbygning "
+        "(svaret ud for feltnavnet)")]
 
 
 def test_a_file_that_hangs_its_reader_is_given_up(tmp_path, good, monkeypatch):
@@ -780,3 +787,4 @@ def test_a_file_that_hangs_its_reader_is_given_up(tmp_path, good, monkeypatch):
     assert entries["hænger.pdf"].status == UNREADABLE
     assert entries["hænger.pdf"].message == ("filen tog for lang tid at læse (over 1 sekunder) "
                                              "og er sprunget over")
+    assert entries["hænger.pdf"].report().codes() == ["too_slow"]

@@ -84,7 +84,7 @@ def test_tags_dropped_reads_by_alias_and_order(proeve):
     out = edit_document(render(proeve, data), strip_tags)
     result = extract_docx(out)
     assert result.data == data
-    assert any("ingen tags" in n for n in result.notes)
+    assert any("ingen tags" in n.message for n in result.notes)
 
 
 def test_tags_and_aliases_dropped_reads_by_order(proeve):

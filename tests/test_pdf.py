@@ -243,7 +243,7 @@ def test_flattened_round_trip(proeve, value):
         assert all(a.get_object().get("/Subtype") != "/Widget" for a in page.get("/Annots", []))
     got = extract_pdf(pdf)
     assert got.data == data
-    assert any("flad kopi" in n for n in got.notes)
+    assert any("flad kopi" in n.message for n in got.notes)
 
 
 def test_long_answer_continues_on_next_page(proeve, tmp_path):
@@ -454,7 +454,7 @@ def test_missing_identity_is_recognised_from_field_names(proeve):
     del writer._root_object["/Metadata"]
     got = extract_pdf(_bytes(writer))
     assert got.data == proeve_data()
-    assert any("passer til" in n for n in got.notes)
+    assert any("passer til" in n.message for n in got.notes)
 
 
 def test_printed_copy_read_label_by_label(proeve, tmp_path):
@@ -529,7 +529,7 @@ def test_unknown_form(proeve):
     assert "--form" in err.value.hint
     got = extract_pdf(pdf, form_id="proeve")  # the caller can force the form
     assert got.data == proeve_data()
-    assert any("ukendt-skema" in n for n in got.notes)
+    assert any("ukendt-skema" in n.message for n in got.notes)
 
 
 def test_forced_unknown_form_id(proeve):

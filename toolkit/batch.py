@@ -1,33 +1,35 @@
 """Batch: one filled document per valid row of an input workbook.
 
 The parent process reads the workbook (without validation) and names every row; worker
-processes (fork) validate, render with the compiled Word template and write each file
+processes (:mod:`toolkit.pool`) validate, render with the compiled Word template and write each file
 atomically (temporary file in the output folder, then ``link``/``replace``). A journal
 (``.manifest.csv.partial``) is appended per chunk and ``manifest.csv`` written atomically
 at the end, so an interrupted batch leaves only whole files and a re-run finishes the rest:
 a file that exists with exactly the bytes the row makes is left alone, one with other
-bytes is only replaced with ``overwrite``.
+bytes is only replaced with ``overwrite``. The written files are synced to the disk
+before the manifest is written.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import os
 import re
-import signal
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import danish
-from .errors import SkemaError
-from .fileio import write_atomic
+from . import danish, pool
+from .errors import BatchError, SkemaError, WorkerLost
+from .fileio import sync_files, write_atomic
 from .forms import Form, shape_of
+from .pool import cores
 from .validation import Problem
 
 MANIFEST = "manifest.csv"
@@ -39,10 +41,6 @@ FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 WRITTEN, UNCHANGED, INVALID, EXISTS, FAILED = (
     "skrevet", "uændret", "ugyldig", "findes", "fejl")
 OK_STATUSES = (WRITTEN, UNCHANGED)
-
-
-class BatchError(SkemaError):
-    """A batch that cannot start: bad name pattern, output folder, format."""
 
 
 @dataclass
@@ -160,7 +158,7 @@ def file_stems(form: Form, records: list, pattern: str) -> list[str]:
 
     Names are compared without regard to case (Windows and macOS folders).
     """
-    from .render.docx import get_value
+    from .paths import get_value
 
     check_pattern(form, pattern)
     taken: set[str] = set()
@@ -277,17 +275,14 @@ def row_problems(form: Form, record: Any) -> list[Problem]:
     cross-field rule has none; only other rows go through the full validation.
     """
     from .sources.excel import validate_record
-    from .validation import _check_rule, _Ctx, surely_valid
+    from .validation import rule_problems, surely_valid
 
     cached = _FAST.get(id(form))
     if cached is None or cached[0] is not form:
         cached = _FAST[id(form)] = (form, surely_valid(form.schema))
     reading = record.read_problems if record.read_problems is not None else record.problems
     if not reading and cached[1](record.data):
-        ctx = _Ctx(form, [])
-        for rule in form.rules:
-            _check_rule(ctx, rule, record.data)
-        if not ctx.problems:
+        if not rule_problems(form, record.data):
             return []
     return validate_record(form, record)
 
@@ -295,8 +290,9 @@ def row_problems(form: Form, record: Any) -> list[Problem]:
 # ---------------------------------------------------------------------------------------
 # Workers
 # ---------------------------------------------------------------------------------------
+@dataclass
 class _Job:
-    """What the worker processes share (inherited through fork, never pickled)."""
+    """What every row needs besides its number (the workers inherit it through fork)."""
 
     form: Form
     records: list
@@ -307,47 +303,35 @@ class _Job:
     compiled: Any
 
 
-_JOB = _Job()
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _do_rows(span: tuple[int, int]) -> list[RowResult]:
-    job = _JOB
+def _do_row(job: _Job, i: int) -> list[RowResult]:
+    rec = job.records[i]
+    problems = row_problems(job.form, rec)
+    if problems:
+        return [RowResult(rec.row, "", "", INVALID, list(problems))]
     out: list[RowResult] = []
-    for i in range(*span):
-        rec = job.records[i]
-        problems = row_problems(job.form, rec)
-        if problems:
-            out.append(RowResult(rec.row, "", "", INVALID, list(problems)))
-            continue
-        for fmt in job.formats:
-            name = f"{job.stems[i]}.{fmt}"
-            try:
-                if fmt == "docx":
-                    data = job.compiled.render(rec.data)
-                else:
-                    from . import fill
+    for fmt in job.formats:
+        name = f"{job.stems[i]}.{fmt}"
+        try:
+            if fmt == "docx":
+                data = job.compiled.render(rec.data)
+            else:
+                from . import fill
 
-                    data = fill(job.form, rec.data, "pdf")
-                status, sha, message = write_output(job.outdir / name, data, job.overwrite)
-            except SkemaError as exc:
-                out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
-                continue
-            except OSError as exc:
-                out.append(RowResult(rec.row, name, "", FAILED, [],
-                                     f"filen kunne ikke skrives ({exc.strerror})"))
-                continue
-            out.append(RowResult(rec.row, name, sha, status, [], message))
+                data = fill(job.form, rec.data, "pdf")
+            status, sha, message = write_output(job.outdir / name, data, job.overwrite)
+        except SkemaError as exc:
+            out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
+            continue
+        except OSError as exc:
+            out.append(RowResult(rec.row, name, "", FAILED, [],
+                                 f"filen kunne ikke skrives ({exc.strerror})"))
+            continue
+        out.append(RowResult(rec.row, name, sha, status, [], message))
     return out
 
 
-def _spans(total: int, jobs: int) -> list[tuple[int, int]]:
-    size = max(1, min(64, total // (jobs * 8) or 1))
-    return [(i, min(total, i + size)) for i in range(0, total, size)]
+def _chunk(total: int, jobs: int) -> int:
+    return max(1, min(64, total // (jobs * 8) or 1))
 
 
 # ---------------------------------------------------------------------------------------
@@ -358,16 +342,19 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
               template: str | Path | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_result: Callable[[RowResult], None] | None = None,
-              on_read: Callable[[list[Problem]], None] | None = None) -> BatchResult:
+              on_read: Callable[[list[Problem]], None] | None = None,
+              reader: Callable[..., Any] | None = None) -> BatchResult:
     """Make one document per valid row of the workbook ``source`` in ``outdir``.
 
     ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
     (``{sag.sagsnummer}-{borger.navn}``, plus ``{row}``, ``{key}``, ``{form}``).
     ``on_read(problems)`` is called with the workbook-level problems once it is read;
     ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
-    finish. Raises BatchError/DataFileError/TemplateError before anything is written when
-    the batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
-    workers are stopped and no half-written file is left.
+    finish. ``reader`` reads the workbook (default ``read_workbook``; the command line
+    passes one that reads with the garbage collector paused). Raises BatchError,
+    DataFileError or TemplateError before anything is written when the batch cannot
+    start; KeyboardInterrupt is turned into ``interrupted=True`` after the workers are
+    stopped and no half-written file is left.
     """
     from .render.docx import compiled_template
     from .sources.excel import read_workbook
@@ -383,7 +370,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                          hint="Vælg en mappe til dokumenterne med -o.")
     formats = FORMATS[fmt]
     compiled = compiled_template(form, template) if "docx" in formats else None
-    book = read_workbook(source, form, validate=False)
+    book = (reader or read_workbook)(source, form, validate=False)
     records = book.records
     stems = file_stems(form, records, pattern)
     if on_read:
@@ -398,106 +385,41 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                          hint="Vælg en anden mappe med -o, eller ret rettighederne.") from None
     clean_temp_files(outdir)
 
-    jobs = max(1, jobs or _cores())
-    _JOB.form, _JOB.records, _JOB.stems = form, records, stems
-    _JOB.formats, _JOB.outdir, _JOB.overwrite = formats, outdir, overwrite
-    _JOB.compiled = compiled
-
+    jobs = max(1, jobs or cores())
+    job = _Job(form, records, stems, formats, outdir, overwrite, compiled)
     results: list[RowResult] = []
     total = len(records)
     done = 0
     interrupted = lost = False
     journal = _Journal(outdir / JOURNAL)
-    restore = _term_as_interrupt()
     try:
         if progress:
             progress(0, total)
-        for chunk in _run(jobs, total):
-            results.extend(chunk)
-            journal.add(chunk)
-            done += len({r.row for r in chunk})
-            for res in chunk:
+        for chunk in pool.run(functools.partial(_do_row, job), range(total), jobs,
+                              chunk=_chunk(total, jobs)):
+            rows = [res for _i, row in chunk for res in row]
+            results.extend(rows)
+            journal.add(rows)
+            done += len(chunk)
+            for res in rows:
                 if on_result:
                     on_result(res)
             if progress:
                 progress(done, total)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the workers are stopped by now
         interrupted = True
     except WorkerLost:
         interrupted, lost = True, True
     finally:
-        restore()
         journal.close()
         clean_temp_files(outdir)
     results.sort(key=lambda r: (r.row, r.file))
-    os.sync()  # the documents reach the disk before the manifest says they are there
+    # the documents reach the disk before the manifest says they are there
+    sync_files([outdir / r.file for r in results if r.status == WRITTEN], outdir)
     if not interrupted:
         write_manifest(outdir / MANIFEST, results)
         journal.remove()
     return BatchResult(results, list(book.problems), total, interrupted, lost)
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _run(jobs: int, total: int) -> Iterator[list[RowResult]]:
-    spans = _spans(total, jobs)
-    if jobs == 1 or len(spans) < 2:
-        for span in spans:
-            yield _do_rows(span)
-        return
-    import multiprocessing
-
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - no fork (Windows): one process
-        for span in spans:
-            yield _do_rows(span)
-        return
-    pool = ctx.Pool(min(jobs, len(spans)), initializer=_worker_init)
-    try:
-        workers = {p.pid for p in pool._pool}
-        results = pool.imap_unordered(_do_rows, spans)
-        while True:
-            try:
-                yield results.next(timeout=0.5)
-            except StopIteration:
-                break
-            except multiprocessing.TimeoutError:
-                # a worker that died (killed, out of memory) takes its rows with it and
-                # the pool would wait for them for ever
-                if {p.pid for p in pool._pool} != workers or any(
-                        p.exitcode is not None for p in pool._pool):
-                    raise WorkerLost() from None
-        pool.close()
-    except BaseException:
-        pool.terminate()  # workers die mid-write: only hidden temp files are left
-        raise
-    finally:
-        pool.join()
-
-
-class _Interrupted(KeyboardInterrupt):
-    """SIGTERM, handled like Ctrl-C."""
-
-
-class WorkerLost(Exception):
-    """A worker process stopped without finishing its rows."""
-
-
-def _term_as_interrupt() -> Callable[[], None]:
-    def handler(signum, frame):  # noqa: ARG001
-        raise _Interrupted()
-
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, old)
 
 
 class _Journal:

@@ -89,6 +89,9 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """skema – danske kommunale skemaer: skabeloner, udfyldning, validering og udtræk."""
+    from .commands.process import quiet_parser_logs
+
+    quiet_parser_logs()
     ctx.obj = {"debug": debug}
 
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import danish
+from . import danish, pool
 from .errors import DocumentError, NotAFormError, SkemaError, os_reason
 from .forms import load_form
+from .problems import Problem, Report, note
 
 OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
     "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular", "intern fejl")
@@ -56,20 +55,26 @@ class Entry:
     form_id: str | None = None
     version: str | None = None
     data: dict | None = None
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # path, label, text
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the data's, by field
+    notes: list[Problem] = field(default_factory=list)  # how the file was read
     message: str = ""  # why the file could not be read
     hint: str = ""
     duplicate_of: str | None = None
+    code: str = "file_unreadable"  # the problem code of ``message``
+
+    def report(self) -> Report:
+        """Everything said about the file, as problems with codes; CPR masked."""
+        if self.duplicate_of:
+            return Report([note("duplicate", f"samme indhold som {self.duplicate_of}; tælles "
+                                "kun én gang")])
+        out = [note(self.code, self.message, self.hint)] if self.message else []
+        out += self.notes + self.problems
+        return Report([replace(p, message=danish.mask_cpr(p.message),
+                               detail=danish.mask_cpr(p.detail)) for p in out])
 
     def messages(self) -> list[tuple[str, str, str, str]]:
         """(field path, label, message, hint) lines for the status report, CPR masked."""
-        if self.duplicate_of:
-            return [("", "", f"samme indhold som {self.duplicate_of}; tælles kun én gang", "")]
-        out = [("", "", self.message, self.hint)] if self.message else []
-        out += [("", "", note, "") for note in self.notes]
-        out += [(p, label, msg, "") for p, label, msg in self.problems]
-        return [(p, label, danish.mask_cpr(m), danish.mask_cpr(h)) for p, label, m, h in out]
+        return [(p.path, p.label, p.message, p.detail) for p in self.report()]
 
 
 @dataclass
@@ -123,10 +128,9 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
         _read(Path(path), entry, form_id)
     except NotAFormError as err:
         entry.status, entry.message, entry.hint = NOT_A_FORM, str(err), err.hint
+        entry.code = "not_a_form"
     except SkemaError as err:
         entry.status, entry.message, entry.hint = UNREADABLE, str(err), err.hint
-    except _TooSlow:
-        entry = _too_slow(rel)
     except MemoryError:
         entry.status = UNREADABLE
         entry.message = "filen er for stor til at blive læst"
@@ -136,7 +140,7 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
         entry.message = f"filen kan ikke åbnes ({os_reason(err)})"
         entry.hint = "Kontroller, at filen findes og kan læses, og kør igen."
     except Exception as err:  # noqa: BLE001 - a bug in skema: this file only, never "damaged"
-        entry.status = INTERNAL
+        entry.status, entry.code = INTERNAL, "internal_error"
         entry.message = (f"intern fejl i skema ({type(err).__name__}) – meld den til "
                          "udviklerne; filen er ikke nødvendigvis beskadiget")
         entry.hint = ("Kør skema --debug extract med filen for at se detaljerne, og send "
@@ -178,12 +182,12 @@ def _read(path: Path, entry: Entry, form_id: str | None) -> None:
             hint="Kør uden --form for at samle alle slags formularer.")
     entry.form_id, entry.version = result.form.id, result.version
     entry.data, entry.notes = result.data, list(result.notes)
-    entry.problems = [(p.path, p.label, p.message) for p in result.report]
+    entry.problems = list(result.report)
     codes = {p.code for p in result.report}
     if not result.report.problems:
         entry.status = OK if _has_answers(result.data) else MISSING
         if entry.status == MISSING:
-            entry.notes.append("formularen er ikke udfyldt")
+            entry.notes.append(note("not_filled", "formularen er ikke udfyldt"))
     elif codes <= set(_MISSING_CODES):
         entry.status = MISSING
     else:
@@ -198,48 +202,21 @@ def _has_answers(data: Any) -> bool:
     return data not in (None, "", False)
 
 
-class _TooSlow(BaseException):
-    """Raised by the alarm in a worker process when one file takes too long."""
-
-
-def _too_slow(rel: str) -> Entry:
-    return Entry(rel, status=UNREADABLE,
-                 message=f"filen tog for lang tid at læse (over {FILE_SECONDS} sekunder) og "
-                 "er sprunget over",
-                 hint="Bed afsenderen om at gemme formularen igen, gerne uden store billeder.")
-
-
-def _alarm(_signum: int, _frame: Any) -> None:
-    raise _TooSlow
+def _lost(rel: str, reason: str) -> Entry:
+    """The entry of a file whose reading crashed its worker or took too long."""
+    if reason == pool.TOO_SLOW:
+        return Entry(rel, status=UNREADABLE, code="too_slow",
+                     message=f"filen tog for lang tid at læse (over {FILE_SECONDS} sekunder) "
+                     "og er sprunget over",
+                     hint="Bed afsenderen om at gemme formularen igen, gerne uden store "
+                     "billeder.")
+    return Entry(rel, status=UNREADABLE, code="crashed",
+                 message="filen fik læseren til at gå ned og kan ikke læses",
+                 hint="Bed afsenderen om at gemme og sende filen igen.")
 
 
 def _task(args: tuple[str, str, str | None]) -> Entry:
-    import multiprocessing
-    import signal
-
-    if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
-        return read_entry(*args)
-    # a worker of our own pool: a file that hangs a parser must not hang the run
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
-    try:
-        return read_entry(*args)
-    except _TooSlow:  # the alarm rang just outside read_entry's own handler
-        return _too_slow(args[1])
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _isolated(task: tuple[str, str, str | None], ctx: Any) -> Entry:
-    """Read one file in a process of its own, so a crash takes only this file down."""
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            return pool.submit(_task, task).result()
-    except BrokenProcessPool:
-        return Entry(task[1], status=UNREADABLE,
-                     message="filen fik læseren til at gå ned og kan ikke læses",
-                     hint="Bed afsenderen om at gemme og sende filen igen.")
+    return read_entry(*args)
 
 
 def collect(root: str | Path, form_id: str | None = None,
@@ -267,40 +244,26 @@ def collect_files(paths: list[str | Path], form_id: str | None = None,
 
 def _read_all(tasks: list[tuple[str, str, str | None]], workers: int | None) -> list[Entry]:
     """Read the files, spread over processes; the same bytes twice are marked duplicates."""
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(tasks) < 8:
-        entries = [_task(t) for t in tasks]
-    else:
-        import multiprocessing
-
-        # fork: the workers start with the toolkit already imported
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        entries = []
-        pending = tasks
-        while pending:
-            chunk = max(1, min(16, len(pending) // (workers * 8)))
-            done = 0
-            try:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                    for entry in pool.map(_task, pending, chunksize=chunk):
-                        entries.append(entry)
-                        done += 1
-            except BrokenProcessPool:
-                pass  # a file crashed its reader: the first one not read goes alone
-            pending = pending[done:]
-            if pending:
-                entries.append(_isolated(pending[0], ctx))
-                pending = pending[1:]
+    workers = workers or pool.cores()
+    if len(tasks) < 8:
+        workers = 1
+    chunk = max(1, min(16, len(tasks) // (workers * 8)))
+    entries: list[Entry | None] = [None] * len(tasks)
+    for done in pool.run(_task, tasks, workers, chunk=chunk, seconds=FILE_SECONDS,
+                         isolate=True):
+        for i, entry in done:
+            entries[i] = _lost(tasks[i][1], entry.reason) if isinstance(
+                entry, pool.Lost) else entry
+    read = [e for e in entries if e is not None]
     first: dict[str, str] = {}
-    for entry in entries:
+    for entry in read:
         if not entry.sha256:
             continue
         if entry.sha256 in first:
             entry.duplicate_of = first[entry.sha256]
         else:
             first[entry.sha256] = entry.path
-    return entries
+    return read
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from . import danish
 from .forms import Form
+from .paths import get_value
 
 MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 MAX_MONTHS = 36
@@ -29,8 +30,6 @@ def months_between(start: str, end: str) -> list[str]:
 
 def month_overview(form: Form, block: dict, data: dict) -> tuple[list[str], list[tuple]]:
     """(months of the period, rows of (label, [bool per month])) for a month_overview block."""
-    from .render.docx import get_value
-
     start, end = (get_value(data, p) for p in block["period"])
     valid = all(isinstance(v, str) and danish.is_iso_date(v) for v in (start, end))
     months = months_between(start, end) if valid else []

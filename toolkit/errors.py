@@ -93,3 +93,15 @@ def os_reason(exc: OSError) -> str:
 
     name = errno.errorcode.get(exc.errno or 0, "")
     return _OS_REASONS.get(name, f"systemfejl ({name or type(exc).__name__})")
+
+
+class BatchError(SkemaError):
+    """A batch that cannot start: bad name pattern, output folder, format."""
+
+
+class WorkerLost(SkemaError):
+    """A worker process stopped without finishing its work (killed, out of memory)."""
+
+    def __init__(self, message: str = "en arbejdsproces stoppede uventet (fx dræbt eller "
+                 "løbet tør for hukommelse)", hint: str = "") -> None:
+        super().__init__(message, hint)

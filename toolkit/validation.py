@@ -1,16 +1,20 @@
-"""Validation: problems are data (path, label, Danish message), gathered in a Report."""
+"""Validation: problems are data (path, label, code, Danish message), gathered in a Report.
+
+The problem type and the report are :mod:`toolkit.problems`' (shared with the readers and
+collect); they are imported here too, where they have always been found.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 from . import danish, values
 from .forms import Form
+from .problems import Problem, Report
 
 FORMAT_MESSAGES = {
     "date": "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2019-02-26",
@@ -40,56 +44,10 @@ FORMATS: dict[str, Callable[[str], bool]] = {
     "kommune": lambda v: danish.kommune_name(v) == v,
 }
 
-_CHECKER = FormatChecker(formats=())
+#: The checker of those formats for full validation.
+FORMAT_CHECKER = FormatChecker(formats=())
 for _name, _check in FORMATS.items():
-    _CHECKER.checks(_name)(lambda v, _check=_check: not isinstance(v, str) or bool(_check(v)))
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the data: where (field path, place) and what to do (message)."""
-
-    path: str
-    label: str
-    message: str
-    code: str = "invalid"
-    place: str = ""  # file, sheet!cell … set by whoever read the data
-
-    def __str__(self) -> str:
-        where = f"{self.place}: " if self.place else ""
-        if not self.path:
-            return f"{where}{self.message}"
-        return f'{where}{self.path}: "{self.label}" {self.message}'
-
-
-@dataclass
-class Report:
-    """The problems found in one piece of data; empty means valid."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """True when there are no problems."""
-        return not self.problems
-
-    def __iter__(self) -> Iterator[Problem]:
-        return iter(self.problems)
-
-    def __len__(self) -> int:
-        return len(self.problems)
-
-    def paths(self) -> list[str]:
-        """The field paths with problems, in order."""
-        return [p.path for p in self.problems]
-
-    def to_text(self) -> str:
-        """One problem per line."""
-        return "\n".join(str(p) for p in self.problems)
-
-    def to_json(self) -> str:
-        """The problems as a JSON list of objects."""
-        return json.dumps([asdict(p) for p in self.problems], ensure_ascii=False, indent=2)
+    FORMAT_CHECKER.checks(_name)(lambda v, _check=_check: not isinstance(v, str) or bool(_check(v)))
 
 
 def _join(path: str, key: Any) -> str:
@@ -111,7 +69,7 @@ _VALIDATORS: dict[str, Draft202012Validator] = {}
 def _validator(form: Form) -> Draft202012Validator:
     key = f"{form.id}@{form.version}@{id(form)}"
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=_CHECKER)
+        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=FORMAT_CHECKER)
     return _VALIDATORS[key]
 
 
@@ -289,6 +247,14 @@ def _comparable(value: Any) -> str | None:
     if danish.is_iso_date(value) or danish.is_month(value):
         return value
     return None
+
+
+def rule_problems(form: Form, data: dict) -> list[Problem]:
+    """The problems the form's cross-field rules (``x-rules``) find in ``data``."""
+    ctx = _Ctx(form, [])
+    for rule in form.rules:
+        _check_rule(ctx, rule, data)
+    return ctx.problems
 
 
 def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:

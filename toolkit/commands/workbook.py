@@ -14,6 +14,7 @@ from ..fileio import write_atomic
 from ..forms import Form
 from ..validation import Report
 from . import fail
+from .process import collector_paused
 
 _error = fail
 
@@ -27,7 +28,8 @@ def _read(form: Form, path: str):
     from ..sources.excel import read_workbook
 
     try:
-        return read_workbook(path, form)
+        with collector_paused():
+            return read_workbook(path, form)
     except SkemaError as exc:
         raise _error(exc, 2 if not Path(path).is_file() else 1) from None
 

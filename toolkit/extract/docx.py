@@ -11,28 +11,24 @@ user copied in Word is a new item, whatever index its tag carries.
 from __future__ import annotations
 
 import contextlib
-import io
 import re
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
-from ..errors import DocumentError, NotAFormError, UnknownFormError
+from ..errors import NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
-from ..render.ooxml import PLACEHOLDERS, w, w14
+from ..paths import get_value, set_value
+from ..problems import Problem, note
+from ..render.ooxml import (
+    PLACEHOLDERS,
+    document_identity,
+    open_package,
+    story_parts,
+    w,
+    w14,
+)
 from ..validation import Report, validate
 from ..values import TICKED_SYMBOLS, Unreadable, box_state, converter, read_date
-
-MAX_PART_BYTES = 50 * 1024 * 1024
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False, remove_blank_text=False)
 
 
 @dataclass
@@ -44,7 +40,7 @@ class Extraction:
     version: str | None
     data: dict
     report: Report
-    notes: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # about the file, not a field
 
 
 @dataclass
@@ -57,102 +53,6 @@ class _Control:
     full_date: str | None = None
     option_hint: str | None = None
     table: int | None = None
-
-
-class _Package:
-    def __init__(self, data: bytes) -> None:
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise DocumentError("filen er ikke et Word-dokument (.docx) eller er beskadiget",
-                                hint="Gem dokumentet igen som .docx.") from None
-        total = 0
-        for info in self.zip.infolist():
-            total += info.file_size
-            if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
-                info.compress_size and info.file_size / info.compress_size > MAX_RATIO
-                and info.file_size > 1024 * 1024
-            ):
-                raise DocumentError("filen pakker sig ud til en mistænkeligt stor størrelse "
-                                    "(zip-bombe) og læses ikke",
-                                    hint="Bed afsenderen om at gemme dokumentet igen.")
-        if "word/document.xml" not in self.zip.namelist():
-            raise DocumentError("filen er ikke et Word-dokument (word/document.xml mangler)",
-                                hint="Gem dokumentet som .docx.")
-
-    def names(self) -> list[str]:
-        return self.zip.namelist()
-
-    def xml(self, name: str):
-        try:
-            with self.zip.open(name) as handle:
-                # never more than the limit, whatever the zip's directory claims, and in
-                # small steps: one big read would inflate the whole limit at once
-                chunks, size = [], 0
-                while size <= MAX_PART_BYTES:
-                    chunk = handle.read(1 << 20)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    size += len(chunk)
-                raw = b"".join(chunks)
-                del chunks
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                RuntimeError):
-            raise DocumentError(f"dokumentets del {name} er beskadiget eller afkortet",
-                                hint="Bed afsenderen om at gemme og sende filen igen.") \
-                from None
-        if len(raw) > MAX_PART_BYTES:
-            raise DocumentError("en del af dokumentet pakker sig ud til en mistænkeligt stor "
-                                "størrelse (zip-bombe) og læses ikke",
-                                hint="Bed afsenderen om at gemme dokumentet igen.")
-        if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:65536]:
-            raise _doctype()
-        try:
-            root = etree.fromstring(raw, _PARSER)
-        except etree.XMLSyntaxError:
-            raise DocumentError(f"dokumentets del {name} er beskadiget",
-                                hint="Åbn og gem dokumentet igen i Word.") from None
-        if root.getroottree().docinfo.doctype:  # e.g. after a long comment, or UTF-16
-            raise _doctype()
-        return root
-
-
-def _doctype() -> DocumentError:
-    return DocumentError("dokumentet indeholder en DOCTYPE/ENTITY-erklæring, som ikke er "
-                         "tilladt i Word-filer, og læses ikke af sikkerhedshensyn",
-                         hint="Bed afsenderen om at gemme dokumentet igen i Word.")
-
-
-@contextlib.contextmanager
-def open_package(data: bytes) -> Iterator[_Package]:
-    """Open .docx bytes with size limits (zip bombs) and a safe XML parser."""
-    pkg = _Package(data)
-    try:
-        yield pkg
-    finally:
-        pkg.zip.close()
-
-
-def story_parts(pkg: _Package) -> list:
-    """The parsed body, then headers, then footers of a package."""
-    names = pkg.names()
-    order = ["word/document.xml"]
-    order += sorted(n for n in names if re.fullmatch(r"word/header\d*\.xml", n))
-    order += sorted(n for n in names if re.fullmatch(r"word/footer\d*\.xml", n))
-    return [pkg.xml(n) for n in order]
-
-
-def document_identity(pkg: _Package) -> tuple[str | None, str | None]:
-    """(form id, version) from the document's custom properties."""
-    if "docProps/custom.xml" not in pkg.names():
-        return None, None
-    root = pkg.xml("docProps/custom.xml")
-    props = {}
-    for prop in root:
-        values = [c.text for c in prop]
-        props[prop.get("name")] = values[0] if values else None
-    return props.get("skema_form"), props.get("skema_version")
 
 
 # ---------------------------------------------------------------------------------------
@@ -365,12 +265,12 @@ def _coerce(slot: Slot, ctl: _Control) -> Any:
 
 
 def controls_to_data(form: Form, controls: list[_Control],
-                     matched: set[int] | None = None) -> tuple[dict, list[str]]:
+                     matched: set[int] | None = None) -> tuple[dict, list[Problem]]:
     """Assemble data from controls in document order (``matched`` collects the slot
     positions of the single, non-list fields that had a control)."""
     matcher = _Matcher(form)
     data: dict = {}
-    notes: list[str] = []
+    notes: list[Problem] = []
     items: dict[str, list[dict]] = {}
     last_pos: dict[str, int] = {}
     prev: int | None = None
@@ -390,9 +290,9 @@ def controls_to_data(form: Form, controls: list[_Control],
         if slot.region is None:
             if fld.kind == "multi":
                 if value is True:
-                    _set(data, fld.path, _add_option(_get(data, fld.path), slot.option))
+                    set_value(data, fld.path, add_option(get_value(data, fld.path), slot.option))
             elif value is not None:
-                _set(data, fld.path, value)
+                set_value(data, fld.path, value)
             continue
         region_items = items.setdefault(slot.region, [])
         if not region_items or pos <= last_pos.get(slot.region, -1):
@@ -402,17 +302,18 @@ def controls_to_data(form: Form, controls: list[_Control],
         key = fld.key or "."
         if fld.kind == "multi":
             if value is True:
-                item[key] = _add_option(item.get(key), slot.option)
+                item[key] = add_option(item.get(key), slot.option)
         elif value is not None:
             item[key] = value
     for region, region_items in items.items():
         rows = list_rows(form.lists[region], region_items)
         if rows:
-            _set(data, region, rows)
+            set_value(data, region, rows)
     if unknown:
-        notes.append(f"{unknown} indholdskontrol(ler) passede ikke til formularen og blev "
-                     "sprunget over")
-    return _order_like_schema(form.schema, data), notes
+        notes.append(note("unknown_fields",
+                          f"{unknown} indholdskontrol(ler) passede ikke til formularen og blev "
+                          "sprunget over"))
+    return order_like_schema(form.schema, data), notes
 
 
 def _has_content(obj: Any) -> bool:
@@ -423,20 +324,12 @@ def _has_content(obj: Any) -> bool:
     return obj not in (None, "", False)
 
 
-def _add_option(current: Any, option: Any) -> list:
+def add_option(current: Any, option: Any) -> list:
+    """A multi-select value with ``option`` added (once)."""
     values = list(current or [])
     if option not in values:
         values.append(option)
     return values
-
-
-def _get(data: dict, path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
 
 
 def list_rows(lst: Any, items: list[dict]) -> list:
@@ -449,25 +342,17 @@ def list_rows(lst: Any, items: list[dict]) -> list:
             continue
         obj: dict = {}
         for key, value in item.items():
-            _set(obj, key, value)
+            set_value(obj, key, value)
         if _has_content(obj):
             rows.append(obj)
     return rows
 
 
-def _set(data: dict, path: str, value: Any) -> None:
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-
-
-def _order_like_schema(node: dict, value: Any) -> Any:
+def order_like_schema(node: dict, value: Any) -> Any:
     """Keys in schema order, multi-select values in option order (stable output)."""
     if node.get("type") == "object" and isinstance(value, dict):
         props = node.get("properties", {})
-        out = {k: _order_like_schema(props[k], value[k]) for k in props if k in value}
+        out = {k: order_like_schema(props[k], value[k]) for k in props if k in value}
         out.update({k: v for k, v in value.items() if k not in props})
         return out
     if node.get("type") == "array" and isinstance(value, list):
@@ -475,7 +360,7 @@ def _order_like_schema(node: dict, value: Any) -> Any:
         if "enum" in items:
             order = {v: i for i, v in enumerate(items["enum"])}
             return sorted(value, key=lambda v: order.get(v, len(order)))
-        return [_order_like_schema(items, v) for v in value]
+        return [order_like_schema(items, v) for v in value]
     return value
 
 
@@ -563,7 +448,7 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
         found += 1
         value = _cell_value(fld, cells[0])
         if value not in (None, []):
-            _set(data, fld.path, value)
+            set_value(data, fld.path, value)
     pointer = 0
     for block in form.layout:
         name = block.get("rows") or block.get("blocks")
@@ -607,8 +492,8 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
             items.append(item)
         items = list_rows(lst, items)
         if items:
-            _set(data, lst.path, items)
-    return _order_like_schema(form.schema, data), found
+            set_value(data, lst.path, items)
+    return order_like_schema(form.schema, data), found
 
 
 # ---------------------------------------------------------------------------------------
@@ -616,12 +501,13 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
 # ---------------------------------------------------------------------------------------
 def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> Extraction:
     """Read a returned .docx (bytes) into data, validated against its form."""
-    notes: list[str] = []
+    notes: list[Problem] = []
     with open_package(data) as pkg:
         found_id, version = document_identity(pkg)
         if form_id and found_id and found_id != form_id:
-            notes.append(f"dokumentet er en \"{found_id}\"-formular, men læses som "
-                         f"\"{form_id}\" som ønsket")
+            notes.append(note("other_form",
+                              f"dokumentet er en \"{found_id}\"-formular, men læses som "
+                              f"\"{form_id}\" som ønsket"))
         chosen = form_id or found_id
         if not chosen:
             raise NotAFormError("dokumentet er ikke en skema-formular (formularens id "
@@ -643,10 +529,12 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                 raise NotAFormError(f"dokumentet har hverken indholdskontroller eller "
                                     f"formularen \"{form.id}\"s feltnavne",
                                     hint="Kontroller, at det er den rigtige formular.")
-            notes.append(LAYOUT_NOTE)
+            notes.append(note("by_layout",
+                              LAYOUT_NOTE))
     if controls and all(c.tag is None for c in controls):
-        notes.append("dokumentets indholdskontroller har ingen tags (fx gemt af "
-                     "LibreOffice); felterne er genkendt ud fra navn og rækkefølge")
+        notes.append(note("no_tags",
+                          "dokumentets indholdskontroller har ingen tags (fx gemt af "
+                          "LibreOffice); felterne er genkendt ud fra navn og rækkefølge"))
     if controls:
         matched: set[int] = set()
         values, more = controls_to_data(form, controls, matched)
@@ -656,20 +544,22 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
             laid_out, _ = layout_to_data(form, parts)
             found = 0
             for fld in lost:
-                value = _get(laid_out, fld.path)
-                if value is not None and _get(values, fld.path) is None:
-                    _set(values, fld.path, value)
+                value = get_value(laid_out, fld.path)
+                if value is not None and get_value(values, fld.path) is None:
+                    set_value(values, fld.path, value)
                     found += 1
             if found:
-                values = _order_like_schema(form.schema, values)
-                more.append(f"{found} felt(er) uden indholdskontrol er læst ud fra "
-                            "formularens opbygning (svaret ud for feltnavnet)")
+                values = order_like_schema(form.schema, values)
+                more.append(note("by_layout",
+                                 f"{found} felt(er) uden indholdskontrol er læst ud fra "
+                                 "formularens opbygning (svaret ud for feltnavnet)"))
     else:
         more = []
     notes.extend(more)
     if version and version != form.version:
-        notes.append(f"dokumentet er udfyldt i version {version} af formularen; den "
-                     f"aktuelle version er {form.version}")
+        notes.append(note("other_version",
+                          f"dokumentet er udfyldt i version {version} af formularen; den "
+                          f"aktuelle version er {form.version}"))
     return Extraction(source, form, version, values, validate(form, values), notes)
 
 

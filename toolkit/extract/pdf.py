@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,16 +31,11 @@ from ..errors import (
     raised_by_parser,
 )
 from ..forms import Field, Form, form_ids, load_form, shape_of
+from ..paths import get_value, set_value
+from ..problems import note
 from ..validation import Problem, Report, validate
 from ..values import CHECKBOX_HINT, Unreadable, box_state, converter
-from .docx import (
-    Extraction,
-    _add_option,
-    _get,
-    _order_like_schema,
-    _set,
-    list_rows,
-)
+from .docx import Extraction, add_option, list_rows, order_like_schema
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -67,18 +60,6 @@ class _PdfField:
 # ---------------------------------------------------------------------------------------
 # Opening
 # ---------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """pypdf logs every repair it makes; a returned form is not the place for that."""
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def _open(data: bytes):
     from pypdf import PdfReader
 
@@ -142,10 +123,7 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
             fields = acro.get("/Fields") if acro is not None else None
             if not fields:
                 return None
-            out: dict[str, _PdfField] = {}
-            seen: set[tuple[int, int]] = set()
-            for node in fields:
-                _walk_qpdf(node, "", {}, 0, out, seen)
+            out = walk_fields(fields, _Qpdf())
             if pdf.get_warnings():
                 return None
             return form_id, version if isinstance(version, str) else None, out
@@ -153,45 +131,6 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
         if not raised_by_parser(exc):
             raise  # a bug in skema's own walker is not a damaged file
         return None
-
-
-def _walk_qpdf(node: Any, prefix: str, inherited: dict, depth: int,
-               out: dict[str, _PdfField], seen: set[tuple[int, int]]) -> None:
-    import pikepdf
-
-    if depth > MAX_DEPTH or len(out) > MAX_FIELDS or not isinstance(node, pikepdf.Dictionary):
-        return
-    if node.is_indirect:
-        if node.objgen in seen:
-            return
-        seen.add(node.objgen)
-    partial = _plain(node.get("/T")) if "/T" in node else ""
-    partial = partial if isinstance(partial, str) else ""
-    name = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
-    inh = dict(inherited)
-    for key in ("/FT", "/V", "/Ff", "/Opt"):
-        if key in node:
-            inh[key] = node[key]
-    kids = node.get("/Kids")
-    kid_nodes = [k for k in kids if isinstance(k, pikepdf.Dictionary)] \
-        if isinstance(kids, pikepdf.Array) else []
-    field_kids = [k for k in kid_nodes if "/T" in k]
-    if field_kids:
-        for kid in field_kids:
-            _walk_qpdf(kid, name, inh, depth + 1, out, seen)
-        return
-    widgets = kid_nodes or [node]
-    states = [_name(_plain(wd.get("/AS"))) for wd in widgets if "/AS" in wd]
-    ftype = _name(_plain(inh.get("/FT")))
-    opts = []
-    for opt in (_plain(inh.get("/Opt")) or []) if ftype == "Ch" else []:  # only choices use it
-        if isinstance(opt, list) and len(opt) >= 2:
-            opts.append((_text(opt[0]), _text(opt[1])))
-        else:
-            opts.append((_text(opt), _text(opt)))
-    ff = _plain(inh.get("/Ff"))
-    out[name] = _PdfField(name, ftype, _plain(inh.get("/V")),
-                          int(ff) if isinstance(ff, (int, float)) else 0, opts, states)
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -260,50 +199,107 @@ def read_fields(reader) -> dict[str, _PdfField]:
     acro = root.get("/AcroForm")
     if acro is None:
         return {}
-    fields = acro.get_object().get("/Fields") or []
+    return walk_fields(acro.get_object().get("/Fields") or [], _Pypdf())
+
+
+class _Qpdf:
+    """The walker's view of pikepdf objects (values as plain Python)."""
+
+    def __init__(self) -> None:
+        import pikepdf
+
+        self.dictionary, self.array_type = pikepdf.Dictionary, pikepdf.Array
+
+    def node(self, ref: Any) -> Any:
+        return ref if isinstance(ref, self.dictionary) else None
+
+    def ident(self, ref: Any) -> Any:
+        return ref.objgen if ref.is_indirect else None
+
+    def text(self, value: Any) -> str:
+        value = _plain(value)
+        return value if isinstance(value, str) else ""
+
+    def array(self, value: Any) -> list:
+        return list(value) if isinstance(value, self.array_type) else []
+
+    def value(self, value: Any) -> Any:
+        return _plain(value)
+
+    def flags(self, value: Any) -> int:
+        value = _plain(value)
+        return int(value) if isinstance(value, (int, float)) else 0
+
+
+class _Pypdf:
+    """The walker's view of pypdf objects."""
+
+    def node(self, ref: Any) -> Any:
+        node = ref.get_object()
+        return node if hasattr(node, "get") else None
+
+    def ident(self, ref: Any) -> Any:
+        return getattr(ref, "idnum", None)
+
+    def text(self, value: Any) -> str:
+        return _text(value)
+
+    def array(self, value: Any) -> list:
+        value = value.get_object() if hasattr(value, "get_object") else value
+        return list(value) if isinstance(value, list) else []
+
+    def value(self, value: Any) -> Any:
+        return value.get_object() if hasattr(value, "get_object") else value
+
+    def flags(self, value: Any) -> int:
+        return int(self.value(value) or 0)
+
+
+def walk_fields(roots: Any, model: Any) -> dict[str, _PdfField]:
+    """Every terminal field under the AcroForm's ``/Fields`` by fully qualified name, with
+    the inherited /FT, /V, /Ff and /Opt; ``model`` (``_Qpdf`` or ``_Pypdf``) reads the PDF
+    library's objects. Loops, depth and the number of fields are bounded."""
     out: dict[str, _PdfField] = {}
-    seen: set[int] = set()
+    seen: set[Any] = set()
 
     def walk(ref: Any, prefix: str, inherited: dict, depth: int) -> None:
         if depth > MAX_DEPTH or len(out) > MAX_FIELDS:
             return
-        ident = getattr(ref, "idnum", None)
+        node = model.node(ref)
+        if node is None:
+            return
+        ident = model.ident(ref)
         if ident is not None:
             if ident in seen:
                 return
             seen.add(ident)
-        node = ref.get_object()
-        if not hasattr(node, "get"):
-            return
-        partial = _text(node.get("/T")) if "/T" in node else ""
+        partial = model.text(node.get("/T")) if "/T" in node else ""
         name = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
         inh = dict(inherited)
         for key in ("/FT", "/V", "/Ff", "/Opt"):
             if key in node:
                 inh[key] = node[key]
-        kids = node.get("/Kids") or []
-        kid_nodes = [k for k in kids if hasattr(k.get_object(), "get")]
-        field_kids = [k for k in kid_nodes if "/T" in k.get_object()]
+        kids = [(k, model.node(k)) for k in model.array(node.get("/Kids"))]
+        kid_nodes = [(k, n) for k, n in kids if n is not None]
+        field_kids = [k for k, n in kid_nodes if "/T" in n]
         if field_kids:
             for kid in field_kids:
                 walk(kid, name, inh, depth + 1)
             return
-        widgets = kid_nodes or [ref]
-        states = [_name(w.get_object().get("/AS")) for w in widgets
-                  if "/AS" in w.get_object()]
+        widgets = [n for _k, n in kid_nodes] or [node]
+        states = [_name(model.text(wd.get("/AS"))) for wd in widgets if "/AS" in wd]
+        ftype = _name(model.text(inh.get("/FT")))
         opts = []
-        for opt in inh.get("/Opt") or []:
-            opt = opt.get_object() if hasattr(opt, "get_object") else opt
+        for opt in model.array(inh.get("/Opt")) if ftype == "Ch" else []:  # choices only
+            opt = model.value(opt)
             if isinstance(opt, list) and len(opt) >= 2:
-                opts.append((_text(opt[0]), _text(opt[1])))
+                opts.append((model.text(opt[0]), model.text(opt[1])))
             else:
-                opts.append((_text(opt), _text(opt)))
-        value = inh.get("/V")
-        value = value.get_object() if hasattr(value, "get_object") else value
-        out[name] = _PdfField(name, _name(inh.get("/FT")), value, int(inh.get("/Ff") or 0),
-                              opts, states)
+                opts.append((model.text(opt), model.text(opt)))
+        out[name] = _PdfField(name, ftype, model.value(inh.get("/V")),
+                              model.flags(inh.get("/Ff")), opts, states)
 
-    for ref in fields:
+    for ref in roots:
         walk(ref, "", {}, 0)
     return out
 
@@ -397,18 +393,18 @@ class _Assembler:
             return
         if fld.list_path is None:
             if fld.kind == "multi":
-                current = _get(self.data, path)
+                current = get_value(self.data, path)
                 if value is True:
-                    _set(self.data, path, _add_option(current, option))
+                    set_value(self.data, path, add_option(current, option))
             elif value is not None:
-                _set(self.data, path, value)
+                set_value(self.data, path, value)
             return
         index = int(path[len(fld.list_path) + 1:].split(".")[0])
         item = self.items.setdefault(fld.list_path, {}).setdefault(index, {})
         key = fld.key or "."
         if fld.kind == "multi":
             if value is True:
-                item[key] = _add_option(item.get(key), option)
+                item[key] = add_option(item.get(key), option)
         elif value is not None:
             item[key] = value
 
@@ -416,8 +412,8 @@ class _Assembler:
         for region, by_index in self.items.items():
             rows = list_rows(self.form.lists[region], [by_index[i] for i in sorted(by_index)])
             if rows:
-                _set(self.data, region, rows)
-        return _order_like_schema(self.form.schema, self.data)
+                set_value(self.data, region, rows)
+        return order_like_schema(self.form.schema, self.data)
 
 
 def _from_fields(form: Form, fields: dict[str, _PdfField]) -> _Assembler:
@@ -564,8 +560,7 @@ def extract_pdf(data: bytes, source: str = "", form_id: str | None = None) -> Ex
     """
     data = bytes(data)
     try:
-        with _quiet():
-            return _extract(data, source, form_id)
+        return _extract(data, source, form_id)
     except SkemaError as err:
         if isinstance(err, DocumentError):
             raise
@@ -582,7 +577,7 @@ def extract_pdf(data: bytes, source: str = "", form_id: str | None = None) -> Ex
 
 def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     _precheck(data)
-    notes: list[str] = []
+    notes: list[Problem] = []
     fast = fast_fields(data)
     if fast is not None:
         reader = None
@@ -593,8 +588,9 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
         fields = read_fields(reader)
     names = [n for n, pf in fields.items() if pf.ftype != "Sig"]
     if form_id and found_id and found_id != form_id:
-        notes.append(f"PDF-filen er en \"{found_id}\"-formular, men læses som \"{form_id}\" "
-                     "som ønsket")
+        notes.append(note("other_form",
+                          f"PDF-filen er en \"{found_id}\"-formular, men læses som \"{form_id}\" "
+                          "som ønsket"))
     chosen = form_id or found_id
     if chosen:
         form = _load(chosen)
@@ -605,8 +601,9 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                                 "i dokumentets metadata, og felterne passer ikke til en kendt "
                                 "formular)", hint="Angiv formularen med --form.")
         form = guess
-        notes.append(f"formularens id mangler i PDF-filens metadata; felterne passer til "
-                     f"\"{form.id}\"")
+        notes.append(note("no_form_id",
+                          f"formularens id mangler i PDF-filens metadata; felterne passer til "
+                          f"\"{form.id}\""))
     else:
         raise NotAFormError("PDF-filen indeholder ingen formularfelter og er ikke en "
                             "skema-formular",
@@ -626,8 +623,9 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
         marks = marked_answers(reader)
         if marks:
             asm = _from_marks(form, marks)
-            notes.append("PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
-                         "læst fra sidernes tekst")
+            notes.append(note("flat_pdf",
+                              "PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
+                              "læst fra sidernes tekst"))
             marked = {shape_of(name.partition(":")[0]) for name, _ in marks}
             problems = [
                 Problem(f.path, f.label, "kunne ikke læses fra PDF-filens tekst (feltet er "
@@ -643,16 +641,19 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                     f"\"{form.id}\"s felter kunne læses fra dens tekst",
                     hint="Send den udfyldelige PDF-formular, ikke en udskrift eller et "
                     "billede af den.")
-            notes.append(f"PDF-filen har ingen udfyldelige felter; {asm.matched} felt(er) er "
-                         f"læst fra sidernes tekst, {len(problems)} kunne ikke læses (se "
-                         "rapporten)")
+            notes.append(note("flat_pdf",
+                              f"PDF-filen har ingen udfyldelige felter; {asm.matched} felt(er) er "
+                              f"læst fra sidernes tekst, {len(problems)} kunne ikke læses (se "
+                              "rapporten)"))
     if asm.unknown:
-        notes.append(f"{len(asm.unknown)} felt(er) i PDF-filen hører ikke til formularen og "
-                     "blev sprunget over")
+        notes.append(note("unknown_fields",
+                          f"{len(asm.unknown)} felt(er) i PDF-filen hører ikke til formularen og "
+                          "blev sprunget over"))
     values = asm.result()
     if version and version != form.version:
-        notes.append(f"PDF-filen er udfyldt i version {version} af formularen; den aktuelle "
-                     f"version er {form.version}")
+        notes.append(note("other_version",
+                          f"PDF-filen er udfyldt i version {version} af formularen; den aktuelle "
+                          f"version er {form.version}"))
     report = validate(form, values)
     problems = problems + asm.unread
     if problems:

@@ -35,19 +35,21 @@ from markupsafe import Markup
 from .. import danish
 from ..errors import SchemaError, TemplateError
 from ..forms import Field, Form, Slot, template_dir
+from ..paths import get_value
 from .ooxml import (
     CHECKED,
-    CUSTOM_PROPS_CT,
-    CUSTOM_PROPS_REL,
     NSDECL,
     PLACEHOLDERS,
     UNCHECKED,
     ZipEntry,
     attr,
     clean_text,
+    custom_part,
     custom_properties_xml,
+    open_package,
     rewrite_package,
     runs_xml,
+    story_parts,
     w,
     w14,
     write_zip,
@@ -529,7 +531,6 @@ _JINJA = re.compile(r"\{\{.*?\}\}")
 
 def template_tags(data: bytes) -> list[str]:
     """Shape ids (``aktiviteter.*.hvem``, ``x.y:option``) of every tagged control in a template."""
-    from ..extract.docx import open_package, story_parts
 
     tags = []
     with open_package(data) as pkg:
@@ -662,18 +663,11 @@ class CompiledTemplate:
         src = zipfile.ZipFile(io.BytesIO(self.raw))
         for info in src.infolist():
             name = info.filename
-            if name == "docProps/custom.xml" or name.endswith("/"):
+            if name.endswith("/"):
                 continue
-            body = src.read(name)
-            if name == "[Content_Types].xml" and b"/docProps/custom.xml" not in body:
-                body = body.replace(
-                    b"</Types>", f'<Override PartName="/docProps/custom.xml" '
-                    f'ContentType="{CUSTOM_PROPS_CT}"/></Types>'.encode())
-            elif name == "_rels/.rels" and b"docProps/custom.xml" not in body:
-                body = body.replace(
-                    b"</Relationships>", f'<Relationship Id="rIdSkemaCustom" '
-                    f'Type="{CUSTOM_PROPS_REL}" Target="docProps/custom.xml"/>'
-                    "</Relationships>".encode())
+            body = custom_part(name, src.read(name))
+            if body is None:
+                continue
             if _STORY.fullmatch(name) and (b"{" in body or b"<w:sdt" in body):
                 source = self._compile_part(patcher, body)
                 try:
@@ -775,7 +769,7 @@ class CompiledTemplate:
         state = _ControlState(data)
         context = {
             "v": _display(form, form.schema, data, ""),
-            "ref": _refs(form, data, paths=self.ref_paths),
+            "ref": reference_texts(form, data, paths=self.ref_paths),
             "images": {},
             "tables": _tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
@@ -849,7 +843,7 @@ def _render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
     tpl = DocxTemplate(io.BytesIO(raw))
     context = {
         "v": _display(form, form.schema, data, ""),
-        "ref": _refs(form, data),
+        "ref": reference_texts(form, data),
         "images": _images(form, data, tpl),
         "tables": _tables(form, data),
     }
@@ -942,7 +936,7 @@ def _ref_paths(form: Form) -> list[str]:
     return sorted({m.group(1) for t in texts for m in _REF.finditer(t)})
 
 
-def _refs(form: Form, data: dict, blank: bool = False,
+def reference_texts(form: Form, data: dict, blank: bool = False,
           paths: list[str] | None = None) -> dict[str, str]:
     """Display text of every ``{path}`` reference (``paths``: precomputed ref paths)."""
     refs: dict[str, str] = {}
@@ -979,19 +973,6 @@ def _tables(form: Form, data: dict) -> dict:
             key = f"month_overview:{block['month_overview']}"
             tables[key] = _Text(month_overview_xml(form, block, data))
     return tables
-
-
-def get_value(data: Any, path: str) -> Any:
-    """The value at a concrete dotted path, or None."""
-    node = data
-    for part in path.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def finalize_controls(form: Form, data: dict, root) -> None:

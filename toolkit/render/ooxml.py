@@ -1,13 +1,21 @@
-"""Low-level OOXML helpers shared by the Word renderer and extractor."""
+"""The OOXML package helpers, shared by the Word renderer and the extractor: names,
+reading a returned package safely (zip bombs, XML entity tricks), the custom document
+properties that carry a form's identity, and writing packages."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+from ..errors import DocumentError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -80,7 +88,139 @@ def custom_properties_xml(props: dict[str, str]) -> str:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Reading a returned package
+# ---------------------------------------------------------------------------------------
+MAX_PART_BYTES = 50 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                          huge_tree=False, remove_blank_text=False)
+
+
+
+class Package:
+    """A .docx package opened for reading: sizes checked against zip bombs, parts parsed
+    with a safe XML parser (no DTD, no entities, no network)."""
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            raise DocumentError("filen er ikke et Word-dokument (.docx) eller er beskadiget",
+                                hint="Gem dokumentet igen som .docx.") from None
+        total = 0
+        for info in self.zip.infolist():
+            total += info.file_size
+            if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
+                info.compress_size and info.file_size / info.compress_size > MAX_RATIO
+                and info.file_size > 1024 * 1024
+            ):
+                raise DocumentError("filen pakker sig ud til en mistænkeligt stor størrelse "
+                                    "(zip-bombe) og læses ikke",
+                                    hint="Bed afsenderen om at gemme dokumentet igen.")
+        if "word/document.xml" not in self.zip.namelist():
+            raise DocumentError("filen er ikke et Word-dokument (word/document.xml mangler)",
+                                hint="Gem dokumentet som .docx.")
+
+    def names(self) -> list[str]:
+        """The names of the package's parts."""
+        return self.zip.namelist()
+
+    def xml(self, name: str):
+        """The part ``name`` parsed (bounded in size; DocumentError when damaged)."""
+        try:
+            with self.zip.open(name) as handle:
+                # never more than the limit, whatever the zip's directory claims, and in
+                # small steps: one big read would inflate the whole limit at once
+                chunks, size = [], 0
+                while size <= MAX_PART_BYTES:
+                    chunk = handle.read(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                raw = b"".join(chunks)
+                del chunks
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                RuntimeError):
+            raise DocumentError(f"dokumentets del {name} er beskadiget eller afkortet",
+                                hint="Bed afsenderen om at gemme og sende filen igen.") \
+                from None
+        if len(raw) > MAX_PART_BYTES:
+            raise DocumentError("en del af dokumentet pakker sig ud til en mistænkeligt stor "
+                                "størrelse (zip-bombe) og læses ikke",
+                                hint="Bed afsenderen om at gemme dokumentet igen.")
+        if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:65536]:
+            raise _doctype()
+        try:
+            root = etree.fromstring(raw, _PARSER)
+        except etree.XMLSyntaxError:
+            raise DocumentError(f"dokumentets del {name} er beskadiget",
+                                hint="Åbn og gem dokumentet igen i Word.") from None
+        if root.getroottree().docinfo.doctype:  # e.g. after a long comment, or UTF-16
+            raise _doctype()
+        return root
+
+
+def _doctype() -> DocumentError:
+    return DocumentError("dokumentet indeholder en DOCTYPE/ENTITY-erklæring, som ikke er "
+                         "tilladt i Word-filer, og læses ikke af sikkerhedshensyn",
+                         hint="Bed afsenderen om at gemme dokumentet igen i Word.")
+
+
+@contextlib.contextmanager
+def open_package(data: bytes) -> Iterator[Package]:
+    """Open .docx bytes with size limits (zip bombs) and a safe XML parser."""
+    pkg = Package(data)
+    try:
+        yield pkg
+    finally:
+        pkg.zip.close()
+
+
+def story_parts(pkg: Package) -> list:
+    """The parsed body, then headers, then footers of a package."""
+    names = pkg.names()
+    order = ["word/document.xml"]
+    order += sorted(n for n in names if re.fullmatch(r"word/header\d*\.xml", n))
+    order += sorted(n for n in names if re.fullmatch(r"word/footer\d*\.xml", n))
+    return [pkg.xml(n) for n in order]
+
+
+def document_identity(pkg: Package) -> tuple[str | None, str | None]:
+    """(form id, version) from the document's custom properties."""
+    if "docProps/custom.xml" not in pkg.names():
+        return None, None
+    root = pkg.xml("docProps/custom.xml")
+    props = {}
+    for prop in root:
+        values = [c.text for c in prop]
+        props[prop.get("name")] = values[0] if values else None
+    return props.get("skema_form"), props.get("skema_version")
+
+
+# ---------------------------------------------------------------------------------------
+# Writing packages
+# ---------------------------------------------------------------------------------------
 FIXED_ZIP_TIME = (2019, 2, 26, 0, 0, 0)
+
+
+def custom_part(name: str, body: bytes) -> bytes | None:
+    """A part of a package about to get new custom properties: the content types and the
+    package relationships name ``docProps/custom.xml``; the old custom part is dropped
+    (None); every other part is returned as it is."""
+    if name == "[Content_Types].xml" and b"/docProps/custom.xml" not in body:
+        return body.replace(b"</Types>", f'<Override PartName="/docProps/custom.xml" '
+                            f'ContentType="{CUSTOM_PROPS_CT}"/></Types>'.encode())
+    if name == "_rels/.rels" and b"docProps/custom.xml" not in body:
+        return body.replace(b"</Relationships>", f'<Relationship Id="rIdSkemaCustom" '
+                            f'Type="{CUSTOM_PROPS_REL}" Target="docProps/custom.xml"/>'
+                            "</Relationships>".encode())
+    if name == "docProps/custom.xml":
+        return None
+    return body
 
 
 def rewrite_package(data: bytes, custom: dict[str, str] | None = None,
@@ -92,26 +232,14 @@ def rewrite_package(data: bytes, custom: dict[str, str] | None = None,
     """
     src = zipfile.ZipFile(io.BytesIO(data))
     out_buf = io.BytesIO()
-    names = src.namelist()
     with zipfile.ZipFile(out_buf, "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
             body = src.read(info.filename)
-            if custom is not None and info.filename == "[Content_Types].xml":
-                if b"/docProps/custom.xml" not in body:
-                    body = body.replace(
-                        b"</Types>",
-                        f'<Override PartName="/docProps/custom.xml" '
-                        f'ContentType="{CUSTOM_PROPS_CT}"/></Types>'.encode(),
-                    )
-            elif custom is not None and info.filename == "_rels/.rels":
-                if b"docProps/custom.xml" not in body:
-                    body = body.replace(
-                        b"</Relationships>",
-                        f'<Relationship Id="rIdSkemaCustom" Type="{CUSTOM_PROPS_REL}" '
-                        f'Target="docProps/custom.xml"/></Relationships>'.encode(),
-                    )
-            elif custom is not None and info.filename == "docProps/custom.xml":
-                continue
+            if custom is not None:
+                part = custom_part(info.filename, body)
+                if part is None:
+                    continue
+                body = part
             zinfo = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME if fixed_time
                                     else info.date_time)
             zinfo.compress_type = zipfile.ZIP_DEFLATED
@@ -121,7 +249,6 @@ def rewrite_package(data: bytes, custom: dict[str, str] | None = None,
                                     FIXED_ZIP_TIME if fixed_time else FIXED_ZIP_TIME)
             zinfo.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(zinfo, custom_properties_xml(custom))
-    del names
     return out_buf.getvalue()
 
 

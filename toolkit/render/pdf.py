@@ -36,7 +36,8 @@ from reportlab.platypus import Flowable
 from .. import danish
 from ..errors import SchemaError
 from ..forms import Field, Form
-from .docx import blank_data, get_value
+from ..paths import get_value
+from .docx import blank_data
 from .pdf_acro import (
     CHECK,
     PAD,
@@ -585,7 +586,7 @@ class _Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool) -> None:
-        from .docx import _refs
+        from .docx import reference_texts
 
         _register_fonts()
         self.form = form
@@ -595,7 +596,7 @@ class _Renderer:
         self.font = FieldFont()
         self.widgets: list[Widget] = []
         self.signatures = 0
-        self.refs = _refs(form, data, blank)
+        self.refs = reference_texts(form, data, blank)
         self.styles = _styles()
 
     def running_title(self) -> str:

@@ -13,7 +13,6 @@ a comment that says what is wrong (CPR numbers masked).
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import io
 import math
 import re
@@ -30,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import danish
 from ..errors import DataFileError
 from ..forms import Field, Form
+from ..paths import get_value
 from ..sources.excel import (
     GUIDE_SHEET,
     LISTS_SHEET,
@@ -300,16 +300,7 @@ def input_workbook(form: Form, rows: Sequence[dict] | None = None,
     ``keys`` are the main rows' keys (default 1, 2, 3 …) when the key is a generated
     column; list items go to the list sheets under their row's key.
     """
-    collecting = gc.isenabled()
-    gc.disable()  # many small objects, no cycles: see sources.excel.read_workbook
-    try:
-        return _input_workbook(form, list(rows or []), keys)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _input_workbook(form: Form, rows: list[dict], keys: Sequence[str] | None) -> bytes:
+    rows = list(rows or [])
     lay = layout(form)
     if keys is None:
         keys = [str(i) for i in range(1, len(rows) + 1)]
@@ -317,13 +308,13 @@ def _input_workbook(form: Form, rows: list[dict], keys: Sequence[str] | None) ->
 
     def key_of(i: int, data: dict) -> Any:
         if lay.key_field:
-            return _get(data, lay.key_field)
+            return get_value(data, lay.key_field)
         key = keys[i]
         return int(key) if str(key).isdigit() else key
 
     def main_rows() -> Iterable[list[Any]]:
         for i, data in enumerate(rows):
-            yield [key_of(i, data) if col.field is None else _get(data, col.field.path)
+            yield [key_of(i, data) if col.field is None else get_value(data, col.field.path)
                    for col in lay.main.columns]
 
     writer.sheet(lay.main, main_rows())
@@ -332,26 +323,17 @@ def _input_workbook(form: Form, rows: list[dict], keys: Sequence[str] | None) ->
             lst = form.lists[sdef.list_path or ""]
             for i, data in enumerate(rows):
                 key = key_of(i, data)
-                for item in _get(data, lst.path) or []:
+                for item in get_value(data, lst.path) or []:
                     out = [key]
                     for col in sdef.columns[1:]:
                         fld = col.field
-                        out.append(item if lst.scalar else _get(item, fld.key))
+                        out.append(item if lst.scalar else get_value(item, fld.key))
                     yield out
 
         writer.sheet(sdef, list_rows())
     writer.guide()
     writer.lists_sheet()
     return writer.save()
-
-
-def _get(data: Any, path: str) -> Any:
-    node = data
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def report_copy(path: str | Path, problems: Iterable[Problem],

@@ -15,7 +15,6 @@ ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 
 from __future__ import annotations
 
-import gc
 import re
 import zipfile
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 from .. import danish
 from ..errors import DataFileError
 from ..forms import Field, Form, shape_of
+from ..paths import setdefault_value
 from ..validation import Problem, Report
 from ..values import Noted, Unreadable, as_text, converter, loose_key, read_cpr
 
@@ -438,18 +438,8 @@ def read_workbook(path: str | Path, form: Form, validate: bool = True) -> Workbo
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
-    # Reading makes millions of small objects and no cycles: the cyclic garbage collector
-    # would only re-scan them (a third of the time on a 10,000-row workbook).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _read_workbook(path, form, validate)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _read_workbook(path: Path, form: Form, validate: bool) -> WorkbookData:
+    # (the command line pauses the cyclic garbage collector while it reads: see
+    # toolkit.commands.process.collector_paused)
     lay = layout(form)
     book = _open(path)
     try:
@@ -720,7 +710,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                 for item_row, item, ip, inotes in by_key.get(key, ()):
                     index = len(cells.item_rows.setdefault(lpath, []))
                     cells.item_rows[lpath].append(item_row)
-                    lst_items = _get_list(data, lpath)
+                    lst_items = setdefault_value(data, lpath, [])
                     lst_items.append(item)
                     for prob in ip:
                         rp.append(_indexed(prob, lpath, index, form))
@@ -745,14 +735,6 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
 
 def _key_shown(key: str, lay: BookLayout, form: Form) -> str:
     return f"\"{danish.mask_cpr(key)}\""
-
-
-def _get_list(data: dict, path: str) -> list:
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    return node.setdefault(parts[-1], [])
 
 
 def _indexed(prob: Problem, list_path: str, index: int, form: Form) -> Problem:

@@ -1,0 +1,233 @@
+"""One process pool for the jobs that spread over the cores (batch, collect).
+
+:func:`run` calls a function on every item of a list in worker processes
+(``concurrent.futures.ProcessPoolExecutor`` with the fork start method: the workers start
+with the toolkit imported and inherit the function and the items, so only item numbers
+and results cross between processes). It yields the results chunk by chunk as they come.
+
+A worker that dies (killed, out of memory, a crash in a C parser) breaks the pool, which
+the executor reports as ``BrokenProcessPool``. Then either the run stops with
+:class:`~toolkit.errors.WorkerLost` (``isolate=False``: batch), or (``isolate=True``:
+collect) the items that were in the workers' hands are each run again alone, so only the
+one that crashes its worker is given up (as :data:`CRASHED`), and the rest go on in a new
+pool. With a time limit (``seconds``) an item that keeps its worker busy longer is given
+up (as :data:`TOO_SLOW`): its worker is killed and the pool is made anew.
+
+Each worker notes in shared memory which item it is on and since when, so the parent knows
+which item a dead or stuck worker held. Workers ignore Ctrl-C (the parent handles it);
+when the parent stops early (an exception, Ctrl-C, the caller closes the generator) the
+workers are killed before the generator returns, so no worker goes on writing. Where fork
+is missing (Windows), and for one worker, everything runs in this process, without time
+limit.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import WorkerLost
+
+#: True where worker processes can be forked (not on Windows).
+FORK = "fork" in multiprocessing.get_all_start_methods()
+CRASHED, TOO_SLOW = "crashed", "too slow"
+
+
+@dataclass(frozen=True)
+class Lost:
+    """The result for an item that gave none: its worker died or it ran out of time."""
+
+    reason: str  # CRASHED or TOO_SLOW
+
+
+Chunk = list[tuple[int, Any]]
+
+# What the workers inherit through fork, by pool number: (function, items, slots).
+_SHARED: dict[int, tuple[Callable[[Any], Any], Sequence[Any], Any]] = {}
+_NUMBERS = itertools.count()
+_SLOT = -1  # in a worker: its slot in the shared table
+_FIELDS = 3  # per slot: pid, item number (-1 when idle), time the item was started
+
+
+def cores() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, chunk: int = 1,
+        seconds: float | None = None, isolate: bool = False) -> Iterator[Chunk]:
+    """``fn(item)`` for every item, spread over ``workers`` processes.
+
+    Yields lists of ``(index, result)`` as chunks of ``chunk`` items finish, in no fixed
+    order; a result is a :class:`Lost` for an item whose worker died (only with
+    ``isolate``) or that took longer than ``seconds``. Raises WorkerLost when a worker
+    dies and ``isolate`` is false. ``fn`` and ``items`` reach the workers through fork
+    (they are never pickled); the results are.
+    """
+    chunk = max(1, chunk)
+    order = [list(range(i, min(len(items), i + chunk))) for i in range(0, len(items), chunk)]
+    if workers <= 1 or not FORK or len(order) < 2:
+        for indices in order:
+            yield [(i, fn(items[i])) for i in indices]
+        return
+    pending = deque(order)
+    while pending:
+        with _Pool(fn, items, min(workers, len(pending))) as pool:
+            suspects, slow = yield from pool.drain(pending, seconds)
+        if slow:
+            yield [(i, Lost(TOO_SLOW)) for i in sorted(slow)]
+        if suspects and not isolate:
+            raise WorkerLost()
+        for i in sorted(suspects):  # one of them crashed its worker: each goes alone
+            with _Pool(fn, items, 1) as alone:
+                crashed, slow = yield from alone.drain(deque([[i]]), seconds)
+            if slow:
+                yield [(i, Lost(TOO_SLOW))]
+            elif crashed:
+                yield [(i, Lost(CRASHED))]
+
+
+class _Pool:
+    """A ProcessPoolExecutor whose workers note what they are doing in a shared table."""
+
+    def __init__(self, fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.workers = workers
+        self.slots = ctx.Array("d", [-1.0] * (workers * _FIELDS), lock=False)
+        counter = ctx.Value("i", 0)
+        self.number = next(_NUMBERS)
+        _SHARED[self.number] = (fn, items, self.slots)
+        self.executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start,
+                                            initargs=(self.number, counter))
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        if kind is not None:  # stopped early: no worker goes on with its items
+            self._kill(self._workers())
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        del _SHARED[self.number]
+
+    def drain(self, pending: deque[list[int]], seconds: float | None
+              ) -> Generator[Chunk, None, tuple[set[int], set[int]]]:
+        """Run chunks off ``pending`` until it is empty or the pool breaks.
+
+        Yields the finished chunks and returns ``(suspects, slow)``: the items that were
+        being worked on when a worker died, and those given up for taking too long.
+        Items of chunks that did not finish are put back on ``pending``.
+        """
+        running: dict[Future, list[int]] = {}
+        slow: set[int] = set()
+        unfinished: list[int] = []
+        broken = False
+        while (pending or running) and not broken:
+            while pending and len(running) < 2 * self.workers:
+                indices = pending.popleft()
+                running[self.executor.submit(_work, self.number, indices)] = indices
+            done, _ = wait(running, timeout=0.2 if seconds else 1.0,
+                           return_when=FIRST_COMPLETED)
+            for future in done:
+                indices = running.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    pending.appendleft(indices)
+                    unfinished += indices
+                else:
+                    yield result
+            if seconds and not broken:
+                now = time.monotonic()
+                stuck = [(pid, i) for pid, i, start in self._busy() if now - start > seconds]
+                slow.update(i for _pid, i in stuck)
+                self._kill(stuck)
+        if not broken:
+            return set(), slow
+        for future, indices in running.items():
+            try:
+                yield future.result()  # finished before the pool broke
+            except BrokenProcessPool:
+                pending.appendleft(indices)
+                unfinished += indices
+        # a pool broken by killing a stuck worker: the others' items go again, in a new
+        # pool; otherwise one of the items in hand crashed its worker (a worker that died
+        # between items makes every unfinished item a suspect: each is then run alone)
+        suspects = set() if slow else (
+            {i for _pid, i, _start in self._busy()} or set(unfinished))
+        for indices in list(pending):
+            if suspects.intersection(indices) or slow.intersection(indices):
+                pending.remove(indices)
+                rest = [i for i in indices if i not in suspects and i not in slow]
+                if rest:
+                    pending.appendleft(rest)
+        return suspects, slow
+
+    def _busy(self) -> list[tuple[int, int, float]]:
+        """(pid, item, started) of every worker that is on an item."""
+        table = self.slots[:]
+        out = []
+        for j in range(self.workers):
+            pid, item, start = table[j * _FIELDS: (j + 1) * _FIELDS]
+            if pid > 0 and item >= 0:
+                out.append((int(pid), int(item), start))
+        return out
+
+    def _workers(self) -> list[tuple[int]]:
+        """(pid,) of every worker that has started."""
+        table = self.slots[:]
+        return [(int(table[j * _FIELDS]),) for j in range(self.workers)
+                if table[j * _FIELDS] > 0]
+
+    @staticmethod
+    def _kill(busy: Sequence[tuple[Any, ...]]) -> None:
+        pids = {entry[0] for entry in busy}
+        if not pids:
+            return
+        # through the Process objects: a worker that has died and been reaped meanwhile
+        # is not signalled (its pid may belong to another process by now)
+        for proc in multiprocessing.active_children():
+            if proc.pid in pids:
+                proc.kill()
+
+
+def _start(number: int, counter: Any) -> None:
+    """Worker initialiser: take a slot in the table; leave Ctrl-C to the parent.
+
+    The worker process is the pool's own: what it sets here is set in it alone.
+    """
+    global _SLOT
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # this worker process only
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the parent
+    gc.enable()  # rendering makes cycles, whatever the parent process chose for itself
+    with counter.get_lock():
+        _SLOT = counter.value
+        counter.value += 1
+    _SHARED[number][2][_SLOT * _FIELDS] = os.getpid()
+
+
+def _work(number: int, indices: list[int]) -> Chunk:
+    fn, items, slots = _SHARED[number]
+    base = _SLOT * _FIELDS
+    out = []
+    try:
+        for i in indices:
+            slots[base + 2] = time.monotonic()
+            slots[base + 1] = i
+            out.append((i, fn(items[i])))
+    finally:
+        slots[base + 1] = -1
+    return out
