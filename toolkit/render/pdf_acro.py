@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
 
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -24,14 +24,17 @@ from pypdf.generic import (
     BooleanObject,
     DecodedStreamObject,
     DictionaryObject,
+    EncodedStreamObject,
     FloatObject,
     IndirectObject,
     NameObject,
     NumberObject,
+    StreamObject,
     TextStringObject,
 )
 
 from ..resources import font_file
+from .font_subset import program_for
 
 DA_FONT = "SkemaSans"
 AP_FONT = "SkemaSansU"
@@ -49,19 +52,43 @@ def font_path(style: str = "regular") -> str:
     return font_file(style)
 
 
+@lru_cache(maxsize=4)
+def _parsed(path: str):
+    """The parsed font file (reportlab's TTFontFile), once per process and path."""
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    return TTFontFile(path)
+
+
+class _Metrics:
+    """What every document shares about a font file: parsed tables and width cache."""
+
+    def __init__(self, path: str) -> None:
+        self.ttf = _parsed(path)
+        self.widths: dict[str, float] = {}
+
+
+@lru_cache(maxsize=4)
+def _metrics(path: str) -> _Metrics:
+    return _Metrics(path)
+
+
 class FieldFont:
-    """The embedded field font: metrics for line breaking and glyph codes for appearances."""
+    """The embedded field font: metrics for line breaking and glyph codes for appearances.
+
+    The font file is parsed once per process; ``used`` (the glyphs one document's
+    appearances draw) belongs to the instance, so make one per document.
+    """
 
     def __init__(self, path: str | None = None) -> None:
-        from reportlab.pdfbase.ttfonts import TTFontFile
-
         self.path = path or font_path("regular")
-        self.ttf = TTFontFile(self.path)
+        shared = _metrics(self.path)
+        self.ttf = shared.ttf
         self.upem = self.ttf.unitsPerEm
         self.cmap: dict[int, int] = self.ttf.charToGlyph
         self.fallback = self.cmap.get(0xFFFD, 0)
         self.used: dict[int, str] = {}
-        self._widths: dict[str, float] = {}
+        self._widths = shared.widths
         self.ascent = self.ttf.ascent / 1000.0
         self.descent = self.ttf.descent / 1000.0
 
@@ -246,12 +273,7 @@ class AcroBuilder:
     # -- fonts -------------------------------------------------------------------------
     def _add_fonts(self) -> tuple[IndirectObject, IndirectObject, DictionaryObject]:
         ttf = self.font.ttf
-        data = Path(self.font.path).read_bytes()
-        program = DecodedStreamObject()
-        program.set_data(data)
-        program[NameObject("/Length1")] = NumberObject(len(data))
-        program_ref = self.writer._add_object(program.flate_encode())
-        base = "/" + _pdf_name(ttf.name.decode("latin-1") if isinstance(ttf.name, bytes)
+        base = "/SKEMAA+" + _pdf_name(ttf.name.decode("latin-1") if isinstance(ttf.name, bytes)
                                else str(ttf.name))
         descriptor = DictionaryObject({
             NameObject("/Type"): NameObject("/FontDescriptor"),
@@ -263,9 +285,9 @@ class AcroBuilder:
             NameObject("/Descent"): FloatObject(round(ttf.descent)),
             NameObject("/CapHeight"): FloatObject(round(ttf.capHeight)),
             NameObject("/StemV"): NumberObject(int(ttf.stemV)),
-            NameObject("/FontFile2"): program_ref,
         })
         desc_ref = self.writer._add_object(descriptor)
+        self._descriptor = descriptor
         widths = []
         for code in range(32, 256):
             try:
@@ -308,8 +330,15 @@ class AcroBuilder:
                 cid_ref.get_object())
 
     def finish_fonts(self) -> None:
-        """Write the widths and the ToUnicode map of every glyph the appearances used."""
+        """Write the font program (a subset), and the widths and ToUnicode map of every
+        glyph the appearances used."""
         self.font.encode(" ")
+        data, length = program_for(self.font.path, {ord(c) for c in self.font.used.values()})
+        program = EncodedStreamObject()
+        program[NameObject("/Filter")] = NameObject("/FlateDecode")
+        program[NameObject("/Length1")] = NumberObject(length)
+        StreamObject.set_data(program, data)  # already compressed, once per process
+        self._descriptor[NameObject("/FontFile2")] = self.writer._add_object(program)
         gids = sorted(self.font.used)
         w_array = ArrayObject()
         for gid in gids:
