@@ -45,6 +45,7 @@ def font_program(path: str, extra: frozenset[int] = frozenset()) -> tuple[bytes,
     options = subset.Options()
     options.retain_gids = True
     options.notdef_outline = True
+    options.hinting = False  # viewers (poppler, pdf.js, Acrobat) do not run TrueType hints
     options.layout_features = []
     options.drop_tables = list(options.drop_tables) + _DROP
     options.name_IDs = ["*"]
