@@ -3,7 +3,7 @@
 The pages are laid out with reportlab from ``form.layout`` (the same blocks the Word
 template is built from); every answer becomes one AcroForm widget named by its concrete
 field path (``aktiviteter.2.hvem``; a multi-select gives one checkbox per option,
-``aktiviteter.2.maal:a``). Widgets and their appearance streams are added with pypdf
+``aktiviteter.2.maal:a``). Widgets and their appearance streams are added with pikepdf
 afterwards (see :mod:`toolkit.render.pdf_acro`).
 
 Values in the PDF:
@@ -63,6 +63,7 @@ GREY = (0.35, 0.35, 0.35)
 MONTH_ON = (0x5B / 255, 0x8D / 255, 0xB8 / 255)
 
 FONT = "SkemaSans"
+PRODUCER = "skema (reportlab, pikepdf)"
 BODY_SIZE = 9.5
 FIELD_SIZE = 9.0
 FIELD_MIN = 7.5
@@ -97,7 +98,7 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     doc = BaseDocTemplate(
         buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
-        subject=form.description, creator="skema", producer="skema (reportlab, pypdf)",
+        subject=form.description, creator="skema", producer=PRODUCER,
         invariant=1, lang="da-DK",
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
@@ -928,34 +929,33 @@ class _Renderer:
 # Widgets, metadata
 # ---------------------------------------------------------------------------------------
 def _finish(form: Form, raw: bytes, renderer: _Renderer) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    import pikepdf
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
+    pdf = pikepdf.open(io.BytesIO(raw))
     if not renderer.flatten:
-        builder = AcroBuilder(writer, renderer.font)
+        builder = AcroBuilder(pdf, renderer.font)
+        pages = pdf.pages
         for widget in renderer.widgets:
-            builder.add(widget, writer.pages[widget.page - 1])
+            builder.add(widget, pages[widget.page - 1])
         builder.finish()
-    writer.add_metadata({
-        "/Title": form.title,
-        "/Author": "skema",
-        "/Subject": form.description,
-        "/Creator": "skema",
-        "/Producer": "skema (reportlab, pypdf)",
-        "/skema_form": form.id,
-        "/skema_version": form.version,
-    })
-    root = writer._root_object
-    root[NameObject("/Lang")] = TextStringObject("da-DK")
-    _add_xmp(writer, form)
+    info = pdf.trailer.get("/Info")
+    if info is None:
+        info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
+    for key, value in (("/Title", form.title), ("/Author", "skema"),
+                       ("/Subject", form.description), ("/Creator", "skema"),
+                       ("/Producer", PRODUCER), ("/skema_form", form.id),
+                       ("/skema_version", form.version)):
+        info[key] = pikepdf.String(value)
+    pdf.Root.Lang = pikepdf.String("da-DK")
+    _add_xmp(pdf, form)
     out = io.BytesIO()
-    writer.write(out)
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             compress_streams=True, deterministic_id=True, linearize=False)
     return out.getvalue()
 
 
-def _add_xmp(writer, form: Form) -> None:
-    from pypdf.generic import DecodedStreamObject, NameObject
+def _add_xmp(pdf, form: Form) -> None:
+    import pikepdf
 
     def x(text: str) -> str:
         return escape(text, {'"': "&quot;"})
@@ -968,13 +968,12 @@ def _add_xmp(writer, form: Form) -> None:
         'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
         "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
-        "<pdf:Producer>skema (reportlab, pypdf)</pdf:Producer>"
+        f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
         f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"
         "</skema:version></rdf:Description></rdf:RDF></x:xmpmeta>\n"
         '<?xpacket end="w"?>'
     )
-    stream = DecodedStreamObject()
-    stream.set_data(packet.encode("utf-8"))
-    stream[NameObject("/Type")] = NameObject("/Metadata")
-    stream[NameObject("/Subtype")] = NameObject("/XML")
-    writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    stream = pikepdf.Stream(pdf, packet.encode("utf-8"))
+    stream.Type = pikepdf.Name.Metadata
+    stream.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = pdf.make_indirect(stream)
