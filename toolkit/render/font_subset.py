@@ -48,7 +48,7 @@ def font_program(path: str, extra: frozenset[int] = frozenset()) -> tuple[bytes,
     options.hinting = False  # viewers (poppler, pdf.js, Acrobat) do not run TrueType hints
     options.layout_features = []
     options.drop_tables = list(options.drop_tables) + _DROP
-    options.name_IDs = ["*"]
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # copyright and names, not the licence text
     font = TTFont(path, lazy=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(TYPEABLE | extra))
