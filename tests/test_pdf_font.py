@@ -144,3 +144,29 @@ def test_font_is_subset_and_compressed_once_per_process():
     render_pdf(form, None, blank=True)
     after = font_program.cache_info()
     assert after.misses == before.misses and after.hits >= before.hits + 2
+
+
+def test_the_subset_is_the_same_bytes_at_any_time(monkeypatch):
+    """A batch's worker and a later ``skema fill`` of the same row give identical files."""
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    path = str(FULL_FONT)
+    monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda: 3_000_000_000)
+    first = font_program.__wrapped__(path)
+    monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda: 3_000_000_999)
+    assert font_program.__wrapped__(path) == first
+
+
+def test_page_fonts_keep_their_glyphs_without_the_licence_text():
+    pdf = render_pdf(load_form("indsatsskema"), SAMPLE)
+    doc = pikepdf.open(io.BytesIO(pdf))
+    programs = [obj.FontFile2 for obj in doc.objects if isinstance(obj, pikepdf.Dictionary)
+                and obj.get("/Type") == "/FontDescriptor" and "/FontFile2" in obj]
+    assert len(programs) >= 3  # regular and bold page text, the field font
+    for program in programs:
+        data = program.read_bytes()
+        assert int(program.Length1) == len(data)
+        font = TTFont(io.BytesIO(data), checkChecksums=2)  # raises on a wrong checksum
+        ids = {rec.nameID for rec in font["name"].names}
+        assert 1 in ids and 13 not in ids
+        assert len(font.getGlyphOrder()) > 50

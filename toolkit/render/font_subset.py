@@ -17,6 +17,7 @@ outside this module's cache changes.
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 from functools import lru_cache
 
@@ -49,7 +50,7 @@ def font_program(path: str, extra: frozenset[int] = frozenset()) -> tuple[bytes,
     options.layout_features = []
     options.drop_tables = list(options.drop_tables) + _DROP
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # copyright and names, not the licence text
-    font = TTFont(path, lazy=False)
+    font = TTFont(path, lazy=False, recalcTimestamp=False)  # same bytes in every process
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(TYPEABLE | extra))
     subsetter.subset(font)
@@ -62,3 +63,69 @@ def font_program(path: str, extra: frozenset[int] = frozenset()) -> tuple[bytes,
 def program_for(path: str, chars: set[int]) -> tuple[bytes, int]:
     """The cached subset for a document that draws the code points ``chars``."""
     return font_program(path, frozenset(chars - TYPEABLE))
+
+
+#: Name records a PDF-embedded font keeps: copyright, family, style, id, full name,
+#: version, PostScript name (the licence text and the rest are not needed to show it).
+_KEEP_NAMES = range(0, 7)
+
+
+def slim_names(data: bytes) -> bytes:
+    """A TrueType program with only the name records 0–6 (reportlab keeps all of them).
+
+    Every other table is copied byte for byte; checksums and ``checkSumAdjustment`` are
+    recomputed. Data that is not a plain TrueType file comes back unchanged.
+    """
+    if len(data) < 12 or data[:4] not in (b"\x00\x01\x00\x00", b"true"):
+        return data
+    count = struct.unpack(">H", data[4:6])[0]
+    tables: dict[bytes, bytes] = {}
+    for i in range(count):
+        tag, _sum, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
+        tables[tag] = data[offset:offset + length]
+    name = tables.get(b"name")
+    if name is None or len(name) < 6 or struct.unpack(">H", name[:2])[0] != 0:
+        return data
+    n, storage = struct.unpack(">HH", name[2:6])
+    kept, strings = [], b""
+    for i in range(n):
+        rec = struct.unpack(">6H", name[6 + 12 * i:18 + 12 * i])
+        if rec[3] in _KEEP_NAMES:
+            text = name[storage + rec[5]:storage + rec[5] + rec[4]]
+            kept.append(rec[:4] + (len(text), len(strings)))
+            strings += text
+    head = struct.pack(">HHH", 0, len(kept), 6 + 12 * len(kept))
+    tables[b"name"] = head + b"".join(struct.pack(">6H", *r) for r in kept) + strings
+    return _assemble(data[:4], tables)
+
+
+def _checksum(data: bytes) -> int:
+    data += b"\0" * (-len(data) % 4)
+    return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF
+
+
+def _assemble(version: bytes, tables: dict[bytes, bytes]) -> bytes:
+    """A TrueType file of these tables (directory sorted by tag, 4-byte aligned)."""
+    tags = sorted(tables)
+    count = len(tags)
+    power = 1 << (count.bit_length() - 1)
+    header = version + struct.pack(">HHHH", count, power * 16, power.bit_length() - 1,
+                                   count * 16 - power * 16)
+    if b"head" in tables:  # checkSumAdjustment is computed with itself at zero
+        head = tables[b"head"]
+        tables[b"head"] = head[:8] + b"\0\0\0\0" + head[12:]
+    offset = 12 + 16 * count
+    directory, body, head_at = b"", b"", -1
+    for tag in tags:
+        table = tables[tag]
+        if tag == b"head":
+            head_at = offset
+        directory += struct.pack(">4sIII", tag, _checksum(table), offset, len(table))
+        padded = table + b"\0" * (-len(table) % 4)
+        body += padded
+        offset += len(padded)
+    out = header + directory + body
+    if head_at >= 0:
+        adjust = (0xB1B0AFBA - _checksum(out)) & 0xFFFFFFFF
+        out = out[:head_at + 8] + struct.pack(">I", adjust) + out[head_at + 12:]
+    return out

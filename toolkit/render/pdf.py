@@ -38,6 +38,7 @@ from reportlab.platypus import Flowable
 from .. import danish
 from ..forms import Field, Form
 from .docx import blank_data, get_value
+from .font_subset import slim_names
 from .pdf_acro import (
     CHECK,
     PAD,
@@ -932,6 +933,7 @@ def _finish(form: Form, raw: bytes, renderer: _Renderer) -> bytes:
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(raw))
+    _slim_page_fonts(pdf)
     if not renderer.flatten:
         builder = AcroBuilder(pdf, renderer.font)
         pages = pdf.pages
@@ -952,6 +954,23 @@ def _finish(form: Form, raw: bytes, renderer: _Renderer) -> bytes:
     pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
              compress_streams=True, deterministic_id=True, linearize=False)
     return out.getvalue()
+
+
+def _slim_page_fonts(pdf) -> None:
+    """reportlab's embedded page fonts without the name records a PDF does not need."""
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            program = font.get("/FontDescriptor", {}).get("/FontFile2")
+            if program is None or program.objgen in seen:
+                continue
+            seen.add(program.objgen)
+            data = program.read_bytes()
+            slim = slim_names(data)
+            if len(slim) < len(data):
+                program.write(slim)  # compressed again when saved
+                program.Length1 = len(slim)
 
 
 def _add_xmp(pdf, form: Form) -> None:
