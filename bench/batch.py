@@ -183,13 +183,18 @@ def main() -> None:
             ("10,000 documents in at most 20 s", wall * scale <= 20),
             ("peak memory under 500 MB", peak_mb < 500),
         ]
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(book, args.keep / book.name)
+        _report(checks, args.keep, book)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(checks: list[tuple[str, bool]], keep: Path | None, book: Path) -> None:
+    """Print whether each target is met; keep the workbook if asked."""
+    for label, ok in checks:
+        print(f"  [{'ok' if ok else 'MISSED'}] {label}")
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(book, keep / book.name)
 
 
 def _one_format(book: Path, out: Path, jobs: int | None, fmt: str) -> dict:
@@ -228,11 +233,7 @@ def formats_side_by_side(args: argparse.Namespace) -> None:
             cpu = pdf["cpu"] / got["docx"]["cpu"]
             print(f"ratio PDF/Word per document: {wall:.1f}x wall, {cpu:.1f}x CPU")
             checks.insert(0, ("PDF within 5x of Word per document (CPU)", cpu <= 5))
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(book, args.keep / book.name)
+        _report(checks, args.keep, book)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
