@@ -194,8 +194,10 @@ def _para_class():
                 width, height = super().wrap(aW, aH)
                 memo[aW] = (width, height, self.blPara, self._wrapWidths)
                 return width, height
-            self.width, self.height, self.blPara, self._wrapWidths = hit
-            return self.width, self.height
+            width, height, bl_para, wrap_widths = hit
+            self.__dict__.update(width=width, height=height, blPara=bl_para,
+                                 _wrapWidths=wrap_widths)
+            return width, height
 
     _LOCAL.para_class = MemoParagraph
     return MemoParagraph
