@@ -157,7 +157,7 @@ def test_the_subset_is_the_same_bytes_at_any_time(monkeypatch):
     assert font_program.__wrapped__(path) == first
 
 
-def test_page_fonts_keep_their_glyphs_without_the_licence_text():
+def test_page_fonts_keep_their_glyphs_without_licence_text_and_hints():
     pdf = render_pdf(load_form("indsatsskema"), SAMPLE)
     doc = pikepdf.open(io.BytesIO(pdf))
     programs = [obj.FontFile2 for obj in doc.objects if isinstance(obj, pikepdf.Dictionary)
@@ -169,4 +169,5 @@ def test_page_fonts_keep_their_glyphs_without_the_licence_text():
         font = TTFont(io.BytesIO(data), checkChecksums=2)  # raises on a wrong checksum
         ids = {rec.nameID for rec in font["name"].names}
         assert 1 in ids and 13 not in ids
+        assert "fpgm" not in font and "prep" not in font
         assert len(font.getGlyphOrder()) > 50

@@ -70,11 +70,17 @@ def program_for(path: str, chars: set[int]) -> tuple[bytes, int]:
 _KEEP_NAMES = range(0, 7)
 
 
-def slim_names(data: bytes) -> bytes:
-    """A TrueType program with only the name records 0–6 (reportlab keeps all of them).
+#: Hinting tables: viewers (poppler, MuPDF, pdf.js, Acrobat) do not run TrueType hints.
+_HINT_TABLES = (b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX")
 
-    Every other table is copied byte for byte; checksums and ``checkSumAdjustment`` are
-    recomputed. Data that is not a plain TrueType file comes back unchanged.
+
+def slim_names(data: bytes) -> bytes:
+    """A TrueType program for a PDF: only the name records 0–6 (reportlab keeps all of
+    them) and no hinting (tables and glyph instructions), as in the field font subset.
+
+    The outlines, metrics and cmap are copied byte for byte; checksums and
+    ``checkSumAdjustment`` are recomputed. Data that is not a plain TrueType file, or
+    whose glyphs cannot be read, comes back unchanged.
     """
     if len(data) < 12 or data[:4] not in (b"\x00\x01\x00\x00", b"true"):
         return data
@@ -96,7 +102,55 @@ def slim_names(data: bytes) -> bytes:
             strings += text
     head = struct.pack(">HHH", 0, len(kept), 6 + 12 * len(kept))
     tables[b"name"] = head + b"".join(struct.pack(">6H", *r) for r in kept) + strings
+    try:
+        _drop_hints(tables)
+    except (struct.error, KeyError, ValueError):
+        return data
     return _assemble(data[:4], tables)
+
+
+def _drop_hints(tables: dict[bytes, bytes]) -> None:
+    """Remove the hinting tables and every glyph's instructions (glyf and loca rebuilt)."""
+    head, glyf, loca = tables[b"head"], tables[b"glyf"], tables[b"loca"]
+    long_loca = struct.unpack(">h", head[50:52])[0] == 1
+    if long_loca:
+        offsets = struct.unpack(f">{len(loca) // 4}I", loca)
+    else:
+        offsets = [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
+    out, new_offsets = [], [0]
+    size = 0
+    for start, end in zip(offsets, offsets[1:]):
+        glyph = _glyph_without_instructions(glyf[start:end])
+        glyph += b"\0" * (-len(glyph) % 4)
+        out.append(glyph)
+        size += len(glyph)
+        new_offsets.append(size)
+    if not long_loca and size >= 0x20000:
+        raise ValueError("short loca overflow")
+    tables[b"glyf"] = b"".join(out)
+    tables[b"loca"] = (struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca else
+                       struct.pack(f">{len(new_offsets)}H", *(o // 2 for o in new_offsets)))
+    for tag in _HINT_TABLES:
+        tables.pop(tag, None)
+
+
+def _glyph_without_instructions(glyph: bytes) -> bytes:
+    if not glyph:
+        return glyph
+    contours = struct.unpack(">h", glyph[:2])[0]
+    if contours >= 0:  # simple: header, end points, instructions, flags and coordinates
+        at = 10 + 2 * contours
+        length = struct.unpack(">H", glyph[at:at + 2])[0]
+        return glyph[:at] + b"\0\0" + glyph[at + 2 + length:]
+    pos, parts = 10, [glyph[:10]]  # composite: components, then optional instructions
+    while True:
+        flags, index = struct.unpack(">HH", glyph[pos:pos + 4])
+        size = 4 + (4 if flags & 0x0001 else 2)
+        size += 2 if flags & 0x0008 else 4 if flags & 0x0040 else 8 if flags & 0x0080 else 0
+        parts.append(struct.pack(">HH", flags & ~0x0100, index) + glyph[pos + 4:pos + size])
+        pos += size
+        if not flags & 0x0020:
+            return b"".join(parts)
 
 
 def _checksum(data: bytes) -> int:

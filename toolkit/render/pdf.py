@@ -953,13 +953,14 @@ def _finish(form: Form, raw: bytes, renderer: _Renderer) -> bytes:
     pdf.Root.Lang = pikepdf.String("da-DK")
     _add_xmp(pdf, form)
     out = io.BytesIO()
-    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable,
              compress_streams=True, deterministic_id=True, linearize=False)
     return out.getvalue()
 
 
 def _slim_page_fonts(pdf) -> None:
-    """reportlab's embedded page fonts without the name records a PDF does not need."""
+    """reportlab's embedded page fonts without the name records and the hints a PDF does
+    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font", {})

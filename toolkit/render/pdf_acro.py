@@ -12,8 +12,10 @@ program:
   writes, so every glyph of the font (✓, –, emoji the font has) is drawn and extractable
   through its ToUnicode map.
 
-The objects are added with pikepdf (qpdf) to the pages reportlab wrote, and the file is saved
-with object streams: what is static (fonts) is made once per process, the rest per document.
+The objects are added with pikepdf (qpdf) to the pages reportlab wrote: what is static (the
+font subset) is made once per process, the rest per document. No object streams: a damaged
+byte then spoils one object, not the whole form (the consent archive's tamper report relies
+on reading a changed file).
 """
 
 from __future__ import annotations
@@ -187,8 +189,14 @@ class Widget:
     actual: str = ""  # the answer as shown (display text), for text extraction
 
 
+_PRINTABLE = re.compile(r"[ -~]*")
+
+
 def hex_text(text: str) -> str:
-    """A PDF text string in UTF-16BE hex, safe anywhere in a content stream."""
+    """A PDF text string safe anywhere in a content stream: printable ASCII as a literal
+    string (the same in PDFDocEncoding), anything else in UTF-16BE hex."""
+    if _PRINTABLE.fullmatch(text):
+        return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
@@ -209,8 +217,7 @@ def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
 def _stream(pdf: pikepdf.Pdf, content: str, bbox: tuple[float, float],
             resources: Dictionary | None) -> pikepdf.Stream:
     stream = pikepdf.Stream(pdf, content.encode("latin-1"))  # compressed when saved
-    stream.Type = Name.XObject
-    stream.Subtype = Name.Form
+    stream.Subtype = Name.Form  # /Type /XObject is optional
     stream.BBox = Array([0, 0, _real(bbox[0], 3), _real(bbox[1], 3)])
     if resources is not None:
         stream.Resources = resources
