@@ -1,6 +1,8 @@
 """Benchmark: ``skema batch`` against the plain docxtpl loop, same data, same template.
 
     python bench/batch.py [--rows 10000] [--sample 500] [--jobs N] [--keep DIR]
+    python bench/batch.py --format compare   # Word (10,000 rows) and PDF (1,000) side by side
+    python bench/batch.py --format pdf --rows 1000
 
 1. Generates an ``indsatsskema`` input workbook with ``--rows`` fictitious citizens
    (about six interventions each; ``bench/fakedata.py``), not timed.
@@ -16,6 +18,12 @@ Prints the figures, the ratio (a)/(b) per document and whether the targets are m
 (b) at least 15 times faster per document, 10,000 documents in at most 20 s, peak memory
 under 500 MB. This is a benchmark, not a test: the numbers depend on the machine and its
 load.
+
+``--format pdf`` runs (b) with ``--format pdf`` instead (no docxtpl loop); ``--format
+compare`` runs (b) for Word on ``--rows`` rows and then for PDF on the first ``--pdf-rows``
+(default 1,000) of the same data, and prints ms per document of each, the ratio PDF/Word
+(target: at most 5) and the PDF file sizes (target: at most 120 KB). Start-up (about a
+second of CPU) is in both figures, so use enough rows that it does not count.
 """
 
 from __future__ import annotations
@@ -87,11 +95,11 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def run_batch(book: Path, outdir: Path,
-              jobs: int | None) -> tuple[float, float, int, float, str]:
+def run_batch(book: Path, outdir: Path, jobs: int | None,
+              fmt: str = "docx") -> tuple[float, float, int, float, str]:
     """(wall s, CPU s, exit code, peak PSS MB of the process tree, stdout) of skema batch."""
     cmd = [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book),
-           "-o", str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
+           "-o", str(outdir), "--format", fmt] + (["--jobs", str(jobs)] if jobs else [])
     peak = 0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -126,7 +134,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the workbook and outputs in this folder")
+    parser.add_argument("--format", choices=["docx", "pdf", "compare"], default="docx",
+                        help="docx: against the docxtpl loop; pdf: the PDF batch; "
+                        "compare: Word and PDF batches side by side")
+    parser.add_argument("--pdf-rows", type=int, default=1000,
+                        help="rows for the PDF batch (--format pdf/compare)")
     args = parser.parse_args()
+    if args.format != "docx":
+        formats_side_by_side(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="skema-bench-"))
     try:
@@ -172,11 +188,57 @@ def main() -> None:
             ("10,000 documents in at most 20 s", wall * scale <= 20),
             ("peak memory under 500 MB", peak_mb < 500),
         ]
-        for label, ok in checks:
-            print(f"  [{'ok' if ok else 'MISSED'}] {label}")
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(book, args.keep / book.name)
+        _report(checks, args.keep, book)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _report(checks: list[tuple[str, bool]], keep: Path | None, book: Path) -> None:
+    """Print whether each target is met; keep the workbook if asked."""
+    for label, ok in checks:
+        print(f"  [{'ok' if ok else 'MISSED'}] {label}")
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(book, keep / book.name)
+
+
+def _one_format(book: Path, out: Path, jobs: int | None, fmt: str) -> dict:
+    """Run skema batch for one format; its figures per document."""
+    load = os.getloadavg()[0]
+    wall, cpu, code, peak_mb, summary = run_batch(book, out, jobs, fmt)
+    files = list(out.glob(f"*.{fmt}"))
+    made = max(1, len(files))
+    sizes = [f.stat().st_size for f in files] or [0]
+    print(f"{fmt:4s}: {len(files)} documents in {wall:.1f} s wall = {wall / made * 1000:.2f} ms "
+          f"per document; CPU {cpu / made * 1000:.2f} ms per document (exit {code}; load "
+          f"average before {load:.1f} on {os.cpu_count()} cores; peak {peak_mb:.0f} MB PSS)")
+    print(f"      file size: mean {sum(sizes) / len(sizes) / 1000:.1f} KB, "
+          f"max {max(sizes) / 1000:.1f} KB")
+    print(f"      {summary}")
+    return {"wall": wall / made, "cpu": cpu / made, "max": max(sizes), "code": code}
+
+
+def formats_side_by_side(args: argparse.Namespace) -> None:
+    """``--format pdf`` / ``compare``: the PDF batch, and the Word batch beside it."""
+    work = Path(tempfile.mkdtemp(prefix="skema-bench-"))
+    try:
+        book, small = work / "input.xlsx", work / "input-pdf.xlsx"
+        pdf_rows = min(args.pdf_rows, args.rows)
+        write_indsats_workbook(small, pdf_rows, seed=1)  # the same first rows
+        got = {}
+        if args.format == "compare":
+            write_indsats_workbook(book, args.rows, seed=1)
+            print(f"Word: {args.rows} rows; PDF: the first {pdf_rows} (indsatsskema)")
+            got["docx"] = _one_format(book, work / "docx", args.jobs, "docx")
+        got["pdf"] = _one_format(small, work / "pdf", args.jobs, "pdf")
+        pdf = got["pdf"]
+        checks = [("PDF file size at most 120 KB", pdf["max"] <= 120_000)]
+        if "docx" in got:
+            wall = pdf["wall"] / got["docx"]["wall"]
+            cpu = pdf["cpu"] / got["docx"]["cpu"]
+            print(f"ratio PDF/Word per document: {wall:.1f}x wall, {cpu:.1f}x CPU")
+            checks.insert(0, ("PDF within 5x of Word per document (CPU)", cpu <= 5))
+        _report(checks, args.keep, book)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

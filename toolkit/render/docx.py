@@ -695,6 +695,7 @@ class CompiledTemplate:
             code.append(jinja)
             return f"SKEMA:{len(code) - 1}"
 
+        lean_markup(root)
         for sdt in list(root.iter(w("sdt"))):
             self._compile_control(sdt, mark)
         out = etree.tostring(root, encoding="unicode")
@@ -783,6 +784,33 @@ class CompiledTemplate:
         return write_zip(entries)
 
 
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_NEEDS_PRESERVE = re.compile(r"^\s|\s$|\s\s|[\t\n\r]")
+
+
+def lean_markup(root) -> None:
+    """Drop markup that Word and LibreOffice do not need, in a story part before compiling.
+
+    * ``xml:space="preserve"`` on static text without leading, trailing or double spaces
+      (docxtpl puts it on every ``w:t``); text with a Jinja expression keeps it;
+    * empty ``w:rPr`` (a run without properties);
+    * ``w:color="auto"`` on cell shading (the default).
+
+    Content controls keep every tag, alias and type; nothing that is shown changes.
+    """
+    for t_el in root.iter(w("t")):
+        text = t_el.text or ""
+        if (t_el.get(_XML_SPACE) == "preserve" and "{" not in text
+                and not _NEEDS_PRESERVE.search(text)):
+            del t_el.attrib[_XML_SPACE]
+    for rpr in list(root.iter(w("rPr"))):
+        if len(rpr) == 0 and not rpr.attrib and rpr.text is None:
+            rpr.getparent().remove(rpr)
+    for shd in root.iter(w("shd")):
+        if shd.get(w("color")) == "auto":
+            del shd.attrib[w("color")]
+
+
 class _NotCompilable(Exception):
     """The template needs the docxtpl path."""
 
@@ -850,6 +878,7 @@ def _render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
     tpl.render(context, Environment(autoescape=True), autoescape=True)
     for root in _rendered_roots(tpl):
         finalize_controls(form, data, root)
+        lean_markup(root)
     buf = io.BytesIO()
     tpl.save(buf)
     return rewrite_package(buf.getvalue(), custom=_identity(form), fixed_time=True)

@@ -3,7 +3,7 @@
 The pages are laid out with reportlab from ``form.layout`` (the same blocks the Word
 template is built from); every answer becomes one AcroForm widget named by its concrete
 field path (``aktiviteter.2.hvem``; a multi-select gives one checkbox per option,
-``aktiviteter.2.maal:a``). Widgets and their appearance streams are added with pypdf
+``aktiviteter.2.maal:a``). Widgets and their appearance streams are added with pikepdf
 afterwards (see :mod:`toolkit.render.pdf_acro`).
 
 Values in the PDF:
@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import date as _date
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -38,6 +40,7 @@ from ..errors import SchemaError
 from ..forms import Field, Form
 from ..paths import get_value
 from .docx import blank_data
+from .font_subset import slim_names
 from .pdf_acro import (
     CHECK,
     PAD,
@@ -63,6 +66,7 @@ GREY = (0.35, 0.35, 0.35)
 MONTH_ON = (0x5B / 255, 0x8D / 255, 0xB8 / 255)
 
 FONT = "SkemaSans"
+PRODUCER = "skema (reportlab, pikepdf)"
 BODY_SIZE = 9.5
 FIELD_SIZE = 9.0
 FIELD_MIN = 7.5
@@ -96,7 +100,7 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     doc = BaseDocTemplate(
         buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
-        subject=form.description, creator="skema", producer="skema (reportlab, pypdf)",
+        subject=form.description, creator="skema", producer=PRODUCER,
         invariant=1, lang="da-DK",
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
@@ -131,6 +135,7 @@ def _register_fonts() -> None:
     _REGISTERED = True
 
 
+@lru_cache(maxsize=1)
 def _styles() -> dict[str, Any]:
     from reportlab.lib.colors import Color
     from reportlab.lib.styles import ParagraphStyle
@@ -167,6 +172,61 @@ def _styles() -> dict[str, Any]:
         "monthhead": ParagraphStyle("monthhead", parent=body, fontName=f"{FONT}-Bold",
                                     fontSize=6, leading=7.5, spaceAfter=0, alignment=1),
     }
+
+
+#: Static paragraphs (labels, headings, static text) per thread: parsed and wrapped once
+#: per process, reused by every document (a flowable is not shared between threads).
+_LOCAL = threading.local()
+_PARA_CACHE_MAX = 5000
+
+
+def _para_class():
+    """A Paragraph that remembers its line breaking per width (reportlab's re-breaks)."""
+    cls = getattr(_LOCAL, "para_class", None)
+    if cls is not None:
+        return cls
+    from reportlab.platypus import Paragraph
+
+    class MemoParagraph(Paragraph):
+        def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+            memo = self.__dict__.setdefault("_memo", {})
+            hit = memo.get(aW)
+            if hit is None:
+                width, height = super().wrap(aW, aH)
+                memo[aW] = (width, height, self.blPara, self._wrapWidths)
+                return width, height
+            width, height, bl_para, wrap_widths = hit
+            self.__dict__.update(width=width, height=height, blPara=bl_para,
+                                 _wrapWidths=wrap_widths)
+            return width, height
+
+    _LOCAL.para_class = MemoParagraph
+    return MemoParagraph
+
+
+def static_para(markup: str, style: Any, bullet: str | None = None, keep: bool = False):
+    """A paragraph of static markup: parsed and line-broken once per thread and width.
+
+    Each call gives a new flowable (the page layout marks flowables), sharing the parsed
+    fragments and the line breaks of earlier documents. Only for text that does not
+    depend on the data: the cache is keyed by the markup.
+    """
+    cache = getattr(_LOCAL, "paras", None)
+    if cache is None or len(cache) > _PARA_CACHE_MAX:
+        cache = _LOCAL.paras = {}
+    key = (markup, style.name, bullet)
+    hit = cache.get(key)
+    cls = _para_class()
+    if hit is None:
+        para = cls(markup, style, bulletText=bullet)
+        cache[key] = (para.frags, para.bulletText, para.__dict__.setdefault("_memo", {}))
+    else:
+        frags, bullet_text, memo = hit
+        para = cls(markup, style, bulletText=bullet_text, frags=frags)
+        para._memo = memo
+    if keep:
+        para.keepWithNext = 1
+    return para
 
 
 def _canvas_class(running: str, form: Form):
@@ -484,9 +544,7 @@ class _Check(_Base):
         self.label = label
         self.para = None
         if title is not None:
-            from reportlab.platypus import Paragraph
-
-            self.para = Paragraph(_para_text(title), r.styles["cell"])
+            self.para = static_para(_para_text(title), r.styles["cell"])
 
     def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
         height = self.SIDE + 2
@@ -611,36 +669,34 @@ class _Renderer:
         out: list = []
         level = 0  # of the heading last seen
         for i, block in enumerate(layout):
-            flows = self.block(block)
             following = layout[i + 1] if i + 1 < len(layout) else {}
             if "heading" in block:
                 level = int(block.get("level", 1))
             # a section's intro stays with its first sub-heading (and so with its content)
             into_sub = "heading" in following and int(following.get("level", 1)) > level
-            if "text" in block and flows and (
-                    block["text"].rstrip().endswith(":") or block.get("style") == "note"
-                    or any(k in following for k in tables) or into_sub):
-                flows[-1].keepWithNext = 1
-            out.extend(flows)
+            keep = "text" in block and (
+                block["text"].rstrip().endswith(":") or block.get("style") == "note"
+                or any(k in following for k in tables) or into_sub)
+            out.extend(self.block(block, keep))
         return out
 
     # -- blocks --------------------------------------------------------------------------
-    def block(self, block: dict) -> list:
-        from reportlab.platypus import PageBreak, Paragraph, Spacer
+    def block(self, block: dict, keep: bool = False) -> list:
+        """The flowables of one layout block (``keep``: a text kept with what follows)."""
+        from reportlab.platypus import PageBreak, Spacer
 
         st = self.styles
         if "heading" in block:
             level = int(block.get("level", 1))
             style = st["title"] if level == 0 else st[f"h{min(level, 3)}"]
-            return [Paragraph(self._inline(block["heading"]), style)]
+            return [self._para(block["heading"], style)]
         if "text" in block:
             style = {"small": st["small"], "note": st["note"]}.get(block.get("style", ""),
                                                                    st["body"])
-            return [Paragraph(self._inline(block["text"]), style)]
+            return [self._para(block["text"], style, keep=keep)]
         if "bullets" in block:
             marker = block.get("marker", "•")
-            return [Paragraph(self._inline(item), st["bullet"],
-                              bulletText=f"{i}." if marker == "1." else marker)
+            return [self._para(item, st["bullet"], f"{i}." if marker == "1." else marker)
                     for i, item in enumerate(block["bullets"], start=1)] + [Spacer(1, 4)]
         if "rows" in block:
             return self._rows(block)
@@ -662,6 +718,15 @@ class _Renderer:
                           f"x-layout: {block!r}.",
                           hint="Ret blokken i skemaets x-layout (se schemas/README.md).")
 
+    def _para(self, text: str, style: Any, bullet: str | None = None, keep: bool = False):
+        """A paragraph of layout text; cached unless it shows data (``{path}``)."""
+        if _REF.search(text) is None:
+            return static_para(self._inline(text), style, bullet, keep)
+        para = _para_class()(self._inline(text), style, bulletText=bullet)
+        if keep:
+            para.keepWithNext = 1
+        return para
+
     def _inline(self, text: str) -> str:
         """Static text as paragraph markup: ``*italic*`` and ``{path}`` references."""
         out, pos = [], 0
@@ -682,17 +747,13 @@ class _Renderer:
         return "".join(parts)
 
     def _label(self, text: str, help_text: str = "") -> list:
-        from reportlab.platypus import Paragraph
-
-        flows = [Paragraph(_para_text(text), self.styles["label"])]
+        flows = [static_para(_para_text(text), self.styles["label"])]
         if help_text:
-            flows.append(Paragraph(_para_text(help_text), self.styles["help"]))
+            flows.append(static_para(_para_text(help_text), self.styles["help"]))
         return flows
 
     def _continued(self):
-        from reportlab.platypus import Paragraph
-
-        return Paragraph("(fortsat)", self.styles["help"])
+        return static_para("(fortsat)", self.styles["help"])
 
     def _answer_cell(self, fld: Field, path: str, min_height: float = 0.0) -> _Cell:
         """The cell of one answer: text boxes fill it, checkboxes sit on the label's line."""
@@ -741,7 +802,6 @@ class _Renderer:
         return [f for n in names for f in self.form.expand(n, f"{lst.path}.*")]
 
     def _rows(self, block: dict) -> list:
-        from reportlab.platypus import Paragraph
 
         lst = self.form.lists[block["rows"]]
         flds = self._list_fields(block, "rows")
@@ -759,19 +819,19 @@ class _Renderer:
             rows.append(_Row(cells, widths))
         out: list = []
         if block.get("title"):
-            out.append(Paragraph(_para_text(block["title"]), self.styles["h3"]))
+            out.append(static_para(_para_text(block["title"]), self.styles["h3"]))
         out.append(_Table(rows, header=1))
         return out
 
     def _blocks(self, block: dict) -> list:
-        from reportlab.platypus import Paragraph
 
         lst = self.form.lists[block["blocks"]]
         flds = self._list_fields(block, "blocks")
         widths = [5.5 * CM, CONTENT_W - 5.5 * CM]
         out: list = []
         for i in range(self._items(lst.path)):
-            out.append(Paragraph(_para_text(f"{lst.item_title} {i + 1}"), self.styles["h3"]))
+            out.append(static_para(_para_text(f"{lst.item_title} {i + 1}"),
+                                   self.styles["h3"]))
             rows = []
             for fld in flds:
                 path = fld.path.replace("*", str(i), 1)
@@ -784,7 +844,6 @@ class _Renderer:
         return out
 
     def _static_table(self, block: dict) -> list:
-        from reportlab.platypus import Paragraph
 
         data = block["static_table"]
         cols = max((len(r) for r in data), default=1)
@@ -800,7 +859,7 @@ class _Renderer:
                 text = cells[j] if j < len(cells) else ""
                 head = j == 0 or (block.get("header") and r == 0)
                 style = self.styles["label"] if head else self.styles["cell"]
-                out_cells.append(_Cell([Paragraph(_para_text(text), style)],
+                out_cells.append(_Cell([static_para(_para_text(text), style)],
                                        LABEL_SHADE if head else None))
             rows.append(_Row(out_cells, widths))
         return [_Table(rows, header=1 if block.get("header") else 0)]
@@ -829,13 +888,14 @@ class _Renderer:
         month_w = (CONTENT_W - label_w) / len(months)
         widths = [label_w] + [month_w] * len(months)
         st = self.styles
-        head = [_Cell([Paragraph(_para_text(block["column"]), st["label"])], LABEL_SHADE)] + [
-            _Cell([Paragraph(f"{MONTH_ABBR[int(m[5:7]) - 1]}<br/>{m[2:4]}", st["monthhead"])],
+        head = [_Cell([static_para(_para_text(block["column"]), st["label"])], LABEL_SHADE)] + [
+            _Cell([static_para(f"{MONTH_ABBR[int(m[5:7]) - 1]}<br/>{m[2:4]}",
+                               st["monthhead"])],
                   LABEL_SHADE) for m in months]
         rows = [_Row(head, widths, pad=2)]
         for label, marks in items:
             cells = [_Cell([Paragraph(_para_text(label), st["cell"])])]
-            cells += [_Cell([Paragraph("X" if on else "", st["month"])],
+            cells += [_Cell([static_para("X" if on else "", st["month"])],
                             MONTH_ON if on else None, "middle") for on in marks]
             rows.append(_Row(cells, widths, pad=2))
         return [_Table(rows, header=1)]
@@ -873,34 +933,52 @@ class _Renderer:
 # Widgets, metadata
 # ---------------------------------------------------------------------------------------
 def _finish(form: Form, raw: bytes, renderer: _Renderer) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    import pikepdf
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
+    pdf = pikepdf.open(io.BytesIO(raw))
+    _slim_page_fonts(pdf)
     if not renderer.flatten:
-        builder = AcroBuilder(writer, renderer.font)
+        builder = AcroBuilder(pdf, renderer.font)
+        pages = pdf.pages
         for widget in renderer.widgets:
-            builder.add(widget, writer.pages[widget.page - 1])
+            builder.add(widget, pages[widget.page - 1])
         builder.finish()
-    writer.add_metadata({
-        "/Title": form.title,
-        "/Author": "skema",
-        "/Subject": form.description,
-        "/Creator": "skema",
-        "/Producer": "skema (reportlab, pypdf)",
-        "/skema_form": form.id,
-        "/skema_version": form.version,
-    })
-    root = writer._root_object
-    root[NameObject("/Lang")] = TextStringObject("da-DK")
-    _add_xmp(writer, form)
+    info = pdf.trailer.get("/Info")
+    if info is None:
+        info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
+    for key, value in (("/Title", form.title), ("/Author", "skema"),
+                       ("/Subject", form.description), ("/Creator", "skema"),
+                       ("/Producer", PRODUCER), ("/skema_form", form.id),
+                       ("/skema_version", form.version)):
+        info[key] = pikepdf.String(value)
+    pdf.Root.Lang = pikepdf.String("da-DK")
+    _add_xmp(pdf, form)
     out = io.BytesIO()
-    writer.write(out)
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+             compress_streams=True, deterministic_id=True, linearize=False)
     return out.getvalue()
 
 
-def _add_xmp(writer, form: Form) -> None:
-    from pypdf.generic import DecodedStreamObject, NameObject
+def _slim_page_fonts(pdf) -> None:
+    """reportlab's embedded page fonts without the name records and the hints a PDF does
+    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            program = font.get("/FontDescriptor", {}).get("/FontFile2")
+            if program is None or program.objgen in seen:
+                continue
+            seen.add(program.objgen)
+            data = program.read_bytes()
+            slim = slim_names(data)
+            if len(slim) < len(data):
+                program.write(slim)  # compressed again when saved
+                program.Length1 = len(slim)
+
+
+def _add_xmp(pdf, form: Form) -> None:
+    import pikepdf
 
     def x(text: str) -> str:
         return escape(text, {'"': "&quot;"})
@@ -913,13 +991,12 @@ def _add_xmp(writer, form: Form) -> None:
         'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
         f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
         "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
-        "<pdf:Producer>skema (reportlab, pypdf)</pdf:Producer>"
+        f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
         f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"
         "</skema:version></rdf:Description></rdf:RDF></x:xmpmeta>\n"
         '<?xpacket end="w"?>'
     )
-    stream = DecodedStreamObject()
-    stream.set_data(packet.encode("utf-8"))
-    stream[NameObject("/Type")] = NameObject("/Metadata")
-    stream[NameObject("/Subtype")] = NameObject("/XML")
-    writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    stream = pikepdf.Stream(pdf, packet.encode("utf-8"))
+    stream.Type = pikepdf.Name.Metadata
+    stream.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = pdf.make_indirect(stream)

@@ -2,7 +2,8 @@
 
 Field appearances never use the 14 standard fonts (they cannot show æ, ø, å reliably, see
 pypdf issue #2035). The form carries one embedded TrueType font (DejaVu Sans, shipped in
-toolkit/fonts) twice over the same font program:
+toolkit/fonts; a subset, see :mod:`toolkit.render.font_subset`) twice over the same font
+program:
 
 * ``/SkemaSans`` – a simple TrueType font with WinAnsiEncoding. It is the font named in every
   field's ``/DA``, so a viewer or tool that regenerates an appearance (pypdf, pdftk, a viewer
@@ -10,28 +11,24 @@ toolkit/fonts) twice over the same font program:
 * ``/SkemaSansU`` – a Type0 (Identity-H) font used by the appearance streams this module
   writes, so every glyph of the font (✓, –, emoji the font has) is drawn and extractable
   through its ToUnicode map.
+
+The objects are added with pikepdf (qpdf) to the pages reportlab wrote: what is static (the
+font subset) is made once per process, the rest per document. No object streams: a damaged
+byte then spoils one object, not the whole form (the consent archive's tamper report relies
+on reading a changed file).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
 
-from pypdf import PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    BooleanObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
 
 from ..resources import font_file
+from .font_subset import program_for
 
 DA_FONT = "SkemaSans"
 AP_FONT = "SkemaSansU"
@@ -49,19 +46,43 @@ def font_path(style: str = "regular") -> str:
     return font_file(style)
 
 
+@lru_cache(maxsize=4)
+def _parsed(path: str):
+    """The parsed font file (reportlab's TTFontFile), once per process and path."""
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    return TTFontFile(path)
+
+
+class _Metrics:
+    """What every document shares about a font file: parsed tables and width cache."""
+
+    def __init__(self, path: str) -> None:
+        self.ttf = _parsed(path)
+        self.widths: dict[str, float] = {}
+
+
+@lru_cache(maxsize=4)
+def _metrics(path: str) -> _Metrics:
+    return _Metrics(path)
+
+
 class FieldFont:
-    """The embedded field font: metrics for line breaking and glyph codes for appearances."""
+    """The embedded field font: metrics for line breaking and glyph codes for appearances.
+
+    The font file is parsed once per process; ``used`` (the glyphs one document's
+    appearances draw) belongs to the instance, so make one per document.
+    """
 
     def __init__(self, path: str | None = None) -> None:
-        from reportlab.pdfbase.ttfonts import TTFontFile
-
         self.path = path or font_path("regular")
-        self.ttf = TTFontFile(self.path)
+        shared = _metrics(self.path)
+        self.ttf = shared.ttf
         self.upem = self.ttf.unitsPerEm
         self.cmap: dict[int, int] = self.ttf.charToGlyph
         self.fallback = self.cmap.get(0xFFFD, 0)
         self.used: dict[int, str] = {}
-        self._widths: dict[str, float] = {}
+        self._widths = shared.widths
         self.ascent = self.ttf.ascent / 1000.0
         self.descent = self.ttf.descent / 1000.0
 
@@ -168,8 +189,14 @@ class Widget:
     actual: str = ""  # the answer as shown (display text), for text extraction
 
 
+_PRINTABLE = re.compile(r"[ -~]*")
+
+
 def hex_text(text: str) -> str:
-    """A PDF text string in UTF-16BE hex, safe anywhere in a content stream."""
+    """A PDF text string safe anywhere in a content stream: printable ASCII as a literal
+    string (the same in PDFDocEncoding), anything else in UTF-16BE hex."""
+    if _PRINTABLE.fullmatch(text):
+        return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
@@ -187,18 +214,20 @@ def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
     return f"/Span <<{props}>> BDC"
 
 
-def _stream(content: str, bbox: tuple[float, float], resources: DictionaryObject | None
-            ) -> DecodedStreamObject:
-    stream = DecodedStreamObject()
-    stream.set_data(content.encode("latin-1"))
-    stream[NameObject("/Type")] = NameObject("/XObject")
-    stream[NameObject("/Subtype")] = NameObject("/Form")
-    stream[NameObject("/BBox")] = ArrayObject(
-        [FloatObject(0), FloatObject(0), FloatObject(round(bbox[0], 3)),
-         FloatObject(round(bbox[1], 3))])
+def _stream(pdf: pikepdf.Pdf, content: str, bbox: tuple[float, float],
+            resources: Dictionary | None) -> pikepdf.Stream:
+    stream = pikepdf.Stream(pdf, content.encode("latin-1"))  # compressed when saved
+    stream.Subtype = Name.Form  # /Type /XObject is optional
+    stream.BBox = Array([0, 0, _real(bbox[0], 3), _real(bbox[1], 3)])
     if resources is not None:
-        stream[NameObject("/Resources")] = resources
-    return stream.flate_encode()
+        stream.Resources = resources
+    return stream
+
+
+def _real(value: float, digits: int = 2):
+    """A number as pikepdf stores it: integral values as integers, others rounded."""
+    value = round(value, digits)
+    return int(value) if value == int(value) else value
 
 
 def _num(value: float) -> str:
@@ -224,98 +253,62 @@ def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: floa
 
 
 class AcroBuilder:
-    """Adds the field font, the fields and their widgets to a PdfWriter."""
+    """Adds the field font, the fields and their widgets to a pikepdf document."""
 
-    def __init__(self, writer: PdfWriter, font: FieldFont) -> None:
-        self.writer = writer
+    def __init__(self, pdf: pikepdf.Pdf, font: FieldFont) -> None:
+        self.pdf = pdf
         self.font = font
-        self._font_program: IndirectObject | None = None
         self.simple_ref, self.type0_ref, self._cid = self._add_fonts()
-        self.zapf_ref = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
-        }))
-        self.ap_resources = DictionaryObject({
-            NameObject("/Font"): DictionaryObject({NameObject("/" + AP_FONT): self.type0_ref})
-        })
-        self.top_fields: list[IndirectObject] = []
-        self._parents: dict[str, DictionaryObject] = {}
-        self._terminals: dict[str, DictionaryObject] = {}
+        self.zapf_ref = pdf.make_indirect(Dictionary(
+            Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.ZapfDingbats))
+        self.ap_resources = pdf.make_indirect(Dictionary(
+            Font=Dictionary({"/" + AP_FONT: self.type0_ref})))
+        self.top_fields: list[Dictionary] = []
+        self._parents: dict[str, Dictionary] = {}
+        self._terminals: dict[str, Dictionary] = {}
+        self._annots: dict[tuple[int, int], list[Dictionary]] = {}
 
     # -- fonts -------------------------------------------------------------------------
-    def _add_fonts(self) -> tuple[IndirectObject, IndirectObject, DictionaryObject]:
+    def _add_fonts(self) -> tuple[Dictionary, Dictionary, Dictionary]:
         ttf = self.font.ttf
-        data = Path(self.font.path).read_bytes()
-        program = DecodedStreamObject()
-        program.set_data(data)
-        program[NameObject("/Length1")] = NumberObject(len(data))
-        program_ref = self.writer._add_object(program.flate_encode())
-        base = "/" + _pdf_name(ttf.name.decode("latin-1") if isinstance(ttf.name, bytes)
-                               else str(ttf.name))
-        descriptor = DictionaryObject({
-            NameObject("/Type"): NameObject("/FontDescriptor"),
-            NameObject("/FontName"): NameObject(base),
-            NameObject("/Flags"): NumberObject(32),
-            NameObject("/FontBBox"): ArrayObject([FloatObject(round(v)) for v in ttf.bbox]),
-            NameObject("/ItalicAngle"): FloatObject(ttf.italicAngle),
-            NameObject("/Ascent"): FloatObject(round(ttf.ascent)),
-            NameObject("/Descent"): FloatObject(round(ttf.descent)),
-            NameObject("/CapHeight"): FloatObject(round(ttf.capHeight)),
-            NameObject("/StemV"): NumberObject(int(ttf.stemV)),
-            NameObject("/FontFile2"): program_ref,
-        })
-        desc_ref = self.writer._add_object(descriptor)
-        widths = []
-        for code in range(32, 256):
-            try:
-                char = bytes([code]).decode("cp1252")
-            except UnicodeDecodeError:
-                char = " "
-            widths.append(FloatObject(round(self.font.char_width(char), 1)))
-        simple = DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/TrueType"),
-            NameObject("/BaseFont"): NameObject(base),
-            NameObject("/FirstChar"): NumberObject(32),
-            NameObject("/LastChar"): NumberObject(255),
-            NameObject("/Widths"): ArrayObject(widths),
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            NameObject("/FontDescriptor"): desc_ref,
-        })
-        cid = DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/CIDFontType2"),
-            NameObject("/BaseFont"): NameObject(base),
-            NameObject("/CIDSystemInfo"): DictionaryObject({
-                NameObject("/Registry"): TextStringObject("Adobe"),
-                NameObject("/Ordering"): TextStringObject("Identity"),
-                NameObject("/Supplement"): NumberObject(0),
-            }),
-            NameObject("/FontDescriptor"): desc_ref,
-            NameObject("/CIDToGIDMap"): NameObject("/Identity"),
-            NameObject("/DW"): NumberObject(1000),
-        })
-        cid_ref = self.writer._add_object(cid)
-        type0 = DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type0"),
-            NameObject("/BaseFont"): NameObject(base),
-            NameObject("/Encoding"): NameObject("/Identity-H"),
-            NameObject("/DescendantFonts"): ArrayObject([cid_ref]),
-        })
-        return (self.writer._add_object(simple), self.writer._add_object(type0),
-                cid_ref.get_object())
+        pdf = self.pdf
+        base = Name("/SKEMAA+" + _pdf_name(ttf.name.decode("latin-1")
+                                            if isinstance(ttf.name, bytes) else str(ttf.name)))
+        self._descriptor = pdf.make_indirect(Dictionary(
+            Type=Name.FontDescriptor, FontName=base, Flags=32,
+            FontBBox=Array([int(round(v)) for v in ttf.bbox]),
+            ItalicAngle=_real(ttf.italicAngle), Ascent=int(round(ttf.ascent)),
+            Descent=int(round(ttf.descent)), CapHeight=int(round(ttf.capHeight)),
+            StemV=int(ttf.stemV)))
+        simple = pdf.make_indirect(Dictionary(
+            Type=Name.Font, Subtype=Name.TrueType, BaseFont=base, FirstChar=32,
+            LastChar=255, Widths=Array(_winansi_widths(self.font)),
+            Encoding=Name.WinAnsiEncoding, FontDescriptor=self._descriptor))
+        cid = pdf.make_indirect(Dictionary(
+            Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=base,
+            CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("Identity"),
+                                     Supplement=0),
+            FontDescriptor=self._descriptor, CIDToGIDMap=Name.Identity, DW=1000))
+        type0 = pdf.make_indirect(Dictionary(
+            Type=Name.Font, Subtype=Name.Type0, BaseFont=base, Encoding=Name("/Identity-H"),
+            DescendantFonts=Array([cid])))
+        return simple, type0, cid
 
     def finish_fonts(self) -> None:
-        """Write the widths and the ToUnicode map of every glyph the appearances used."""
+        """Write the font program (a subset), and the widths and ToUnicode map of every
+        glyph the appearances used."""
         self.font.encode(" ")
+        data, length = program_for(self.font.path, {ord(c) for c in self.font.used.values()})
+        program = pikepdf.Stream(self.pdf, b"")
+        program.write(data, filter=Name.FlateDecode)  # already compressed, once per process
+        program.Length1 = length
+        self._descriptor.FontFile2 = self.pdf.make_indirect(program)
         gids = sorted(self.font.used)
-        w_array = ArrayObject()
+        widths: list = []
         for gid in gids:
-            w_array.append(NumberObject(gid))
-            w_array.append(ArrayObject([FloatObject(round(self.font._advance(gid), 1))]))
-        self._cid[NameObject("/W")] = w_array
+            widths.append(gid)
+            widths.append(Array([_real(self.font._advance(gid), 1)]))
+        self._cid.W = Array(widths)
         entries = []
         for gid in gids:
             text = self.font.used[gid]
@@ -331,132 +324,117 @@ class AcroBuilder:
             "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
             f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
         )
-        stream = DecodedStreamObject()
-        stream.set_data(cmap.encode("ascii"))
-        type0 = self.type0_ref.get_object()
-        type0[NameObject("/ToUnicode")] = self.writer._add_object(stream.flate_encode())
+        self.type0_ref.ToUnicode = self.pdf.make_indirect(
+            pikepdf.Stream(self.pdf, cmap.encode("ascii")))
 
     # -- fields ------------------------------------------------------------------------
-    def _parent(self, parts: list[str]) -> DictionaryObject | None:
+    def _parent(self, parts: list[str]) -> Dictionary | None:
         """The non-terminal field for name parts (created on demand), None at the top."""
         if not parts:
             return None
         key = ".".join(parts)
         if key in self._parents:
             return self._parents[key]
-        node = DictionaryObject({
-            NameObject("/T"): TextStringObject(parts[-1]),
-            NameObject("/Kids"): ArrayObject(),
-        })
-        ref = self.writer._add_object(node)
-        self._attach(ref, parts[:-1])
+        node = self.pdf.make_indirect(Dictionary(T=String(parts[-1]), Kids=Array()))
+        self._attach(node, parts[:-1])
         self._parents[key] = node
         return node
 
-    def _attach(self, ref: IndirectObject, parent_parts: list[str]) -> None:
+    def _attach(self, node: Dictionary, parent_parts: list[str]) -> None:
         parent = self._parent(parent_parts)
         if parent is None:
-            self.top_fields.append(ref)
+            self.top_fields.append(node)
         else:
-            ref.get_object()[NameObject("/Parent")] = self._parents[
-                ".".join(parent_parts)].indirect_reference
-            parent["/Kids"].append(ref)
+            node.Parent = parent
+            parent.Kids.append(node)
 
-    def add(self, widget: Widget, page) -> None:
+    def add(self, widget: Widget, page: pikepdf.Page) -> None:
         """Add one widget (and its field, the first time its name is seen) to a page."""
-        annot = DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"),
-            NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in widget.rect]),
-            NameObject("/F"): NumberObject(4),
-            NameObject("/P"): page.indirect_reference,
-            NameObject("/AP"): self._appearance(widget),
-        })
+        annot = Dictionary(
+            Type=Name.Annot, Subtype=Name.Widget,
+            Rect=Array([_real(v) for v in widget.rect]), F=4, P=page.obj,
+            AP=self._appearance(widget))
         if widget.kind == "check":
-            annot[NameObject("/AS")] = NameObject("/" + ON_STATE if widget.on else "/Off")
-            annot[NameObject("/MK")] = DictionaryObject({
-                NameObject("/CA"): TextStringObject("4"),
-                NameObject("/BC"): ArrayObject([FloatObject(0.25)] * 3),
-            })
-        annot_ref = self.writer._add_object(annot)
-        if "/Annots" not in page:
-            page[NameObject("/Annots")] = ArrayObject()
-        page["/Annots"].append(annot_ref)
+            annot.AS = Name("/" + ON_STATE) if widget.on else Name.Off
+            annot.MK = Dictionary(CA=String("4"), BC=Array([0.25, 0.25, 0.25]))
         existing = self._terminals.get(widget.name)
         if existing is not None:  # a continuation of the same field on a later page
             if "/Kids" not in existing:
                 self._split_first_widget(existing)
-            annot[NameObject("/Parent")] = existing.indirect_reference
-            existing["/Kids"].append(annot_ref)
+            annot = self.pdf.make_indirect(annot)
+            annot.Parent = existing
+            existing.Kids.append(annot)
+            self._page_annots(page).append(annot)
             return
         self._field_keys(annot, widget)
         parts = _name_parts(widget.name)
-        annot[NameObject("/T")] = TextStringObject(parts[-1])
-        self._attach(annot_ref, parts[:-1])
+        annot.T = String(parts[-1])
+        annot = self.pdf.make_indirect(annot)
+        self._page_annots(page).append(annot)
+        self._attach(annot, parts[:-1])
         self._terminals[widget.name] = annot
 
-    def _split_first_widget(self, merged: DictionaryObject) -> None:
+    def _page_annots(self, page: pikepdf.Page) -> list[Dictionary]:
+        return self._annots.setdefault(page.obj.objgen, [])
+
+    def _split_first_widget(self, merged: Dictionary) -> None:
         """Turn a merged field/widget into a field with a kid widget."""
         widget_keys = ("/Type", "/Subtype", "/Rect", "/F", "/P", "/AP", "/AS", "/MK")
-        kid = DictionaryObject({NameObject(k): merged[k] for k in widget_keys if k in merged})
+        kid = Dictionary({k: merged[k] for k in widget_keys if k in merged})
         for key in widget_keys:
             if key in merged:
                 del merged[key]
-        kid[NameObject("/Parent")] = merged.indirect_reference
-        kid_ref = self.writer._add_object(kid)
-        merged[NameObject("/Kids")] = ArrayObject([kid_ref])
-        page = kid["/P"].get_object()
-        annots = page["/Annots"]
+        kid = self.pdf.make_indirect(kid)
+        kid.Parent = merged
+        merged.Kids = Array([kid])
+        annots = self._annots[kid.P.objgen]
         for i, ref in enumerate(annots):
-            if ref.idnum == merged.indirect_reference.idnum:
-                annots[i] = kid_ref
+            if ref.objgen == merged.objgen:
+                annots[i] = kid
 
-    def _field_keys(self, annot: DictionaryObject, widget: Widget) -> None:
-        annot[NameObject("/TU")] = TextStringObject(widget.label)
+    def _field_keys(self, annot: Dictionary, widget: Widget) -> None:
+        annot.TU = String(widget.label)
         if widget.kind == "text":
-            annot[NameObject("/FT")] = NameObject("/Tx")
-            flags = FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0)
-            annot[NameObject("/Ff")] = NumberObject(flags)
-            annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
+            annot.FT = Name.Tx
+            annot.Ff = FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0)
+            annot.DA = String(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
             if widget.value:
-                annot[NameObject("/V")] = TextStringObject(widget.value)
+                annot.V = String(widget.value)
         elif widget.kind == "combo":
-            annot[NameObject("/FT")] = NameObject("/Ch")
-            annot[NameObject("/Ff")] = NumberObject(FF_COMBO | FF_DONOTSPELLCHECK)
-            annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
-            annot[NameObject("/Opt")] = ArrayObject(
-                [ArrayObject([TextStringObject(v), TextStringObject(d)])
-                 for v, d in widget.options])
+            annot.FT = Name.Ch
+            annot.Ff = FF_COMBO | FF_DONOTSPELLCHECK
+            annot.DA = String(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
+            annot.Opt = Array([Array([String(v), String(d)]) for v, d in widget.options])
             if widget.value:
-                annot[NameObject("/V")] = TextStringObject(widget.value)
+                annot.V = String(widget.value)
                 index = [v for v, _ in widget.options].index(widget.value)
-                annot[NameObject("/I")] = ArrayObject([NumberObject(index)])
+                annot.I = Array([index])
         elif widget.kind == "check":
-            annot[NameObject("/FT")] = NameObject("/Btn")
-            annot[NameObject("/Ff")] = NumberObject(0)
-            annot[NameObject("/DA")] = TextStringObject("/ZaDb 0 Tf 0 g")
-            annot[NameObject("/V")] = NameObject("/" + ON_STATE if widget.on else "/Off")
+            annot.FT = Name.Btn
+            annot.Ff = 0
+            annot.DA = String("/ZaDb 0 Tf 0 g")
+            annot.V = Name("/" + ON_STATE) if widget.on else Name.Off
         elif widget.kind == "sig":
-            annot[NameObject("/FT")] = NameObject("/Sig")
+            annot.FT = Name.Sig
 
     # -- appearances -------------------------------------------------------------------
-    def _appearance(self, widget: Widget) -> DictionaryObject:
+    def _appearance(self, widget: Widget) -> Dictionary:
         x0, y0, x1, y1 = widget.rect
         w, h = x1 - x0, y1 - y0
         if widget.kind == "check":
             on_ap = f"{mark_begin(widget.name, CHECK)}\n{self._check_ap(w, h, True)}\nEMC"
             off_ap = f"{mark_begin(widget.name, None)}\n{self._check_ap(w, h, False)}\nEMC"
-            return DictionaryObject({NameObject("/N"): DictionaryObject({
-                NameObject("/" + ON_STATE): self._ref(on_ap, w, h),
-                NameObject("/Off"): self._ref(off_ap, w, h),
-            })})
+            return Dictionary(N=Dictionary({
+                "/" + ON_STATE: self._ref(on_ap, w, h),
+                "/Off": self._ref(off_ap, w, h),
+            }))
         if widget.kind == "sig":
-            return DictionaryObject({NameObject("/N"): self._ref("", w, h)})
+            return Dictionary(N=self._ref("", w, h))
         content = self._text_ap(widget, w, h)
-        return DictionaryObject({NameObject("/N"): self._ref(content, w, h)})
+        return Dictionary(N=self._ref(content, w, h))
 
-    def _ref(self, content: str, w: float, h: float) -> IndirectObject:
-        return self.writer._add_object(_stream(content, (w, h), self.ap_resources))
+    def _ref(self, content: str, w: float, h: float) -> pikepdf.Stream:
+        return self.pdf.make_indirect(_stream(self.pdf, content, (w, h), self.ap_resources))
 
     def _text_ap(self, widget: Widget, w: float, h: float) -> str:
         body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
@@ -481,19 +459,34 @@ class AcroBuilder:
         return "\n".join(ops)
 
     def finish(self) -> None:
-        """Write the AcroForm dictionary (after every widget was added)."""
+        """Write the pages' annotations and the AcroForm dictionary (after every widget)."""
         self.finish_fonts()
-        acro = DictionaryObject({
-            NameObject("/Fields"): ArrayObject(self.top_fields),
-            NameObject("/DR"): DictionaryObject({NameObject("/Font"): DictionaryObject({
-                NameObject("/" + DA_FONT): self.simple_ref,
-                NameObject("/" + AP_FONT): self.type0_ref,
-                NameObject("/ZaDb"): self.zapf_ref,
-            })}),
-            NameObject("/DA"): TextStringObject(f"/{DA_FONT} 9 Tf 0 g"),
-            NameObject("/NeedAppearances"): BooleanObject(False),
-        })
-        self.writer._root_object[NameObject("/AcroForm")] = self.writer._add_object(acro)
+        for page in self.pdf.pages:
+            annots = self._annots.get(page.obj.objgen)
+            if annots:
+                page.obj.Annots = Array(annots)
+        self.pdf.Root.AcroForm = self.pdf.make_indirect(Dictionary(
+            Fields=Array(self.top_fields),
+            DR=Dictionary(Font=Dictionary({
+                "/" + DA_FONT: self.simple_ref,
+                "/" + AP_FONT: self.type0_ref,
+                "/ZaDb": self.zapf_ref,
+            })),
+            DA=String(f"/{DA_FONT} 9 Tf 0 g"),
+            NeedAppearances=False,
+        ))
+
+
+def _winansi_widths(font: FieldFont) -> list:
+    """Advances of the WinAnsi codes 32–255 (1/1000 em), for the simple field font."""
+    widths = []
+    for code in range(32, 256):
+        try:
+            char = bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            char = " "
+        widths.append(_real(font.char_width(char), 1))
+    return widths
 
 
 def _name_parts(name: str) -> list[str]:
