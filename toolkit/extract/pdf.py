@@ -195,11 +195,17 @@ def _text(value: Any) -> str:
 # ---------------------------------------------------------------------------------------
 def read_fields(reader) -> dict[str, _PdfField]:
     """Every terminal field by fully qualified name (inherited /FT, /V, /Ff, /Opt)."""
+    from pypdf.generic import DictionaryObject
+
     root = reader.trailer["/Root"].get_object()
-    acro = root.get("/AcroForm")
+    acro = root.get("/AcroForm") if isinstance(root, DictionaryObject) else None
     if acro is None:
         return {}
-    return walk_fields(acro.get_object().get("/Fields") or [], _Pypdf())
+    acro = acro.get_object()
+    if not isinstance(acro, DictionaryObject):  # a reference to an object that is not there
+        raise DocumentError("PDF-filen er beskadiget: formularens felter kan ikke findes",
+                            hint="Bed afsenderen om at gemme og sende PDF-filen igen.")
+    return walk_fields(acro.get("/Fields") or [], _Pypdf())
 
 
 class _Qpdf:
