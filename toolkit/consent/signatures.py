@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import raised_by_parser
+from ..errors import ArchiveError, raised_by_parser
 
 #: Danish text for each integrity status.
 STATUS_TEXT = {
@@ -70,8 +70,6 @@ def trust_roots_from_env() -> list[str]:
 def _load_roots(paths: Iterable[str | Path]) -> list:
     from asn1crypto import pem
     from asn1crypto import x509 as ax
-
-    from .model import ArchiveError
 
     roots = []
     for path in paths:

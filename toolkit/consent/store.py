@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import danish
+from ..errors import ArchiveError
 from . import audit
 from . import keys as keys_mod
 from .keys import ArchiveKeys
@@ -50,10 +51,9 @@ from .model import (
     DEFAULT_RETENTION_YEARS,
     MIN_RETENTION_YEARS,
     STATUSES,
-    ArchiveError,
     Consent,
-    Finding,
     PurgeResult,
+    Verification,
     record_hash,
 )
 
@@ -803,11 +803,11 @@ class Archive:
 
         return checkpoint.make(self)
 
-    def verify(self, checkpoints: Iterable[dict[str, Any]] = ()
-               ) -> tuple[builtins.list[Finding], dict[str, int]]:
+    def verify(self, checkpoints: Iterable[dict[str, Any]] = ()) -> Verification:
         """Re-hash every document, check the keyed audit chain and the index against it;
         list missing files, changed files, orphans and leftovers; check that the history
-        confirmed by each checkpoint is still there. Returns findings and counts."""
+        confirmed by each checkpoint is still there. Returns the problems (with codes)
+        and the counts of what was checked."""
         from .verify import verify
 
         return verify(self, checkpoints)
