@@ -5,13 +5,15 @@ signature is reported as *not verified against a trust root*, whatever it claims
 always checked is whether the signed bytes are intact and whether the document was
 changed after signing (an incremental update after the signature).
 
-pyHanko is imported only here, and only when a PDF is checked.
+pyHanko is imported only here, and only when a PDF is checked. pyHanko logs a full
+traceback when no path to a trust root can be built (the expected case without trust
+roots); the command line silences its loggers (toolkit.commands.process), the library
+leaves logging to the program that uses it.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import os
 import zipfile
 from collections.abc import Iterable
@@ -87,15 +89,6 @@ def _load_roots(paths: Iterable[str | Path]) -> list:
     return roots
 
 
-def _quiet_loggers() -> None:
-    # pyHanko logs a full traceback when a path to a trust root cannot be built; that is
-    # the expected case without trust roots and must not reach the user's terminal.
-    for name in ("pyhanko", "pyhanko_certvalidator"):
-        logger = logging.getLogger(name)
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
-
-
 def _signer_name(cert: Any) -> str:
     try:
         subject = cert.subject.native
@@ -114,7 +107,6 @@ def check_pdf(data: bytes, trust_roots: Iterable[str | Path] = ()) -> list[dict[
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    _quiet_loggers()
     roots = _load_roots(trust_roots)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
