@@ -30,7 +30,6 @@ import functools
 import getpass
 import hashlib
 import io
-import json
 import os
 import sqlite3
 import tempfile
@@ -704,13 +703,12 @@ class Archive:
         if not consents:
             raise ArchiveError(f"CPR {danish.mask_cpr(normalize_cpr(cpr))}: der er ingen "
                                "samtykker i arkivet.", hint="Tjek CPR-nummeret.")
+        from .access import write_consent
+
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
             for consent in consents:
-                stem = f"samtykke-{consent.id}"
-                package.writestr(stem + consent.suffix, self.read(consent))
-                text = json.dumps(consent.to_json(self.today), ensure_ascii=False, indent=2)
-                package.writestr(stem + ".json", text + "\n")
+                write_consent(package, self, consent)
         with self._write():
             self._log("export", None, {"numre": [c.id for c in consents], "grund": reason},
                       consents[0].cpr)
