@@ -24,6 +24,7 @@ from toolkit.cli import cli
 from toolkit.consent import Archive, ArchiveError
 from toolkit.consent import audit as audit_mod
 from toolkit.consent.model import add_years
+from toolkit.problems import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "samples" / "samtykke.json").read_text(encoding="utf-8"))
@@ -502,11 +503,15 @@ def test_audit_chain_unit(tmp_path):
     assert audit_mod.verify_chain(conn, keys)[1] == []
     conn.execute("UPDATE audit SET actor = 'carl' WHERE seq = 2")
     problems = audit_mod.verify_chain(conn, keys)[1]
-    assert problems == [("revisionslog post 2", "posten er ændret efter den blev skrevet "
-                                                "(hashen passer ikke)", "entry-changed")]
+    assert [(p.place, p.message, p.code) for p in problems] == [
+        ("revisionslog post 2", "posten er ændret efter den blev skrevet (hashen passer ikke)",
+         "entry-changed")]
+    assert str(problems[0]) == ("revisionslog post 2: posten er ændret efter den blev skrevet "
+                                "(hashen passer ikke)")
+    assert problems[0].title == "en post i revisionsloggen er ændret"
     # another key: named, and every entry fails
     other = ArchiveKeys(b"x" * 32)
-    codes = [p[2] for p in audit_mod.verify_chain(conn, other)[1]]
+    codes = [p.code for p in audit_mod.verify_chain(conn, other)[1]]
     assert codes == ["key-mismatch", "chain-rewritten"]
 
 
@@ -620,7 +625,7 @@ def test_purge_never_deletes_outside_the_object_store(old, tmp_path):
             "dokumenter i indekset.") in result.stderr.splitlines()
     assert victim.read_text() == "skal blive"
     with Archive(old) as arch:
-        codes = {f.code for f in arch.verify()[0]}
+        codes = set(arch.verify().codes())
     assert {"path-outside", "index-changed", "orphan"} <= codes
 
 
@@ -714,9 +719,9 @@ def test_two_processes_adding_at_once_lose_nothing(tmp_path):
         assert sorted(c.id for c in consents) == list(range(1, 76))
         assert sorted(c.formaal for c in consents).count("a") == 25
         assert sorted(c.formaal for c in consents).count("c") == 25
-        findings, counts = arch.verify()
+        report = arch.verify()
     # each document and its signature report; the PDF/A was not made (bulk load)
-    assert findings == [] and counts == {"samtykker": 75, "filer": 150, "poster": 75}
+    assert report.valid and report.counts == {"samtykker": 75, "filer": 150, "poster": 75}
 
 
 _KILL_AFTER_BLOB = """
@@ -818,7 +823,10 @@ def codes_of(archive: Path, *checkpoints: Path) -> set[str]:
     """The finding codes of `verify --json` (with the given checkpoints)."""
     args = [a for cp in checkpoints for a in ("--checkpoint", str(cp))]
     result = run(archive, "verify", "--json", *args)
-    return {f["kode"] for f in json.loads(result.stdout)["fund"]}
+    found = json.loads(result.stdout)["fund"]
+    assert all(set(f) == {"kode", "titel", "sted", "besked"} for f in found)
+    assert all(f["titel"] == CODES[f["kode"]] for f in found)  # the registered Danish title
+    return {f["kode"] for f in found}
 
 
 def checkpoint_of(archive: Path, tmp_path: Path, name: str = "kp.json") -> Path:

@@ -59,7 +59,8 @@ def test_every_code_has_a_danish_title():
 
 
 def test_every_code_written_in_the_toolkit_is_registered():
-    """Codes given as literals to Problem(…), note(…) and the validator's ctx.add(…)."""
+    """Codes given as literals to Problem(…), note(…), finding(…) and the validator's
+    ctx.add(…)."""
     import ast
 
     used: dict[str, str] = {}
@@ -69,11 +70,11 @@ def test_every_code_written_in_the_toolkit_is_registered():
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            position = {"Problem": 3, "note": 0, "add": 2}.get(name)
+            position = {"Problem": 3, "note": 0, "finding": 0, "add": 2}.get(name)
             args = [kw.value for kw in node.keywords if kw.arg == "code"] or (
                 node.args[position: position + 1] if position is not None else [])
             for arg in args:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     used[arg.value] = f"{path.relative_to(ROOT)}:{node.lineno}"
-    assert "missing_sheet" in used and "crashed" in used
+    assert "missing_sheet" in used and "crashed" in used and "rollback" in used
     assert {code: where for code, where in used.items() if code not in CODES} == {}

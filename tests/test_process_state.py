@@ -20,6 +20,7 @@ from pathlib import Path
 
 import openpyxl  # noqa: F401 - imports numpy, which adds warning filters of its own
 import pypdf  # noqa: F401
+from test_consent import signing as signing  # the fixture: a self-made certificate signs
 
 import toolkit.extract.docx
 import toolkit.extract.pdf  # noqa: F401 - third-party modules are imported before the snapshot
@@ -139,3 +140,40 @@ def _library_calls(tmp_path: Path) -> None:
         assert len(collect(tmp_path / "ind", workers=workers).entries) == 11
     result = run_batch(form, ROOT / "samples" / "indsatsplaner.xlsx", tmp_path / "ud", jobs=2)
     assert result.count("skrevet") > 100
+
+
+def test_consent_add_of_a_signed_pdf_leaves_process_state_alone(tmp_path, signing):
+    """Checking a PDF signature with pyHanko used to add a logging handler on every call."""
+    from toolkit.consent import Archive
+
+    first, second = _sample("samtykke"), _sample("samtykke")
+    second["journalnummer"] = "27.12.00-G01-2-25"
+    paths = []
+    for i, data in enumerate((first, second)):
+        paths.append(tmp_path / f"underskrevet{i}.pdf")
+        paths[-1].write_bytes(signing(fill("samtykke", data, "pdf")))
+    arch, _ = Archive.init(tmp_path / "arkiv", key_file=tmp_path / "noegle" / "archive.key")
+    with arch:
+        arch.add(paths[0])  # pyHanko imported, its loggers made, before the snapshot
+        before = snapshot()
+        with Watch() as watch:
+            consent = arch.add(paths[1], add_anyway=True)
+    assert [(s["underskriver"], s["status"]) for s in consent.signatures] == [
+        ("Nukaaka Olsen", "intakt")]
+    assert watch.calls == []
+    assert changed(before, snapshot()) == {}
+
+
+def test_the_command_line_silences_pyhanko_once(tmp_path):
+    """The CLI quiets pyHanko's loggers (its traceback without trust roots is expected);
+    running commands again adds no handlers."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    for _ in range(3):
+        assert CliRunner().invoke(cli, ["forms"]).exit_code == 0
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logger = logging.getLogger(name)
+        assert [type(h) for h in logger.handlers] == [logging.NullHandler]
+        assert logger.propagate is False

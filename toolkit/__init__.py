@@ -1,39 +1,58 @@
 """skema: Danish municipal forms from one JSON Schema each.
 
-The public API: the catalogue (:func:`forms`, :func:`load_form`), rendering
-(:func:`fill`, :func:`blank`, :func:`build_template`), :func:`validate` and
-:func:`extract`. Problems are data (:class:`Report` of :class:`Problem`); deliberate
-errors are :class:`SkemaError` subclasses with Danish messages.
+The public API: the catalogue (:func:`forms`, :func:`form_ids`, :func:`load_form`, giving
+a :class:`Form` of :class:`Field` s), rendering (:func:`fill`, :func:`blank`,
+:func:`build_template`), :func:`validate` and :func:`extract` (an :class:`Extraction`).
+Problems are data (a :class:`Report` of :class:`Problem` s, each with a registered code);
+deliberate errors are :class:`SkemaError` subclasses with Danish messages and a hint.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import extract as _extract_package  # noqa: F401  (before the function shadows it)
 from .errors import (
     DataFileError,
     DocumentError,
+    NotAFormError,
     OutputExistsError,
+    SchemaError,
     SkemaError,
     TemplateError,
     UnknownFormError,
 )
 from .forms import Field, Form, form_ids, forms, load_form
-from .validation import Problem, Report, validate
+from .problems import Problem, Report
+from .validation import validate
+
+if TYPE_CHECKING:
+    from .extract.docx import Extraction
 
 __all__ = [
-    "DataFileError", "DocumentError", "OutputExistsError", "SkemaError", "TemplateError",
-    "UnknownFormError", "Field", "Form", "Problem", "Report", "blank", "build_template",
-    "extract", "fill", "form_ids", "forms", "load_form", "validate",
+    "FORMATS", "DataFileError", "DocumentError", "Extraction", "Field", "Form",
+    "NotAFormError", "OutputExistsError", "Problem", "Report", "SchemaError", "SkemaError",
+    "TemplateError", "UnknownFormError", "blank", "build_template", "extract", "fill",
+    "form_ids", "forms", "load_form", "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Extraction`` is imported when first asked for: ``import toolkit`` stays light (the
+    Word and PDF readers load lxml, pypdf … only when a file is read)."""
+    if name == "Extraction":
+        from .extract.docx import Extraction
+
+        return Extraction
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _form(form: Form | str) -> Form:
     return form if isinstance(form, Form) else load_form(form)
 
 
+#: The formats :func:`fill` writes (:func:`blank` also writes ``xlsx``).
 FORMATS = ("docx", "pdf")
 
 
@@ -79,8 +98,13 @@ def build_template(form: Form | str) -> bytes:
     return _build(_form(form))
 
 
-def extract(path: str | Path, form: str | None = None) -> Any:
-    """Read a returned form file (.docx or .pdf) into an ``Extraction``."""
+def extract(path: str | Path, form: str | None = None) -> Extraction:
+    """Read a returned form file (.docx or .pdf) into an :class:`Extraction`: the data,
+    the form and version it was read as, its validation :class:`Report` and notes about
+    the file. ``form`` reads it as that form id (else the document's own id decides).
+
+    A file that cannot be read raises :class:`DocumentError` (:class:`NotAFormError` when
+    it is readable but none of the catalogue's forms)."""
     from .extract.docx import extract_docx
     from .extract.pdf import extract_pdf
 

@@ -21,19 +21,20 @@ def months_between(start: str, end: str) -> list[str]:
         return []
     y, m = int(start[:4]), int(start[5:7])
     last = (int(end[:4]), int(end[5:7]))
-    out = []
+    out: list[str] = []
     while (y, m) <= last and len(out) < MAX_MONTHS:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
 
 
-def month_overview(form: Form, block: dict, data: dict) -> tuple[list[str], list[tuple]]:
+def month_overview(form: Form, block: dict, data: dict
+                   ) -> tuple[list[str], list[tuple[str, list[bool]]]]:
     """(months of the period, rows of (label, [bool per month])) for a month_overview block."""
     start, end = (get_value(data, p) for p in block["period"])
     valid = all(isinstance(v, str) and danish.is_iso_date(v) for v in (start, end))
     months = months_between(start, end) if valid else []
-    rows = []
+    rows: list[tuple[str, list[bool]]] = []
     for item in get_value(data, block["month_overview"]) or []:
         if not isinstance(item, dict):
             continue
@@ -41,8 +42,11 @@ def month_overview(form: Form, block: dict, data: dict) -> tuple[list[str], list
         label = str(item.get(block["label"]) or "")
         if not label and not frm:
             continue
-        ok = all(isinstance(v, str) and danish.is_month(v) for v in (frm, to))
-        rows.append((label, [ok and frm <= mon <= to for mon in months]))
+        if isinstance(frm, str) and isinstance(to, str) and danish.is_month(frm) \
+                and danish.is_month(to):
+            rows.append((label, [frm <= mon <= to for mon in months]))
+        else:
+            rows.append((label, [False] * len(months)))
     return months, rows
 
 

@@ -95,6 +95,10 @@ def os_reason(exc: OSError) -> str:
     return _OS_REASONS.get(name, f"systemfejl ({name or type(exc).__name__})")
 
 
+class ArchiveError(SkemaError):
+    """A consent archive operation that was refused or failed (Danish message + hint)."""
+
+
 class BatchError(SkemaError):
     """A batch that cannot start: bad name pattern, output folder, format."""
 

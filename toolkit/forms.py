@@ -206,7 +206,7 @@ class Form:
                 for fld in [f for p in block["fields"] for f in self.expand(p)]:
                     out.extend(_slots_of(fld, None))
             elif "rows" in block or "blocks" in block:
-                lst = self.lists[block.get("rows") or block.get("blocks")]
+                lst = self.lists[block.get("rows") or block["blocks"]]
                 names = block.get("columns") or block.get("fields")
                 flds = list(lst.fields) if not names else [
                     f for n in names for f in self.expand(n, f"{lst.path}.*")
@@ -266,7 +266,7 @@ JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 @cache
 def _meta_bytes() -> bytes:
-    return resources.files("toolkit").joinpath("data", "meta.schema.json").read_bytes()
+    return (resources.files("toolkit") / "data" / "meta.schema.json").read_bytes()
 
 
 @cache

@@ -108,7 +108,7 @@ def _short(name: str) -> str:
 def _valid(person: dict) -> tuple[str, str, int] | None:
     sector = person.get("sektor")
     try:
-        ring = int(person.get("naerhed"))
+        ring = int(person.get("naerhed", ""))
     except (TypeError, ValueError):
         return None
     name = _short(person.get("navn") or "")

@@ -23,20 +23,23 @@ def get_value(data: Any, path: str) -> Any:
     return node
 
 
-def setdefault_value(data: dict, path: str, default: Any) -> Any:
-    """The value at ``path``, set to ``default`` first when missing; objects on the way
-    are made as needed."""
+def _parent(data: dict, path: str) -> tuple[dict, str]:
+    """The object that holds the last key of ``path`` (made as needed), and that key."""
     parts = path.split(".")
     node = data
     for part in parts[:-1]:
         node = node.setdefault(part, {})
-    return node.setdefault(parts[-1], default)
+    return node, parts[-1]
+
+
+def setdefault_value(data: dict, path: str, default: Any) -> Any:
+    """The value at ``path``, set to ``default`` first when missing; objects on the way
+    are made as needed."""
+    node, key = _parent(data, path)
+    return node.setdefault(key, default)
 
 
 def set_value(data: dict, path: str, value: Any) -> None:
     """Set the value at ``path``, making the objects on the way as needed."""
-    parts = path.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+    node, key = _parent(data, path)
+    node[key] = value

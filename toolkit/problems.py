@@ -1,5 +1,6 @@
 """One problem type for everything the toolkit finds: validation problems, reading notes
-of workbooks and returned forms, and what became of each file that collect read.
+of workbooks and returned forms, what became of each file that collect read, and what the
+consent archive's ``verify`` found.
 
 Like frictionless' errors, every problem has a registered ``code`` with a Danish title
 (:data:`CODES`), so a report can be grouped, filtered and tested by code, and printed as
@@ -112,6 +113,42 @@ for _code, _title in {
 }.items():
     register(_code, _title)
 
+# -- what the consent archive's verify finds (codes kept as documented in the README) -------
+for _code, _title in {
+    "key-id-missing": "arkivets nøgle-id mangler",
+    "key-mismatch": "nøglen passer ikke til arkivet",
+    "chain-gap": "poster mangler i revisionsloggen",
+    "chain-broken": "revisionsloggens kæde er brudt",
+    "entry-changed": "en post i revisionsloggen er ændret",
+    "chain-rewritten": "revisionsloggen er beregnet igen uden arkivets nøgle",
+    "head-missing": "kædens hoved mangler",
+    "head-moved": "kædens hoved er flyttet",
+    "entries-cut": "poster er slettet fra enden af revisionsloggen",
+    "index-not-in-log": "samtykket står ikke i revisionsloggen",
+    "index-changed": "indekset er ændret efter tilføjelsen",
+    "purged-in-index": "et slettet samtykke står stadig i indekset",
+    "withdrawal-mismatch": "tilbagekaldelsen passer ikke med revisionsloggen",
+    "path-outside": "stien peger uden for arkivets dokumenter",
+    "document-missing": "dokumentet mangler",
+    "document-changed": "dokumentet er ændret",
+    "index-row-deleted": "samtykket mangler i indekset",
+    "orphan": "fil uden samtykke (forældreløs)",
+    "leftover": "rest af en afbrudt tilføjelse",
+    "rendition-not-in-log": "PDF/A-udgave eller underskriftsrapport passer ikke med loggen",
+    "rendition-missing": "PDF/A-udgave eller underskriftsrapport mangler",
+    "rendition-changed": "PDF/A-udgave eller underskriftsrapport er ændret",
+    "checkpoint-unreadable": "kontrolpunktet er ufuldstændigt",
+    "checkpoint-foreign-key": "kontrolpunktet er underskrevet med en anden nøgle",
+    "checkpoint-signature": "kontrolpunktets underskrift passer ikke",
+    "checkpoint-other-archive": "kontrolpunktet hører til et andet arkiv",
+    "checkpoint-entry-deleted": "en post, kontrolpunktet bekræfter, er slettet",
+    "checkpoint-count": "antallet af samtykker passer ikke med kontrolpunktet",
+    "truncated": "de seneste poster er slettet",
+    "rollback": "arkivet er rullet tilbage",
+    "rewritten": "historikken er skrevet om",
+}.items():
+    register(_code, _title)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -155,6 +192,12 @@ class Problem:
 def note(code: str, message: str, detail: str = "") -> Problem:
     """A note about a whole file or workbook (no field): the answers were read, but how."""
     return Problem("", "", message, code, detail=detail)
+
+
+def finding(code: str, place: str, message: str) -> Problem:
+    """A problem found at a place that is not a field (an archive entry, a stored file):
+    printed as ``place: message``."""
+    return Problem("", "", message, code, place)
 
 
 @dataclass

@@ -64,4 +64,4 @@ def font_file(style: str = "regular") -> str:
 
 def data_text(name: str) -> str:
     """The text of a shipped data table, ``toolkit/data/<name>``."""
-    return resources.files("toolkit").joinpath("data", name).read_text(encoding="utf-8")
+    return (resources.files("toolkit") / "data" / name).read_text(encoding="utf-8")

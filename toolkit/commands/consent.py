@@ -470,20 +470,21 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
     for name in checkpoints:
         path = Path(name)
         files += sorted(path.glob("*.json")) if path.is_dir() else [path]
-    findings, counts = arch.verify([checkpoint.read(f) for f in files])
+    report = arch.verify([checkpoint.read(f) for f in files])
+    counts = report.counts
     if as_json:
-        click.echo(json.dumps({"fund": [{"kode": f.code, "sted": f.place, "besked": f.message}
-                                        for f in findings], "antal": counts},
-                              ensure_ascii=False, indent=2))
-        if findings:
+        click.echo(json.dumps({"fund": [{"kode": p.code, "titel": p.title, "sted": p.place,
+                                         "besked": p.message} for p in report],
+                               "antal": counts}, ensure_ascii=False, indent=2))
+        if not report.valid:
             raise click.exceptions.Exit(1)
         return
-    for finding in findings:
-        click.echo(f"Fejl: {finding}", err=True)
+    for problem in report:
+        click.echo(f"Fejl: {problem}", err=True)
     summary = (f"{counts['samtykker']} samtykker, {counts['filer']} filer, "
                f"{counts['poster']} poster i revisionsloggen")
-    if findings:
-        click.echo(f"{len(findings)} fejl i arkivet {arch.root} ({summary}).\n  Tip: et "
+    if not report.valid:
+        click.echo(f"{len(report)} fejl i arkivet {arch.root} ({summary}).\n  Tip: et "
                    "ændret eller manglende dokument hentes fra sikkerhedskopien; en "
                    "forældreløs fil arkiveres igen med 'skema consent add' eller slettes.",
                    err=True)

@@ -50,5 +50,13 @@ def collector_paused() -> Iterator[None]:
 
 def quiet_parser_logs() -> None:
     """pypdf logs every repair it makes in a returned PDF; the user is told what matters
-    in Danish, so only its errors are let through."""
+    in Danish, so only its errors are let through. pyHanko logs a full traceback when no
+    path to a trust root can be built, the expected case without trust roots: its loggers
+    are silenced (the signature's status says it in Danish). Calling it again adds
+    nothing (no handlers piling up)."""
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+        logger.propagate = False

@@ -10,15 +10,15 @@ numbers; ``audit`` the keyed hash-chained log; ``keys`` the keys kept outside th
 
 from __future__ import annotations
 
+from ..errors import ArchiveError
 from .model import (
     DEFAULT_RETENTION_YEARS,
     STATUSES,
-    ArchiveError,
     Consent,
-    Finding,
     PurgeResult,
+    Verification,
 )
 from .store import DEFAULT_ARCHIVE, Archive
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_RETENTION_YEARS", "STATUSES", "Archive",
-           "ArchiveError", "Consent", "Finding", "PurgeResult"]
+           "ArchiveError", "Consent", "PurgeResult", "Verification"]

@@ -96,6 +96,16 @@ def summary(arch: Archive, cpr: str, consents: list[Consent], history: list[Entr
     return "\n".join(parts) + "\n"
 
 
+def write_consent(package: zipfile.ZipFile, arch: Archive, consent: Consent) -> str:
+    """Put one consent in a zip: the document byte for byte (``samtykke-N.pdf`` …) and its
+    metadata (``samtykke-N.json``). Returns the stem ``samtykke-N``."""
+    stem = f"samtykke-{consent.id}"
+    package.writestr(stem + consent.suffix, arch.read(consent))
+    text = json.dumps(consent.to_json(arch.today), ensure_ascii=False, indent=2)
+    package.writestr(stem + ".json", text + "\n")
+    return stem
+
+
 def build(arch: Archive, cpr: str, consents: list[Consent], log: list[Entry]) -> bytes:
     """The access zip for one citizen (``log``: the entries carrying their keyed hash)."""
     history = [e for e in log if e.action in HISTORY]
@@ -104,10 +114,7 @@ def build(arch: Archive, cpr: str, consents: list[Consent], log: list[Entry]) ->
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("oversigt.html", summary(arch, cpr, consents, history, lookups))
         for consent in consents:
-            stem = f"samtykke-{consent.id}"
-            package.writestr(stem + consent.suffix, arch.read(consent))
-            text = json.dumps(consent.to_json(arch.today), ensure_ascii=False, indent=2)
-            package.writestr(stem + ".json", text + "\n")
+            stem = write_consent(package, arch, consent)
             pdfa = arch.rendition(consent.id)
             if pdfa is not None:
                 package.writestr(stem + "-pdfa.pdf", pdfa)

@@ -21,6 +21,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..problems import Problem, finding
+
 if TYPE_CHECKING:
     from .keys import ArchiveKeys
 
@@ -145,60 +147,59 @@ def highest_used(conn: sqlite3.Connection) -> int:
 
 
 def verify_chain(conn: sqlite3.Connection, keys: ArchiveKeys
-                 ) -> tuple[list[Entry], list[tuple[str, str, str]]]:
+                 ) -> tuple[list[Entry], list[Problem]]:
     """Check every link of the chain under the key; return the entries and the problems.
 
-    A problem is ``(place, message, code)`` with place ``revisionslog post N`` and a
-    stable code (``chain-gap``, ``chain-broken``, ``entry-changed``, ``chain-rewritten``,
+    Each problem has the place ``revisionslog`` or ``revisionslog post N`` and a
+    registered code (``chain-gap``, ``chain-broken``, ``entry-changed``, ``chain-rewritten``,
     ``head-missing``, ``head-moved``, ``entries-cut``, ``key-mismatch``, ``key-id-missing``).
     The entries are returned even when broken, so the caller can cross-check the index.
     """
-    problems: list[tuple[str, str, str]] = []
+    problems: list[Problem] = []
     info = conn.execute("SELECT key_id FROM archive_info WHERE one = 1").fetchone()
     if info is None:
-        problems.append(("revisionslog", "arkivets nøgle-id mangler (arkivet er ændret uden "
-                                         "om skema)", "key-id-missing"))
+        problems.append(finding("key-id-missing", "revisionslog", "arkivets nøgle-id mangler "
+                                "(arkivet er ændret uden om skema)"))
     elif info[0] != keys.key_id:
-        problems.append(("revisionslog", "nøglen passer ikke til arkivet: kæden er beregnet "
-                                         "med en anden nøgle, eller der er brugt en forkert "
-                                         "nøgle", "key-mismatch"))
+        problems.append(finding("key-mismatch", "revisionslog", "nøglen passer ikke til "
+                                "arkivet: kæden er beregnet med en anden nøgle, eller der er "
+                                "brugt en forkert nøgle"))
     rows = conn.execute(f"SELECT {_COLS} FROM audit ORDER BY seq").fetchall()
     prev_hash, expected_seq = GENESIS, 1
-    changed: list[tuple[str, str, str]] = []
+    changed: list[Problem] = []
     for row in rows:
         seq, at, action, consent_id, actor, citizen, details, prev, digest = row
         place = f"revisionslog post {seq}"
         if seq != expected_seq:
             missing = (f"post {expected_seq}" if seq == expected_seq + 1
                        else f"post {expected_seq}–{seq - 1}")
-            problems.append((place, f"{missing} mangler: der er slettet i revisionsloggen",
-                             "chain-gap"))
+            problems.append(finding("chain-gap", place,
+                                    f"{missing} mangler: der er slettet i revisionsloggen"))
         if prev != prev_hash:
-            problems.append((place, "kæden er brudt: posten peger ikke på den forrige post",
-                             "chain-broken"))
+            problems.append(finding("chain-broken", place, "kæden er brudt: posten peger ikke "
+                                    "på den forrige post"))
         if entry_hash(keys, seq, at, action, consent_id, actor, citizen, details,
                       prev) != digest:
-            changed.append((place, "posten er ændret efter den blev skrevet (hashen passer "
-                                   "ikke)", "entry-changed"))
+            changed.append(finding("entry-changed", place, "posten er ændret efter den blev "
+                                   "skrevet (hashen passer ikke)"))
         prev_hash, expected_seq = digest, seq + 1
     if len(rows) > 1 and len(changed) == len(rows):
-        problems.append(("revisionslog", f"alle {len(rows)} poster har forkert nøglet hash: "
-                                         "kæden er beregnet igen uden arkivets nøgle",
-                         "chain-rewritten"))
+        problems.append(finding("chain-rewritten", "revisionslog", f"alle {len(rows)} poster "
+                                "har forkert nøglet hash: kæden er beregnet igen uden arkivets "
+                                "nøgle"))
     else:
         problems += changed
     head = conn.execute("SELECT seq, hash FROM audit_head WHERE one = 1").fetchone()
     last = rows[-1] if rows else None
     if head is None and last is not None:
-        problems.append(("revisionslog", "kædens hoved mangler", "head-missing"))
+        problems.append(finding("head-missing", "revisionslog", "kædens hoved mangler"))
     elif head is not None and (last is None or (head[0], head[1]) != (last[0], last[8])):
-        problems.append(("revisionslog", f"de seneste poster (til og med post {head[0]}) "
-                                         "mangler eller er ændret", "head-moved"))
+        problems.append(finding("head-moved", "revisionslog", f"de seneste poster (til og med "
+                                f"post {head[0]}) mangler eller er ændret"))
     used = highest_used(conn)
     top = max(last[0] if last else 0, head[0] if head else 0)
     if used > top:
-        problems.append(("revisionslog", f"post {top + 1}" + (f"–{used}" if used > top + 1
-                                                               else "")
-                         + " er skrevet og siden slettet fra enden af revisionsloggen",
-                         "entries-cut"))
+        cut = f"post {top + 1}" + (f"–{used}" if used > top + 1 else "")
+        problems.append(finding("entries-cut", "revisionslog", f"{cut} er skrevet og siden "
+                                "slettet fra enden af revisionsloggen"))
     return [_row_to_entry(r) for r in rows], problems

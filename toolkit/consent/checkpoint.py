@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ArchiveError
+from ..problems import Problem, finding
 from . import audit
 from . import keys as keys_mod
-from .model import ArchiveError, Finding
 
 if TYPE_CHECKING:
     from .store import Archive
@@ -72,23 +73,23 @@ def read(path: str | Path) -> dict[str, Any]:
     return point
 
 
-def check(arch: Archive, point: dict[str, Any], entries: list[audit.Entry]) -> list[Finding]:
+def check(arch: Archive, point: dict[str, Any], entries: list[audit.Entry]) -> list[Problem]:
     """What is wrong between the archive and one checkpoint (nothing when it holds)."""
     seq, digest = point.get("post"), point.get("hash")
     place = f"kontrolpunkt {point.get('_fil', '')} (post {seq}, {point.get('tid', '?')})"
     if not isinstance(seq, int) or not isinstance(digest, str):
-        return [Finding(place, "kontrolpunktet er ufuldstændigt", "checkpoint-unreadable")]
+        return [finding("checkpoint-unreadable", place, "kontrolpunktet er ufuldstændigt")]
     trusted = (keys_mod.public_key_hex(arch.keys.signing_pem) if arch.keys.signing_pem
                else arch.public_key())
     if not trusted or point.get("offentlig_noegle") != trusted:
-        return [Finding(place, "kontrolpunktet er ikke underskrevet med arkivets "
-                               "signeringsnøgle", "checkpoint-foreign-key")]
+        return [finding("checkpoint-foreign-key", place, "kontrolpunktet er ikke "
+                        "underskrevet med arkivets signeringsnøgle")]
     if not keys_mod.signature_ok(trusted, _message(point), str(point.get("signatur", ""))):
-        return [Finding(place, "kontrolpunktets underskrift passer ikke (filen er ændret)",
-                        "checkpoint-signature")]
+        return [finding("checkpoint-signature", place, "kontrolpunktets underskrift passer "
+                        "ikke (filen er ændret)")]
     if point.get("arkiv") != arch.keys.key_id:
-        return [Finding(place, "kontrolpunktet hører til et arkiv med en anden nøgle",
-                        "checkpoint-other-archive")]
+        return [finding("checkpoint-other-archive", place, "kontrolpunktet hører til et arkiv "
+                        "med en anden nøgle")]
     by_seq = {e.seq: e for e in entries}
     last = entries[-1].seq if entries else 0
     entry = by_seq.get(seq)
@@ -96,28 +97,27 @@ def check(arch: Archive, point: dict[str, Any], entries: list[audit.Entry]) -> l
         return []
     if entry is None:
         if last > seq:
-            return [Finding(place, f"post {seq}, som kontrolpunktet bekræfter, er slettet fra "
-                                   "revisionsloggen", "checkpoint-entry-deleted")]
+            return [finding("checkpoint-entry-deleted", place, f"post {seq}, som "
+                            "kontrolpunktet bekræfter, er slettet fra revisionsloggen")]
         if audit.highest_used(arch.conn) >= seq:
-            return [Finding(place, f"de seneste poster (post {last + 1}–{seq}) er slettet fra "
-                                   f"revisionsloggen; kontrolpunktet bekræfter post {seq}",
-                            "truncated")]
-        return [Finding(place, f"arkivet er rullet tilbage: revisionsloggen ender ved post "
-                               f"{last}, men kontrolpunktet bekræfter post {seq} (en ældre "
-                               "database er lagt tilbage, eller de seneste poster er slettet)",
-                        "rollback")]
+            return [finding("truncated", place, f"de seneste poster (post {last + 1}–{seq}) "
+                            f"er slettet fra revisionsloggen; kontrolpunktet bekræfter post "
+                            f"{seq}")]
+        return [finding("rollback", place, f"arkivet er rullet tilbage: revisionsloggen ender "
+                        f"ved post {last}, men kontrolpunktet bekræfter post {seq} (en ældre "
+                        "database er lagt tilbage, eller de seneste poster er slettet)")]
     if entry.hash != digest:
-        return [Finding(place, f"historikken er skrevet om: post {seq} er ikke længere den "
-                               "post, kontrolpunktet bekræfter", "rewritten")]
-    findings = []
+        return [finding("rewritten", place, f"historikken er skrevet om: post {seq} er ikke "
+                        "længere den post, kontrolpunktet bekræfter")]
+    problems = []
     head_seq = arch.head()[0]
     if head_seq < seq:
-        findings.append(Finding(place, f"kædens hoved er flyttet tilbage til post {head_seq}, "
-                                       f"før kontrolpunktets post {seq}", "head-moved"))
+        problems.append(finding("head-moved", place, f"kædens hoved er flyttet tilbage til "
+                                f"post {head_seq}, før kontrolpunktets post {seq}"))
     count = sum(1 if e.action == "add" else -1 for e in entries
                 if e.seq <= seq and e.action in ("add", "purge"))
     if count != point.get("samtykker"):
-        findings.append(Finding(place, f"revisionsloggen giver {count} samtykker ved post {seq}, "
-                                       f"kontrolpunktet {point.get('samtykker')}",
-                                "checkpoint-count"))
-    return findings
+        problems.append(finding("checkpoint-count", place, f"revisionsloggen giver {count} "
+                                f"samtykker ved post {seq}, kontrolpunktet "
+                                f"{point.get('samtykker')}"))
+    return problems

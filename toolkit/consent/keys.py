@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import ArchiveError
+from ..errors import ArchiveError
 
 KEY_ENV = "SKEMA_ARCHIVE_KEY"
 KEY_FILE_ENV = "SKEMA_ARCHIVE_KEY_FILE"

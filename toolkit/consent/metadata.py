@@ -11,7 +11,7 @@ import zipfile
 from typing import Any
 
 from .. import danish
-from .model import ArchiveError
+from ..errors import ArchiveError
 
 LABELS = {
     "cpr": "borgerens CPR-nummer",

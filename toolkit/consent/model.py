@@ -1,4 +1,4 @@
-"""The consent archive's record: one archived consent, its status, findings.
+"""The consent archive's record: one archived consent, its status, what verify found.
 
 ``Consent`` is an index row decoded; ``status_of`` computes a status for a day;
 ``record_hash`` is what the audit log's ``add`` entry pins the row to.
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import danish
-from ..errors import SkemaError
+from ..errors import ArchiveError  # noqa: F401  (re-exported; defined in toolkit.errors)
+from ..problems import Report
 from . import audit
 
 #: The minimum retention after expiry or withdrawal, in years; no option goes below it.
@@ -32,11 +33,6 @@ KIND_NAMES = {"pdf": "PDF", "docx": "Word (.docx)", "jpeg": "JPEG-billede",
 COLUMNS = ("id", "sha256", "size", "kind", "original_name", "added_at", "source",
            "form_version", "cpr", "navn", "formaal", "gyldig_fra", "gyldig_til", "meta",
            "signatures", "withdrawn_on")
-
-
-class ArchiveError(SkemaError):
-    """A consent archive operation that was refused or failed (Danish message + hint)."""
-
 
 
 def add_years(day: _dt.date, years: int) -> _dt.date:
@@ -161,17 +157,13 @@ def record_hash(raw: dict[str, Any]) -> str:
     return hashlib.sha256(audit.canonical(keep).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem found by :meth:`Archive.verify`: where, what, and a stable code
-    (``chain-gap``, ``rollback``, ``document-changed`` …) for programs to act on."""
+@dataclass
+class Verification(Report):
+    """What :meth:`Archive.verify` found: a :class:`~toolkit.problems.Report` of problems
+    with registered codes (``chain-gap``, ``rollback``, ``document-changed`` …), and the
+    counts of what was checked (``samtykker``, ``filer``, ``poster``)."""
 
-    place: str
-    message: str
-    code: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.place}: {self.message}"
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

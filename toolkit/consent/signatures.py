@@ -5,20 +5,22 @@ signature is reported as *not verified against a trust root*, whatever it claims
 always checked is whether the signed bytes are intact and whether the document was
 changed after signing (an incremental update after the signature).
 
-pyHanko is imported only here, and only when a PDF is checked.
+pyHanko is imported only here, and only when a PDF is checked. pyHanko logs a full
+traceback when no path to a trust root can be built (the expected case without trust
+roots); the command line silences its loggers (toolkit.commands.process), the library
+leaves logging to the program that uses it.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import os
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import raised_by_parser
+from ..errors import ArchiveError, raised_by_parser
 
 #: Danish text for each integrity status.
 STATUS_TEXT = {
@@ -71,8 +73,6 @@ def _load_roots(paths: Iterable[str | Path]) -> list:
     from asn1crypto import pem
     from asn1crypto import x509 as ax
 
-    from .model import ArchiveError
-
     roots = []
     for path in paths:
         try:
@@ -87,15 +87,6 @@ def _load_roots(paths: Iterable[str | Path]) -> list:
             raise ArchiveError(f"{path}: tillidsankeret kan ikke læses ({type(exc).__name__}).",
                                hint="Angiv et X.509-certifikat som .pem eller .cer.") from None
     return roots
-
-
-def _quiet_loggers() -> None:
-    # pyHanko logs a full traceback when a path to a trust root cannot be built; that is
-    # the expected case without trust roots and must not reach the user's terminal.
-    for name in ("pyhanko", "pyhanko_certvalidator"):
-        logger = logging.getLogger(name)
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
 
 
 def _signer_name(cert: Any) -> str:
@@ -116,7 +107,6 @@ def check_pdf(data: bytes, trust_roots: Iterable[str | Path] = ()) -> list[dict[
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    _quiet_loggers()
     roots = _load_roots(trust_roots)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)

@@ -30,7 +30,6 @@ import functools
 import getpass
 import hashlib
 import io
-import json
 import os
 import sqlite3
 import tempfile
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import danish
+from ..errors import ArchiveError
 from . import audit
 from . import keys as keys_mod
 from .keys import ArchiveKeys
@@ -50,10 +50,9 @@ from .model import (
     DEFAULT_RETENTION_YEARS,
     MIN_RETENTION_YEARS,
     STATUSES,
-    ArchiveError,
     Consent,
-    Finding,
     PurgeResult,
+    Verification,
     record_hash,
 )
 
@@ -704,13 +703,12 @@ class Archive:
         if not consents:
             raise ArchiveError(f"CPR {danish.mask_cpr(normalize_cpr(cpr))}: der er ingen "
                                "samtykker i arkivet.", hint="Tjek CPR-nummeret.")
+        from .access import write_consent
+
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
             for consent in consents:
-                stem = f"samtykke-{consent.id}"
-                package.writestr(stem + consent.suffix, self.read(consent))
-                text = json.dumps(consent.to_json(self.today), ensure_ascii=False, indent=2)
-                package.writestr(stem + ".json", text + "\n")
+                write_consent(package, self, consent)
         with self._write():
             self._log("export", None, {"numre": [c.id for c in consents], "grund": reason},
                       consents[0].cpr)
@@ -803,11 +801,11 @@ class Archive:
 
         return checkpoint.make(self)
 
-    def verify(self, checkpoints: Iterable[dict[str, Any]] = ()
-               ) -> tuple[builtins.list[Finding], dict[str, int]]:
+    def verify(self, checkpoints: Iterable[dict[str, Any]] = ()) -> Verification:
         """Re-hash every document, check the keyed audit chain and the index against it;
         list missing files, changed files, orphans and leftovers; check that the history
-        confirmed by each checkpoint is still there. Returns findings and counts."""
+        confirmed by each checkpoint is still there. Returns the problems (with codes)
+        and the counts of what was checked."""
         from .verify import verify
 
         return verify(self, checkpoints)
