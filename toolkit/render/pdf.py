@@ -39,7 +39,6 @@ from .. import danish
 from ..errors import SchemaError
 from ..forms import Field, Form
 from ..paths import get_value
-from .docx import blank_data
 from .font_subset import slim_names
 from .pdf_acro import (
     CHECK,
@@ -52,6 +51,7 @@ from .pdf_acro import (
     mark_begin,
     wrap_text,
 )
+from .word_fill import blank_data
 
 #: Page geometry (points): A4 with 2 cm margins, as the Word template.
 CM = 28.3465
@@ -644,7 +644,7 @@ class _Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool) -> None:
-        from .docx import reference_texts
+        from .word_fill import reference_texts
 
         _register_fonts()
         self.form = form
