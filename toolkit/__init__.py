@@ -48,7 +48,7 @@ def fill(form: Form | str, data: dict, fmt: str = "docx",
     """A filled form as bytes: ``fmt`` ``docx`` or ``pdf`` (``flatten``: no widgets)."""
     _check_format(fmt)
     if fmt == "pdf":
-        from .render.pdf import render_pdf
+        from .render.pdf_layout import render_pdf
 
         return render_pdf(_form(form), data, flatten=flatten)
     from .render.word_compiled import render
@@ -64,7 +64,7 @@ def blank(form: Form | str, fmt: str = "docx") -> bytes:
 
         return input_workbook(_form(form))
     if fmt == "pdf":
-        from .render.pdf import render_pdf
+        from .render.pdf_layout import render_pdf
 
         return render_pdf(_form(form), None, blank=True)
     from .render.word_compiled import render
