@@ -45,12 +45,8 @@ if str(ROOT) not in sys.path:
 
 from bench.fakedata import write_indsats_workbook  # noqa: E402
 from toolkit.forms import load_form  # noqa: E402
-from toolkit.render.docx import (  # noqa: E402
-    _display,
-    _tables,
-    reference_texts,
-    template_path,
-)
+from toolkit.render.word_build import template_path  # noqa: E402
+from toolkit.render.word_fill import display, reference_texts, tables  # noqa: E402
 from toolkit.sources.excel import read_workbook  # noqa: E402
 
 
@@ -59,8 +55,8 @@ def plain_docxtpl(form, records: list, outdir: Path) -> tuple[float, float]:
     from docxtpl import DocxTemplate
 
     path = template_path(form)
-    contexts = [{"v": _display(form, form.schema, r.data, ""), "ref": reference_texts(form, r.data),
-                 "tables": _tables(form, r.data), "images": {}} for r in records]
+    contexts = [{"v": display(form, form.schema, r.data, ""), "ref": reference_texts(form, r.data),
+                 "tables": tables(form, r.data), "images": {}} for r in records]
     start, cpu = time.perf_counter(), time.process_time()
     for i, ctx in enumerate(contexts):
         tpl = DocxTemplate(path)

@@ -67,10 +67,10 @@ def fill(form: Form | str, data: dict, fmt: str = "docx",
     """A filled form as bytes: ``fmt`` ``docx`` or ``pdf`` (``flatten``: no widgets)."""
     _check_format(fmt)
     if fmt == "pdf":
-        from .render.pdf import render_pdf
+        from .render.pdf_layout import render_pdf
 
         return render_pdf(_form(form), data, flatten=flatten)
-    from .render.docx import render
+    from .render.word_compiled import render
 
     return render(_form(form), data, template=template)
 
@@ -83,17 +83,17 @@ def blank(form: Form | str, fmt: str = "docx") -> bytes:
 
         return input_workbook(_form(form))
     if fmt == "pdf":
-        from .render.pdf import render_pdf
+        from .render.pdf_layout import render_pdf
 
         return render_pdf(_form(form), None, blank=True)
-    from .render.docx import render
+    from .render.word_compiled import render
 
     return render(_form(form), None, blank=True)
 
 
 def build_template(form: Form | str) -> bytes:
     """The Word template generated from the form's schema."""
-    from .render.docx import build_template as _build
+    from .render.word_build import build_template as _build
 
     return _build(_form(form))
 

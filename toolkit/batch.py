@@ -356,7 +356,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     start; KeyboardInterrupt is turned into ``interrupted=True`` after the workers are
     stopped and no half-written file is left.
     """
-    from .render.docx import compiled_template
+    from .render.word_compiled import compiled_template
     from .sources.excel import read_workbook
 
     if fmt not in FORMATS:

@@ -125,7 +125,7 @@ def templates_cmd() -> None:
               help="Skriv intet; afslut med 1 hvis en skabelon er forældet.")
 def templates_build(form_list: tuple[str, ...], check: bool) -> None:
     """Byg Word-skabelonen for hver formular (alle, hvis ingen er nævnt)."""
-    from .render.docx import build_template, template_path
+    from .render.word_build import build_template, template_path
 
     stale = []
     for form_id in form_list or form_ids():

@@ -110,7 +110,7 @@ DRAWINGS: dict[str, Callable[[list[dict]], bytes]] = {"netvaerkscirkel": _networ
 
 def drawing(block: dict, data: Any) -> bytes:
     """The PNG an ``image`` block shows, drawn from the list at its ``field``."""
-    from .render.docx import get_value
+    from .paths import get_value
 
     items = get_value(data, block["field"]) if block.get("field") else []
     return DRAWINGS[block["image"]]([p for p in items or [] if isinstance(p, dict)])

@@ -34,7 +34,7 @@ from .. import danish
 from ..collect import OK
 from ..errors import SkemaError
 from ..forms import Field, Form, load_form
-from .docx import get_value
+from ..paths import get_value
 from .xlsx import cell_value as input_cell_value
 
 if TYPE_CHECKING:

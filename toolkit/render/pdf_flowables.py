@@ -1,0 +1,551 @@
+"""PDF: the reportlab pieces a form page is made of.
+
+Page geometry, fonts and paragraph styles, static paragraphs, and the flowables: grid
+rows and tables that split across pages, answers (one AcroForm widget or flat text),
+checkboxes and signature lines. The layout walk that puts them together is
+:mod:`toolkit.render.pdf_layout`.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date as _date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from reportlab.platypus import Flowable
+
+from .. import danish
+from ..forms import Field
+from .pdf_acro import (
+    PAD,
+    TOP_GAP,
+    Widget,
+    font_path,
+    wrap_text,
+)
+
+if TYPE_CHECKING:
+    from .pdf_layout import Renderer
+
+#: Page geometry (points): A4 with 2 cm margins, as the Word template.
+CM = 28.3465
+PAGE_W, PAGE_H = 595.2756, 841.8898
+MARGIN = 2 * CM
+CONTENT_W = PAGE_W - 2 * MARGIN
+
+ACCENT = (0x1F / 255, 0x3A / 255, 0x5F / 255)
+LABEL_SHADE = (0xEE / 255, 0xF2 / 255, 0xF6 / 255)
+GRID = (0.55, 0.58, 0.62)
+GREY = (0.35, 0.35, 0.35)
+MONTH_ON = (0x5B / 255, 0x8D / 255, 0xB8 / 255)
+
+FONT = "SkemaSans"
+PRODUCER = "skema (reportlab, pikepdf)"
+BODY_SIZE = 9.5
+FIELD_SIZE = 9.0
+FIELD_MIN = 7.5
+LONG_MIN = 8.0
+CELL_PAD = 4.0
+ANSWER_PAD = 2.0
+COMBO_ARROW = 11.0
+SPLIT_MIN = 0.35 * (PAGE_H - 2 * MARGIN)  # boxes shorter than this are never split
+DATE_HINT = "dd-mm-åååå"
+MONTH_HINT = "måned åååå"
+
+
+# ---------------------------------------------------------------------------------------
+# Fonts and styles
+# ---------------------------------------------------------------------------------------
+_REGISTERED = False
+
+
+def register_fonts() -> None:
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    names = {"regular": FONT, "bold": f"{FONT}-Bold", "italic": f"{FONT}-Italic",
+             "bolditalic": f"{FONT}-BoldItalic"}
+    for style, name in names.items():
+        pdfmetrics.registerFont(TTFont(name, font_path(style)))
+    addMapping(FONT, 0, 0, names["regular"])
+    addMapping(FONT, 1, 0, names["bold"])
+    addMapping(FONT, 0, 1, names["italic"])
+    addMapping(FONT, 1, 1, names["bolditalic"])
+    _REGISTERED = True
+
+
+@lru_cache(maxsize=1)
+def styles() -> dict[str, Any]:
+    from reportlab.lib.colors import Color
+    from reportlab.lib.styles import ParagraphStyle
+
+    accent = Color(*ACCENT)
+    grey = Color(*GREY)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=BODY_SIZE, leading=13,
+                          spaceAfter=6)
+    return {
+        "body": body,
+        "title": ParagraphStyle("title", parent=body, fontName=f"{FONT}-Bold", fontSize=17,
+                                leading=21, textColor=accent, spaceAfter=8, keepWithNext=1),
+        "h1": ParagraphStyle("h1", parent=body, fontName=f"{FONT}-Bold", fontSize=13,
+                             leading=16, textColor=accent, spaceBefore=12, spaceAfter=6,
+                             keepWithNext=1),
+        "h2": ParagraphStyle("h2", parent=body, fontName=f"{FONT}-Bold", fontSize=11.5,
+                             leading=14, textColor=accent, spaceBefore=9, spaceAfter=5,
+                             keepWithNext=1),
+        "h3": ParagraphStyle("h3", parent=body, fontName=f"{FONT}-Bold", fontSize=10.5,
+                             leading=13, textColor=accent, spaceBefore=8, spaceAfter=4,
+                             keepWithNext=1),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
+        "note": ParagraphStyle("note", parent=body, fontSize=8, leading=10, textColor=grey),
+        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=16, bulletIndent=3,
+                                 spaceAfter=3, bulletFontName=FONT),
+        "label": ParagraphStyle("label", parent=body, fontName=f"{FONT}-Bold", fontSize=8.5,
+                                leading=11, spaceAfter=0),
+        "help": ParagraphStyle("help", parent=body, fontSize=7.5, leading=9.5,
+                               textColor=grey, spaceAfter=0),
+        "cell": ParagraphStyle("cell", parent=body, fontSize=FIELD_SIZE, leading=11,
+                               spaceAfter=0),
+        "month": ParagraphStyle("month", parent=body, fontSize=6.5, leading=8, spaceAfter=0,
+                                alignment=1),
+        "monthhead": ParagraphStyle("monthhead", parent=body, fontName=f"{FONT}-Bold",
+                                    fontSize=6, leading=7.5, spaceAfter=0, alignment=1),
+    }
+
+
+#: Static paragraphs (labels, headings, static text) per thread: parsed and wrapped once
+#: per process, reused by every document (a flowable is not shared between threads).
+_LOCAL = threading.local()
+_PARA_CACHE_MAX = 5000
+
+
+def para_class():
+    """A Paragraph that remembers its line breaking per width (reportlab's re-breaks)."""
+    cls = getattr(_LOCAL, "para_class", None)
+    if cls is not None:
+        return cls
+    from reportlab.platypus import Paragraph
+
+    class MemoParagraph(Paragraph):
+        def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+            memo = self.__dict__.setdefault("_memo", {})
+            hit = memo.get(aW)
+            if hit is None:
+                width, height = super().wrap(aW, aH)
+                memo[aW] = (width, height, self.blPara, self._wrapWidths)
+                return width, height
+            width, height, bl_para, wrap_widths = hit
+            self.__dict__.update(width=width, height=height, blPara=bl_para,
+                                 _wrapWidths=wrap_widths)
+            return width, height
+
+    _LOCAL.para_class = MemoParagraph
+    return MemoParagraph
+
+
+def static_para(markup: str, style: Any, bullet: str | None = None, keep: bool = False):
+    """A paragraph of static markup: parsed and line-broken once per thread and width.
+
+    Each call gives a new flowable (the page layout marks flowables), sharing the parsed
+    fragments and the line breaks of earlier documents. Only for text that does not
+    depend on the data: the cache is keyed by the markup.
+    """
+    cache = getattr(_LOCAL, "paras", None)
+    if cache is None or len(cache) > _PARA_CACHE_MAX:
+        cache = _LOCAL.paras = {}
+    key = (markup, style.name, bullet)
+    hit = cache.get(key)
+    cls = para_class()
+    if hit is None:
+        para = cls(markup, style, bulletText=bullet)
+        cache[key] = (para.frags, para.bulletText, para.__dict__.setdefault("_memo", {}))
+    else:
+        frags, bullet_text, memo = hit
+        para = cls(markup, style, bulletText=bullet_text, frags=frags)
+        para._memo = memo
+    if keep:
+        para.keepWithNext = 1
+    return para
+
+
+
+# ---------------------------------------------------------------------------------------
+# Flowables: grid rows and tables that split across pages, answers, checkboxes
+# ---------------------------------------------------------------------------------------
+class _Base(Flowable):
+    """A reportlab flowable of this renderer."""
+
+
+class Cell:
+    """Content of one grid cell: flowables top-down, optional fill colour."""
+
+    def __init__(self, flows: list, fill: tuple | None = None, valign: str = "top",
+                 pad: float | None = None) -> None:
+        self.flows = flows
+        self.fill = fill
+        self.valign = valign
+        self.pad = pad
+
+
+class Row(_Base):
+    """One table row of cells with borders; splits inside cells when taller than a page."""
+
+    def __init__(self, cells: list[Cell], widths: list[float], min_height: float = 0.0,
+                 pad: float = CELL_PAD, continued_label: Any = None) -> None:
+        super().__init__()
+        self.cells = cells
+        self.widths = widths
+        self.min_height = min_height
+        self.pad = pad
+        self.continued_label = continued_label
+
+    def _pad(self, cell: Cell) -> float:
+        return self.pad if cell.pad is None else cell.pad
+
+    def _cell_height(self, cell: Cell, width: float) -> float:
+        total = 0.0
+        for i, flow in enumerate(cell.flows):
+            total += flow.wrap(width - 2 * self._pad(cell), 10_000)[1] + (2 if i else 0)
+        return total
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        heights = [self._cell_height(c, w) + 2 * self._pad(c)
+                   for c, w in zip(self.cells, self.widths)]
+        self.width = sum(self.widths)
+        self.height = max(self.min_height, max(heights, default=0))
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        x = 0.0
+        for cell, width in zip(self.cells, self.widths):
+            if cell.fill:
+                canv.setFillColorRGB(*cell.fill)
+                canv.rect(x, 0, width, self.height, stroke=0, fill=1)
+            pad = self._pad(cell)
+            y = self.height - pad
+            if cell.valign == "middle":
+                y = (self.height + self._cell_height(cell, width)) / 2
+            for i, flow in enumerate(cell.flows):
+                _w, h = flow.wrap(width - 2 * pad, 10_000)
+                y -= h + (2 if i else 0)
+                flow.drawOn(canv, x + pad, y)
+            x += width
+        canv.setStrokeColorRGB(*GRID)
+        canv.setLineWidth(0.5)
+        x = 0.0
+        for width in self.widths:
+            canv.rect(x, 0, width, self.height, stroke=1, fill=0)
+            x += width
+
+    def split(self, aW: float, aH: float) -> list:  # noqa: N803
+        if aH < 24 + 2 * self.pad:
+            return []
+        firsts, rests = [], []
+        for cell, width in zip(self.cells, self.widths):
+            pad = self._pad(cell)
+            first, rest = _split_flows(cell.flows, width - 2 * pad, aH - 2 * pad)
+            if rest and not first:
+                return []  # keep the row whole rather than leave a cell behind
+            firsts.append(Cell(first, cell.fill, cell.valign, cell.pad))
+            if not rest and self.continued_label is not None and cell is self.cells[0] \
+                    and cell.fill:
+                rest = [self.continued_label]
+            rests.append(Cell(rest, cell.fill, cell.valign, cell.pad))
+        if not any(c.flows for c in rests):
+            return [self]
+        return [Row(firsts, self.widths, 0, self.pad),
+                Row(rests, self.widths, 0, self.pad, self.continued_label)]
+
+
+def _split_flows(flows: list, width: float, avail: float) -> tuple[list, list]:
+    first: list = []
+    used = 0.0
+    for i, flow in enumerate(flows):
+        gap = 2 if first else 0
+        _w, h = flow.wrap(width, 10_000)
+        if used + gap + h <= avail:
+            first.append(flow)
+            used += gap + h
+            continue
+        parts = flow.split(width, avail - used - gap) if avail - used - gap > 12 else []
+        if len(parts) >= 2:
+            first.append(parts[0])
+            return first, list(parts[1:]) + flows[i + 1:]
+        return first, flows[i:]
+    return first, []
+
+
+class Table(_Base):
+    """Rows under repeating header rows; splits between rows and inside a tall row."""
+
+    def __init__(self, rows: list[Row], header: int = 0, space_after: float = 8.0) -> None:
+        super().__init__()
+        self.rows = rows
+        self.header = header
+        self.spaceAfter = space_after
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        self.width = max((sum(r.widths) for r in self.rows), default=0)
+        self.height = sum(r.wrap(aW, aH)[1] for r in self.rows)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        y = self.height
+        for row in self.rows:
+            _w, h = row.wrap(self.width, 10_000)
+            y -= h
+            row.drawOn(self.canv, 0, y)
+
+    def split(self, aW: float, aH: float) -> list:  # noqa: N803
+        head = self.rows[:self.header]
+        used = sum(r.wrap(aW, aH)[1] for r in head)
+        for idx in range(self.header, len(self.rows)):
+            row = self.rows[idx]
+            _w, h = row.wrap(aW, aH)
+            if used + h <= aH:
+                used += h
+                continue
+            parts = row.split(aW, aH - used)
+            if len(parts) == 2:
+                first = self.rows[:idx] + [parts[0]]
+                rest = head + [parts[1]] + self.rows[idx + 1:]
+            else:
+                first, rest = self.rows[:idx], head + self.rows[idx:]
+            if len(first) <= self.header:
+                return []
+            return [Table(first, self.header, 0), Table(rest, self.header, self.spaceAfter)]
+        return [self]
+
+
+class Answer(_Base):
+    """A text-like answer (text, long text, date, drop-down): one widget or flat text."""
+
+    def __init__(self, r: Renderer, name: str, fld: Field, value: Any,
+                 min_height: float = 0.0, lines: list[str] | None = None,
+                 size: float | None = None, part: int = 0) -> None:
+        super().__init__()
+        self.r = r
+        self.name = name
+        self.fld = fld
+        self.value = value
+        self.display = display(fld, value)
+        self.min_height = min_height
+        self.lines = lines
+        self.size = size
+        self.part = part
+        self.hint = DATE_HINT if fld.kind == "date" else (
+            MONTH_HINT if fld.format == "month" else "")
+
+    @property
+    def leading(self) -> float:
+        return round((self.size or FIELD_SIZE) * 1.22, 2)
+
+    def _box_width(self, width: float) -> float:
+        if not self.hint:
+            return width
+        return width - self.r.font.width(self.hint, 6.5) - 6
+
+    def _text_width(self, width: float) -> float:
+        """Room for the text inside the box (a drop-down keeps its arrow clear)."""
+        arrow = COMBO_ARROW if self.fld.kind == "dropdown" and not self.r.flatten else 0.0
+        return self._box_width(width) - 2 * PAD - arrow
+
+    def _layout(self, width: float) -> None:
+        if self.lines is not None:
+            return
+        font, text = self.r.font, self.display
+        box = self._text_width(width)
+        if self.fld.kind == "long":
+            inner = max(self.min_height - 2 * PAD, 0)
+            for size in (FIELD_SIZE, 8.5, LONG_MIN):
+                lines = wrap_text(font, text, size, box)
+                if len(lines) * size * 1.22 <= inner:
+                    break
+            self.size, self.lines = size, lines
+            return
+        if "\n" not in text and "\r" not in text:
+            for size in (FIELD_SIZE, 8.5, 8.0, FIELD_MIN):
+                if font.width(text.replace("\t", "    "), size) <= box:
+                    self.size, self.lines = size, [text.replace("\t", "    ")] if text else []
+                    return
+        self.size = FIELD_SIZE if self.fld.kind == "text" else FIELD_MIN
+        self.lines = wrap_text(font, text, self.size, box)
+
+    def _height(self) -> float:
+        lines = max(len(self.lines or []), 1)
+        return max(self.min_height, lines * self.leading + 2 * PAD + TOP_GAP)
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        self._layout(aW)
+        self.width = aW
+        self.height = self._height()
+        return self.width, self.height
+
+    def split(self, aW: float, aH: float) -> list:  # noqa: N803
+        self._layout(aW)
+        lines = self.lines or []
+        fit = int((aH - 2 * PAD - TOP_GAP) // self.leading)
+        if self._height() <= aH:
+            return [self]
+        if fit < 2 or fit >= len(lines) or self._height() < SPLIT_MIN:
+            return []  # a short box moves to the next page whole
+        first = Answer(self.r, self.name, self.fld, self.value, 0, lines[:fit], self.size,
+                        self.part)
+        rest = Answer(self.r, self.name, self.fld, self.value,
+                       max(0.0, self.min_height - aH), lines[fit:], self.size, self.part + 1)
+        return [first, rest]
+
+    def draw(self) -> None:
+        canv = self.canv
+        box_w = self._box_width(self.width)
+        if self.hint and self.part == 0:
+            canv.saveState()
+            canv.setFillColorRGB(*GREY)
+            canv.setFont(FONT, 6.5)
+            canv.drawRightString(self.width, self.height - PAD - TOP_GAP - 6.5, self.hint)
+            canv.restoreState()
+        x0, y0 = canv.absolutePosition(0, 0)
+        rect = (x0, y0, x0 + box_w, y0 + self.height)
+        if self.r.flatten:
+            self.r.flat_text(canv, self.name, self.display, self.part, self.lines or [],
+                             self.size or FIELD_SIZE, self.leading, self.height)
+            return
+        kind = "combo" if self.fld.kind == "dropdown" else "text"
+        label = self.r.form.label(self.name)
+        if self.hint:
+            label = f"{label} ({self.hint})"
+        options: list[tuple[str, str]] = []
+        value: str | None = self.display or None
+        if kind == "combo":
+            options = [(str(v), t) for v, t in self.fld.choices]
+            if self.fld.format == "kommune":
+                options.sort(key=lambda o: danish.sort_key(o[1]))
+            value = None if self.value in (None, "") else str(self.value)
+            if value is not None and value not in [v for v, _ in options]:
+                options.append((value, value))
+            options.insert(0, (" ", " "))
+        multiline = self.fld.kind == "long" or len(self.lines or []) > 1 or "\n" in (
+            self.display or "")
+        self.r.widgets.append(Widget(
+            name=self.name, kind=kind, page=canv.getPageNumber(), rect=rect, label=label,
+            value=value, lines=list(self.lines or []), size=self.size or FIELD_SIZE,
+            leading=self.leading, multiline=multiline, options=options, part=self.part,
+            actual=self.display,
+        ))
+
+
+class Check(_Base):
+    """A checkbox widget, with the option title beside it for a multi-select."""
+
+    SIDE = 9.0
+
+    def __init__(self, r: Renderer, name: str, on: bool, title: str | None,
+                 label: str) -> None:
+        super().__init__()
+        self.r = r
+        self.name = name
+        self.on = on
+        self.title = title
+        self.label = label
+        self.para = None
+        if title is not None:
+            self.para = static_para(para_text(title), r.styles["cell"])
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        height = self.SIDE + 2
+        if self.para is not None:
+            _w, ph = self.para.wrap(aW - self.SIDE - 5, aH)
+            height = max(height, ph)
+        self.width, self.height = aW, height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        top = self.height - 1
+        bottom = top - self.SIDE
+        if self.para is not None:
+            _w, ph = self.para.wrap(self.width - self.SIDE - 5, 10_000)
+            self.para.drawOn(canv, self.SIDE + 5, self.height - ph)
+        if self.r.flatten:
+            self.r.flat_check(canv, self.name, self.on, 0, bottom, self.SIDE)
+            return
+        x0, y0 = canv.absolutePosition(0, bottom)
+        self.r.widgets.append(Widget(
+            name=self.name, kind="check", page=canv.getPageNumber(),
+            rect=(x0, y0, x0 + self.SIDE, y0 + self.SIDE), label=self.label, on=self.on))
+
+
+class Signature(_Base):
+    """Lines to sign on paper, labels below, and a signature field over each line the
+    block's ``signed`` names."""
+
+    def __init__(self, r: Renderer, labels: list[str],
+                 signed: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.r = r
+        self.labels = labels
+        self.signed = frozenset(signed)
+        self.spaceBefore = 6
+        self.spaceAfter = 10
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        self.width, self.height = aW, 1.6 * CM + 14
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        gap = 0.6 * CM
+        n = len(self.labels)
+        width = (self.width - gap * (n - 1)) / n
+        line_y = 14
+        for i, label in enumerate(self.labels):
+            x = i * (width + gap)
+            canv.setStrokeColorRGB(0, 0, 0)
+            canv.setLineWidth(0.7)
+            canv.line(x, line_y, x + width, line_y)
+            canv.setFillColorRGB(*GREY)
+            canv.setFont(FONT, 8.5)
+            canv.drawString(x, line_y - 10, label)
+            if label not in self.signed or self.r.flatten:
+                continue
+            self.r.signatures += 1
+            x0, y0 = canv.absolutePosition(x, line_y + 1)
+            self.r.widgets.append(Widget(
+                name=f"Underskrift{self.r.signatures}", kind="sig", page=canv.getPageNumber(),
+                rect=(x0, y0, x0 + width, y0 + 1.6 * CM - 2), label=label))
+
+
+# ---------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------
+def display(fld: Field, value: Any) -> str:
+    """The text a field shows for a value (Danish date, month name, choice title)."""
+    if value is None or value == "" or isinstance(value, (list, dict)):
+        return ""
+    if fld.kind == "date":
+        text = str(value)
+        if danish.is_iso_date(text):
+            return _date.fromisoformat(text).strftime("%d-%m-%Y")
+        return text
+    if fld.kind == "dropdown":
+        return fld.choice_title(value)
+    if fld.format == "month" and danish.is_month(str(value)):
+        return danish.format_month(str(value))
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    return str(value)
+
+
+def para_text(text: str) -> str:
+    """Plain text as reportlab paragraph markup (escaped; LF -> line break)."""
+    text = "".join(c for c in text.replace("\t", "    ") if c >= " " or c == "\n")
+    return escape(text).replace("\n", "<br/>")
+
+

@@ -1,0 +1,502 @@
+"""PDF: the form as an A4 fillable PDF (AcroForm), blank, pre-filled or flattened.
+
+The pages are laid out with reportlab from ``form.layout`` (the same blocks the Word
+template is built from); every answer becomes one AcroForm widget named by its concrete
+field path (``aktiviteter.2.hvem``; a multi-select gives one checkbox per option,
+``aktiviteter.2.maal:a``). Widgets and their appearance streams are added with pikepdf
+afterwards (see :mod:`toolkit.render.pdf_acro`).
+
+Values in the PDF:
+
+* text fields hold the plain text (line feeds kept in multi-line boxes);
+* date fields hold Danish text ``26-02-2019`` (the format shown beside the box,
+  ``dd-mm-åååå``); ISO ``2019-02-26`` typed by someone else is read back too;
+* month fields hold ``marts 2019`` (``03-2019`` and ``2019-03`` are read back too);
+* drop-downs (enums, kommune) show the Danish title and export the enum value;
+* checkboxes are on with the state ``/Yes``.
+
+A long answer is never cut: the font shrinks to a minimum, then the box grows, and a box
+taller than what is left of the page continues on the next page (a second widget of the
+same field showing the rest). ``flatten=True`` draws the values as page content instead of
+widgets; each answer is wrapped in a marked-content span carrying its field path and, as
+``/ActualText``, its exact text, so a flattened copy can be read back
+(:mod:`toolkit.extract.pdf`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ..errors import SchemaError
+from ..forms import Field, Form
+from ..paths import get_value
+from .font_subset import slim_names
+from .pdf_acro import (
+    CHECK,
+    PAD,
+    TOP_GAP,
+    AcroBuilder,
+    FieldFont,
+    Widget,
+    mark_begin,
+)
+from .pdf_flowables import (
+    ANSWER_PAD,
+    CELL_PAD,
+    CM,
+    CONTENT_W,
+    FONT,
+    GREY,
+    LABEL_SHADE,
+    MARGIN,
+    MONTH_ON,
+    PAGE_H,
+    PAGE_W,
+    PRODUCER,
+    Answer,
+    Cell,
+    Check,
+    Row,
+    Signature,
+    Table,
+    para_class,
+    para_text,
+    register_fonts,
+    static_para,
+    styles,
+)
+from .word_fill import blank_data
+
+_REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_ITALIC = re.compile(r"\*([^*]+)\*")
+
+
+def render_pdf(form: Form, data: dict | None, blank: bool = False,
+               flatten: bool = False) -> bytes:
+    """The form as PDF bytes: fillable (AcroForm) with the data's values, or flattened.
+
+    ``blank=True`` ignores data and gives an empty form with each list's blank rows.
+    ``flatten=True`` gives a non-editable copy: the values are page content, no widgets.
+    """
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    if blank:
+        data = blank_data(form)
+    data = data if isinstance(data, dict) else {}
+    renderer = Renderer(form, data, blank, flatten)
+    story = renderer.story()
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
+        topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
+        subject=form.description, creator="skema", producer=PRODUCER,
+        invariant=1, lang="da-DK",
+    )
+    frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
+                  rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
+    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form))
+    return _finish(form, buf.getvalue(), renderer)
+
+
+def _canvas_class(running: str, form: Form):
+    """A canvas that knows the page count when it saves: "Side X af Y" in the footer."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved)
+            for state in self._saved:
+                self.__dict__.update(state)
+                self._furniture(total)
+                super().showPage()
+            super().save()
+
+        def _furniture(self, total: int) -> None:
+            self.saveState()
+            self.setFillColorRGB(*GREY)
+            self.setFont(FONT, 8)
+            self.drawRightString(PAGE_W - MARGIN, PAGE_H - 1.2 * CM, running)
+            self.drawString(MARGIN, 1.1 * CM, f"Formular {form.id}, version {form.version}")
+            self.drawRightString(PAGE_W - MARGIN, 1.1 * CM,
+                                 f"Side {self._pageNumber} af {total}")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+
+# ---------------------------------------------------------------------------------------
+# The layout walk
+# ---------------------------------------------------------------------------------------
+class Renderer:
+    """Turns layout blocks into flowables and collects the widgets to place."""
+
+    def __init__(self, form: Form, data: dict, blank: bool, flatten: bool) -> None:
+        from .word_fill import reference_texts
+
+        register_fonts()
+        self.form = form
+        self.data = data
+        self.blank = blank
+        self.flatten = flatten
+        self.font = FieldFont()
+        self.widgets: list[Widget] = []
+        self.signatures = 0
+        self.refs = reference_texts(form, data, blank)
+        self.styles = styles()
+
+    def running_title(self) -> str:
+        text = self.form.schema.get("x-running-title", self.form.title)
+        return _REF.sub(lambda m: self.refs.get(m.group(1), ""), text)
+
+    def story(self) -> list:
+        """Every layout block as flowables; a text stays on the page of what follows it."""
+        tables = ("fields", "rows", "blocks", "static_table", "month_overview", "image",
+                  "signature")
+        layout = self.form.layout
+        out: list = []
+        level = 0  # of the heading last seen
+        for i, block in enumerate(layout):
+            following = layout[i + 1] if i + 1 < len(layout) else {}
+            if "heading" in block:
+                level = int(block.get("level", 1))
+            # a section's intro stays with its first sub-heading (and so with its content)
+            into_sub = "heading" in following and int(following.get("level", 1)) > level
+            keep = "text" in block and (
+                block["text"].rstrip().endswith(":") or block.get("style") == "note"
+                or any(k in following for k in tables) or into_sub)
+            out.extend(self.block(block, keep))
+        return out
+
+    # -- blocks --------------------------------------------------------------------------
+    def block(self, block: dict, keep: bool = False) -> list:
+        """The flowables of one layout block (``keep``: a text kept with what follows)."""
+        from reportlab.platypus import PageBreak, Spacer
+
+        st = self.styles
+        if "heading" in block:
+            level = int(block.get("level", 1))
+            style = st["title"] if level == 0 else st[f"h{min(level, 3)}"]
+            return [self._para(block["heading"], style)]
+        if "text" in block:
+            style = {"small": st["small"], "note": st["note"]}.get(block.get("style", ""),
+                                                                   st["body"])
+            return [self._para(block["text"], style, keep=keep)]
+        if "bullets" in block:
+            marker = block.get("marker", "•")
+            return [self._para(item, st["bullet"], f"{i}." if marker == "1." else marker)
+                    for i, item in enumerate(block["bullets"], start=1)] + [Spacer(1, 4)]
+        if "rows" in block:
+            return self._rows(block)
+        if "blocks" in block:
+            return self._blocks(block)
+        if "fields" in block:
+            return self._fields(block)
+        if "static_table" in block:
+            return self._static_table(block)
+        if "signature" in block:
+            return [Signature(self, list(block["signature"]), block.get("signed", ()))]
+        if "page_break" in block:
+            return [PageBreak()]
+        if "image" in block:
+            return self._image(block)
+        if "month_overview" in block:
+            return self._month_overview(block)
+        raise SchemaError(f"Skemaet for \"{self.form.id}\" har en ukendt layoutblok i "
+                          f"x-layout: {block!r}.",
+                          hint="Ret blokken i skemaets x-layout (se schemas/README.md).")
+
+    def _para(self, text: str, style: Any, bullet: str | None = None, keep: bool = False):
+        """A paragraph of layout text; cached unless it shows data (``{path}``)."""
+        if _REF.search(text) is None:
+            return static_para(self._inline(text), style, bullet, keep)
+        para = para_class()(self._inline(text), style, bulletText=bullet)
+        if keep:
+            para.keepWithNext = 1
+        return para
+
+    def _inline(self, text: str) -> str:
+        """Static text as paragraph markup: ``*italic*`` and ``{path}`` references."""
+        out, pos = [], 0
+        for match in _ITALIC.finditer(text):
+            out.append(self._plain(text[pos:match.start()]))
+            out.append("<i>" + self._plain(match.group(1)) + "</i>")
+            pos = match.end()
+        out.append(self._plain(text[pos:]))
+        return "".join(out)
+
+    def _plain(self, text: str) -> str:
+        parts, pos = [], 0
+        for match in _REF.finditer(text):
+            parts.append(para_text(text[pos:match.start()]))
+            parts.append(para_text(self.refs.get(match.group(1), "")))
+            pos = match.end()
+        parts.append(para_text(text[pos:]))
+        return "".join(parts)
+
+    def _label(self, text: str, help_text: str = "") -> list:
+        flows = [static_para(para_text(text), self.styles["label"])]
+        if help_text:
+            flows.append(static_para(para_text(help_text), self.styles["help"]))
+        return flows
+
+    def _continued(self):
+        return static_para("(fortsat)", self.styles["help"])
+
+    def _answer_cell(self, fld: Field, path: str, min_height: float = 0.0) -> Cell:
+        """The cell of one answer: text boxes fill it, checkboxes sit on the label's line."""
+        pad = ANSWER_PAD if fld.kind not in ("checkbox", "multi") else CELL_PAD
+        return Cell(self._answer_flows(fld, path, max(0.0, min_height - 2 * pad)), pad=pad)
+
+    def _answer_flows(self, fld: Field, path: str, min_height: float = 0.0) -> list:
+        """The flowables of one answer at a concrete path."""
+        value = get_value(self.data, path)
+        label = self.form.label(path)
+        if fld.kind == "multi":
+            chosen = value if isinstance(value, list) else []
+            return [Check(self, f"{path}:{opt}", any(str(c) == str(opt) for c in chosen),
+                           title, f"{label}: {title}") for opt, title in fld.choices]
+        if fld.kind == "checkbox":
+            return [Check(self, path, value is True, None, label)]
+        return [Answer(self, path, fld, value, min_height)]
+
+    def _fields(self, block: dict) -> list:
+        flds = [f for p in block["fields"] for f in self.form.expand(p)]
+        long_table = any(f.kind == "long" for f in flds)
+        widths = [6.8 * CM, CONTENT_W - 6.8 * CM] if long_table else \
+            [5.5 * CM, CONTENT_W - 5.5 * CM]
+        rows: list[Row] = []
+        header = block.get("header")
+        if header:
+            rows.append(Row([Cell(self._label(t), LABEL_SHADE) for t in header], widths))
+        for fld in flds:
+            min_h = 3.2 * CM if fld.kind == "long" else 0.0
+            rows.append(Row([Cell(self._label(fld.label, fld.help), LABEL_SHADE),
+                              self._answer_cell(fld, fld.path, min_h)],
+                             widths, min_h, continued_label=self._continued()))
+        return [Table(rows, header=1 if header else 0)]
+
+    def _items(self, path: str) -> int:
+        lst = self.form.lists[path]
+        items = get_value(self.data, path)
+        count = len(items) if isinstance(items, list) else 0
+        return max(count, lst.blank_rows)
+
+    def _list_fields(self, block: dict, key: str) -> list[Field]:
+        lst = self.form.lists[block[key]]
+        names = block.get("columns") if key == "rows" else block.get("fields")
+        if not names:
+            return list(lst.fields)
+        return [f for n in names for f in self.form.expand(n, f"{lst.path}.*")]
+
+    def _rows(self, block: dict) -> list:
+
+        lst = self.form.lists[block["rows"]]
+        flds = self._list_fields(block, "rows")
+        weights = [3 if f.kind == "long" else 2 if f.kind == "multi" else 1.4 for f in flds]
+        widths = [CONTENT_W * wt / sum(weights) for wt in weights]
+        head = [Cell(self._label(lst.label if lst.scalar else f.schema.get("title", f.key)),
+                      LABEL_SHADE) for f in flds]
+        rows = [Row(head, widths)]
+        for i in range(self._items(lst.path)):
+            cells = []
+            for fld in flds:
+                path = fld.path.replace("*", str(i), 1)
+                min_h = 1.2 * CM if fld.kind == "long" else 0.0
+                cells.append(self._answer_cell(fld, path, min_h))
+            rows.append(Row(cells, widths))
+        out: list = []
+        if block.get("title"):
+            out.append(static_para(para_text(block["title"]), self.styles["h3"]))
+        out.append(Table(rows, header=1))
+        return out
+
+    def _blocks(self, block: dict) -> list:
+
+        lst = self.form.lists[block["blocks"]]
+        flds = self._list_fields(block, "blocks")
+        widths = [5.5 * CM, CONTENT_W - 5.5 * CM]
+        out: list = []
+        for i in range(self._items(lst.path)):
+            out.append(static_para(para_text(f"{lst.item_title} {i + 1}"),
+                                   self.styles["h3"]))
+            rows = []
+            for fld in flds:
+                path = fld.path.replace("*", str(i), 1)
+                min_h = 2.5 * CM if fld.kind == "long" else 0.0
+                title = fld.schema.get("title", fld.key)
+                rows.append(Row([Cell(self._label(title), LABEL_SHADE),
+                                  self._answer_cell(fld, path, min_h)],
+                                 widths, min_h, continued_label=self._continued()))
+            out.append(Table(rows))
+        return out
+
+    def _static_table(self, block: dict) -> list:
+
+        data = block["static_table"]
+        cols = max((len(r) for r in data), default=1)
+        if cols == 2:
+            widths = [5.5 * CM, CONTENT_W - 5.5 * CM]
+        else:
+            first = 4.5 * CM if cols > 1 else CONTENT_W
+            widths = [first] + [(CONTENT_W - first) / (cols - 1)] * (cols - 1)
+        rows = []
+        for r, cells in enumerate(data):
+            out_cells = []
+            for j in range(cols):
+                text = cells[j] if j < len(cells) else ""
+                head = j == 0 or (block.get("header") and r == 0)
+                style = self.styles["label"] if head else self.styles["cell"]
+                out_cells.append(Cell([static_para(para_text(text), style)],
+                                       LABEL_SHADE if head else None))
+            rows.append(Row(out_cells, widths))
+        return [Table(rows, header=1 if block.get("header") else 0)]
+
+    def _image(self, block: dict) -> list:
+        from reportlab.platypus import Image
+
+        from ..derived import drawing
+
+        png = drawing(block, self.data)
+        size = 15 * CM
+        img = Image(io.BytesIO(png), width=size, height=size)
+        img.hAlign = "CENTER"
+        img.spaceAfter = 8
+        return [img]
+
+    def _month_overview(self, block: dict) -> list:
+        from reportlab.platypus import Paragraph
+
+        from ..derived import MONTH_ABBR, month_overview
+
+        months, items = month_overview(self.form, block, self.data)
+        if not months:
+            return [Paragraph(para_text(block["note"]), self.styles["note"])]
+        label_w = CONTENT_W * 0.36
+        month_w = (CONTENT_W - label_w) / len(months)
+        widths = [label_w] + [month_w] * len(months)
+        st = self.styles
+        head = [Cell([static_para(para_text(block["column"]), st["label"])], LABEL_SHADE)] + [
+            Cell([static_para(f"{MONTH_ABBR[int(m[5:7]) - 1]}<br/>{m[2:4]}",
+                               st["monthhead"])],
+                  LABEL_SHADE) for m in months]
+        rows = [Row(head, widths, pad=2)]
+        for label, marks in items:
+            cells = [Cell([Paragraph(para_text(label), st["cell"])])]
+            cells += [Cell([static_para("X" if on else "", st["month"])],
+                            MONTH_ON if on else None, "middle") for on in marks]
+            rows.append(Row(cells, widths, pad=2))
+        return [Table(rows, header=1)]
+
+    # -- flattened values ----------------------------------------------------------------
+    def flat_text(self, canv, name: str, actual: str, part: int, lines: list[str],
+                  size: float, leading: float, height: float) -> None:
+        """Draw an answer's lines as page content inside a marked-content span."""
+        canv.addLiteral(mark_begin(name, actual, part))
+        canv.setFillColorRGB(0, 0, 0)
+        canv.setFont(FONT, size)
+        baseline = height - PAD - TOP_GAP - self.font.ascent * size
+        for line in lines:
+            if line:
+                canv.drawString(PAD, baseline, line)
+            baseline -= leading
+        canv.addLiteral("EMC")
+
+    def flat_check(self, canv, name: str, on: bool, x: float, y: float, side: float) -> None:
+        """Draw a checkbox (✓ when on) as page content inside a marked-content span."""
+        canv.addLiteral(mark_begin(name, CHECK if on else None))
+        canv.saveState()
+        canv.setStrokeColorRGB(0.25, 0.25, 0.25)
+        canv.setLineWidth(0.7)
+        canv.rect(x + 0.5, y + 0.5, side - 1, side - 1, stroke=1, fill=0)
+        if on:
+            canv.setFillColorRGB(0, 0, 0)
+            canv.setFont(FONT, side * 0.9)
+            canv.drawCentredString(x + side / 2, y + side * 0.14, CHECK)
+        canv.restoreState()
+        canv.addLiteral("EMC")
+
+
+# ---------------------------------------------------------------------------------------
+# Widgets, metadata
+# ---------------------------------------------------------------------------------------
+def _finish(form: Form, raw: bytes, renderer: Renderer) -> bytes:
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(raw))
+    _slim_page_fonts(pdf)
+    if not renderer.flatten:
+        builder = AcroBuilder(pdf, renderer.font)
+        pages = pdf.pages
+        for widget in renderer.widgets:
+            builder.add(widget, pages[widget.page - 1])
+        builder.finish()
+    info = pdf.trailer.get("/Info")
+    if info is None:
+        info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
+    for key, value in (("/Title", form.title), ("/Author", "skema"),
+                       ("/Subject", form.description), ("/Creator", "skema"),
+                       ("/Producer", PRODUCER), ("/skema_form", form.id),
+                       ("/skema_version", form.version)):
+        info[key] = pikepdf.String(value)
+    pdf.Root.Lang = pikepdf.String("da-DK")
+    _add_xmp(pdf, form)
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+             compress_streams=True, deterministic_id=True, linearize=False)
+    return out.getvalue()
+
+
+def _slim_page_fonts(pdf) -> None:
+    """reportlab's embedded page fonts without the name records and the hints a PDF does
+    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            program = font.get("/FontDescriptor", {}).get("/FontFile2")
+            if program is None or program.objgen in seen:
+                continue
+            seen.add(program.objgen)
+            data = program.read_bytes()
+            slim = slim_names(data)
+            if len(slim) < len(data):
+                program.write(slim)  # compressed again when saved
+                program.Length1 = len(slim)
+
+
+def _add_xmp(pdf, form: Form) -> None:
+    import pikepdf
+
+    def x(text: str) -> str:
+        return escape(text, {'"': "&quot;"})
+
+    packet = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
+        "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
+        f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
+        f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"
+        "</skema:version></rdf:Description></rdf:RDF></x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    )
+    stream = pikepdf.Stream(pdf, packet.encode("utf-8"))
+    stream.Type = pikepdf.Name.Metadata
+    stream.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = pdf.make_indirect(stream)

@@ -1,0 +1,314 @@
+"""Word: the compiled fill — a template turned into Jinja once, each fill render + zip.
+
+Entry points :func:`render` and :func:`compiled_template`; templates that cannot be
+compiled (images, unusual expressions) fall back to the docxtpl path in
+:mod:`toolkit.render.word_fill`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import re
+import weakref
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from markupsafe import Markup
+
+from .. import danish
+from ..errors import TemplateError
+from ..forms import Form
+from ..paths import get_value
+from .ooxml import (
+    CHECKED,
+    PLACEHOLDERS,
+    ZipEntry,
+    attr,
+    clean_text,
+    custom_part,
+    custom_properties_xml,
+    w,
+    w14,
+    write_zip,
+)
+from .word_build import identity, template_path
+from .word_check import JINJA, check_template
+from .word_fill import (
+    blank_data,
+    display,
+    lean_markup,
+    option_in,
+    ref_paths,
+    reference_texts,
+    render_docxtpl,
+    show_placeholder_run,
+    tables,
+)
+
+
+def render(form: Form, data: dict | None, template: str | Path | None = None,
+           blank: bool = False) -> bytes:
+    """Fill the form's Word template with data (or blank rows) and return .docx bytes.
+
+    The template is compiled once per (form, template) and cached (see
+    :func:`compiled_template`), so ``skema fill`` and ``skema batch`` make the same bytes.
+    """
+    if blank:
+        data = blank_data(form)
+    return compiled_template(form, template).render(data or {})
+
+
+def compiled_template(form: Form, template: str | Path | None = None) -> CompiledTemplate:
+    """The form's Word template (or a custom ``template`` file) compiled for fast filling.
+
+    A custom template is checked against the schema first (TemplateError when it does not
+    fit). The result is cached per form object and template content.
+    """
+    if template is not None:
+        try:
+            raw = Path(template).read_bytes()
+        except OSError:
+            raise TemplateError(f"{template}: skabelonen kan ikke læses.",
+                                hint="Tjek stien til --template.") from None
+    else:
+        raw = template_path(form).read_bytes()
+    key = hashlib.sha256(raw).digest()
+    cache = _COMPILED.setdefault(form, {})
+    if key not in cache:
+        if template is not None:
+            problems = check_template(form, raw)
+            if problems:
+                raise TemplateError(
+                    f"{template}: skabelonen passer ikke til formularen \"{form.id}\" "
+                    f"(version {form.version}):\n  - " + "\n  - ".join(problems),
+                    hint="Byg en ny skabelon med \"skema templates build\" og flyt dine "
+                    "tilpasninger over i den.",
+                )
+        cache[key] = CompiledTemplate(form, raw)
+    return cache[key]
+
+
+_COMPILED: weakref.WeakKeyDictionary[Form, dict[bytes, CompiledTemplate]] = (
+    weakref.WeakKeyDictionary())
+
+#: Word parts whose XML may hold Jinja expressions or content controls.
+_STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_MARK = re.compile(r' w:fullDate="SKEMA:(\d+)"|"SKEMA:(\d+)"|<!--SKEMA:(\d+)-->')
+_ONE_EXPR = re.compile(r"\{\{\s*((?:(?!\{\{|\}\}).)+?)\s*\}\}", re.S)
+_JINJA_TAG = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+_XML_DECL = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+
+
+class CompiledTemplate:
+    """A Word template turned into Jinja templates once; each fill is render + zip.
+
+    What the docxtpl path did per document after rendering (checkbox state, the date a
+    date picker holds, placeholder text and style in empty controls) is compiled into the
+    Jinja source as conditionals, so a fill never parses XML. Parts without expressions
+    are kept deflated and copied as they are. Forms with images (network circle) and
+    templates whose expressions cannot be compiled safely use the docxtpl path
+    (``fast`` is False then).
+    """
+
+    def __init__(self, form: Form, raw: bytes) -> None:
+        self.form = form
+        self.raw = raw
+        self.identity = identity(form)
+        self.fast = not any("image" in b for b in form.layout)
+        self.ref_paths = ref_paths(form)
+        self.entries: list[tuple[str, Any]] = []
+        if self.fast:
+            try:
+                self._compile()
+            except _NotCompilable:
+                self.fast = False
+                self.entries = []
+
+    # -- compile ---------------------------------------------------------------------------
+    def _compile(self) -> None:
+        from docxtpl import DocxTemplate
+        from jinja2 import Environment, TemplateSyntaxError
+
+        env = Environment(autoescape=True)
+        patcher = DocxTemplate.__new__(DocxTemplate)
+        src = zipfile.ZipFile(io.BytesIO(self.raw))
+        for info in src.infolist():
+            name = info.filename
+            if name.endswith("/"):
+                continue
+            body = custom_part(name, src.read(name))
+            if body is None:
+                continue
+            if _STORY.fullmatch(name) and (b"{" in body or b"<w:sdt" in body):
+                source = self._compile_part(patcher, body)
+                try:
+                    self.entries.append((name, env.from_string(source)))
+                except TemplateSyntaxError:
+                    raise _NotCompilable from None
+            else:
+                self.entries.append((name, ZipEntry(name, body)))
+        self.entries.append(("docProps/custom.xml", ZipEntry(
+            "docProps/custom.xml", custom_properties_xml(self.identity).encode("utf-8"))))
+
+    def _compile_part(self, patcher, body: bytes) -> str:
+        root = etree.fromstring(body)
+        xml = patcher.patch_xml(etree.tostring(root, encoding="unicode"))
+        for m in _JINJA_TAG.finditer(xml):
+            if any(c in (m.group(1) or m.group(2)) for c in "<>&"):
+                raise _NotCompilable  # would need docxtpl's lenient re-parse
+        try:
+            root = etree.fromstring(xml)
+        except etree.XMLSyntaxError:
+            raise _NotCompilable from None
+        code: list[str] = []
+
+        def mark(jinja: str) -> str:
+            code.append(jinja)
+            return f"SKEMA:{len(code) - 1}"
+
+        lean_markup(root)
+        for sdt in list(root.iter(w("sdt"))):
+            self._compile_control(sdt, mark)
+        out = etree.tostring(root, encoding="unicode")
+        def unmark(m: re.Match) -> str:
+            if m.group(2):  # an attribute value
+                return '"' + code[int(m.group(2))] + '"'
+            return code[int(m.group(1) or m.group(3))]
+
+        out = _MARK.sub(unmark, out)
+        return _XML_DECL + out
+
+    def _compile_control(self, sdt, mark) -> None:
+        pr = sdt.find(w("sdtPr"))
+        tag_el = pr.find(w("tag")) if pr is not None else None
+        if tag_el is None:
+            return
+        tag = tag_el.get(w("val"), "")
+        if "{%" in tag:
+            return
+        path, _, _option = JINJA.sub("*", tag).partition(":")
+        try:
+            fld = self.form.field(path)
+        except KeyError:
+            return
+        expr = _tag_jinja(tag)
+        content = sdt.find(w("sdtContent"))
+        t_el = next(content.iter(w("t")), None) if content is not None else None
+        # The generated templates show exactly the field's display value; then its
+        # emptiness and glyph decide, with no function call per control.
+        match = _ONE_EXPR.fullmatch(t_el.text or "") if t_el is not None else None
+        shown = f"({match.group(1)})" if match else None
+        box = pr.find(w14("checkbox"))
+        if box is not None:
+            checked = box.find(w14("checked"))
+            if checked is not None:
+                test = (f"'1' if {shown} == {CHECKED!r} else '0'" if shown
+                        else f"_cb({expr})")
+                checked.set(w14("val"), mark("{{ " + test + " }}"))
+            return
+        empty_test = f"not {shown}" if shown else f"_e({expr})"
+        date = pr.find(w("date"))
+        if date is not None:
+            old = date.get(w("fullDate"))
+            date.attrib.pop(w("fullDate"), None)
+            date.set(w("fullDate"), mark("{{ _fd(" + expr + ", " + repr(old or "") + ") }}"))
+        if pr.find(w("showingPlcHdr")) is None:
+            pr.append(etree.Comment(mark("{% if " + empty_test + " %}")))
+            pr.append(etree.Element(w("showingPlcHdr")))
+            pr.append(etree.Comment(mark("{% endif %}")))
+        if t_el is None or t_el.getparent() is None:
+            return
+        run = t_el.getparent()
+        empty = copy.deepcopy(run)
+        empty.tail = None
+        show_placeholder_run(empty, next(empty.iter(w("t"))),
+                              PLACEHOLDERS.get(fld.kind, PLACEHOLDERS["text"]))
+        run.addprevious(etree.Comment(mark("{% if " + empty_test + " %}")))
+        run.addprevious(empty)
+        run.addprevious(etree.Comment(mark("{% else %}")))
+        tail, run.tail = run.tail, None
+        end = etree.Comment(mark("{% endif %}"))
+        end.tail = tail
+        run.addnext(end)
+
+    # -- fill ------------------------------------------------------------------------------
+    def render(self, data: dict) -> bytes:
+        """The filled .docx of one form's data (no validation here)."""
+        data = _clean(data)
+        if not self.fast:
+            return render_docxtpl(self.form, data, self.raw)
+        form = self.form
+        state = _ControlState(data)
+        context = {
+            "v": display(form, form.schema, data, ""),
+            "ref": reference_texts(form, data, paths=self.ref_paths),
+            "images": {},
+            "tables": tables(form, data),
+            "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
+        }
+        entries = []
+        for name, item in self.entries:
+            if isinstance(item, ZipEntry):
+                entries.append(item)
+            else:
+                entries.append(ZipEntry(name, item.render(context).encode("utf-8"), level=1))
+        return write_zip(entries)
+
+
+
+class _NotCompilable(Exception):
+    """The template needs the docxtpl path."""
+
+
+def _tag_jinja(tag: str) -> str:
+    """A tag attribute with ``{{ }}`` expressions as one Jinja string expression."""
+    parts, pos = [], 0
+    for m in JINJA.finditer(tag):
+        if m.start() > pos:
+            parts.append(repr(tag[pos:m.start()]))
+        parts.append(f"({m.group(0)[2:-2].strip()})")
+        pos = m.end()
+    if pos < len(tag) or not parts:
+        parts.append(repr(tag[pos:]))
+    return " ~ ".join(parts)
+
+
+class _ControlState:
+    """Per-document answers to what a control shows: checked, date, empty."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+
+    def checked(self, tag: str) -> str:
+        path, _, option = tag.partition(":")
+        value = get_value(self.data, path)
+        on = (value is True) if not option else (
+            isinstance(value, list) and option_in(option, value))
+        return "1" if on else "0"
+
+    def full_date(self, tag: str, old: str = "") -> Markup:
+        value = get_value(self.data, tag.partition(":")[0])
+        if value not in (None, "") and danish.is_iso_date(str(value)):
+            return Markup(f' w:fullDate="{value}T00:00:00Z"')
+        return Markup(f" w:fullDate={attr(old)}") if old else Markup("")
+
+    def empty(self, tag: str) -> bool:
+        value = get_value(self.data, tag.partition(":")[0])
+        return value is None or value == ""
+
+
+def _clean(value: Any) -> Any:
+    """The data with every string made XML-safe (control characters out, CR/CRLF → LF)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
