@@ -87,7 +87,6 @@ class BatchResult:
 # ---------------------------------------------------------------------------------------
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.I)
 SPECIAL = ("row", "key", "form")
 MAX_NAME_BYTES = 150
@@ -104,6 +103,10 @@ def check_pattern(form: Form, pattern: str) -> list[str]:
     from .sources.excel import layout
 
     paths = _FIELD.findall(pattern)
+    if danish.contains_cpr(_FIELD.sub(" ", pattern)):
+        raise BatchError(f"Navnemønstret \"{danish.mask_cpr(pattern)}\" indeholder et "
+                         "CPR-nummer; CPR-numre må ikke stå i filnavne.",
+                         hint="Brug fx {row} eller et sagsnummer.")
     if "{" in _FIELD.sub("", pattern) or "}" in _FIELD.sub("", pattern):
         raise BatchError(f"Navnemønstret \"{pattern}\" har en krøllet parentes uden make.",
                          hint="Skriv felter som {sag.sagsnummer} eller {row}.")
@@ -140,8 +143,7 @@ def safe_name(text: str) -> str:
     COM1 …) get a ``_`` in front; the name is cut to a safe length.
     """
     text = unicodedata.normalize("NFC", text)
-    text = _CPR_LIKE.sub(lambda m: "_" if danish.is_cpr(
-        f"{m.group(0)[:6]}-{m.group(0)[-4:]}") else m.group(0), text)
+    text = danish.mask_cpr(text, "_")
     parts = re.split(r"[\\/]+", text)  # path segments "." and ".." are dropped
     text = "_".join(p for p in parts if p.strip(" .") or not p)
     text = _UNSAFE.sub("_", text)

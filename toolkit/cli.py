@@ -151,8 +151,8 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
 
     fmt = _output_format(output, ("docx", "pdf", "xlsx"))
     _write(output, blank(_load(form), fmt), overwrite)
-    click.echo(f"{output}: " + ("tom projektmappe til indtastning skrevet" if fmt == "xlsx"
-                                else "tom formular skrevet"))
+    what = "tom projektmappe til indtastning skrevet" if fmt == "xlsx" else "tom formular skrevet"
+    click.echo(danish.mask_cpr(f"{output}: ") + what)
 
 
 @cli.command("fill")
@@ -207,10 +207,11 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     for problem in report:
         click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
     if len(report):
-        click.echo(f"{output}: udfyldt formular skrevet, men dataene har {len(report)} "
+        click.echo(danish.mask_cpr(f"{output}: ") + "udfyldt formular skrevet, men dataene har "
+                   f"{len(report)} "
                    f"problem{'er' if len(report) != 1 else ''} (se ovenfor)")
         raise click.exceptions.Exit(1)
-    click.echo(f"{output}: udfyldt formular skrevet")
+    click.echo(danish.mask_cpr(f"{output}: udfyldt formular skrevet"))
 
 
 @cli.command("validate")
@@ -236,7 +237,7 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
     if as_json:
         click.echo(result.to_json())
     elif result.valid:
-        click.echo(f"{data}: ingen problemer")
+        click.echo(danish.mask_cpr(f"{data}: ingen problemer"))
     for problem in result:
         if not as_json:
             click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
@@ -289,7 +290,7 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
     if len(files) == 1 and results:
         payload = results[0].data
     else:
-        payload = [{"fil": r.source, "formular": r.form.id, "version": r.version,
+        payload = [{"fil": danish.mask_cpr(r.source), "formular": r.form.id, "version": r.version,
                     "data": r.data} for r in results]
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if output:

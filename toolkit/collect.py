@@ -65,10 +65,11 @@ class Entry:
     def messages(self) -> list[tuple[str, str, str, str]]:
         """(field path, label, message, hint) lines for the status report, CPR masked."""
         if self.duplicate_of:
-            return [("", "", f"samme indhold som {self.duplicate_of}; tælles kun én gang", "")]
-        out = [("", "", self.message, self.hint)] if self.message else []
-        out += [("", "", note, "") for note in self.notes]
-        out += [(p, label, msg, "") for p, label, msg in self.problems]
+            out = [("", "", f"samme indhold som {self.duplicate_of}; tælles kun én gang", "")]
+        else:
+            out = [("", "", self.message, self.hint)] if self.message else []
+            out += [("", "", note, "") for note in self.notes]
+            out += [(p, label, msg, "") for p, label, msg in self.problems]
         return [(p, label, danish.mask_cpr(m), danish.mask_cpr(h)) for p, label, m, h in out]
 
 

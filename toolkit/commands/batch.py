@@ -121,7 +121,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         parts.append(f"{invalid} ugyldige rækker sprunget over")
     if failed:
         parts.append(f"{failed} filer ikke skrevet")
-    click.echo(f"{outdir}: " + ", ".join(parts) + f" ({result.rows} rækker); "
-               f"manifest: {Path(outdir) / MANIFEST}")
+    click.echo(danish.mask_cpr(f"{outdir}: " + ", ".join(parts) + f" ({result.rows} rækker); "
+                               f"manifest: {Path(outdir) / MANIFEST}"))
     if invalid or failed or result.problems:
         raise click.exceptions.Exit(1)

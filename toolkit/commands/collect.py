@@ -77,8 +77,8 @@ def write_collection(result: Collection, output: str, overwrite: bool) -> None:
     duplicates = len(result.entries) - len(result.unique())
     summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     extra = f"; {duplicates} dublet(ter) talt én gang" if duplicates else ""
-    click.echo(f"{output}: {len(result.unique())} fil(er) samlet ({summary or 'ingen filer'}"
-               f"{extra})")
+    click.echo(danish.mask_cpr(f"{output}: ") + f"{len(result.unique())} fil(er) samlet "
+               f"({summary or 'ingen filer'}{extra})")
     if not result.entries and folder:
         click.echo(f"{folder}: ingen .docx- eller .pdf-filer fundet.", err=True)
     if not result.all_ok:

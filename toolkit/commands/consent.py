@@ -202,7 +202,8 @@ def checkpoint_cmd(arch: Any, output: str, overwrite: bool) -> None:
     """
     written = _write_checkpoint(arch, Path(output), overwrite)
     seq, digest = arch.head()
-    click.echo(f"{written}: kontrolpunkt for post {seq} (HMAC-SHA256 {digest[:16]}…)")
+    click.echo(danish.mask_cpr(f"{written}: ")
+               + f"kontrolpunkt for post {seq} (HMAC-SHA256 {digest[:16]}…)")
 
 
 @consent_cmd.command("add")

@@ -93,10 +93,11 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
             click.echo(f"{path}: {danish.mask_cpr(str(problem))}", err=True)
         bad = sum(1 for r in book.records if not r.valid)
         if result.valid:
-            click.echo(f"{path}: {len(book.records)} rækker, ingen problemer")
+            click.echo(danish.mask_cpr(f"{path}: ")
+                       + f"{len(book.records)} rækker, ingen problemer")
         else:
-            click.echo(f"{path}: {len(book.records)} rækker, {bad} med problemer, "
-                       f"{len(result)} problemer i alt")
+            click.echo(danish.mask_cpr(f"{path}: ") + f"{len(book.records)} rækker, {bad} "
+                       f"med problemer, {len(result)} problemer i alt")
     if report:
         from ..render.xlsx import report_copy
 
@@ -106,6 +107,7 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
         except SkemaError as exc:
             raise _error(exc) from None
         if not as_json:
-            click.echo(f"{report}: rapport skrevet med {len(result)} problemer markeret")
+            click.echo(danish.mask_cpr(f"{report}: ")
+                       + f"rapport skrevet med {len(result)} problemer markeret")
     if not result.valid:
         raise click.exceptions.Exit(1)
