@@ -158,3 +158,141 @@ def test_batch_names_and_manifest_never_hold_a_cpr_number(tmp_path):
                 "CPR-numre må ikke stå i filnavne.") in refused.stderr
         assert not leaks(refused.stderr.encode())
         assert not (tmp_path / "x").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Point 1: one file never costs the others
+# ---------------------------------------------------------------------------------------
+class Bound:
+    """Wall time and peak memory (this process and its children) of a block."""
+
+    def __enter__(self):
+        import time
+
+        self.start = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        import resource
+        import time
+
+        self.seconds = time.monotonic() - self.start
+        peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        self.megabytes = peak_kb / 1024
+        print(f"målt: {self.seconds:.2f} s, højst {self.megabytes:.0f} MB")
+        assert self.seconds < 30 and self.megabytes < 500
+
+
+@pytest.fixture(scope="module")
+def good_forms() -> dict[str, bytes]:
+    return {"god/samarbejdsmodel.docx": fill("samarbejdsmodel", sample("samarbejdsmodel"),
+                                             "docx"),
+            "god/strategi.pdf": fill("strategi", sample("strategi"), "pdf")}
+
+
+def returned_folder(tmp_path: Path, good_forms: dict[str, bytes]) -> Path:
+    root = tmp_path / "returnerede"
+    for name, data in good_forms.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def status_rows(xlsx: Path) -> list[list]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    return [list(r) for r in book["Status"].iter_rows(values_only=True)]
+
+
+def assert_good_collected(rows: list[list]) -> None:
+    got = {r[0]: r[3] for r in rows[1:]}
+    assert got["god/samarbejdsmodel.docx"] == "ok" and got["god/strategi.pdf"] == "ok"
+
+
+def test_name_that_is_not_utf8(tmp_path, good_forms):
+    import os
+
+    root = returned_folder(tmp_path, good_forms)
+    data = good_forms["god/samarbejdsmodel.docx"]
+    bad = os.path.join(os.fsencode(root), b"svar\xff.docx")
+    with open(bad, "wb") as handle:
+        handle.write(fill("strategi", sample("strategi"), "docx"))
+    assert data
+    with Bound():
+        result = invoke("collect", root, "-o", tmp_path / "samlet.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{tmp_path / 'samlet.xlsx'}: 3 fil(er) samlet (3 ok)\n"
+    rows = status_rows(tmp_path / "samlet.xlsx")
+    assert_good_collected(rows)
+    assert [r[0] for r in rows[1:]].count("svar\ufffd.docx") == 1
+    assert {r[0]: r[3] for r in rows[1:]}["svar\ufffd.docx"] == "ok"
+    # extract -o x.xlsx and -o x.json name it the same way
+    name = os.fsdecode(bad)
+    result = invoke("extract", name, root / "god/strategi.pdf", "-o", tmp_path / "x.xlsx")
+    assert result.exit_code == 0, result.output
+    assert {r[0] for r in status_rows(tmp_path / "x.xlsx")[1:]} == {
+        f"{root}/svar\ufffd.docx", f"{root}/god/strategi.pdf"}
+    result = invoke("extract", name, root / "god/strategi.pdf", "-o", tmp_path / "x.json")
+    assert result.exit_code == 0, result.output
+    got = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    assert [g["fil"] for g in got] == [f"{root}/svar\ufffd.docx", f"{root}/god/strategi.pdf"]
+
+
+def test_duplicate_is_decided_after_reading(tmp_path, good_forms):
+    root = returned_folder(tmp_path, good_forms)
+    data = fill("handleplan", sample("handleplan"), "docx")
+    (root / "svar.docx").write_bytes(data)
+    (root / "a-kopi.pdf").write_bytes(data)  # the same bytes under a wrong suffix, first
+    result = invoke("collect", root, "-o", tmp_path / "samlet.xlsx")
+    rows = status_rows(tmp_path / "samlet.xlsx")
+    assert_good_collected(rows)
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["svar.docx"][3] == "ok" and by_name["svar.docx"][5] is None
+    assert by_name["a-kopi.pdf"][5] == "samme indhold som svar.docx; tælles kun én gang"
+    assert "a-kopi.pdf: ulæselig: samme indhold som svar.docx; tælles kun én gang" \
+        in result.stderr
+    assert "samme indhold som a-kopi.pdf" not in result.stderr
+    assert result.exit_code == 1 and result.stdout.endswith(
+        "3 fil(er) samlet (3 ok; 1 dublet(ter) talt én gang)\n")
+
+
+def test_entries_that_are_not_regular_files(tmp_path, good_forms):
+    import os
+
+    root = returned_folder(tmp_path, good_forms)
+    outside = tmp_path / "andetsteds"
+    outside.mkdir()
+    (outside / "ude.docx").write_bytes(fill("handleplan", sample("handleplan"), "docx"))
+    os.mkfifo(root / "kanal.docx")
+    (root / "brudt.pdf").symlink_to(root / "findes-ikke.pdf")
+    (root / "ring.docx").symlink_to(root / "ring.docx")
+    (root / "ude.docx").symlink_to(outside / "ude.docx")
+    (root / "enhed.pdf").symlink_to("/dev/null")
+    (root / "inde.pdf").symlink_to(root / "god/strategi.pdf")
+    with Bound():
+        result = invoke("collect", root, "-o", tmp_path / "samlet.xlsx")
+    assert result.exit_code == 1
+    rows = status_rows(tmp_path / "samlet.xlsx")
+    assert_good_collected(rows)
+    why = {r[0]: (r[3], r[5]) for r in rows[1:]}
+    skipped = "ulæselig"
+    assert why["kanal.docx"] == (skipped, "sprunget over: en navngiven kanal (FIFO), ikke en "
+                                          "almindelig fil")
+    assert why["brudt.pdf"] == (skipped, "sprunget over: et symbolsk link, der ikke peger på "
+                                         "nogen fil")
+    assert why["ring.docx"] == (skipped, "sprunget over: et symbolsk link, der peger på sig "
+                                         "selv (i ring)")
+    out = "sprunget over: et symbolsk link, der fører ud af mappen; det følges kun med " \
+        "--follow-links"
+    assert why["ude.docx"] == (skipped, out) and why["enhed.pdf"] == (skipped, out)
+    assert why["inde.pdf"] == ("ok", "samme indhold som god/strategi.pdf; tælles kun én gang")
+    assert "kanal.docx: ulæselig: sprunget over: en navngiven kanal (FIFO), ikke en " \
+        "almindelig fil\n  Tip: Læg formularen i mappen som en almindelig fil, og kør igen." \
+        in result.stderr
+    followed = invoke("collect", root, "-o", tmp_path / "fulgt.xlsx", "--follow-links")
+    why = {r[0]: (r[3], r[5]) for r in status_rows(tmp_path / "fulgt.xlsx")[1:]}
+    assert why["ude.docx"] == ("ok", None)
+    assert why["enhed.pdf"] == (skipped, "sprunget over: en enhed, ikke en almindelig fil")
+    assert followed.exit_code == 1

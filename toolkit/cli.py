@@ -258,6 +258,7 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
                 overwrite: bool) -> None:
     """Læs svarene ud af returnerede formularer (.docx og .pdf)."""
     from . import extract
+    from .collect import display_name
 
     if output and Path(output).suffix.lower() not in (".json", ".xlsx"):
         raise click.UsageError("Udtræk kan skrives til .json eller .xlsx (brug -o svar.json).")
@@ -290,8 +291,8 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
     if len(files) == 1 and results:
         payload = results[0].data
     else:
-        payload = [{"fil": danish.mask_cpr(r.source), "formular": r.form.id, "version": r.version,
-                    "data": r.data} for r in results]
+        payload = [{"fil": danish.mask_cpr(display_name(r.source)), "formular": r.form.id,
+                    "version": r.version, "data": r.data} for r in results]
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if output:
         _write(output, (text + "\n").encode("utf-8"), overwrite)

@@ -28,9 +28,11 @@ _error = error
               help="Saml kun denne formular; andre formularer meldes og springes over.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer (standard: én pr. kerne).")
+@click.option("--follow-links", is_flag=True,
+              help="Læs også filer, som symbolske links fører til uden for MAPPE.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
-                overwrite: bool) -> None:
+                follow_links: bool, overwrite: bool) -> None:
     """Saml alle returnerede formularer (.docx og .pdf) i MAPPE i ét regneark.
 
     Regnearket har et ark Status (fil, formular, version, status og hvert problem med
@@ -51,7 +53,8 @@ def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
     if Path(output).exists() and not overwrite:
         raise _error(f"{output}: filen findes allerede og overskrives ikke.",
                      "Brug --overwrite for at overskrive, eller vælg et andet filnavn.")
-    write_collection(collect(folder, form_id=form_id, workers=jobs), output, overwrite)
+    write_collection(collect(folder, form_id=form_id, workers=jobs, follow_links=follow_links),
+                     output, overwrite)
 
 
 def write_collection(result: Collection, output: str, overwrite: bool) -> None:
