@@ -296,3 +296,80 @@ def test_entries_that_are_not_regular_files(tmp_path, good_forms):
     assert why["ude.docx"] == ("ok", None)
     assert why["enhed.pdf"] == (skipped, "sprunget over: en enhed, ikke en almindelig fil")
     assert followed.exit_code == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Point 2: time and memory bounded everywhere, one mechanism (toolkit.limits)
+# ---------------------------------------------------------------------------------------
+SLOW = "filen tog for lang tid at læse (over 3 sekunder) og er sprunget over"
+
+
+@pytest.fixture(scope="module")
+def shared_stream_pdf(tmp_path_factory) -> Path:
+    """A small PDF whose 2,000 pages share one huge content stream."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    stream = pikepdf.Stream(pdf, b"BT /F1 1 Tf 0 0 Td (x) Tj ET\n" * 400_000)
+    for _ in range(2000):
+        pdf.add_blank_page(page_size=(200, 200))
+    for page in pdf.pages:
+        page.obj.Contents = stream
+    path = tmp_path_factory.mktemp("pdf") / "samarbejdsmodel.pdf"
+    pdf.save(path, compress_streams=True)
+    assert path.stat().st_size < 400_000
+    return path
+
+
+def test_shared_content_stream_is_bounded_everywhere(tmp_path, good_forms, shared_stream_pdf,
+                                                     monkeypatch):
+    monkeypatch.setenv("SKEMA_READ_SECONDS", "3")
+    with Bound():
+        result = invoke("extract", "--form", "samarbejdsmodel", shared_stream_pdf)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Fejl: {shared_stream_pdf}: {SLOW}\n  Tip: Bed afsenderen om at "
+                             "gemme formularen igen, gerne uden store billeder.\n")
+    root = returned_folder(tmp_path, good_forms)
+    (root / "hænger.pdf").write_bytes(shared_stream_pdf.read_bytes())
+    with Bound():
+        result = invoke("collect", root, "-o", tmp_path / "samlet.xlsx", "--form",
+                        "samarbejdsmodel", "--jobs", "1")
+    assert f"hænger.pdf: ulæselig: {SLOW}" in result.stderr
+    got = {r[0]: r[3] for r in status_rows(tmp_path / "samlet.xlsx")[1:]}
+    assert got["god/samarbejdsmodel.docx"] == "ok" and got["hænger.pdf"] == "ulæselig"
+
+
+def test_consent_add_refuses_a_huge_file_before_reading(tmp_path, monkeypatch):
+    from toolkit.consent import keys
+
+    key = tmp_path / "archive.key"
+    keys.create(key)
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY_FILE", str(key))
+    arkiv = tmp_path / "arkiv"
+    assert invoke("consent", "init", "--archive", arkiv).exit_code == 0
+    huge = tmp_path / "samtykke.pdf"
+    with open(huge, "wb") as handle:
+        handle.truncate(3 * 1024 ** 3)
+    with Bound():
+        result = invoke("consent", "add", "--archive", arkiv, huge)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(
+        f"Fejl: {huge}: filen er for stor (3072 MB); skema læser formularer op til 60 MB.\n")
+
+
+def test_huge_file_refused_before_reading(tmp_path, good_forms):
+    import os
+
+    root = returned_folder(tmp_path, good_forms)
+    huge = root / "kæmpe.pdf"
+    with open(huge, "wb") as handle:
+        handle.truncate(3 * 1024 ** 3)  # sparse: 3 GB that take no room
+    message = "filen er for stor (3072 MB); skema læser formularer op til 60 MB"
+    with Bound():
+        result = invoke("extract", huge)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Fejl: {huge}: {message}\n")
+        result = invoke("collect", root, "-o", tmp_path / "samlet.xlsx", "--jobs", "1")
+    assert f"kæmpe.pdf: ulæselig: {message}" in result.stderr
+    assert_good_collected(status_rows(tmp_path / "samlet.xlsx"))
+    assert os.stat(huge).st_blocks == 0

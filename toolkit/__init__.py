@@ -80,9 +80,11 @@ def build_template(form: Form | str) -> bytes:
 
 
 def extract(path: str | Path, form: str | None = None) -> Any:
-    """Read a returned form file (.docx or .pdf) into an ``Extraction``."""
+    """Read a returned form file (.docx or .pdf) into an ``Extraction``, within the limits
+    of :mod:`toolkit.limits` (size before reading, time and memory while reading)."""
     from .extract.docx import extract_docx
     from .extract.pdf import extract_pdf
+    from .limits import LimitError, bounded
 
     path = Path(path)
     if not path.is_file():
@@ -96,6 +98,14 @@ def extract(path: str | Path, form: str | None = None) -> Any:
         raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
                             hint="Brug en .docx- eller .pdf-fil.")
     try:
-        return readers[suffix](path.read_bytes(), str(path), form)
+        return bounded(_read_form, readers[suffix], path, form)
     except DocumentError as exc:
-        raise DocumentError(f"{path}: {exc}", hint=exc.hint) from None
+        kind = LimitError if isinstance(exc, LimitError) else DocumentError
+        raise kind(f"{path}: {exc}", hint=exc.hint) from None
+
+
+def _read_form(reader: Any, path: Path, form: str | None) -> Any:
+    """Read one form file with ``reader`` (in the bounded child of :func:`extract`)."""
+    from .limits import read_file
+
+    return reader(read_file(path), str(path), form)

@@ -26,6 +26,7 @@ from typing import Any
 from . import danish
 from .errors import DocumentError, NotAFormError, SkemaError, os_reason
 from .forms import load_form
+from .limits import MAX_FILE_BYTES, TOO_SLOW, LimitError, bounded, read_file, read_seconds
 
 OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
     "ok", "mangler svar", "ugyldig", "ulæselig", "ikke en formular", "intern fejl")
@@ -34,10 +35,8 @@ OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
 STATUSES = (OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL)
 #: The suffixes collected (``.doc`` only to say it must be saved as ``.docx``).
 SUFFIXES = (".docx", ".pdf", ".doc")
-#: A returned form larger than this is not read at all (bounded memory).
-MAX_FILE_BYTES = 60 * 1024 * 1024
 #: A file whose reading takes longer than this (in a worker process) is given up.
-FILE_SECONDS = 60
+FILE_SECONDS = read_seconds()
 #: Codes of problems that only say an answer is missing.
 _MISSING_CODES = ("required", "minItems")
 _FIXED_TIME = (2019, 2, 26, 0, 0, 0)
@@ -207,13 +206,7 @@ def _read(path: Path, entry: Entry, form_id: str | None) -> None:
     from .extract.docx import extract_docx
     from .extract.pdf import extract_pdf
 
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DocumentError(f"filen er for stor ({size // 1024 // 1024} MB); skema læser "
-                            f"formularer op til {MAX_FILE_BYTES // 1024 // 1024} MB",
-                            hint="Bed afsenderen om at gemme formularen uden store billeder.")
-    with path.open("rb") as handle:
-        data = handle.read(size + 1)  # not MAX_FILE_BYTES: read(n) reserves n bytes
+    data = read_file(path, MAX_FILE_BYTES)
     entry.sha256 = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".doc":
@@ -261,10 +254,18 @@ class _TooSlow(BaseException):
 
 
 def _too_slow(rel: str) -> Entry:
-    return Entry(rel, status=UNREADABLE,
-                 message=f"filen tog for lang tid at læse (over {FILE_SECONDS} sekunder) og "
-                 "er sprunget over",
+    return Entry(rel, status=UNREADABLE, message=TOO_SLOW.format(seconds=f"{read_seconds():g}"),
                  hint="Bed afsenderen om at gemme formularen igen, gerne uden store billeder.")
+
+
+def read_bounded(task: tuple[str, str, str | None]) -> Entry:
+    """:func:`read_entry` within the limits of :mod:`toolkit.limits` (a forked child with
+    bounded time and memory): the way a file is read outside a worker pool."""
+    try:
+        return bounded(read_entry, *task)
+    except LimitError as err:
+        return Entry(task[1], status=UNREADABLE, message=danish.mask_cpr(str(err)),
+                     hint=err.hint)
 
 
 def _alarm(_signum: int, _frame: Any) -> None:
@@ -276,10 +277,10 @@ def _task(args: tuple[str, str, str | None]) -> Entry:
     import signal
 
     if multiprocessing.parent_process() is None or not hasattr(signal, "setitimer"):
-        return read_entry(*args)
+        return read_bounded(args)
     # a worker of our own pool: a file that hangs a parser must not hang the run
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+    signal.setitimer(signal.ITIMER_REAL, read_seconds())
     try:
         return read_entry(*args)
     except _TooSlow:  # the alarm rang just outside read_entry's own handler
