@@ -373,3 +373,59 @@ def test_huge_file_refused_before_reading(tmp_path, good_forms):
     assert f"kæmpe.pdf: ulæselig: {message}" in result.stderr
     assert_good_collected(status_rows(tmp_path / "samlet.xlsx"))
     assert os.stat(huge).st_blocks == 0
+
+
+# ---------------------------------------------------------------------------------------
+# Point 6: outputs that cannot turn into formulas
+# ---------------------------------------------------------------------------------------
+FORMULAS = ["=1+2", "+45 1234", "-cmd|' /C calc'!A0", "@SUM(A1)", "\tfane", "\rretur"]
+
+
+def indsats_book(tmp_path: Path, names: list[str]) -> Path:
+    from toolkit import load_form
+    from toolkit.render.xlsx import input_workbook
+
+    rows = []
+    for i, name in enumerate(names):
+        data = copy.deepcopy(sample("indsatsskema"))
+        data["borger"]["navn"] = name
+        data["borger"]["cpr"] = f"{i + 1:02d}0190-1234"
+        rows.append(data)
+    book = tmp_path / "ind.xlsx"
+    book.write_bytes(input_workbook(load_form("indsatsskema"), rows))
+    return book
+
+
+def test_manifest_cells_never_start_a_formula(tmp_path):
+    import csv
+
+    from toolkit.batch import read_manifest
+    from toolkit.fileio import csv_cell, csv_text
+
+    for text in FORMULAS:
+        assert csv_cell(text) == "'" + text and csv_text(csv_cell(text)) == text
+    assert csv_cell("Åse") == "Åse" and csv_cell(7) == 7 and csv_text("'x") == "'x"
+    book = indsats_book(tmp_path, ["=HYPERLINK(\"x\")", "-2", "+3", "@4", "Åse"])
+    out = tmp_path / "ud"
+    result = invoke("batch", "indsatsskema", book, "-o", out, "--name", "{borger.navn}")
+    assert result.exit_code == 0, result.output
+    with open(out / "manifest.csv", encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    files = sorted(r["file"] for r in read_manifest(out / "manifest.csv"))
+    assert files == sorted(p.name for p in out.iterdir() if p.suffix == ".docx")
+    assert "'-2.docx" in cells and "'=HYPERLINK(_x_).docx" in cells
+
+
+def test_report_copy_marks_formula_text_as_text(tmp_path):
+    import openpyxl
+
+    book = indsats_book(tmp_path, ["=1+2", "@navn", "Åse"])
+    report = tmp_path / "rapport.xlsx"
+    result = invoke("validate", "indsatsskema", book, "--report", report)
+    assert report.is_file(), result.output
+    marked = openpyxl.load_workbook(report).worksheets[0]
+    texts = {c.value: c.quotePrefix for row in marked.iter_rows() for c in row
+             if isinstance(c.value, str)}
+    assert texts["=1+2"] is True and texts["@navn"] is True
+    assert texts["Åse"] is False

@@ -26,7 +26,7 @@ from typing import Any
 
 from . import danish
 from .errors import SkemaError
-from .fileio import write_atomic
+from .fileio import csv_cell, csv_text, write_atomic
 from .forms import Form, shape_of
 from .validation import Problem
 
@@ -512,7 +512,8 @@ class _Journal:
 
     def add(self, chunk: list[RowResult]) -> None:
         for res in chunk:
-            self.writer.writerow([res.row, res.file, res.sha256, res.status])
+            self.writer.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256,
+                                                          res.status)])
         self.handle.flush()
 
     def close(self) -> None:
@@ -533,7 +534,7 @@ def manifest_csv(results: list[RowResult]) -> bytes:
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(["row", "file", "sha256", "status"])
     for res in results:
-        out.writerow([res.row, res.file, res.sha256, res.status])
+        out.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256, res.status)])
     return buf.getvalue().encode("utf-8")
 
 
@@ -546,6 +547,7 @@ def read_manifest(path: str | Path) -> list[dict[str, Any]]:
     """The rows of a manifest.csv as dicts (row as int)."""
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    rows = [{key: csv_text(value) for key, value in row.items()} for row in rows]
     for row in rows:
         row["row"] = int(row["row"])
     return rows
