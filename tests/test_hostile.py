@@ -429,3 +429,101 @@ def test_report_copy_marks_formula_text_as_text(tmp_path):
              if isinstance(c.value, str)}
     assert texts["=1+2"] is True and texts["@navn"] is True
     assert texts["Åse"] is False
+
+
+# ---------------------------------------------------------------------------------------
+# Point 3: workbooks that lie about their size
+# ---------------------------------------------------------------------------------------
+def doctored(tmp_path: Path, name: str, cells: str = "", merge: str = "",
+             hidden: bool = False, rows: int = 1) -> Path:
+    """An indsatsskema input workbook with its Borgere sheet's XML doctored."""
+    from toolkit import load_form
+    from toolkit.render.xlsx import input_workbook
+
+    records = []
+    for i in range(rows):
+        data = copy.deepcopy(sample("indsatsskema"))
+        data["borger"]["cpr"] = f"{i % 28 + 1:02d}0190-1234"
+        records.append(data)
+    base = zipfile.ZipFile(io.BytesIO(input_workbook(load_form("indsatsskema"), records)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in base.infolist():
+            body = base.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode().replace("</sheetData>", cells + "</sheetData>", 1)
+                if merge:
+                    text = text.replace("</sheetData>", f'</sheetData><mergeCells count="1">'
+                                        f'<mergeCell ref="{merge}"/></mergeCells>', 1)
+                body = text.encode()
+            if info.filename == "xl/workbook.xml" and hidden:
+                body = body.replace(b'name="Borgere" sheetId="1" state="visible"',
+                                    b'name="Borgere" sheetId="1" state="hidden"')
+                body = body.replace(b'activeTab="0"', b'activeTab="1"')
+            dst.writestr(info.filename, body)
+    path = tmp_path / name
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_a_cell_at_the_last_row_and_column_is_refused(tmp_path):
+    book = doctored(tmp_path, "fjern.xlsx", '<row r="1048576"><c r="XFD1048576" '
+                    't="inlineStr"><is><t>x</t></is></c></row>')
+    assert book.stat().st_size < 20_000
+    with Bound():
+        result = invoke("validate", "indsatsskema", book)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Fejl: {book}: arket \"Borgere\" har celler helt ud til XFD1048576 (1.048.576 "
+        "rækker og 16.384 kolonner); skema læser højst 100.000 rækker og 1.000 kolonner pr. "
+        "ark, og arket læses ikke.\n  Tip: Slet de tomme rækker og kolonner under og til "
+        "højre for dataene (markér dem i Excel og vælg Slet), og gem projektmappen igen.\n")
+    wide = doctored(tmp_path, "bred.xlsx", '<row r="3"><c r="ALN3" t="inlineStr"><is><t>x'
+                    '</t></is></c></row>')
+    assert "(3 rækker og 1.002 kolonner)" in invoke("validate", "indsatsskema", wide).stderr
+
+
+@pytest.mark.parametrize("merge", ["B6:O1048576", "A2:XFD1048576"])
+def test_merged_ranges_read_only_the_used_cells(tmp_path, merge):
+    book = doctored(tmp_path, "flettet.xlsx", merge=merge, rows=8)
+    with Bound():
+        result = invoke("validate", "indsatsskema", book)
+    # the merged value is repeated over the rows the sheet has, and no further
+    assert result.stdout.startswith(f"{book}: 8 rækker, ") and result.exit_code in (0, 1)
+    assert "Fejl" not in result.stderr
+
+
+def test_hidden_main_sheet_gets_a_notice(tmp_path):
+    book = doctored(tmp_path, "skjult.xlsx", hidden=True)
+    result = invoke("validate", "indsatsskema", book)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"Bemærk: {book}: Borgere: Arket \"Borgere\" er skjult i "
+                             "projektmappen, men det er det, der er læst; vis det i Excel og "
+                             "kontrollér, at det er de rigtige rækker.\n")
+
+
+def test_problems_are_printed_in_bounded_numbers(tmp_path):
+    from toolkit.commands.workbook import first_per_kind
+    from toolkit.validation import Problem
+
+    problems = [Problem("", "", f"p{i}", "a") for i in range(30)] + [Problem("", "", "b", "b")]
+    shown, more = first_per_kind(problems, 20)
+    assert [p.message for p in shown] == [f"p{i}" for i in range(20)] + ["b"]
+    assert more == {"a": 10}
+    book = doctored(tmp_path, "mange.xlsx", rows=25)
+    from toolkit import load_form
+    from toolkit.render.xlsx import input_workbook
+
+    records = []
+    for i in range(25):
+        data = copy.deepcopy(sample("indsatsskema"))
+        data["borger"]["cpr"] = f"{i % 28 + 1:02d}0190-1234"
+        data["periode"]["start"] = "2024-13-01"
+        records.append(data)
+    book.write_bytes(input_workbook(load_form("indsatsskema"), records))
+    result = invoke("validate", "indsatsskema", book)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) <= 2 * 20 + 5
+    assert lines[-1].startswith(f"{book}: … og 5 problemer mere af samme slags (")
+    assert lines[-1].endswith("); se dem alle med --report eller --json.")
