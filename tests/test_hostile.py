@@ -527,3 +527,28 @@ def test_problems_are_printed_in_bounded_numbers(tmp_path):
     assert len(lines) <= 2 * 20 + 5
     assert lines[-1].startswith(f"{book}: … og 5 problemer mere af samme slags (")
     assert lines[-1].endswith("); se dem alle med --report eller --json.")
+
+
+# ---------------------------------------------------------------------------------------
+# Point 7: extract writes the same shape for unreadable input
+# ---------------------------------------------------------------------------------------
+def test_extract_shape_is_the_same_for_unreadable_input(tmp_path, good_forms):
+    good = tmp_path / "strategi.pdf"
+    good.write_bytes(good_forms["god/strategi.pdf"])
+    bad = tmp_path / "tom.docx"
+    bad.write_bytes(b"")
+    one = invoke("extract", good)
+    assert one.exit_code == 0 and json.loads(one.stdout) == sample("strategi")
+    broken = invoke("extract", bad)
+    assert broken.exit_code == 1
+    assert json.loads(broken.stdout) == {}
+    assert broken.stderr.startswith(f"Fejl: {bad}: ")
+    assert invoke("extract", bad, "-o", tmp_path / "x.json").exit_code == 1
+    assert json.loads((tmp_path / "x.json").read_text(encoding="utf-8")) == {}
+    both = invoke("extract", good, bad)
+    assert both.exit_code == 1
+    got = json.loads(both.stdout)
+    assert [g["fil"] for g in got] == [str(good), str(bad)]
+    assert got[0]["data"] == sample("strategi") and got[0]["formular"] == "strategi"
+    assert got[1]["data"] is None and got[1]["formular"] is None
+    assert got[1]["fejl"] == broken.stderr.splitlines()[0].removeprefix("Fejl: ")
