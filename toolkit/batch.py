@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from . import danish
-from .errors import SkemaError
+from .errors import SkemaError, os_reason
+from .faults import fault_message, folder_fault
 from .fileio import csv_cell, csv_text, write_atomic
 from .forms import Form, shape_of
 from .validation import Problem
@@ -55,6 +56,7 @@ class RowResult:
     status: str
     problems: list[Problem] = field(default_factory=list)
     message: str = ""
+    fault: OSError | None = None  # the output folder failed (full, read-only, gone)
 
     @property
     def ok(self) -> bool:
@@ -71,6 +73,7 @@ class BatchResult:
     rows: int
     interrupted: bool = False
     worker_lost: bool = False  # interrupted because a worker process died
+    fault: str = ""  # the Danish word when the output folder failed and the run stopped
 
     @property
     def failed(self) -> list[RowResult]:
@@ -340,8 +343,12 @@ def _do_rows(span: tuple[int, int]) -> list[RowResult]:
                 out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
                 continue
             except OSError as exc:
+                if folder_fault(exc):  # every later file would fail too: stop here
+                    out.append(RowResult(rec.row, name, "", FAILED, [], os_reason(exc),
+                                         OSError(exc.errno, exc.strerror)))
+                    return out
                 out.append(RowResult(rec.row, name, "", FAILED, [],
-                                     f"filen kunne ikke skrives ({exc.strerror})"))
+                                     f"filen kunne ikke skrives ({os_reason(exc)})"))
                 continue
             out.append(RowResult(rec.row, name, sha, status, [], message))
     return out
@@ -409,34 +416,58 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     total = len(records)
     done = 0
     interrupted = lost = False
-    journal = _Journal(outdir / JOURNAL)
+    fault: OSError | None = None
+    try:
+        journal = _Journal(outdir / JOURNAL)
+    except OSError as exc:
+        raise BatchError(fault_message(outdir, exc, f"0 af {total * len(formats)} "
+                                       "dokumenter skrevet")) from None
     restore = _term_as_interrupt()
     try:
         if progress:
             progress(0, total)
         for chunk in _run(jobs, total):
+            fault = fault or next((r.fault for r in chunk if r.fault), None)
+            chunk = [r for r in chunk if not r.fault]
             results.extend(chunk)
-            journal.add(chunk)
             done += len({r.row for r in chunk})
+            journal.add(chunk)
             for res in chunk:
                 if on_result:
                     on_result(res)
             if progress:
                 progress(done, total)
+            if fault:
+                break  # the pool stops with the generator: no file is left half-written
     except KeyboardInterrupt:
         interrupted = True
     except WorkerLost:
         interrupted, lost = True, True
+    except OSError as exc:  # the journal itself could not be written
+        if not folder_fault(exc):
+            raise
+        fault = exc
     finally:
         restore()
         journal.close()
         clean_temp_files(outdir)
     results.sort(key=lambda r: (r.row, r.file))
-    os.sync()  # the documents reach the disk before the manifest says they are there
-    if not interrupted:
-        write_manifest(outdir / MANIFEST, results)
-        journal.remove()
-    return BatchResult(results, list(book.problems), total, interrupted, lost)
+    if fault is None and not interrupted:
+        os.sync()  # the documents reach the disk before the manifest says they are there
+        try:
+            write_manifest(outdir / MANIFEST, results)
+            journal.remove()
+        except OSError as exc:
+            if not folder_fault(exc):
+                raise
+            fault = exc
+    word = ""
+    if fault is not None:
+        good = sum(1 for r in results if r.ok)
+        word = fault_message(outdir, fault, f"{good} af {total * len(formats)} dokumenter "
+                                            "skrevet")
+    return BatchResult(results, list(book.problems), total, interrupted or bool(word), lost,
+                       word)
 
 
 def _cores() -> int:
@@ -507,18 +538,29 @@ class _Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.handle)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def add(self, chunk: list[RowResult]) -> None:
+        """Append the chunk's lines whole, or not at all (a full disk never cuts a line)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf)
         for res in chunk:
-            self.writer.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256,
-                                                          res.status)])
-        self.handle.flush()
+            writer.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256,
+                                                   res.status)])
+        data = buf.getvalue().encode("utf-8")
+        size = os.fstat(self.fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+        except OSError:
+            os.ftruncate(self.fd, size)  # back to the last whole line
+            raise
 
     def close(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def remove(self) -> None:
         self.close()
