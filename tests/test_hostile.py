@@ -625,3 +625,40 @@ def test_batch_into_a_read_only_folder(tmp_path, small_disk):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Fejl: {small_disk}: mappen kan ikke oprettes eller "
                                     "skrives i")
+
+
+def test_collect_and_validate_report_on_a_full_disk(tmp_path, small_disk, good_forms):
+    import subprocess
+
+    root = returned_folder(tmp_path, good_forms)
+    filler = small_disk / "fyld"
+    import os
+
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"x" * 4096):  # fill the disk
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    out = small_disk / "samlet.xlsx"
+    with Bound():
+        result = invoke("collect", root, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Fejl: {small_disk}: der er ikke plads på disken; 2 fil(er) "
+                             "læst, men samlet.xlsx er ikke skrevet; kør igen, når der er "
+                             "plads.\n")
+    assert not out.exists() and not [p for p in small_disk.iterdir() if p.name != "fyld"]
+    book = indsats_book(tmp_path, ["=A", "B"])
+    report = small_disk / "rapport.xlsx"
+    result = invoke("validate", "indsatsskema", book, "--report", report)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"Fejl: {small_disk}: der er ikke plads på disken; {book} er kontrolleret (0 "
+        "problemer), men rapport.xlsx er ikke skrevet; kør igen, når der er plads.\n")
+    filler.unlink()
+    assert invoke("collect", root, "-o", out).exit_code == 0
+    assert invoke("validate", "indsatsskema", book, "--report", report).exit_code == 0
+    assert out.is_file() and report.is_file()
+    subprocess.run(["sync"], check=False)

@@ -9,6 +9,7 @@ import click
 
 from .. import danish
 from ..errors import SkemaError, UnknownFormError
+from ..faults import fault_message, folder_fault
 from . import error
 from .base import Command
 
@@ -68,6 +69,12 @@ def write_collection(result: Collection, output: str, overwrite: bool) -> None:
         write_atomic(output, workbook(result), overwrite=overwrite)
     except SkemaError as exc:
         raise _error(str(exc), exc.hint) from None
+    except OSError as exc:
+        if not folder_fault(exc):
+            raise
+        raise _error(danish.mask_cpr(fault_message(
+            Path(output).parent, exc, f"{len(result.unique())} fil(er) læst, men "
+            f"{Path(output).name} er ikke skrevet"))) from None
     for entry in result.entries:
         if entry.status == "ok" and not entry.duplicate_of:
             continue
