@@ -662,3 +662,67 @@ def test_collect_and_validate_report_on_a_full_disk(tmp_path, small_disk, good_f
     assert invoke("validate", "indsatsskema", book, "--report", report).exit_code == 0
     assert out.is_file() and report.is_file()
     subprocess.run(["sync"], check=False)
+
+
+def test_batch_output_folder_vanishing_mid_run(tmp_path):
+    import shutil
+
+    from toolkit import load_form
+    from toolkit.batch import read_manifest, run_batch
+
+    book = indsats_book(tmp_path, [f"Borger {i}" for i in range(30)])
+    out = tmp_path / "ud"
+    seen = []
+
+    def vanish(res) -> None:
+        seen.append(res)
+        if len(seen) == 3:
+            shutil.rmtree(out)
+
+    form = load_form("indsatsskema")
+    with Bound():
+        result = run_batch(form, book, out, jobs=1, on_result=vanish)
+    assert result.interrupted
+    assert result.fault.startswith(f"{out}: filen eller mappen findes ikke; ")
+    assert result.fault.endswith(" af 30 dokumenter skrevet; kør igen, når mappen findes "
+                                 "igen.")
+    assert not out.exists() or not (out / "manifest.csv").exists()
+    again = run_batch(form, book, out, jobs=1)
+    assert not again.interrupted and not again.fault
+    assert len(read_manifest(out / "manifest.csv")) == 30
+
+
+def test_orphaned_reader_stops_quietly_when_its_parent_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys, time\n"
+        "from toolkit.limits import bounded\n"
+        "def hang():\n"
+        "    open(sys.argv[1], 'w').write(str(os.getpid()))\n"
+        "    while True:\n"
+        "        pass\n"
+        "bounded(hang, seconds=120)\n")
+    pid_file = tmp_path / "barn.pid"
+    parent = subprocess.Popen([sys.executable, "-c", script, str(pid_file)], cwd=ROOT,
+                              stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    out, err = parent.communicate(timeout=10)
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the reader outlived its parent")
+    assert (out, err) == (b"", b"")

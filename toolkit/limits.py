@@ -113,6 +113,7 @@ def _child(send: Any, seconds: float, memory: int, func: Callable[..., Any], arg
            kwargs: dict) -> None:
     """In the forked child: limit the address space and CPU time (so that an orphan stops
     by itself when its parent is killed), run, send (ok, result or error)."""
+    _die_with_parent()
     try:
         import resource
 
@@ -134,5 +135,20 @@ def _child(send: Any, seconds: float, memory: int, func: Callable[..., Any], arg
         data = pickle.dumps(result)
     except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
         data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-    send.send_bytes(data)
-    send.close()
+    try:
+        send.send_bytes(data)
+        send.close()
+    except OSError:  # the parent is gone (killed): stop quietly, no traceback
+        os._exit(0)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to stop this child when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the CPU-time limit still ends an orphan
