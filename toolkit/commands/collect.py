@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import danish
-from ..errors import SkemaError, UnknownFormError
-from ..faults import fault_message, folder_fault
-from . import error
+from ..errors import UnknownFormError
+from . import error, write_output
 from .base import Command
 
 if TYPE_CHECKING:
@@ -62,19 +61,8 @@ def write_collection(result: Collection, output: str, overwrite: bool) -> None:
     """Write the workbook of a collection, print each file that is not ok and a summary;
     exit 1 unless every file is ok."""
     from ..collect import STATUSES, workbook
-    from ..fileio import write_atomic
-
     folder = result.root
-    try:
-        write_atomic(output, workbook(result), overwrite=overwrite)
-    except SkemaError as exc:
-        raise _error(str(exc), exc.hint) from None
-    except OSError as exc:
-        if not folder_fault(exc):
-            raise
-        raise _error(danish.mask_cpr(fault_message(
-            Path(output).parent, exc, f"{len(result.unique())} fil(er) læst, men "
-            f"{Path(output).name} er ikke skrevet"))) from None
+    write_output(output, workbook(result), overwrite, f"{len(result.unique())} fil(er) læst")
     for entry in result.entries:
         if entry.status == "ok" and not entry.duplicate_of:
             continue

@@ -10,11 +10,9 @@ import click
 
 from .. import danish
 from ..errors import SkemaError
-from ..faults import fault_message, folder_fault
-from ..fileio import write_atomic
 from ..forms import Form
 from ..validation import Report
-from . import error, fail
+from . import fail, write_output
 
 _error = fail
 
@@ -123,17 +121,8 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
     if report:
         from ..render.xlsx import report_copy
 
-        try:
-            write_atomic(report, report_copy(path, result, book.notes()),
-                         overwrite=overwrite)
-        except SkemaError as exc:
-            raise _error(exc) from None
-        except OSError as exc:
-            if not folder_fault(exc):
-                raise
-            raise error(danish.mask_cpr(fault_message(
-                Path(report).parent, exc, f"{path} er kontrolleret ({len(result)} problemer), "
-                f"men {Path(report).name} er ikke skrevet"))) from None
+        write_output(report, report_copy(path, result, book.notes()), overwrite,
+                     f"{path} er kontrolleret ({len(result)} problemer)")
         if not as_json:
             click.echo(danish.mask_cpr(f"{report}: ")
                        + f"rapport skrevet med {len(result)} problemer markeret")
