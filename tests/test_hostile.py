@@ -726,3 +726,34 @@ def test_orphaned_reader_stops_quietly_when_its_parent_is_killed(tmp_path):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the reader outlived its parent")
     assert (out, err) == (b"", b"")
+
+
+def test_consent_outputs_never_show_the_cpr_number(tmp_path, monkeypatch):
+    from reportlab.pdfgen import canvas
+
+    from toolkit.consent import keys
+
+    key = tmp_path / "archive.key"
+    keys.create(key)
+    monkeypatch.setenv("SKEMA_ARCHIVE_KEY_FILE", str(key))
+    env = {"SKEMA_TODAY": "2025-06-01", "SKEMA_TRUST_ROOTS": "", "SKEMA_RETENTION_YEARS": ""}
+    arkiv = tmp_path / "arkiv"
+    assert invoke("consent", "init", "--archive", arkiv, env=env).exit_code == 0
+    results = []
+    for i, form in enumerate(FORMS):
+        scan = tmp_path / f"samtykke {form}.pdf"
+        page = canvas.Canvas(str(scan))
+        page.drawString(72, 720, f"Samtykke {i}")
+        page.save()
+        results.append(invoke("consent", "add", "--archive", arkiv, scan, "--cpr",
+                              "010190-1234", "--purpose", f"Formål {i}", "--valid-from",
+                              "2025-01-01", "--valid-to", "2025-12-31", env=env))
+        assert results[-1].exit_code == 0, results[-1].output
+    results.append(invoke("consent", "list", "--archive", arkiv, "--json", env=env))
+    assert len(json.loads(results[-1].stdout)) == len(FORMS)
+    for n in range(1, len(FORMS) + 1):
+        results.append(invoke("consent", "show", "--archive", arkiv, n, env=env))
+        assert results[-1].exit_code == 0, results[-1].output
+    assert "samtykke 010190-xxxx.pdf" in results[-1].stdout
+    for result in results:
+        assert not leaks(result.stdout.encode() + result.stderr.encode()), result.output
