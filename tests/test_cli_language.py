@@ -302,7 +302,9 @@ def test_a_bug_in_extraction_is_an_unexpected_error(run, tmp_path, monkeypatch, 
     assert result.exit_code == 1
     assert result.stderr == UNEXPECTED.format(file=doc)
     assert "beskadiget" not in result.output
-    assert json.loads(result.stdout)[0]["formular"] == "handleplan"  # one bug, one file
+    got = json.loads(result.stdout)  # one bug, one file: the other is read
+    assert [g["formular"] for g in got] == [None, "handleplan"]
+    assert got[0]["fejl"] == "uventet fejl i skema (KeyError)"
     debug = run("--debug", "extract", doc)
     assert debug.exit_code == 1
     assert "Traceback (most recent call last):" in debug.output

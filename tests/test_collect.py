@@ -777,7 +777,7 @@ def test_a_file_that_hangs_its_reader_is_given_up(tmp_path, good, monkeypatch):
         return real(path, entry, form_id)
 
     monkeypatch.setattr(collect_module, "_read", hanging)
-    monkeypatch.setattr(collect_module, "FILE_SECONDS", 1)
+    monkeypatch.setenv("SKEMA_READ_SECONDS", "1")
     extra = {f"kopi{i}/strategi.pdf": good["god/strategi.pdf"] for i in range(8)}
     extra["hænger.pdf"] = good["god/strategi.pdf"]
     start = time.perf_counter()

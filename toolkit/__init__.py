@@ -99,7 +99,8 @@ def build_template(form: Form | str) -> bytes:
 
 
 def extract(path: str | Path, form: str | None = None) -> Extraction:
-    """Read a returned form file (.docx or .pdf) into an :class:`Extraction`: the data,
+    """Read a returned form file (.docx or .pdf) into an :class:`Extraction`, within the
+    limits of :mod:`toolkit.limits` (size before reading, time and memory while reading): the data,
     the form and version it was read as, its validation :class:`Report` and notes about
     the file. ``form`` reads it as that form id (else the document's own id decides).
 
@@ -107,6 +108,7 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
     it is readable but none of the catalogue's forms)."""
     from .extract.docx import extract_docx
     from .extract.pdf import extract_pdf
+    from .limits import LimitError, bounded
 
     path = Path(path)
     if not path.is_file():
@@ -120,6 +122,14 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
         raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
                             hint="Brug en .docx- eller .pdf-fil.")
     try:
-        return readers[suffix](path.read_bytes(), str(path), form)
+        return bounded(_read_form, readers[suffix], path, form)
     except DocumentError as exc:
-        raise DocumentError(f"{path}: {exc}", hint=exc.hint) from None
+        kind = LimitError if isinstance(exc, LimitError) else DocumentError
+        raise kind(f"{path}: {exc}", hint=exc.hint) from None
+
+
+def _read_form(reader: Any, path: Path, form: str | None) -> Any:
+    """Read one form file with ``reader`` (in the bounded child of :func:`extract`)."""
+    from .limits import read_file
+
+    return reader(read_file(path), str(path), form)

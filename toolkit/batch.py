@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from . import danish, pool
-from .errors import BatchError, SkemaError, WorkerLost
-from .fileio import sync_files, write_atomic
+from .errors import BatchError, SkemaError, WorkerLost, os_reason
+from .faults import fault_message, folder_fault
+from .fileio import csv_cell, csv_text, sync_files, write_atomic
 from .forms import Form, shape_of
 from .pool import cores
 from .validation import Problem
@@ -53,6 +54,7 @@ class RowResult:
     status: str
     problems: list[Problem] = field(default_factory=list)
     message: str = ""
+    fault: OSError | None = None  # the output folder failed (full, read-only, gone)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +71,7 @@ class BatchResult:
     rows: int
     interrupted: bool = False
     worker_lost: bool = False  # interrupted because a worker process died
+    fault: str = ""  # the Danish word when the output folder failed and the run stopped
 
     @property
     def failed(self) -> list[RowResult]:
@@ -85,7 +88,6 @@ class BatchResult:
 # ---------------------------------------------------------------------------------------
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.I)
 SPECIAL = ("row", "key", "form")
 MAX_NAME_BYTES = 150
@@ -102,6 +104,10 @@ def check_pattern(form: Form, pattern: str) -> list[str]:
     from .sources.excel import layout
 
     paths = _FIELD.findall(pattern)
+    if danish.contains_cpr(_FIELD.sub(" ", pattern)):
+        raise BatchError(f"Navnemønstret \"{danish.mask_cpr(pattern)}\" indeholder et "
+                         "CPR-nummer; CPR-numre må ikke stå i filnavne.",
+                         hint="Brug fx {row} eller et sagsnummer.")
     if "{" in _FIELD.sub("", pattern) or "}" in _FIELD.sub("", pattern):
         raise BatchError(f"Navnemønstret \"{pattern}\" har en krøllet parentes uden make.",
                          hint="Skriv felter som {sag.sagsnummer} eller {row}.")
@@ -138,8 +144,7 @@ def safe_name(text: str) -> str:
     COM1 …) get a ``_`` in front; the name is cut to a safe length.
     """
     text = unicodedata.normalize("NFC", text)
-    text = _CPR_LIKE.sub(lambda m: "_" if danish.is_cpr(
-        f"{m.group(0)[:6]}-{m.group(0)[-4:]}") else m.group(0), text)
+    text = danish.mask_cpr(text, "_")
     parts = re.split(r"[\\/]+", text)  # path segments "." and ".." are dropped
     text = "_".join(p for p in parts if p.strip(" .") or not p)
     text = _UNSAFE.sub("_", text)
@@ -323,8 +328,12 @@ def _do_row(job: _Job, i: int) -> list[RowResult]:
             out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
             continue
         except OSError as exc:
+            if folder_fault(exc):  # every later file would fail too: stop here
+                out.append(RowResult(rec.row, name, "", FAILED, [], os_reason(exc),
+                                     OSError(exc.errno, exc.strerror)))
+                return out
             out.append(RowResult(rec.row, name, "", FAILED, [],
-                                 f"filen kunne ikke skrives ({exc.strerror})"))
+                                 f"filen kunne ikke skrives ({os_reason(exc)})"))
             continue
         out.append(RowResult(rec.row, name, sha, status, [], message))
     return out
@@ -391,35 +400,59 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     total = len(records)
     done = 0
     interrupted = lost = False
-    journal = _Journal(outdir / JOURNAL)
+    fault: OSError | None = None
+    try:
+        journal = _Journal(outdir / JOURNAL)
+    except OSError as exc:
+        raise BatchError(fault_message(outdir, exc, f"0 af {total * len(formats)} "
+                                       "dokumenter skrevet")) from None
     try:
         if progress:
             progress(0, total)
         for chunk in pool.run(functools.partial(_do_row, job), range(total), jobs,
                               chunk=_chunk(total, jobs)):
             rows = [res for _i, row in chunk for res in row]
+            fault = fault or next((r.fault for r in rows if r.fault), None)
+            rows = [r for r in rows if not r.fault]
             results.extend(rows)
             journal.add(rows)
-            done += len(chunk)
+            done += len({r.row for r in rows})
             for res in rows:
                 if on_result:
                     on_result(res)
             if progress:
                 progress(done, total)
+            if fault:
+                break  # the pool stops with the generator: no file is left half-written
     except KeyboardInterrupt:  # the workers are stopped by now
         interrupted = True
     except WorkerLost:
         interrupted, lost = True, True
+    except OSError as exc:  # the journal itself could not be written
+        if not folder_fault(exc):
+            raise
+        fault = exc
     finally:
         journal.close()
         clean_temp_files(outdir)
     results.sort(key=lambda r: (r.row, r.file))
-    # the documents reach the disk before the manifest says they are there
-    sync_files([outdir / r.file for r in results if r.status == WRITTEN], outdir)
-    if not interrupted:
-        write_manifest(outdir / MANIFEST, results)
-        journal.remove()
-    return BatchResult(results, list(book.problems), total, interrupted, lost)
+    if fault is None and not interrupted:
+        try:
+            # the documents reach the disk before the manifest says they are there
+            sync_files([outdir / r.file for r in results if r.status == WRITTEN], outdir)
+            write_manifest(outdir / MANIFEST, results)
+            journal.remove()
+        except OSError as exc:
+            if not folder_fault(exc):
+                raise
+            fault = exc
+    word = ""
+    if fault is not None:
+        good = sum(1 for r in results if r.ok)
+        word = fault_message(outdir, fault, f"{good} af {total * len(formats)} dokumenter "
+                                            "skrevet")
+    return BatchResult(results, list(book.problems), total, interrupted or bool(word), lost,
+                       word)
 
 
 class _Journal:
@@ -427,17 +460,29 @@ class _Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.handle)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def add(self, chunk: list[RowResult]) -> None:
+        """Append the chunk's lines whole, or not at all (a full disk never cuts a line)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf)
         for res in chunk:
-            self.writer.writerow([res.row, res.file, res.sha256, res.status])
-        self.handle.flush()
+            writer.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256,
+                                                   res.status)])
+        data = buf.getvalue().encode("utf-8")
+        size = os.fstat(self.fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+        except OSError:
+            os.ftruncate(self.fd, size)  # back to the last whole line
+            raise
 
     def close(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def remove(self) -> None:
         self.close()
@@ -453,7 +498,7 @@ def manifest_csv(results: list[RowResult]) -> bytes:
     out = csv.writer(buf, lineterminator="\n")
     out.writerow(["row", "file", "sha256", "status"])
     for res in results:
-        out.writerow([res.row, res.file, res.sha256, res.status])
+        out.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256, res.status)])
     return buf.getvalue().encode("utf-8")
 
 
@@ -466,6 +511,7 @@ def read_manifest(path: str | Path) -> list[dict[str, Any]]:
     """The rows of a manifest.csv as dicts (row as int)."""
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    rows = [{key: csv_text(value) for key, value in row.items()} for row in rows]
     for row in rows:
         row["row"] = int(row["row"])
     return rows

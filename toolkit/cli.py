@@ -154,8 +154,8 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
 
     fmt = _output_format(output, ("docx", "pdf", "xlsx"))
     _write(output, blank(_load(form), fmt), overwrite)
-    click.echo(f"{output}: " + ("tom projektmappe til indtastning skrevet" if fmt == "xlsx"
-                                else "tom formular skrevet"))
+    what = "tom projektmappe til indtastning skrevet" if fmt == "xlsx" else "tom formular skrevet"
+    click.echo(danish.mask_cpr(f"{output}: ") + what)
 
 
 @cli.command("fill")
@@ -210,10 +210,11 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     for problem in report:
         click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
     if len(report):
-        click.echo(f"{output}: udfyldt formular skrevet, men dataene har {len(report)} "
+        click.echo(danish.mask_cpr(f"{output}: ") + "udfyldt formular skrevet, men dataene har "
+                   f"{len(report)} "
                    f"problem{'er' if len(report) != 1 else ''} (se ovenfor)")
         raise click.exceptions.Exit(1)
-    click.echo(f"{output}: udfyldt formular skrevet")
+    click.echo(danish.mask_cpr(f"{output}: udfyldt formular skrevet"))
 
 
 @cli.command("validate")
@@ -239,12 +240,33 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
     if as_json:
         click.echo(result.to_json())
     elif result.valid:
-        click.echo(f"{data}: ingen problemer")
+        click.echo(danish.mask_cpr(f"{data}: ingen problemer"))
     for problem in result:
         if not as_json:
             click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
     if not result.valid:
         raise click.exceptions.Exit(1)
+
+
+def extraction_payload(results: list[Any], single: bool) -> Any:
+    """What ``extract`` writes, the same shape whether files were read or not: for one
+    file its answers (``{}`` when it could not be read); for several a list with one
+    object per file in the order given (``data`` null and ``fejl`` the reason when it
+    could not be read)."""
+    from .collect import display_name
+
+    if single:
+        first = results[0]
+        return {} if isinstance(first, tuple) else first.data
+    out = []
+    for res in results:
+        if isinstance(res, tuple):
+            out.append({"fil": danish.mask_cpr(display_name(res[0])), "formular": None,
+                        "version": None, "data": None, "fejl": danish.mask_cpr(res[1])})
+        else:
+            out.append({"fil": danish.mask_cpr(display_name(res.source)),
+                        "formular": res.form.id, "version": res.version, "data": res.data})
+    return out
 
 
 @cli.command("extract")
@@ -271,17 +293,20 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
 
         write_collection(collect_files(list(files), form_id), output, overwrite)
         return
-    results, failed = [], False
+    results: list[Any] = []  # an Extraction, or the Danish reason a file was not read
+    failed = False
     for name in files:
         try:
             result = extract(name, form=form_id)
         except SkemaError as exc:
             failed = True
             click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""), err=True)
+            results.append((name, str(exc)))
             continue
         except Exception as exc:  # noqa: BLE001 - a bug in skema costs this file only
             failed = True
             report_unexpected(exc, debugging(), name)
+            results.append((name, f"uventet fejl i skema ({type(exc).__name__})"))
             continue
         for note in result.notes:
             click.echo(f"{name}: {note}", err=True)
@@ -289,15 +314,11 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
             failed = True
             click.echo(f"{name}: {danish.mask_cpr(str(problem))}", err=True)
         results.append(result)
-    if len(files) == 1 and results:
-        payload = results[0].data
-    else:
-        payload = [{"fil": r.source, "formular": r.form.id, "version": r.version,
-                    "data": r.data} for r in results]
-    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    text = json.dumps(extraction_payload(results, len(files) == 1), ensure_ascii=False,
+                      indent=2)
     if output:
         _write(output, (text + "\n").encode("utf-8"), overwrite)
-    elif results:
+    else:
         click.echo(text)
     if failed:
         raise click.exceptions.Exit(1)

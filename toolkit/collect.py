@@ -3,7 +3,7 @@
 Every file under the folder is read (in a process pool), recognised by the form id and
 version it carries, extracted and validated. Nothing stops the run: a broken, encrypted,
 truncated or hostile file gets a status and a Danish message instead; so does a file
-that crashes its worker process or takes longer than ``FILE_SECONDS`` to read. A file
+that crashes its worker process or takes longer than the read limit (:func:`toolkit.limits.read_seconds`) to read. A file
 returned twice (same bytes, by SHA-256) is counted once.
 
 The workbook (:func:`workbook`, written by :mod:`toolkit.render.collected`) has a *Status*
@@ -24,6 +24,7 @@ from typing import Any
 from . import danish, pool
 from .errors import DocumentError, NotAFormError, SkemaError, os_reason
 from .forms import load_form
+from .limits import MAX_FILE_BYTES, TOO_SLOW, LimitError, bounded, read_file, read_seconds
 from .problems import Problem, Report, note
 
 OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
@@ -33,10 +34,7 @@ OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL = (
 STATUSES = (OK, MISSING, INVALID, UNREADABLE, NOT_A_FORM, INTERNAL)
 #: The suffixes collected (``.doc`` only to say it must be saved as ``.docx``).
 SUFFIXES = (".docx", ".pdf", ".doc")
-#: A returned form larger than this is not read at all (bounded memory).
-MAX_FILE_BYTES = 60 * 1024 * 1024
 #: A file whose reading takes longer than this (in a worker process) is given up.
-FILE_SECONDS = 60
 #: Codes of problems that only say an answer is missing.
 _MISSING_CODES = ("required", "minItems")
 _FIXED_TIME = (2019, 2, 26, 0, 0, 0)
@@ -105,20 +103,77 @@ class Collection:
 # ---------------------------------------------------------------------------------------
 # Finding and reading files
 # ---------------------------------------------------------------------------------------
-def find_files(root: str | Path) -> list[Path]:
-    """Every .docx, .pdf and .doc under root (sub-folders too), sorted; hidden files,
-    Word/LibreOffice lock files and symlinked folders are skipped."""
+def display_name(name: str | Path) -> str:
+    """A file name as text that can always be shown and written: bytes that are not UTF-8
+    (``\\xff`` from a shared drive) become U+FFFD instead of failing every output."""
+    return os.fsencode(str(name)).decode("utf-8", "replace")
+
+
+def find_files(root: str | Path, follow_links: bool = False) -> list[Path]:
+    """Every regular .docx, .pdf and .doc under root (sub-folders too), sorted; hidden
+    files, Word/LibreOffice lock files, symlinked folders and entries that are skipped
+    (see :func:`scan`) are left out."""
+    return scan(root, follow_links)[0]
+
+
+def scan(root: str | Path, follow_links: bool = False) -> tuple[list[Path], list[Entry]]:
+    """The files to read under ``root`` and an Entry for each one that is skipped, with
+    why: not a regular file (a FIFO or device would block a reader), a broken or looping
+    symlink, or a symlink leading out of the folder (followed only with ``follow_links``).
+
+    Symlinked folders are never entered (no loops); names are listed whatever their bytes.
+    """
     root = Path(root)
-    found = []
+    inside = root.resolve()
+    found, skipped = [], []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             if name.startswith((".", "~$")) or Path(name).suffix.lower() not in SUFFIXES:
                 continue
             path = Path(folder) / name
-            if path.is_file():  # no FIFOs or devices: reading them would block or never end
+            why = _not_readable_why(path, inside, follow_links)
+            rel = display_name(path.relative_to(root).as_posix())
+            if why:
+                skipped.append(Entry(rel, status=UNREADABLE, message=f"sprunget over: {why}",
+                                     hint=_SKIP_HINT))
+            else:
                 found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    found.sort(key=lambda p: p.relative_to(root).as_posix())
+    skipped.sort(key=lambda e: e.path)
+    return found, skipped
+
+
+_SKIP_HINT = "Læg formularen i mappen som en almindelig fil, og kør igen."
+
+
+def _not_readable_why(path: Path, inside: Path, follow_links: bool) -> str:
+    """Why ``path`` is not read, or "" when it is a regular file to read."""
+    import stat
+
+    try:
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except RuntimeError:
+                return "et symbolsk link, der peger på sig selv (i ring)"
+            except OSError as err:
+                if err.errno == 40:  # ELOOP
+                    return "et symbolsk link, der peger på sig selv (i ring)"
+                return "et symbolsk link, der ikke peger på nogen fil"
+            if not follow_links and not target.is_relative_to(inside):
+                return ("et symbolsk link, der fører ud af mappen; det følges kun med "
+                        "--follow-links")
+        mode = path.stat().st_mode
+    except OSError as err:
+        return f"filen kan ikke åbnes ({os_reason(err)})"
+    if stat.S_ISREG(mode):
+        return ""
+    kinds = ((stat.S_ISDIR, "en mappe"), (stat.S_ISFIFO, "en navngiven kanal (FIFO)"),
+             (stat.S_ISCHR, "en enhed"), (stat.S_ISBLK, "en enhed"),
+             (stat.S_ISSOCK, "en sokkel"))
+    kind = next((word for test, word in kinds if test(mode)), "ikke en almindelig fil")
+    return f"{kind}, ikke en almindelig fil"
 
 
 def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
@@ -153,13 +208,7 @@ def _read(path: Path, entry: Entry, form_id: str | None) -> None:
     from .extract.docx import extract_docx
     from .extract.pdf import extract_pdf
 
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DocumentError(f"filen er for stor ({size // 1024 // 1024} MB); skema læser "
-                            f"formularer op til {MAX_FILE_BYTES // 1024 // 1024} MB",
-                            hint="Bed afsenderen om at gemme formularen uden store billeder.")
-    with path.open("rb") as handle:
-        data = handle.read(size + 1)  # not MAX_FILE_BYTES: read(n) reserves n bytes
+    data = read_file(path, MAX_FILE_BYTES)
     entry.sha256 = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".doc":
@@ -206,8 +255,7 @@ def _lost(rel: str, reason: str) -> Entry:
     """The entry of a file whose reading crashed its worker or took too long."""
     if reason == pool.TOO_SLOW:
         return Entry(rel, status=UNREADABLE, code="too_slow",
-                     message=f"filen tog for lang tid at læse (over {FILE_SECONDS} sekunder) "
-                     "og er sprunget over",
+                     message=TOO_SLOW.format(seconds=f"{read_seconds():g}"),
                      hint="Bed afsenderen om at gemme formularen igen, gerne uden store "
                      "billeder.")
     return Entry(rel, status=UNREADABLE, code="crashed",
@@ -219,18 +267,31 @@ def _task(args: tuple[str, str, str | None]) -> Entry:
     return read_entry(*args)
 
 
+def read_bounded(task: tuple[str, str, str | None]) -> Entry:
+    """:func:`read_entry` within the limits of :mod:`toolkit.limits` (a forked child with
+    bounded time and memory): the way a file is read outside a worker pool."""
+    try:
+        return bounded(read_entry, *task)
+    except LimitError as err:
+        return Entry(task[1], status=UNREADABLE, code=err.code,
+                     message=danish.mask_cpr(str(err)), hint=err.hint)
+
+
 def collect(root: str | Path, form_id: str | None = None,
-            workers: int | None = None) -> Collection:
+            workers: int | None = None, follow_links: bool = False) -> Collection:
     """Read every returned form under ``root``; ``form_id`` keeps only that form.
 
     ``workers``: processes to use (default: one per core; 1 reads in this process).
+    ``follow_links``: read files that symlinks lead to outside ``root`` too.
     """
     root = Path(root)
     if form_id:
         load_form(form_id)  # UnknownFormError before any work
-    paths = find_files(root)
-    tasks = [(str(p), p.relative_to(root).as_posix(), form_id) for p in paths]
-    return Collection(str(root), form_id, _read_all(tasks, workers))
+    paths, skipped = scan(root, follow_links)
+    tasks = [(str(p), display_name(p.relative_to(root).as_posix()), form_id) for p in paths]
+    entries = _read_all(tasks, workers) + skipped
+    entries.sort(key=lambda e: e.path)
+    return Collection(display_name(root), form_id, entries)
 
 
 def collect_files(paths: list[str | Path], form_id: str | None = None,
@@ -238,32 +299,42 @@ def collect_files(paths: list[str | Path], form_id: str | None = None,
     """Like :func:`collect`, for the files named (shown as given), in the order given."""
     if form_id:
         load_form(form_id)
-    tasks = [(str(p), Path(p).as_posix(), form_id) for p in paths]
+    tasks = [(str(p), display_name(Path(p).as_posix()), form_id) for p in paths]
     return Collection("", form_id, _read_all(tasks, workers))
 
 
 def _read_all(tasks: list[tuple[str, str, str | None]], workers: int | None) -> list[Entry]:
     """Read the files, spread over processes; the same bytes twice are marked duplicates."""
     workers = workers or pool.cores()
-    if len(tasks) < 8:
-        workers = 1
-    chunk = max(1, min(16, len(tasks) // (workers * 8)))
-    entries: list[Entry | None] = [None] * len(tasks)
-    for done in pool.run(_task, tasks, workers, chunk=chunk, seconds=FILE_SECONDS,
-                         isolate=True):
-        for i, entry in done:
-            entries[i] = _lost(tasks[i][1], entry.reason) if isinstance(
-                entry, pool.Lost) else entry
-    read = [e for e in entries if e is not None]
-    first: dict[str, str] = {}
-    for entry in read:
-        if not entry.sha256:
-            continue
-        if entry.sha256 in first:
-            entry.duplicate_of = first[entry.sha256]
-        else:
-            first[entry.sha256] = entry.path
-    return read
+    if workers <= 1 or len(tasks) < 8:
+        # no pool: each file is read in a bounded child (time and memory) all the same
+        entries = [read_bounded(t) for t in tasks]
+    else:
+        chunk = max(1, min(16, len(tasks) // (workers * 8)))
+        slots: list[Entry | None] = [None] * len(tasks)
+        for done in pool.run(_task, tasks, workers, chunk=chunk, seconds=read_seconds(),
+                             isolate=True):
+            for i, entry in done:
+                slots[i] = _lost(tasks[i][1], entry.reason) if isinstance(
+                    entry, pool.Lost) else entry
+        entries = [e for e in slots if e is not None]
+    mark_duplicates(entries)
+    return entries
+
+
+def mark_duplicates(entries: list[Entry]) -> None:
+    """Mark files with the same bytes as duplicates of one of them, decided after reading:
+    the copy kept is the one read best (an ``ok`` form, not an unreadable copy of it under
+    a wrong suffix), then the first in path order."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.sha256:
+            groups.setdefault(entry.sha256, []).append(entry)
+    for same in groups.values():
+        keep = min(same, key=lambda e: STATUSES.index(e.status))  # min keeps the first
+        for entry in same:
+            if entry is not keep:
+                entry.duplicate_of = keep.path
 
 
 # ---------------------------------------------------------------------------------------

@@ -116,9 +116,47 @@ def is_cpr(text: str) -> bool:
 _CPR_FORM = re.compile(r"\d{6}-\d{4}")
 
 
-def mask_cpr(text: str) -> str:
-    """Hide the serial part of anything that looks like a CPR number: ``010190-xxxx``."""
-    return re.sub(r"\b(\d{6})-?\d{4}\b", r"\1-xxxx", text or "")
+#: Six digits, an optional separator (hyphen, any dash, space, underscore, dot, slash) and
+#: four digits, not inside a longer run of digits: every way a CPR number is written in a
+#: file name or a message (``010190-1234``, ``cpr0101901234``, ``010190 1234``, ``010190–1234``).
+CPR_IN_TEXT = re.compile(
+    r"(?<!\d)(\d{2})(\d{2})(\d{2})"
+    r"(?:[ \t\u00a0]*[-\u2010-\u2015\u2212][ \t\u00a0]*|[ \t\u00a0_./])?(\d{4})(?!\d)")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February: any year
+
+
+def _cpr_date(match: re.Match) -> bool:
+    """A day and month of a calendar, or written with a dash (``320190-1234``: a mistyped
+    CPR number is still masked)."""
+    day, month = int(match.group(1)), int(match.group(2))
+    if 1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month - 1]:
+        return True
+    return any(c in match.group(0) for c in "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+
+
+def mask_cpr(text: str, replacement: str | None = None) -> str:
+    """Hide the serial part of anything that could be a CPR number: ``010190-xxxx``.
+
+    Six and four digits (separated or not, see :data:`CPR_IN_TEXT`) whose first six are a
+    day and month of a calendar (any year), or that are written with a dash, are masked,
+    also inside longer names such as ``cpr010190-1234_plan.docx``; modulus 11 is not asked
+    for (it errs on the side of masking). Ten digits without a dash that cannot be a birth
+    date (a case number ``2024001234``) stay. ``replacement``: put this in place of the
+    whole number instead (a file name: ``_``).
+    """
+    def masked(m: re.Match) -> str:
+        if not _cpr_date(m):
+            return m.group(0)
+        if replacement is not None:
+            return replacement
+        return f"{m.group(1)}{m.group(2)}{m.group(3)}-xxxx"
+
+    return CPR_IN_TEXT.sub(masked, text or "")
+
+
+def contains_cpr(text: str) -> bool:
+    """True when :func:`mask_cpr` would change ``text``."""
+    return any(_cpr_date(m) for m in CPR_IN_TEXT.finditer(text or ""))
 
 
 _PHONE_RE = re.compile(r"^(\+45|0045)?\s*(\d\s*){8}$")

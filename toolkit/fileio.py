@@ -133,3 +133,22 @@ def _json_reason(msg: str) -> str:
         if msg.startswith(key):
             return value
     return msg
+
+
+#: What a spreadsheet program reads as the start of a formula when a cell begins with it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that cannot turn into a formula when the file is opened in a spreadsheet:
+    text beginning with ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'`` in front."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(cell: str) -> str:
+    """The text :func:`csv_cell` was given (reading a CSV skema wrote)."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_START):
+        return cell[1:]
+    return cell

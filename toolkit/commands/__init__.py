@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..errors import SkemaError
@@ -17,3 +19,22 @@ def error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
 def fail(exc: SkemaError, code: int = 1) -> click.ClickException:
     """The click error for a library error (its message and hint)."""
     return error(str(exc), exc.hint, code)
+
+
+def write_output(output: str, data: bytes, overwrite: bool, done: str) -> None:
+    """Write one output file atomically; a library error, or a fault of its folder (disk
+    full, read-only, gone: ``done`` says what was finished), ends as one Danish line."""
+    from .. import danish
+    from ..faults import fault_message, folder_fault
+    from ..fileio import write_atomic
+
+    try:
+        write_atomic(output, data, overwrite=overwrite)
+    except SkemaError as exc:
+        raise fail(exc) from None
+    except OSError as exc:
+        if not folder_fault(exc):
+            raise
+        raise error(danish.mask_cpr(fault_message(
+            Path(output).parent, exc, f"{done}, men {Path(output).name} er ikke skrevet"))
+        ) from None

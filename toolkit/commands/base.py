@@ -81,6 +81,41 @@ def danish_messages() -> Iterator[None]:
             os.environ["LANGUAGE"] = previous_language
 
 
+class _MaskingStream:
+    """A text stream that writes through :func:`toolkit.danish.mask_cpr`: every message,
+    click's usage errors and ``--debug`` tracebacks included, leaves without a CPR number."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with every CPR number masked (text only, like any text stream)."""
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._stream.write(danish.mask_cpr(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        """Write each line masked."""
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def masked_stderr() -> Iterator[None]:
+    """``sys.stderr`` masks CPR numbers while the block runs (stderr carries only messages;
+    stdout is left alone, since data printed there is the user's own)."""
+    previous = sys.stderr
+    sys.stderr = _MaskingStream(previous)
+    try:
+        yield
+    finally:
+        sys.stderr = previous
+
+
 class Command(click.Command):
     """A click command whose usage line is Danish (``[TILVALG]``)."""
 
@@ -113,7 +148,7 @@ class RootGroup(Group):
         not expect is one Danish line (exit 1), with the traceback only under ``--debug``."""
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv[:argv.index("--")] if "--" in argv else "--debug" in argv
-        with danish_messages():
+        with danish_messages(), masked_stderr():
             try:
                 return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
             except SystemExit:

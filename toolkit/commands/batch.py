@@ -116,6 +116,10 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     written, unchanged = result.count("skrevet"), result.count("uændret")
     invalid = len({r.row for r in result.results if r.status == INVALID})
     failed = len([r for r in result.results if r.status in ("findes", "fejl")])
+    if result.fault:
+        click.echo(danish.mask_cpr(f"Fejl: {result.fault}") + "\n  Tip: de skrevne filer er "
+                   "hele, og en ny kørsel springer dem over.", err=True)
+        raise click.exceptions.Exit(1)
     if result.worker_lost:
         click.echo("Fejl: en arbejdsproces stoppede uventet (fx dræbt eller løbet tør for "
                    "hukommelse).", err=True)
@@ -132,7 +136,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         parts.append(f"{invalid} ugyldige rækker sprunget over")
     if failed:
         parts.append(f"{failed} filer ikke skrevet")
-    click.echo(f"{outdir}: " + ", ".join(parts) + f" ({result.rows} rækker); "
-               f"manifest: {Path(outdir) / MANIFEST}")
+    click.echo(danish.mask_cpr(f"{outdir}: " + ", ".join(parts) + f" ({result.rows} rækker); "
+                               f"manifest: {Path(outdir) / MANIFEST}"))
     if invalid or failed or result.problems:
         raise click.exceptions.Exit(1)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import danish
-from ..errors import SkemaError, UnknownFormError
-from . import error
+from ..errors import UnknownFormError
+from . import error, write_output
 from .base import Command
 
 if TYPE_CHECKING:
@@ -28,9 +28,11 @@ _error = error
               help="Saml kun denne formular; andre formularer meldes og springes over.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Antal processer (standard: én pr. kerne).")
+@click.option("--follow-links", is_flag=True,
+              help="Læs også filer, som symbolske links fører til uden for MAPPE.")
 @click.option("--overwrite", is_flag=True, help="Overskriv en eksisterende fil.")
 def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
-                overwrite: bool) -> None:
+                follow_links: bool, overwrite: bool) -> None:
     """Saml alle returnerede formularer (.docx og .pdf) i MAPPE i ét regneark.
 
     Regnearket har et ark Status (fil, formular, version, status og hvert problem med
@@ -51,20 +53,16 @@ def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
     if Path(output).exists() and not overwrite:
         raise _error(f"{output}: filen findes allerede og overskrives ikke.",
                      "Brug --overwrite for at overskrive, eller vælg et andet filnavn.")
-    write_collection(collect(folder, form_id=form_id, workers=jobs), output, overwrite)
+    write_collection(collect(folder, form_id=form_id, workers=jobs, follow_links=follow_links),
+                     output, overwrite)
 
 
 def write_collection(result: Collection, output: str, overwrite: bool) -> None:
     """Write the workbook of a collection, print each file that is not ok and a summary;
     exit 1 unless every file is ok."""
     from ..collect import STATUSES, workbook
-    from ..fileio import write_atomic
-
     folder = result.root
-    try:
-        write_atomic(output, workbook(result), overwrite=overwrite)
-    except SkemaError as exc:
-        raise _error(str(exc), exc.hint) from None
+    write_output(output, workbook(result), overwrite, f"{len(result.unique())} fil(er) læst")
     for entry in result.entries:
         if entry.status == "ok" and not entry.duplicate_of:
             continue
@@ -77,8 +75,8 @@ def write_collection(result: Collection, output: str, overwrite: bool) -> None:
     duplicates = len(result.entries) - len(result.unique())
     summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     extra = f"; {duplicates} dublet(ter) talt én gang" if duplicates else ""
-    click.echo(f"{output}: {len(result.unique())} fil(er) samlet ({summary or 'ingen filer'}"
-               f"{extra})")
+    click.echo(danish.mask_cpr(f"{output}: ") + f"{len(result.unique())} fil(er) samlet "
+               f"({summary or 'ingen filer'}{extra})")
     if not result.entries and folder:
         click.echo(f"{folder}: ingen .docx- eller .pdf-filer fundet.", err=True)
     if not result.all_ok:

@@ -202,7 +202,8 @@ def checkpoint_cmd(arch: Any, output: str, overwrite: bool) -> None:
     """
     written = _write_checkpoint(arch, Path(output), overwrite)
     seq, digest = arch.head()
-    click.echo(f"{written}: kontrolpunkt for post {seq} (HMAC-SHA256 {digest[:16]}…)")
+    click.echo(danish.mask_cpr(f"{written}: ")
+               + f"kontrolpunkt for post {seq} (HMAC-SHA256 {digest[:16]}…)")
 
 
 @consent_cmd.command("add")
@@ -389,7 +390,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: s
                    f"{danish.format_date(consent.gyldig_til)}"),
         ("Tilbagekaldt fra", danish.format_date(consent.withdrawn_on) or "–"),
         ("Opbevares til", danish.format_date(consent.retained_until(_retention()))),
-        ("Dokument", f"{consent.original_name}, {_kind_name(consent.kind)}, "
+        ("Dokument", f"{danish.mask_cpr(consent.original_name)}, {_kind_name(consent.kind)}, "
                      + f"{consent.size:,} bytes".replace(",", ".")),
         ("SHA-256", consent.sha256),
         ("PDF/A-2b", _rendition(arch, consent.id)),

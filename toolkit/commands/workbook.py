@@ -10,10 +10,9 @@ import click
 
 from .. import danish
 from ..errors import SkemaError
-from ..fileio import write_atomic
 from ..forms import Form
 from ..validation import Report
-from . import fail
+from . import fail, write_output
 from .process import collector_paused
 
 _error = fail
@@ -74,6 +73,22 @@ def record_for_fill(form: Form, path: str, row: int | None, key: str | None
     return rec.data, Report(problems), f"{path}: række {rec.row}"
 
 
+#: Problems of one kind printed before the rest are only counted (a workbook of 100,000
+#: bad rows must not print 100,000 lines).
+PER_KIND = 20
+
+
+def first_per_kind(problems: list, per_kind: int = PER_KIND) -> tuple[list, dict[str, int]]:
+    """The first ``per_kind`` problems of each code, in order, and how many more per code."""
+    seen: dict[str, int] = {}
+    shown = []
+    for problem in problems:
+        seen[problem.code] = seen.get(problem.code, 0) + 1
+        if seen[problem.code] <= per_kind:
+            shown.append(problem)
+    return shown, {code: n - per_kind for code, n in seen.items() if n > per_kind}
+
+
 def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
                       overwrite: bool) -> None:
     """``skema validate FORM input.xlsx``: every problem with its cell; exit 1 if any."""
@@ -91,23 +106,27 @@ def validate_workbook(form: Form, path: str, as_json: bool, report: str | None,
     else:
         for note in book.notes():
             click.echo(f"Bemærk: {path}: {danish.mask_cpr(str(note))}", err=True)
-        for problem in result:
+        shown, more = first_per_kind(list(result))
+        for problem in shown:
             click.echo(f"{path}: {danish.mask_cpr(str(problem))}", err=True)
+        for code, count in more.items():
+            click.echo(danish.mask_cpr(f"{path}: ") + f"… og {count} problem"
+                       f"{'er' if count != 1 else ''} mere af samme slags ({code}); se dem "
+                       "alle med --report eller --json.", err=True)
         bad = sum(1 for r in book.records if not r.valid)
         if result.valid:
-            click.echo(f"{path}: {len(book.records)} rækker, ingen problemer")
+            click.echo(danish.mask_cpr(f"{path}: ")
+                       + f"{len(book.records)} rækker, ingen problemer")
         else:
-            click.echo(f"{path}: {len(book.records)} rækker, {bad} med problemer, "
-                       f"{len(result)} problemer i alt")
+            click.echo(danish.mask_cpr(f"{path}: ") + f"{len(book.records)} rækker, {bad} "
+                       f"med problemer, {len(result)} problemer i alt")
     if report:
         from ..render.xlsx import report_copy
 
-        try:
-            write_atomic(report, report_copy(path, result, book.notes()),
-                         overwrite=overwrite)
-        except SkemaError as exc:
-            raise _error(exc) from None
+        write_output(report, report_copy(path, result, book.notes()), overwrite,
+                     f"{path} er kontrolleret ({len(result)} problemer)")
         if not as_json:
-            click.echo(f"{report}: rapport skrevet med {len(result)} problemer markeret")
+            click.echo(danish.mask_cpr(f"{report}: ")
+                       + f"rapport skrevet med {len(result)} problemer markeret")
     if not result.valid:
         raise click.exceptions.Exit(1)

@@ -135,7 +135,7 @@ class Consent:
             "tilbagekaldt_fra": self.withdrawn_on,
             "opbevares_til": self.retained_until(years),
             "dokument": {"sha256": self.sha256, "størrelse": self.size,
-                         "type": self.kind, "oprindeligt_navn": self.original_name,
+                         "type": self.kind, "oprindeligt_navn": danish.mask_cpr(self.original_name),
                          "kilde": self.source, "formularversion": self.form_version},
             "tilføjet": self.added_at,
             "underskrifter": self.signatures,

@@ -466,11 +466,14 @@ class Archive:
         citizen, purpose, parties and validity) is refused unless ``add_anyway``."""
         from .. import extract
         from ..errors import DocumentError
+        from ..limits import LimitError, read_file
 
         path = Path(path)
         place = danish.mask_cpr(str(path))
         try:
-            data = path.read_bytes()
+            data = read_file(path)  # the size checked before reading (toolkit.limits)
+        except DocumentError as exc:
+            raise ArchiveError(f"{place}: {exc}.", hint=exc.hint) from None
         except OSError as exc:
             raise ArchiveError(f"{place}: filen kan ikke læses ({exc.strerror}).",
                                hint="Tjek stien og filnavnet.") from None
@@ -479,6 +482,9 @@ class Archive:
         if kind in ("pdf", "docx"):
             try:
                 result = extract(path)
+            except LimitError as exc:  # too slow or too big to read: the same words anywhere
+                raise ArchiveError(f"{place}: {str(exc).split(': ', 1)[-1]}.",
+                                   hint=exc.hint) from None
             except DocumentError:
                 result = None  # a scan or another document: the options must say it all
             if result is not None:

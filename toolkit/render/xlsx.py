@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import danish
 from ..errors import DataFileError
+from ..fileio import FORMULA_START
 from ..forms import Field, Form
 from ..paths import get_value
 from ..sources.excel import (
@@ -376,6 +377,11 @@ def report_copy(path: str | Path, problems: Iterable[Problem],
         comment.width = 320
         comment.height = min(60 + 20 * text.count("\n") + len(text) // 2, 400)
         cell.comment = comment
+    for sheet in book.worksheets:  # text that a spreadsheet would take for a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "s" and str(cell.value).startswith(FORMULA_START):
+                    cell.quotePrefix = True
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

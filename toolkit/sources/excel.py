@@ -278,10 +278,12 @@ class WorkbookData:
     records: list[Record]
     problems: list[Problem]
     source: str = ""
+    notices: list[Problem] = field(default_factory=list)  # about the workbook, not errors
 
     def notes(self) -> list[Problem]:
-        """Things done to the data that are not errors (a restored CPR), in row order."""
-        return [note for rec in self.records for note in rec.notes]
+        """Things worth knowing that are not errors (a hidden sheet read, a restored CPR):
+        the workbook's first, then per record in row order."""
+        return list(self.notices) + [note for rec in self.records for note in rec.notes]
 
     def report(self) -> Report:
         """Every problem: workbook-level first, then per record in sheet/row order."""
@@ -363,6 +365,90 @@ def _check_zip(path: Path) -> None:
                             hint="Gem filen i Excel som .xlsx og prøv igen.")
 
 
+#: The most rows and columns skema reads on one sheet (README: "Grænser").
+MAX_ROWS = 100_000
+MAX_COLUMNS = 1_000
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
+_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTR = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class SheetExtent:
+    """How far a sheet's cells reach (1-based last row and column) and whether it is
+    hidden, found by scanning its XML before any reader builds a grid of it."""
+
+    rows: int
+    columns: int
+    hidden: bool
+
+
+def sheet_extents(path: str | Path) -> dict[str, SheetExtent]:
+    """The extent of every sheet of an .xlsx by name ({} for other files). The sheet XML
+    is scanned in chunks for cell references, so a 13 KB workbook that declares a cell at
+    XFD1048576 costs nothing here (a grid reader would try to allocate all of it)."""
+    import html
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+            if "xl/workbook.xml" not in members:
+                return {}
+            book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels_name = "xl/_rels/workbook.xml.rels"
+            rels = archive.read(rels_name).decode("utf-8", "replace") \
+                if rels_name in members else ""
+            targets = {}
+            for tag in _REL_TAG.findall(rels):
+                attrs = dict(_ATTR.findall(tag))
+                target = attrs.get("Target", "")
+                targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith(
+                    "/") else f"xl/{target}"
+            out = {}
+            for tag in _SHEET_TAG.findall(book):
+                attrs = dict(_ATTR.findall(tag))
+                rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+                member = targets.get(rid, "")
+                if member not in members:
+                    continue
+                rows, cols = _scan_extent(archive, member)
+                out[html.unescape(attrs.get("name", ""))] = SheetExtent(
+                    rows, cols, attrs.get("state", "visible") != "visible")
+            return out
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+        return {}
+
+
+def _scan_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    rows = cols = 0
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(1 << 20):
+            text = tail + chunk
+            for letters, number in _CELL_REF.findall(text):
+                rows = max(rows, int(number))
+                cols = max(cols, column_index(letters.decode()) + 1)
+            tail = text[-200:]
+    return rows, cols
+
+
+def _check_extent(path: Path, name: str, extent: SheetExtent | None) -> None:
+    """DataFileError when a sheet reaches beyond :data:`MAX_ROWS` or :data:`MAX_COLUMNS`."""
+    if extent is None or (extent.rows <= MAX_ROWS and extent.columns <= MAX_COLUMNS):
+        return
+    def number(n: int) -> str:
+        return f"{n:,}".replace(",", ".")
+
+    raise DataFileError(
+        f"{path}: arket \"{name}\" har celler helt ud til "
+        f"{column_letter(extent.columns - 1)}{extent.rows} ({number(extent.rows)} rækker og "
+        f"{number(extent.columns)} kolonner); skema læser højst {number(MAX_ROWS)} rækker og "
+        f"{number(MAX_COLUMNS)} kolonner pr. ark, og arket læses ikke.",
+        hint="Slet de tomme rækker og kolonner under og til højre for dataene (markér dem "
+             "i Excel og vælg Slet), og gem projektmappen igen.")
+
+
 def _open(path: Path) -> Any:
     from python_calamine import CalamineWorkbook
 
@@ -390,8 +476,9 @@ class _Sheet:
     columns: dict[int, Column]  # zero-based column -> column
 
 
-def _load_sheet(book: Any, name: str, merged: bool, path: Path | None = None
-                ) -> list[list[Any]]:
+def _load_sheet(book: Any, name: str, merged: bool, path: Path | None = None,
+                extents: dict[str, SheetExtent] | None = None) -> list[list[Any]]:
+    _check_extent(Path(path or ""), name, (extents or {}).get(name))
     try:
         sheet = book.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
@@ -400,12 +487,13 @@ def _load_sheet(book: Any, name: str, merged: bool, path: Path | None = None
                             "eller har ugyldigt indhold).",
                             hint="Åbn projektmappen i Excel og gem den igen som .xlsx.") from None
     if merged:
+        width = max((len(row) for row in rows), default=0)
         for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
             if r0 >= len(rows) or c0 >= len(rows[r0]):
                 continue
             value = rows[r0][c0]
-            while len(rows) <= r1:
-                rows.append([])
+            # only the cells the sheet has: B6:O1048576 must not make a million rows
+            r1, c1 = min(r1, len(rows) - 1), min(c1, width - 1)
             for r in range(r0, r1 + 1):
                 row = rows[r]
                 if len(row) <= c1:
@@ -442,18 +530,26 @@ def read_workbook(path: str | Path, form: Form, validate: bool = True) -> Workbo
     # toolkit.commands.process.collector_paused)
     lay = layout(form)
     book = _open(path)
+    extents = sheet_extents(path)
     try:
-        main, list_sheets, problems = _sheets(book, path, form, lay)
+        main, list_sheets, problems = _sheets(book, path, form, lay, extents)
     finally:
         book.close()
     records = _main_records(form, lay, main, list_sheets, problems)
     for rec in records:
         if validate:
             rec.problems = validate_record(form, rec)
-    return WorkbookData(form, records, problems, str(path))
+    notices = []
+    if main.name in extents and extents[main.name].hidden:
+        notices.append(Problem("", "", f"Arket \"{main.name}\" er skjult i projektmappen, "
+                                       "men det er det, der er læst; vis det i Excel og "
+                                       "kontrollér, at det er de rigtige rækker.",
+                               "hidden_sheet", quote_sheet(main.name)))
+    return WorkbookData(form, records, problems, str(path), notices)
 
 
-def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
+def _sheets(book: Any, path: Path, form: Form, lay: BookLayout,
+            extents: dict[str, SheetExtent] | None = None
             ) -> tuple[_Sheet, dict[str, _Sheet], list[Problem]]:
     """The main sheet and the list sheets of an open workbook, headers matched."""
     names = list(book.sheet_names)
@@ -475,7 +571,7 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
         for name in names:
             if name in known:
                 continue
-            rows = _load_sheet(book, name, True, path)
+            rows = _load_sheet(book, name, True, path, extents)
             if _find_header(rows, lay.main)[1]:
                 main_name, main_rows = name, rows
                 break
@@ -485,7 +581,7 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
             "kolonner.",
             hint=f"Lav en ny med: skema blank {form.id} -o input.xlsx")
     if main_rows is None:
-        main_rows = _load_sheet(book, main_name, True, path)
+        main_rows = _load_sheet(book, main_name, True, path, extents)
     main = _prepare(main_name, main_rows, lay.main, problems, bool(lay.lists))
 
     list_sheets: dict[str, _Sheet] = {}
@@ -499,7 +595,7 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout
                                     "missing_sheet", quote_sheet(sdef.name)))
             continue
         list_sheets[sdef.list_path or ""] = _prepare(
-            name, _load_sheet(book, name, False, path), sdef, problems)
+            name, _load_sheet(book, name, False, path, extents), sdef, problems)
     return main, list_sheets, problems
 
 

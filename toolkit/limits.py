@@ -1,0 +1,160 @@
+"""Limits on reading one file: size (checked with stat before reading), time and memory.
+
+Every file skema reads for a user – ``extract``, ``collect``, ``consent add`` (and the web
+app later) – goes through :func:`bounded`, so a hostile file (a 242 KB PDF whose 2,000
+pages share one huge content stream, a workbook that declares a million rows) costs at
+most :data:`READ_SECONDS` and :data:`READ_MEMORY` bytes and ends with the same Danish
+message wherever it is read. The reading runs in a forked child process whose address
+space is limited (``RLIMIT_AS``) and which is stopped when the time is up; the calling
+process is never changed. Where ``fork`` does not exist the call runs in-process with only
+the size check.
+
+``SKEMA_READ_SECONDS`` and ``SKEMA_READ_MEMORY_MB`` change the limits (tests, big servers).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import DocumentError
+
+#: A file larger than this is not read at all (checked with stat, before reading).
+MAX_FILE_BYTES = 60 * 1024 * 1024
+#: Seconds one file may take to read.
+READ_SECONDS = 60
+#: Bytes of memory one file's reading may take, beyond what the process already has.
+READ_MEMORY = 1024 * 1024 * 1024
+
+TOO_SLOW = ("filen tog for lang tid at læse (over {seconds} sekunder) og er sprunget over")
+TOO_BIG = "filen kræver for meget hukommelse at læse (over {mb} MB) og er sprunget over"
+CRASHED = "filen fik læseren til at gå ned og kan ikke læses"
+HINT = "Bed afsenderen om at gemme formularen igen, gerne uden store billeder."
+
+T = TypeVar("T")
+
+
+class LimitError(DocumentError):
+    """Reading one file went beyond a limit (size, time or memory); ``code`` is its problem
+    code (``too_slow``, ``crashed`` or ``file_unreadable``)."""
+
+    def __init__(self, message: str, hint: str = "", code: str = "file_unreadable") -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+def read_seconds() -> float:
+    """The time limit per file: ``SKEMA_READ_SECONDS`` or :data:`READ_SECONDS`."""
+    return float(os.environ.get("SKEMA_READ_SECONDS") or READ_SECONDS)
+
+
+def read_memory() -> int:
+    """The memory limit per file in bytes: ``SKEMA_READ_MEMORY_MB`` or :data:`READ_MEMORY`."""
+    mb = os.environ.get("SKEMA_READ_MEMORY_MB")
+    return int(float(mb) * 1024 * 1024) if mb else READ_MEMORY
+
+
+def check_size(path: str | Path, limit: int = MAX_FILE_BYTES) -> int:
+    """The file's size from stat; LimitError when it is above ``limit`` (never read)."""
+    size = os.stat(path).st_size
+    if size > limit:
+        raise LimitError(f"filen er for stor ({size // 1024 // 1024} MB); skema læser "
+                         f"formularer op til {limit // 1024 // 1024} MB",
+                         hint="Bed afsenderen om at gemme formularen uden store billeder.")
+    return size
+
+
+def read_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, after :func:`check_size`; never more than ``limit`` + 1 bytes."""
+    size = check_size(path, limit)
+    with open(path, "rb") as handle:
+        data = handle.read(size + 1)  # not limit: read(n) reserves n bytes
+    if len(data) > limit:  # grew since stat
+        raise LimitError(f"filen er for stor; skema læser formularer op til "
+                         f"{limit // 1024 // 1024} MB", hint=HINT)
+    return data
+
+
+def bounded(func: Callable[..., T], *args: Any, seconds: float | None = None,
+            memory: int | None = None, **kwargs: Any) -> T:
+    """``func(*args, **kwargs)`` with at most ``seconds`` and ``memory`` extra bytes, in a
+    forked child; its result or exception comes back (both must pickle). LimitError
+    when a limit is reached or the child dies."""
+    seconds = read_seconds() if seconds is None else seconds
+    memory = read_memory() if memory is None else memory
+    if not hasattr(os, "fork"):
+        return func(*args, **kwargs)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, seconds, memory, func, args, kwargs))
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
+                             code="too_slow")
+        try:
+            ok, payload = pickle.loads(receive.recv_bytes())
+        except (EOFError, OSError):
+            raise LimitError(CRASHED, hint="Bed afsenderen om at gemme og sende filen "
+                                           "igen.", code="crashed") from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if ok:
+        return payload
+    if isinstance(payload, MemoryError):
+        raise LimitError(TOO_BIG.format(mb=memory // 1024 // 1024), hint=HINT)
+    raise payload
+
+
+def _child(send: Any, seconds: float, memory: int, func: Callable[..., Any], args: tuple,
+           kwargs: dict) -> None:
+    """In the forked child: limit the address space and CPU time (so that an orphan stops
+    by itself when its parent is killed), run, send (ok, result or error)."""
+    _die_with_parent()
+    try:
+        import resource
+
+        cpu = int(seconds) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[0])
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError, ImportError):
+        pass  # no /proc or no rlimit: the time limit still holds
+    try:
+        result: tuple[bool, Any] = (True, func(*args, **kwargs))
+    except MemoryError as exc:
+        result = (False, exc)
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, raised there
+        result = (False, exc)
+    try:
+        data = pickle.dumps(result)
+    except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
+        data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    try:
+        send.send_bytes(data)
+        send.close()
+    except OSError:  # the parent is gone (killed): stop quietly, no traceback
+        os._exit(0)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to stop this child when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the CPU-time limit still ends an orphan
