@@ -3,8 +3,9 @@
 Every file under the folder is read (in a process pool), recognised by the form id and
 version it carries, extracted and validated. Nothing stops the run: a broken, encrypted,
 truncated or hostile file gets a status and a Danish message instead; so does a file
-that crashes its worker process or takes longer than the read limit (:func:`toolkit.limits.read_seconds`) to read. A file
-returned twice (same bytes, by SHA-256) is counted once.
+that crashes its worker process or takes longer than the read limit
+(:func:`toolkit.limits.read_seconds`) to read. A file returned twice (same bytes, by
+SHA-256) is counted once.
 
 The workbook (:func:`workbook`, written by :mod:`toolkit.render.collected`) has a *Status*
 sheet (one row per file and problem), one sheet per form, one per list and one per
