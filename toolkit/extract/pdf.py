@@ -493,6 +493,51 @@ def _from_marks(form: Form, marks: list[tuple[str, str | None]]) -> _Assembler:
     return asm
 
 
+def _mark_names(fld: Field) -> list[str]:
+    """The mark names one item's field carries (one per option of a multi-select)."""
+    if fld.kind == "multi":
+        return [f"{fld.path}:{val}" for val, _title in fld.choices]
+    return [fld.path]
+
+
+REDRAWN = ("kunne ikke læses fra PDF-filens tekst (feltet er tegnet om af et andet "
+           "program); kontroller feltet i filen")
+REDRAWN_LIST = ("kunne ikke læses sikkert fra PDF-filens tekst (nogle af listens felter er "
+                "tegnet om af et andet program, så rækkerne kan ikke skelnes); kontroller "
+                "listen i filen")
+
+
+def unmarked_problems(form: Form, names: list[str]) -> list[Problem]:
+    """What a flat copy shows without skema's answer marks (another program redrew those
+    widgets before flattening): each such single field, or option of a multi-select, is
+    reported; a list is reported whole unless every field of every row 0..n-1 is marked,
+    so that a row is never read with cells missing or taken from another row."""
+    shapes: set[str] = set()
+    rows: dict[str, dict[str, set[int]]] = {}
+    for name in names:
+        path, sep, option = name.partition(":")
+        shape = shape_of(path) + sep + option
+        shapes.add(shape)
+        fld = form.fields.get(shape_of(path))
+        if fld is not None and fld.list_path is not None:
+            index = path[len(fld.list_path) + 1:].split(".")[0]
+            if index.isdigit():
+                rows.setdefault(fld.list_path, {}).setdefault(shape, set()).add(int(index))
+    problems: list[Problem] = []
+    for fld in form.fields.values():
+        if fld.list_path is None and not all(n in shapes for n in _mark_names(fld)):
+            problems.append(Problem(fld.path, fld.label, REDRAWN, "unreadable"))
+    for lst in form.lists.values():
+        wanted = [n for f in form.fields.values() if f.list_path == lst.path
+                  for n in _mark_names(f)]
+        found = rows.get(lst.path, {})
+        indices = [found.get(n, set()) for n in wanted]
+        full = set(range(len(indices[0]))) if indices else set()
+        if not indices or not full or any(i != full for i in indices):
+            problems.append(Problem(lst.path, lst.label, REDRAWN_LIST, "unreadable"))
+    return problems
+
+
 _HINTS = re.compile(r"\s*(dd-mm-åååå|måned åååå)\s*$")
 
 
@@ -628,13 +673,10 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
             asm = _from_marks(form, marks)
             notes.append("PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
                          "læst fra sidernes tekst")
-            marked = {shape_of(name.partition(":")[0]) for name, _ in marks}
-            problems = [
-                Problem(f.path, f.label, "kunne ikke læses fra PDF-filens tekst (feltet er "
-                        "tegnet om af et andet program); kontroller feltet i filen",
-                        "unreadable")
-                for f in form.fields.values() if f.list_path is None and f.path not in marked
-            ]
+            problems = unmarked_problems(form, [name for name, _ in marks])
+            for problem in problems:  # a list reported whole is not read in part
+                if problem.path in form.lists:
+                    asm.items.pop(problem.path, None)
         else:
             asm, problems = _from_text(form, reader)
             if not asm.matched:
