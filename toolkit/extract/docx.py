@@ -24,7 +24,7 @@ from lxml import etree
 from ..errors import DocumentError, NotAFormError, UnknownFormError
 from ..forms import Form, Slot, load_form
 from ..render.ooxml import PLACEHOLDERS, w, w14
-from ..validation import Report, validate
+from ..validation import Problem, Report, validate
 from ..values import TICKED_SYMBOLS, Unreadable, box_state, converter, read_date
 
 MAX_PART_BYTES = 50 * 1024 * 1024
@@ -492,17 +492,26 @@ def _norm(text: str) -> str:
 
 
 def _cells(tr) -> list:
-    return [tc for tc in tr if tc.tag == w("tc")]
+    """A row's cells, also those wrapped in a cell-level content control."""
+    out = []
+    for child in tr:
+        if child.tag == w("tc"):
+            out.append(child)
+        elif child.tag == w("sdt"):
+            content = child.find(w("sdtContent"))
+            if content is not None:
+                out.extend(_cells(content))
+    return out
 
 
 def _first_para(tc) -> str:
-    para = tc.find(w("p"))
+    para = next(tc.iter(_W_P), None)
     return _norm(_text_of(para)) if para is not None else ""
 
 
 def _answer_text(tc) -> str:
     """The text of an answer cell: every paragraph, the placeholder as empty."""
-    paras = [_text_of(p) for p in tc.findall(w("p"))]
+    paras = [_text_of(p) for p in tc.iter(_W_P)]
     text = "\n".join(paras)
     if text.strip() in PLACEHOLDERS.values():
         return ""
@@ -513,7 +522,7 @@ def _cell_value(slot_field, tc) -> Any:
     """A field's value from the text of its answer cell (the controls are gone)."""
     if slot_field.kind == "multi":
         chosen = []
-        for para in tc.findall(w("p")):
+        for para in tc.iter(_W_P):
             text = _text_of(para).strip()
             if text[:1] in TICKED_SYMBOLS:
                 title = _norm(text[1:])
@@ -664,12 +673,62 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                 values = _order_like_schema(form.schema, values)
                 more.append(f"{found} felt(er) uden indholdskontrol er læst ud fra "
                             "formularens opbygning (svaret ud for feltnavnet)")
+        values, problems = _rows_without_controls(form, parts, values, more)
     else:
-        more = []
+        more, problems = [], []
     notes.extend(more)
     if version and version != form.version:
         notes.append(f"dokumentet er udfyldt i version {version} af formularen; den "
                      f"aktuelle version er {form.version}")
-    return Extraction(source, form, version, values, validate(form, values), notes)
+    report = validate(form, values)
+    if problems:
+        reported = {p.path for p in problems}
+        report = Report(problems + [p for p in report.problems
+                                    if not any(p.path == r or p.path.startswith(r + ".")
+                                               for r in reported)])
+    return Extraction(source, form, version, values, report, notes)
+
+
+UNCONTROLLED_LIST = ("har en række uden indholdskontroller (fx tilføjet med Tab i Word), og "
+                     "rækkerne kunne ikke læses sikkert ud fra tabellens kolonner; kontroller "
+                     "listen i filen")
+
+
+def _has_uncontrolled_row(parts: list) -> bool:
+    """Whether a table with content controls has a filled row without any (a row a user
+    added with Tab in Word, or pasted as text): its answers are not in any control."""
+    for root in parts:
+        for tbl in root.iter(_W_TBL):
+            trs = [tr for tr in tbl.iter(w("tr")) if _ancestor(tr, _W_TBL) is tbl]
+            if not any(tr.find(".//" + w("sdt")) is not None for tr in trs):
+                continue
+            for tr in trs[1:]:
+                if tr.find(".//" + w("sdt")) is None and _norm(_text_of(tr)).strip(
+                        "".join(PLACEHOLDERS.values()) + "☐ "):
+                    return True
+    return False
+
+
+def _rows_without_controls(form: Form, parts: list, values: dict,
+                           notes: list[str]) -> tuple[dict, list]:
+    """Lists with rows that have no content controls are read through the table's columns
+    (the layout reader) when that reading agrees with every row the controls gave;
+    otherwise the list is reported, never read with rows missing."""
+    if not form.lists or not _has_uncontrolled_row(parts):
+        return values, []
+    laid_out, _ = layout_to_data(form, parts)
+    problems = []
+    for lst in form.lists.values():
+        mine = _get(values, lst.path) or []
+        theirs = _get(laid_out, lst.path) or []
+        if len(theirs) <= len(mine):
+            continue
+        if theirs[:len(mine)] == mine:
+            _set(values, lst.path, theirs)
+            notes.append(f"{len(theirs) - len(mine)} række(r) i \"{lst.label}\" uden "
+                         "indholdskontroller er læst ud fra tabellens kolonner")
+        else:
+            problems.append(Problem(lst.path, lst.label, UNCONTROLLED_LIST, "unreadable"))
+    return _order_like_schema(form.schema, values), problems
 
 
