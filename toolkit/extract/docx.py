@@ -547,10 +547,13 @@ def _item_heading(tbl, item_title: str) -> bool:
         re.fullmatch(re.escape(_norm(item_title)) + r"\s*\d+", _norm(_text_of(prev))))
 
 
-def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
+def layout_to_data(form: Form, parts: list,
+                   located: set[str] | None = None) -> tuple[dict, int]:
     """Read a form whose content controls were deleted by its tables: the answer cell
     beside each label, and the rows (or blocks) of each list under its header.
-    Returns (data, number of labels found)."""
+    Returns (data, number of labels found); ``located`` collects the paths of the fields
+    whose answer cell and of the lists whose table was found."""
+    located = set() if located is None else located
     tables = [t for root in parts for t in root.iter(w("tbl"))
               if _ancestor(t, w("tbl")) is None]
     labelled: dict[str, list] = {}
@@ -570,6 +573,7 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
             continue
         used.add(id(cells[0]))
         found += 1
+        located.add(fld.path)
         value = _cell_value(fld, cells[0])
         if value not in (None, []):
             _set(data, fld.path, value)
@@ -591,15 +595,18 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
                 if trs and [_first_para(c) for c in _cells(trs[0])] == titles:
                     pointer = i + 1
                     found += 1
+                    located.add(lst.path)
                     rows = [dict(zip(flds, _cells(tr))) for tr in trs[1:]]
                     break
         else:
             i = pointer
             while i < len(tables):
-                trs = [tr for tr in tables[i].iter(w("tr"))]
+                # LibreOffice may join the next table (the month overview) to the block's
+                trs = [tr for tr in tables[i].iter(w("tr"))][:len(titles)]
                 if [_first_para(_cells(tr)[0]) if _cells(tr) else "" for tr in trs] == titles \
                         and _item_heading(tables[i], lst.item_title):
                     found += 1
+                    located.add(lst.path)
                     rows.append({f: _cells(tr)[1] for f, tr in zip(flds, trs)
                                  if len(_cells(tr)) > 1})
                     pointer = i + 1
@@ -656,7 +663,10 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
     if controls and all(c.tag is None for c in controls):
         notes.append("dokumentets indholdskontroller har ingen tags (fx gemt af "
                      "LibreOffice); felterne er genkendt ud fra navn og rækkefølge")
-    if controls:
+    problems: list[Problem] = []
+    if controls and all(c.tag is None for c in controls):
+        values, more, problems = _untagged(form, controls, parts)
+    elif controls:
         matched: set[int] = set()
         values, more = controls_to_data(form, controls, matched)
         lost = [s.field for i, s in enumerate(form.slots())
@@ -675,7 +685,7 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                             "formularens opbygning (svaret ud for feltnavnet)")
         values, problems = _rows_without_controls(form, parts, values, more)
     else:
-        more, problems = [], []
+        more = []
     notes.extend(more)
     if version and version != form.version:
         notes.append(f"dokumentet er udfyldt i version {version} af formularen; den "
@@ -687,6 +697,40 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                                     if not any(p.path == r or p.path.startswith(r + ".")
                                                for r in reported)])
     return Extraction(source, form, version, values, report, notes)
+
+
+UNBOUND_LIST = ("kunne ikke læses sikkert: dokumentets indholdskontroller har ingen tags (fx "
+                "gemt af LibreOffice), og listens tabel blev ikke fundet, så værdierne kan ikke "
+                "bindes til listens rækker; kontroller listen i filen")
+
+
+def _untagged(form: Form, controls: list[_Control],
+              parts: list) -> tuple[dict, list[str], list[Problem]]:
+    """A document whose controls lost their tags (LibreOffice, an .odt round trip, where
+    text controls may also have become plain fields): every answer whose label cell or list
+    table is found is read there, bound by its table; the running order of the controls
+    is used only for single fields whose label was not found. A list whose table was not
+    found is reported, never filled from controls that may belong to another list."""
+    by_order, notes = controls_to_data(form, controls)
+    located: set[str] = set()
+    laid_out, _ = layout_to_data(form, parts, located)
+    values: dict = {}
+    problems: list[Problem] = []
+    for fld in form.fields.values():
+        if fld.list_path is not None:
+            continue
+        value = _get(laid_out if fld.path in located else by_order, fld.path)
+        if value is not None:
+            _set(values, fld.path, value)
+    for lst in form.lists.values():
+        if lst.path in located:
+            rows = _get(laid_out, lst.path)
+            if rows:
+                _set(values, lst.path, rows)
+        elif _get(by_order, lst.path):
+            problems.append(Problem(lst.path, lst.label, UNBOUND_LIST, "unreadable"))
+    notes.append("svarene er læst ud for feltnavnene og i listernes tabeller")
+    return _order_like_schema(form.schema, values), notes, problems
 
 
 UNCONTROLLED_LIST = ("har en række uden indholdskontroller (fx tilføjet med Tab i Word), og "
