@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import DocumentError, NotAFormError, UnknownFormError
-from ..forms import Form, Slot, load_form
+from ..forms import Form, Slot, load_form, shape_of
 from ..render.ooxml import PLACEHOLDERS, w, w14
 from ..validation import Problem, Report, validate
 from ..values import TICKED_SYMBOLS, Unreadable, box_state, converter, read_date
@@ -738,41 +738,44 @@ UNCONTROLLED_LIST = ("har en række uden indholdskontroller (fx tilføjet med Ta
                      "listen i filen")
 
 
-def _has_uncontrolled_row(parts: list) -> bool:
-    """Whether a table with content controls has a filled row without any (a row a user
-    added with Tab in Word, or pasted as text): its answers are not in any control."""
+def _lists_with_uncontrolled_rows(form: Form, parts: list) -> set[str]:
+    """The lists whose table has a filled row without any content control (a row a user
+    added with Tab in Word, or pasted as text): its answers are in no control. The list of
+    a table is known from the tags of its controls."""
+    found: set[str] = set()
     for root in parts:
         for tbl in root.iter(_W_TBL):
             trs = [tr for tr in tbl.iter(w("tr")) if _ancestor(tr, _W_TBL) is tbl]
-            if not any(tr.find(".//" + w("sdt")) is not None for tr in trs):
+            tags = [t.get(_W_VAL) or "" for tr in trs for t in tr.iter(_W_TAG)]
+            if not tags or not any(
+                    tr.find(".//" + w("sdt")) is None and _norm(_text_of(tr)).strip(
+                        "".join(PLACEHOLDERS.values()) + "☐ ") for tr in trs[1:]):
                 continue
-            for tr in trs[1:]:
-                if tr.find(".//" + w("sdt")) is None and _norm(_text_of(tr)).strip(
-                        "".join(PLACEHOLDERS.values()) + "☐ "):
-                    return True
-    return False
+            for tag in tags:
+                fld = form.fields.get(shape_of(tag.split(":")[0]))
+                if fld is not None and fld.list_path is not None:
+                    found.add(fld.list_path)
+    return found
 
 
 def _rows_without_controls(form: Form, parts: list, values: dict,
                            notes: list[str]) -> tuple[dict, list]:
-    """Lists with rows that have no content controls are read through the table's columns
+    """A list with rows that have no content controls is read through the table's columns
     (the layout reader) when that reading agrees with every row the controls gave;
-    otherwise the list is reported, never read with rows missing."""
-    if not form.lists or not _has_uncontrolled_row(parts):
+    otherwise the list is reported, never read with the added rows left out."""
+    lists = _lists_with_uncontrolled_rows(form, parts) if form.lists else set()
+    if not lists:
         return values, []
     laid_out, _ = layout_to_data(form, parts)
     problems = []
-    for lst in form.lists.values():
+    for path in sorted(lists):
+        lst = form.lists[path]
         mine = _get(values, lst.path) or []
         theirs = _get(laid_out, lst.path) or []
-        if len(theirs) <= len(mine):
-            continue
-        if theirs[:len(mine)] == mine:
+        if len(theirs) > len(mine) and theirs[:len(mine)] == mine:
             _set(values, lst.path, theirs)
             notes.append(f"{len(theirs) - len(mine)} række(r) i \"{lst.label}\" uden "
                          "indholdskontroller er læst ud fra tabellens kolonner")
         else:
             problems.append(Problem(lst.path, lst.label, UNCONTROLLED_LIST, "unreadable"))
     return _order_like_schema(form.schema, values), problems
-
-

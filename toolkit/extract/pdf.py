@@ -541,6 +541,24 @@ def unmarked_problems(form: Form, names: list[str]) -> list[Problem]:
 _HINTS = re.compile(r"\s*(dd-mm-åååå|måned åååå)\s*$")
 
 
+GARBLED = ("kunne ikke læses: PDF-filens tekst er gemt med en tegnkodning, der ikke kan "
+           "læses sikkert (fx æ, ø og å bliver til andre tegn); kontroller feltet i filen")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
+def text_garbled(form: Form, lines: list[str]) -> bool:
+    """Whether a page text cannot be trusted letter by letter: it holds control characters
+    or replacement marks, or none of the form's own labels with æ, ø or å is found as
+    written although the form has such labels (a program such as Ghostscript rewrote the
+    fonts without a correct mapping to Unicode, so answers would be read garbled)."""
+    text = " ".join(" ".join(lines).split())
+    if _CONTROL_CHARS.search(text):
+        return True
+    danish = [" ".join(f.label.split()) for f in form.fields.values()
+              if any(ch in f.label.casefold() for ch in "æøå")]
+    return bool(danish) and not any(label in text for label in danish)
+
+
 def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
     """Read label/value lines of a copy without widgets or marks; report the rest."""
     lines: list[str] = []
@@ -551,23 +569,26 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
     asm = _Assembler(form)
     problems: list[Problem] = []
     read_paths: set[str] = set()
+    garbled = text_garbled(form, lines)
     for fld in form.fields.values():
-        if fld.list_path is not None or fld.kind in ("long", "multi"):
+        if garbled or fld.list_path is not None or fld.kind in ("long", "multi"):
             continue
         hits = [line for line in lines if re.match(re.escape(fld.label) + r"(\s{2,}|$)", line)]
         if len(hits) != 1:
             continue
         rest = _HINTS.sub("", hits[0][len(fld.label):]).strip()
         if fld.kind == "checkbox":
-            asm.put(fld, fld.path, None, box_state(rest))
-            read_paths.add(fld.path)
+            if rest:  # a box drawn without a glyph (or left out) is not read as "no"
+                asm.put(fld, fld.path, None, box_state(rest))
+                read_paths.add(fld.path)
         elif rest:
             asm.put(fld, fld.path, None, coerce(fld, rest))
             read_paths.add(fld.path)
+    reason = GARBLED if garbled else "kunne ikke læses fra PDF-filens tekst; kontroller " \
+        "feltet i filen"
     for fld in form.fields.values():
         if fld.list_path is None and fld.path not in read_paths:
-            problems.append(Problem(fld.path, fld.label, "kunne ikke læses fra PDF-filens "
-                                    "tekst; kontroller feltet i filen", "unreadable"))
+            problems.append(Problem(fld.path, fld.label, reason, "unreadable"))
     for lst in form.lists.values():
         problems.append(Problem(lst.path, lst.label, "kunne ikke læses fra PDF-filens tekst "
                                 "(lister læses kun fra udfyldelige PDF-formularer); "
@@ -679,7 +700,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                     asm.items.pop(problem.path, None)
         else:
             asm, problems = _from_text(form, reader)
-            if not asm.matched:
+            if not asm.matched and not any(p.message == GARBLED for p in problems):
                 raise NotAFormError(
                     f"PDF-filen indeholder ingen formularfelter, og ingen af formularen "
                     f"\"{form.id}\"s felter kunne læses fra dens tekst",
