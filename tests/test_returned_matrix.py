@@ -476,3 +476,63 @@ def test_docx_case(form_id, case, request):
     counts = count(form, expected, extraction)
     _record(form_id, case, counts)
     assert counts["wrong"] == 0, "\n".join(counts["detail"])
+
+
+# ---------------------------------------------------------------------------------------
+# Point 3: a filled PDF shows every value in poppler, MuPDF and PDFium
+# ---------------------------------------------------------------------------------------
+def _filled_rects(pdf: bytes) -> list[tuple[int, str, list[float]]]:
+    """(page index, field name, rect) of every widget that holds a value."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    out = []
+    for index, page in enumerate(reader.pages):
+        for annot in page.get("/Annots") or []:
+            widget = annot.get_object()
+            node, name = widget, widget.get("/T") or ""
+            value = widget.get("/V")
+            while "/Parent" in node:
+                node = node["/Parent"].get_object()
+                name = f"{node.get('/T')}.{name}" if node.get("/T") else name
+                value = node.get("/V") if value is None else value
+            if value is not None and str(value) not in ("", "/Off"):
+                out.append((index, str(name), [float(v) for v in widget["/Rect"]]))
+    return out
+
+
+def _raster(tool: str, pdf: bytes, tmp: Path) -> list:
+    """Page images (PIL, 72 dpi) of the PDF drawn by poppler, MuPDF or PDFium."""
+    from PIL import Image
+
+    src = tmp / "f.pdf"
+    src.write_bytes(pdf)
+    if tool == "pdfium":
+        pdfium = _module("pypdfium2", "pypdfium2")
+        doc = pdfium.PdfDocument(pdf)
+        doc.init_forms()
+        return [doc[i].render(scale=1, may_draw_forms=True).to_pil().convert("L")
+                for i in range(len(doc))]
+    if tool == "poppler":
+        _run([_need("pdftoppm"), "-r", "72", "-gray", str(src), str(tmp / "p")])
+        return [Image.open(p).convert("L") for p in sorted(tmp.glob("p*.pgm"))]
+    _run([_need("mutool", "mupdf-tools"), "draw", "-r", "72", "-c", "gray", "-o",
+          str(tmp / "m%03d.png"), str(src)])
+    return [Image.open(p).convert("L") for p in sorted(tmp.glob("m*.png"))]
+
+
+@pytest.mark.parametrize("tool", ["poppler", "mupdf", "pdfium"])
+@pytest.mark.parametrize("form_id", FORMS)
+def test_filled_pdf_shows_every_value(form_id, tool, tmp_path):
+    """Every widget with a value has ink inside its box in each engine (no value drawn
+    with a missing font, none left out because the engine redrew it empty)."""
+    pdf = _skema_pdf(form_id)
+    pages = _raster(tool, pdf, tmp_path)
+    empty = []
+    for index, name, (x0, y0, x1, y1) in _filled_rects(pdf):
+        image = pages[index]
+        height = image.height
+        box = image.crop((int(x0) + 2, int(height - y1) + 2, int(x1) - 2, int(height - y0) - 2))
+        if box.width <= 0 or box.height <= 0 or box.getextrema()[0] > 128:
+            empty.append(name)
+    assert not empty, f"{tool} viser ikke: {empty}"

@@ -196,3 +196,42 @@ def test_odt_round_trip_binds_lists_by_table(target, tmp_path, soffice):
     got = extract_docx(back.read_bytes())
     assert got.data["kontakter"] == data["kontakter"]
     assert got.data["netvaerk"] == data["netvaerk"]
+
+
+def test_programs_that_redraw_fields_shrink_long_answers():
+    """Text fields ask for automatic font size, so PDFium (Chrome) and PyMuPDF shrink a
+    long answer to the box instead of clipping it."""
+    import ctypes
+    import io
+    import re
+
+    import test_returned_matrix as matrix
+
+    from toolkit.render.pdf_acro import FieldFont
+
+    pdfium = matrix._module("pypdfium2", "pypdfium2")
+    long = "Åse Østergård " * 8
+    pdf = pdfium.PdfDocument(matrix._blank("handleplan"))
+    pdf.init_forms()
+    raw, handle, page = pdfium.raw, pdf.formenv.raw, pdf[0]
+    for i in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+        annot = raw.FPDFPage_GetAnnot(page.raw, i)
+        size = raw.FPDFAnnot_GetFormFieldName(handle, annot, None, 0)
+        buf = ctypes.create_string_buffer(size)
+        raw.FPDFAnnot_GetFormFieldName(handle, annot, matrix._u16(buf), size)
+        if buf.raw[:size - 2].decode("utf-16-le") == "projektleder":
+            raw.FORM_SetFocusedAnnot(handle, annot)
+            raw.FORM_SelectAllText(handle, page.raw)
+            raw.FORM_ReplaceSelection(handle, page.raw, matrix._u16(
+                ctypes.create_string_buffer((long + "\0").encode("utf-16-le"))))
+            raw.FORM_ForceToKillFocus(handle)
+        raw.FPDFPage_CloseAnnot(annot)
+    out = io.BytesIO()
+    pdf.save(out)
+    reader = PdfReader(io.BytesIO(out.getvalue()))
+    widget = next(a.get_object() for a in reader.pages[0]["/Annots"]
+                  if a.get_object().get("/T") == "projektleder")
+    stream = widget["/AP"]["/N"].get_object().get_data().decode("latin-1")
+    drawn = float(re.findall(r"([\d.]+) Tf", stream)[-1])
+    x0, _, x1, _ = (float(v) for v in widget["/Rect"])
+    assert FieldFont().width(long.strip(), drawn) <= x1 - x0

@@ -417,7 +417,10 @@ class AcroBuilder:
             annot[NameObject("/FT")] = NameObject("/Tx")
             flags = FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0)
             annot[NameObject("/Ff")] = NumberObject(flags)
-            annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
+            # Issue 11, point 3: size 0 = automatic, so that a program that redraws the
+            # field itself (PDFium/Chrome, PyMuPDF, pdftk) shrinks a long answer to fit
+            # instead of clipping it. skema's own appearance keeps the fitted widget.size.
+            annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} 0 Tf 0 g")
             if widget.value:
                 annot[NameObject("/V")] = TextStringObject(widget.value)
         elif widget.kind == "combo":
