@@ -235,3 +235,19 @@ def test_programs_that_redraw_fields_shrink_long_answers():
     drawn = float(re.findall(r"([\d.]+) Tf", stream)[-1])
     x0, _, x1, _ = (float(v) for v in widget["/Rect"])
     assert FieldFont().width(long.strip(), drawn) <= x1 - x0
+
+
+@pytest.mark.parametrize("form_id", ["forberedende-skema", "samtykke", "handleplan"])
+def test_drop_down_labels_use_glyphs_every_viewer_draws(form_id):
+    """PDFium lists the options with the form's WinAnsi font and falls back to another font
+    for codes 0x80-0x9F (the "–" of "1 – tættest"): labels avoid them."""
+    import io
+
+    from toolkit import blank
+    from toolkit.extract.pdf import read_fields
+
+    fields = read_fields(PdfReader(io.BytesIO(blank(form_id, "pdf"))))
+    labels = [label for pf in fields.values() for _, label in pf.options]
+    assert labels
+    for label in labels:
+        assert all(not 0x80 <= b <= 0x9f for b in label.encode("cp1252")), label

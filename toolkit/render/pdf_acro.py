@@ -428,7 +428,7 @@ class AcroBuilder:
             annot[NameObject("/Ff")] = NumberObject(FF_COMBO | FF_DONOTSPELLCHECK)
             annot[NameObject("/DA")] = TextStringObject(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
             annot[NameObject("/Opt")] = ArrayObject(
-                [ArrayObject([TextStringObject(v), TextStringObject(d)])
+                [ArrayObject([TextStringObject(v), TextStringObject(option_label(d))])
                  for v, d in widget.options])
             if widget.value:
                 annot[NameObject("/V")] = TextStringObject(widget.value)
@@ -497,6 +497,21 @@ class AcroBuilder:
             NameObject("/NeedAppearances"): BooleanObject(False),
         })
         self.writer._root_object[NameObject("/AcroForm")] = self.writer._add_object(acro)
+
+
+#: Issue 11, point 3: characters a viewer draws with a fallback font when it draws an option
+#: list with the /DA font itself (PDFium does so for WinAnsi codes 0x80-0x9F, e.g. the "–" in
+#: "1 – tættest"), and the plain characters shown instead in the option labels.
+_OPTION_PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                               "\u201c": '"', "\u201d": '"', "\u2026": "...",
+                               "\u2022": "*"})
+
+
+def option_label(text: str) -> str:
+    """A drop-down option's label as the viewer lists it: only characters every viewer
+    draws with the form's font (the export value and skema's own appearance keep the
+    title as written; a viewer that stores the label is read back through /Opt)."""
+    return text.translate(_OPTION_PLAIN)
 
 
 def _name_parts(name: str) -> list[str]:
