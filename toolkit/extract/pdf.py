@@ -547,16 +547,19 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
 def text_garbled(form: Form, lines: list[str]) -> bool:
-    """Whether a page text cannot be trusted letter by letter: it holds control characters
-    or replacement marks, or none of the form's own labels with æ, ø or å is found as
-    written although the form has such labels (a program such as Ghostscript rewrote the
-    fonts without a correct mapping to Unicode, so answers would be read garbled)."""
+    """Whether a page text of this form cannot be trusted letter by letter: the form's
+    labels are there but with other letters in place of æ, ø and å (none is found as
+    written), or the text holds control characters or replacement marks (a program such
+    as Ghostscript rewrote the fonts without a correct mapping to Unicode, so answers would
+    be read garbled). A text without the form's labels is not this form, not garbled."""
     text = " ".join(" ".join(lines).split())
-    if _CONTROL_CHARS.search(text):
-        return True
     danish = [" ".join(f.label.split()) for f in form.fields.values()
               if any(ch in f.label.casefold() for ch in "æøå")]
-    return bool(danish) and not any(label in text for label in danish)
+    loose = [re.compile("".join(".{0,2}" if ch.casefold() in "æøå" else re.escape(ch)
+                                for ch in label)) for label in danish]
+    if not any(pattern.search(text) for pattern in loose):
+        return False
+    return bool(_CONTROL_CHARS.search(text)) or not any(label in text for label in danish)
 
 
 def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
