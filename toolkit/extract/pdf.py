@@ -553,8 +553,10 @@ def text_garbled(form: Form, lines: list[str]) -> bool:
     as Ghostscript rewrote the fonts without a correct mapping to Unicode, so answers would
     be read garbled). A text without the form's labels is not this form, not garbled."""
     text = " ".join(" ".join(lines).split())
-    danish = [" ".join(f.label.split()) for f in form.fields.values()
-              if any(ch in f.label.casefold() for ch in "æøå")]
+    names = {str(n) for f in form.fields.values() for n in (f.label, f.schema.get("title"))
+             if n}
+    danish = [" ".join(n.split()) for n in sorted(names)
+              if any(ch in n.casefold() for ch in "æøå")]
     loose = [re.compile("".join(".{0,2}" if ch.casefold() in "æøå" else re.escape(ch)
                                 for ch in label)) for label in danish]
     if not any(pattern.search(text) for pattern in loose):
