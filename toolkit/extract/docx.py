@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotAFormError, UnknownFormError
-from ..forms import Form, Slot, load_form
+from ..forms import Form, Slot, load_form, shape_of
 from ..paths import get_value, set_value
 from ..problems import Problem, note
 from ..render.ooxml import (
@@ -377,17 +377,26 @@ def _norm(text: str) -> str:
 
 
 def _cells(tr) -> list:
-    return [tc for tc in tr if tc.tag == w("tc")]
+    """A row's cells, also those wrapped in a cell-level content control."""
+    out = []
+    for child in tr:
+        if child.tag == w("tc"):
+            out.append(child)
+        elif child.tag == w("sdt"):
+            content = child.find(w("sdtContent"))
+            if content is not None:
+                out.extend(_cells(content))
+    return out
 
 
 def _first_para(tc) -> str:
-    para = tc.find(w("p"))
+    para = next(tc.iter(_W_P), None)
     return _norm(_text_of(para)) if para is not None else ""
 
 
 def _answer_text(tc) -> str:
     """The text of an answer cell: every paragraph, the placeholder as empty."""
-    paras = [_text_of(p) for p in tc.findall(w("p"))]
+    paras = [_text_of(p) for p in tc.iter(_W_P)]
     text = "\n".join(paras)
     if text.strip() in PLACEHOLDERS.values():
         return ""
@@ -398,7 +407,7 @@ def _cell_value(slot_field, tc) -> Any:
     """A field's value from the text of its answer cell (the controls are gone)."""
     if slot_field.kind == "multi":
         chosen = []
-        for para in tc.findall(w("p")):
+        for para in tc.iter(_W_P):
             text = _text_of(para).strip()
             if text[:1] in TICKED_SYMBOLS:
                 title = _norm(text[1:])
@@ -423,10 +432,13 @@ def _item_heading(tbl, item_title: str) -> bool:
         re.fullmatch(re.escape(_norm(item_title)) + r"\s*\d+", _norm(_text_of(prev))))
 
 
-def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
+def layout_to_data(form: Form, parts: list,
+                   located: set[str] | None = None) -> tuple[dict, int]:
     """Read a form whose content controls were deleted by its tables: the answer cell
     beside each label, and the rows (or blocks) of each list under its header.
-    Returns (data, number of labels found)."""
+    Returns (data, number of labels found); ``located`` collects the paths of the fields
+    whose answer cell and of the lists whose table was found."""
+    located = set() if located is None else located
     tables = [t for root in parts for t in root.iter(w("tbl"))
               if _ancestor(t, w("tbl")) is None]
     labelled: dict[str, list] = {}
@@ -446,6 +458,7 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
             continue
         used.add(id(cells[0]))
         found += 1
+        located.add(fld.path)
         value = _cell_value(fld, cells[0])
         if value not in (None, []):
             set_value(data, fld.path, value)
@@ -467,15 +480,18 @@ def layout_to_data(form: Form, parts: list) -> tuple[dict, int]:
                 if trs and [_first_para(c) for c in _cells(trs[0])] == titles:
                     pointer = i + 1
                     found += 1
+                    located.add(lst.path)
                     rows = [dict(zip(flds, _cells(tr))) for tr in trs[1:]]
                     break
         else:
             i = pointer
             while i < len(tables):
-                trs = [tr for tr in tables[i].iter(w("tr"))]
+                # LibreOffice may join the next table (the month overview) to the block's
+                trs = [tr for tr in tables[i].iter(w("tr"))][:len(titles)]
                 if [_first_para(_cells(tr)[0]) if _cells(tr) else "" for tr in trs] == titles \
                         and _item_heading(tables[i], lst.item_title):
                     found += 1
+                    located.add(lst.path)
                     rows.append({f: _cells(tr)[1] for f, tr in zip(flds, trs)
                                  if len(_cells(tr)) > 1})
                     pointer = i + 1
@@ -535,7 +551,10 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
         notes.append(note("no_tags",
                           "dokumentets indholdskontroller har ingen tags (fx gemt af "
                           "LibreOffice); felterne er genkendt ud fra navn og rækkefølge"))
-    if controls:
+    problems: list[Problem] = []
+    if controls and all(c.tag is None for c in controls):
+        values, more, problems = _untagged(form, controls, parts)
+    elif controls:
         matched: set[int] = set()
         values, more = controls_to_data(form, controls, matched)
         lost = [s.field for i, s in enumerate(form.slots())
@@ -553,6 +572,7 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
                 more.append(note("by_layout",
                                  f"{found} felt(er) uden indholdskontrol er læst ud fra "
                                  "formularens opbygning (svaret ud for feltnavnet)"))
+        values, problems = _rows_without_controls(form, parts, values, more)
     else:
         more = []
     notes.extend(more)
@@ -560,6 +580,93 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
         notes.append(note("other_version",
                           f"dokumentet er udfyldt i version {version} af formularen; den "
                           f"aktuelle version er {form.version}"))
-    return Extraction(source, form, version, values, validate(form, values), notes)
+    report = validate(form, values)
+    if problems:
+        reported = {p.path for p in problems}
+        report = Report(problems + [p for p in report.problems
+                                    if not any(p.path == r or p.path.startswith(r + ".")
+                                               for r in reported)])
+    return Extraction(source, form, version, values, report, notes)
 
 
+UNBOUND_LIST = ("kunne ikke læses sikkert: dokumentets indholdskontroller har ingen tags (fx "
+                "gemt af LibreOffice), og listens tabel blev ikke fundet, så værdierne kan ikke "
+                "bindes til listens rækker; kontroller listen i filen")
+
+
+def _untagged(form: Form, controls: list[_Control],
+              parts: list) -> tuple[dict, list[Problem], list[Problem]]:
+    """A document whose controls lost their tags (LibreOffice, an .odt round trip, where
+    text controls may also have become plain fields): every answer whose label cell or list
+    table is found is read there, bound by its table; the running order of the controls
+    is used only for single fields whose label was not found. A list whose table was not
+    found is reported, never filled from controls that may belong to another list."""
+    by_order, notes = controls_to_data(form, controls)
+    located: set[str] = set()
+    laid_out, _ = layout_to_data(form, parts, located)
+    values: dict = {}
+    problems: list[Problem] = []
+    for fld in form.fields.values():
+        if fld.list_path is not None:
+            continue
+        value = get_value(laid_out if fld.path in located else by_order, fld.path)
+        if value is not None:
+            set_value(values, fld.path, value)
+    for lst in form.lists.values():
+        if lst.path in located:
+            rows = get_value(laid_out, lst.path)
+            if rows:
+                set_value(values, lst.path, rows)
+        elif get_value(by_order, lst.path):
+            problems.append(Problem(lst.path, lst.label, UNBOUND_LIST, "unreadable"))
+    notes.append(note("by_layout", "svarene er læst ud for feltnavnene og i listernes tabeller"))
+    return order_like_schema(form.schema, values), notes, problems
+
+
+UNCONTROLLED_LIST = ("har en række uden indholdskontroller (fx tilføjet med Tab i Word), og "
+                     "rækkerne kunne ikke læses sikkert ud fra tabellens kolonner; kontroller "
+                     "listen i filen")
+
+
+def _lists_with_uncontrolled_rows(form: Form, parts: list) -> set[str]:
+    """The lists whose table has a filled row without any content control (a row a user
+    added with Tab in Word, or pasted as text): its answers are in no control. The list of
+    a table is known from the tags of its controls."""
+    found: set[str] = set()
+    for root in parts:
+        for tbl in root.iter(_W_TBL):
+            trs = [tr for tr in tbl.iter(w("tr")) if _ancestor(tr, _W_TBL) is tbl]
+            tags = [t.get(_W_VAL) or "" for tr in trs for t in tr.iter(_W_TAG)]
+            if not tags or not any(
+                    tr.find(".//" + w("sdt")) is None and _norm(_text_of(tr)).strip(
+                        "".join(PLACEHOLDERS.values()) + "☐ ") for tr in trs[1:]):
+                continue
+            for tag in tags:
+                fld = form.fields.get(shape_of(tag.split(":")[0]))
+                if fld is not None and fld.list_path is not None:
+                    found.add(fld.list_path)
+    return found
+
+
+def _rows_without_controls(form: Form, parts: list, values: dict,
+                           notes: list[Problem]) -> tuple[dict, list]:
+    """A list with rows that have no content controls is read through the table's columns
+    (the layout reader) when that reading agrees with every row the controls gave;
+    otherwise the list is reported, never read with the added rows left out."""
+    lists = _lists_with_uncontrolled_rows(form, parts) if form.lists else set()
+    if not lists:
+        return values, []
+    laid_out, _ = layout_to_data(form, parts)
+    problems = []
+    for path in sorted(lists):
+        lst = form.lists[path]
+        mine = get_value(values, lst.path) or []
+        theirs = get_value(laid_out, lst.path) or []
+        if len(theirs) > len(mine) and theirs[:len(mine)] == mine:
+            set_value(values, lst.path, theirs)
+            notes.append(note("by_layout", f"{len(theirs) - len(mine)} række(r) i "
+                              f"\"{lst.label}\" uden indholdskontroller er læst ud fra "
+                              "tabellens kolonner"))
+        else:
+            problems.append(Problem(lst.path, lst.label, UNCONTROLLED_LIST, "unreadable"))
+    return order_like_schema(form.schema, values), problems

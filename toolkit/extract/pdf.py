@@ -495,7 +495,75 @@ def _from_marks(form: Form, marks: list[tuple[str, str | None]]) -> _Assembler:
     return asm
 
 
+def _mark_names(fld: Field) -> list[str]:
+    """The mark names one item's field carries (one per option of a multi-select)."""
+    if fld.kind == "multi":
+        return [f"{fld.path}:{val}" for val, _title in fld.choices]
+    return [fld.path]
+
+
+REDRAWN = ("kunne ikke læses fra PDF-filens tekst (feltet er tegnet om af et andet "
+           "program); kontroller feltet i filen")
+REDRAWN_LIST = ("kunne ikke læses sikkert fra PDF-filens tekst (nogle af listens felter er "
+                "tegnet om af et andet program, så rækkerne kan ikke skelnes); kontroller "
+                "listen i filen")
+
+
+def unmarked_problems(form: Form, names: list[str]) -> list[Problem]:
+    """What a flat copy shows without skema's answer marks (another program redrew those
+    widgets before flattening): each such single field, or option of a multi-select, is
+    reported; a list is reported whole unless every field of every row 0..n-1 is marked,
+    so that a row is never read with cells missing or taken from another row."""
+    shapes: set[str] = set()
+    rows: dict[str, dict[str, set[int]]] = {}
+    for name in names:
+        path, sep, option = name.partition(":")
+        shape = shape_of(path) + sep + option
+        shapes.add(shape)
+        fld = form.fields.get(shape_of(path))
+        if fld is not None and fld.list_path is not None:
+            index = path[len(fld.list_path) + 1:].split(".")[0]
+            if index.isdigit():
+                rows.setdefault(fld.list_path, {}).setdefault(shape, set()).add(int(index))
+    problems: list[Problem] = []
+    for fld in form.fields.values():
+        if fld.list_path is None and not all(n in shapes for n in _mark_names(fld)):
+            problems.append(Problem(fld.path, fld.label, REDRAWN, "unreadable"))
+    for lst in form.lists.values():
+        wanted = [n for f in form.fields.values() if f.list_path == lst.path
+                  for n in _mark_names(f)]
+        found = rows.get(lst.path, {})
+        indices = [found.get(n, set()) for n in wanted]
+        full = set(range(len(indices[0]))) if indices else set()
+        if not indices or not full or any(i != full for i in indices):
+            problems.append(Problem(lst.path, lst.label, REDRAWN_LIST, "unreadable"))
+    return problems
+
+
 _HINTS = re.compile(r"\s*(dd-mm-åååå|måned åååå)\s*$")
+
+
+GARBLED = ("kunne ikke læses: PDF-filens tekst er gemt med en tegnkodning, der ikke kan "
+           "læses sikkert (fx æ, ø og å bliver til andre tegn); kontroller feltet i filen")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
+def text_garbled(form: Form, lines: list[str]) -> bool:
+    """Whether a page text of this form cannot be trusted letter by letter: the form's
+    labels are there but with other letters in place of æ, ø and å (none is found as
+    written), or the text holds control characters or replacement marks (a program such
+    as Ghostscript rewrote the fonts without a correct mapping to Unicode, so answers would
+    be read garbled). A text without the form's labels is not this form, not garbled."""
+    text = " ".join(" ".join(lines).split())
+    names = {str(n) for f in form.fields.values() for n in (f.label, f.schema.get("title"))
+             if n}
+    danish = [" ".join(n.split()) for n in sorted(names)
+              if any(ch in n.casefold() for ch in "æøå")]
+    loose = [re.compile("".join(".{0,2}" if ch.casefold() in "æøå" else re.escape(ch)
+                                for ch in label)) for label in danish]
+    if not any(pattern.search(text) for pattern in loose):
+        return False
+    return bool(_CONTROL_CHARS.search(text)) or not any(label in text for label in danish)
 
 
 def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
@@ -508,23 +576,26 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
     asm = _Assembler(form)
     problems: list[Problem] = []
     read_paths: set[str] = set()
+    garbled = text_garbled(form, lines)
     for fld in form.fields.values():
-        if fld.list_path is not None or fld.kind in ("long", "multi"):
+        if garbled or fld.list_path is not None or fld.kind in ("long", "multi"):
             continue
         hits = [line for line in lines if re.match(re.escape(fld.label) + r"(\s{2,}|$)", line)]
         if len(hits) != 1:
             continue
         rest = _HINTS.sub("", hits[0][len(fld.label):]).strip()
         if fld.kind == "checkbox":
-            asm.put(fld, fld.path, None, box_state(rest))
-            read_paths.add(fld.path)
+            if rest:  # a box drawn without a glyph (or left out) is not read as "no"
+                asm.put(fld, fld.path, None, box_state(rest))
+                read_paths.add(fld.path)
         elif rest:
             asm.put(fld, fld.path, None, coerce(fld, rest))
             read_paths.add(fld.path)
+    reason = GARBLED if garbled else "kunne ikke læses fra PDF-filens tekst; kontroller " \
+        "feltet i filen"
     for fld in form.fields.values():
         if fld.list_path is None and fld.path not in read_paths:
-            problems.append(Problem(fld.path, fld.label, "kunne ikke læses fra PDF-filens "
-                                    "tekst; kontroller feltet i filen", "unreadable"))
+            problems.append(Problem(fld.path, fld.label, reason, "unreadable"))
     for lst in form.lists.values():
         problems.append(Problem(lst.path, lst.label, "kunne ikke læses fra PDF-filens tekst "
                                 "(lister læses kun fra udfyldelige PDF-formularer); "
@@ -633,16 +704,13 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
             notes.append(note("flat_pdf",
                               "PDF-filen har ingen udfyldelige felter (en flad kopi); svarene er "
                               "læst fra sidernes tekst"))
-            marked = {shape_of(name.partition(":")[0]) for name, _ in marks}
-            problems = [
-                Problem(f.path, f.label, "kunne ikke læses fra PDF-filens tekst (feltet er "
-                        "tegnet om af et andet program); kontroller feltet i filen",
-                        "unreadable")
-                for f in form.fields.values() if f.list_path is None and f.path not in marked
-            ]
+            problems = unmarked_problems(form, [name for name, _ in marks])
+            for problem in problems:  # a list reported whole is not read in part
+                if problem.path in form.lists:
+                    asm.items.pop(problem.path, None)
         else:
             asm, problems = _from_text(form, reader)
-            if not asm.matched:
+            if not asm.matched and not any(p.message == GARBLED for p in problems):
                 raise NotAFormError(
                     f"PDF-filen indeholder ingen formularfelter, og ingen af formularen "
                     f"\"{form.id}\"s felter kunne læses fra dens tekst",

@@ -397,14 +397,18 @@ class AcroBuilder:
         if widget.kind == "text":
             annot.FT = Name.Tx
             annot.Ff = FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0)
-            annot.DA = String(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
+            # Issue 11, point 3: size 0 = automatic, so that a program that redraws the
+            # field itself (PDFium/Chrome, PyMuPDF, pdftk) shrinks a long answer to fit
+            # instead of clipping it. skema's own appearance keeps the fitted widget.size.
+            annot.DA = String(f"/{DA_FONT} 0 Tf 0 g")
             if widget.value:
                 annot.V = String(widget.value)
         elif widget.kind == "combo":
             annot.FT = Name.Ch
             annot.Ff = FF_COMBO | FF_DONOTSPELLCHECK
             annot.DA = String(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
-            annot.Opt = Array([Array([String(v), String(d)]) for v, d in widget.options])
+            annot.Opt = Array([Array([String(v), String(option_label(d))])
+                               for v, d in widget.options])
             if widget.value:
                 annot.V = String(widget.value)
                 index = [v for v, _ in widget.options].index(widget.value)
@@ -487,6 +491,21 @@ def _winansi_widths(font: FieldFont) -> list:
             char = " "
         widths.append(_real(font.char_width(char), 1))
     return widths
+
+
+#: Issue 11, point 3: characters a viewer draws with a fallback font when it draws an option
+#: list with the /DA font itself (PDFium does so for WinAnsi codes 0x80-0x9F, e.g. the "–" in
+#: "1 – tættest"), and the plain characters shown instead in the option labels.
+_OPTION_PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                               "\u201c": '"', "\u201d": '"', "\u2026": "...",
+                               "\u2022": "*"})
+
+
+def option_label(text: str) -> str:
+    """A drop-down option's label as the viewer lists it: only characters every viewer
+    draws with the form's font (the export value and skema's own appearance keep the
+    title as written; a viewer that stores the label is read back through /Opt)."""
+    return text.translate(_OPTION_PLAIN)
 
 
 def _name_parts(name: str) -> list[str]:

@@ -1,0 +1,253 @@
+"""The rule of issue 11, per reading path: every value is read exactly or reported as
+unreadable, never a different value in silence (the full matrix of programs is in
+tests/test_returned_matrix.py; these are the single cases it found)."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+
+import pytest
+from conftest import _need, proeve_data
+from docx_edit import edit_document
+from pypdf import PdfReader, PdfWriter
+
+from toolkit.extract.docx import UNCONTROLLED_LIST, extract_docx
+from toolkit.extract.pdf import GARBLED, REDRAWN_LIST, extract_pdf, text_garbled
+from toolkit.render.docx import render
+from toolkit.render.ooxml import w
+from toolkit.render.pdf import render_pdf
+
+
+def _unmarked(pdf: bytes, names: set[str]) -> bytes:
+    """The PDF with the answer marks of some widgets' appearances removed (what a program
+    that redraws the widgets it filled leaves), then flattened by pdftk."""
+    import io
+
+    from pypdf.generic import ContentStream, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            widget = annot.get_object()
+            parent = widget.get("/Parent")
+            name = widget.get("/T") or ""
+            node = widget
+            while parent is not None:
+                node = parent.get_object()
+                name = f"{node.get('/T')}.{name}" if node.get("/T") else name
+                parent = node.get("/Parent")
+            if name not in names:
+                continue
+            stream = widget["/AP"]["/N"]
+            stream = stream.get_object()
+            if hasattr(stream, "get_data"):
+                content = ContentStream(stream, writer)
+                content.operations = [(o, op) for o, op in content.operations
+                                      if op not in (b"BDC", b"EMC")]
+                stream.set_data(content.get_data())
+            else:  # a checkbox: /Yes and /Off streams
+                for key in list(stream.keys()):
+                    state = stream[key].get_object()
+                    content = ContentStream(state, writer)
+                    content.operations = [(o, op) for o, op in content.operations
+                                          if op not in (b"BDC", b"EMC")]
+                    state.set_data(content.get_data())
+            widget[NameObject("/Skema_touched")] = NameObject("/Yes")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _pdftk_flatten(pdf: bytes, tmp_path) -> bytes:
+    exe = _need("pdftk", "pdftk-java")
+    src, dst = tmp_path / "in.pdf", tmp_path / "flat.pdf"
+    src.write_bytes(pdf)
+    subprocess.run([exe, str(src), "output", str(dst), "flatten"], check=True,
+                   capture_output=True)
+    return dst.read_bytes()
+
+
+def test_flat_copy_list_with_redrawn_cells_is_reported_whole(proeve, tmp_path):
+    """Cells another program redrew before flattening carry no marks: the list is
+    reported whole, not read with its rows shifted or options gone."""
+    data = proeve_data()
+    pdf = render_pdf(proeve, data)
+    flat = _pdftk_flatten(_unmarked(pdf, {"aktiviteter.0.aktivitet",
+                                          "aktiviteter.0.maal:a"}), tmp_path)
+    got = extract_pdf(flat)
+    assert "aktiviteter" not in got.data
+    messages = {p.path: p.message for p in got.report if p.code == "unreadable"}
+    assert messages["aktiviteter"] == REDRAWN_LIST
+    assert got.data["navn"] == "Hans Hansen"
+
+
+def test_flat_copy_single_field_without_mark_is_reported(proeve, tmp_path):
+    flat = _pdftk_flatten(_unmarked(render_pdf(proeve, proeve_data()), {"kontakt.ok"}),
+                          tmp_path)
+    got = extract_pdf(flat)
+    assert "ok" not in got.data.get("kontakt", {})
+    assert "kontakt.ok" in {p.path for p in got.report if p.code == "unreadable"}
+    assert got.data["aktiviteter"] == proeve_data()["aktiviteter"]
+
+
+def test_ghostscript_text_is_checked_not_read_garbled(proeve, tmp_path):
+    """Ghostscript rewrites the fonts so that æ, ø, å no longer map to Unicode: every
+    field is reported, none read with other letters."""
+    exe = _need("gs", "ghostscript")
+    src, dst = tmp_path / "in.pdf", tmp_path / "gs.pdf"
+    src.write_bytes(render_pdf(proeve, proeve_data("Åse Østergård"), flatten=True))
+    subprocess.run([exe, "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite",
+                    f"-sOutputFile={dst}", str(src)], check=True, capture_output=True)
+    got = extract_pdf(dst.read_bytes(), form_id="proeve")
+    for path in ("navn", "kommune", "cpr"):
+        assert path not in got.data
+        assert any(p.path == path and p.message == GARBLED for p in got.report)
+
+
+def test_garbled_text_detection(proeve):
+    good = ["Kontaktperson – OK ☒", "Delmål", "Navn  Hans"]
+    assert not text_garbled(proeve, good)
+    assert text_garbled(proeve, ["Kontaktperson  OK", "Delml", "Navn  Hans"])
+    assert text_garbled(proeve, ["Delmål", "Navn  J\x02rgen"])
+
+
+def test_printed_word_copy_reads_ticked_box(proeve, tmp_path, soffice):
+    """LibreOffice prints a ticked box as ☒: read as ticked, not as "no"."""
+    src = tmp_path / "udfyldt.docx"
+    src.write_bytes(render(proeve, proeve_data()))
+    got = extract_pdf(soffice(src, "pdf").read_bytes(), form_id="proeve")
+    assert got.data["kontakt"]["ok"] is True
+    data = proeve_data()
+    data["kontakt"]["ok"] = False
+    src.write_bytes(render(proeve, data))
+    got = extract_pdf(soffice(src, "pdf").read_bytes(), form_id="proeve")
+    assert got.data["kontakt"]["ok"] is False
+
+
+def _add_row(doc: bytes, text: str | None = None) -> bytes:
+    """A row added under the last row of the delmaal table without content controls."""
+    def add(root) -> None:
+        for sdt in root.iter(w("sdt")):
+            tag = sdt.find(f"{w('sdtPr')}/{w('tag')}")
+            if tag is not None and tag.get(w("val")) == "delmaal.1":
+                tr = sdt.getparent()
+                while tr.tag != w("tr"):
+                    tr = tr.getparent()
+                row = copy.deepcopy(tr)
+                for inner in list(row.iter(w("sdt"))):
+                    content = inner.find(w("sdtContent"))
+                    parent = inner.getparent()
+                    at = parent.index(inner)
+                    parent.remove(inner)
+                    for k, child in enumerate(list(content)):
+                        parent.insert(at + k, child)
+                if text is not None:
+                    ts = list(row.iter(w("t")))
+                    ts[0].text = text
+                    for t in ts[1:]:
+                        t.text = ""
+                tr.addnext(row)
+                return
+        raise AssertionError("no delmaal.1")
+
+    return edit_document(doc, add)
+
+
+def test_word_row_without_controls_is_read_by_columns(proeve):
+    data = proeve_data()
+    got = extract_docx(_add_row(render(proeve, data), "tredje delmål"))
+    assert got.data["delmaal"] == ["Hans Hansen", "andet delmål", "tredje delmål"]
+    assert any("uden indholdskontroller er læst ud fra tabellens kolonner" in n
+               for n in got.notes)
+
+
+def test_word_row_without_controls_that_disagrees_is_reported(proeve):
+    """When the table's columns do not give the rows the controls gave, the list is
+    reported (with the rows the controls gave), not read as if complete."""
+    data = proeve_data()
+
+    def rename_header(root) -> None:  # the table no longer has the list's header
+        for t in root.iter(w("t")):
+            if t.text == "Delmål":
+                t.text = "Delmål (ændret)"
+
+    doc = edit_document(_add_row(render(proeve, data), "tredje delmål"), rename_header)
+    got = extract_docx(doc)
+    assert got.data["delmaal"] == ["Hans Hansen", "andet delmål"]  # the controls' rows
+    assert {p.path: p.message for p in got.report}["delmaal"] == UNCONTROLLED_LIST
+
+
+@pytest.mark.parametrize("target", ["odt"])
+def test_odt_round_trip_binds_lists_by_table(target, tmp_path, soffice):
+    """Saved as .odt and back: text controls become fields, drop-downs lose their tags;
+    the lists are still read from their own tables."""
+    import json
+
+    from conftest import ROOT
+
+    from toolkit import fill
+
+    data = json.loads((ROOT / "samples" / "forberedende-skema.json").read_text("utf-8"))
+    src = tmp_path / "form.docx"
+    src.write_bytes(fill("forberedende-skema", data, "docx"))
+    odt = soffice(src, target)
+    back = soffice(odt, "docx")
+    got = extract_docx(back.read_bytes())
+    assert got.data["kontakter"] == data["kontakter"]
+    assert got.data["netvaerk"] == data["netvaerk"]
+
+
+def test_programs_that_redraw_fields_shrink_long_answers():
+    """Text fields ask for automatic font size, so PDFium (Chrome) and PyMuPDF shrink a
+    long answer to the box instead of clipping it."""
+    import ctypes
+    import io
+    import re
+
+    import test_returned_matrix as matrix
+
+    from toolkit.render.pdf_acro import FieldFont
+
+    pdfium = matrix._module("pypdfium2", "pypdfium2")
+    long = "Åse Østergård " * 8
+    pdf = pdfium.PdfDocument(matrix._blank("handleplan"))
+    pdf.init_forms()
+    raw, handle, page = pdfium.raw, pdf.formenv.raw, pdf[0]
+    for i in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+        annot = raw.FPDFPage_GetAnnot(page.raw, i)
+        size = raw.FPDFAnnot_GetFormFieldName(handle, annot, None, 0)
+        buf = ctypes.create_string_buffer(size)
+        raw.FPDFAnnot_GetFormFieldName(handle, annot, matrix._u16(buf), size)
+        if buf.raw[:size - 2].decode("utf-16-le") == "projektleder":
+            raw.FORM_SetFocusedAnnot(handle, annot)
+            raw.FORM_SelectAllText(handle, page.raw)
+            raw.FORM_ReplaceSelection(handle, page.raw, matrix._u16(
+                ctypes.create_string_buffer((long + "\0").encode("utf-16-le"))))
+            raw.FORM_ForceToKillFocus(handle)
+        raw.FPDFPage_CloseAnnot(annot)
+    out = io.BytesIO()
+    pdf.save(out)
+    reader = PdfReader(io.BytesIO(out.getvalue()))
+    widget = next(a.get_object() for a in reader.pages[0]["/Annots"]
+                  if a.get_object().get("/T") == "projektleder")
+    stream = widget["/AP"]["/N"].get_object().get_data().decode("latin-1")
+    drawn = float(re.findall(r"([\d.]+) Tf", stream)[-1])
+    x0, _, x1, _ = (float(v) for v in widget["/Rect"])
+    assert FieldFont().width(long.strip(), drawn) <= x1 - x0
+
+
+@pytest.mark.parametrize("form_id", ["forberedende-skema", "samtykke", "handleplan"])
+def test_drop_down_labels_use_glyphs_every_viewer_draws(form_id):
+    """PDFium lists the options with the form's WinAnsi font and falls back to another font
+    for codes 0x80-0x9F (the "–" of "1 – tættest"): labels avoid them."""
+    import io
+
+    from toolkit import blank
+    from toolkit.extract.pdf import read_fields
+
+    fields = read_fields(PdfReader(io.BytesIO(blank(form_id, "pdf"))))
+    labels = [label for pf in fields.values() for _, label in pf.options]
+    assert labels
+    for label in labels:
+        assert all(not 0x80 <= b <= 0x9f for b in label.encode("cp1252")), label
