@@ -95,7 +95,7 @@ def _read(reader, data: bytes, form_id: str):
     try:
         return reader(data, form_id=form_id)
     except DocumentError as err:
-        return SimpleNamespace(data={}, report=Report([Problem("", "", str(err), "refused")]))
+        return SimpleNamespace(data={}, report=Report([Problem("", "", str(err), "file_unreadable")]))
 
 
 def _record(form_id: str, case: str, counts: dict) -> None:

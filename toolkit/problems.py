@@ -81,6 +81,7 @@ for _code, _title in {
     "extra_column": "kolonne hører ikke til formularen",
     "missing_column": "kolonne mangler",
     "missing_sheet": "ark mangler",
+    "hidden_sheet": "arket er skjult",
     "no_header": "arket har ingen overskriftsrække",
     "no_key": "rækken mangler sin nøgle",
     "unknown_key": "nøglen findes ikke",
