@@ -506,10 +506,11 @@ def test_problems_are_printed_in_bounded_numbers(tmp_path):
     from toolkit.commands.workbook import first_per_kind
     from toolkit.validation import Problem
 
-    problems = [Problem("", "", f"p{i}", "a") for i in range(30)] + [Problem("", "", "b", "b")]
+    problems = [Problem("", "", f"p{i}", "required") for i in range(30)] + [
+        Problem("", "", "b", "format")]
     shown, more = first_per_kind(problems, 20)
     assert [p.message for p in shown] == [f"p{i}" for i in range(20)] + ["b"]
-    assert more == {"a": 10}
+    assert more == {"required": 10}
     book = doctored(tmp_path, "mange.xlsx", rows=25)
     from toolkit import load_form
     from toolkit.render.xlsx import input_workbook

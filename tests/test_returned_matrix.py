@@ -95,7 +95,8 @@ def _read(reader, data: bytes, form_id: str):
     try:
         return reader(data, form_id=form_id)
     except DocumentError as err:
-        return SimpleNamespace(data={}, report=Report([Problem("", "", str(err), "file_unreadable")]))
+        return SimpleNamespace(
+            data={}, report=Report([Problem("", "", str(err), "file_unreadable")]))
 
 
 def _record(form_id: str, case: str, counts: dict) -> None:

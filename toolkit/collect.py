@@ -64,8 +64,8 @@ class Entry:
     def report(self) -> Report:
         """Everything said about the file, as problems with codes; CPR masked."""
         if self.duplicate_of:
-            return Report([note("duplicate", f"samme indhold som {self.duplicate_of}; tælles "
-                                "kun én gang")])
+            return Report([note("duplicate", danish.mask_cpr(
+                f"samme indhold som {self.duplicate_of}; tælles kun én gang"))])
         out = [note(self.code, self.message, self.hint)] if self.message else []
         out += self.notes + self.problems
         return Report([replace(p, message=danish.mask_cpr(p.message),
