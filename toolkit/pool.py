@@ -136,8 +136,16 @@ class _Pool:
         broken = False
         while (pending or running) and not broken:
             while pending and len(running) < 2 * self.workers:
-                indices = pending.popleft()
-                running[self.executor.submit(_work, self.number, indices)] = indices
+                indices = pending[0]
+                try:
+                    future = self.executor.submit(_work, self.number, indices)
+                except BrokenProcessPool:  # a worker died since the last wait
+                    broken = True
+                    break
+                pending.popleft()
+                running[future] = indices
+            if broken:
+                break
             done, _ = wait(running, timeout=0.2 if seconds else 1.0,
                            return_when=FIRST_COMPLETED)
             for future in done:
