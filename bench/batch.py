@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.fakedata import write_indsats_workbook  # noqa: E402
-from toolkit.forms import load_form  # noqa: E402
+from toolkit.catalogue import load_form  # noqa: E402
 from toolkit.render.word_build import template_path  # noqa: E402
 from toolkit.render.word_fill import display, reference_texts, tables  # noqa: E402
 from toolkit.sources.excel import read_workbook  # noqa: E402

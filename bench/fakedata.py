@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from toolkit.forms import load_form  # noqa: E402
+from toolkit.catalogue import load_form  # noqa: E402
 from toolkit.render.xlsx import input_workbook  # noqa: E402
 from toolkit.sources.excel import column_letter, layout  # noqa: E402
 

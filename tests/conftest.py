@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.forms import load_form
+from toolkit.catalogue import load_form
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -33,7 +33,7 @@ from toolkit.batch import (
     safe_name,
 )
 from toolkit.cli import cli
-from toolkit.extract.docx import extract_docx
+from toolkit.readers.docx import extract_docx
 from toolkit.render.xlsx import input_workbook
 from toolkit.sources.excel import Record, read_workbook
 

@@ -11,8 +11,8 @@ import pytest
 from conftest import HERE, HOSTILE, ROOT, seed_text
 from lxml import etree
 
-from toolkit.extract.docx import extract_docx
-from toolkit.forms import form_ids, load_form
+from toolkit.catalogue import form_ids, load_form
+from toolkit.readers.docx import extract_docx
 from toolkit.render.docx import render
 
 FORMS = form_ids()
@@ -152,7 +152,7 @@ def test_month_overview_derived_from_interventions():
 # --- the same forms as fillable PDF -----------------------------------------------------
 @pytest.mark.parametrize("form_id", FORMS)
 def test_pdf_hostile_round_trip_filled_and_flattened(form_id):
-    from toolkit.extract.pdf import extract_pdf
+    from toolkit.readers.pdf import extract_pdf
     from toolkit.render.pdf import render_pdf
 
     form = load_form(form_id)
@@ -163,7 +163,7 @@ def test_pdf_hostile_round_trip_filled_and_flattened(form_id):
 
 @pytest.mark.parametrize("form_id", FORMS)
 def test_pdf_blank_extracts_to_empty(form_id):
-    from toolkit.extract.pdf import extract_pdf
+    from toolkit.readers.pdf import extract_pdf
     from toolkit.render.pdf import render_pdf
 
     result = extract_pdf(render_pdf(load_form(form_id), None, blank=True))

@@ -122,7 +122,7 @@ def test_extract_bad_files_go_on(run, tmp_path):
 def test_custom_template_refused_with_list(run, tmp_path):
     from docx_edit import edit_document, sdt_by_tag
 
-    from toolkit.forms import load_form
+    from toolkit.catalogue import load_form
     from toolkit.render.docx import build_template
 
     def drop(root):

@@ -287,8 +287,8 @@ def _bug(*_args, **_kwargs):
 
 
 @pytest.mark.parametrize(("suffix", "target"), [
-    ("docx", "toolkit.extract.docx.controls_to_data"),
-    ("pdf", "toolkit.extract.pdf._from_fields"),
+    ("docx", "toolkit.readers.docx.controls_to_data"),
+    ("pdf", "toolkit.readers.pdf._from_fields"),
 ])
 def test_a_bug_in_extraction_is_an_unexpected_error(run, tmp_path, monkeypatch, suffix,
                                                     target):
@@ -321,7 +321,7 @@ def test_a_bug_in_collect_is_an_internal_error_for_that_file_only(run, tmp_path,
                folder / "a.docx").exit_code == 0
     assert run("fill", "strategi", SAMPLES / "strategi.json", "-o",
                folder / "b.pdf").exit_code == 0
-    monkeypatch.setattr(importlib.import_module("toolkit.extract.pdf"), "_from_fields", _bug)
+    monkeypatch.setattr(importlib.import_module("toolkit.readers.pdf"), "_from_fields", _bug)
     out = tmp_path / "samlet.xlsx"
     result = run("collect", folder, "-o", out, "--jobs", "1")
     assert result.exit_code == 1

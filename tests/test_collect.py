@@ -30,7 +30,7 @@ from toolkit.collect import (
     read_entry,
     workbook,
 )
-from toolkit.extract.docx import LAYOUT_NOTE
+from toolkit.readers.docx import LAYOUT_NOTE
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The sheet of samarbejdsmodel in the collected workbook: the form's title.
@@ -115,7 +115,7 @@ def test_word_without_content_controls_read_by_layout(tmp_path, good):
                                      "indsatsskema"])
 def test_layout_fallback_every_form(form_id):
     """Multi-selects, checkboxes, dates, drop-downs and block lists come back too."""
-    from toolkit.extract.docx import extract_docx
+    from toolkit.readers.docx import extract_docx
 
     data = sample(form_id)
     got = extract_docx(make.strip_controls(fill(form_id, data, "docx")), "x")
@@ -449,7 +449,7 @@ def test_dates_are_dates_and_numbers_numbers(usable_book):
 def test_cell_values_as_in_the_input_workbook():
     import datetime as dt
 
-    from toolkit.forms import load_form
+    from toolkit.catalogue import load_form
     from toolkit.render.collected import cell_value
 
     fld = load_form("samarbejdsmodel").fields["godkendt_af_styregruppen_dato"]
@@ -467,7 +467,7 @@ def test_cell_values_as_in_the_input_workbook():
 
 
 def test_headers_are_labels_with_the_field_path_in_a_comment(usable_book):
-    from toolkit.forms import load_form
+    from toolkit.catalogue import load_form
     from toolkit.render.collected import field_path_of
 
     book = openpyxl.load_workbook(usable_book)
@@ -668,7 +668,7 @@ def _all_text(data: bytes) -> bytes:
                                   "randers/samarbejdsmodel-andet-program.pdf",
                                   "forberedende-skema.pdf"])
 def test_pdf_fast_path_same_as_pypdf(monkeypatch, name):
-    from toolkit.extract import pdf as reader
+    from toolkit.readers import pdf as reader
 
     data = (SAMPLES / "returnerede" / name).read_bytes()
     assert reader.fast_fields(data) is not None
@@ -680,7 +680,7 @@ def test_pdf_fast_path_same_as_pypdf(monkeypatch, name):
 
 
 def test_pdf_fast_path_declines_what_is_unusual(good):
-    from toolkit.extract import pdf as reader
+    from toolkit.readers import pdf as reader
 
     pdf = good["god/strategi.pdf"]
     assert reader.fast_fields(pdf) is not None

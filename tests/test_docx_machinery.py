@@ -12,7 +12,7 @@ from docx_edit import ancestor, edit_document, edit_part, sdt_by_tag, strip_tags
 from lxml import etree
 
 from toolkit.errors import TemplateError
-from toolkit.extract.docx import extract_docx
+from toolkit.readers.docx import extract_docx
 from toolkit.render.docx import build_template, check_template, render
 from toolkit.render.ooxml import W, w, w14
 

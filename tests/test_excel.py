@@ -16,8 +16,8 @@ from conftest import HOSTILE, ROOT, proeve_data
 from openpyxl import Workbook, load_workbook
 
 from toolkit import blank
+from toolkit.catalogue import form_ids, load_form
 from toolkit.errors import DataFileError
-from toolkit.forms import form_ids, load_form
 from toolkit.render.xlsx import BAD_FILL, input_workbook
 from toolkit.sources.excel import (
     WorkbookData,
@@ -629,7 +629,7 @@ def test_cli_validate_broken_workbook_says_what_to_do(run, tmp_path):
 
 
 def test_key_can_be_a_field_of_the_form(proeve, tmp_path):
-    from toolkit.forms import Form
+    from toolkit.catalogue import Form
 
     form = Form({**proeve.schema, "x-key": "cpr", "x-sheet": "Borgere"})
     lay = layout(form)

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, seed_text
 from jsonschema import Draft202012Validator
 
-from toolkit.forms import form_ids, load_form
+from toolkit.catalogue import form_ids, load_form
 from toolkit.validation import validate
 
 FORMS = form_ids()

@@ -8,8 +8,8 @@ import re
 import pytest
 from conftest import HOSTILE, ROOT
 
-from toolkit.extract.docx import extract_docx
-from toolkit.forms import load_form
+from toolkit.catalogue import load_form
+from toolkit.readers.docx import extract_docx
 from toolkit.render.docx import render
 
 FORMS = ["strategi", "handleplan"]  # the rest: test_catalogue.py

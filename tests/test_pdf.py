@@ -17,10 +17,10 @@ from conftest import HOSTILE, ROOT, _need, in_ci, proeve_data
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import BooleanObject, NameObject, TextStringObject
 
+from toolkit.catalogue import Form, form_ids, load_form
 from toolkit.errors import DocumentError
-from toolkit.extract import pdf as extract_mod
-from toolkit.extract.pdf import extract_pdf, read_fields
-from toolkit.forms import Form, form_ids, load_form
+from toolkit.readers import pdf as extract_mod
+from toolkit.readers.pdf import extract_pdf, read_fields
 from toolkit.render.docx import get_value
 from toolkit.render.pdf import PAGE_H, render_pdf
 

@@ -15,8 +15,8 @@ from conftest import ROOT, _need
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader, PdfWriter
 
-from toolkit.extract.pdf import extract_pdf
-from toolkit.forms import load_form
+from toolkit.catalogue import load_form
+from toolkit.readers.pdf import extract_pdf
 from toolkit.render.font_subset import TYPEABLE, font_program
 from toolkit.render.pdf import render_pdf
 

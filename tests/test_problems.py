@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from toolkit import Problem, Report, fill, load_form, validate
-from toolkit.extract.docx import extract_docx
 from toolkit.problems import CODES, note, register, title
+from toolkit.readers.docx import extract_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 

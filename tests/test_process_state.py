@@ -22,8 +22,8 @@ import openpyxl  # noqa: F401 - imports numpy, which adds warning filters of its
 import pypdf  # noqa: F401
 from test_consent import signing as signing  # the fixture: a self-made certificate signs
 
-import toolkit.extract.docx
-import toolkit.extract.pdf  # noqa: F401 - third-party modules are imported before the snapshot
+import toolkit.readers.docx
+import toolkit.readers.pdf  # noqa: F401 - third-party modules are imported before the snapshot
 from toolkit import blank, extract, fill, load_form, validate
 from toolkit.batch import run_batch
 from toolkit.collect import collect

@@ -39,7 +39,19 @@ def test_extract_returns_the_exported_extraction(tmp_path):
 def test_import_toolkit_loads_no_reader_or_renderer():
     code = ("import sys, toolkit; print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('lxml', 'pypdf', 'reportlab', 'docx', 'openpyxl', 'pyhanko') or "
-            "m.startswith(('toolkit.extract.', 'toolkit.render.'))))")
+            "m.startswith(('toolkit.readers.', 'toolkit.render.'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_public_function_shadows_a_module():
+    """``toolkit.forms()`` and ``toolkit.extract()`` are functions; no submodule of the
+    package has the name of a public function (issue 16, point 11)."""
+    import importlib.util
+    import inspect
+
+    functions = [n for n in toolkit.__all__ if inspect.isfunction(getattr(toolkit, n))]
+    assert {"forms", "extract", "fill", "blank", "validate"} <= set(functions)
+    shadowed = [n for n in functions if importlib.util.find_spec(f"toolkit.{n}") is not None]
+    assert shadowed == []

@@ -26,10 +26,10 @@ from conftest import ROOT, _missing, _need
 from lxml import etree
 
 from toolkit import fill, load_form
+from toolkit.catalogue import Form, shape_of
 from toolkit.errors import DocumentError
-from toolkit.extract.docx import extract_docx
-from toolkit.extract.pdf import extract_pdf, read_fields
-from toolkit.forms import Form, shape_of
+from toolkit.readers.docx import extract_docx
+from toolkit.readers.pdf import extract_pdf, read_fields
 from toolkit.render.ooxml import w
 from toolkit.validation import Problem, Report
 

@@ -12,8 +12,8 @@ from conftest import _need, proeve_data
 from docx_edit import edit_document
 from pypdf import PdfReader, PdfWriter
 
-from toolkit.extract.docx import UNCONTROLLED_LIST, extract_docx
-from toolkit.extract.pdf import GARBLED, REDRAWN_LIST, extract_pdf, text_garbled
+from toolkit.readers.docx import UNCONTROLLED_LIST, extract_docx
+from toolkit.readers.pdf import GARBLED, REDRAWN_LIST, extract_pdf, text_garbled
 from toolkit.render.docx import render
 from toolkit.render.ooxml import w
 from toolkit.render.pdf import render_pdf
@@ -244,7 +244,7 @@ def test_drop_down_labels_use_glyphs_every_viewer_draws(form_id):
     import io
 
     from toolkit import blank
-    from toolkit.extract.pdf import read_fields
+    from toolkit.readers.pdf import read_fields
 
     fields = read_fields(PdfReader(io.BytesIO(blank(form_id, "pdf"))))
     labels = [label for pf in fields.values() for _, label in pf.options]

@@ -12,9 +12,9 @@ import pytest
 from conftest import HERE, ROOT, proeve_data
 from jsonschema import Draft202012Validator
 
+from toolkit.catalogue import check_schema, form_ids, load_form, meta_schema
 from toolkit.derived import DRAWINGS
 from toolkit.errors import SchemaError
-from toolkit.forms import check_schema, form_ids, load_form, meta_schema
 
 SCHEMAS = ROOT / "schemas"
 README_HINT = "Ret skemaet; dets nøgleord (også x-nøgleordene) er beskrevet i schemas/README.md."
@@ -142,7 +142,7 @@ def test_cli_shows_the_schema_error_without_a_traceback(own, run):
 
 
 def test_a_valid_schema_is_checked_once_an_invalid_one_every_time(own, monkeypatch, tmp_path):
-    forms_module = sys.modules["toolkit.forms"]  # toolkit.forms is also a function's name
+    forms_module = sys.modules["toolkit.catalogue"]
     calls = []
     real = forms_module.check_schema
     monkeypatch.setattr(forms_module, "check_schema", lambda *a: calls.append(a) or real(*a))
@@ -215,7 +215,7 @@ def test_signature_fields_only_over_the_lines_the_schema_names(proeve):
     from pypdf import PdfReader
 
     from toolkit import fill
-    from toolkit.forms import Form
+    from toolkit.catalogue import Form
 
     def signatures(form) -> list[str]:
         fields = PdfReader(io.BytesIO(fill(form, proeve_data(), "pdf"))).get_fields() or {}

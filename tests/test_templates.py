@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from toolkit.forms import form_ids, load_form
+from toolkit.catalogue import form_ids, load_form
 from toolkit.render.docx import build_template, check_template, template_path
 from toolkit.render.ooxml import w
 

@@ -19,9 +19,9 @@ from pypdf.generic import NameObject, TextStringObject
 from test_pdf import _bytes, _terminals, _writer
 
 from toolkit import danish
-from toolkit.extract.docx import extract_docx
-from toolkit.extract.pdf import extract_pdf
-from toolkit.forms import Form, shape_of
+from toolkit.catalogue import Form, shape_of
+from toolkit.readers.docx import extract_docx
+from toolkit.readers.pdf import extract_pdf
 from toolkit.render.docx import render
 from toolkit.render.ooxml import w, w14
 from toolkit.render.pdf import render_pdf

@@ -71,7 +71,7 @@ def test_installed_wheel_runs_skema_outside_the_checkout(wheel, tmp_path):
         return done.stdout
 
     where = subprocess.run(
-        [sys.executable, "-c", "import toolkit; from toolkit.forms import template_dir;"
+        [sys.executable, "-c", "import toolkit; from toolkit.catalogue import template_dir;"
          "from toolkit.resources import font_file;"
          "print(toolkit.__file__); print(template_dir()); print(font_file('bold'))"],
         cwd=work, env=env, capture_output=True, text=True, check=True).stdout.split("\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import extract as _extract_package  # noqa: F401  (before the function shadows it)
+from .catalogue import Field, Form, form_ids, forms, load_form
 from .errors import (
     DataFileError,
     DocumentError,
@@ -23,12 +23,11 @@ from .errors import (
     TemplateError,
     UnknownFormError,
 )
-from .forms import Field, Form, form_ids, forms, load_form
 from .problems import Problem, Report
 from .validation import validate
 
 if TYPE_CHECKING:
-    from .extract.docx import Extraction
+    from .readers.docx import Extraction
 
 __all__ = [
     "FORMATS", "DataFileError", "DocumentError", "Extraction", "Field", "Form",
@@ -42,7 +41,7 @@ def __getattr__(name: str) -> Any:
     """``Extraction`` is imported when first asked for: ``import toolkit`` stays light (the
     Word and PDF readers load lxml, pypdf … only when a file is read)."""
     if name == "Extraction":
-        from .extract.docx import Extraction
+        from .readers.docx import Extraction
 
         return Extraction
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -106,9 +105,9 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
 
     A file that cannot be read raises :class:`DocumentError` (:class:`NotAFormError` when
     it is readable but none of the catalogue's forms)."""
-    from .extract.docx import extract_docx
-    from .extract.pdf import extract_pdf
     from .limits import LimitError, bounded
+    from .readers.docx import extract_docx
+    from .readers.pdf import extract_pdf
 
     path = Path(path)
     if not path.is_file():

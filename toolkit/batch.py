@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from . import danish, pool
+from .catalogue import Form, shape_of
 from .errors import BatchError, SkemaError, WorkerLost, os_reason
 from .faults import fault_message, folder_fault
 from .fileio import csv_cell, csv_text, sync_files, write_atomic
-from .forms import Form, shape_of
 from .pool import cores
 from .validation import Problem
 

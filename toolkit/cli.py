@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 import click
 
 from . import danish
+from .catalogue import form_ids, forms, load_form
 from .commands import error, fail
 from .commands.base import RootGroup, debugging, report_unexpected
 from .commands.data_check import foreign_data
 from .errors import DataFileError, SkemaError, UnknownFormError
 from .fileio import read_data, write_atomic
-from .forms import form_ids, forms, load_form
 
 
 def _load(form_id: str):

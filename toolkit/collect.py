@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from . import danish, pool
+from .catalogue import load_form
 from .errors import DocumentError, NotAFormError, SkemaError, os_reason
-from .forms import load_form
 from .limits import MAX_FILE_BYTES, TOO_SLOW, LimitError, bounded, read_file, read_seconds
 from .problems import Problem, Report, note
 
@@ -206,8 +206,8 @@ def read_entry(path: str | Path, rel: str, form_id: str | None = None) -> Entry:
 
 
 def _read(path: Path, entry: Entry, form_id: str | None) -> None:
-    from .extract.docx import extract_docx
-    from .extract.pdf import extract_pdf
+    from .readers.docx import extract_docx
+    from .readers.pdf import extract_pdf
 
     data = read_file(path, MAX_FILE_BYTES)
     entry.sha256 = hashlib.sha256(data).hexdigest()

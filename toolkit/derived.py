@@ -7,7 +7,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from . import danish
-from .forms import Form
+from .catalogue import Form
 from .paths import get_value
 
 MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")

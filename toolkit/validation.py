@@ -13,7 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 
 from . import danish, values
-from .forms import Form
+from .catalogue import Form
 from .problems import Problem, Report
 
 FORMAT_MESSAGES = {
@@ -149,7 +149,7 @@ def validate(form: Form, data: Any) -> Report:
 
 def _order_key(form: Form, path: str) -> tuple:
     """Problems sort in document order: layout position, then list item, then field."""
-    from .forms import shape_of
+    from .catalogue import shape_of
 
     order = _slot_order(form)
     shape = shape_of(path)

@@ -380,7 +380,7 @@ def as_text(value: Any) -> str:
 
 
 def converter(fld: Any) -> Callable[[Any], Any]:
-    """A function answer -> schema value for a field (:class:`toolkit.forms.Field`).
+    """A function answer -> schema value for a field (:class:`toolkit.catalogue.Field`).
 
     The answer is the text a Word or PDF form holds, or an Excel cell's value. The function
     raises :class:`Unreadable` (dates, months, ticks, numbers that cannot be read), may

@@ -56,7 +56,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     Afslutter med 1, hvis en række er ugyldig eller en fil ikke kunne skrives.
     """
     from ..batch import INVALID, MANIFEST, BatchError, describe, run_batch
-    from ..forms import load_form
+    from ..catalogue import load_form
 
     try:
         frm = load_form(form)

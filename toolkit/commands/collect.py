@@ -40,8 +40,8 @@ def collect_cmd(folder: str, output: str, form_id: str | None, jobs: int | None,
     tilbudsoversigt. Status er en af: ok, mangler svar, ugyldig, ulæselig, ikke en formular,
     intern fejl (en fejl i skema, ikke i filen; de andre filer læses alligevel).
     """
+    from ..catalogue import load_form
     from ..collect import collect
-    from ..forms import load_form
 
     if Path(output).suffix.lower() != ".xlsx":
         raise click.UsageError("Resultatet skrives som regneark; brug -o samlet.xlsx.")

@@ -289,7 +289,7 @@ def _part(text: str) -> dict[str, str]:
 
 
 def _info_type(text: str) -> str:
-    from ..forms import load_form
+    from ..catalogue import load_form
 
     titles = load_form("samtykke").schema["properties"]["oplysninger"]["properties"][
         "typer"]["items"]["x-enum-titles"]
@@ -352,9 +352,9 @@ def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str
 def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: str) -> None:
     """Vis ét samtykke: oplysninger, dokument, underskrifter og historik (et opslag, som
     skrives i revisionsloggen)."""
+    from ..catalogue import load_form
     from ..consent.audit import ACTIONS
     from ..consent.signatures import describe
-    from ..forms import load_form
 
     consent, history = arch.show(consent_id, reason)
     history = [e for e in history if e.action != "lookup"]

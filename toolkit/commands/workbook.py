@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from .. import danish
+from ..catalogue import Form
 from ..errors import SkemaError
-from ..forms import Form
 from ..validation import Report
 from . import fail, write_output
 from .process import collector_paused

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 
 from .. import danish
+from ..catalogue import Field, Form, load_form
 from ..collect import OK
 from ..errors import SkemaError
-from ..forms import Field, Form, load_form
 from ..paths import get_value
 from .xlsx import cell_value as input_cell_value
 

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from reportlab.platypus import Flowable
 
 from .. import danish
-from ..forms import Field
+from ..catalogue import Field
 from .pdf_acro import (
     PAD,
     TOP_GAP,

@@ -20,7 +20,7 @@ taller than what is left of the page continues on the next page (a second widget
 same field showing the rest). ``flatten=True`` draws the values as page content instead of
 widgets; each answer is wrapped in a marked-content span carrying its field path and, as
 ``/ActualText``, its exact text, so a flattened copy can be read back
-(:mod:`toolkit.extract.pdf`).
+(:mod:`toolkit.readers.pdf`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import re
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..catalogue import Field, Form
 from ..errors import SchemaError
-from ..forms import Field, Form
 from ..paths import get_value
 from .font_subset import slim_names
 from .pdf_acro import (

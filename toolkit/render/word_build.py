@@ -24,8 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from ..catalogue import Field, Form, template_dir
 from ..errors import SchemaError
-from ..forms import Field, Form, template_dir
 from .ooxml import (
     NSDECL,
     attr,

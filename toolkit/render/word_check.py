@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..forms import Form, Slot
+from ..catalogue import Form, Slot
 from .ooxml import (
     open_package,
     story_parts,

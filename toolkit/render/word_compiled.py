@@ -20,8 +20,8 @@ from lxml import etree
 from markupsafe import Markup
 
 from .. import danish
+from ..catalogue import Form
 from ..errors import TemplateError
-from ..forms import Form
 from ..paths import get_value
 from .ooxml import (
     CHECKED,

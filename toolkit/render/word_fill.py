@@ -17,7 +17,7 @@ from docx.shared import Mm
 from lxml import etree
 
 from .. import danish
-from ..forms import Form
+from ..catalogue import Form
 from ..paths import get_value
 from .ooxml import (
     CHECKED,

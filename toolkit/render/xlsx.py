@@ -27,9 +27,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import danish
+from ..catalogue import Field, Form
 from ..errors import DataFileError
 from ..fileio import FORMULA_START
-from ..forms import Field, Form
 from ..paths import get_value
 from ..sources.excel import (
     GUIDE_SHEET,

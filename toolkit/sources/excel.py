@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import danish
+from ..catalogue import Field, Form, shape_of
 from ..errors import DataFileError
-from ..forms import Field, Form, shape_of
 from ..paths import setdefault_value
 from ..validation import Problem, Report
 from ..values import Noted, Unreadable, as_text, converter, loose_key, read_cpr

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalogue import Form, Slot, load_form, shape_of
 from ..errors import NotAFormError, UnknownFormError
-from ..forms import Form, Slot, load_form, shape_of
 from ..paths import get_value, set_value
 from ..problems import Problem, note
 from ..render.ooxml import (

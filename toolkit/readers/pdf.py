@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalogue import Field, Form, form_ids, load_form, shape_of
 from ..errors import (
     DocumentError,
     NotAFormError,
@@ -30,7 +31,6 @@ from ..errors import (
     UnknownFormError,
     raised_by_parser,
 )
-from ..forms import Field, Form, form_ids, load_form, shape_of
 from ..paths import get_value, set_value
 from ..problems import note
 from ..validation import Problem, Report, validate
