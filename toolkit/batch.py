@@ -101,7 +101,7 @@ def default_pattern(form: Form) -> str:
 
 def check_pattern(form: Form, pattern: str) -> list[str]:
     """The field paths of a name pattern; BatchError for unknown or CPR fields."""
-    from .sources.excel import layout
+    from .sources.workbook_layout import layout
 
     paths = _FIELD.findall(pattern)
     if danish.contains_cpr(_FIELD.sub(" ", pattern)):

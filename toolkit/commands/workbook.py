@@ -49,7 +49,7 @@ def record_for_fill(form: Form, path: str, row: int | None, key: str | None
     (``--key``); with neither, the workbook must have exactly one row.
     """
     book = _read(form, path)
-    from ..sources.excel import layout
+    from ..sources.workbook_layout import layout
 
     sheet = layout(form).main.name
     rows = [r.row for r in book.records]

@@ -31,16 +31,8 @@ from ..catalogue import Field, Form
 from ..errors import DataFileError
 from ..fileio import FORMULA_START
 from ..paths import get_value
-from ..sources.excel import (
-    GUIDE_SHEET,
-    LISTS_SHEET,
-    Column,
-    SheetDef,
-    column_letter,
-    layout,
-    parse_place,
-    quote_sheet,
-)
+from ..sources.workbook_cells import column_letter, parse_place, quote_sheet
+from ..sources.workbook_layout import GUIDE_SHEET, LISTS_SHEET, Column, SheetDef, layout
 from ..validation import Problem
 
 DATE_FORMAT = "DD-MM-YYYY"

@@ -23,233 +23,29 @@ from pathlib import Path
 from typing import Any
 
 from .. import danish
-from ..catalogue import Field, Form, shape_of
+from ..catalogue import Field, Form
 from ..errors import DataFileError
 from ..paths import setdefault_value
 from ..validation import Problem, Report
-from ..values import Noted, Unreadable, as_text, converter, loose_key, read_cpr
-
-#: Sheets the toolkit writes besides the form's own; never read as data.
-GUIDE_SHEET = "Vejledning"
-LISTS_SHEET = "Lister"
-DEFAULT_KEY = "Nr."
-
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-# -- layout -------------------------------------------------------------------------------
-
-def normalize_header(text: Any) -> str:
-    """A header as compared when reading: case, surrounding and doubled spaces, dashes ignored."""
-    return loose_key(text)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a sheet: the key column (``field`` None) or a field."""
-
-    header: str
-    field: Field | None
-    aliases: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SheetDef:
-    """A sheet of the input workbook: the main sheet (``list_path`` None) or a list's."""
-
-    name: str
-    list_path: str | None
-    columns: tuple[Column, ...]
-    title: str = ""
-
-    def find(self, header: Any) -> Column | None:
-        """The column a header names (label, field path or key), or None."""
-        norm = normalize_header(header)
-        for col in self.columns:
-            if norm in col.aliases:
-                return col
-        return None
-
-
-@dataclass(frozen=True)
-class BookLayout:
-    """Every sheet of a form's input workbook and which column is the key."""
-
-    form: Form
-    key_title: str
-    key_field: str | None
-    main: SheetDef
-    lists: tuple[SheetDef, ...]
-
-    @property
-    def sheets(self) -> tuple[SheetDef, ...]:
-        """The main sheet, then the list sheets."""
-        return (self.main, *self.lists)
-
-
-def _sheet_name(title: str, taken: set[str]) -> str:
-    name = _BAD_SHEET_CHARS.sub(" ", title).strip(" '") or "Ark"
-    name = " ".join(name.split())[:31].rstrip()
-    base, n = name, 2
-    while name.casefold() in taken:
-        suffix = f" {n}"
-        name = base[: 31 - len(suffix)].rstrip() + suffix
-        n += 1
-    taken.add(name.casefold())
-    return name
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-_LAYOUTS: dict[int, BookLayout] = {}
-
-
-def layout(form: Form) -> BookLayout:
-    """The input workbook's sheets and columns for a form (cached per form object)."""
-    cached = _LAYOUTS.get(id(form))
-    if cached is not None and cached.form is form:
-        return cached
-    schema = form.schema
-    x_key = schema.get("x-key") or DEFAULT_KEY
-    main_fields = [f for f in form.fields.values() if f.list_path is None]
-    key_field = x_key if x_key in form.fields and form.fields[x_key].list_path is None else None
-    key_title = form.fields[key_field].label if key_field else str(x_key)
-    taken = {GUIDE_SHEET.casefold(), LISTS_SHEET.casefold()}
-    key_aliases = (normalize_header(key_title), normalize_header(key_field or "nr"),
-                   "nøgle", "key")
-    columns: list[Column] = []
-    if not key_field:
-        columns.append(Column(key_title, None, key_aliases))
-    for fld in main_fields:
-        columns.append(Column(fld.label, fld, _aliases(fld.label, fld)))
-    main = SheetDef(_sheet_name(schema.get("x-sheet") or form.title, taken), None,
-                    tuple(columns), form.title)
-    lists = []
-    for path, lst in form.lists.items():
-        node = form.schema_at(path) or {}
-        name = _sheet_name(node.get("x-sheet") or node.get("title") or path, taken)
-        cols = [Column(key_title, None, key_aliases)]
-        used = {normalize_header(key_title)}
-        for fld in lst.fields:
-            if lst.scalar:
-                header = lst.item_title
-            else:
-                prefix = f"{lst.item_title} – "
-                header = fld.label[len(prefix):] if fld.label.startswith(prefix) else fld.label
-                header = _upper_first(header)
-            if normalize_header(header) in used:
-                header = fld.label
-            used.add(normalize_header(header))
-            extra = (path, lst.label) if lst.scalar else (fld.key,)
-            cols.append(Column(header, fld, _aliases(header, fld, *extra)))
-        lists.append(SheetDef(name, path, tuple(cols), lst.label))
-    result = BookLayout(form, key_title, key_field, main, tuple(lists))
-    _LAYOUTS[id(form)] = result
-    return result
-
-
-def _aliases(header: str, fld: Field, *extra: str) -> tuple[str, ...]:
-    names = [header, fld.label, fld.path, *extra]
-    if fld.list_path is not None:
-        names.append(fld.path.replace(".*", ""))
-    return tuple(dict.fromkeys(normalize_header(n) for n in names if n))
-
-
-def column_letter(index: int) -> str:
-    """``0`` -> ``A``, ``26`` -> ``AA`` (zero-based column index)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """``A`` -> ``0`` (inverse of :func:`column_letter`)."""
-    value = 0
-    for ch in letters.upper():
-        value = value * 26 + ord(ch) - 64
-    return value - 1
-
-
-def place(sheet: str, col: int | None, row: int) -> str:
-    """``Indsatser!E14`` (``col`` zero-based); a whole row ``Indsatser!14:14`` when col is None.
-
-    Sheet names with spaces or punctuation are quoted the way Excel writes them.
-    """
-    ref = f"{row}:{row}" if col is None else f"{column_letter(col)}{row}"
-    return f"{quote_sheet(sheet)}!{ref}"
-
-
-def quote_sheet(sheet: str) -> str:
-    """A sheet name as Excel writes it in a reference: quoted when not a plain word."""
-    if re.fullmatch(r"[A-Za-z_\u00c0-\u024f][\w.\u00c0-\u024f]*", sheet):
-        return sheet
-    return "'" + sheet.replace("'", "''") + "'"
-
-
-_PLACE_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!(?:([A-Z]+)(\d+)|(\d+):\d+)$")
-
-
-def parse_place(text: str) -> tuple[str, int | None, int] | None:
-    """``Indsatser!E14`` -> (``Indsatser``, 4, 14); a whole row gives col None; else None."""
-    match = _PLACE_RE.match(text or "")
-    if not match:
-        return None
-    sheet = match.group(1).replace("''", "'") if match.group(1) else match.group(2)
-    if match.group(3):
-        return sheet, column_index(match.group(3)), int(match.group(4))
-    return sheet, None, int(match.group(5))
-
-
-# -- records ------------------------------------------------------------------------------
-
-@dataclass
-class CellMap:
-    """Where a record's values live: sheet, column per field shape, and list item rows."""
-
-    main_sheet: str
-    row: int
-    key_col: int | None
-    columns: dict[str, tuple[str, int]]         # field shape -> (sheet, zero-based column)
-    list_sheets: dict[str, str]                 # list path -> sheet name
-    list_key_cols: dict[str, int]               # list path -> key column
-    item_rows: dict[str, list[int]] = field(default_factory=dict)  # list path -> rows
-
-    def place_of(self, form: Form, path: str) -> str:
-        """The cell of a concrete field path (``indsatser.2.ansvarlig``) of this record."""
-        shape = shape_of(path)
-        parts = path.split(".")
-        while shape not in form.fields and shape not in form.lists and "." in shape:
-            shape = shape.rsplit(".", 1)[0]  # a multi-select option: the field's cell
-            parts = parts[:-1]
-        fld = form.fields.get(shape)
-        if fld is not None and fld.list_path is not None:
-            rows = self.item_rows.get(fld.list_path, [])
-            index_part = parts[len(fld.list_path.split("."))] if len(parts) > len(
-                fld.list_path.split(".")) else ""
-            index = int(index_part) if index_part.isdigit() else -1
-            sheet = self.list_sheets.get(fld.list_path, "")
-            if 0 <= index < len(rows):
-                where = self.columns.get(shape)
-                if where is None:
-                    return place(sheet, None, rows[index])
-                return place(where[0], where[1], rows[index])
-        if fld is not None and fld.list_path is None:
-            where = self.columns.get(shape)
-            if where is not None:
-                return place(where[0], where[1], self.row)
-        if fld is None and shape not in form.lists:
-            # a whole group (``periode`` missing): its first column on the main sheet
-            under = [w for p, w in self.columns.items()
-                     if p.startswith(shape + ".") and w[0] == self.main_sheet]
-            if under:
-                sheet, col = min(under, key=lambda w: w[1])
-                return place(sheet, col, self.row)
-        return place(self.main_sheet, self.key_col, self.row)
+from ..values import Noted, Unreadable, as_text, converter, read_cpr
+from .workbook_cells import (  # noqa: F401  (re-exported: where they were found)
+    CellMap,
+    column_index,
+    column_letter,
+    parse_place,
+    place,
+    quote_sheet,
+)
+from .workbook_layout import (  # noqa: F401
+    DEFAULT_KEY,
+    GUIDE_SHEET,
+    LISTS_SHEET,
+    BookLayout,
+    Column,
+    SheetDef,
+    layout,
+    normalize_header,
+)
 
 
 @dataclass
