@@ -26,7 +26,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
+# The demo's documents carry the fictitious municipality's name, logo and contacts.
+demo: export SKEMA_PROFILE = samples/kommune.yaml
 demo: install
+	@echo "== Kommunens profil: $$SKEMA_PROFILE (Eksempel Kommune, opdigtet)"
 	@mkdir -p ud
 	@for form in $(FORMS); do \
 	  $(SKEMA) fill $$form samples/$$form.json -o ud/$$form.docx --overwrite || exit 1; \

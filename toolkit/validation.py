@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as _dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -11,6 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import danish, values
 from .forms import Form
+from .profile import Profile
 
 FORMAT_MESSAGES = {
     "date": "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2019-02-26",
@@ -45,6 +48,10 @@ for _name, _check in FORMATS.items():
     _CHECKER.checks(_name)(lambda v, _check=_check: not isinstance(v, str) or bool(_check(v)))
 
 
+#: The code of a problem that is only a warning: the data is valid, but check it.
+WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the data: where (field path, place) and what to do (message)."""
@@ -70,8 +77,8 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        """True when there are no problems."""
-        return not self.problems
+        """True when there are no problems (warnings, code ``warning``, do not count)."""
+        return all(p.code == WARNING for p in self.problems)
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)
@@ -100,6 +107,7 @@ def _join(path: str, key: Any) -> str:
 class _Ctx:
     form: Form
     problems: list[Problem]
+    max_months: int | None = None  # the profile's longest consent
 
     def add(self, path: str, message: str, code: str) -> None:
         self.problems.append(Problem(path, self.form.label(path), message, code))
@@ -168,9 +176,12 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def validate(form: Form, data: Any) -> Report:
-    """Check data against the form's schema and cross-field rules; return every problem."""
-    ctx = _Ctx(form, [])
+def validate(form: Form, data: Any, profile: Profile | None = None) -> Report:
+    """Check data against the form's schema and cross-field rules; return every problem.
+
+    ``profile``: the municipality's limits (the longest consent) instead of the schema's.
+    """
+    ctx = _Ctx(form, [], profile.max_consent_months if profile is not None else None)
     if not isinstance(data, dict):
         ctx.problems.append(Problem("", form.title, "Data skal være et JSON-objekt med "
                                     "skemaets felter.", "type"))
@@ -307,6 +318,8 @@ def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:
             if bad:
                 word = "senere end" if rule.get("strict") else "samme dato som eller senere end"
                 ctx.add(path, f"skal være {word} \"{ctx.form.label(other[0])}\"", "rule")
+    elif kind == "max_duration":
+        _check_duration(ctx, rule, data)
     elif kind == "within":
         starts = _values(data, rule["start"])
         ends = _values(data, rule["end"])
@@ -320,3 +333,25 @@ def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:
                 ctx.add(path, f"skal ligge inden for perioden "
                         f"\"{ctx.form.label(rule['start'])}\" til "
                         f"\"{ctx.form.label(rule['end'])}\"", "rule")
+
+
+def _check_duration(ctx: _Ctx, rule: dict, data: dict) -> None:
+    """A warning when ``end`` lies more than the longest allowed months after ``start``."""
+    months = ctx.max_months or int(rule["months"])
+    starts, ends = _values(data, rule["start"]), _values(data, rule["end"])
+    if not starts or not ends:
+        return
+    start, end = starts[0][1], ends[0][1]
+    if not (isinstance(start, str) and isinstance(end, str) and danish.is_iso_date(start)
+            and danish.is_iso_date(end)):
+        return
+    first = _dt.date.fromisoformat(start)
+    year, month = divmod(first.month - 1 + months, 12)
+    last_day = calendar.monthrange(first.year + year, month + 1)[1]
+    limit = first.replace(year=first.year + year, month=month + 1,
+                          day=min(first.day, last_day))
+    if _dt.date.fromisoformat(end) > limit:
+        span = f"{months // 12} år" if months % 12 == 0 else f"{months} måneder"
+        ctx.add(ends[0][0], f"advarsel: gælder i mere end {span}; kommunens profil "
+                f"tillader højst {span} (til og med "
+                f"{danish.format_date(limit.isoformat())})", WARNING)

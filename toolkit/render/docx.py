@@ -35,6 +35,9 @@ from markupsafe import Markup
 from .. import danish
 from ..errors import SchemaError, TemplateError
 from ..forms import Field, Form, Slot, template_dir
+from ..layout_refs import default_texts, minor_path, profile_text_path, show_minor, special_paths
+from ..profile import Profile, neutral_refs
+from .letterhead import docx_letterhead, footer_title
 from .ooxml import (
     CHECKED,
     CUSTOM_PROPS_CT,
@@ -180,7 +183,8 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = small
     footer.paragraph_format.tab_stops.add_tab_stop(Cm(PAGE_WIDTH_CM), alignment=2)
-    footer.add_run(f"Formular {form.id}, version {form.version}")
+    footer.add_run(_REF.sub(lambda m: "{{ ref[" + repr(m.group(1)) + "] }}",
+                            footer_title(form, running)))
     footer.add_run("\tSide ")
     footer._p.append(_field_xml("PAGE"))
     footer.add_run(" af ")
@@ -209,7 +213,8 @@ class _Builder:
         elif "text" in block:
             style = {"small": "Lille", "note": "Hjaelp"}.get(block.get("style", ""), None)
             para = self.doc.add_paragraph(style=style)
-            self._inline(para, block["text"])
+            self._inline(para, "{" + profile_text_path(block) + "}" if "profile_text" in block
+                         else block["text"])
             if style == "Hjaelp" or block["text"].rstrip().endswith(":") or self.keep_next:
                 para.paragraph_format.keep_with_next = True  # stays with what it introduces
         elif "bullets" in block:
@@ -230,6 +235,10 @@ class _Builder:
             self._fields(block)
         elif "static_table" in block:
             self._static_table(block)
+        elif "signature" in block and "minor" in block:
+            self.doc.add_paragraph("{%p if ref[" + repr(minor_path(block)) + "] %}")
+            self._signature(block["signature"])
+            self.doc.add_paragraph("{%p endif %}")
         elif "signature" in block:
             self._signature(block["signature"])
         elif "page_break" in block:
@@ -575,15 +584,18 @@ def blank_data(form: Form) -> dict:
 
 
 def render(form: Form, data: dict | None, template: str | Path | None = None,
-           blank: bool = False) -> bytes:
+           blank: bool = False, profile: Profile | None = None) -> bytes:
     """Fill the form's Word template with data (or blank rows) and return .docx bytes.
 
     The template is compiled once per (form, template) and cached (see
     :func:`compiled_template`), so ``skema fill`` and ``skema batch`` make the same bytes.
+    ``profile``: the municipality's header and footer and its name where the text says
+    ``[xx] Kommune`` (see :mod:`toolkit.render.letterhead`).
     """
     if blank:
         data = blank_data(form)
-    return compiled_template(form, template).render(data or {})
+    out = compiled_template(form, template).render(data or {}, profile=profile)
+    return docx_letterhead(out, form, profile)
 
 
 def compiled_template(form: Form, template: str | Path | None = None) -> CompiledTemplate:
@@ -766,16 +778,16 @@ class CompiledTemplate:
         run.addnext(end)
 
     # -- fill ------------------------------------------------------------------------------
-    def render(self, data: dict) -> bytes:
+    def render(self, data: dict, profile: Profile | None = None) -> bytes:
         """The filled .docx of one form's data (no validation here)."""
         data = _clean(data)
         if not self.fast:
-            return _render_docxtpl(self.form, data, self.raw)
+            return _render_docxtpl(self.form, data, self.raw, profile)
         form = self.form
         state = _ControlState(data)
         context = {
             "v": _display(form, form.schema, data, ""),
-            "ref": _refs(form, data, paths=self.ref_paths),
+            "ref": _refs(form, data, paths=self.ref_paths, profile=profile),
             "images": {},
             "tables": _tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
@@ -841,7 +853,8 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
+def _render_docxtpl(form: Form, data: dict, raw: bytes,
+                    profile: Profile | None = None) -> bytes:
     """The slow path: docxtpl renders, lxml sets the controls (images need it)."""
     from docxtpl import DocxTemplate
     from jinja2 import Environment
@@ -849,7 +862,7 @@ def _render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
     tpl = DocxTemplate(io.BytesIO(raw))
     context = {
         "v": _display(form, form.schema, data, ""),
-        "ref": _refs(form, data),
+        "ref": _refs(form, data, profile=profile),
         "images": _images(form, data, tpl),
         "tables": _tables(form, data),
     }
@@ -935,24 +948,50 @@ def _display_builder(form: Form, node: dict, path: str) -> Any:
 
 
 def _ref_paths(form: Form) -> list[str]:
-    """Field paths that static text refers to with ``{path}``."""
+    """Field paths that static text refers to with ``{path}`` (and the special paths of
+    :mod:`toolkit.layout_refs`)."""
     texts = [form.schema.get("x-running-title", form.title)]
     texts += [b.get("heading", "") + b.get("text", "") for b in form.layout]
     texts += [i for b in form.layout for i in b.get("bullets", [])]
-    return sorted({m.group(1) for t in texts for m in _REF.finditer(t)})
+    found = {m.group(1) for t in texts for m in _REF.finditer(t)}
+    return sorted(found) + special_paths(form)
 
 
 def _refs(form: Form, data: dict, blank: bool = False,
-          paths: list[str] | None = None) -> dict[str, str]:
-    """Display text of every ``{path}`` reference (``paths``: precomputed ref paths)."""
+          paths: list[str] | None = None, profile: Profile | None = None) -> dict[str, str]:
+    """Display text of every ``{path}`` reference (``paths``: precomputed ref paths).
+
+    ``{profil.…}`` takes the profile's text (a line to fill in without a profile); an
+    empty municipality field shows the profile's name, or ``[xx] Kommune`` without one.
+    """
     refs: dict[str, str] = {}
+    from_profile = profile.refs() if profile is not None else neutral_refs()
+    later = []
     for path in paths if paths is not None else _ref_paths(form):
+        if path.startswith("minor:"):
+            refs[path] = "1" if blank else show_minor(lambda p: get_value(data, p), path)
+            continue
+        if path.startswith("profil.samtykke."):
+            later.append(path)
+            continue
+        if path.startswith("profil."):
+            refs[path] = from_profile.get(path, "[……….]")
+            continue
         value = get_value(data, path)
         fld = form.fields.get(path)
         if fld is not None and fld.format == "kommune":
-            refs[path] = danish.kommune_official(value) if value else "[xx] Kommune"
+            refs[path] = (danish.kommune_official(value) if value
+                          else from_profile["profil.navn"])
+        elif fld is not None and fld.kind == "date" and value \
+                and danish.is_iso_date(str(value)):
+            refs[path] = danish.format_date(value)
         else:
             refs[path] = str(value) if value not in (None, "") else "[…]"
+    defaults = default_texts(form)
+    for path in later:  # a replaceable text: the profile's wording or the schema's
+        text = from_profile.get(path) or defaults.get(path, "")
+        refs[path] = _REF.sub(lambda m: refs.get(m.group(1), from_profile.get(
+            m.group(1), "[…]")), text)
     return refs
 
 

@@ -36,7 +36,11 @@ from reportlab.platypus import Flowable
 from .. import danish
 from ..errors import SchemaError
 from ..forms import Field, Form
+from ..layout_refs import minor_path, profile_text_path
+from ..profile import Profile
 from .docx import blank_data, get_value
+from .letterhead import draw_pdf_furniture
+from .locking import is_locked, lock_fields, signing_paths
 from .pdf_acro import (
     CHECK,
     PAD,
@@ -78,18 +82,23 @@ _ITALIC = re.compile(r"\*([^*]+)\*")
 
 
 def render_pdf(form: Form, data: dict | None, blank: bool = False,
-               flatten: bool = False) -> bytes:
+               flatten: bool = False, profile: Profile | None = None,
+               editable: bool | None = None) -> bytes:
     """The form as PDF bytes: fillable (AcroForm) with the data's values, or flattened.
 
     ``blank=True`` ignores data and gives an empty form with each list's blank rows.
     ``flatten=True`` gives a non-editable copy: the values are page content, no widgets.
+    ``profile``: the municipality's name, logo and address on every page (None: neutral).
+    ``editable``: False makes every filled field read-only except signatures; None: the
+    form's own default (``x-locked``).
     """
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     if blank:
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
-    renderer = _Renderer(form, data, blank, flatten)
+    locked = not blank and not flatten and is_locked(form, editable)
+    renderer = _Renderer(form, data, blank, flatten, profile, locked)
     story = renderer.story()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -101,8 +110,11 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
-    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form))
-    return _finish(form, buf.getvalue(), renderer)
+    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile))
+    out = _finish(form, buf.getvalue(), renderer)
+    if locked:
+        out = lock_fields(out, keep=signing_paths(form))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,7 +180,7 @@ def _styles() -> dict[str, Any]:
     }
 
 
-def _canvas_class(running: str, form: Form):
+def _canvas_class(running: str, form: Form, profile: Profile | None = None):
     """A canvas that knows the page count when it saves: "Side X af Y" in the footer."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -190,14 +202,8 @@ def _canvas_class(running: str, form: Form):
             super().save()
 
         def _furniture(self, total: int) -> None:
-            self.saveState()
-            self.setFillColorRGB(*GREY)
-            self.setFont(FONT, 8)
-            self.drawRightString(PAGE_W - MARGIN, PAGE_H - 1.2 * CM, running)
-            self.drawString(MARGIN, 1.1 * CM, f"Formular {form.id}, version {form.version}")
-            self.drawRightString(PAGE_W - MARGIN, 1.1 * CM,
-                                 f"Side {self._pageNumber} af {total}")
-            self.restoreState()
+            draw_pdf_furniture(self, form, running, self._pageNumber, total, profile, FONT,
+                               (PAGE_W, PAGE_H), MARGIN)
 
     return NumberedCanvas
 
@@ -584,7 +590,8 @@ def _para_text(text: str) -> str:
 class _Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
-    def __init__(self, form: Form, data: dict, blank: bool, flatten: bool) -> None:
+    def __init__(self, form: Form, data: dict, blank: bool, flatten: bool,
+                 profile: Profile | None = None, locked: bool = False) -> None:
         from .docx import _refs
 
         _register_fonts()
@@ -595,7 +602,8 @@ class _Renderer:
         self.font = FieldFont()
         self.widgets: list[Widget] = []
         self.signatures = 0
-        self.refs = _refs(form, data, blank)
+        self.refs = _refs(form, data, blank, profile=profile)
+        self.locked = locked  # no spare list rows
         self.styles = _styles()
 
     def running_title(self) -> str:
@@ -635,6 +643,8 @@ class _Renderer:
         if "text" in block:
             style = {"small": st["small"], "note": st["note"]}.get(block.get("style", ""),
                                                                    st["body"])
+            if "profile_text" in block:
+                return [Paragraph(_para_text(self.refs[profile_text_path(block)]), style)]
             return [Paragraph(self._inline(block["text"]), style)]
         if "bullets" in block:
             marker = block.get("marker", "•")
@@ -649,6 +659,8 @@ class _Renderer:
             return self._fields(block)
         if "static_table" in block:
             return self._static_table(block)
+        if "signature" in block and "minor" in block and not self.refs[minor_path(block)]:
+            return []
         if "signature" in block:
             return [_Signature(self, list(block["signature"]), block.get("signed", ()))]
         if "page_break" in block:
@@ -730,7 +742,7 @@ class _Renderer:
         lst = self.form.lists[path]
         items = get_value(self.data, path)
         count = len(items) if isinstance(items, list) else 0
-        return max(count, lst.blank_rows)
+        return count if self.locked else max(count, lst.blank_rows)
 
     def _list_fields(self, block: dict, key: str) -> list[Field]:
         lst = self.form.lists[block[key]]
