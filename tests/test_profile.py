@@ -263,3 +263,19 @@ def test_consent_longer_than_the_profile_allows_is_a_warning(profile):
         'tillader højst 2 år (til og med 1. november 2026)']
     data["gyldig_til"] = "2026-11-01"
     assert not list(validate(load_form("samtykke"), data, profile=profile))
+
+
+def test_batch_documents_carry_the_profile(run, tmp_path, pdftotext):
+    out = tmp_path / "ud"
+    result = run("--profile", SAMPLE, "batch", "indsatsskema",
+                 ROOT / "samples" / "indsatsplaner.xlsx", "-o", out, "--format", "both",
+                 "--jobs", "1")
+    pdfs = sorted(out.glob("*.pdf"))
+    assert pdfs, result.output
+    for page in _pages(pdftotext(pdfs[0])):
+        assert "Eksempel Kommune" in page
+    docx = sorted(out.glob("*.docx"))[0].read_bytes()
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
+    assert "word/media/skema-logo.png" in names

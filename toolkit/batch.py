@@ -305,6 +305,7 @@ class _Job:
     outdir: Path
     overwrite: bool
     compiled: Any
+    profile: Any = None  # the municipality's Profile, or None
 
 
 _JOB = _Job()
@@ -328,11 +329,14 @@ def _do_rows(span: tuple[int, int]) -> list[RowResult]:
             name = f"{job.stems[i]}.{fmt}"
             try:
                 if fmt == "docx":
-                    data = job.compiled.render(rec.data)
+                    from .render.letterhead import docx_letterhead
+
+                    data = docx_letterhead(job.compiled.render(rec.data, profile=job.profile),
+                                           job.form, job.profile)
                 else:
                     from . import fill
 
-                    data = fill(job.form, rec.data, "pdf")
+                    data = fill(job.form, rec.data, "pdf", profile=job.profile)
                 status, sha, message = write_output(job.outdir / name, data, job.overwrite)
             except SkemaError as exc:
                 out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
@@ -358,16 +362,18 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
               template: str | Path | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_result: Callable[[RowResult], None] | None = None,
-              on_read: Callable[[list[Problem]], None] | None = None) -> BatchResult:
+              on_read: Callable[[list[Problem]], None] | None = None,
+              profile: Any = None) -> BatchResult:
     """Make one document per valid row of the workbook ``source`` in ``outdir``.
 
     ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
     (``{sag.sagsnummer}-{borger.navn}``, plus ``{row}``, ``{key}``, ``{form}``).
     ``on_read(problems)`` is called with the workbook-level problems once it is read;
     ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
-    finish. Raises BatchError/DataFileError/TemplateError before anything is written when
-    the batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
-    workers are stopped and no half-written file is left.
+    finish. ``profile``: the municipality's :class:`~toolkit.profile.Profile` on every
+    document (None: neutral). Raises BatchError/DataFileError/TemplateError before anything
+    is written when the batch cannot start; KeyboardInterrupt is turned into
+    ``interrupted=True`` after the workers are stopped and no half-written file is left.
     """
     from .render.docx import compiled_template
     from .sources.excel import read_workbook
@@ -402,6 +408,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     _JOB.form, _JOB.records, _JOB.stems = form, records, stems
     _JOB.formats, _JOB.outdir, _JOB.overwrite = formats, outdir, overwrite
     _JOB.compiled = compiled
+    _JOB.profile = profile
 
     results: list[RowResult] = []
     total = len(records)

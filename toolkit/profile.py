@@ -285,6 +285,7 @@ tilbagekaldelse: >-
   Kontakt din sagsbehandler eller Jobcenter Eksempel på telefon 70 10 20 30
   eller jobcenter@example.dk
 # Skrifttype (valgfri; uden den bruges den medfølgende DejaVu Sans). TrueType-filer.
+# Bemærk: feltet kontrolleres, men Word og PDF bruger endnu DejaVu Sans.
 # skrifttype:
 #   navn: Min Skrift
 #   normal: skrift/MinSkrift-Regular.ttf

@@ -10,6 +10,7 @@ from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
 from .base import Command
+from .profile import current_profile
 from .progress import ProgressBar
 
 _error = error
@@ -88,7 +89,8 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     try:
         result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
                            overwrite=overwrite, template=template, progress=bar,
-                           on_result=on_result, on_read=on_read)
+                           on_result=on_result, on_read=on_read,
+                           profile=current_profile())
     except BatchError as exc:
         raise _error(str(exc), exc.hint, 2) from None
     except (DataFileError, TemplateError) as exc:
