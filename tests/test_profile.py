@@ -279,3 +279,10 @@ def test_batch_documents_carry_the_profile(run, tmp_path, pdftotext):
 
     names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
     assert "word/media/skema-logo.png" in names
+
+
+def test_lock_options_only_for_pdf(run, tmp_path):
+    result = run("fill", "strategi", ROOT / "samples" / "strategi.json", "-o",
+                 tmp_path / "s.docx", "--locked")
+    assert result.exit_code == 2
+    assert "--editable og --locked kan kun bruges, når der skrives en .pdf." in result.output

@@ -192,6 +192,8 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     fmt = _output_format(output)
     if flatten and fmt != "pdf":
         raise click.UsageError("--flatten kan kun bruges, når der skrives en .pdf.")
+    if editable is not None and fmt != "pdf":
+        raise click.UsageError("--editable og --locked kan kun bruges, når der skrives en .pdf.")
     if template and fmt != "docx":
         raise click.UsageError("--template er en Word-skabelon og kan kun bruges med .docx.")
     frm = _load(form)
