@@ -44,6 +44,8 @@ demo: install
 	@echo "== Returnerede formularer samlet i ét regneark"
 	$(call expect_problems,$(SKEMA) collect samples/returnerede -o ud/samlet.xlsx --overwrite)
 	@echo "== Samtykkearkivet"
+	@echo "   ud/samtykke.pdf er et udløbet eksempel (gyldigt 1. november 2024 - 31. oktober 2025);"
+	@echo "   det scannede samtykke gælder til 31. december 2026."
 	@rm -rf ud/samtykkearkiv
 	$(SKEMA) consent init --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key
 	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv \
