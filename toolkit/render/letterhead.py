@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from ..forms import Form
 from ..profile import Profile
-from .ooxml import ZipEntry, write_zip
+from .ooxml import FIXED_ZIP_TIME, ZipEntry, write_zip
 
 CM = 28.3465
 GREY = (0.35, 0.35, 0.35)
@@ -142,18 +142,41 @@ def docx_letterhead(package: bytes, form: Form, profile: Profile | None) -> byte
     entries = []
     for info in src.infolist():
         body = changed.pop(info.filename, None)
-        if body is None:
+        if body is None and info.filename == "[Content_Types].xml" and png is not None:
             body = src.read(info.filename)
-            if info.filename == "[Content_Types].xml" and png is not None \
-                    and b'Extension="png"' not in body:
+            if b'Extension="png"' not in body:
                 body = body.replace(b"<Default ", b'<Default Extension="png" '
                                     b'ContentType="image/png"/><Default ', 1)
-        entries.append(ZipEntry(info.filename, body, level=1))
+        if body is None:
+            entries.append(_copied(package, src, info))
+        else:
+            entries.append(ZipEntry(info.filename, body, level=1))
     for name, body in changed.items():  # new parts: the header's rels
         entries.append(ZipEntry(name, body, level=1))
     if png is not None:
         entries.append(ZipEntry("word/media/skema-logo.png", png, level=1))
     return write_zip(entries)
+
+
+def _copied(package: bytes, src: zipfile.ZipFile, info: zipfile.ZipInfo) -> ZipEntry:
+    """An unchanged member as it is, still compressed (no inflate and deflate again)."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return ZipEntry(info.filename, src.read(info.filename), level=1)
+    offset = info.header_offset
+    name_len, extra_len = struct.unpack("<HH", package[offset + 26:offset + 30])
+    start = offset + 30 + name_len + extra_len
+    entry = ZipEntry(info.filename, b"", level=1)
+    entry.crc, entry.size = info.CRC, info.file_size
+    entry.data = package[start:start + info.compress_size]
+    entry.local = struct.pack(
+        "<4s5H3L2H", b"PK\x03\x04", 20, entry.flags, 8, *_dos_stamp(),
+        entry.crc, len(entry.data), entry.size, len(entry.name), 0) + entry.name
+    return entry
+
+
+def _dos_stamp() -> tuple[int, int]:
+    y, mo, d, h, mi, s = FIXED_ZIP_TIME
+    return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
 
 
 def _running_from_header(src: zipfile.ZipFile, headers: list[str]) -> str:
