@@ -585,6 +585,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     _precheck(data)
     notes: list[Problem] = []
     fast = fast_fields(data)
+    found_id: str | None
     if fast is not None:
         reader = None
         found_id, version, fields = fast

@@ -114,7 +114,7 @@ def _drop_hints(tables: dict[bytes, bytes]) -> None:
     head, glyf, loca = tables[b"head"], tables[b"glyf"], tables[b"loca"]
     long_loca = struct.unpack(">h", head[50:52])[0] == 1
     if long_loca:
-        offsets = struct.unpack(f">{len(loca) // 4}I", loca)
+        offsets = list(struct.unpack(f">{len(loca) // 4}I", loca))
     else:
         offsets = [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
     out, new_offsets = [], [0]

@@ -263,7 +263,7 @@ class _Builder:
         _shade(cell, LABEL_SHADE)
         para = cell.paragraphs[0]
         para.style = self.doc.styles["Etiket"]
-        para.add_run(text if text is not None else fld.label)
+        para.add_run(text if text is not None else fld.label if fld is not None else "")
         if fld is not None and fld.help and not header:
             helper = cell.add_paragraph(style="Hjaelp")
             helper.add_run(fld.help)
@@ -502,7 +502,7 @@ def _keep_together(table) -> None:
         row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {NSDECL}/>"))
     for row in rows[:-1]:
         for p in row._tr.iter(qn("w:p")):  # also the answer paragraphs inside controls
-            Paragraph(p, None).paragraph_format.keep_with_next = True
+            Paragraph(p, row).paragraph_format.keep_with_next = True
 
 
 def _repeat_header(row) -> None:

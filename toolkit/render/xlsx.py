@@ -328,7 +328,8 @@ def input_workbook(form: Form, rows: Sequence[dict] | None = None,
                     out = [key]
                     for col in sdef.columns[1:]:
                         fld = col.field
-                        out.append(item if lst.scalar else get_value(item, fld.key))
+                        out.append(item if lst.scalar or fld is None else
+                                   get_value(item, fld.key))
                     yield out
 
         writer.sheet(sdef, list_rows())
@@ -356,6 +357,7 @@ def report_copy(path: str | Path, problems: Iterable[Problem],
     for kind, items in (("bad", problems), ("note", notes)):
         for prob in items:
             parsed = parse_place(prob.place)
+            col: int | None
             if parsed is None:
                 sheet, col, row = prob.place.strip("'").replace("''", "'"), 0, 1
             else:

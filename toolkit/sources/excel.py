@@ -503,9 +503,9 @@ def _load_sheet(book: Any, name: str, merged: bool, path: Path | None = None,
 
 
 def _find_header(rows: list[list[Any]], sheet: SheetDef) -> tuple[int, dict[int, Column]]:
-    best, best_cols = -1, {}
+    best, best_cols = -1, dict[int, Column]()
     for r, row in enumerate(rows[:10]):
-        cols = {}
+        cols: dict[int, Column] = {}
         for c, value in enumerate(row):
             if isinstance(value, str) and value.strip():
                 col = sheet.find(value)
@@ -751,7 +751,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                 continue
             if not key and kc is None:
                 continue  # the sheet has no key column: reported once for the sheet
-            if not key:
+            if not key and kc is not None:
                 letter = column_letter(kc)
                 problems.append(Problem("", lay.key_title, f"Rækken på arket \"{sheet.name}\" "
                                         f"mangler \"{lay.key_title}\" og hører derfor ikke "
@@ -774,10 +774,11 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         row = main.rows[r]
         excel_row = r + 1
         key = _key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
-        if lay.key_field and key and form.fields[lay.key_field].format == "cpr":
+        if key_col is not None and lay.key_field and key and \
+                form.fields[lay.key_field].format == "cpr":
             key = _to_cpr(row[key_col])
-        rp: list[Problem] = []
-        rn: list[Problem] = []
+        rp = []
+        rn = []
         values = _row_values(main, row, main_plans, rp, rn, excel_row)
         if not rp and not any(p.field.path != lay.key_field for p, _ in values) and not (
                 key and any(key in by_key for by_key in items.values())):
