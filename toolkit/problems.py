@@ -89,6 +89,7 @@ for _code, _title in {
     "unknown_key": "nøglen findes ikke",
     "duplicate_key": "nøglen står flere gange",
     "unreadable": "kan ikke læses",
+    "hidden_sheet": "arket er skjult",
 }.items():
     register(_code, _title)
 
