@@ -141,18 +141,18 @@ def docx_letterhead(package: bytes, form: Form, profile: Profile | None) -> byte
         changed[name] = _docx_footer(body, profile, form, running).encode("utf-8")
     entries = []
     for info in src.infolist():
-        body = changed.pop(info.filename, None)
-        if body is None and info.filename == "[Content_Types].xml" and png is not None:
-            body = src.read(info.filename)
-            if b'Extension="png"' not in body:
-                body = body.replace(b"<Default ", b'<Default Extension="png" '
+        part = changed.pop(info.filename, None)
+        if part is None and info.filename == "[Content_Types].xml" and png is not None:
+            part = src.read(info.filename)
+            if b'Extension="png"' not in part:
+                part = part.replace(b"<Default ", b'<Default Extension="png" '
                                     b'ContentType="image/png"/><Default ', 1)
-        if body is None:
+        if part is None:
             entries.append(_copied(package, src, info))
         else:
-            entries.append(ZipEntry(info.filename, body, level=1))
-    for name, body in changed.items():  # new parts: the header's rels
-        entries.append(ZipEntry(name, body, level=1))
+            entries.append(ZipEntry(info.filename, part, level=1))
+    for name, part in changed.items():  # new parts: the header's rels
+        entries.append(ZipEntry(name, part, level=1))
     if png is not None:
         entries.append(ZipEntry("word/media/skema-logo.png", png, level=1))
     return write_zip(entries)
