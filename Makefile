@@ -26,7 +26,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
+# The demo's documents carry the fictitious municipality's name, logo and contacts.
+demo: export SKEMA_PROFILE = samples/kommune.yaml
 demo: install
+	@echo "== Kommunens profil: $$SKEMA_PROFILE (Eksempel Kommune, opdigtet)"
 	@mkdir -p ud
 	@for form in $(FORMS); do \
 	  $(SKEMA) fill $$form samples/$$form.json -o ud/$$form.docx --overwrite || exit 1; \
@@ -41,6 +44,8 @@ demo: install
 	@echo "== Returnerede formularer samlet i ét regneark"
 	$(call expect_problems,$(SKEMA) collect samples/returnerede -o ud/samlet.xlsx --overwrite)
 	@echo "== Samtykkearkivet"
+	@echo "   ud/samtykke.pdf er et udløbet eksempel (gyldigt 1. november 2024 - 31. oktober 2025);"
+	@echo "   det scannede samtykke gælder til 31. december 2026."
 	@rm -rf ud/samtykkearkiv
 	$(SKEMA) consent init --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key
 	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv \

@@ -217,7 +217,7 @@ def test_page_numbers_and_a4(proeve, tmp_path):
     text = _pdftotext(pdf, tmp_path)
     for page in range(1, total + 1):
         assert f"Side {page} af {total}" in text
-    assert "Formular proeve, version 1.0.0" in text
+    assert "Prøveformular, version 1.0.0" in text  # the title, not the id (issue 12)
 
 
 # ---------------------------------------------------------------------------------------

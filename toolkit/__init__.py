@@ -24,6 +24,7 @@ from .errors import (
     UnknownFormError,
 )
 from .problems import Problem, Report
+from .profile import Profile, ProfileError, load_profile
 from .validation import validate
 
 if TYPE_CHECKING:
@@ -31,9 +32,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS", "DataFileError", "DocumentError", "Extraction", "Field", "Form",
-    "NotAFormError", "OutputExistsError", "Problem", "Report", "SchemaError", "SkemaError",
-    "TemplateError", "UnknownFormError", "blank", "build_template", "extract", "fill",
-    "form_ids", "forms", "load_form", "validate",
+    "NotAFormError", "OutputExistsError", "Problem", "Profile", "ProfileError", "Report",
+    "SchemaError", "SkemaError", "TemplateError", "UnknownFormError", "blank",
+    "build_template", "extract", "fill", "form_ids", "forms", "load_form", "load_profile",
+    "validate",
 ]
 
 
@@ -62,20 +64,28 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> None:
 
 
 def fill(form: Form | str, data: dict, fmt: str = "docx",
-         template: str | Path | None = None, flatten: bool = False) -> bytes:
-    """A filled form as bytes: ``fmt`` ``docx`` or ``pdf`` (``flatten``: no widgets)."""
+         template: str | Path | None = None, flatten: bool = False,
+         profile: Profile | None = None, editable: bool | None = None) -> bytes:
+    """A filled form as bytes: ``fmt`` ``docx`` or ``pdf`` (``flatten``: no widgets).
+
+    ``profile``: the municipality's name, logo and contacts on every page (None: a neutral
+    document). ``editable`` (PDF): False locks every field but the signatures and leaves out
+    spare list rows; None follows the schema's ``x-locked``.
+    """
     _check_format(fmt)
     if fmt == "pdf":
         from .render.pdf_layout import render_pdf
 
-        return render_pdf(_form(form), data, flatten=flatten)
+        return render_pdf(_form(form), data, flatten=flatten, profile=profile,
+                          editable=editable)
     from .render.word_compiled import render
 
-    return render(_form(form), data, template=template)
+    return render(_form(form), data, template=template, profile=profile)
 
 
-def blank(form: Form | str, fmt: str = "docx") -> bytes:
-    """An empty fillable form as bytes: ``docx``, ``pdf``, or ``xlsx`` (the input workbook)."""
+def blank(form: Form | str, fmt: str = "docx", profile: Profile | None = None) -> bytes:
+    """An empty fillable form as bytes: ``docx``, ``pdf``, or ``xlsx`` (the input workbook);
+    ``profile`` as in :func:`fill`."""
     _check_format(fmt, FORMATS + ("xlsx",))
     if fmt == "xlsx":
         from .render.xlsx import input_workbook
@@ -84,10 +94,10 @@ def blank(form: Form | str, fmt: str = "docx") -> bytes:
     if fmt == "pdf":
         from .render.pdf_layout import render_pdf
 
-        return render_pdf(_form(form), None, blank=True)
+        return render_pdf(_form(form), None, blank=True, profile=profile)
     from .render.word_compiled import render
 
-    return render(_form(form), None, blank=True)
+    return render(_form(form), None, blank=True, profile=profile)
 
 
 def build_template(form: Form | str) -> bytes:

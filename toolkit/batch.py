@@ -306,6 +306,7 @@ class _Job:
     outdir: Path
     overwrite: bool
     compiled: Any
+    profile: Any = None  # the municipality's Profile, or None
 
 
 def _do_row(job: _Job, i: int) -> list[RowResult]:
@@ -318,11 +319,14 @@ def _do_row(job: _Job, i: int) -> list[RowResult]:
         name = f"{job.stems[i]}.{fmt}"
         try:
             if fmt == "docx":
-                data = job.compiled.render(rec.data)
+                from .render.letterhead import docx_letterhead
+
+                data = docx_letterhead(job.compiled.render(rec.data, profile=job.profile),
+                                       job.form, job.profile)
             else:
                 from . import fill
 
-                data = fill(job.form, rec.data, "pdf")
+                data = fill(job.form, rec.data, "pdf", profile=job.profile)
             status, sha, message = write_output(job.outdir / name, data, job.overwrite)
         except SkemaError as exc:
             out.append(RowResult(rec.row, name, "", FAILED, [], str(exc)))
@@ -352,7 +356,8 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
               progress: Callable[[int, int], None] | None = None,
               on_result: Callable[[RowResult], None] | None = None,
               on_read: Callable[[list[Problem]], None] | None = None,
-              reader: Callable[..., Any] | None = None) -> BatchResult:
+              reader: Callable[..., Any] | None = None,
+              profile: Any = None) -> BatchResult:
     """Make one document per valid row of the workbook ``source`` in ``outdir``.
 
     ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
@@ -360,10 +365,11 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     ``on_read(problems)`` is called with the workbook-level problems once it is read;
     ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
     finish. ``reader`` reads the workbook (default ``read_workbook``; the command line
-    passes one that reads with the garbage collector paused). Raises BatchError,
-    DataFileError or TemplateError before anything is written when the batch cannot
-    start; KeyboardInterrupt is turned into ``interrupted=True`` after the workers are
-    stopped and no half-written file is left.
+    passes one that reads with the garbage collector paused). ``profile``: the
+    municipality's :class:`~toolkit.profile.Profile` on every document (None: neutral).
+    Raises BatchError, DataFileError or TemplateError before anything is written when the
+    batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
+    workers are stopped and no half-written file is left.
     """
     from .render.word_compiled import compiled_template
     from .sources.excel import read_workbook
@@ -395,7 +401,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     clean_temp_files(outdir)
 
     jobs = max(1, jobs or cores())
-    job = _Job(form, records, stems, formats, outdir, overwrite, compiled)
+    job = _Job(form, records, stems, formats, outdir, overwrite, compiled, profile)
     results: list[RowResult] = []
     total = len(records)
     done = 0

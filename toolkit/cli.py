@@ -23,6 +23,7 @@ from .catalogue import form_ids, forms, load_form
 from .commands import error, fail
 from .commands.base import RootGroup, debugging, report_unexpected
 from .commands.data_check import foreign_data
+from .commands.profile import current_profile
 from .errors import DataFileError, SkemaError, UnknownFormError
 from .fileio import read_data, write_atomic
 
@@ -84,15 +85,19 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
 @click.group("skema", cls=RootGroup,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Vis den fulde fejlsporing ved fejl.")
+@click.option("--profile", "profile_path", metavar="KOMMUNE.yaml", envvar="SKEMA_PROFILE",
+              type=click.Path(dir_okay=False),
+              help="Kommunens profil (navn, logo, kontakter) på dokumenterne; også "
+                   "$SKEMA_PROFILE. Uden den er dokumenterne neutrale.")
 @click.version_option(package_name="skema", message="skema %(version)s",
                       help="Vis versionen og afslut.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, profile_path: str | None) -> None:
     """skema – danske kommunale skemaer: skabeloner, udfyldning, validering og udtræk."""
     from .commands.process import quiet_parser_logs
 
     quiet_parser_logs()
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "profile_path": profile_path}
 
 
 @cli.command("forms")
@@ -153,7 +158,7 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
     from . import blank
 
     fmt = _output_format(output, ("docx", "pdf", "xlsx"))
-    _write(output, blank(_load(form), fmt), overwrite)
+    _write(output, blank(_load(form), fmt, profile=current_profile()), overwrite)
     what = "tom projektmappe til indtastning skrevet" if fmt == "xlsx" else "tom formular skrevet"
     click.echo(danish.mask_cpr(f"{output}: ") + what)
 
@@ -169,9 +174,14 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
 @click.option("--row", type=click.IntRange(1), metavar="N",
               help="Fra en .xlsx: rækkenummeret i Excel på hovedarket.")
 @click.option("--key", metavar="NØGLE", help="Fra en .xlsx: rækkens nøgle (fx Nr.).")
+@click.option("--editable/--locked", "editable", default=None,
+              help="PDF: felterne kan (--editable) eller kan ikke (--locked) ændres efter "
+                   "udfyldning; underskriftsfelter kan altid udfyldes. Standard: "
+                   "formularens eget valg (samtykket låses).")
 @overwrite_option
 def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: bool,
-             row: int | None, key: str | None, overwrite: bool) -> None:
+             row: int | None, key: str | None, editable: bool | None,
+             overwrite: bool) -> None:
     """Udfyld formularen med data fra en .json-, .yaml- eller .xlsx-fil (.docx eller .pdf).
 
     Har dataene problemer, skrives dokumentet alligevel, problemerne vises, og
@@ -185,6 +195,8 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     fmt = _output_format(output)
     if flatten and fmt != "pdf":
         raise click.UsageError("--flatten kan kun bruges, når der skrives en .pdf.")
+    if editable is not None and fmt != "pdf":
+        raise click.UsageError("--editable og --locked kan kun bruges, når der skrives en .pdf.")
     if template and fmt != "docx":
         raise click.UsageError("--template er en Word-skabelon og kan kun bruges med .docx.")
     frm = _load(form)
@@ -201,15 +213,16 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
             raise error(f"{data}: {other}",
                         f"Brug en datafil til formularen \"{frm.id}\" (se skema schema "
                         f"{frm.id}), eller udfyld den formular, dataene hører til.")
-        report = validate(frm, values)
+        report = validate(frm, values, profile=current_profile())
     try:
-        out = fill(frm, values, fmt, template=template, flatten=flatten)
+        out = fill(frm, values, fmt, template=template, flatten=flatten,
+                   profile=current_profile(), editable=editable)
     except SkemaError as exc:
         raise fail(exc) from None
     _write(output, out, overwrite)
     for problem in report:
         click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
-    if len(report):
+    if not report.valid:
         click.echo(danish.mask_cpr(f"{output}: ") + "udfyldt formular skrevet, men dataene har "
                    f"{len(report)} "
                    f"problem{'er' if len(report) != 1 else ''} (se ovenfor)")
@@ -236,7 +249,7 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
     if report:
         raise click.UsageError("--report kan kun bruges med en .xlsx-fil.")
 
-    result = validate(_load(form), _read(data))
+    result = validate(_load(form), _read(data), profile=current_profile())
     if as_json:
         click.echo(result.to_json())
     elif result.valid:
@@ -327,6 +340,7 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
 cli.add_command(__import__("toolkit.commands.collect", fromlist=["_"]).collect_cmd)
 cli.add_command(__import__("toolkit.commands.consent", fromlist=["_"]).consent_cmd)
 cli.add_command(__import__("toolkit.commands.batch", fromlist=["_"]).batch_cmd)
+cli.add_command(__import__("toolkit.commands.profile", fromlist=["_"]).profile_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

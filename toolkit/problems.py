@@ -73,6 +73,9 @@ for _code, _title in {
 }.items():
     register(_code, _title)
 
+#: The code of a problem that is only a warning: the data is valid, but check it.
+WARNING = register("warning", "advarsel")
+
 # -- reading a workbook ----------------------------------------------------------------------
 for _code, _title in {
     "read": "cellen kan ikke læses",
@@ -209,8 +212,8 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        """True when there are no problems."""
-        return not self.problems
+        """True when there are no problems (warnings, code ``warning``, do not count)."""
+        return all(p.code == WARNING for p in self.problems)
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)

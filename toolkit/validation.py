@@ -6,6 +6,8 @@ collect); they are imported here too, where they have always been found.
 
 from __future__ import annotations
 
+import calendar
+import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +16,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import danish, values
 from .catalogue import Form
-from .problems import Problem, Report
+from .problems import WARNING, Problem, Report
+from .profile import Profile
 
 FORMAT_MESSAGES = {
     "date": "skal være en dato på formen ÅÅÅÅ-MM-DD, fx 2019-02-26",
@@ -58,6 +61,7 @@ def _join(path: str, key: Any) -> str:
 class _Ctx:
     form: Form
     problems: list[Problem]
+    max_months: int | None = None  # the profile's longest consent
 
     def add(self, path: str, message: str, code: str) -> None:
         self.problems.append(Problem(path, self.form.label(path), message, code))
@@ -126,9 +130,12 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def validate(form: Form, data: Any) -> Report:
-    """Check data against the form's schema and cross-field rules; return every problem."""
-    ctx = _Ctx(form, [])
+def validate(form: Form, data: Any, profile: Profile | None = None) -> Report:
+    """Check data against the form's schema and cross-field rules; return every problem.
+
+    ``profile``: the municipality's limits (the longest consent) instead of the schema's.
+    """
+    ctx = _Ctx(form, [], profile.max_consent_months if profile is not None else None)
     if not isinstance(data, dict):
         ctx.problems.append(Problem("", form.title, "Data skal være et JSON-objekt med "
                                     "skemaets felter.", "type"))
@@ -273,6 +280,8 @@ def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:
             if bad:
                 word = "senere end" if rule.get("strict") else "samme dato som eller senere end"
                 ctx.add(path, f"skal være {word} \"{ctx.form.label(other[0])}\"", "rule")
+    elif kind == "max_duration":
+        _check_duration(ctx, rule, data)
     elif kind == "within":
         starts = _values(data, rule["start"])
         ends = _values(data, rule["end"])
@@ -286,3 +295,25 @@ def _check_rule(ctx: _Ctx, rule: dict, data: dict) -> None:
                 ctx.add(path, f"skal ligge inden for perioden "
                         f"\"{ctx.form.label(rule['start'])}\" til "
                         f"\"{ctx.form.label(rule['end'])}\"", "rule")
+
+
+def _check_duration(ctx: _Ctx, rule: dict, data: dict) -> None:
+    """A warning when ``end`` lies more than the longest allowed months after ``start``."""
+    months = ctx.max_months or int(rule["months"])
+    starts, ends = _values(data, rule["start"]), _values(data, rule["end"])
+    if not starts or not ends:
+        return
+    start, end = starts[0][1], ends[0][1]
+    if not (isinstance(start, str) and isinstance(end, str) and danish.is_iso_date(start)
+            and danish.is_iso_date(end)):
+        return
+    first = _dt.date.fromisoformat(start)
+    year, month = divmod(first.month - 1 + months, 12)
+    last_day = calendar.monthrange(first.year + year, month + 1)[1]
+    limit = first.replace(year=first.year + year, month=month + 1,
+                          day=min(first.day, last_day))
+    if _dt.date.fromisoformat(end) > limit:
+        span = f"{months // 12} år" if months % 12 == 0 else f"{months} måneder"
+        ctx.add(ends[0][0], f"advarsel: gælder i mere end {span}; kommunens profil "
+                f"tillader højst {span} (til og med "
+                f"{danish.format_date(limit.isoformat())})", WARNING)

@@ -12,6 +12,7 @@ from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
 from .base import Command
 from .process import collector_paused, term_as_interrupt
+from .profile import current_profile
 from .progress import ProgressBar
 
 _error = error
@@ -99,7 +100,8 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         with term_as_interrupt():  # a killed batch stops like one given Ctrl-C
             result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
                                overwrite=overwrite, template=template, progress=bar,
-                               on_result=on_result, on_read=on_read, reader=_read_book)
+                               on_result=on_result, on_read=on_read, reader=_read_book,
+                               profile=current_profile())
     except BatchError as exc:
         raise _error(str(exc), exc.hint, 2) from None
     except (DataFileError, TemplateError) as exc:

@@ -32,8 +32,12 @@ from xml.sax.saxutils import escape
 
 from ..catalogue import Field, Form
 from ..errors import SchemaError
+from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
+from ..profile import Profile
 from .font_subset import slim_names
+from .letterhead import draw_pdf_furniture
+from .locking import is_locked, lock_fields, signing_paths
 from .pdf_acro import (
     CHECK,
     PAD,
@@ -49,7 +53,6 @@ from .pdf_flowables import (
     CM,
     CONTENT_W,
     FONT,
-    GREY,
     LABEL_SHADE,
     MARGIN,
     MONTH_ON,
@@ -75,18 +78,23 @@ _ITALIC = re.compile(r"\*([^*]+)\*")
 
 
 def render_pdf(form: Form, data: dict | None, blank: bool = False,
-               flatten: bool = False) -> bytes:
+               flatten: bool = False, profile: Profile | None = None,
+               editable: bool | None = None) -> bytes:
     """The form as PDF bytes: fillable (AcroForm) with the data's values, or flattened.
 
     ``blank=True`` ignores data and gives an empty form with each list's blank rows.
     ``flatten=True`` gives a non-editable copy: the values are page content, no widgets.
+    ``profile``: the municipality's name, logo and address on every page (None: neutral).
+    ``editable``: False makes every filled field read-only except signatures; None: the
+    form's own default (``x-locked``).
     """
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     if blank:
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
-    renderer = Renderer(form, data, blank, flatten)
+    locked = not blank and not flatten and is_locked(form, editable)
+    renderer = Renderer(form, data, blank, flatten, profile, locked)
     story = renderer.story()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -98,11 +106,11 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
-    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form))
+    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile))
     return _finish(form, buf.getvalue(), renderer)
 
 
-def _canvas_class(running: str, form: Form):
+def _canvas_class(running: str, form: Form, profile: Profile | None = None):
     """A canvas that knows the page count when it saves: "Side X af Y" in the footer."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -124,14 +132,8 @@ def _canvas_class(running: str, form: Form):
             super().save()
 
         def _furniture(self, total: int) -> None:
-            self.saveState()
-            self.setFillColorRGB(*GREY)
-            self.setFont(FONT, 8)
-            self.drawRightString(PAGE_W - MARGIN, PAGE_H - 1.2 * CM, running)
-            self.drawString(MARGIN, 1.1 * CM, f"Formular {form.id}, version {form.version}")
-            self.drawRightString(PAGE_W - MARGIN, 1.1 * CM,
-                                 f"Side {self._pageNumber} af {total}")
-            self.restoreState()
+            draw_pdf_furniture(self, form, running, self._pageNumber, total, profile, FONT,
+                               (PAGE_W, PAGE_H), MARGIN)
 
     return NumberedCanvas
 
@@ -143,7 +145,8 @@ def _canvas_class(running: str, form: Form):
 class Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
-    def __init__(self, form: Form, data: dict, blank: bool, flatten: bool) -> None:
+    def __init__(self, form: Form, data: dict, blank: bool, flatten: bool,
+                 profile: Profile | None = None, locked: bool = False) -> None:
         from .word_fill import reference_texts
 
         register_fonts()
@@ -154,7 +157,8 @@ class Renderer:
         self.font = FieldFont()
         self.widgets: list[Widget] = []
         self.signatures = 0
-        self.refs = reference_texts(form, data, blank)
+        self.refs = reference_texts(form, data, blank, profile=profile)
+        self.locked = locked  # read-only fields, no spare list rows
         self.styles = styles()
 
     def running_title(self) -> str:
@@ -193,6 +197,11 @@ class Renderer:
         if "text" in block:
             style = {"small": st["small"], "note": st["note"]}.get(block.get("style", ""),
                                                                    st["body"])
+            if "profile_text" in block:
+                para = para_class()(para_text(self.refs[profile_text_path(block)]), style)
+                if keep:
+                    para.keepWithNext = 1
+                return [para]
             return [self._para(block["text"], style, keep=keep)]
         if "bullets" in block:
             marker = block.get("marker", "•")
@@ -206,6 +215,8 @@ class Renderer:
             return self._fields(block)
         if "static_table" in block:
             return self._static_table(block)
+        if "signature" in block and "minor" in block and not self.refs[minor_path(block)]:
+            return []
         if "signature" in block:
             return [Signature(self, list(block["signature"]), block.get("signed", ()))]
         if "page_break" in block:
@@ -292,7 +303,7 @@ class Renderer:
         lst = self.form.lists[path]
         items = get_value(self.data, path)
         count = len(items) if isinstance(items, list) else 0
-        return max(count, lst.blank_rows)
+        return count if self.locked else max(count, lst.blank_rows)
 
     def _list_fields(self, block: dict, key: str) -> list[Field]:
         lst = self.form.lists[block[key]]
@@ -443,6 +454,8 @@ def _finish(form: Form, raw: bytes, renderer: Renderer) -> bytes:
         for widget in renderer.widgets:
             builder.add(widget, pages[widget.page - 1])
         builder.finish()
+        if renderer.locked:
+            lock_fields(pdf, keep=signing_paths(form))
     info = pdf.trailer.get("/Info")
     if info is None:
         info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())

@@ -26,6 +26,8 @@ from docx.text.paragraph import Paragraph
 
 from ..catalogue import Field, Form, template_dir
 from ..errors import SchemaError
+from ..layout_refs import minor_path, profile_text_path
+from .letterhead import footer_title
 from .ooxml import (
     NSDECL,
     attr,
@@ -161,7 +163,8 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = small
     footer.paragraph_format.tab_stops.add_tab_stop(Cm(PAGE_WIDTH_CM), alignment=2)
-    footer.add_run(f"Formular {form.id}, version {form.version}")
+    footer.add_run(REF.sub(lambda m: "{{ ref[" + repr(m.group(1)) + "] }}",
+                           footer_title(form, running)))
     footer.add_run("\tSide ")
     footer._p.append(_field_xml("PAGE"))
     footer.add_run(" af ")
@@ -190,7 +193,8 @@ class _Builder:
         elif "text" in block:
             style = {"small": "Lille", "note": "Hjaelp"}.get(block.get("style", ""), None)
             para = self.doc.add_paragraph(style=style)
-            self._inline(para, block["text"])
+            self._inline(para, "{" + profile_text_path(block) + "}" if "profile_text" in block
+                         else block["text"])
             if style == "Hjaelp" or block["text"].rstrip().endswith(":") or self.keep_next:
                 para.paragraph_format.keep_with_next = True  # stays with what it introduces
         elif "bullets" in block:
@@ -211,6 +215,10 @@ class _Builder:
             self._fields(block)
         elif "static_table" in block:
             self._static_table(block)
+        elif "signature" in block and "minor" in block:
+            self.doc.add_paragraph("{%p if ref[" + repr(minor_path(block)) + "] %}")
+            self._signature(block["signature"])
+            self.doc.add_paragraph("{%p endif %}")
         elif "signature" in block:
             self._signature(block["signature"])
         elif "page_break" in block:

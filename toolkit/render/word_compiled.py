@@ -23,6 +23,7 @@ from .. import danish
 from ..catalogue import Form
 from ..errors import TemplateError
 from ..paths import get_value
+from ..profile import Profile
 from .ooxml import (
     CHECKED,
     PLACEHOLDERS,
@@ -51,15 +52,20 @@ from .word_fill import (
 
 
 def render(form: Form, data: dict | None, template: str | Path | None = None,
-           blank: bool = False) -> bytes:
+           blank: bool = False, profile: Profile | None = None) -> bytes:
     """Fill the form's Word template with data (or blank rows) and return .docx bytes.
 
     The template is compiled once per (form, template) and cached (see
     :func:`compiled_template`), so ``skema fill`` and ``skema batch`` make the same bytes.
+    ``profile``: the municipality's header and footer and its name where the text says
+    ``[xx] Kommune`` (see :mod:`toolkit.render.letterhead`).
     """
+    from .letterhead import docx_letterhead
+
     if blank:
         data = blank_data(form)
-    return compiled_template(form, template).render(data or {})
+    out = compiled_template(form, template).render(data or {}, profile=profile)
+    return docx_letterhead(out, form, profile)
 
 
 def compiled_template(form: Form, template: str | Path | None = None) -> CompiledTemplate:
@@ -236,16 +242,17 @@ class CompiledTemplate:
         run.addnext(end)
 
     # -- fill ------------------------------------------------------------------------------
-    def render(self, data: dict) -> bytes:
-        """The filled .docx of one form's data (no validation here)."""
+    def render(self, data: dict, profile: Profile | None = None) -> bytes:
+        """The filled .docx of one form's data (no validation here; ``profile``: its
+        texts for ``{profil.…}`` references, the letterhead is added by :func:`render`)."""
         data = _clean(data)
         if not self.fast:
-            return render_docxtpl(self.form, data, self.raw)
+            return render_docxtpl(self.form, data, self.raw, profile)
         form = self.form
         state = _ControlState(data)
         context = {
             "v": display(form, form.schema, data, ""),
-            "ref": reference_texts(form, data, paths=self.ref_paths),
+            "ref": reference_texts(form, data, paths=self.ref_paths, profile=profile),
             "images": {},
             "tables": tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,

@@ -18,7 +18,9 @@ from lxml import etree
 
 from .. import danish
 from ..catalogue import Form
+from ..layout_refs import default_texts, show_minor, special_paths
 from ..paths import get_value
+from ..profile import Profile, neutral_refs
 from .ooxml import (
     CHECKED,
     PLACEHOLDERS,
@@ -71,7 +73,8 @@ def lean_markup(root) -> None:
             del shd.attrib[w("color")]
 
 
-def render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
+def render_docxtpl(form: Form, data: dict, raw: bytes,
+                   profile: Profile | None = None) -> bytes:
     """The slow path: docxtpl renders, lxml sets the controls (images need it)."""
     from docxtpl import DocxTemplate
     from jinja2 import Environment
@@ -79,7 +82,7 @@ def render_docxtpl(form: Form, data: dict, raw: bytes) -> bytes:
     tpl = DocxTemplate(io.BytesIO(raw))
     context = {
         "v": display(form, form.schema, data, ""),
-        "ref": reference_texts(form, data),
+        "ref": reference_texts(form, data, profile=profile),
         "images": _images(form, data, tpl),
         "tables": tables(form, data),
     }
@@ -166,24 +169,51 @@ def _display_builder(form: Form, node: dict, path: str) -> Any:
 
 
 def ref_paths(form: Form) -> list[str]:
-    """Field paths that static text refers to with ``{path}``."""
+    """Field paths that static text refers to with ``{path}`` (and the special paths of
+    :mod:`toolkit.layout_refs`)."""
     texts = [form.schema.get("x-running-title", form.title)]
     texts += [b.get("heading", "") + b.get("text", "") for b in form.layout]
     texts += [i for b in form.layout for i in b.get("bullets", [])]
-    return sorted({m.group(1) for t in texts for m in REF.finditer(t)})
+    found = {m.group(1) for t in texts for m in REF.finditer(t)}
+    return sorted(found) + special_paths(form)
 
 
 def reference_texts(form: Form, data: dict, blank: bool = False,
-          paths: list[str] | None = None) -> dict[str, str]:
-    """Display text of every ``{path}`` reference (``paths``: precomputed ref paths)."""
+                    paths: list[str] | None = None,
+                    profile: Profile | None = None) -> dict[str, str]:
+    """Display text of every ``{path}`` reference (``paths``: precomputed ref paths).
+
+    ``{profil.…}`` takes the profile's text (a line to fill in without a profile); an
+    empty municipality field shows the profile's name, or ``[xx] Kommune`` without one.
+    """
     refs: dict[str, str] = {}
+    from_profile = profile.refs() if profile is not None else neutral_refs()
+    later = []
     for path in paths if paths is not None else ref_paths(form):
+        if path.startswith("minor:"):
+            refs[path] = "1" if blank else show_minor(lambda p: get_value(data, p), path)
+            continue
+        if path.startswith("profil.samtykke."):
+            later.append(path)
+            continue
+        if path.startswith("profil."):
+            refs[path] = from_profile.get(path, "[……….]")
+            continue
         value = get_value(data, path)
         fld = form.fields.get(path)
         if fld is not None and fld.format == "kommune":
-            refs[path] = danish.kommune_official(value) if value else "[xx] Kommune"
+            refs[path] = (danish.kommune_official(value) if value
+                          else from_profile["profil.navn"])
+        elif fld is not None and fld.kind == "date" and value \
+                and danish.is_iso_date(str(value)):
+            refs[path] = danish.format_date(value)
         else:
             refs[path] = str(value) if value not in (None, "") else "[…]"
+    defaults = default_texts(form)
+    for path in later:  # a replaceable text: the profile's wording or the schema's
+        text = from_profile.get(path) or defaults.get(path, "")
+        refs[path] = REF.sub(lambda m: refs.get(m.group(1), from_profile.get(
+            m.group(1), "[…]")), text)
     return refs
 
 

@@ -1,0 +1,301 @@
+"""The municipality's profile (``kommune.yaml``): what makes a document the municipality's own.
+
+A profile is a YAML file checked against ``toolkit/data/profile.schema.json``: the name,
+logo, address and contacts printed in every page's header and footer, the data controller,
+the data-protection adviser, the privacy policy and the contact for withdrawing a consent
+(the consent form's art. 13 information), an optional font, and consent wording a
+municipality's lawyers may replace. Paths in it (logo, font files) are relative to the
+profile file. Without a profile every document stays neutral.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import SkemaError
+from .resources import data_text
+
+#: The environment variable that names the profile when ``--profile`` is not given.
+PROFILE_ENV = "SKEMA_PROFILE"
+#: The longest a consent may run (months) when the profile does not say.
+DEFAULT_MAX_MONTHS = 24
+#: The consent texts a profile may replace (``samtykke.tekster``).
+CONSENT_TEXT_KEYS = ("retsgrundlag", "formaal", "modtagere", "opbevaring")
+
+_LOGO_TYPES = {".png": "png", ".svg": "svg"}
+
+
+class ProfileError(SkemaError):
+    """A profile that cannot be read or does not fit the profile schema."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A municipality's profile, read and checked (see :func:`load_profile`)."""
+
+    name: str
+    address: str
+    phone: str
+    email: str
+    web: str
+    cvr: str
+    controller: str
+    dpo: dict[str, str]
+    privacy_url: str
+    withdrawal: str
+    departments: tuple[str, ...] = ()
+    logo: Path | None = None
+    font: dict[str, str] = field(default_factory=dict)
+    consent_texts: dict[str, str] = field(default_factory=dict)
+    max_consent_months: int = DEFAULT_MAX_MONTHS
+    source: str = ""
+
+    def address_line(self) -> str:
+        """The footer's line: address, phone, e-mail, web and CVR (the name is above)."""
+        return " · ".join([self.address, f"Tlf. {self.phone}", self.email,
+                           self.web, f"CVR {self.cvr}"])
+
+    def dpo_contact(self) -> str:
+        """The data-protection adviser as one line (name, e-mail, phone)."""
+        parts = [self.dpo.get("navn", ""), self.dpo.get("email", ""),
+                 f"tlf. {self.dpo['telefon']}" if self.dpo.get("telefon") else ""]
+        return ", ".join(p for p in parts if p)
+
+    def logo_png(self) -> bytes | None:
+        """The logo as PNG bytes (None without a logo)."""
+        if self.logo is None:
+            return None
+        return self.logo.read_bytes()
+
+    def refs(self) -> dict[str, str]:
+        """The ``{profil.…}`` references static text may use, by path."""
+        refs = {
+            "profil.navn": self.name, "profil.adresse": self.address,
+            "profil.telefon": self.phone, "profil.email": self.email, "profil.web": self.web,
+            "profil.cvr": self.cvr, "profil.dataansvarlig": self.controller,
+            "profil.databeskyttelsesraadgiver": self.dpo_contact(),
+            "profil.privatlivspolitik": self.privacy_url,
+            "profil.tilbagekaldelse": self.withdrawal,
+            "profil.maks_gyldighed": _months_text(self.max_consent_months),
+        }
+        for key, text in self.consent_texts.items():
+            refs[f"profil.samtykke.{key}"] = text
+        return refs
+
+
+def _months_text(months: int) -> str:
+    if months % 12 == 0:
+        years = months // 12
+        return f"{years} år"
+    return f"{months} måneder"
+
+
+def neutral_refs() -> dict[str, str]:
+    """What ``{profil.…}`` references show without a profile: a line to fill in by hand."""
+    gap = "[……….]"
+    refs = {f"profil.{k}": gap for k in (
+        "navn", "adresse", "telefon", "email", "web", "cvr", "dataansvarlig",
+        "databeskyttelsesraadgiver", "privatlivspolitik", "tilbagekaldelse")}
+    refs["profil.navn"] = "[xx] Kommune"
+    refs["profil.tilbagekaldelse"] = "Kontakt din sagsbehandler"
+    refs["profil.maks_gyldighed"] = _months_text(DEFAULT_MAX_MONTHS)
+    return refs
+
+
+def profile_schema() -> dict[str, Any]:
+    """The JSON Schema every profile is checked against."""
+    return json.loads(data_text("profile.schema.json"))
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and check a profile file; :class:`ProfileError` (Danish, with place) if wrong."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: profilen findes ikke.",
+                           hint="Tjek stien til --profile (eller $SKEMA_PROFILE), eller lav "
+                                "en ny med \"skema profile new -o kommune.yaml\".") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: profilen kan ikke læses ({type(exc).__name__}).",
+                           hint="Gem profilen som UTF-8-tekst.") from None
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (linje {mark.line + 1})" if mark is not None else ""
+        raise ProfileError(f"{path}{where}: profilen er ikke gyldig YAML.",
+                           hint="Tjek indrykning og kolon; se \"skema profile new\".") from None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{path}: profilen skal være en samling af felter (navn: …).",
+                           hint="Start fra \"skema profile new -o kommune.yaml\".")
+    problems = check_profile(raw, node)
+    if problems:
+        raise ProfileError(f"{path}: profilen har fejl:\n  - " + "\n  - ".join(problems),
+                           hint="Ret felterne i profilen (se \"skema profile new\").")
+    return _build(raw, path)
+
+
+def check_profile(raw: Any, node: Any = None) -> list[str]:
+    """Danish problems of a profile's data against the profile schema, each with its place."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(profile_schema())
+    out = []
+    for err in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path))):
+        path = ".".join(str(p) for p in err.absolute_path)
+        where = list(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            where += extra[:1]  # the line of the unknown key
+        line = _line(node, where)
+        place = f"feltet \"{path}\"" if path else "profilen"
+        if line:
+            place += f" (linje {line})"
+        out.append(f"{place}: {_message(err)}")
+    return out
+
+
+def _message(err: Any) -> str:
+    kind = err.validator
+    if kind == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else ""
+        return f"mangler \"{missing}\""
+    if kind == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return "ukendt felt " + ", ".join(f"\"{e}\"" for e in extra)
+    if kind == "propertyNames":
+        return (f"ukendt tekst \"{err.instance}\"; kan være "
+                + ", ".join(CONSENT_TEXT_KEYS))
+    if kind == "type":
+        names = {"string": "tekst", "integer": "et helt tal", "object": "en samling af felter",
+                 "array": "en liste"}
+        return f"skal være {names.get(err.validator_value, err.validator_value)}"
+    if kind == "pattern":
+        field_name = str(err.absolute_path[-1]) if err.absolute_path else ""
+        wanted = {"cvr": "8 cifre", "email": "en e-mailadresse",
+                  "privatlivspolitik": "en webadresse, der starter med https://"}
+        return f"skal være {wanted.get(field_name, 'i det rigtige format')}"
+    if kind == "minLength":
+        return "må ikke være tom"
+    if kind in ("minimum", "maximum"):
+        return f"skal være mellem 1 og 120 (er {err.instance})"
+    return "har en værdi, der ikke passer"
+
+
+def _line(node: Any, path: list) -> int | None:
+    """The 1-based line of the YAML node at ``path`` (the nearest existing parent)."""
+    import yaml
+
+    line = None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            hit = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            hit = node.value[part]
+        else:
+            hit = None
+        if hit is None:
+            break
+        node = hit
+        line = node.start_mark.line + 1
+    return line
+
+
+def _file(base: Path, value: str, what: str) -> Path:
+    path = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
+    if not path.is_file():
+        raise ProfileError(f"{base / value}: {what} findes ikke.",
+                           hint="Stien regnes fra den mappe, profilen ligger i.")
+    return path
+
+
+def _build(raw: dict, path: Path) -> Profile:
+    base = path.parent
+    logo = None
+    if raw.get("logo"):
+        logo = _file(base, raw["logo"], "logoet")
+        kind = _LOGO_TYPES.get(logo.suffix.lower())
+        if kind == "svg":
+            raise ProfileError(
+                f"{path}: feltet \"logo\": SVG-logoer kan ikke bruges endnu "
+                f"({logo.name}).",
+                hint="Gem logoet som PNG (fx 600 punkter bredt) og skriv PNG-filens navn.")
+        if kind != "png" or not logo.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ProfileError(f"{path}: feltet \"logo\": {logo.name} er ikke en PNG-fil.",
+                               hint="Brug en PNG-fil (eller gem logoet som PNG).")
+    font: dict[str, str] = {}
+    if raw.get("skrifttype"):
+        spec = raw["skrifttype"]
+        font["navn"] = spec["navn"]
+        for key in ("normal", "fed", "kursiv", "fed_kursiv"):
+            if spec.get(key):
+                font[key] = str(_file(base, spec[key], "skrifttypen"))
+    consent = raw.get("samtykke") or {}
+    return Profile(
+        name=raw["navn"], address=raw["adresse"], phone=str(raw["telefon"]),
+        email=raw["email"], web=raw["web"], cvr=str(raw["cvr"]),
+        controller=raw["dataansvarlig"], dpo=dict(raw["databeskyttelsesraadgiver"]),
+        privacy_url=raw["privatlivspolitik"], withdrawal=raw["tilbagekaldelse"],
+        departments=tuple(raw.get("afdelinger") or ()), logo=logo, font=font,
+        consent_texts=dict(consent.get("tekster") or {}),
+        max_consent_months=int(consent.get("maks_gyldighed_maaneder", DEFAULT_MAX_MONTHS)),
+        source=str(path),
+    )
+
+
+#: The commented starting file ``skema profile new`` writes.
+STARTER = """\
+# Kommunens profil til skema (https://…): navn, logo og kontaktoplysninger på hver side,
+# og oplysningerne til samtykkeerklæringen (databeskyttelsesforordningens art. 13).
+# Stier (logo, skrifttype) regnes fra den mappe, denne fil ligger i.
+# Brug: skema --profile kommune.yaml fill … eller sæt SKEMA_PROFILE=kommune.yaml
+
+# Kommunens officielle navn, som det står i sidehovedet.
+navn: Eksempel Kommune
+# Logo i sidehovedet: en PNG-fil (SVG understøttes ikke endnu). Slet linjen uden logo.
+# logo: logo.png
+# Adresse, telefon, e-mail, web og CVR står i sidefoden.
+adresse: Rådhustorvet 1, 9999 Eksempelby
+telefon: 70 10 20 30
+email: kommune@example.dk
+web: www.example.dk
+cvr: "12345678"
+# Afdelinger (fx jobcentret), som kan stå på formularerne.
+afdelinger:
+  - Jobcenter Eksempel
+# Den dataansvarlige (art. 13, stk. 1, litra a).
+dataansvarlig: Eksempel Kommune, Rådhustorvet 1, 9999 Eksempelby
+# Databeskyttelsesrådgiveren (art. 13, stk. 1, litra b).
+databeskyttelsesraadgiver:
+  navn: Databeskyttelsesrådgiveren
+  email: dpo@example.dk
+  telefon: 70 10 20 31
+# Kommunens privatlivspolitik (webadresse).
+privatlivspolitik: https://www.example.dk/privatliv
+# Hvem borgeren kontakter for at trække et samtykke tilbage, og hvordan.
+tilbagekaldelse: >-
+  Kontakt din sagsbehandler eller Jobcenter Eksempel på telefon 70 10 20 30
+  eller jobcenter@example.dk
+# Skrifttype (valgfri; uden den bruges den medfølgende DejaVu Sans). TrueType-filer.
+# Bemærk: feltet kontrolleres, men Word og PDF bruger endnu DejaVu Sans.
+# skrifttype:
+#   navn: Min Skrift
+#   normal: skrift/MinSkrift-Regular.ttf
+#   fed: skrift/MinSkrift-Bold.ttf
+samtykke:
+  # Hvor længe et samtykke højst må gælde (måneder); længere giver en advarsel.
+  maks_gyldighed_maaneder: 24
+  # Tekster i samtykkeerklæringen, som kommunens jurister kan formulere anderledes.
+  # Nøgler: retsgrundlag, formaal, modtagere, opbevaring. Uden dem bruges skemaets tekst.
+  # tekster:
+  #   retsgrundlag: >-
+  #     Vi behandler oplysningerne efter …
+"""
