@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..paths import get_value, set_value
 from ..problems import note
+from ..render.ooxml import PLACEHOLDERS
 from ..validation import Problem, Report, validate
 from ..values import CHECKBOX_HINT, Unreadable, box_state, converter
 from .docx import Extraction, add_option, list_rows, order_like_schema
@@ -566,6 +567,10 @@ def text_garbled(form: Form, lines: list[str]) -> bool:
     return bool(_CONTROL_CHARS.search(text)) or not any(label in text for label in danish)
 
 
+#: What an empty content control shows in a printed Word form (its placeholder text).
+_EMPTY_SHOWN = frozenset(PLACEHOLDERS.values())
+
+
 def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
     """Read label/value lines of a copy without widgets or marks; report the rest."""
     lines: list[str] = []
@@ -584,6 +589,9 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
         if len(hits) != 1:
             continue
         rest = _HINTS.sub("", hits[0][len(fld.label):]).strip()
+        if rest in _EMPTY_SHOWN:  # Word's placeholder of an empty control: no answer
+            read_paths.add(fld.path)
+            continue
         if fld.kind == "checkbox":
             if rest:  # a box drawn without a glyph (or left out) is not read as "no"
                 asm.put(fld, fld.path, None, box_state(rest))
