@@ -12,7 +12,8 @@ from ..errors import SkemaError
 def error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
     """A click error: the Danish message, a "Tip:" line when there is a hint, exit ``code``."""
     err = click.ClickException(message + (f"\n  Tip: {hint}" if hint else ""))
-    err.exit_code = code
+    # click reads exit_code from the instance; its type stubs (8.5) call it a class variable
+    setattr(err, "exit_code", code)  # noqa: B010
     return err
 
 
