@@ -39,7 +39,7 @@ PDF_CASES = ["pymupdf", "pdfium", "pymupdf+qpdf", "pymupdf+mutool", "pymupdf+pdf
              "pymupdf+pdftocairo", "pymupdf+gs", "skema+pdftk-flatten", "skema+gs",
              "skema+pdftocairo"]
 DOCX_CASES = ["docx-added-row", "docx-bold-run", "docx-extra-paragraph", "docx-odt-docx",
-              "docx-pandoc", "docx-lo-pdf"]
+              "docx-pandoc", "docx-lo-pdf", "docx-lo-uno"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -446,6 +446,76 @@ def _pandoc(data: bytes) -> bytes:
         return dst.read_bytes()
 
 
+#: The Python with LibreOffice's ``uno`` module (Debian's python3-uno), not the test's.
+UNO_PYTHON = "/usr/bin/python3"
+UNO_REPLACEMENT = "Rettet i LibreOffice af partneren"
+UNO_PARAGRAPH = "Tilføjet af partneren: se også vedlagte brev."
+
+
+def _need_uno() -> str:
+    """The Python that imports ``uno``; skips when missing, fails under CI (like _need)."""
+    found = Path(UNO_PYTHON).is_file() and subprocess.run(
+        [UNO_PYTHON, "-c", "import uno"], capture_output=True, timeout=60).returncode == 0
+    if not found:
+        _missing(f"{UNO_PYTHON} kan ikke importere uno (python3-uno)",
+                 f"uno mangler i CI; .ci/run skal installere python3-uno til {UNO_PYTHON}")
+    return UNO_PYTHON
+
+
+def _uno_candidates(form: Form, data: dict) -> list[tuple[str, str]]:
+    """(field name, answer) of the free-text answers a partner could retype, list cells
+    (answers in a table row) first."""
+    out = []
+    for name, value in leaves(form, data).items():
+        fld = form.fields.get(shape_of(name))
+        if (fld is not None and fld.kind in ("text", "long") and fld.format is None
+                and isinstance(value, str) and len(value) >= 4 and "\n" not in value):
+            out.append((name, value))
+    return sorted(out, key=lambda item: form.fields[shape_of(item[0])].list_path is None)
+
+
+def _set(data: dict, name: str, value: object) -> None:
+    node = data
+    parts = name.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[int(parts[-1]) if isinstance(node, list) else parts[-1]] = value
+
+
+@pytest.fixture(scope="module")
+def uno_edited(tmp_path_factory) -> dict[str, tuple[bytes, dict]]:
+    """Every form filled, then edited in LibreOffice through UNO in one office session
+    (tests/uno_edit.py): one answer retyped, a paragraph added, saved as .docx.
+    form id -> (document, expected data)."""
+    python, exe = _need_uno(), _need("soffice")
+    tmp = tmp_path_factory.mktemp("uno")
+    files, names = [], {}
+    for form_id in FORMS:
+        form, data = load_form(form_id), _sample(form_id)
+        src = tmp / f"{form_id}.docx"
+        src.write_bytes(fill(form_id, data, "docx"))
+        candidates = _uno_candidates(form, data)
+        names[form_id] = {}
+        for name, value in candidates:
+            names[form_id].setdefault(value, name)
+        files.append({"src": str(src), "dst": str(tmp / f"{form_id}-uno.docx"),
+                      "candidates": [value for _, value in candidates],
+                      "replacement": UNO_REPLACEMENT, "paragraph": UNO_PARAGRAPH})
+    job = tmp / "job.json"
+    job.write_text(json.dumps({"soffice": exe, "profile": str(tmp / "profile"),
+                               "files": files}), encoding="utf-8")
+    run = subprocess.run([python, str(Path(__file__).parent / "uno_edit.py"), str(job)],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    out = {}
+    for form_id, item, chosen in zip(FORMS, files, json.loads(run.stdout), strict=True):
+        expected = _sample(form_id)
+        assert chosen is not None, f"{form_id}: intet svar fandtes præcis én gang"
+        _set(expected, names[form_id][chosen], UNO_REPLACEMENT)
+        out[form_id] = (Path(item["dst"]).read_bytes(), expected)
+    return out
+
+
 def _docx_cases() -> list[tuple[str, str]]:
     """Every (form, Word case); a row is added only to forms with a list in table rows."""
     return [(f, c) for f in FORMS for c in DOCX_CASES
@@ -461,6 +531,8 @@ def test_docx_case(form_id, case, request):
         doc, expected = _bold_run(form_id)
     elif case == "docx-extra-paragraph":
         doc, expected = _extra_paragraph(form_id)
+    elif case == "docx-lo-uno":
+        doc, expected = request.getfixturevalue("uno_edited")[form_id]
     else:
         expected = _sample(form_id)
         doc = fill(form_id, expected, "docx")

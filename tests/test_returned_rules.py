@@ -251,3 +251,35 @@ def test_drop_down_labels_use_glyphs_every_viewer_draws(form_id):
     assert labels
     for label in labels:
         assert all(not 0x80 <= b <= 0x9f for b in label.encode("cp1252")), label
+
+
+@pytest.mark.parametrize("edit", ["note-after-heading", "heading-deleted"])
+def test_word_blocks_without_controls_survive_partner_paragraphs(edit):
+    """Controls gone (LibreOffice drops them): a note typed between a block's heading
+    ``Aktivitet 5`` and its table, or the heading deleted, loses no block (the UNO case
+    of the matrix lost the last activity in silence)."""
+    import json
+
+    from conftest import ROOT
+    from docx_edit import strip_controls
+
+    from toolkit import fill
+
+    data = json.loads((ROOT / "samples" / "handleplan.json").read_text("utf-8"))
+
+    def change(root) -> None:
+        strip_controls(root)
+        heading = [p for p in root.iter(w("p"))
+                   if "".join(t.text or "" for t in p.iter(w("t"))) == "Aktivitet 5"][0]
+        if edit == "heading-deleted":
+            heading.getparent().remove(heading)
+        else:
+            note = copy.deepcopy(heading)
+            for t in note.iter(w("t")):
+                t.text = ""
+            note.find(f".//{w('t')}").text = "Bemærkning fra partneren."
+            heading.addnext(note)
+
+    got = extract_docx(edit_document(fill("handleplan", data, "docx"), change))
+    assert got.data["aktiviteter"] == data["aktiviteter"]
+    assert not got.report.problems

@@ -424,12 +424,15 @@ def _cell_value(slot_field, tc) -> Any:
 
 
 def _item_heading(tbl, item_title: str) -> bool:
-    """A list block's table follows its heading ``Aktivitet 2`` (an example table does not)."""
+    """A list block's table follows its heading ``Aktivitet 2`` (an example table does not),
+    maybe with paragraphs a partner typed in between (not across another table)."""
+    pattern = re.escape(_norm(item_title)) + r"\s*\d+"
     prev = tbl.getprevious()
-    while prev is not None and prev.tag == w("p") and not _text_of(prev).strip():
+    while prev is not None and prev.tag == w("p"):
+        if re.fullmatch(pattern, _norm(_text_of(prev))):
+            return True
         prev = prev.getprevious()
-    return prev is not None and prev.tag == w("p") and bool(
-        re.fullmatch(re.escape(_norm(item_title)) + r"\s*\d+", _norm(_text_of(prev))))
+    return False
 
 
 def layout_to_data(form: Form, parts: list,
@@ -488,8 +491,9 @@ def layout_to_data(form: Form, parts: list,
             while i < len(tables):
                 # LibreOffice may join the next table (the month overview) to the block's
                 trs = [tr for tr in tables[i].iter(w("tr"))][:len(titles)]
+                # a block's table after the first one counts without its heading too
                 if [_first_para(_cells(tr)[0]) if _cells(tr) else "" for tr in trs] == titles \
-                        and _item_heading(tables[i], lst.item_title):
+                        and (rows or _item_heading(tables[i], lst.item_title)):
                     found += 1
                     located.add(lst.path)
                     rows.append({f: _cells(tr)[1] for f, tr in zip(flds, trs)
