@@ -21,13 +21,23 @@ from .errors import (
     UnknownFormError,
 )
 from .forms import Field, Form, form_ids, forms, load_form
-from .validation import Problem, Report, validate
+from .problems import Problem, Report
 
 __all__ = [
     "DataFileError", "DocumentError", "OutputExistsError", "SkemaError", "TemplateError",
     "UnknownFormError", "Field", "Form", "Problem", "Report", "blank", "build_template",
     "extract", "fill", "form_ids", "forms", "load_form", "validate",
 ]
+
+
+def validate(form: Form, data: Any) -> Report:
+    """Check data against the form's schema and cross-field rules; return every problem.
+
+    (:func:`toolkit.validation.validate`; jsonschema is imported on the first call.)
+    """
+    from .validation import validate as _validate
+
+    return _validate(form, data)
 
 
 def _form(form: Form | str) -> Form:
@@ -81,9 +91,6 @@ def build_template(form: Form | str) -> bytes:
 
 def extract(path: str | Path, form: str | None = None) -> Any:
     """Read a returned form file (.docx or .pdf) into an ``Extraction``."""
-    from .extract.docx import extract_docx
-    from .extract.pdf import extract_pdf
-
     path = Path(path)
     if not path.is_file():
         raise DocumentError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
@@ -91,11 +98,14 @@ def extract(path: str | Path, form: str | None = None) -> Any:
     if suffix == ".doc":
         raise DocumentError(f"{path}: gamle Word-filer (.doc) kan ikke læses.",
                             hint="Åbn filen i Word og gem den som .docx.")
-    readers = {".docx": extract_docx, ".pdf": extract_pdf}
-    if suffix not in readers:
+    if suffix not in (".docx", ".pdf"):
         raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
                             hint="Brug en .docx- eller .pdf-fil.")
+    if suffix == ".docx":  # only the reader the file needs is imported
+        from .extract.docx import extract_docx as reader
+    else:
+        from .extract.pdf import extract_pdf as reader
     try:
-        return readers[suffix](path.read_bytes(), str(path), form)
+        return reader(path.read_bytes(), str(path), form)
     except DocumentError as exc:
         raise DocumentError(f"{path}: {exc}", hint=exc.hint) from None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import logging
-import signal
 from collections.abc import Iterator
 
 
@@ -23,6 +21,8 @@ def term_as_interrupt() -> Iterator[None]:
     """SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) while the block runs."""
     def handler(_signum: int, _frame: object) -> None:
         raise Terminated()
+
+    import signal
 
     try:
         old = signal.signal(signal.SIGTERM, handler)
@@ -51,4 +51,6 @@ def collector_paused() -> Iterator[None]:
 def quiet_parser_logs() -> None:
     """pypdf logs every repair it makes in a returned PDF; the user is told what matters
     in Danish, so only its errors are let through."""
+    import logging
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)
