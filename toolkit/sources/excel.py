@@ -818,8 +818,8 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
 
 def _records(form: Form, lay: BookLayout, main: _Sheet, items: dict[str, dict[str, list]],
              referenced: set[str], key_col: int | None, main_plans: list[_Plan],
-             key_of: Callable[[list], str], columns: dict[str, tuple[str, int]], list_sheet_names: dict[str, str],
-             list_key_cols: dict[str, int]) -> Iterator[Record]:
+             key_of: Callable[[list], str], columns: dict[str, tuple[str, int]],
+             list_sheet_names: dict[str, str], list_key_cols: dict[str, int]) -> Iterator[Record]:
     """The records of the main sheet, one per filled row, made as they are asked for.
 
     A key's list items are handed to its (first) record and dropped from ``items``;
