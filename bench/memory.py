@@ -9,8 +9,9 @@ six interventions per citizen; not measured), then ``skema batch indsatsskema BO
 DIR`` runs as its own process while a thread samples the whole process tree (the parent
 and its worker processes) every 20 ms with psutil: the largest sum of PSS (shared pages
 counted once, split between the processes sharing them) and of RSS (shared pages counted
-in every process) is the peak. Printed per size: rows, wall and CPU seconds, peak PSS and
-RSS in MB, and the ratio of each peak to the smallest size's. Needs psutil.
+in every process) is the peak. Printed per size: rows, wall and CPU seconds (all, the
+parent's as last sampled, the rest: the workers' and anything else), peak PSS and RSS in
+MB, and the ratio of each peak to the smallest size's. Needs psutil.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _tree_memory(proc: psutil.Process) -> tuple[int, int]:
-    """(PSS, RSS) in bytes summed over a process and all its descendants."""
+def _tree_memory(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, int]:
+    """(PSS, RSS) in bytes summed over a process and all its descendants; the CPU
+    seconds each has used so far go into ``cpu`` (by pid)."""
     pss = rss = 0
     try:
         members = [proc, *proc.children(recursive=True)]
@@ -41,10 +43,12 @@ def _tree_memory(proc: psutil.Process) -> tuple[int, int]:
     for member in members:
         try:
             info = member.memory_full_info()
+            times = member.cpu_times()
         except psutil.Error:  # ended meanwhile
             continue
         pss += info.pss
         rss += info.rss
+        cpu[member.pid] = times.user + times.system
     return pss, rss
 
 
@@ -58,11 +62,12 @@ def measure(book: Path, outdir: Path, jobs: int | None) -> dict[str, float]:
                              stderr=subprocess.PIPE)
     proc = psutil.Process(child.pid)
     peak = [0, 0]
+    cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            pss, rss = _tree_memory(proc)
+            pss, rss = _tree_memory(proc, cpu)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
             stop.wait(0.02)
 
@@ -75,8 +80,9 @@ def measure(book: Path, outdir: Path, jobs: int | None) -> dict[str, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode not in (0, 1):
         print(err.decode(errors="replace")[-2000:], file=sys.stderr)
-    return {"wall": wall,
-            "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+    total = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    parent = cpu.get(child.pid, 0.0)
+    return {"wall": wall, "cpu": total, "parent": parent, "workers": total - parent,
             "code": child.returncode, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20}
 
 
@@ -91,8 +97,8 @@ def main() -> int:
                     help="the sizes to run (default 1000 10000, and 100000 with --large)")
     args = ap.parse_args()
     sizes = args.rows or [1_000, 10_000] + ([100_000] if args.large else [])
-    print(f"{'rows':>8}{'wall s':>9}{'cpu s':>9}{'exit':>5}{'peak PSS MB':>13}"
-          f"{'× first':>9}{'peak RSS MB':>13}{'× first':>9}", flush=True)
+    print(f"{'rows':>8}{'wall s':>9}{'cpu s':>9}{'parent':>8}{'workers':>8}{'exit':>5}"
+          f"{'peak PSS MB':>13}{'× first':>9}{'peak RSS MB':>13}{'× first':>9}", flush=True)
     first = None
     with tempfile.TemporaryDirectory(prefix="skema-memory-") as tmp:
         for rows in sizes:
@@ -100,7 +106,8 @@ def main() -> int:
             write_indsats_workbook(book, rows)
             got = measure(book, Path(tmp) / f"ud-{rows}", args.jobs)
             first = first or got
-            print(f"{rows:8d}{got['wall']:9.1f}{got['cpu']:9.1f}{got['code']:5d}"
+            print(f"{rows:8d}{got['wall']:9.1f}{got['cpu']:9.1f}{got['parent']:8.1f}"
+                  f"{got['workers']:8.1f}{got['code']:5d}"
                   f"{got['pss']:13.1f}{got['pss'] / first['pss']:9.2f}"
                   f"{got['rss']:13.1f}{got['rss'] / first['rss']:9.2f}", flush=True)
             book.unlink()

@@ -16,6 +16,7 @@ ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -708,6 +709,48 @@ def _put(data: dict, parts: tuple[str, ...], value: Any) -> None:
     node[parts[-1]] = value
 
 
+class _ItemIndex:
+    """A list sheet's rows by key, each key's rows kept pickled (a few times smaller than
+    the objects); the rows of the key being added to stay unpacked until the key changes."""
+
+    def __init__(self) -> None:
+        self.packed: dict[str, bytes] = {}
+        self.key: str | None = None
+        self.current: list[tuple[int, Any, list, list]] = []
+
+    def add(self, key: str, entry: tuple[int, Any, list, list]) -> None:
+        """One more row of ``key`` (rows of a key usually come together)."""
+        if key != self.key:
+            self.close()
+            self.key = key
+            self.current = self.rows(key)
+            self.packed.pop(key, None)
+        self.current.append(entry)
+
+    def close(self) -> None:
+        """Pack the rows of the key being added to."""
+        if self.key is not None:
+            self.packed[self.key] = pickle.dumps(self.current, pickle.HIGHEST_PROTOCOL)
+        self.key, self.current = None, []
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.packed)
+
+    def rows(self, key: str) -> list[tuple[int, Any, list, list]]:
+        """The rows of ``key`` (excel row, item, problems, notes), in sheet order."""
+        data = self.packed.get(key)
+        return pickle.loads(data) if data is not None else []  # noqa: S301 - our own bytes
+
+    def pop(self, key: str) -> list[tuple[int, Any, list, list]]:
+        """The rows of ``key``, dropped from the index."""
+        rows = self.rows(key)
+        self.packed.pop(key, None)
+        return rows
+
+
 def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
                   problems: list[Problem]) -> tuple[int, Iterator[Record]]:
     """How many records the main sheet gives, and those records made one by one.
@@ -731,7 +774,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                 columns[col.field.path] = (sheet.name, c)
 
     # list rows, grouped by key
-    items: dict[str, dict[str, list[tuple[int, Any, list, list]]]] = {}
+    items: dict[str, _ItemIndex] = {}
     for lpath, sheet in lists.items():
         lst = form.lists[lpath]
         kc = list_key_cols.get(lpath)
@@ -761,7 +804,12 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                 item = {}
                 for plan, value in values:
                     _put(item, plan.parts, value)
-            items.setdefault(lpath, {}).setdefault(key, []).append((excel_row, item, rp, rn))
+            index = items.get(lpath)
+            if index is None:
+                index = items[lpath] = _ItemIndex()
+            index.add(key, (excel_row, item, rp, rn))
+    for index in items.values():
+        index.close()
 
     def key_of(row: list[Any]) -> str:
         key = _key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
@@ -802,10 +850,10 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
 
     for lpath, by_key in items.items():
         sheet = lists[lpath]
-        for key, item_rows in by_key.items():
+        for key in list(by_key):
             if key in used_keys:
                 continue
-            for item_row, *_ in item_rows:
+            for item_row, *_ in by_key.rows(key):
                 problems.append(Problem("", lay.key_title, f"{lay.key_title} "
                                         f"{_key_shown(key, lay, form)} findes ikke på arket "
                                         f"\"{main.name}\"; ret nummeret eller tilføj rækken.",
@@ -816,7 +864,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
                            columns, list_sheet_names, list_key_cols)
 
 
-def _records(form: Form, lay: BookLayout, main: _Sheet, items: dict[str, dict[str, list]],
+def _records(form: Form, lay: BookLayout, main: _Sheet, items: dict[str, _ItemIndex],
              referenced: set[str], key_col: int | None, main_plans: list[_Plan],
              key_of: Callable[[list], str], columns: dict[str, tuple[str, int]],
              list_sheet_names: dict[str, str], list_key_cols: dict[str, int]) -> Iterator[Record]:
@@ -857,7 +905,7 @@ def _records(form: Form, lay: BookLayout, main: _Sheet, items: dict[str, dict[st
         else:
             seen_keys[key] = excel_row
             for lpath, by_key in items.items():
-                for item_row, item, ip, inotes in by_key.pop(key, ()):
+                for item_row, item, ip, inotes in by_key.pop(key):
                     index = len(cells.item_rows.setdefault(lpath, []))
                     cells.item_rows[lpath].append(item_row)
                     lst_items = setdefault_value(data, lpath, [])
