@@ -460,14 +460,36 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
         sync_files([outdir / name for name in names])
     sync_files([], outdir)
     if interrupted:
-        manifest.discard()
+        manifest.remove()
     else:
         manifest.publish(outdir / MANIFEST)
         journal.remove()
     return BatchResult(kept, problems, total, interrupted, lost, counts, done)
 
 
-class _OrderedManifest:
+class _CsvFile:
+    """A CSV file the batch writes line by line in the output folder."""
+
+    def __init__(self, path: Path, mode: str, lineterminator: str = "\r\n") -> None:
+        self.path = path
+        self.handle = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.handle, lineterminator=lineterminator)
+
+    def close(self) -> None:
+        """Close the file (the lines written so far stay)."""
+        if not self.handle.closed:
+            self.handle.close()
+
+    def remove(self) -> None:
+        """Close and remove the file."""
+        self.close()
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class _OrderedManifest(_CsvFile):
     """The manifest lines written in row order as chunks finish (in any order).
 
     Finished chunks wait until every earlier one is in, so only the few that overtook
@@ -475,9 +497,7 @@ class _OrderedManifest:
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.handle, lineterminator="\n")
+        super().__init__(path, "w", lineterminator="\n")
         self.writer.writerow(["row", "file", "sha256", "status"])
         self.waiting: dict[int, list[RowResult]] = {}
         self.next = 0
@@ -490,11 +510,6 @@ class _OrderedManifest:
             for res in sorted(self.waiting.pop(self.next), key=lambda r: r.file):
                 self.writer.writerow([res.row, res.file, res.sha256, res.status])
             self.next += 1
-
-    def close(self) -> None:
-        """Close the file (the lines written so far stay)."""
-        if not self.handle.closed:
-            self.handle.close()
 
     def written(self, size: int = 1000) -> Iterator[list[str]]:
         """The names of the files written in this run, a batch of ``size`` at a time."""
@@ -519,38 +534,18 @@ class _OrderedManifest:
         os.replace(self.path, target)
         sync_files([], target.parent)
 
-    def discard(self) -> None:
-        """Remove the unfinished file."""
-        self.close()
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
 
 
-class _Journal:
+class _Journal(_CsvFile):
     """Manifest lines appended per chunk, so an interrupted run shows how far it got."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.handle = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115
-        self.writer = csv.writer(self.handle)
+        super().__init__(path, "a")
 
     def add(self, chunk: list[RowResult]) -> None:
         for res in chunk:
             self.writer.writerow([res.row, res.file, res.sha256, res.status])
         self.handle.flush()
-
-    def close(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
-
-    def remove(self) -> None:
-        self.close()
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
 
 
 def manifest_csv(results: list[RowResult]) -> bytes:
