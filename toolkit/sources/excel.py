@@ -8,7 +8,9 @@ the key) or the title of a generated column (default ``Nr.``); ``"x-sheet"`` on 
 or on a list names its sheet.
 
 :func:`read_workbook` turns a filled workbook into :class:`Record` objects (nested data in
-the schema's shape, ISO dates) with every problem placed on its cell (``Indsatser!E14``).
+the schema's shape, ISO dates) with every problem placed on its cell (``Indsatser!E14``);
+:func:`stream_workbook` gives the same records one at a time as they are asked for (the
+batch), with the workbook-level problems and the number of records known up front.
 Cells are read with python-calamine: cached values of formulas, dates as dates, and about
 ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 """
