@@ -25,7 +25,6 @@ from .errors import (
 )
 from .forms import Field, Form, form_ids, forms, load_form
 from .problems import Problem, Report
-from .validation import validate
 
 if TYPE_CHECKING:
     from .extract.docx import Extraction
@@ -46,6 +45,16 @@ def __getattr__(name: str) -> Any:
 
         return Extraction
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def validate(form: Form, data: Any) -> Report:
+    """Check data against the form's schema and cross-field rules; return every problem.
+
+    (:func:`toolkit.validation.validate`; jsonschema is imported on the first call.)
+    """
+    from .validation import validate as _validate
+
+    return _validate(form, data)
 
 
 def _form(form: Form | str) -> Form:
@@ -106,8 +115,6 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
 
     A file that cannot be read raises :class:`DocumentError` (:class:`NotAFormError` when
     it is readable but none of the catalogue's forms)."""
-    from .extract.docx import extract_docx
-    from .extract.pdf import extract_pdf
     from .limits import LimitError, bounded
 
     path = Path(path)
@@ -117,12 +124,15 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
     if suffix == ".doc":
         raise DocumentError(f"{path}: gamle Word-filer (.doc) kan ikke læses.",
                             hint="Åbn filen i Word og gem den som .docx.")
-    readers = {".docx": extract_docx, ".pdf": extract_pdf}
-    if suffix not in readers:
+    if suffix not in (".docx", ".pdf"):
         raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
                             hint="Brug en .docx- eller .pdf-fil.")
+    if suffix == ".docx":  # only the reader the file needs is imported
+        from .extract.docx import extract_docx as reader
+    else:
+        from .extract.pdf import extract_pdf as reader
     try:
-        return bounded(_read_form, readers[suffix], path, form)
+        return bounded(_read_form, reader, path, form)
     except DocumentError as exc:
         kind = LimitError if isinstance(exc, LimitError) else DocumentError
         raise kind(f"{path}: {exc}", hint=exc.hint) from None
