@@ -339,10 +339,16 @@ class _Job:
     outdir: Path
     overwrite: bool
     compiled: Any
+    # set once the output folder failed, in the process that saw it (each worker has its
+    # own copy): its later rows are not rendered, as they could not be written either
+    fault: OSError | None = None
 
 
 def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
     rec, stem = item
+    if job.fault is not None:
+        return [RowResult(rec.row, f"{stem}.{job.formats[0]}", "", FAILED, [],
+                          os_reason(job.fault), job.fault)]
     problems = row_problems(job.form, rec)
     if problems:
         return [RowResult(rec.row, "", "", INVALID, list(problems))]
@@ -362,8 +368,9 @@ def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
             continue
         except OSError as exc:
             if folder_fault(exc):  # every later file would fail too: stop here
+                job.fault = OSError(exc.errno, exc.strerror)
                 out.append(RowResult(rec.row, name, "", FAILED, [], os_reason(exc),
-                                     OSError(exc.errno, exc.strerror)))
+                                     job.fault))
                 return out
             out.append(RowResult(rec.row, name, "", FAILED, [],
                                  f"filen kunne ikke skrives ({os_reason(exc)})"))
@@ -433,7 +440,14 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
 
     jobs = max(1, jobs or cores())
     job = _Job(form, formats, outdir, overwrite, compiled)
-    items = ((rec, namer.stem(rec)) for rec in book.records)
+
+    def items() -> Iterator[tuple[Any, str]]:
+        """The rows with their names, handed out until the output folder fails."""
+        for rec in book.records:
+            if fault is not None:
+                return
+            yield rec, namer.stem(rec)
+
     kept: list[RowResult] = []
     counts: dict[str, int] = {}
     done = 0
@@ -451,7 +465,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     try:
         if progress:
             progress(0, total)
-        for chunk in pool.run(functools.partial(_do_row, job), items, jobs,
+        for chunk in pool.run(functools.partial(_do_row, job), items(), jobs,
                               chunk=_chunk(total, jobs)):
             rows = [res for _i, row in chunk for res in row]
             fault = fault or next((r.fault for r in rows if r.fault), None)
@@ -471,8 +485,8 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                     on_result(res)
             if progress:
                 progress(done, total)
-            if fault:
-                break  # the pool stops with the generator: no file is left half-written
+            # after a fault no row is handed out; the chunks in the workers' hands finish
+            # (their files, written or not, are in the journal: it matches the folder)
     except KeyboardInterrupt:  # the workers are stopped by now
         interrupted = True
     except WorkerLost:
