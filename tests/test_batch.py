@@ -398,6 +398,41 @@ def test_library_api_reports_progress(tmp_path, form):
     assert result.count(WRITTEN) == 3 and not result.failed and not result.interrupted
 
 
+def test_rows_are_read_as_the_workers_need_them(tmp_path, form):
+    from toolkit.sources.excel import WorkbookStream, stream_workbook
+
+    n = 300
+    book = workbook(tmp_path, form, rows(n))
+    read: list[int] = []
+    seen_at_first_result: list[int] = []
+
+    def reader(source, frm, validate=False):
+        stream = stream_workbook(source, frm)
+
+        def counted():
+            for rec in stream.records:
+                read.append(rec.row)
+                yield rec
+
+        return WorkbookStream(frm, stream.problems, stream.rows, stream.source, counted())
+
+    def on_result(res):
+        if not seen_at_first_result:
+            seen_at_first_result.append(len(read))
+
+    for jobs in (1, 2):
+        read.clear()
+        seen_at_first_result.clear()
+        result = run_batch(form, book, tmp_path / f"out{jobs}", jobs=jobs, reader=reader,
+                           on_result=on_result)
+        assert result.count(WRITTEN) == n and result.done == n and not result.results
+        # chunks of 18 rows: a few in the workers' hands, not the whole workbook
+        assert 0 < seen_at_first_result[0] <= 18 * 5, (jobs, seen_at_first_result)
+        assert len(read) == n
+        lines = (tmp_path / f"out{jobs}" / "manifest.csv").read_text().splitlines()
+        assert [int(line.split(",")[0]) for line in lines[1:]] == list(range(2, n + 2))
+
+
 # -- interruption ------------------------------------------------------------------------------
 def _start(book: Path, out: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))

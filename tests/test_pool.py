@@ -78,3 +78,34 @@ def test_stopping_early_leaves_no_worker_running():
     next(run)
     run.close()  # the caller stops (Ctrl-C does the same through an exception)
     assert {p.pid for p in multiprocessing.active_children()} <= before
+
+
+def test_streamed_items_are_read_only_as_workers_get_free():
+    taken = []
+
+    def source():
+        for i in range(200):
+            taken.append(i)
+            yield i
+
+    chunks = pool.run(_square, source(), 2, chunk=5)
+    first = next(chunks)
+    assert first and all(r == i * i for i, r in first)
+    # at most two chunks per worker in flight, and the one just finished
+    assert len(taken) <= 5 * (2 * 2 + 1) + 5
+    got = dict(first)
+    for chunk in chunks:
+        got.update(chunk)
+    assert got == {i: i * i for i in range(200)}
+    assert len(taken) == 200
+
+
+def test_streamed_items_survive_a_crashed_worker():
+    got = _results(pool.run(_crash_on_5, iter(range(20)), 2, chunk=2, isolate=True))
+    assert got.pop(5) == pool.Lost(pool.CRASHED)
+    assert got == {i: i * i for i in range(20) if i != 5}
+
+
+def test_streamed_items_in_one_process():
+    assert _results(pool.run(_square, (i for i in range(7)), 1, chunk=3)) == {
+        i: i * i for i in range(7)}

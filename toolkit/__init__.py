@@ -25,7 +25,6 @@ from .errors import (
 )
 from .problems import Problem, Report
 from .profile import Profile, ProfileError, load_profile
-from .validation import validate
 
 if TYPE_CHECKING:
     from .readers.docx import Extraction
@@ -47,6 +46,17 @@ def __getattr__(name: str) -> Any:
 
         return Extraction
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def validate(form: Form, data: Any, profile: Profile | None = None) -> Report:
+    """Check data against the form's schema and cross-field rules; return every problem.
+    ``profile``: the municipality's limits (the longest consent) instead of the schema's.
+
+    (:func:`toolkit.validation.validate`; jsonschema is imported on the first call.)
+    """
+    from .validation import validate as _validate
+
+    return _validate(form, data, profile)
 
 
 def _form(form: Form | str) -> Form:
@@ -109,15 +119,13 @@ def build_template(form: Form | str) -> bytes:
 
 def extract(path: str | Path, form: str | None = None) -> Extraction:
     """Read a returned form file (.docx or .pdf) into an :class:`Extraction`, within the
-    limits of :mod:`toolkit.limits` (size before reading, time and memory while reading): the data,
-    the form and version it was read as, its validation :class:`Report` and notes about
-    the file. ``form`` reads it as that form id (else the document's own id decides).
+    limits of :mod:`toolkit.limits` (size before reading, time and memory while reading):
+    the data, the form and version it was read as, its validation :class:`Report` and
+    notes about the file. ``form`` reads it as that form id (else the document's own id decides).
 
     A file that cannot be read raises :class:`DocumentError` (:class:`NotAFormError` when
     it is readable but none of the catalogue's forms)."""
     from .limits import LimitError, bounded
-    from .readers.docx import extract_docx
-    from .readers.pdf import extract_pdf
 
     path = Path(path)
     if not path.is_file():
@@ -126,12 +134,15 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
     if suffix == ".doc":
         raise DocumentError(f"{path}: gamle Word-filer (.doc) kan ikke læses.",
                             hint="Åbn filen i Word og gem den som .docx.")
-    readers = {".docx": extract_docx, ".pdf": extract_pdf}
-    if suffix not in readers:
+    if suffix not in (".docx", ".pdf"):
         raise DocumentError(f"{path}: filtypen \"{path.suffix}\" kan ikke læses.",
                             hint="Brug en .docx- eller .pdf-fil.")
+    if suffix == ".docx":  # only the reader the file needs is imported
+        from .readers.docx import extract_docx as reader
+    else:
+        from .readers.pdf import extract_pdf as reader
     try:
-        return bounded(_read_form, readers[suffix], path, form)
+        return bounded(_read_form, reader, path, form)
     except DocumentError as exc:
         kind = LimitError if isinstance(exc, LimitError) else DocumentError
         raise kind(f"{path}: {exc}", hint=exc.hint) from None

@@ -1,10 +1,14 @@
 """Batch: one filled document per valid row of an input workbook.
 
-The parent process reads the workbook (without validation) and names every row; worker
-processes (:mod:`toolkit.pool`) validate, render with the compiled Word template and write each file
-atomically (temporary file in the output folder, then ``link``/``replace``). A journal
-(``.manifest.csv.partial``) is appended per chunk and ``manifest.csv`` written atomically
-at the end, so an interrupted batch leaves only whole files and a re-run finishes the rest:
+The parent process reads the workbook (without validation) row by row as the workers get
+free and names every row; worker processes (:mod:`toolkit.pool`, the rows streamed to
+them a few chunks at a time) validate, render with the compiled Word template and write
+each file atomically (temporary file in the output folder, then ``link``/``replace``).
+Neither the rows nor their results are kept: memory does not grow with the number of
+rows. A journal (``.manifest.csv.partial``) is appended per chunk, the manifest lines are
+written in row order to ``.manifest.csv.next`` as the rows finish, and that file becomes
+``manifest.csv`` at the end, so an interrupted batch leaves only whole files and a re-run
+finishes the rest:
 a file that exists with exactly the bytes the row makes is left alone, one with other
 bytes is only replaced with ``overwrite``. The written files are synced to the disk
 before the manifest is written.
@@ -12,15 +16,17 @@ before the manifest is written.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
 import io
+import itertools
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +41,7 @@ from .validation import Problem
 
 MANIFEST = "manifest.csv"
 JOURNAL = ".manifest.csv.partial"
+NEXT_MANIFEST = ".manifest.csv.next"
 TMP_PREFIX = ".skema-tmp-"
 FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 
@@ -64,14 +71,18 @@ class RowResult:
 
 @dataclass
 class BatchResult:
-    """The outcome of a batch: a result per row and format, and workbook-level problems."""
+    """The outcome of a batch: counts per status, the rows that gave no file, and the
+    workbook-level problems. Every row's line is in ``manifest.csv``; only the results
+    that are not ok are kept here (so memory does not grow with the rows)."""
 
-    results: list[RowResult]
+    results: list[RowResult]  # the results that are not ok, in row order
     problems: list[Problem]
     rows: int
     interrupted: bool = False
     worker_lost: bool = False  # interrupted because a worker process died
     fault: str = ""  # the Danish word when the output folder failed and the run stopped
+    counts: dict[str, int] = field(default_factory=dict)  # status -> results
+    done: int = 0  # rows finished (all of them unless interrupted)
 
     @property
     def failed(self) -> list[RowResult]:
@@ -80,7 +91,7 @@ class BatchResult:
 
     def count(self, status: str) -> int:
         """How many results have this status."""
-        return sum(1 for r in self.results if r.status == status)
+        return self.counts.get(status, 0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,13 +174,30 @@ def file_stems(form: Form, records: list, pattern: str) -> list[str]:
 
     Names are compared without regard to case (Windows and macOS folders).
     """
-    from .paths import get_value
+    namer = Namer(form, pattern)
+    return [namer.stem(rec) for rec in records]
 
-    check_pattern(form, pattern)
-    taken: set[str] = set()
-    out = []
-    for rec in records:
-        def value(m: re.Match, rec=rec) -> str:
+
+class Namer:
+    """File name stems for records one at a time, as :func:`file_stems` gives them.
+
+    Keeps only the (hashes of the) names given so far.
+    """
+
+    def __init__(self, form: Form, pattern: str) -> None:
+        check_pattern(form, pattern)
+        self.form = form
+        self.pattern = pattern
+        self.taken: set[int] = set()
+        self.plain = pattern == "{form}-{row}"  # unique already: rows differ
+
+    def stem(self, rec: Any) -> str:
+        """The stem of the next record."""
+        from .paths import get_value
+
+        form = self.form
+
+        def value(m: re.Match) -> str:
             path = m.group(1)
             if path == "row":
                 return str(rec.row)
@@ -180,14 +208,21 @@ def file_stems(form: Form, records: list, pattern: str) -> list[str]:
             found = get_value(rec.data, path)
             return "" if found is None or isinstance(found, (dict, list)) else str(found)
 
-        stem = safe_name(_FIELD.sub(value, pattern)) or f"{form.id}-{rec.row}"
+        stem = safe_name(_FIELD.sub(value, self.pattern)) or f"{form.id}-{rec.row}"
+        if self.plain:
+            return stem
         candidate, n = stem, 1
-        while candidate.casefold() in taken:
+        while _name_hash(candidate) in self.taken:
             n += 1
             candidate = f"{stem}-{n}"
-        taken.add(candidate.casefold())
-        out.append(candidate)
-    return out
+        self.taken.add(_name_hash(candidate))
+        return candidate
+
+
+def _name_hash(name: str) -> int:
+    """64 bits of the case-folded name: names compared without regard to case."""
+    return int.from_bytes(hashlib.blake2b(name.casefold().encode(), digest_size=8).digest(),
+                          "big")
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,26 +332,30 @@ def row_problems(form: Form, record: Any) -> list[Problem]:
 # ---------------------------------------------------------------------------------------
 @dataclass
 class _Job:
-    """What every row needs besides its number (the workers inherit it through fork)."""
+    """What every row needs besides itself (the workers inherit it through fork)."""
 
     form: Form
-    records: list
-    stems: list[str]
     formats: tuple[str, ...]
     outdir: Path
     overwrite: bool
     compiled: Any
     profile: Any = None  # the municipality's Profile, or None
+    # set once the output folder failed, in the process that saw it (each worker has its
+    # own copy): its later rows are not rendered, as they could not be written either
+    fault: OSError | None = None
 
 
-def _do_row(job: _Job, i: int) -> list[RowResult]:
-    rec = job.records[i]
+def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
+    rec, stem = item
+    if job.fault is not None:
+        return [RowResult(rec.row, f"{stem}.{job.formats[0]}", "", FAILED, [],
+                          os_reason(job.fault), job.fault)]
     problems = row_problems(job.form, rec)
     if problems:
         return [RowResult(rec.row, "", "", INVALID, list(problems))]
     out: list[RowResult] = []
     for fmt in job.formats:
-        name = f"{job.stems[i]}.{fmt}"
+        name = f"{stem}.{fmt}"
         try:
             if fmt == "docx":
                 from .render.letterhead import docx_letterhead
@@ -333,8 +372,9 @@ def _do_row(job: _Job, i: int) -> list[RowResult]:
             continue
         except OSError as exc:
             if folder_fault(exc):  # every later file would fail too: stop here
+                job.fault = OSError(exc.errno, exc.strerror)
                 out.append(RowResult(rec.row, name, "", FAILED, [], os_reason(exc),
-                                     OSError(exc.errno, exc.strerror)))
+                                     job.fault))
                 return out
             out.append(RowResult(rec.row, name, "", FAILED, [],
                                  f"filen kunne ikke skrives ({os_reason(exc)})"))
@@ -362,34 +402,39 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
 
     ``fmt``: ``docx``, ``pdf`` or ``both``. ``pattern``: file name pattern of field paths
     (``{sag.sagsnummer}-{borger.navn}``, plus ``{row}``, ``{key}``, ``{form}``).
-    ``on_read(problems)`` is called with the workbook-level problems once it is read;
-    ``progress(done, total)`` and ``on_result(result)`` are called in the parent as rows
-    finish. ``reader`` reads the workbook (default ``read_workbook``; the command line
-    passes one that reads with the garbage collector paused). ``profile``: the
-    municipality's :class:`~toolkit.profile.Profile` on every document (None: neutral).
-    Raises BatchError, DataFileError or TemplateError before anything is written when the
-    batch cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the
-    workers are stopped and no half-written file is left.
+    ``on_read(problems)`` is called with the workbook-level problems once they are known
+    (before the first row); ``progress(done, total)`` and ``on_result(result)`` are called
+    in the parent as rows finish. ``reader(source, form, validate=False)`` opens the
+    workbook (default :func:`~toolkit.sources.excel.stream_workbook`, which reads the rows
+    as they are needed; a reader may also return a read ``WorkbookData``). ``profile``:
+    the municipality's :class:`~toolkit.profile.Profile` on every document (None:
+    neutral). Raises
+    BatchError, DataFileError or TemplateError before anything is written when the batch
+    cannot start; KeyboardInterrupt is turned into ``interrupted=True`` after the workers
+    are stopped and no half-written file is left.
     """
     from .render.word_compiled import compiled_template
-    from .sources.excel import read_workbook
+    from .sources.excel import stream_workbook
 
     if fmt not in FORMATS:
         raise BatchError(f"Formatet \"{fmt}\" understøttes ikke.",
                          hint="Brug docx, pdf eller both.")
     pattern = pattern or default_pattern(form)
-    check_pattern(form, pattern)
+    namer = Namer(form, pattern)
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise BatchError(f"{outdir}: findes og er ikke en mappe.",
                          hint="Vælg en mappe til dokumenterne med -o.")
     formats = FORMATS[fmt]
     compiled = compiled_template(form, template) if "docx" in formats else None
-    book = (reader or read_workbook)(source, form, validate=False)
-    records = book.records
-    stems = file_stems(form, records, pattern)
+    book: Any = reader(source, form, validate=False) if reader else stream_workbook(source,
+                                                                                    form)
+    total = getattr(book, "rows", None)
+    if not isinstance(total, int):  # a read WorkbookData
+        total = len(book.records)
+    problems = list(book.problems)
     if on_read:
-        on_read(list(book.problems))
+        on_read(list(problems))
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         if not os.access(outdir, os.W_OK | os.X_OK):
@@ -401,35 +446,54 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
     clean_temp_files(outdir)
 
     jobs = max(1, jobs or cores())
-    job = _Job(form, records, stems, formats, outdir, overwrite, compiled, profile)
-    results: list[RowResult] = []
-    total = len(records)
+    job = _Job(form, formats, outdir, overwrite, compiled, profile)
+
+    def items() -> Iterator[tuple[Any, str]]:
+        """The rows with their names, handed out until the output folder fails."""
+        for rec in book.records:
+            if fault is not None:
+                return
+            yield rec, namer.stem(rec)
+
+    kept: list[RowResult] = []
+    counts: dict[str, int] = {}
     done = 0
     interrupted = lost = False
     fault: OSError | None = None
+    journal: _Journal | None = None
     try:
         journal = _Journal(outdir / JOURNAL)
+        manifest = _OrderedManifest(outdir / NEXT_MANIFEST)
     except OSError as exc:
+        if journal is not None:
+            journal.close()  # an earlier run's journal stays
         raise BatchError(fault_message(outdir, exc, f"0 af {total * len(formats)} "
                                        "dokumenter skrevet")) from None
     try:
         if progress:
             progress(0, total)
-        for chunk in pool.run(functools.partial(_do_row, job), range(total), jobs,
+        for chunk in pool.run(functools.partial(_do_row, job), items(), jobs,
                               chunk=_chunk(total, jobs)):
             rows = [res for _i, row in chunk for res in row]
             fault = fault or next((r.fault for r in rows if r.fault), None)
             rows = [r for r in rows if not r.fault]
-            results.extend(rows)
+            for res in rows:  # counted first: the files are there even if a line is not
+                counts[res.status] = counts.get(res.status, 0) + 1
+                if not res.ok:
+                    kept.append(res)
             journal.add(rows)
-            done += len({r.row for r in rows})
+            if fault:  # this run's manifest is not published: only the journal counts
+                done += len({r.row for r in rows})
+            else:
+                manifest.add(chunk)
+                done += len(chunk)
             for res in rows:
                 if on_result:
                     on_result(res)
             if progress:
                 progress(done, total)
-            if fault:
-                break  # the pool stops with the generator: no file is left half-written
+            # after a fault no row is handed out; the chunks in the workers' hands finish
+            # (their files, written or not, are in the journal: it matches the folder)
     except KeyboardInterrupt:  # the workers are stopped by now
         interrupted = True
     except WorkerLost:
@@ -440,42 +504,54 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
         fault = exc
     finally:
         journal.close()
+        manifest.close()
         clean_temp_files(outdir)
-    results.sort(key=lambda r: (r.row, r.file))
-    if fault is None and not interrupted:
-        try:
+    kept.sort(key=lambda r: (r.row, r.file))
+    try:
+        if fault is None:
             # the documents reach the disk before the manifest says they are there
-            sync_files([outdir / r.file for r in results if r.status == WRITTEN], outdir)
-            write_manifest(outdir / MANIFEST, results)
+            for names in manifest.written():
+                sync_files([outdir / name for name in names])
+            sync_files([], outdir)
+        if fault is None and not interrupted:
+            manifest.publish(outdir / MANIFEST)
             journal.remove()
-        except OSError as exc:
-            if not folder_fault(exc):
-                raise
-            fault = exc
+    except OSError as exc:
+        if not folder_fault(exc):
+            raise
+        fault = exc
     word = ""
     if fault is not None:
-        good = sum(1 for r in results if r.ok)
+        good = sum(counts.get(status, 0) for status in OK_STATUSES)
         word = fault_message(outdir, fault, f"{good} af {total * len(formats)} dokumenter "
                                             "skrevet")
-    return BatchResult(results, list(book.problems), total, interrupted or bool(word), lost,
-                       word)
+    if interrupted or fault is not None:
+        with contextlib.suppress(OSError):  # the folder may be gone or read-only
+            manifest.remove()
+    return BatchResult(kept, problems, total, interrupted or bool(word), lost, word, counts,
+                       done)
 
 
-class _Journal:
-    """Manifest lines appended per chunk, so an interrupted run shows how far it got."""
+class _CsvFile:
+    """A CSV file the batch writes in the output folder, whole lines at a time (written
+    through the file descriptor: a write that fails is cut back to the last whole line)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, append: bool, lineterminator: str = "\r\n") -> None:
         self.path = path
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.lineterminator = lineterminator
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if append else os.O_TRUNC)
+        self.fd = os.open(path, flags, 0o644)
 
-    def add(self, chunk: list[RowResult]) -> None:
-        """Append the chunk's lines whole, or not at all (a full disk never cuts a line)."""
+    def write_rows(self, rows: Iterable[Iterable[object]]) -> None:
+        """Append the lines whole, or not at all (a full disk never cuts a line); every
+        cell formula-safe (:func:`~toolkit.fileio.csv_cell`)."""
         buf = io.StringIO()
-        writer = csv.writer(buf)
-        for res in chunk:
-            writer.writerow([csv_cell(v) for v in (res.row, res.file, res.sha256,
-                                                   res.status)])
+        writer = csv.writer(buf, lineterminator=self.lineterminator)
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row])
         data = buf.getvalue().encode("utf-8")
+        if not data:
+            return
         size = os.fstat(self.fd).st_size
         try:
             view = memoryview(data)
@@ -486,16 +562,77 @@ class _Journal:
             raise
 
     def close(self) -> None:
+        """Close the file (the lines written so far stay)."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
 
     def remove(self) -> None:
+        """Close and remove the file."""
         self.close()
         try:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+
+class _OrderedManifest(_CsvFile):
+    """The manifest lines written in row order as chunks finish (in any order).
+
+    Finished chunks wait until every earlier one is in, so only the few that overtook
+    others are held; :meth:`publish` makes the file ``manifest.csv`` atomically.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, append=False, lineterminator="\n")
+        self.write_rows([("row", "file", "sha256", "status")])
+        self.waiting: dict[int, list[RowResult]] = {}
+        self.next = 0
+
+    def add(self, chunk: list[tuple[int, list[RowResult]]]) -> None:
+        """The results of a finished chunk: (item number, results of the row)."""
+        for i, results in chunk:
+            self.waiting[i] = results
+        lines = []
+        while self.next in self.waiting:
+            for res in sorted(self.waiting.pop(self.next), key=lambda r: r.file):
+                lines.append((res.row, res.file, res.sha256, res.status))
+            self.next += 1
+        self.write_rows(lines)
+
+    def written(self, size: int = 1000) -> Iterator[list[str]]:
+        """The names of the files written in this run, a batch of ``size`` at a time."""
+        self.close()
+        names: list[str] = []
+        with open(self.path, encoding="utf-8", newline="") as handle:
+            for line in itertools.islice(csv.reader(handle), 1, None):
+                if line[3] == WRITTEN:
+                    names.append(csv_text(line[1]))
+                    if len(names) >= size:
+                        yield names
+                        names = []
+        names += [res.file for results in self.waiting.values() for res in results
+                  if res.status == WRITTEN]  # finished ahead of a row that did not
+        if names:
+            yield names
+
+    def publish(self, target: Path) -> None:
+        """Make the file ``target``: synced, then renamed over it, then the folder synced."""
+        self.close()
+        sync_files([self.path])
+        os.replace(self.path, target)
+        sync_files([], target.parent)
+
+
+class _Journal(_CsvFile):
+    """Manifest lines appended per chunk, so an interrupted run shows how far it got."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, append=True)
+
+    def add(self, chunk: list[RowResult]) -> None:
+        """Append the lines of the chunk's results."""
+        self.write_rows((res.row, res.file, res.sha256, res.status) for res in chunk)
 
 
 def manifest_csv(results: list[RowResult]) -> bytes:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
 import re
@@ -336,6 +334,8 @@ def _place(parts: Iterable[Any]) -> str:
 
 
 def _unknown(key: str, known: Iterable[str], parts: list[Any]) -> str:
+    import difflib
+
     guess = difflib.get_close_matches(key, list(known), n=1)
     also = f' (mente du "{guess[0]}"?)' if guess else ""
     return f'ukendt nøgleord "{key}" ved {_place(parts + [key])}{also}'
@@ -391,6 +391,8 @@ def _cache_dir() -> Path:
 
 @cache
 def _meta_hash() -> Any:
+    import hashlib
+
     return hashlib.sha256(_CHECK_VERSION + _meta_bytes() + b"\0")
 
 

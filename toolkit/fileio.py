@@ -6,11 +6,8 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .errors import DataFileError, OutputExistsError, os_reason
 
@@ -73,6 +70,8 @@ def sync_files(paths: Iterable[str | Path], folder: str | Path | None = None) ->
 
     paths = list(paths)
     if paths:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(16, len(paths))) as pool:
             list(pool.map(one, paths))
     if folder is not None:
@@ -103,6 +102,8 @@ def read_data(path: str | Path) -> Any:
                 hint="Ret filen, fx manglende komma, anførselstegn eller klamme.",
             ) from None
     if suffix in (".yaml", ".yml"):
+        import yaml
+
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:

@@ -4,6 +4,9 @@
 (``concurrent.futures.ProcessPoolExecutor`` with the fork start method: the workers start
 with the toolkit imported and inherit the function and the items, so only item numbers
 and results cross between processes). It yields the results chunk by chunk as they come.
+Items given as an iterator instead of a list are streamed: taken from it only as workers
+become free (at most two chunks per worker in flight) and sent to the workers with their
+chunk, so neither the parent nor the workers ever hold more than those.
 
 A worker that dies (killed, out of memory, a crash in a C parser) breaks the pool, which
 the executor reports as ``BrokenProcessPool``. Then either the run stops with
@@ -30,7 +33,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -53,7 +56,7 @@ class Lost:
 Chunk = list[tuple[int, Any]]
 
 # What the workers inherit through fork, by pool number: (function, items, slots).
-_SHARED: dict[int, tuple[Callable[[Any], Any], Sequence[Any], Any]] = {}
+_SHARED: dict[int, tuple[Callable[[Any], Any], Sequence[Any] | None, Any]] = {}
 _NUMBERS = itertools.count()
 _SLOT = -1  # in a worker: its slot in the shared table
 _FIELDS = 3  # per slot: pid, item number (-1 when idle), time the item was started
@@ -67,45 +70,115 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def run(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, chunk: int = 1,
-        seconds: float | None = None, isolate: bool = False) -> Iterator[Chunk]:
+def run(fn: Callable[[Any], Any], items: Sequence[Any] | Iterable[Any], workers: int,
+        chunk: int = 1, seconds: float | None = None, isolate: bool = False
+        ) -> Iterator[Chunk]:
     """``fn(item)`` for every item, spread over ``workers`` processes.
 
     Yields lists of ``(index, result)`` as chunks of ``chunk`` items finish, in no fixed
-    order; a result is a :class:`Lost` for an item whose worker died (only with
-    ``isolate``) or that took longer than ``seconds``. Raises WorkerLost when a worker
-    dies and ``isolate`` is false. ``fn`` and ``items`` reach the workers through fork
-    (they are never pickled); the results are.
+    order (``index``: the item's place in ``items``); a result is a :class:`Lost` for an
+    item whose worker died (only with ``isolate``) or that took longer than ``seconds``.
+    Raises WorkerLost when a worker dies and ``isolate`` is false. ``fn`` reaches the
+    workers through fork (never pickled), and so do the items of a sequence; the items of
+    any other iterable are read lazily and pickled to the workers chunk by chunk, as are
+    the results.
     """
     chunk = max(1, chunk)
-    order = [list(range(i, min(len(items), i + chunk))) for i in range(0, len(items), chunk)]
-    if workers <= 1 or not FORK or len(order) < 2:
-        for indices in order:
-            yield [(i, fn(items[i])) for i in indices]
+    held: dict[int, Any] | None = None
+    shared: Sequence[Any] | None = None
+    get: Callable[[int], Any]
+    if isinstance(items, Sequence):
+        pending = _Feed([list(range(i, min(len(items), i + chunk)))
+                         for i in range(0, len(items), chunk)])
+        shared = items
+        get = items.__getitem__
+    else:
+        held = {}
+        pending = _Feed(_chunks(items, chunk, held))
+        get = held.pop
+    if workers <= 1 or not FORK or pending.has(2) < 2:
+        while pending:
+            indices = pending.popleft()
+            yield [(i, fn(get(i))) for i in indices]
         return
-    pending = deque(order)
     while pending:
-        with _Pool(fn, items, min(workers, len(pending))) as pool:
+        with _Pool(fn, shared, min(workers, pending.has(workers) or 1), held) as pool:
             suspects, slow = yield from pool.drain(pending, seconds)
         if slow:
+            pool.forget(slow)
             yield [(i, Lost(TOO_SLOW)) for i in sorted(slow)]
         if suspects and not isolate:
             raise WorkerLost()
         for i in sorted(suspects):  # one of them crashed its worker: each goes alone
-            with _Pool(fn, items, 1) as alone:
-                crashed, slow = yield from alone.drain(deque([[i]]), seconds)
+            with _Pool(fn, shared, 1, held) as alone:
+                crashed, slow = yield from alone.drain(_Feed([[i]]), seconds)
+            if slow or crashed:
+                alone.forget({i})
             if slow:
                 yield [(i, Lost(TOO_SLOW))]
             elif crashed:
                 yield [(i, Lost(CRASHED))]
 
 
+def _chunks(items: Iterable[Any], chunk: int, held: dict[int, Any]) -> Iterator[list[int]]:
+    """Item numbers in chunks, each item put in ``held`` as its chunk is taken."""
+    numbered = enumerate(items)
+    while True:
+        indices = []
+        for i, item in itertools.islice(numbered, chunk):
+            held[i] = item
+            indices.append(i)
+        if not indices:
+            return
+        yield indices
+
+
+class _Feed:
+    """The chunks still to run: those put back, then a lazy source read only on demand."""
+
+    def __init__(self, chunks: Iterable[list[int]]) -> None:
+        self.buffer: deque[list[int]] = deque()
+        self.source = iter(chunks)
+
+    def has(self, n: int) -> int:
+        """How many chunks (up to ``n``) are left, reading ahead at most ``n``."""
+        while len(self.buffer) < n:
+            nxt = next(self.source, None)
+            if nxt is None:
+                break
+            self.buffer.append(nxt)
+        return min(n, len(self.buffer))
+
+    def __bool__(self) -> bool:
+        return self.has(1) > 0
+
+    def popleft(self) -> list[int]:
+        """The next chunk."""
+        if not self:
+            raise IndexError("no chunk left")
+        return self.buffer.popleft()
+
+    def appendleft(self, indices: list[int]) -> None:
+        """Put a chunk back in front."""
+        self.buffer.appendleft(indices)
+
+    def buffered(self) -> list[list[int]]:
+        """The chunks read ahead or put back (not those still in the source)."""
+        return list(self.buffer)
+
+    def remove(self, indices: list[int]) -> None:
+        """Drop a chunk that was read ahead or put back."""
+        self.buffer.remove(indices)
+
+
 class _Pool:
     """A ProcessPoolExecutor whose workers note what they are doing in a shared table."""
 
-    def __init__(self, fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> None:
+    def __init__(self, fn: Callable[[Any], Any], items: Sequence[Any] | None, workers: int,
+                 held: dict[int, Any] | None = None) -> None:
         ctx = multiprocessing.get_context("fork")
         self.workers = workers
+        self.held = held  # streamed items by number, until their result is in
         self.slots = ctx.Array("d", [-1.0] * (workers * _FIELDS), lock=False)
         counter = ctx.Value("i", 0)
         self.number = next(_NUMBERS)
@@ -122,7 +195,23 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
         del _SHARED[self.number]
 
-    def drain(self, pending: deque[list[int]], seconds: float | None
+    def forget(self, numbers: set[int]) -> None:
+        """Drop streamed items that are given up."""
+        if self.held is not None:
+            for i in numbers:
+                self.held.pop(i, None)
+
+    def _submit(self, indices: list[int]) -> Future:
+        payload = None if self.held is None else [self.held[i] for i in indices]
+        return self.executor.submit(_work, self.number, indices, payload)
+
+    def _done(self, result: Chunk) -> Chunk:
+        if self.held is not None:
+            for i, _ in result:
+                self.held.pop(i, None)
+        return result
+
+    def drain(self, pending: _Feed, seconds: float | None
               ) -> Generator[Chunk, None, tuple[set[int], set[int]]]:
         """Run chunks off ``pending`` until it is empty or the pool breaks.
 
@@ -136,13 +225,13 @@ class _Pool:
         broken = False
         while (pending or running) and not broken:
             while pending and len(running) < 2 * self.workers:
-                indices = pending[0]
+                indices = pending.popleft()
                 try:
-                    future = self.executor.submit(_work, self.number, indices)
+                    future = self._submit(indices)
                 except BrokenProcessPool:  # a worker died since the last wait
+                    pending.appendleft(indices)
                     broken = True
                     break
-                pending.popleft()
                 running[future] = indices
             if broken:
                 break
@@ -157,7 +246,7 @@ class _Pool:
                     pending.appendleft(indices)
                     unfinished += indices
                 else:
-                    yield result
+                    yield self._done(result)
             if seconds and not broken:
                 now = time.monotonic()
                 stuck = [(pid, i) for pid, i, start in self._busy() if now - start > seconds]
@@ -167,7 +256,7 @@ class _Pool:
             return set(), slow
         for future, indices in running.items():
             try:
-                yield future.result()  # finished before the pool broke
+                yield self._done(future.result())  # finished before the pool broke
             except BrokenProcessPool:
                 pending.appendleft(indices)
                 unfinished += indices
@@ -176,7 +265,7 @@ class _Pool:
         # between items makes every unfinished item a suspect: each is then run alone)
         suspects = set() if slow else (
             {i for _pid, i, _start in self._busy()} or set(unfinished))
-        for indices in list(pending):
+        for indices in pending.buffered():
             if suspects.intersection(indices) or slow.intersection(indices):
                 pending.remove(indices)
                 rest = [i for i in indices if i not in suspects and i not in slow]
@@ -227,15 +316,18 @@ def _start(number: int, counter: Any) -> None:
     _SHARED[number][2][_SLOT * _FIELDS] = os.getpid()
 
 
-def _work(number: int, indices: list[int]) -> Chunk:
+def _work(number: int, indices: list[int], payload: list[Any] | None = None) -> Chunk:
     fn, items, slots = _SHARED[number]
+    if payload is None:  # the items of a sequence, inherited through fork
+        assert items is not None
+        payload = [items[i] for i in indices]
     base = _SLOT * _FIELDS
     out = []
     try:
-        for i in indices:
+        for k, i in enumerate(indices):
             slots[base + 2] = time.monotonic()
             slots[base + 1] = i
-            out.append((i, fn(items[i])))
+            out.append((i, fn(payload[k])))
     finally:
         slots[base + 1] = -1
     return out

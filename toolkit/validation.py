@@ -10,9 +10,7 @@ import calendar
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
+from typing import TYPE_CHECKING, Any
 
 from . import danish, values
 from .catalogue import Form
@@ -47,10 +45,30 @@ FORMATS: dict[str, Callable[[str], bool]] = {
     "kommune": lambda v: danish.kommune_name(v) == v,
 }
 
-#: The checker of those formats for full validation.
-FORMAT_CHECKER = FormatChecker(formats=())
-for _name, _check in FORMATS.items():
-    FORMAT_CHECKER.checks(_name)(lambda v, _check=_check: not isinstance(v, str) or bool(_check(v)))
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+_CHECKER: list[FormatChecker] = []
+
+
+def format_checker() -> FormatChecker:
+    """The checker of those formats for full validation (jsonschema imported on first use)."""
+    if not _CHECKER:
+        from jsonschema import FormatChecker
+
+        checker = FormatChecker(formats=())
+        for name, check in FORMATS.items():
+            checker.checks(name)(lambda v, check=check: not isinstance(v, str)
+                                 or bool(check(v)))
+        _CHECKER.append(checker)
+    return _CHECKER[0]
+
+
+def __getattr__(name: str) -> Any:
+    """``FORMAT_CHECKER``: built on first use, so importing this module stays cheap."""
+    if name == "FORMAT_CHECKER":
+        return format_checker()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _join(path: str, key: Any) -> str:
@@ -73,7 +91,9 @@ _VALIDATORS: dict[str, Draft202012Validator] = {}
 def _validator(form: Form) -> Draft202012Validator:
     key = f"{form.id}@{form.version}@{id(form)}"
     if key not in _VALIDATORS:
-        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=FORMAT_CHECKER)
+        from jsonschema import Draft202012Validator
+
+        _VALIDATORS[key] = Draft202012Validator(form.schema, format_checker=format_checker())
     return _VALIDATORS[key]
 
 

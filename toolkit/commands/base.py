@@ -21,7 +21,6 @@ import contextlib
 import gettext
 import os
 import sys
-import traceback
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -43,6 +42,8 @@ def report_unexpected(exc: BaseException, debug: bool, where: str = "") -> None:
     """Tell the user that skema itself failed (``where``: the file it was reading), on
     stderr; the traceback too under ``--debug``. Never says that a file is damaged."""
     if debug:
+        import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     click.echo(UNEXPECTED.format(where=f"{danish.mask_cpr(where)}: " if where else "",
                                  name=type(exc).__name__,
@@ -155,12 +156,16 @@ class RootGroup(Group):
                 raise
             except SkemaError as exc:  # meant for the user, just not caught by a command
                 if debug:
+                    import traceback
+
                     traceback.print_exc()
                 click.echo(danish.mask_cpr(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}"
                                                               if exc.hint else "")), err=True)
                 sys.exit(1)
             except OSError as exc:  # the machine, not skema: no access, disk full …
                 if debug:
+                    import traceback
+
                     traceback.print_exc()
                 where = f"{exc.filename}: " if exc.filename else ""
                 click.echo(danish.mask_cpr(f"Fejl: {where}{os_reason(exc)}."), err=True)

@@ -19,11 +19,12 @@ _error = error
 
 
 def _read_book(path: str, form: Any, validate: bool) -> Any:
-    """The workbook read with the cyclic garbage collector paused (a third faster)."""
-    from ..sources.excel import read_workbook
+    """The workbook opened as a stream, its list sheets read with the cyclic garbage
+    collector paused (a third faster); the rows are read as the batch needs them."""
+    from ..sources.excel import stream_workbook
 
     with collector_paused():
-        return read_workbook(path, form, validate=validate)
+        return stream_workbook(path, form)
 
 
 @click.command("batch", cls=Command,
@@ -114,7 +115,6 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
     if not result.rows:
         click.echo(f"Bemærk: projektmappen har ingen udfyldte rækker ({data}).\n"
                    f"  Tip: udfyld en række pr. borger på hovedarket.", err=True)
-    rows_done = {r.row for r in result.results}
     written, unchanged = result.count("skrevet"), result.count("uændret")
     invalid = len({r.row for r in result.results if r.status == INVALID})
     failed = len([r for r in result.results if r.status in ("findes", "fejl")])
@@ -126,7 +126,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         click.echo("Fejl: en arbejdsproces stoppede uventet (fx dræbt eller løbet tør for "
                    "hukommelse).", err=True)
     if result.interrupted:
-        click.echo(f"Afbrudt efter {len(rows_done)} af {result.rows} rækker "
+        click.echo(f"Afbrudt efter {result.done} af {result.rows} rækker "
                    f"({written} filer skrevet). Alle skrevne filer er hele.\n"
                    "  Tip: kør samme kommando igen for at lave resten"
                    + (", evt. med --jobs 1." if result.worker_lost else "."), err=True)

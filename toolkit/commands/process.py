@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import logging
-import signal
 from collections.abc import Iterator
 
 
@@ -23,6 +21,8 @@ def term_as_interrupt() -> Iterator[None]:
     """SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) while the block runs."""
     def handler(_signum: int, _frame: object) -> None:
         raise Terminated()
+
+    import signal
 
     try:
         old = signal.signal(signal.SIGTERM, handler)
@@ -54,6 +54,8 @@ def quiet_parser_logs() -> None:
     path to a trust root can be built, the expected case without trust roots: its loggers
     are silenced (the signature's status says it in Danish). Calling it again adds
     nothing (no handlers piling up)."""
+    import logging
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logger = logging.getLogger(name)

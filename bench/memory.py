@@ -1,0 +1,119 @@
+"""Peak memory of ``skema batch`` against the number of rows.
+
+    python bench/memory.py                 # 1,000 and 10,000 rows
+    python bench/memory.py --large         # and 100,000 rows (the workbook takes minutes)
+    python bench/memory.py --jobs 1        # one process (default: one worker per core)
+
+For each size an ``indsatsskema`` workbook is written with ``bench/fakedata.py`` (about
+six interventions per citizen; not measured), then ``skema batch indsatsskema BOOK -o
+DIR`` runs as its own process while a thread samples the whole process tree (the parent
+and its worker processes) every 20 ms with psutil: the largest sum of PSS (shared pages
+counted once, split between the processes sharing them) and of RSS (shared pages counted
+in every process) is the peak. Printed per size: rows, wall and CPU seconds (all, the
+parent's as last sampled, the rest: the workers' and anything else), peak PSS and RSS in
+MB, and the ratio of each peak to the smallest size's. Needs psutil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _tree_memory(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, int]:
+    """(PSS, RSS) in bytes summed over a process and all its descendants; the CPU
+    seconds each has used so far go into ``cpu`` (by pid)."""
+    pss = rss = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    for member in members:
+        try:
+            info = member.memory_full_info()
+            times = member.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        pss += info.pss
+        rss += info.rss
+        cpu[member.pid] = times.user + times.system
+    return pss, rss
+
+
+def measure(book: Path, outdir: Path, jobs: int | None) -> dict[str, float]:
+    """Run one batch; wall s, CPU s, exit code and peak PSS/RSS MB of its process tree."""
+    cmd = [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book), "-o",
+           str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    proc = psutil.Process(child.pid)
+    peak = [0, 0]
+    cpu: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            pss, rss = _tree_memory(proc, cpu)
+            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = child.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode not in (0, 1):
+        print(err.decode(errors="replace")[-2000:], file=sys.stderr)
+    total = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    parent = cpu.get(child.pid, 0.0)
+    return {"wall": wall, "cpu": total, "parent": parent, "workers": total - parent,
+            "code": child.returncode, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20}
+
+
+def main() -> int:
+    """Write the workbooks, run the batches, print the table."""
+    from fakedata import write_indsats_workbook
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--large", action="store_true", help="also 100,000 rows")
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--rows", type=int, nargs="*", default=None,
+                    help="the sizes to run (default 1000 10000, and 100000 with --large)")
+    args = ap.parse_args()
+    sizes = args.rows or [1_000, 10_000] + ([100_000] if args.large else [])
+    print(f"{'rows':>8}{'wall s':>9}{'cpu s':>9}{'parent':>8}{'workers':>8}{'exit':>5}"
+          f"{'peak PSS MB':>13}{'× first':>9}{'peak RSS MB':>13}{'× first':>9}", flush=True)
+    first = None
+    with tempfile.TemporaryDirectory(prefix="skema-memory-") as tmp:
+        for rows in sizes:
+            book = Path(tmp) / f"input-{rows}.xlsx"
+            write_indsats_workbook(book, rows)
+            got = measure(book, Path(tmp) / f"ud-{rows}", args.jobs)
+            first = first or got
+            print(f"{rows:8d}{got['wall']:9.1f}{got['cpu']:9.1f}{got['parent']:8.1f}"
+                  f"{got['workers']:8.1f}{got['code']:5d}"
+                  f"{got['pss']:13.1f}{got['pss'] / first['pss']:9.2f}"
+                  f"{got['rss']:13.1f}{got['rss'] / first['rss']:9.2f}", flush=True)
+            book.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())
