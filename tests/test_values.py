@@ -255,3 +255,24 @@ def test_pdf_option_tick_that_cannot_be_read_is_reported(proeve):
     assert [(p.path, p.message) for p in got.report if p.path.startswith("aktiviteter.0")] == [
         ("aktiviteter.0.maal", 'valget "Beta" skal være ja eller nej; skriv ja, nej, x, 1 '
          "eller 0")]
+
+
+def test_word_option_tick_that_cannot_be_read_is_reported(proeve):
+    """A multi-select option whose box shows an odd mark and no w14:checked: reported with
+    the PDF reader's words, never silently unticked."""
+    from docx_edit import sdt_by_tag
+
+    from toolkit.render.ooxml import w, w14
+
+    def odd_mark(root):
+        sdt = sdt_by_tag(root, "aktiviteter.0.maal:b")
+        checked = sdt.find(f"{w('sdtPr')}/{w14('checkbox')}/{w14('checked')}")
+        checked.getparent().remove(checked)  # the symbol shown is all there is
+        for t in sdt.iter(w("t")):
+            t.text = "?"
+
+    got = extract_docx(edit_document(_filled("docx", proeve), odd_mark))
+    assert "b" not in (got.data["aktiviteter"][0].get("maal") or [])
+    assert [(p.path, p.message) for p in got.report if p.path.startswith("aktiviteter.0")] == [
+        ("aktiviteter.0.maal", 'valget "Beta" skal være ja eller nej; skriv ja, nej, x, 1 '
+         "eller 0")]

@@ -28,7 +28,14 @@ from ..render.ooxml import (
     w14,
 )
 from ..validation import Report, validate
-from ..values import TICKED_SYMBOLS, Unreadable, box_state, converter, read_date
+from ..values import (
+    CHECKBOX_HINT,
+    TICKED_SYMBOLS,
+    Unreadable,
+    box_state,
+    converter,
+    read_date,
+)
 
 
 @dataclass
@@ -264,6 +271,14 @@ def _coerce(slot: Slot, ctl: _Control) -> Any:
         return text.strip()
 
 
+def unread_option(fld: Any, path: str, option: Any) -> Problem:
+    """The problem of a multi-select option whose tick cannot be read (a mark that is
+    neither ticked nor empty): reported, never read as "not chosen" (Word and PDF)."""
+    reason = Unreadable("skal være ja eller nej", CHECKBOX_HINT).message()
+    return Problem(path, fld.label, f"valget \"{fld.choice_title(option)}\" {reason}",
+                   "unreadable")
+
+
 def controls_to_data(form: Form, controls: list[_Control],
                      matched: set[int] | None = None) -> tuple[dict, list[Problem]]:
     """Assemble data from controls in document order (``matched`` collects the slot
@@ -291,6 +306,8 @@ def controls_to_data(form: Form, controls: list[_Control],
             if fld.kind == "multi":
                 if value is True:
                     set_value(data, fld.path, add_option(get_value(data, fld.path), slot.option))
+                elif isinstance(value, str):  # a mark that is neither ticked nor empty
+                    notes.append(unread_option(fld, fld.path, slot.option))
             elif value is not None:
                 set_value(data, fld.path, value)
             continue
@@ -303,6 +320,9 @@ def controls_to_data(form: Form, controls: list[_Control],
         if fld.kind == "multi":
             if value is True:
                 item[key] = add_option(item.get(key), slot.option)
+            elif isinstance(value, str):
+                path = f"{slot.region}.{len(region_items) - 1}.{fld.key}"
+                notes.append(unread_option(fld, path, slot.option))
         elif value is not None:
             item[key] = value
     for region, region_items in items.items():
@@ -579,7 +599,8 @@ def extract_docx(data: bytes, source: str = "", form_id: str | None = None) -> E
         values, problems = _rows_without_controls(form, parts, values, more)
     else:
         more = []
-    notes.extend(more)
+    problems += [p for p in more if p.code == "unreadable"]  # options with odd marks
+    notes.extend(p for p in more if p.code != "unreadable")
     if version and version != form.version:
         notes.append(note("other_version",
                           f"dokumentet er udfyldt i version {version} af formularen; den "

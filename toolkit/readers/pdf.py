@@ -35,8 +35,8 @@ from ..paths import get_value, set_value
 from ..problems import note
 from ..render.ooxml import PLACEHOLDERS
 from ..validation import Problem, Report, validate
-from ..values import CHECKBOX_HINT, Unreadable, box_state, converter
-from .docx import Extraction, add_option, list_rows, order_like_schema
+from ..values import Unreadable, box_state, converter
+from .docx import Extraction, add_option, list_rows, order_like_schema, unread_option
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -394,9 +394,7 @@ class _Assembler:
         """Put one answer; an option of a multi-select is chosen when its tick is True."""
         self.matched += 1
         if fld.kind == "multi" and isinstance(value, str):  # a tick that cannot be read
-            reason = Unreadable("skal være ja eller nej", CHECKBOX_HINT).message()
-            self.unread.append(Problem(path, fld.label, f"valget \"{fld.choice_title(option)}"
-                                       f"\" {reason}", "unreadable"))
+            self.unread.append(unread_option(fld, path, option))
             return
         if fld.list_path is None:
             if fld.kind == "multi":
