@@ -32,10 +32,8 @@ import argparse
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,6 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.fakedata import write_indsats_workbook  # noqa: E402
+from bench.sampling import run_sampled  # noqa: E402
 from toolkit.catalogue import load_form  # noqa: E402
 from toolkit.render.word_build import template_path  # noqa: E402
 from toolkit.render.word_fill import display, reference_texts, tables  # noqa: E402
@@ -97,29 +96,15 @@ def run_batch(book: Path, outdir: Path, jobs: int | None,
     cmd = [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book),
            "-o", str(outdir), "--format", fmt] + (["--jobs", str(jobs)] if jobs else [])
     peak = 0
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    stop = threading.Event()
 
-    def sample() -> None:
+    def sample(pid: int) -> None:
         nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, sum(_pss_kb(p) for p in _tree(proc.pid)))
-            stop.wait(0.05)
+        peak = max(peak, sum(_pss_kb(p) for p in _tree(pid)))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    code, out, err, wall, cpu = run_sampled(cmd, ROOT, sample, 0.05)
     if err.strip():
         print(err.strip()[-2000:], file=sys.stderr)
-    return wall, cpu, proc.returncode, peak / 1024, out.strip()
+    return wall, cpu, code, peak / 1024, out.strip()
 
 
 def main() -> None:

@@ -17,12 +17,8 @@ MB, and the ratio of each peak to the smallest size's. Needs psutil.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import psutil
@@ -30,6 +26,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.sampling import run_sampled  # noqa: E402
 
 
 def _tree_memory(proc: psutil.Process, cpu: dict[int, float]) -> tuple[int, int]:
@@ -56,34 +54,22 @@ def measure(book: Path, outdir: Path, jobs: int | None) -> dict[str, float]:
     """Run one batch; wall s, CPU s, exit code and peak PSS/RSS MB of its process tree."""
     cmd = [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book), "-o",
            str(outdir)] + (["--jobs", str(jobs)] if jobs else [])
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
-    proc = psutil.Process(child.pid)
     peak = [0, 0]
     cpu: dict[int, float] = {}
-    stop = threading.Event()
+    pids: list[int] = []
 
-    def sample() -> None:
-        while not stop.is_set():
-            pss, rss = _tree_memory(proc, cpu)
-            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
-            stop.wait(0.02)
+    def sample(pid: int) -> None:
+        if not pids:
+            pids.append(pid)
+        pss, rss = _tree_memory(psutil.Process(pid), cpu)
+        peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = child.communicate()
-    wall = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if child.returncode not in (0, 1):
-        print(err.decode(errors="replace")[-2000:], file=sys.stderr)
-    total = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    parent = cpu.get(child.pid, 0.0)
+    code, _out, err, wall, total = run_sampled(cmd, ROOT, sample, 0.02)
+    if code not in (0, 1):
+        print(err[-2000:], file=sys.stderr)
+    parent = cpu.get(pids[0], 0.0) if pids else 0.0
     return {"wall": wall, "cpu": total, "parent": parent, "workers": total - parent,
-            "code": child.returncode, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20}
+            "code": code, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20}
 
 
 def main() -> int:
