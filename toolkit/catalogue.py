@@ -195,6 +195,15 @@ class Form:
             return [self.fields[full]]
         return [f for p, f in self.fields.items() if p.startswith(full + ".")]
 
+    def block_fields(self, block: dict) -> tuple[ListDef, list[Field]]:
+        """The list a ``rows`` or ``blocks`` layout block shows, and the fields it shows of
+        each item: those its ``columns``/``fields`` name, else every field of the list."""
+        lst = self.lists[block.get("rows") or block["blocks"]]
+        names = block.get("columns") or block.get("fields")
+        if not names:
+            return lst, list(lst.fields)
+        return lst, [f for n in names for f in self.expand(n, f"{lst.path}.*")]
+
     @cache  # noqa: B019 - forms live for the process
     def slots(self) -> tuple[Slot, ...]:
         """Every content control of the document in layout order (one pass of each list)."""
@@ -204,11 +213,7 @@ class Form:
                 for fld in [f for p in block["fields"] for f in self.expand(p)]:
                     out.extend(_slots_of(fld, None))
             elif "rows" in block or "blocks" in block:
-                lst = self.lists[block.get("rows") or block["blocks"]]
-                names = block.get("columns") or block.get("fields")
-                flds = list(lst.fields) if not names else [
-                    f for n in names for f in self.expand(n, f"{lst.path}.*")
-                ]
+                lst, flds = self.block_fields(block)
                 for fld in flds:
                     out.extend(_slots_of(fld, lst.path))
         return tuple(out)

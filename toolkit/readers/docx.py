@@ -490,10 +490,7 @@ def layout_to_data(form: Form, parts: list,
         name = block.get("rows") or block.get("blocks")
         if not name or name not in form.lists:
             continue
-        lst = form.lists[name]
-        names = block.get("columns") or block.get("fields")
-        flds = list(lst.fields) if not names else [
-            f for n in names for f in form.expand(n, f"{lst.path}.*")]
+        lst, flds = form.block_fields(block)
         titles = [_norm(lst.label if lst.scalar else f.schema.get("title", f.key))
                   for f in flds]
         rows: list[dict] = []

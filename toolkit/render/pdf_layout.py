@@ -305,17 +305,8 @@ class Renderer:
         count = len(items) if isinstance(items, list) else 0
         return count if self.locked else max(count, lst.blank_rows)
 
-    def _list_fields(self, block: dict, key: str) -> list[Field]:
-        lst = self.form.lists[block[key]]
-        names = block.get("columns") if key == "rows" else block.get("fields")
-        if not names:
-            return list(lst.fields)
-        return [f for n in names for f in self.form.expand(n, f"{lst.path}.*")]
-
     def _rows(self, block: dict) -> list:
-
-        lst = self.form.lists[block["rows"]]
-        flds = self._list_fields(block, "rows")
+        lst, flds = self.form.block_fields(block)
         weights = [3 if f.kind == "long" else 2 if f.kind == "multi" else 1.4 for f in flds]
         widths = [CONTENT_W * wt / sum(weights) for wt in weights]
         head = [Cell(self._label(lst.label if lst.scalar else f.schema.get("title", f.key)),
@@ -335,9 +326,7 @@ class Renderer:
         return out
 
     def _blocks(self, block: dict) -> list:
-
-        lst = self.form.lists[block["blocks"]]
-        flds = self._list_fields(block, "blocks")
+        lst, flds = self.form.block_fields(block)
         widths = [5.5 * CM, CONTENT_W - 5.5 * CM]
         out: list = []
         for i in range(self._items(lst.path)):

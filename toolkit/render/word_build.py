@@ -291,11 +291,7 @@ class _Builder:
         self._spacer()
 
     def _rows(self, block: dict) -> None:
-        lst = self.form.lists[block["rows"]]
-        names = block.get("columns")
-        flds = list(lst.fields) if not names else [
-            f for n in names for f in self.form.expand(n, f"{lst.path}.*")
-        ]
+        lst, flds = self.form.block_fields(block)
         if block.get("title"):
             para = self.doc.add_paragraph(style="Etiket")
             para.add_run(block["title"])
@@ -316,11 +312,7 @@ class _Builder:
         self._spacer()
 
     def _blocks(self, block: dict) -> None:
-        lst = self.form.lists[block["blocks"]]
-        names = block.get("fields")
-        flds = list(lst.fields) if not names else [
-            f for n in names for f in self.form.expand(n, f"{lst.path}.*")
-        ]
+        lst, flds = self.form.block_fields(block)
         self.doc.add_paragraph().add_run("{%p for it in " + _expr(lst.path) + " %}")
         head = self.doc.add_paragraph(style="Heading 3")
         head.add_run(lst.item_title + " {{ loop.index }}")
