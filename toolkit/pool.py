@@ -191,7 +191,7 @@ class _Pool:
 
     def __exit__(self, kind: Any, *_: Any) -> None:
         if kind is not None:  # stopped early: no worker goes on with its items
-            self._kill(self._workers())
+            self._kill_all()
         self.executor.shutdown(wait=True, cancel_futures=True)
         del _SHARED[self.number]
 
@@ -283,11 +283,25 @@ class _Pool:
                 out.append((int(pid), int(item), start))
         return out
 
-    def _workers(self) -> list[tuple[int]]:
-        """(pid,) of every worker that has started."""
+    def _kill_all(self) -> None:
+        """Kill every worker of the pool, also one still starting.
+
+        A worker notes its pid in the table only once its initialiser runs; one forked but
+        not yet that far would be missed by the table and go on with the queued items
+        (an endless one made the shutdown wait for ever). So the executor's own list of
+        its processes is used, and the table only where that list is not there.
+        """
+        processes = getattr(self.executor, "_processes", None)
+        if processes:
+            for proc in list(processes.values()):
+                if proc.is_alive():
+                    proc.kill()
+            for proc in list(processes.values()):
+                proc.join(5)
+            return
         table = self.slots[:]
-        return [(int(table[j * _FIELDS]),) for j in range(self.workers)
-                if table[j * _FIELDS] > 0]
+        self._kill([(int(table[j * _FIELDS]),) for j in range(self.workers)
+                    if table[j * _FIELDS] > 0])
 
     @staticmethod
     def _kill(busy: Sequence[tuple[Any, ...]]) -> None:
