@@ -19,11 +19,14 @@ endef
 .PHONY: demo test install templates lint wheel wheel-check clean
 
 install: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package-lock.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Kunne ikke lave $(VENV)" \
 	  "(Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	@# axe-core (npm) for the web app's accessibility tests; skipped, with a reason, without npm
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "npm mangler: web-appens tilgængelighedstest springes over"; fi
 	@touch $@
 
 # The demo's documents carry the fictitious municipality's name, logo and contacts.

@@ -341,6 +341,10 @@ cli.add_command(__import__("toolkit.commands.collect", fromlist=["_"]).collect_c
 cli.add_command(__import__("toolkit.commands.consent", fromlist=["_"]).consent_cmd)
 cli.add_command(__import__("toolkit.commands.batch", fromlist=["_"]).batch_cmd)
 cli.add_command(__import__("toolkit.commands.profile", fromlist=["_"]).profile_cmd)
+_serve = __import__("toolkit.commands.serve", fromlist=["_"])
+cli.add_command(_serve.serve_cmd)
+cli.add_command(_serve.token_cmd)
+cli.add_command(_serve.user_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,148 @@
+"""``skema serve`` (the web app) and the commands that manage who may use it:
+``skema token new|revoke|list`` (API keys) and ``skema user add`` (server-mode users)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..errors import SkemaError
+from . import fail
+from .base import Group
+from .profile import current_profile
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def default_data() -> Path:
+    """The web app's data folder: ``$SKEMA_DATA``, else ``$XDG_DATA_HOME/skema`` (by default
+    ``~/.local/share/skema``)."""
+    if os.environ.get("SKEMA_DATA"):
+        return Path(os.environ["SKEMA_DATA"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "skema"
+
+
+data_option = click.option(
+    "--data", "data", type=click.Path(file_okay=False), metavar="MAPPE",
+    help="Mappen, hvor web-appen gemmer alt (database, kladder, job og samtykkearkivet). "
+         "Standard: $SKEMA_DATA eller ~/.local/share/skema.")
+
+
+def _store(data: str | None):
+    from ..web.store import WebStore
+
+    folder = Path(data) if data else default_data()
+    try:
+        return WebStore(folder / "skema-web.db")
+    except OSError as exc:
+        raise click.ClickException(f"{folder}: mappen kan ikke bruges ({exc.strerror}).") \
+            from None
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
+              help="Adressen, der lyttes på. Uden --server kun 127.0.0.1 (denne pc).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              metavar="PORT", help="Porten, der lyttes på.")
+@data_option
+@click.option("--server", is_flag=True,
+              help="Servertilstand til en afdeling: log-ind med brugere og roller "
+                   "(opret dem med 'skema user add').")
+def serve_cmd(host: str, port: int, data: str | None, server: bool) -> None:
+    """Start web-appen (http://127.0.0.1:8000), så skema kan bruges fra en browser."""
+    try:
+        import uvicorn
+
+        from ..web import WebConfig, create_app
+    except ImportError as exc:  # pragma: no cover - the web extras are dependencies
+        raise click.ClickException(f"web-appen mangler en pakke ({exc.name}).") from None
+    if not server and host not in LOOPBACK:
+        raise click.UsageError("Uden --server lytter web-appen kun på denne pc (127.0.0.1). "
+                               "Brug --server (med log-ind) for at åbne den for andre.")
+    folder = Path(data) if data else default_data()
+    try:
+        app = create_app(WebConfig(data=folder, server=server, profile=current_profile()))
+    except SkemaError as exc:
+        raise fail(exc) from None
+    mode = "servertilstand med log-ind" if server else "lokal tilstand, kun denne pc"
+    click.echo(f"skema kører på http://{host}:{port}/ ({mode}); data i {folder}. "
+               "Stop med Ctrl+C.")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=True,
+                server_header=False)
+
+
+@click.group("token", cls=Group)
+def token_cmd() -> None:
+    """API-nøgler til sagssystemer (web-appens /api)."""
+
+
+@token_cmd.command("new")
+@click.option("--name", "name", required=True, metavar="NAVN",
+              help="Hvem nøglen er til, fx sagssystemets navn.")
+@click.option("--role", "role", default="sagsbehandler", show_default=True,
+              type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
+              help="Nøglens rolle: sagsbehandler eller administrator.")
+@data_option
+def token_new(name: str, role: str, data: str | None) -> None:
+    """Lav en ny API-nøgle (den vises kun denne ene gang)."""
+    try:
+        number, token = _store(data).new_token(name, role)
+    except SkemaError as exc:
+        raise fail(exc) from None
+    click.echo(f"Nøgle {number} til {name} ({role}). Gem den nu; den vises ikke igen:")
+    click.echo(token)
+
+
+@token_cmd.command("revoke")
+@click.argument("number", type=int, metavar="NUMMER")
+@data_option
+def token_revoke(number: int, data: str | None) -> None:
+    """Tilbagekald en API-nøgle (den virker ikke mere)."""
+    try:
+        _store(data).revoke_token(number)
+    except SkemaError as exc:
+        raise fail(exc) from None
+    click.echo(f"Nøgle {number} er tilbagekaldt.")
+
+
+@token_cmd.command("list")
+@data_option
+def token_list(data: str | None) -> None:
+    """Vis API-nøglerne (nummer, navn, rolle; aldrig selve nøglen)."""
+    import datetime as dt
+
+    for row in _store(data).tokens():
+        made = dt.datetime.fromtimestamp(row["oprettet"]).strftime("%d-%m-%Y")
+        state = "tilbagekaldt" if row["tilbagekaldt"] else "gyldig"
+        click.echo(f"{row['nummer']}\t{row['navn']}\t{row['rolle']}\t{made}\t{state}")
+
+
+@click.group("user", cls=Group)
+def user_cmd() -> None:
+    """Brugere af web-appens servertilstand."""
+
+
+@user_cmd.command("add")
+@click.argument("name", metavar="BRUGERNAVN")
+@click.option("--role", "role", default="sagsbehandler", show_default=True,
+              type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
+              help="sagsbehandler: udfyld, masseudfyld, indsaml, søg samtykker; "
+                   "administrator: også brugere, verificering og sletning i arkivet.")
+@click.option("--password-file", "password_file", type=click.File("r"), metavar="FIL",
+              help="Læs adgangskoden fra en fil ('-' for standard-input) i stedet for at "
+                   "blive spurgt.")
+@data_option
+def user_add(name: str, role: str, password_file, data: str | None) -> None:
+    """Opret en bruger (adgangskoden gemmes kun som argon2-hash)."""
+    if password_file is not None:
+        password = password_file.readline().rstrip("\n")
+    else:
+        password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
+    try:
+        _store(data).add_user(name, password, role)
+    except SkemaError as exc:
+        raise fail(exc) from None
+    click.echo(f"Brugeren {name} ({role}) er oprettet.")

@@ -1,0 +1,22 @@
+"""The /indsamling page (Indsamling). Placeholder until the page is built."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from .pages import render
+from .security import require
+from .store import Identity
+
+router = APIRouter()
+User = Annotated[Identity, Depends(require("sagsbehandler"))]
+
+
+@router.get("/indsamling")
+def page(request: Request, who: User) -> Response:
+    """Indsamling."""
+    return render(request, "fejl.html", {"status": 501, "besked": "Indsamling kommer snart."},
+                  status=501)

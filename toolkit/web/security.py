@@ -1,0 +1,147 @@
+"""Who is asking, may they, and is the post really from our page.
+
+- **Identity.** Local mode: everyone on 127.0.0.1 is the local user (``lokal``, with every
+  role). Server mode: a session cookie from the log-in page, or ``Authorization: Bearer``
+  with an API token. The API always wants a token, in local mode too: other programs on the
+  PC (or a web page in the browser) must not add consents in the user's name.
+- **CSRF.** Every browser gets a random ``skema_csrf`` cookie (SameSite=Strict, HttpOnly);
+  every form post must carry the same value in the field ``csrf`` (or the header
+  ``X-CSRF-Token``, which htmx sends), else it is refused with 403.
+- **Headers.** A content security policy without inline scripts or styles, no framing, no
+  referrer, no caching of pages (they may show personal data).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from .store import Identity
+
+CSRF_COOKIE = "skema_csrf"
+SESSION_COOKIE = "skema_session"
+LOCAL = Identity("lokal", "administrator", "lokal")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response; ``no-store`` on all but the
+    static files."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope.get("path", "").startswith("/static/")
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in HEADERS if k not in names]
+                if not static and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def csrf_token(request: Request) -> str:
+    """The browser's CSRF token (made on its first page; set as a cookie by the page)."""
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = getattr(request.state, "new_csrf", None) or secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse (403) an unsafe request whose CSRF token does not match the cookie.
+
+    A dependency of every page router; the API (token in a header, never a cookie) has none.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("multipart/form-data",
+                                    "application/x-www-form-urlencoded")):
+            form = await request.form()
+            value = form.get("csrf")
+            sent = value if isinstance(value, str) else ""
+    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+        raise HTTPException(403, "Formularen var forældet eller kom ikke fra skema. "
+                                 "Genindlæs siden, og prøv igen.")
+
+
+def identity(request: Request) -> Identity | None:
+    """Who makes this page request: the local user, or a logged-in user (None: nobody)."""
+    app = request.app.state
+    if not app.config.server:
+        return LOCAL
+    sid = request.cookies.get(SESSION_COOKIE)
+    if not sid:
+        return None
+    return app.store.session_user(sid, app.config.session_minutes)
+
+
+def api_identity(request: Request) -> Identity:
+    """The identity of an API request's token; 401 without a valid one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    who = None
+    if scheme.lower() == "bearer" and token:
+        who = request.app.state.store.token_identity(token.strip())
+    if who is None:
+        raise HTTPException(401, "Kræver en gyldig API-nøgle (Authorization: Bearer …). "
+                                 "Lav en med 'skema token new'.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return who
+
+
+class LoginRequired(Exception):
+    """Raised by :func:`require` for a page request without a log-in (server mode)."""
+
+
+def require(role: str) -> Callable[[Request], Identity]:
+    """A dependency: the page's user when they have ``role``; log-in page or 403 otherwise."""
+    def dependency(request: Request) -> Identity:
+        who = identity(request)
+        if who is None:
+            raise LoginRequired()
+        if not who.may(role):
+            raise HTTPException(403, f"Din rolle ({who.role}) må ikke dette. "
+                                     f"Det kræver rollen {role}.")
+        request.state.identity = who
+        return who
+    return dependency
+
+
+def require_api(role: str) -> Callable[[Request], Identity]:
+    """A dependency of the API: the token's identity when it has ``role``, else 401/403."""
+    def dependency(request: Request) -> Identity:
+        who = api_identity(request)
+        if not who.may(role):
+            raise HTTPException(403, f"Nøglens rolle ({who.role}) må ikke dette.")
+        return who
+    return dependency
