@@ -10,7 +10,7 @@ import click
 
 from ..errors import SkemaError
 from . import fail
-from .base import Group
+from .base import Command, Group
 from .profile import current_profile
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -42,7 +42,7 @@ def _store(data: str | None):
             from None
 
 
-@click.command("serve")
+@click.command("serve", cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
               help="Adressen, der lyttes på. Uden --server kun 127.0.0.1 (denne pc).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
