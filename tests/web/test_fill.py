@@ -360,3 +360,129 @@ def test_upload_of_another_form_is_refused(client):
 
     title = load_form("handleplan").title
     assert f'Filen er formularen "{title}"' in html.unescape(page.text)
+
+
+# -- in a real browser --------------------------------------------------------------------------------
+def type_into(page, form_id: str, data: dict) -> None:
+    """Type ``data`` into the page's fields as a person would (non-list fields)."""
+    form = load_form(form_id)
+    for path, fld in form.fields.items():
+        if fld.list_path is not None:
+            continue
+        from toolkit.paths import get_value
+
+        value = get_value(data, path)
+        if value is None:
+            continue
+        where = page.locator("#" + control_id(path))
+        if fld.kind == "dropdown":
+            where.select_option(str(value))
+        elif fld.kind == "checkbox":
+            where.set_checked(bool(value))
+        else:
+            where.fill(str(value))
+
+
+def test_fill_strategi_in_the_browser_with_hostile_values(served, page, tmp_path):
+    data = sample("strategi")
+    data["journalnummer"] = HOSTILE["journalnummer"]
+    data["kontaktperson"]["navn"] = HOSTILE["kontaktperson.navn"]
+    data["maal"] = HOSTILE["maal"]
+    page.goto(served.url + "/udfyld/strategi")
+    assert_accessible(page)  # the empty form
+    type_into(page, "strategi", data)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hent som Word").click()
+    out = tmp_path / "strategi.docx"
+    info.value.save_as(out)
+    assert info.value.suggested_filename == "strategi.docx"
+    assert extract(out).data == data
+    page.screenshot(path="/tmp/skema-udfyld-strategi.png", full_page=True)
+    # the same answers as PDF
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Hent som PDF").click()
+    pdf = tmp_path / "strategi.pdf"
+    info.value.save_as(pdf)
+    assert extract(pdf).data == data
+
+
+def test_problems_shown_in_the_browser_are_accessible(served, page):
+    for form_id in ("strategi", "indsatsskema"):
+        page.goto(served.url + f"/udfyld/{form_id}")
+        assert_accessible(page)
+        page.get_by_role("button", name="Kontrollér svarene").click()
+        summary = page.locator("#fejloversigt")
+        summary.wait_for()
+        assert summary.evaluate("e => document.activeElement === e")
+        first = summary.locator("a").first
+        target = first.get_attribute("href")
+        assert page.locator(target).get_attribute("aria-invalid") in ("true", None)
+        assert_accessible(page)
+        page.screenshot(path=f"/tmp/skema-udfyld-{form_id}-fejl.png", full_page=True)
+        first.click()
+        assert page.evaluate("location.hash") == target
+
+
+def test_a_draft_survives_closing_the_page(served, page, browser):
+    page.goto(served.url + "/udfyld/strategi")
+    page.locator("#f-maal").fill("Første linje\nAnden linje æøå & <b>")
+    page.locator("#f-journalnummer").fill("15.20.00")
+    page.locator("#f-journalnummer").blur()
+    status = page.locator("#kladde-status")
+    status.filter(has_text="Kladden er gemt").wait_for()
+    assert "?kladde=" in page.url
+    address = page.url
+    context = page.context
+    page.close()
+    again = context.new_page()
+    again.goto(served.url + "/udfyld/strategi")
+    again.locator(".kladder a").first.click()
+    assert again.url == address
+    assert again.locator("#f-maal").input_value() == "Første linje\nAnden linje æøå & <b>"
+    assert again.locator("#f-journalnummer").input_value() == "15.20.00"
+
+
+def test_rows_added_and_removed_in_place_with_htmx(served, page):
+    from playwright.sync_api import expect
+
+    page.goto(served.url + "/udfyld/indsatsskema")
+    page.evaluate("window.__same_page = true")
+    rows = page.locator("#liste-indsatser fieldset.gruppe")
+    before = rows.count()
+    page.get_by_role("button", name="Tilføj række til Indsatser").click()
+    expect(rows).to_have_count(before + 1)
+    assert page.evaluate("window.__same_page") is True  # swapped in place, not reloaded
+    assert page.evaluate("document.activeElement.id") == f"f-indsatser-{before}-omraade"
+    page.get_by_role("button", name=f"Fjern indsats {before + 1}").click()
+    expect(rows).to_have_count(before)
+    assert page.evaluate("window.__same_page") is True
+
+
+def test_upload_in_the_browser_goes_on_from_the_answers(served, page, tmp_path):
+    data = sample("indsatsskema")
+    path = tmp_path / "returneret.docx"
+    path.write_bytes(fill("indsatsskema", data, "docx"))
+    page.goto(served.url + "/udfyld/indsatsskema")
+    page.locator("#fortsaet-fil").set_input_files(str(path))
+    page.get_by_role("button", name="Læs filen").click()
+    page.get_by_text("Svarene fra filen er indsat").wait_for()
+    assert page.locator("#f-borger-navn").input_value() == data["borger"]["navn"]
+    assert page.locator("#f-indsatser-2-indsats").input_value() == data["indsatser"][2]["indsats"]
+    assert page.locator("#f-periode-start").input_value() == data["periode"]["start"]
+    assert_accessible(page)
+    page.screenshot(path="/tmp/skema-udfyld-indsatsskema.png", full_page=True)
+
+
+def test_problem_of_a_whole_group_beside_its_first_field_in_page_order(client):
+    token = csrf_of(client)
+    empty = form_fields(client.get("/udfyld/indsatsskema").text)
+    page = post_form(client, "/udfyld/indsatsskema",
+                     empty + [("csrf", token), ("handling", "kontroller")])
+    assert page.status_code == 422
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', page.text)
+    assert links[0] == ("f-borger-navn", "Borger skal udfyldes")
+    ids = re.findall(r' id="(f-[^"]+|liste-[^"]+)"', page.text)
+    positions = [ids.index(href) for href, _ in links]
+    assert positions == sorted(positions)
+    assert "Borger skal udfyldes" in re.search(
+        r'id="f-borger-navn-fejl">(.*?)</p>', page.text, re.S).group(1)

@@ -26,6 +26,7 @@ from starlette.datastructures import UploadFile
 from .. import fill as fill_document
 from .. import validate
 from ..catalogue import Form
+from ..danish import mask_cpr
 from ..errors import DocumentError, SkemaError
 from ..problems import WARNING, Problem, Report
 from ..render.word_fill import blank_data
@@ -65,38 +66,44 @@ def _draft_id(value: Any) -> str:
 
 
 # -- the page ----------------------------------------------------------------------------------
-def _attach(form: Form, blocks: list[Block], report: Report) -> list[tuple[str, str, bool]]:
-    """Put each problem beside its field (or list); returns the summary (href, text, is a
-    warning) in page order of the problems."""
-    controls = {c.name: c for c in controls_of(blocks)}
-    lists = {b.group.lst.path: b.group for b in blocks if b.group is not None}
-    summary = []
+def _attach(blocks: list[Block], report: Report) -> list[tuple[str, str, bool]]:
+    """Put each problem beside its field or list (a problem of a whole group, like a
+    missing ``borger``, beside the group's first field); returns the summary (href, text,
+    is a warning) in page order."""
+    targets: list[tuple[str, Any]] = []  # (path, control or list) in page order
+    for block in blocks:
+        targets += [(c.name, c) for c in block.controls]
+        if block.group is not None:
+            targets.append((block.group.lst.path, block.group))
+            targets += [(c.name, c) for row in block.group.rows for c in row.controls]
+    by_path = dict(targets)
+    order = {id(t): i for i, (_, t) in enumerate(targets)}
+    found = []
     for problem in report:
         text = _problem_text(problem)
-        target = _target(problem.path, controls, lists)
-        if target is None:
-            summary.append(("skema", text, problem.code == WARNING))
-            continue
-        target.problems.append(text)
-        summary.append((target.id, text, problem.code == WARNING))
-    return summary
+        target = _target(problem.path, by_path, targets)
+        if target is not None:
+            target.problems.append(text)
+        found.append((order.get(id(target), -1), target.id if target is not None else "skema",
+                      text, problem.code == WARNING))
+    found.sort(key=lambda f: f[0])  # stable: the report's order among equals
+    return [(href, text, warning) for _, href, text, warning in found]
 
 
 def _problem_text(problem: Problem) -> str:
-    if not problem.path or not problem.label:
-        return problem.message[:1].upper() + problem.message[1:]
-    return f"{problem.label} {problem.message}"
+    text = (f"{problem.label} {problem.message}" if problem.path and problem.label
+            else problem.message[:1].upper() + problem.message[1:])
+    return mask_cpr(text)
 
 
-def _target(path: str, controls: dict, lists: dict) -> Any:
+def _target(path: str, by_path: dict[str, Any], targets: list[tuple[str, Any]]) -> Any:
     probe = path
     while probe:
-        if probe in controls:
-            return controls[probe]
-        if probe in lists:
-            return lists[probe]
+        if probe in by_path:
+            return by_path[probe]
         probe = probe.rpartition(".")[0]
-    return None
+    inside = [t for name, t in targets if name.startswith(path + ".")]
+    return inside[0] if inside and path else None
 
 
 def _page(request: Request, form: Form, data: dict, draft: str, *,
@@ -105,7 +112,7 @@ def _page(request: Request, form: Form, data: dict, draft: str, *,
           status: int = 200, who: Identity) -> Response:
     profile = request.app.state.config.profile
     blocks = page_blocks(form, data, profile)
-    summary = _attach(form, blocks, report) if report is not None else []
+    summary = _attach(blocks, report) if report is not None else []
     has_title = any(b.kind == "heading" and b.level == 1 for b in blocks)
     drafts = request.app.state.store.drafts(who.name, form.id)
     return render(request, "udfyld.html", {

@@ -250,7 +250,8 @@ def _block(form: Form, block: dict, data: dict, refs: Mapping[str, str]) -> Bloc
         return Block("table", cells=[list(r) for r in block["static_table"]],
                      style="header" if block.get("header") else "")
     if "signature" in block:
-        return Block("signature", items=[Markup(escape(s)) for s in block["signature"]])
+        names = block.get("signed") or block["signature"]
+        return Block("signature", items=[Markup(escape(s)) for s in names])
     if "image" in block or "month_overview" in block:
         what = ("Netværkscirklen" if "image" in block else "Månedsoversigten")
         return Block("derived", text=Markup(escape(
