@@ -119,7 +119,7 @@ def open_with(client, form_id: str, data: dict) -> str:
     return page.text
 
 
-# -- the form and its inverse -------------------------------------------------------------------
+# -- the form and its inverse -----
 @pytest.mark.parametrize("form_id", FORMS)
 def test_round_trip_of_every_sample(client, form_id):
     """data → the HTML form → what a browser posts → data: equal, for every sample."""
@@ -180,7 +180,8 @@ def test_add_and_remove_rows_without_javascript(client):
     html = open_with(client, "indsatsskema", sample("indsatsskema"))
     posted = form_fields(html)
     rows = len(sample("indsatsskema")["indsatser"])
-    more = post_form(client, "/udfyld/indsatsskema", posted + [("csrf", token), ("handling", "tilfoej:indsatser")])
+    more = post_form(client, "/udfyld/indsatsskema", posted
+                     + [("csrf", token), ("handling", "tilfoej:indsatser")])
     assert more.status_code == 200
     assert more.text.count('value="fjern:indsatser.') == rows + 1
     assert f'id="f-indsatser-{rows}-omraade" autofocus' in more.text \
@@ -194,14 +195,15 @@ def test_add_and_remove_rows_without_javascript(client):
         sample("indsatsskema")["indsatser"][1:]
 
 
-# -- validation ---------------------------------------------------------------------------------
+# -- validation -----
 def test_problems_beside_their_field_and_in_the_summary(client, app):
     token = csrf_of(client)
     data = sample("strategi")
     data["kontaktperson"]["email"] = "ikke en adresse"
     del data["kontaktperson"]["navn"]
     html = open_with(client, "strategi", data)
-    page = post_form(client, "/udfyld/strategi", form_fields(html) + [("csrf", token), ("handling", "kontroller")])
+    page = post_form(client, "/udfyld/strategi", form_fields(html)
+                     + [("csrf", token), ("handling", "kontroller")])
     assert page.status_code == 422
     report = validate(load_form("strategi"), data, app.state.config.profile)
     assert not report.valid
@@ -226,9 +228,11 @@ def test_download_with_problems_shows_them_first_then_anyway(client):
     data = sample("strategi")
     del data["kontaktperson"]["navn"]
     posted = form_fields(open_with(client, "strategi", data))
-    page = post_form(client, "/udfyld/strategi", posted + [("csrf", token), ("handling", "word")])
+    page = post_form(client, "/udfyld/strategi", posted
+                     + [("csrf", token), ("handling", "word")])
     assert page.status_code == 422 and "Hent som Word alligevel" in page.text
-    anyway = post_form(client, "/udfyld/strategi", posted + [("csrf", token), ("handling", "word-alligevel")])
+    anyway = post_form(client, "/udfyld/strategi", posted
+                     + [("csrf", token), ("handling", "word-alligevel")])
     assert anyway.status_code == 200
     assert anyway.headers["content-type"].startswith("application/vnd.openxml")
 
@@ -253,7 +257,7 @@ def extract_of_library(tmp_path: Path, data: dict, suffix: str, app) -> dict:
     return extract(ref).data
 
 
-# -- drafts -----------------------------------------------------------------------------------------
+# -- drafts -----
 def test_draft_saved_by_autosave_and_opened_again(client):
     token = csrf_of(client)
     data = sample("samtykke")
@@ -285,7 +289,7 @@ def test_post_without_csrf_is_refused(client):
     assert client.post("/udfyld/strategi/kladde", data={"maal": "x"}).status_code == 403
 
 
-# -- going on from a returned file ------------------------------------------------------------------
+# -- going on from a returned file -----
 def test_upload_of_a_returned_docx_goes_on_from_its_answers(client, app):
     token = csrf_of(client)
     data = sample("handleplan")
@@ -362,7 +366,7 @@ def test_upload_of_another_form_is_refused(client):
     assert f'Filen er formularen "{title}"' in html.unescape(page.text)
 
 
-# -- in a real browser --------------------------------------------------------------------------------
+# -- in a real browser -----
 def type_into(page, form_id: str, data: dict) -> None:
     """Type ``data`` into the page's fields as a person would (non-list fields)."""
     form = load_form(form_id)

@@ -36,7 +36,6 @@ from .fill_fields import (
     TooManyRows,
     add_row,
     control_id,
-    controls_of,
     data_from_fields,
     page_blocks,
     posted_fields,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -57,7 +58,7 @@ class Control:
     checked: bool = False
     chosen: tuple[str, ...] = ()
     options: tuple[tuple[str, str], ...] = ()
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = dc_field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -110,7 +111,7 @@ class ListBlock:
     rows: list[Row]
     present: bool  # the list is in the data (posted with a marker, also when empty)
     title: str = ""
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = dc_field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -130,11 +131,11 @@ class Block:
     level: int = 0
     text: Markup = Markup("")
     style: str = ""
-    items: list[Markup] = field(default_factory=list)
+    items: list[Markup] = dc_field(default_factory=list)
     ordered: bool = False
-    controls: list[Control] = field(default_factory=list)
+    controls: list[Control] = dc_field(default_factory=list)
     group: ListBlock | None = None
-    cells: list[list[str]] = field(default_factory=list)
+    cells: list[list[str]] = dc_field(default_factory=list)
 
 
 # -- data → page ------------------------------------------------------------------------------
@@ -257,17 +258,6 @@ def _block(form: Form, block: dict, data: dict, refs: Mapping[str, str]) -> Bloc
         return Block("derived", text=Markup(escape(
             f"{what} tegnes ud fra svarene, når formularen hentes som Word eller PDF.")))
     return None  # page_break: nothing on a web page
-
-
-def controls_of(blocks: Iterable[Block]) -> list[Control]:
-    """Every control of the page, in page order."""
-    out: list[Control] = []
-    for block in blocks:
-        out.extend(block.controls)
-        if block.group is not None:
-            for row in block.group.rows:
-                out.extend(row.controls)
-    return out
 
 
 # -- posted fields → data -----------------------------------------------------------------------
