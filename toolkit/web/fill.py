@@ -222,6 +222,15 @@ async def save_draft(request: Request, who: User, form_id: str) -> Response:
                     headers={"HX-Replace-Url": url})
 
 
+@router.post("/udfyld/{form_id}/kladde/{draft_id}/slet")
+async def delete_draft(request: Request, who: User, form_id: str, draft_id: str) -> Response:
+    """Remove one of the user's drafts (the answers in it are gone)."""
+    form = form_or_404(form_id)
+    if _DRAFT_ID.fullmatch(draft_id):
+        await run_in_threadpool(request.app.state.store.delete_draft, draft_id, who.name)
+    return RedirectResponse(f"/udfyld/{form.id}", status_code=303)
+
+
 # -- going on from a returned file -----------------------------------------------------------------
 async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
     """Copy an upload into a new file of ``folder`` (never under the sender's file name),

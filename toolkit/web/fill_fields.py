@@ -4,7 +4,8 @@
 order (headings, static text with its ``{path}`` references, fields, table lists, repeated
 blocks, …), each answer a :class:`Control` whose posted name is the answer's data path.
 :func:`data_from_fields` is its exact inverse: the fields a browser posts for those controls
-become the same data again (tested for every sample). Empty list rows are kept by that
+become the same data again (tested for every sample; a date not written as the schema's
+ISO date is read as one, like the Word and Excel readers do). Empty list rows are kept by that
 inverse (a row the user added stays); :func:`without_empty_rows` drops them before the data
 is checked, filled or kept.
 """
@@ -26,6 +27,7 @@ from ..paths import get_value, set_value
 from ..profile import Profile
 from ..render.word_build import REF
 from ..render.word_fill import reference_texts
+from ..values import Unreadable, read_date
 
 #: The value a ticked checkbox posts; its hidden partner posts :data:`UNCHECKED` always.
 CHECKED = "ja"
@@ -275,7 +277,18 @@ def _value(fld: Field, posted: list[str]) -> Any:
         text = text.replace("\r\n", "\n")  # browsers post a textarea's line ends as CRLF
     if text == "":
         return None
+    if fld.kind == "date":
+        return _date(text)
     return _choice(fld, text) if fld.kind == "dropdown" else text
+
+
+def _date(text: str) -> str:
+    """The schema's date (ISO) of a typed date (``26.2.2019`` where the browser has no date
+    picker); text that is no date is kept as typed, for validation to report."""
+    try:
+        return read_date(text)
+    except Unreadable:
+        return text
 
 
 def _choice(fld: Field, posted: str) -> Any:
