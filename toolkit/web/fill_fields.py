@@ -61,6 +61,7 @@ class Control:
     chosen: tuple[str, ...] = ()
     options: tuple[tuple[str, str], ...] = ()
     problems: list[str] = dc_field(default_factory=list)
+    help_id: str = ""  # the id of the help text shown once for a table's column
 
     @property
     def id(self) -> str:
@@ -87,6 +88,11 @@ class Control:
     def option_id(self, option: str) -> str:
         """The HTML id of one option of a multi-select."""
         return f"{self.id}--{re.sub(r'[^A-Za-z0-9_-]', '_', option)}"
+
+
+def column_help_id(lst: ListDef, fld: Field) -> str:
+    """The HTML id of a table column's help text (shown once, in the column heading)."""
+    return control_id(lst.path) + "--" + (fld.key or "svar") + "-hjaelp"
 
 
 def control_id(name: str) -> str:
@@ -119,6 +125,10 @@ class ListBlock:
     def id(self) -> str:
         """The HTML id of the list's region."""
         return "liste-" + self.lst.path.replace(".", "-")
+
+    def column_help_id(self, fld: Field) -> str:
+        """The id of a column's help text in the table heading."""
+        return column_help_id(self.lst, fld)
 
     def column_title(self, fld: Field) -> str:
         """The column heading of a field in the table."""
@@ -178,7 +188,10 @@ def _list_block(form: Form, block: dict, data: Any) -> ListBlock:
             name = f"{lst.path}.{i}" + (f".{fld.key}" if fld.key else "")
             value = item if lst.scalar else get_value(item, fld.key)
             short = lst.label if lst.scalar else str(fld.schema.get("title", fld.key))
-            controls.append(_control(form, fld, name, value, short))
+            ctl = _control(form, fld, name, value, short)
+            if "rows" in block and fld.help:
+                ctl.help_id = column_help_id(lst, fld)
+            controls.append(ctl)
         rows.append(Row(i + 1, f"{lst.path}.{i}", controls))
     return ListBlock("rows" if "rows" in block else "blocks", lst, columns, rows,
                      isinstance(items, list), block.get("title", ""))
