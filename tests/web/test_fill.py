@@ -401,6 +401,14 @@ def test_fill_strategi_in_the_browser_with_hostile_values(served, page, tmp_path
     info.value.save_as(out)
     assert info.value.suggested_filename == "strategi.docx"
     assert extract(out).data == data
+    # and as the command line reads it: `skema extract`
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "toolkit", "extract", str(out)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == data
     page.screenshot(path="/tmp/skema-udfyld-strategi.png", full_page=True)
     # the same answers as PDF
     with page.expect_download() as info:
@@ -411,7 +419,7 @@ def test_fill_strategi_in_the_browser_with_hostile_values(served, page, tmp_path
 
 
 def test_problems_shown_in_the_browser_are_accessible(served, page):
-    for form_id in ("strategi", "indsatsskema"):
+    for form_id in FORMS:
         page.goto(served.url + f"/udfyld/{form_id}")
         assert_accessible(page)
         page.get_by_role("button", name="Kontrollér svarene").click()
