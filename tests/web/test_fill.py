@@ -532,3 +532,12 @@ def test_round_trip_through_the_browsers_own_form_post(served, page, app):
                               ".map(([k, v]) => [k, String(v)])")
         got = data_from_fields(load_form(form_id), as_dict([tuple(p) for p in pairs]))
         assert got == data, form_id
+
+
+def test_guardian_signature_only_for_someone_under_18(client):
+    data = sample("samtykke")  # born 1992: an adult
+    assert "forældremyndighed" not in open_with(client, "samtykke", data).split(
+        "Underskrift</h2>")[-1]
+    data["borger"]["cpr"] = "010110-4000"  # born 2010: under 18 on the date
+    assert "forældremyndighed" in open_with(client, "samtykke", data).split(
+        "Underskrift</h2>")[-1]

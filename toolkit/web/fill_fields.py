@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from .. import danish
 from ..catalogue import Field, Form, ListDef
-from ..layout_refs import profile_text_path
+from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value, set_value
 from ..profile import Profile
 from ..render.word_build import REF
@@ -266,6 +266,8 @@ def _block(form: Form, block: dict, data: dict, refs: Mapping[str, str]) -> Bloc
         return Block("table", cells=[list(r) for r in block["static_table"]],
                      style="header" if block.get("header") else "")
     if "signature" in block:
+        if "minor" in block and not refs.get(minor_path(block)):
+            return None  # the guardian signs only for someone under 18, as in Word and PDF
         names = block.get("signed") or block["signature"]
         return Block("signature", items=[Markup(escape(s)) for s in names])
     if "image" in block or "month_overview" in block:
