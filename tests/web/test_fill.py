@@ -541,3 +541,14 @@ def test_guardian_signature_only_for_someone_under_18(client):
     data["borger"]["cpr"] = "010110-4000"  # born 2010: under 18 on the date
     assert "forældremyndighed" in open_with(client, "samtykke", data).split(
         "Underskrift</h2>")[-1]
+
+
+def test_a_failed_autosave_is_said_out_loud(served, page):
+    """When the draft cannot be saved (here: the CSRF cookie is gone), the page says so."""
+    page.goto(served.url + "/udfyld/strategi")
+    page.context.clear_cookies()
+    page.locator("#f-journalnummer").fill("15.20.00")
+    page.locator("#f-journalnummer").blur()
+    box = page.locator("#htmx-fejl")
+    box.wait_for(state="visible")
+    assert "Prøv igen" in box.inner_text()
