@@ -42,7 +42,7 @@ from .fill_fields import (
     remove_row,
     without_empty_rows,
 )
-from .pages import render
+from .pages import form_title, render
 from .security import require
 from .store import Identity
 
@@ -281,10 +281,12 @@ async def go_on(request: Request, who: User, form_id: str) -> Response:
                      message=f"Filen kunne ikke læses: {text}")
     finally:
         path.unlink(missing_ok=True)
+    profile = config.profile
     if result.form.id != form.id:
         return _page(request, form, blank_data(form), new_draft_id(), status=422, who=who,
-                     message=f"Filen er formularen \"{result.form.title}\", ikke "
-                             f"\"{form.title}\". Åbn den under /udfyld/{result.form.id}.")
+                     message=f"Filen er formularen \"{form_title(result.form.title, profile)}\", "
+                             f"ikke \"{form_title(form.title, profile)}\". Åbn den under "
+                             f"/udfyld/{result.form.id}.")
     draft = new_draft_id()
     await run_in_threadpool(request.app.state.store.save_draft, draft, form.id, who.name,
                             result.data)
