@@ -552,3 +552,21 @@ def test_a_failed_autosave_is_said_out_loud(served, page):
     box = page.locator("#htmx-fejl")
     box.wait_for(state="visible")
     assert "Prøv igen" in box.inner_text()
+
+
+def test_answers_typed_just_before_closing_are_kept(served, page, app):
+    """No change event, no pause: the page is closed right after typing; the answers are
+    sent as the page goes (a beacon) and are in the draft."""
+    page.goto(served.url + "/udfyld/strategi")
+    draft = page.locator("input[name=kladde]").get_attribute("value")
+    page.locator("#f-maal").press_sequentially("Skrevet lige før lukning")
+    page.close(run_before_unload=True)
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = app.state.store.draft(draft, "lokal")
+        if found is not None:
+            break
+        time.sleep(0.2)
+    assert found is not None and found[1].get("maal") == "Skrevet lige før lukning"

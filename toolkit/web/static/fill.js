@@ -22,3 +22,26 @@ document.addEventListener("htmx:afterRequest", function (event) {
     box.hidden = true;
   }
 });
+// Answers typed since the last saved draft are sent once more when the page is closed
+// or hidden (a beacon: the same post as the draft autosave, with the form's CSRF field).
+(function () {
+  var dirty = false;
+  document.addEventListener("input", function (event) {
+    if (event.target.form && event.target.form.id === "skema") { dirty = true; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (event.detail.successful && path && /\/kladde$/.test(path)) { dirty = false; }
+  });
+  function flush() {
+    var form = document.getElementById("skema");
+    if (!dirty || !form || !navigator.sendBeacon) { return; }
+    if (navigator.sendBeacon(form.getAttribute("action") + "/kladde", new FormData(form))) {
+      dirty = false;
+    }
+  }
+  window.addEventListener("pagehide", flush);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { flush(); }
+  });
+})();
