@@ -570,3 +570,39 @@ def test_answers_typed_just_before_closing_are_kept(served, page, app):
             break
         time.sleep(0.2)
     assert found is not None and found[1].get("maal") == "Skrevet lige før lukning"
+
+
+def test_server_mode_drafts_are_each_users_own(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import make_app
+
+    app = make_app(tmp_path / "data", server=True)
+    for name in ("mette", "ali"):
+        app.state.store.add_user(name, "en lang adgangskode", "sagsbehandler")
+    clients = {}
+    for name in ("mette", "ali"):
+        c = TestClient(app, base_url="http://127.0.0.1")
+        assert c.get("/udfyld/strategi", follow_redirects=False).headers["location"] == \
+            "/log-ind"
+        token = csrf_of(c)
+        c.post("/log-ind", data={"navn": name, "adgangskode": "en lang adgangskode",
+                                 "csrf": token})
+        clients[name] = (c, token)
+    c, token = clients["mette"]
+    saved = post_form(c, "/udfyld/strategi/kladde",
+                      [("kladde", "m" * 24), ("maal", "Mettes mål")],
+                      headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert saved.status_code == 200
+    assert app.state.store.draft("m" * 24, "mette")[1] == {"maal": "Mettes mål"}
+    other, other_token = clients["ali"]
+    assert other.get("/udfyld/strategi", params={"kladde": "m" * 24}).status_code == 404
+    assert "m" * 24 not in other.get("/udfyld/strategi").text
+    # ali cannot overwrite mette's draft by posting its id
+    refused = post_form(other, "/udfyld/strategi/kladde",
+                        [("kladde", "m" * 24), ("maal", "Alis")],
+                        headers={"HX-Request": "true", "X-CSRF-Token": other_token})
+    assert refused.status_code == 409
+    assert app.state.store.draft("m" * 24, "mette")[1] == {"maal": "Mettes mål"}
+    for client, _ in clients.values():
+        client.close()

@@ -177,7 +177,7 @@ async def post(request: Request, who: User, form_id: str) -> Response:
         focus = "tilfoej-" + list_path.replace(".", "-") if list_path else ""
         return _page(request, form, data, draft, focus=focus, who=who)
     if action == "gem":
-        await run_in_threadpool(store.save_draft, draft, form.id, who.name, data)
+        await run_in_threadpool(_keep, store, draft, form.id, who.name, data)
         return RedirectResponse(f"/udfyld/{form.id}?kladde={draft}&gemt=1", status_code=303)
     clean = without_empty_rows(form, data)
     report = await run_in_threadpool(validate, form, clean, profile)
@@ -198,6 +198,15 @@ async def post(request: Request, who: User, form_id: str) -> Response:
                  message=message, status=200 if report.valid else 422, who=who)
 
 
+def _keep(store: Any, draft: str, form_id: str, owner: str, data: dict) -> None:
+    """Save the owner's draft; 409 when the id is another user's (nothing is changed)."""
+    store.save_draft(draft, form_id, owner, data)
+    kept = store.draft(draft, owner)
+    if kept is None or kept[0] != form_id:
+        raise HTTPException(409, "Kladden kunne ikke gemmes under dette nummer. Genindlæs "
+                                 "siden, og prøv igen.")
+
+
 def data_rows(data: dict, list_path: str) -> list:
     """The rows of a list in the data (an empty list when there is none)."""
     from ..paths import get_value
@@ -213,7 +222,7 @@ async def save_draft(request: Request, who: User, form_id: str) -> Response:
     form = form_or_404(form_id)
     data, fields = await _posted(request, form)
     draft = _draft_id((fields.get("kladde") or [""])[-1])
-    await run_in_threadpool(request.app.state.store.save_draft, draft, form.id, who.name, data)
+    await run_in_threadpool(_keep, request.app.state.store, draft, form.id, who.name, data)
     url = f"/udfyld/{form.id}?kladde={draft}"
     if not request.headers.get("hx-request"):
         return RedirectResponse(url + "&gemt=1", status_code=303)
