@@ -310,6 +310,11 @@ def _check_fields(values: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def _size(limit: int) -> str:
+    """``50 MB`` or ``20 KB``."""
+    return f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
 #: The command line's words in the archive's messages, as the add form names them.
 _PAGE_WORDS = (("--cpr", "CPR-nummer"), ("--purpose", "Formål"), ("--valid-from", "Gyldig fra"),
                ("--valid-to", "Gyldig til"), ("--add-anyway", "«Arkivér alligevel»"),
@@ -326,13 +331,13 @@ def _for_the_page(message: str, path: str, name: str) -> str:
     return danish.mask_cpr(message.replace("'.", "."))
 
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9ÆØÅæøå._-]+")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9ÆØÅæøå ._-]+")
 
 
 def _safe_name(name: str) -> str:
-    """The upload's file name without folders, odd characters or a CPR number."""
+    """The upload's file name without folders, odd characters or a full CPR number."""
     base = Path(name.replace("\\", "/")).name
-    clean = _SAFE_NAME.sub("_", danish.mask_cpr(base, replacement="_")).strip("._")
+    clean = _SAFE_NAME.sub("_", danish.mask_cpr(base)).strip("._ ")
     return clean[:100] or "samtykke"
 
 
@@ -374,8 +379,7 @@ async def add(request: Request, who: Caseworker) -> Response:
     with tempfile.TemporaryDirectory(prefix="samtykke-", dir=config.data) as folder:
         path = await _save_upload(uploads[0], Path(folder), limit)
         if path is None:
-            errors["fil"] = (f"Filen er for stor; skema tager imod filer op til "
-                             f"{limit // 1024 // 1024} MB.")
+            errors["fil"] = f"Filen er for stor; skema tager imod filer op til {_size(limit)}."
             return render(request, "samtykker-nyt.html", _add_context(values, errors),
                           status=413)
 
@@ -388,6 +392,8 @@ async def add(request: Request, who: Caseworker) -> Response:
             number = await run_in_threadpool(work)
         except ArchiveError as exc:
             message = _for_the_page(_message(exc), str(path), uploads[0].filename or "")
+            if not exc.fields:  # about the file itself: beside the file field
+                errors["fil"], message = message, ""
             for key in exc.fields:
                 errors[key] = (f"Skriv {LABELS[key]}: filen er ikke en udfyldt "
                                "samtykke-formular." if key in REQUIRED and not values.get(key)
