@@ -370,6 +370,7 @@ async def add(request: Request, who: Caseworker) -> Response:
     values["oplysninger"] = [str(t) for t in form.getlist("oplysninger")]
     values["tilfoej_alligevel"] = bool(form.get("tilfoej_alligevel"))
     uploads = [u for u in form.getlist("fil") if isinstance(u, UploadFile) and u.filename]
+    values["fil_valgt"] = bool(uploads)
     errors = _check_fields(values)
     if not uploads:
         errors["fil"] = "Vælg filen med det underskrevne samtykke (PDF, Word eller scanning)."
