@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_consent import alter_after_signing, signing  # noqa: F401  (a fixture)
 from tests.web.conftest import SAMPLES, assert_accessible, csrf_of, make_app
 
 CPR = "030592-1678"
@@ -255,6 +256,27 @@ def test_show_cpr_is_a_logged_look_up_and_export_is_the_library_s(client, app, c
     assert document.content == consent_pdf
     with Archive(config.archive, key_file=config.key_file) as arch:
         assert arch.verify().valid
+
+
+def test_the_signature_check_is_shown_and_a_copy_needs_add_anyway(client, consent_pdf,
+                                                                  signing):  # noqa: F811
+    signed = signing(consent_pdf)
+    assert _add(client, signed).status_code == 303
+    text = _text(client.get("/samtykker/1"))
+    assert "<li>Nukaaka Olsen, 20" in text
+    assert (" UTC: intakt: uændret siden underskriften; ikke verificeret mod et "
+            "tillidsanker</li>") in text
+    altered = alter_after_signing(signed)
+    copy = _add(client, altered, name="igen.pdf")
+    assert copy.status_code == 400
+    assert ("igen.pdf: er sandsynligvis en kopi af samtykke nr. 1 (samme borger, formål, "
+            "parter og gyldighed, og det er i kraft); det arkiveres ikke. Er det et nyt "
+            "samtykke, så arkivér det med «Arkivér alligevel».") in _text(copy)
+    assert _add(client, altered, name="igen.pdf", tilfoej_alligevel="1").status_code == 303
+    assert ": ændret efter underskrift" in _text(client.get("/samtykker/2"))
+    listed = _text(client.get("/samtykker"))
+    assert re.search(r"Nr\. 1</a>.*?<td>intakt</td>", listed, re.S)
+    assert re.search(r"Nr\. 2</a>.*?<td>ÆNDRET</td>", listed, re.S)
 
 
 def test_list_filters_by_status_and_expiry(client, consent_pdf):
