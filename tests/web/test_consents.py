@@ -279,6 +279,18 @@ def test_the_signature_check_is_shown_and_a_copy_needs_add_anyway(client, consen
     assert re.search(r"Nr\. 2</a>.*?<td>ÆNDRET</td>", listed, re.S)
 
 
+def test_a_search_for_a_wrong_or_unknown_cpr_number(client):
+    wrong = client.post("/samtykker/soeg", data={"csrf": csrf_of(client), "cpr": "1234"})
+    assert wrong.status_code == 400
+    assert 'CPR-nummeret "1234" er ikke gyldigt. Skriv det som DDMMÅÅ-XXXX med en rigtig ' \
+        'dato.' in _text(wrong)
+    assert 'aria-describedby="cpr-hjaelp cpr-fejl" aria-invalid="true"' in wrong.text
+    none = client.post("/samtykker/soeg", data={"csrf": csrf_of(client), "cpr": "010190 1234"})
+    assert none.status_code == 200
+    assert "Der er ingen samtykker for CPR 010190-xxxx i arkivet." in _text(none)
+    assert "010190 1234" not in none.text and "010190-1234" not in none.text
+
+
 def test_list_filters_by_status_and_expiry(client, consent_pdf):
     _add(client, consent_pdf)
     assert "Nr. 1" in client.get("/samtykker?status=aktiv").text

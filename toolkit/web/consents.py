@@ -120,10 +120,17 @@ def list_page(request: Request, who: Caseworker, status: str = "",
     with archive(request, who) as arch:
         consents = [] if errors else arch.list(status=status or None, expires_within=days)
         rows = [_row(arch, c) for c in consents[:MAX_ROWS]]
+    return _list(request, who, rows, len(consents), errors, status=status,
+                 udloeber=udloeber)
+
+
+def _list(request: Request, who: Identity, rows: list[dict[str, Any]], count: int,
+          errors: dict[str, str], **extra: Any) -> Response:
+    """The Samtykker page with these rows (400 with errors)."""
     return render(request, "samtykker.html", {
-        "raekker": rows, "i_alt": len(consents), "max": MAX_ROWS, "soegt": None,
-        "status": status, "udloeber": udloeber, "statusser": STATUSES, "fejl": errors,
-        "admin": who.may("administrator")}, status=400 if errors else 200)
+        "raekker": rows, "i_alt": count, "max": MAX_ROWS, "soegt": None, "status": "",
+        "udloeber": "", "statusser": STATUSES, "fejl": errors,
+        "admin": who.may("administrator"), **extra}, status=400 if errors else 200)
 
 
 @router.post("/samtykker/soeg")
@@ -143,11 +150,7 @@ async def search(request: Request, who: Caseworker) -> Response:
         except ArchiveError as exc:
             error = _message(exc)
     if error:
-        return render(request, "samtykker.html", {
-            "raekker": [], "i_alt": 0, "max": MAX_ROWS, "soegt": None, "status": "",
-            "udloeber": "", "statusser": STATUSES, "fejl": {"cpr": error},
-            "cpr_felt": cpr, "grund": reason, "admin": who.may("administrator")},
-            status=400)
+        return _list(request, who, [], 0, {"cpr": error}, cpr_felt=cpr, grund=reason)
 
     def work() -> tuple[list[dict[str, Any]], int]:
         with archive(request, who) as arch:
@@ -155,10 +158,7 @@ async def search(request: Request, who: Caseworker) -> Response:
             return [_row(arch, c) for c in found], len(found)
 
     rows, count = await run_in_threadpool(work)
-    return render(request, "samtykker.html", {
-        "raekker": rows, "i_alt": count, "max": MAX_ROWS, "soegt": danish.mask_cpr(cpr),
-        "status": "", "udloeber": "", "statusser": STATUSES, "fejl": {},
-        "admin": who.may("administrator")})
+    return _list(request, who, rows, count, {}, soegt=danish.mask_cpr(cpr))
 
 
 @router.post("/samtykker/{consent_id:int}/cpr")
