@@ -228,6 +228,8 @@ def test_a_withdrawal_outside_the_consent_s_time_is_refused_beside_the_date(clie
     assert "samtykke nr. 1: tilbagekaldelsen" in text and "skal ligge mellem" in text
     assert 'aria-describedby="dato-hjaelp dato-fejl" aria-invalid="true"' in refused.text
     assert client.get("/samtykker/99").status_code == 404
+    assert client.post("/samtykker/99/tilbagekald", data={"csrf": csrf_of(client),
+                                                          "dato": future}).status_code == 404
 
 
 def test_show_cpr_is_a_logged_look_up_and_export_is_the_library_s(client, app, consent_pdf):
@@ -252,6 +254,11 @@ def test_show_cpr_is_a_logged_look_up_and_export_is_the_library_s(client, app, c
         meta = json.loads(package.read("samtykke-1.json"))
     assert meta["cpr"] == CPR and meta["nr"] == 1
     assert _audit(config.data)[-1].action == "export"
+    with Archive(config.archive, key_file=config.key_file) as arch:
+        access, _ = arch.access(CPR)
+    with zipfile.ZipFile(io.BytesIO(access)) as package:  # the citizen sees who looked
+        summary = package.read("oversigt.html").decode("utf-8")
+    assert summary.count("<td>lokal</td><td>visning af CPR-nummeret</td><td>1</td>") == 2
     document = client.get("/samtykker/1/dokument")
     assert document.content == consent_pdf
     with Archive(config.archive, key_file=config.key_file) as arch:

@@ -222,11 +222,10 @@ async def withdraw(request: Request, consent_id: int, who: Caseworker) -> Respon
 
     def work() -> str:
         with archive(request, who) as arch:
+            _consent_or_404(arch, consent_id)
             try:
                 arch.withdraw(consent_id, day)
             except ArchiveError as exc:
-                if "findes ikke" in str(exc) or "er slettet" in str(exc):
-                    raise HTTPException(404, _message(exc)) from None
                 return _message(exc)
         return ""
 
