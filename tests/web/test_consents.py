@@ -226,6 +226,7 @@ def test_a_withdrawal_outside_the_consent_s_time_is_refused_beside_the_date(clie
     assert refused.status_code == 400
     text = _text(refused)
     assert "samtykke nr. 1: tilbagekaldelsen" in text and "skal ligge mellem" in text
+    assert "--date" not in text and "Tilbagekaldelsen er ikke registreret" in text
     assert 'aria-describedby="dato-hjaelp dato-fejl" aria-invalid="true"' in refused.text
     assert client.get("/samtykker/99").status_code == 404
     assert client.post("/samtykker/99/tilbagekald", data={"csrf": csrf_of(client),
@@ -378,15 +379,23 @@ def _browse(tmp_path, served, page, consent_pdf) -> None:
     assert CPR not in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "soegning.png"), full_page=True)
     assert_accessible(page)
-    page.get_by_role("button", name="Vis CPR-nummer for samtykke nr. 1").click()
+    page.get_by_role("button", name="Vis CPR-nummer for samtykke nr. 1").focus()
+    page.keyboard.press("Enter")  # by keyboard
     shown = page.locator(".cpr-vist")
     shown.wait_for()
     assert shown.inner_text() == CPR
     assert page.evaluate("document.activeElement.className") == "cpr cpr-vist"
     assert page.url.endswith("/samtykker/soeg")
 
-    # withdraw from today
+    # withdraw: first a day ahead (refused beside the field), then from today
     page.get_by_role("link", name="Nr. 1").click()
+    ahead = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    page.get_by_label("Tilbagekaldt fra").fill(ahead)
+    page.get_by_role("button", name="Registrér tilbagekaldelse").click()
+    assert "skal ligge mellem" in page.locator("#dato-fejl").inner_text()
+    assert page.get_by_label("Tilbagekaldt fra").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(SHOTS / "tilbagekald-fejl.png"), full_page=True)
+    assert_accessible(page)
     page.get_by_label("Tilbagekaldt fra").fill(dt.date.today().isoformat())
     page.get_by_role("button", name="Registrér tilbagekaldelse").click()
     assert "Tilbagekaldelsen af samtykke nr. 1 er registreret." in \
@@ -399,6 +408,9 @@ def _browse(tmp_path, served, page, consent_pdf) -> None:
     assert page.locator("td .status").inner_text() == "Tilbagekaldt"
     page.screenshot(path=str(SHOTS / "liste.png"), full_page=True)
     assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.screenshot(path=str(SHOTS / "liste-smal.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_role("button", name="Kontrollér arkivet").click()
     assert page.get_by_role("status").inner_text().startswith(
         "Arkivet er i orden: 1 samtykker, 3 filer,")

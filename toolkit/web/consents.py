@@ -199,7 +199,8 @@ def _show(request: Request, who: Identity, consent_id: int, show_cpr: bool = Fal
         "samtykke": consent, "fakta": facts, "historik": lines, "vis_cpr": show_cpr,
         "underskrifter": [describe(s) for s in consent.signatures], "tilstand": state,
         "fejl": errors or {}, "besked": message, "dato": dato or today,
-        "foerste": first, "i_dag": today}, status=status)
+        "foerste": first, "foerste_dansk": danish.format_date(first), "i_dag": today},
+        status=status)
 
 
 @router.get("/samtykker/{consent_id:int}")
@@ -226,7 +227,7 @@ async def withdraw(request: Request, consent_id: int, who: Caseworker) -> Respon
             try:
                 arch.withdraw(consent_id, day)
             except ArchiveError as exc:
-                return _message(exc)
+                return _for_the_page(_message(exc))
         return ""
 
     error = "Skriv den dag, kommunen fik tilbagekaldelsen." if not day else \
@@ -319,12 +320,12 @@ _PAGE_WORDS = (("--cpr", "CPR-nummer"), ("--purpose", "Formål"), ("--valid-from
                ("--valid-to", "Gyldig til"), ("--add-anyway", "«Arkivér alligevel»"),
                ("'skema consent show ", "siden for samtykke nr. "),
                ("tilvalgene", "felterne"), ("tilvalget", "feltet"),
-               ("Udelad feltet", "Lad feltet stå tomt"))
+               ("Udelad feltet", "Lad feltet stå tomt"), (" (--date)", ""))
 
 
-def _for_the_page(message: str, path: str, name: str) -> str:
-    """An archive message for the add form: the upload's own name, the form's words."""
-    message = message.replace(path, name)
+def _for_the_page(message: str, path: str = "", name: str = "") -> str:
+    """An archive message for a page: the upload's own name, the form's words."""
+    message = message.replace(path, name) if path else message
     for cli, page in _PAGE_WORDS:
         message = message.replace(cli, page)
     return danish.mask_cpr(message.replace("'.", "."))
