@@ -204,6 +204,22 @@ def test_the_same_document_twice_is_refused_with_the_archive_s_words(client, con
             "siden for samtykke nr. 1.") in _text(again)
 
 
+def test_another_form_or_two_files_are_refused_beside_the_file_field(client, consent_pdf):
+    from toolkit import blank, load_form
+
+    plan = blank(load_form("handleplan"), "pdf")
+    other = _add(client, plan, name="plan.pdf")
+    assert other.status_code == 400
+    assert ('plan.pdf: dokumentet er formularen "Handleplan for [kommune]", ikke en '
+            "samtykkeerklæring. Arkivér kun samtykkeerklæringer.") in _text(other)
+    assert 'aria-describedby="fil-hjaelp fil-fejl" aria-invalid="true"' in other.text
+    two = client.post("/samtykker/nyt", data={"csrf": csrf_of(client)},
+                      files=[("fil", ("a.pdf", consent_pdf, "application/pdf")),
+                             ("fil", ("b.pdf", consent_pdf, "application/pdf"))])
+    assert two.status_code == 400 and "Vælg ét samtykke ad gangen." in _text(two)
+    assert "Ingen samtykker matcher." in _text(client.get("/samtykker"))
+
+
 def test_an_upload_over_the_limit_is_refused_with_413(tmp_path, consent_pdf):
     from fastapi.testclient import TestClient
 

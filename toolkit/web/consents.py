@@ -374,6 +374,8 @@ async def add(request: Request, who: Caseworker) -> Response:
     errors = _check_fields(values)
     if not uploads:
         errors["fil"] = "Vælg filen med det underskrevne samtykke (PDF, Word eller scanning)."
+    elif len(uploads) > 1:
+        errors["fil"] = "Vælg ét samtykke ad gangen."
     if errors:
         return render(request, "samtykker-nyt.html", _add_context(values, errors), status=400)
     limit = config.max_upload_bytes
