@@ -220,6 +220,15 @@ def test_another_form_or_two_files_are_refused_beside_the_file_field(client, con
     assert "Ingen samtykker matcher." in _text(client.get("/samtykker"))
 
 
+def test_a_file_too_slow_to_read_is_refused_as_on_the_command_line(client, consent_pdf,
+                                                                   monkeypatch):
+    monkeypatch.setenv("SKEMA_READ_SECONDS", "0.001")  # the limit toolkit.limits applies
+    slow = _add(client, consent_pdf, name="tung.pdf")
+    assert slow.status_code == 400
+    assert ("tung.pdf: filen tog for lang tid at læse (over 0.001 sekunder) og er sprunget "
+            "over.") in _text(slow)
+
+
 def test_an_upload_over_the_limit_is_refused_with_413(tmp_path, consent_pdf):
     from fastapi.testclient import TestClient
 
