@@ -324,6 +324,26 @@ def test_a_search_for_a_wrong_or_unknown_cpr_number(client):
     assert "010190 1234" not in none.text and "010190-1234" not in none.text
 
 
+def test_a_changed_document_is_not_handed_out_and_verify_shows_it(client, app, consent_pdf):
+    import os
+
+    _add(client, consent_pdf)
+    sha = re.search(r'class="hash">([0-9a-f]{64})<', client.get("/samtykker/1").text).group(1)
+    stored = app.state.config.archive / "objects" / sha[:2] / sha[2:]
+    os.chmod(stored, 0o600)
+    stored.write_bytes(consent_pdf.replace(b"Nukaaka", b"Nukaaki"))
+    refused = client.get("/samtykker/1/dokument")
+    assert refused.status_code == 500
+    assert ("samtykke nr. 1: dokumentet i arkivet er ændret (SHA-256 passer ikke); det "
+            "udleveres ikke.") in _text(refused)
+    checked = client.post("/samtykker/verificer", data={"csrf": csrf_of(client)})
+    text = _text(checked)
+    assert checked.status_code == 200
+    assert 'role="alert">1 fejl i arkivet (1 samtykker, 3 filer,' in text
+    assert f"<li>samtykke nr. 1 (objects/{sha[:2]}/{sha[2:]}): dokumentet er ændret " \
+        "(SHA-256 passer ikke)</li>" in text
+
+
 def test_list_filters_by_status_and_expiry(client, consent_pdf):
     _add(client, consent_pdf)
     assert "Nr. 1" in client.get("/samtykker?status=aktiv").text

@@ -243,10 +243,11 @@ async def withdraw(request: Request, consent_id: int, who: Caseworker) -> Respon
 def document(request: Request, consent_id: int, who: Caseworker) -> Response:
     """The archived document, byte for byte (a logged look-up)."""
     with archive(request, who) as arch:
+        _consent_or_404(arch, consent_id)
         try:
             consent, data = arch.document(consent_id)
-        except ArchiveError as exc:
-            raise HTTPException(404, _message(exc)) from None
+        except ArchiveError as exc:  # changed or missing in the archive: not handed out
+            raise HTTPException(500, _message(exc)) from None
     return download(data, f"samtykke-{consent.id}{consent.suffix}")
 
 
