@@ -105,9 +105,13 @@ def chromium_path() -> str:
     raise AssertionError  # not reached
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium driven by Playwright (its own browsers are never downloaded)."""
+    """A headless Chromium driven by Playwright (its own browsers are never downloaded).
+
+    Per module: Playwright's sync API keeps an event loop running in this thread while it
+    lives, and code that calls ``asyncio.run`` (pyHanko's signing in other tests) must not
+    meet it."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -122,3 +122,33 @@ def test_log_in_page_with_an_error_is_accessible(tmp_path, page):
         page.get_by_role("button", name="Log ind").click()
         assert page.get_by_role("alert").inner_text() == "Forkert brugernavn eller adgangskode."
         assert_accessible(page)
+
+
+def test_a_body_over_the_request_limit_is_refused_before_it_is_read(tmp_path):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from toolkit.web import create_app
+
+    base = make_app(tmp_path / "a")
+    app = create_app(replace(base.state.config, data=tmp_path / "b", max_request_bytes=1000))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        token = csrf_of(c)
+        r = c.post("/udfyld/strategi/fortsaet", data={"csrf": token},
+                   files={"fil": ("x.docx", b"x" * 5000)})
+        assert r.status_code == 413
+        assert r.text == ("Forsendelsen er for stor (højst 0 MB i alt). Send færre eller "
+                          "mindre filer ad gangen.")
+        api = c.post("/api/extract", content=b"x" * 5000,
+                     headers={"content-type": "application/octet-stream"})
+        assert api.status_code == 413 and api.json()["fejl"].startswith("Forsendelsen er for")
+
+        def chunks():
+            for _ in range(10):
+                yield b"y" * 500
+
+        chunked = c.post("/udfyld/strategi/fortsaet", content=chunks(),
+                         headers={"content-type": "multipart/form-data; boundary=z"})
+        assert chunked.status_code == 413
+    assert not list((tmp_path / "b").glob("uploads/*"))

@@ -20,7 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .config import WebConfig
 from .pages import render
-from .security import LoginRequired, SecurityHeaders, check_csrf
+from .security import BodyLimit, LoginRequired, SecurityHeaders, check_csrf
 from .store import WebStore
 
 PAGE_GROUPS = ("catalogue", "login", "fill", "batch", "collect", "consents")
@@ -50,6 +50,7 @@ def create_app(config: WebConfig) -> FastAPI:
             start(app)
     if not config.server:  # local mode: only this PC's own names (no DNS rebinding)
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))
+    app.add_middleware(BodyLimit, limit=config.max_request_bytes)
     app.add_middleware(SecurityHeaders)
     _handlers(app)
     return app

@@ -10,6 +10,8 @@ from ..profile import Profile
 #: Upload limits: one file, and how many files one upload may hold.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_FILES = 500
+#: One request's body in all (many files of a collect together).
+MAX_REQUEST_BYTES = 500 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class WebConfig:
     session_minutes: int = 60
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     max_upload_files: int = MAX_UPLOAD_FILES
+    max_request_bytes: int = MAX_REQUEST_BYTES
     allowed_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost", "testserver"))
 
     @property

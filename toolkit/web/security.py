@@ -64,6 +64,65 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes is refused with 413 before it
+    is read (by its Content-Length) or as soon as it passes the limit (a chunked body), so
+    nothing — not the CSRF check's form parsing either — spools a huge upload to disk."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracked_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: dict[str, Any], send: Any) -> None:
+        from starlette.responses import JSONResponse, PlainTextResponse
+
+        text = (f"Forsendelsen er for stor (højst {self.limit // 1024 // 1024} MB i alt). "
+                "Send færre eller mindre filer ad gangen.")
+        response: Any = (JSONResponse({"fejl": text}, status_code=413)
+                         if scope.get("path", "").startswith("/api/")
+                         else PlainTextResponse(text, status_code=413))
+
+        async def no_body() -> dict[str, Any]:
+            return {"type": "http.disconnect"}
+
+        await response(scope, no_body, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def csrf_token(request: Request) -> str:
     """The browser's CSRF token (made on its first page; set as a cookie by the page)."""
     token = request.cookies.get(CSRF_COOKIE)
