@@ -417,6 +417,11 @@ class Answer(_Base):
             self.r.flat_text(canv, self.name, self.display, self.part, self.lines or [],
                              self.size or FIELD_SIZE, self.leading, self.height)
             return
+        self.r.widgets.append(self.widget(canv.getPageNumber(), rect))
+        self.r.sources.append(("answer", self.fld, self.min_height, self.width, self.height))
+
+    def widget(self, page: int, rect: tuple[float, float, float, float]) -> Widget:
+        """The widget of this answer (laid out) at a place on a page."""
         kind = "combo" if self.fld.kind == "dropdown" else "text"
         label = self.r.form.label(self.name)
         if self.hint:
@@ -433,12 +438,21 @@ class Answer(_Base):
             options.insert(0, (" ", " "))
         multiline = self.fld.kind == "long" or len(self.lines or []) > 1 or "\n" in (
             self.display or "")
-        self.r.widgets.append(Widget(
-            name=self.name, kind=kind, page=canv.getPageNumber(), rect=rect, label=label,
+        return Widget(
+            name=self.name, kind=kind, page=page, rect=rect, label=label,
             value=value, lines=list(self.lines or []), size=self.size or FIELD_SIZE,
             leading=self.leading, multiline=multiline, options=options, part=self.part,
             actual=self.display,
-        ))
+        )
+
+
+def check_on(value: Any, option: str | None) -> bool:
+    """Whether a checkbox is ticked: a boolean field's ``True``, or a multi-select
+    (``option`` not None) whose list holds the option."""
+    if option is None:
+        return value is True
+    chosen = value if isinstance(value, list) else []
+    return any(str(c) == str(option) for c in chosen)
 
 
 class Check(_Base):
@@ -447,11 +461,12 @@ class Check(_Base):
     SIDE = 9.0
 
     def __init__(self, r: Renderer, name: str, on: bool, title: str | None,
-                 label: str) -> None:
+                 label: str, source: tuple[str, str | None] = ("", None)) -> None:
         super().__init__()
         self.r = r
         self.name = name
         self.on = on
+        self.source = source  # (field path, option) the state comes from
         self.title = title
         self.label = label
         self.para = None
@@ -480,6 +495,7 @@ class Check(_Base):
         self.r.widgets.append(Widget(
             name=self.name, kind="check", page=canv.getPageNumber(),
             rect=(x0, y0, x0 + self.SIDE, y0 + self.SIDE), label=self.label, on=self.on))
+        self.r.sources.append(("check", *self.source))
 
 
 class Signature(_Base):
@@ -520,6 +536,7 @@ class Signature(_Base):
             self.r.widgets.append(Widget(
                 name=f"Underskrift{self.r.signatures}", kind="sig", page=canv.getPageNumber(),
                 rect=(x0, y0, x0 + width, y0 + 1.6 * CM - 2), label=label))
+            self.r.sources.append(("static",))
 
 
 # ---------------------------------------------------------------------------------------
