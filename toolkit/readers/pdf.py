@@ -260,7 +260,8 @@ class _Pypdf:
         return value.get_object() if hasattr(value, "get_object") else value
 
     def flags(self, value: Any) -> int:
-        return int(self.value(value) or 0)
+        value = self.value(value)
+        return int(value) if isinstance(value, (int, float)) else 0  # damaged: none
 
 
 def walk_fields(roots: Any, model: Any) -> dict[str, _PdfField]:

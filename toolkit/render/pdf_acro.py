@@ -193,12 +193,39 @@ class Widget:
 _PRINTABLE = re.compile(r"[ -~]*")
 
 
-def hex_text(text: str) -> str:
+def hex_text(text: str, literal: re.Pattern[str] = _PRINTABLE) -> str:
     """A PDF text string safe anywhere in a content stream: printable ASCII as a literal
     string (the same in PDFDocEncoding), anything else in UTF-16BE hex."""
-    if _PRINTABLE.fullmatch(text):
+    if literal.fullmatch(text):
         return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+#: PDFDocEncoding's codes 0x80-0xA0 (PDF 32000-1, annex D.2); 0xA1-0xFF are Latin-1's.
+_PDFDOC = {
+    "\u2022": "\x80", "\u2020": "\x81", "\u2021": "\x82", "\u2026": "\x83",
+    "\u2014": "\x84", "\u2013": "\x85", "\u0192": "\x86", "\u2044": "\x87",
+    "\u2039": "\x88", "\u203a": "\x89", "\u2212": "\x8a", "\u2030": "\x8b",
+    "\u201e": "\x8c", "\u201c": "\x8d", "\u201d": "\x8e", "\u2018": "\x8f",
+    "\u2019": "\x90", "\u201a": "\x91", "\u2122": "\x92", "\ufb01": "\x93",
+    "\ufb02": "\x94", "\u0141": "\x95", "\u0152": "\x96", "\u0160": "\x97",
+    "\u0178": "\x98", "\u017d": "\x99", "\u0131": "\x9a", "\u0142": "\x9b",
+    "\u0153": "\x9c", "\u0161": "\x9d", "\u017e": "\x9e", "\u20ac": "\xa0",
+}
+_TO_PDFDOC = str.maketrans(_PDFDOC)
+_DOC_TEXT = re.compile("[ -~\u00a1-\u00ac\u00ae-\u00ff" + "".join(_PDFDOC) + "]*")
+
+
+def text_string(text: str) -> str:
+    """A PDF text string for a dictionary: a literal string in PDFDocEncoding when it has
+    every character, else UTF-16BE hex. Latin-1 code points stand for the bytes: write
+    the result with ``.encode("latin-1")``."""
+    if _DOC_TEXT.fullmatch(text):
+        return hex_text(text.translate(_TO_PDFDOC), _DOC_BYTES)
+    return hex_text(text, _PRINTABLE)
+
+
+_DOC_BYTES = re.compile("[ -~\u0080-\u00ff]*")
 
 
 def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
@@ -332,7 +359,7 @@ class AcroBuilder:
         key = ".".join(parts)
         if key in self._parents:
             return self._parents[key]
-        node = self._new({"T": hex_text(parts[-1])})
+        node = self._new({"T": text_string(parts[-1])})
         node.kids = []
         self._attach(node, parts[:-1])
         self._parents[key] = node
@@ -367,7 +394,7 @@ class AcroBuilder:
             return
         self._field_keys(entries, widget)
         parts = _name_parts(widget.name)
-        entries["T"] = hex_text(parts[-1])
+        entries["T"] = text_string(parts[-1])
         annot = self._new(entries)
         self._place(annot, page)
         self._attach(annot, parts[:-1])
@@ -389,7 +416,7 @@ class AcroBuilder:
         self._page_of[kid.num] = page
 
     def _field_keys(self, entries: dict[str, str], widget: Widget) -> None:
-        entries["TU"] = hex_text(widget.label)
+        entries["TU"] = text_string(widget.label)
         if widget.kind == "text":
             entries["FT"] = "/Tx"
             entries["Ff"] = str(FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0))
@@ -398,16 +425,16 @@ class AcroBuilder:
             # instead of clipping it. skema's own appearance keeps the fitted widget.size.
             entries["DA"] = f"(/{DA_FONT} 0 Tf 0 g)"
             if widget.value:
-                entries["V"] = hex_text(widget.value)
+                entries["V"] = text_string(widget.value)
         elif widget.kind == "combo":
             entries["FT"] = "/Ch"
             entries["Ff"] = str(FF_COMBO | FF_DONOTSPELLCHECK)
             entries["DA"] = f"(/{DA_FONT} {_num(widget.size)} Tf 0 g)"
             entries["Opt"] = "[" + " ".join(
-                f"[{hex_text(v)} {hex_text(option_label(d))}]"
+                f"[{text_string(v)} {text_string(option_label(d))}]"
                 for v, d in widget.options) + "]"
             if widget.value:
-                entries["V"] = hex_text(widget.value)
+                entries["V"] = text_string(widget.value)
                 index = [v for v, _ in widget.options].index(widget.value)
                 entries["I"] = f"[{index}]"
         elif widget.kind == "check":
