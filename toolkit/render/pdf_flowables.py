@@ -18,6 +18,7 @@ from reportlab.platypus import Flowable
 
 from .. import danish
 from ..catalogue import Field
+from ..network_circle import Painter, paint
 from .pdf_acro import (
     PAD,
     TOP_GAP,
@@ -566,3 +567,88 @@ def para_text(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
+
+
+# ---------------------------------------------------------------------------------------
+# Drawings
+# ---------------------------------------------------------------------------------------
+class NetworkCircle(_Base):
+    """The network circle drawn as vector graphics (the Word document has its PNG):
+    the same geometry, colours and labels as :func:`toolkit.network_circle.render_png`,
+    a few kilobytes instead of a 40 KB image."""
+
+    PIXELS = 1200  # the PNG's size: the layout (font sizes, label places) is the same
+
+    def __init__(self, persons: list[dict], side: float) -> None:
+        super().__init__()
+        self.persons = persons
+        self.side = side
+        self.hAlign = "CENTER"
+        self.spaceAfter = 8
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        self.width = self.height = self.side
+        return self.side, self.side
+
+    def draw(self) -> None:
+        self.canv.saveState()
+        paint(_PdfPainter(self.canv, self.side, self.side / self.PIXELS), self.persons,
+              self.PIXELS)
+        self.canv.restoreState()
+
+
+class _PdfPainter(Painter):
+    """:class:`toolkit.network_circle.Painter` on a reportlab canvas (pixels to points,
+    y up)."""
+
+    def __init__(self, canv: Any, side: float, scale: float) -> None:
+        self.canv = canv
+        self.side = side
+        self.s = scale
+
+    def _xy(self, x: float, y: float) -> tuple[float, float]:
+        return x * self.s, self.side - y * self.s
+
+    @staticmethod
+    def _rgb(colour: tuple[int, ...]) -> tuple[float, ...]:
+        return tuple(v / 255 for v in colour)
+
+    def pieslice(self, c: float, radius: float, a0: float, a1: float,
+                 fill: tuple[int, ...]) -> None:
+        x0, y0 = self._xy(c - radius, c + radius)
+        x1, y1 = self._xy(c + radius, c - radius)
+        self.canv.setFillColorRGB(*self._rgb(fill))
+        self.canv.wedge(x0, y0, x1, y1, a0, a1 - a0, stroke=0, fill=1)
+
+    def circle(self, x: float, y: float, radius: float, fill: tuple[int, ...] | None,
+               outline: tuple[int, ...] | None, width: float) -> None:
+        if fill is not None:
+            self.canv.setFillColorRGB(*self._rgb(fill))
+        if outline is not None:
+            self.canv.setStrokeColorRGB(*self._rgb(outline))
+            self.canv.setLineWidth(width * self.s)
+        cx, cy = self._xy(x, y)
+        self.canv.circle(cx, cy, radius * self.s, stroke=int(outline is not None),
+                         fill=int(fill is not None))
+
+    def line(self, xy: tuple[float, float, float, float], colour: tuple[int, ...],
+             width: float) -> None:
+        self.canv.setStrokeColorRGB(*self._rgb(colour))
+        self.canv.setLineWidth(width * self.s)
+        self.canv.line(*self._xy(xy[0], xy[1]), *self._xy(xy[2], xy[3]))
+
+    def text(self, xy: tuple[float, float], text: str, size: int, bold: bool,
+             colour: tuple[int, ...], anchor: str) -> None:
+        from reportlab.pdfbase.pdfmetrics import getAscentDescent
+
+        font = f"{FONT}-Bold" if bold else FONT
+        points = size * self.s
+        ascent, descent = getAscentDescent(font, points)
+        x, y = self._xy(*xy)
+        baseline = y - ascent if anchor[1] == "t" else y - (ascent + descent) / 2
+        self.canv.setFillColorRGB(*self._rgb(colour))
+        self.canv.setFont(font, points)
+        if anchor[0] == "m":
+            self.canv.drawCentredString(x, baseline, text)
+        else:
+            self.canv.drawString(x, baseline, text)

@@ -62,6 +62,7 @@ from .pdf_flowables import (
     Answer,
     Cell,
     Check,
+    NetworkCircle,
     Row,
     Signature,
     Table,
@@ -123,7 +124,7 @@ def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
         buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
         subject=form.description, creator="skema", producer=PRODUCER,
-        invariant=1, lang="da-DK",
+        invariant=1, lang="da-DK", pageCompression=0,  # deflated once, by qpdf
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
@@ -274,6 +275,8 @@ class Renderer:
         for block in self.form.layout:
             if "rows" in block or "blocks" in block:
                 parts.append(self._items(self.form.block_fields(block)[0].path))
+            elif block.get("image") == "netvaerkscirkel":
+                parts.append(repr(self._persons(block)))
             elif "image" in block:
                 png = self._derived[id(block)] = drawing(block, self.data)
                 parts.append(hashlib.sha256(png).digest())
@@ -489,6 +492,8 @@ class Renderer:
         return [Table(rows, header=1 if block.get("header") else 0)]
 
     def _image(self, block: dict) -> list:
+        if block["image"] == "netvaerkscirkel":
+            return [NetworkCircle(self._persons(block), 15 * CM)]
         from reportlab.platypus import Image
 
         from ..derived import drawing
@@ -499,6 +504,11 @@ class Renderer:
         img.hAlign = "CENTER"
         img.spaceAfter = 8
         return [img]
+
+    def _persons(self, block: dict) -> list[dict]:
+        """The list an ``image`` block draws (as :func:`toolkit.derived.drawing`)."""
+        items = get_value(self.data, block["field"]) if block.get("field") else []
+        return [p for p in items or [] if isinstance(p, dict)]
 
     def _month_overview(self, block: dict) -> list:
         from reportlab.platypus import Paragraph

@@ -80,7 +80,7 @@ class Template:
         pdf = static_pdf(form, raw)
         fonts = add_field_fonts(pdf, FieldFont())
         pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(
-            DR=pikepdf.Dictionary(Font=fonts),
+            DR=pdf.make_indirect(pikepdf.Dictionary(Font=fonts)),
             DA=pikepdf.String("/SkemaSans 9 Tf 0 g"),
             NeedAppearances=False,
         ))
@@ -93,7 +93,7 @@ class Template:
         type0 = font_dict.SkemaSansU
         cid = type0.DescendantFonts[0]
         self.fonts = FontRefs(font_dict.SkemaSans.objgen[0], type0.objgen[0],
-                              font_dict.ZaDb.objgen[0])
+                              font_dict.ZaDb.objgen[0], acro.DR.objgen[0])
         self.pages = [page.obj.objgen[0] for page in done.pages]
         self.annots = {self.pages[n - 1]: done.pages[n - 1].obj.Annots.objgen[0]
                        for n in sorted(widget_pages)}
