@@ -12,13 +12,13 @@ import threading
 from datetime import date as _date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from reportlab.platypus import Flowable
 
 from .. import danish
 from ..catalogue import Field
 from ..network_circle import Painter, paint
+from ..xmltext import escape
 from .pdf_acro import (
     PAD,
     TOP_GAP,

@@ -21,9 +21,9 @@ import hashlib
 import io
 import re
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ..catalogue import Form
+from ..xmltext import escape
 from .font_subset import slim_names
 from .pdf_acro import (
     AcroBuilder,
