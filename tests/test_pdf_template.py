@@ -112,3 +112,27 @@ def test_network_circle_is_vector_graphics(tmp_path, pdftotext, flatten):
                  data["netvaerk"][0]["navn"]):
         assert word in text
     assert len(pdf) <= 125_000  # was 166 KB with the PNG
+
+
+def test_threads_share_the_templates_safely():
+    from concurrent.futures import ThreadPoolExecutor
+
+    form = load_form("samtykke")
+    data = _sample("samtykke")
+    expected = {blank: _fresh(form, None if blank else data, blank=blank)
+                for blank in (False, True)}
+    LAYOUTS.plans.clear()
+    LAYOUTS.count = 0
+    jobs = [bool(i % 2) for i in range(12)]
+    with ThreadPoolExecutor(4) as pool:
+        out = list(pool.map(lambda b: render_pdf(form, None if b else data, blank=b), jobs))
+    assert all(pdf == expected[b] for pdf, b in zip(out, jobs))
+
+
+def test_the_oldest_layouts_are_dropped(monkeypatch):
+    monkeypatch.setattr(LAYOUTS, "size", 2)
+    _fresh(load_form("strategi"), None, blank=True)
+    for form_id in ("samtykke", "handleplan"):
+        render_pdf(load_form(form_id), None, blank=True)
+    assert LAYOUTS.count == 2 == _templates()
+    assert [plan.form.id for plan in LAYOUTS.plans.values()] == ["samtykke", "handleplan"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
@@ -148,13 +149,15 @@ class Layouts:
         self.size = size
         self.plans: OrderedDict[tuple, _Plan] = OrderedDict()
         self.count = 0
+        self._lock = threading.Lock()  # documents may be rendered by several threads
 
     def replay(self, shape: tuple, renderer: Renderer) -> tuple[Template, list[Widget]] | None:
         """The template and this document's widgets when its pages were made before."""
-        plan = self.plans.get(shape)
-        if plan is None or plan.form is not renderer.form:
-            return None
-        self.plans.move_to_end(shape)
+        with self._lock:
+            plan = self.plans.get(shape)
+            if plan is None or plan.form is not renderer.form:
+                return None
+            self.plans.move_to_end(shape)
         answers: list[Answer] = []
         for source in plan.sources:
             if source[0] == "answer":
@@ -163,7 +166,8 @@ class Layouts:
                                 min_height)
                 answer.wrap(width, 10_000)
                 answers.append(answer)
-        found = plan.templates.get(tuple(a.height for a in answers))
+        with self._lock:
+            found = plan.templates.get(tuple(a.height for a in answers))
         if found is None:
             return None
         template, placed = found
@@ -187,12 +191,18 @@ class Layouts:
         sources = [("answer", w.name, *s[1:4]) if s[0] == "answer" else s
                    for s, w in zip(renderer.sources, widgets)]
         heights = tuple(s[4] for s in renderer.sources if s[0] == "answer")
+        with self._lock:
+            self._keep(shape, renderer.form, sources, heights, (template, list(widgets)))
+
+    def _keep(self, shape: tuple, form: Form, sources: list[tuple],
+              heights: tuple[float, ...], entry: tuple[Template, list[Widget]]) -> None:
         plan = self.plans.get(shape)
-        if plan is None or plan.form is not renderer.form:
-            plan = self.plans[shape] = _Plan(renderer.form, sources)
+        if plan is None or plan.form is not form:
+            self.count -= len(plan.templates) if plan is not None else 0
+            plan = self.plans[shape] = _Plan(form, sources)
         elif plan.sources != sources or heights in plan.templates:
             return
-        plan.templates[heights] = (template, list(widgets))
+        plan.templates[heights] = entry
         self.count += 1
         while self.count > self.size and self.plans:
             _shape, oldest = self.plans.popitem(last=False)
