@@ -216,11 +216,13 @@ class Row(_Base):
         return total
 
     def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
-        heights = [self._cell_height(c, w) + 2 * self._pad(c)
-                   for c, w in zip(self.cells, self.widths)]
-        self.width = sum(self.widths)
-        self.height = max(self.min_height, max(heights, default=0))
-        return self.width, self.height
+        # the cells' widths are fixed: the height is the same at every call
+        if getattr(self, "_size", None) is None:
+            heights = [self._cell_height(c, w) + 2 * self._pad(c)
+                       for c, w in zip(self.cells, self.widths)]
+            self._size = (sum(self.widths), max(self.min_height, max(heights, default=0)))
+        self.width, self.height = self._size
+        return self._size
 
     def draw(self) -> None:
         canv = self.canv
