@@ -320,12 +320,10 @@ def _rect(values: tuple[float, ...]) -> str:
 
 @dataclass(frozen=True)
 class FontRefs:
-    """Object numbers of a document's static font objects (in its template)."""
+    """Object numbers of a document's static objects the widgets refer to (in its
+    template)."""
 
-    simple: int  # /SkemaSans, the /DA font
-    type0: int  # /SkemaSansU, the appearance streams' font
-    zapf: int  # /ZaDb, the checkboxes' /DA font
-    resources: int  # the AcroForm's /DR, also the appearance streams' resources
+    resources: int  # the AcroForm's /DR (the field fonts), also the appearances' resources
 
 
 _WIDGET_KEYS = ("Type", "Subtype", "Rect", "F", "P", "AP", "AS", "MK")

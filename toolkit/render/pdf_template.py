@@ -89,11 +89,9 @@ class Template:
         data = save(pdf)
         done = pikepdf.open(io.BytesIO(data))
         acro = done.Root.AcroForm
-        font_dict = acro.DR.Font
-        type0 = font_dict.SkemaSansU
+        type0 = acro.DR.Font.SkemaSansU
         cid = type0.DescendantFonts[0]
-        self.fonts = FontRefs(font_dict.SkemaSans.objgen[0], type0.objgen[0],
-                              font_dict.ZaDb.objgen[0], acro.DR.objgen[0])
+        self.fonts = FontRefs(acro.DR.objgen[0])
         self.pages = [page.obj.objgen[0] for page in done.pages]
         self.annots = {self.pages[n - 1]: done.pages[n - 1].obj.Annots.objgen[0]
                        for n in sorted(widget_pages)}
