@@ -231,37 +231,29 @@ def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float, bas
     return (2, ly, 2 + w, ly + h), 8
 
 
-def render_png(persons: list[dict], size: int = 1200, centre_label: str = "Borger") -> bytes:
-    """The circle as PNG bytes; an empty list gives the blank circle for the conversation."""
-    from PIL import Image, ImageDraw
-
+def paint(painter: Painter, persons: list[dict], size: int,
+          centre_label: str = "Borger") -> None:
+    """Draw the circle on a painter, in pixels of a ``size``-square image (y down)."""
     geo = Geometry(size)
-    image = Image.new("RGB", (size, size), "white")
-    draw = ImageDraw.Draw(image)
     c = geo.centre
     line = (110, 110, 110)
     for sector, (a0, a1) in SECTOR_ANGLES.items():
         tint = tuple(int(v + (255 - v) * 0.9) for v in SECTOR_COLOURS[sector])
-        box = (c - geo.outer, c - geo.outer, c + geo.outer, c + geo.outer)
-        draw.pieslice(box, -a1, -a0, fill=tint)
+        painter.pieslice(c, geo.outer, a0, a1, tint)
     for ring in range(RINGS, 0, -1):
         _lo, hi = geo.ring_bounds(ring)
-        draw.ellipse((c - hi, c - hi, c + hi, c + hi), outline=line, width=2)
-    draw.line((c - geo.outer, c, c + geo.outer, c), fill=line, width=2)
-    draw.line((c, c - geo.outer, c, c + geo.outer), fill=line, width=2)
-    draw.ellipse((c - geo.inner, c - geo.inner, c + geo.inner, c + geo.inner),
-                 fill=(235, 235, 235), outline=line, width=2)
-    centre_font = _font(max(12, size // 45), bold=True)
-    draw.text((c, c), centre_label, font=centre_font, fill=(40, 40, 40), anchor="mm")
-    number_font = _font(max(10, size // 80))
+        painter.circle(c, c, hi, None, line, 2)
+    painter.line((c - geo.outer, c, c + geo.outer, c), line, 2)
+    painter.line((c, c - geo.outer, c, c + geo.outer), line, 2)
+    painter.circle(c, c, geo.inner, (235, 235, 235), line, 2)
+    painter.text((c, c), centre_label, max(12, size // 45), True, (40, 40, 40), "mm")
     for ring in range(1, RINGS + 1):
         lo, hi = geo.ring_bounds(ring)
         x, y = geo.point((lo + hi) / 2, 45 + 45)  # on the vertical axis, upper half
-        draw.text((x + 8, y), str(ring), font=number_font, fill=(90, 90, 90), anchor="lm")
-    title_font = _font(max(12, size // 50), bold=True)
+        painter.text((x + 8, y), str(ring), max(10, size // 80), False, (90, 90, 90), "lm")
     for sector, box in title_boxes(geo).items():
-        draw.text((box[0], box[1]), SECTOR_TITLES[sector], font=title_font,
-                  fill=SECTOR_COLOURS[sector], anchor="lt")
+        painter.text((box[0], box[1]), SECTOR_TITLES[sector], max(12, size // 50), True,
+                     SECTOR_COLOURS[sector], "lt")
     r = geo.dot_radius
     for place in layout(persons, size):
         x, y = place.dot
@@ -269,10 +261,63 @@ def render_png(persons: list[dict], size: int = 1200, centre_label: str = "Borge
         nearest_x = min(max(x, bx0), bx1)
         nearest_y = min(max(y, by0), by1)
         if math.hypot(nearest_x - x, nearest_y - y) > r + 6:
-            draw.line((x, y, nearest_x, nearest_y), fill=(150, 150, 150), width=1)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=SECTOR_COLOURS[place.sector])
-        draw.text((bx0, by0), place.name, font=_font(place.font_size), fill=(30, 30, 30),
-                  anchor="lt")
+            painter.line((x, y, nearest_x, nearest_y), (150, 150, 150), 1)
+        painter.circle(x, y, r, SECTOR_COLOURS[place.sector], None, 0)
+        painter.text((bx0, by0), place.name, place.font_size, False, (30, 30, 30), "lt")
+
+
+Colour = tuple[int, ...]
+
+
+class Painter:
+    """What :func:`paint` draws with (pixels, y down, colours 0–255)."""
+
+    def pieslice(self, c: float, radius: float, a0: float, a1: float,
+                 fill: Colour) -> None:
+        """A filled sector of the circle at (c, c), counter-clockwise a0 to a1 degrees."""
+        raise NotImplementedError
+
+    def circle(self, x: float, y: float, radius: float, fill: Colour | None,
+               outline: Colour | None, width: float) -> None:
+        """A circle, filled and/or outlined."""
+        raise NotImplementedError
+
+    def line(self, xy: tuple[float, float, float, float], colour: Colour,
+             width: float) -> None:
+        """A straight line."""
+        raise NotImplementedError
+
+    def text(self, xy: tuple[float, float], text: str, size: int, bold: bool,
+             colour: Colour, anchor: str) -> None:
+        """Text anchored as Pillow anchors it: ``mm``, ``lm`` or ``lt``."""
+        raise NotImplementedError
+
+
+class _PilPainter(Painter):
+    def __init__(self, draw) -> None:
+        self.draw = draw
+
+    def pieslice(self, c, radius, a0, a1, fill):
+        self.draw.pieslice((c - radius, c - radius, c + radius, c + radius), -a1, -a0,
+                           fill=fill)
+
+    def circle(self, x, y, radius, fill, outline, width):
+        self.draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill,
+                          outline=outline, width=width)
+
+    def line(self, xy, colour, width):
+        self.draw.line(xy, fill=colour, width=width)
+
+    def text(self, xy, text, size, bold, colour, anchor):
+        self.draw.text(xy, text, font=_font(size, bold), fill=colour, anchor=anchor)
+
+
+def render_png(persons: list[dict], size: int = 1200, centre_label: str = "Borger") -> bytes:
+    """The circle as PNG bytes; an empty list gives the blank circle for the conversation."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size), "white")
+    paint(_PilPainter(ImageDraw.Draw(image)), persons, size, centre_label)
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False)
     return buf.getvalue()

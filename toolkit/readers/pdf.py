@@ -198,7 +198,8 @@ def read_fields(reader) -> dict[str, _PdfField]:
     """Every terminal field by fully qualified name (inherited /FT, /V, /Ff, /Opt)."""
     from pypdf.generic import DictionaryObject
 
-    root = reader.trailer["/Root"].get_object()
+    root = reader.trailer.get("/Root")  # None when a damaged trailer lost it
+    root = root.get_object() if root is not None else None
     acro = root.get("/AcroForm") if isinstance(root, DictionaryObject) else None
     if acro is None:
         return {}
@@ -259,7 +260,8 @@ class _Pypdf:
         return value.get_object() if hasattr(value, "get_object") else value
 
     def flags(self, value: Any) -> int:
-        return int(self.value(value) or 0)
+        value = self.value(value)
+        return int(value) if isinstance(value, (int, float)) else 0  # damaged: none
 
 
 def walk_fields(roots: Any, model: Any) -> dict[str, _PdfField]:

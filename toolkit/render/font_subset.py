@@ -74,13 +74,15 @@ _KEEP_NAMES = range(0, 7)
 _HINT_TABLES = (b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX")
 
 
+@lru_cache(maxsize=64)
 def slim_names(data: bytes) -> bytes:
     """A TrueType program for a PDF: only the name records 0–6 (reportlab keeps all of
     them) and no hinting (tables and glyph instructions), as in the field font subset.
 
     The outlines, metrics and cmap are copied byte for byte; checksums and
     ``checkSumAdjustment`` are recomputed. Data that is not a plain TrueType file, or
-    whose glyphs cannot be read, comes back unchanged.
+    whose glyphs cannot be read, comes back unchanged. Kept per process for the last
+    programs seen (documents with the same characters have the same page fonts).
     """
     if len(data) < 12 or data[:4] not in (b"\x00\x01\x00\x00", b"true"):
         return data

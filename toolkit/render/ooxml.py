@@ -11,11 +11,11 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
 from ..errors import DocumentError
+from ..xmltext import escape, quoteattr
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"

@@ -12,8 +12,10 @@ program:
   writes, so every glyph of the font (✓, –, emoji the font has) is drawn and extractable
   through its ToUnicode map.
 
-The objects are added with pikepdf (qpdf) to the pages reportlab wrote: what is static (the
-font subset) is made once per process, the rest per document. No object streams: a damaged
+What is static about a form (its pages, these fonts, the AcroForm dictionary) is a
+template made with pikepdf (qpdf) once per form and page layout
+(:mod:`toolkit.render.pdf_template`); the fields, widgets and appearance streams of each
+document are written here as PDF syntax. No object streams: a damaged
 byte then spoils one object, not the whole form (the consent archive's tamper report relies
 on reading a changed file).
 """
@@ -21,11 +23,10 @@ on reading a changed file).
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import pikepdf
-from pikepdf import Array, Dictionary, Name, String
+from typing import Any
 
 from ..resources import font_file
 from .font_subset import program_for
@@ -192,12 +193,39 @@ class Widget:
 _PRINTABLE = re.compile(r"[ -~]*")
 
 
-def hex_text(text: str) -> str:
+def hex_text(text: str, literal: re.Pattern[str] = _PRINTABLE) -> str:
     """A PDF text string safe anywhere in a content stream: printable ASCII as a literal
     string (the same in PDFDocEncoding), anything else in UTF-16BE hex."""
-    if _PRINTABLE.fullmatch(text):
+    if literal.fullmatch(text):
         return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+#: PDFDocEncoding's codes 0x80-0xA0 (PDF 32000-1, annex D.2); 0xA1-0xFF are Latin-1's.
+_PDFDOC = {
+    "\u2022": "\x80", "\u2020": "\x81", "\u2021": "\x82", "\u2026": "\x83",
+    "\u2014": "\x84", "\u2013": "\x85", "\u0192": "\x86", "\u2044": "\x87",
+    "\u2039": "\x88", "\u203a": "\x89", "\u2212": "\x8a", "\u2030": "\x8b",
+    "\u201e": "\x8c", "\u201c": "\x8d", "\u201d": "\x8e", "\u2018": "\x8f",
+    "\u2019": "\x90", "\u201a": "\x91", "\u2122": "\x92", "\ufb01": "\x93",
+    "\ufb02": "\x94", "\u0141": "\x95", "\u0152": "\x96", "\u0160": "\x97",
+    "\u0178": "\x98", "\u017d": "\x99", "\u0131": "\x9a", "\u0142": "\x9b",
+    "\u0153": "\x9c", "\u0161": "\x9d", "\u017e": "\x9e", "\u20ac": "\xa0",
+}
+_TO_PDFDOC = str.maketrans(_PDFDOC)
+_DOC_TEXT = re.compile("[ -~\u00a1-\u00ac\u00ae-\u00ff" + "".join(_PDFDOC) + "]*")
+
+
+def text_string(text: str) -> str:
+    """A PDF text string for a dictionary: a literal string in PDFDocEncoding when it has
+    every character, else UTF-16BE hex. Latin-1 code points stand for the bytes: write
+    the result with ``.encode("latin-1")``."""
+    if _DOC_TEXT.fullmatch(text):
+        return hex_text(text.translate(_TO_PDFDOC), _DOC_BYTES)
+    return hex_text(text, _PRINTABLE)
+
+
+_DOC_BYTES = re.compile("[ -~\u0080-\u00ff]*")
 
 
 def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
@@ -214,24 +242,14 @@ def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
     return f"/Span <<{props}>> BDC"
 
 
-def _stream(pdf: pikepdf.Pdf, content: str, bbox: tuple[float, float],
-            resources: Dictionary | None) -> pikepdf.Stream:
-    stream = pikepdf.Stream(pdf, content.encode("latin-1"))  # compressed when saved
-    stream.Subtype = Name.Form  # /Type /XObject is optional
-    stream.BBox = Array([0, 0, _real(bbox[0], 3), _real(bbox[1], 3)])
-    if resources is not None:
-        stream.Resources = resources
-    return stream
-
-
 def _real(value: float, digits: int = 2):
     """A number as pikepdf stores it: integral values as integers, others rounded."""
     value = round(value, digits)
     return int(value) if value == int(value) else value
 
 
-def _num(value: float) -> str:
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
+def _num(value: float, digits: int = 3) -> str:
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
 
 
@@ -252,193 +270,207 @@ def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: floa
     return "\n".join(ops)
 
 
+# ---------------------------------------------------------------------------------------
+# The document's own objects, written as PDF syntax
+# ---------------------------------------------------------------------------------------
+def ref(num: int) -> str:
+    """An indirect reference to object ``num``."""
+    return f"{num} 0 R"
+
+
+class PdfObject:
+    """One indirect object of a document: a dictionary (its entries already written as
+    PDF syntax), optionally with kids and stream data (already compressed)."""
+
+    __slots__ = ("num", "entries", "kids", "data")
+
+    def __init__(self, num: int, entries: dict[str, str], data: bytes | None = None) -> None:
+        self.num = num
+        self.entries = entries
+        self.kids: list[int] | None = None
+        self.data = data
+
+    def serialize(self) -> bytes:
+        """``N 0 obj … endobj`` of the object."""
+        items = "".join(f"/{key} {value} " for key, value in self.entries.items())
+        if self.kids is not None:
+            items += "/Kids [" + " ".join(ref(k) for k in self.kids) + "] "
+        if self.data is None:
+            return f"{self.num} 0 obj\n<< {items}>>\nendobj\n".encode("latin-1")
+        head = f"{self.num} 0 obj\n<< {items}/Length {len(self.data)} >>\nstream\n"
+        return head.encode("latin-1") + self.data + b"\nendstream\nendobj\n"
+
+
+def stream_object(num: int, entries: dict[str, str], content: bytes) -> PdfObject:
+    """A stream object whose content is deflated now (a window no larger than the
+    content: the same bytes out, a fraction of the set-up time for a short stream),
+    unless deflating does not make it shorter."""
+    wbits = min(15, max(10, len(content).bit_length()))
+    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    packed = deflate.compress(content) + deflate.flush()
+    if len(packed) + 21 >= len(content):  # "/Filter /FlateDecode " costs more than it saves
+        return PdfObject(num, entries, content)
+    entries["Filter"] = "/FlateDecode"
+    return PdfObject(num, entries, packed)
+
+
+def _rect(values: tuple[float, ...]) -> str:
+    return "[" + " ".join(_num(v, 2) for v in values) + "]"
+
+
+@dataclass(frozen=True)
+class FontRefs:
+    """Object numbers of a document's static objects the widgets refer to (in its
+    template)."""
+
+    resources: int  # the AcroForm's /DR (the field fonts), also the appearances' resources
+
+
+_WIDGET_KEYS = ("Type", "Subtype", "Rect", "F", "P", "AP", "AS", "MK")
+
+
 class AcroBuilder:
-    """Adds the field font, the fields and their widgets to a pikepdf document."""
+    """The fields, widgets and appearance streams of one document, as PDF objects.
 
-    def __init__(self, pdf: pikepdf.Pdf, font: FieldFont) -> None:
-        self.pdf = pdf
+    Object numbers start at ``first``; the pages, fonts and the AcroForm dictionary are
+    the template's (:mod:`toolkit.render.pdf_template`). ``keep``: None for an editable
+    form, else the paths that stay editable when every other field is read-only.
+    """
+
+    def __init__(self, font: FieldFont, fonts: FontRefs, first: int,
+                 keep: tuple[str, ...] | None = None) -> None:
         self.font = font
-        self.simple_ref, self.type0_ref, self._cid = self._add_fonts()
-        self.zapf_ref = pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.ZapfDingbats))
-        self.ap_resources = pdf.make_indirect(Dictionary(
-            Font=Dictionary({"/" + AP_FONT: self.type0_ref})))
-        self.top_fields: list[Dictionary] = []
-        self._parents: dict[str, Dictionary] = {}
-        self._terminals: dict[str, Dictionary] = {}
-        self._annots: dict[tuple[int, int], list[Dictionary]] = {}
+        self.fonts = fonts
+        self.next = first
+        self.keep = keep
+        self.objects: list[PdfObject] = []
+        self.top_fields: list[int] = []
+        self.annots: dict[int, list[int]] = {}  # page object number -> widget numbers
+        self._parents: dict[str, PdfObject] = {}
+        self._terminals: dict[str, PdfObject] = {}
+        self._page_of: dict[int, int] = {}
+        self._resources = ref(fonts.resources)
 
-    # -- fonts -------------------------------------------------------------------------
-    def _add_fonts(self) -> tuple[Dictionary, Dictionary, Dictionary]:
-        ttf = self.font.ttf
-        pdf = self.pdf
-        base = Name("/SKEMAA+" + _pdf_name(ttf.name.decode("latin-1")
-                                            if isinstance(ttf.name, bytes) else str(ttf.name)))
-        self._descriptor = pdf.make_indirect(Dictionary(
-            Type=Name.FontDescriptor, FontName=base, Flags=32,
-            FontBBox=Array([int(round(v)) for v in ttf.bbox]),
-            ItalicAngle=_real(ttf.italicAngle), Ascent=int(round(ttf.ascent)),
-            Descent=int(round(ttf.descent)), CapHeight=int(round(ttf.capHeight)),
-            StemV=int(ttf.stemV)))
-        simple = pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.TrueType, BaseFont=base, FirstChar=32,
-            LastChar=255, Widths=Array(_winansi_widths(self.font)),
-            Encoding=Name.WinAnsiEncoding, FontDescriptor=self._descriptor))
-        cid = pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=base,
-            CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("Identity"),
-                                     Supplement=0),
-            FontDescriptor=self._descriptor, CIDToGIDMap=Name.Identity, DW=1000))
-        type0 = pdf.make_indirect(Dictionary(
-            Type=Name.Font, Subtype=Name.Type0, BaseFont=base, Encoding=Name("/Identity-H"),
-            DescendantFonts=Array([cid])))
-        return simple, type0, cid
-
-    def finish_fonts(self) -> None:
-        """Write the font program (a subset), and the widths and ToUnicode map of every
-        glyph the appearances used."""
-        self.font.encode(" ")
-        data, length = program_for(self.font.path, {ord(c) for c in self.font.used.values()})
-        program = pikepdf.Stream(self.pdf, b"")
-        program.write(data, filter=Name.FlateDecode)  # already compressed, once per process
-        program.Length1 = length
-        self._descriptor.FontFile2 = self.pdf.make_indirect(program)
-        gids = sorted(self.font.used)
-        widths: list = []
-        for gid in gids:
-            widths.append(gid)
-            widths.append(Array([_real(self.font._advance(gid), 1)]))
-        self._cid.W = Array(widths)
-        entries = []
-        for gid in gids:
-            text = self.font.used[gid]
-            utf16 = text.encode("utf-16-be").hex().upper()
-            entries.append(f"<{gid:04X}> <{utf16}>")
-        chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
-        body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
-                       for c in chunks)
-        cmap = (
-            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-            f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
-        )
-        self.type0_ref.ToUnicode = self.pdf.make_indirect(
-            pikepdf.Stream(self.pdf, cmap.encode("ascii")))
+    def _new(self, entries: dict[str, str], data: bytes | None = None) -> PdfObject:
+        obj = PdfObject(self.next, entries, data)
+        self.next += 1
+        self.objects.append(obj)
+        return obj
 
     # -- fields ------------------------------------------------------------------------
-    def _parent(self, parts: list[str]) -> Dictionary | None:
+    def _parent(self, parts: list[str]) -> PdfObject | None:
         """The non-terminal field for name parts (created on demand), None at the top."""
         if not parts:
             return None
         key = ".".join(parts)
         if key in self._parents:
             return self._parents[key]
-        node = self.pdf.make_indirect(Dictionary(T=String(parts[-1]), Kids=Array()))
+        node = self._new({"T": text_string(parts[-1])})
+        node.kids = []
         self._attach(node, parts[:-1])
         self._parents[key] = node
         return node
 
-    def _attach(self, node: Dictionary, parent_parts: list[str]) -> None:
+    def _attach(self, node: PdfObject, parent_parts: list[str]) -> None:
         parent = self._parent(parent_parts)
         if parent is None:
-            self.top_fields.append(node)
+            self.top_fields.append(node.num)
         else:
-            node.Parent = parent
-            parent.Kids.append(node)
+            node.entries["Parent"] = ref(parent.num)
+            assert parent.kids is not None
+            parent.kids.append(node.num)
 
-    def add(self, widget: Widget, page: pikepdf.Page) -> None:
-        """Add one widget (and its field, the first time its name is seen) to a page."""
-        annot = Dictionary(
-            Type=Name.Annot, Subtype=Name.Widget,
-            Rect=Array([_real(v) for v in widget.rect]), F=4, P=page.obj,
-            AP=self._appearance(widget))
+    def add(self, widget: Widget, page: int) -> None:
+        """Add one widget (and its field, the first time its name is seen) to the page
+        with object number ``page``."""
+        entries = {"Type": "/Annot", "Subtype": "/Widget", "Rect": _rect(widget.rect),
+                   "F": "4", "P": ref(page), "AP": self._appearance(widget)}
         if widget.kind == "check":
-            annot.AS = Name("/" + ON_STATE) if widget.on else Name.Off
-            annot.MK = Dictionary(CA=String("4"), BC=Array([0.25, 0.25, 0.25]))
+            entries["AS"] = f"/{ON_STATE}" if widget.on else "/Off"
+            entries["MK"] = "<< /CA (4) /BC [0.25 0.25 0.25] >>"
         existing = self._terminals.get(widget.name)
         if existing is not None:  # a continuation of the same field on a later page
-            if "/Kids" not in existing:
+            if existing.kids is None:
                 self._split_first_widget(existing)
-            annot = self.pdf.make_indirect(annot)
-            annot.Parent = existing
-            existing.Kids.append(annot)
-            self._page_annots(page).append(annot)
+            entries["Parent"] = ref(existing.num)
+            annot = self._new(entries)
+            assert existing.kids is not None
+            existing.kids.append(annot.num)
+            self._place(annot, page)
             return
-        self._field_keys(annot, widget)
+        self._field_keys(entries, widget)
         parts = _name_parts(widget.name)
-        annot.T = String(parts[-1])
-        annot = self.pdf.make_indirect(annot)
-        self._page_annots(page).append(annot)
+        entries["T"] = text_string(parts[-1])
+        annot = self._new(entries)
+        self._place(annot, page)
         self._attach(annot, parts[:-1])
         self._terminals[widget.name] = annot
 
-    def _page_annots(self, page: pikepdf.Page) -> list[Dictionary]:
-        return self._annots.setdefault(page.obj.objgen, [])
+    def _place(self, annot: PdfObject, page: int) -> None:
+        self.annots.setdefault(page, []).append(annot.num)
+        self._page_of[annot.num] = page
 
-    def _split_first_widget(self, merged: Dictionary) -> None:
+    def _split_first_widget(self, merged: PdfObject) -> None:
         """Turn a merged field/widget into a field with a kid widget."""
-        widget_keys = ("/Type", "/Subtype", "/Rect", "/F", "/P", "/AP", "/AS", "/MK")
-        kid = Dictionary({k: merged[k] for k in widget_keys if k in merged})
-        for key in widget_keys:
-            if key in merged:
-                del merged[key]
-        kid = self.pdf.make_indirect(kid)
-        kid.Parent = merged
-        merged.Kids = Array([kid])
-        annots = self._annots[kid.P.objgen]
-        for i, ref in enumerate(annots):
-            if ref.objgen == merged.objgen:
-                annots[i] = kid
+        entries = {k: merged.entries.pop(k) for k in _WIDGET_KEYS if k in merged.entries}
+        entries["Parent"] = ref(merged.num)
+        kid = self._new(entries)
+        merged.kids = [kid.num]
+        page = self._page_of[merged.num]
+        annots = self.annots[page]
+        annots[annots.index(merged.num)] = kid.num
+        self._page_of[kid.num] = page
 
-    def _field_keys(self, annot: Dictionary, widget: Widget) -> None:
-        annot.TU = String(widget.label)
+    def _field_keys(self, entries: dict[str, str], widget: Widget) -> None:
+        entries["TU"] = text_string(widget.label)
         if widget.kind == "text":
-            annot.FT = Name.Tx
-            annot.Ff = FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0)
+            entries["FT"] = "/Tx"
+            entries["Ff"] = str(FF_DONOTSPELLCHECK | (FF_MULTILINE if widget.multiline else 0))
             # Issue 11, point 3: size 0 = automatic, so that a program that redraws the
             # field itself (PDFium/Chrome, PyMuPDF, pdftk) shrinks a long answer to fit
             # instead of clipping it. skema's own appearance keeps the fitted widget.size.
-            annot.DA = String(f"/{DA_FONT} 0 Tf 0 g")
+            entries["DA"] = f"(/{DA_FONT} 0 Tf 0 g)"
             if widget.value:
-                annot.V = String(widget.value)
+                entries["V"] = text_string(widget.value)
         elif widget.kind == "combo":
-            annot.FT = Name.Ch
-            annot.Ff = FF_COMBO | FF_DONOTSPELLCHECK
-            annot.DA = String(f"/{DA_FONT} {_num(widget.size)} Tf 0 g")
-            annot.Opt = Array([Array([String(v), String(option_label(d))])
-                               for v, d in widget.options])
+            entries["FT"] = "/Ch"
+            entries["Ff"] = str(FF_COMBO | FF_DONOTSPELLCHECK)
+            entries["DA"] = f"(/{DA_FONT} {_num(widget.size)} Tf 0 g)"
+            entries["Opt"] = "[" + " ".join(_option(v, option_label(d))
+                                            for v, d in widget.options) + "]"
             if widget.value:
-                annot.V = String(widget.value)
+                entries["V"] = text_string(widget.value)
                 index = [v for v, _ in widget.options].index(widget.value)
-                annot.I = Array([index])
+                entries["I"] = f"[{index}]"
         elif widget.kind == "check":
-            annot.FT = Name.Btn
-            annot.Ff = 0
-            annot.DA = String("/ZaDb 0 Tf 0 g")
-            annot.V = Name("/" + ON_STATE) if widget.on else Name.Off
+            entries["FT"] = "/Btn"
+            entries["Ff"] = "0"
+            entries["DA"] = "(/ZaDb 0 Tf 0 g)"
+            entries["V"] = f"/{ON_STATE}" if widget.on else "/Off"
         elif widget.kind == "sig":
-            annot.FT = Name.Sig
+            entries["FT"] = "/Sig"
 
     # -- appearances -------------------------------------------------------------------
-    def _appearance(self, widget: Widget) -> Dictionary:
+    def _appearance(self, widget: Widget) -> str:
         x0, y0, x1, y1 = widget.rect
         w, h = x1 - x0, y1 - y0
         if widget.kind == "check":
             on_ap = f"{mark_begin(widget.name, CHECK)}\n{self._check_ap(w, h, True)}\nEMC"
             off_ap = f"{mark_begin(widget.name, None)}\n{self._check_ap(w, h, False)}\nEMC"
-            return Dictionary(N=Dictionary({
-                "/" + ON_STATE: self._ref(on_ap, w, h),
-                "/Off": self._ref(off_ap, w, h),
-            }))
+            return (f"<< /N << /{ON_STATE} {ref(self._stream(on_ap, w, h))} "
+                    f"/Off {ref(self._stream(off_ap, w, h))} >> >>")
         if widget.kind == "sig":
-            return Dictionary(N=self._ref("", w, h))
-        content = self._text_ap(widget, w, h)
-        return Dictionary(N=self._ref(content, w, h))
+            return f"<< /N {ref(self._stream('', w, h))} >>"
+        return f"<< /N {ref(self._stream(self._text_ap(widget, w, h), w, h))} >>"
 
-    def _ref(self, content: str, w: float, h: float) -> pikepdf.Stream:
-        return self.pdf.make_indirect(_stream(self.pdf, content, (w, h), self.ap_resources))
+    def _stream(self, content: str, w: float, h: float) -> int:
+        # /Type /XObject is optional
+        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]",
+                   "Resources": self._resources}
+        obj = stream_object(self.next, entries, content.encode("latin-1"))
+        self.next += 1
+        self.objects.append(obj)
+        return obj.num
 
     def _text_ap(self, widget: Widget, w: float, h: float) -> str:
         body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
@@ -462,27 +494,91 @@ class AcroBuilder:
                        f"{_num(side * 0.14)} Td {self.font.encode(CHECK)} Tj ET")
         return "\n".join(ops)
 
-    def finish(self) -> None:
-        """Write the pages' annotations and the AcroForm dictionary (after every widget)."""
-        self.finish_fonts()
-        for page in self.pdf.pages:
-            annots = self._annots.get(page.obj.objgen)
-            if annots:
-                page.obj.Annots = Array(annots)
-        self.pdf.Root.AcroForm = self.pdf.make_indirect(Dictionary(
-            Fields=Array(self.top_fields),
-            DR=Dictionary(Font=Dictionary({
-                "/" + DA_FONT: self.simple_ref,
-                "/" + AP_FONT: self.type0_ref,
-                "/ZaDb": self.zapf_ref,
-            })),
-            DA=String(f"/{DA_FONT} 9 Tf 0 g"),
-            NeedAppearances=False,
-        ))
+    # -- the end -----------------------------------------------------------------------
+    def lock(self) -> None:
+        """Every field read-only except signatures and the fields under ``keep``
+        (what :func:`toolkit.render.locking.lock_fields` does to an open PDF)."""
+        if self.keep is None:
+            return
+        nodes = [(name, obj) for name, obj in self._terminals.items()
+                 if obj.entries.get("FT") != "/Sig"]
+        nodes += [(name, obj) for name, obj in self._parents.items()
+                  if "Parent" not in obj.entries]
+        for name, obj in nodes:
+            if any(name == k or name.startswith(k + ".") or name.startswith(k + ":")
+                   for k in self.keep):
+                continue
+            obj.entries["Ff"] = str(int(obj.entries.get("Ff", "0")) | 1)
+
+    def font_parts(self) -> tuple[str, bytes]:
+        """The Type0 font's ``/W`` array and ToUnicode CMap for the glyphs the
+        appearances used (call after the last widget)."""
+        self.font.encode(" ")
+        gids = sorted(self.font.used)
+        widths = " ".join(f"{gid} [{_num(_real(self.font._advance(gid), 1), 1)}]"
+                          for gid in gids)
+        entries = []
+        for gid in gids:
+            utf16 = self.font.used[gid].encode("utf-16-be").hex().upper()
+            entries.append(f"<{gid:04X}> <{utf16}>")
+        chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
+        body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
+                       for c in chunks)
+        cmap = (
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+            f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+        )
+        return f"[{widths}]", cmap.encode("ascii")
+
+    def program(self) -> tuple[bytes, int]:
+        """The compressed font subset the appearances need, and its length."""
+        return program_for(self.font.path, {ord(c) for c in self.font.used.values()})
 
 
-def _winansi_widths(font: FieldFont) -> list:
+def add_field_fonts(pdf, font: FieldFont) -> Any:
+    """Add the field font's static objects to an open ``pikepdf.Pdf`` (a template).
+
+    Returns the ``/DR`` font dictionary (``/SkemaSans``, ``/SkemaSansU``, ``/ZaDb``).
+    The parts that depend on the glyphs a document's appearances draw are empty
+    placeholders each document rewrites: the font program (``/FontFile2``), the
+    CIDFont (its ``/W``) and the ToUnicode map.
+    """
+    from pikepdf import Array, Dictionary, Name, Stream, String
+
+    ttf = font.ttf
+    base = Name("/SKEMAA+" + _pdf_name(ttf.name.decode("latin-1")
+                                        if isinstance(ttf.name, bytes) else str(ttf.name)))
+    descriptor = pdf.make_indirect(Dictionary(
+        Type=Name.FontDescriptor, FontName=base, Flags=32,
+        FontBBox=Array([int(round(v)) for v in ttf.bbox]),
+        ItalicAngle=_real(ttf.italicAngle), Ascent=int(round(ttf.ascent)),
+        Descent=int(round(ttf.descent)), CapHeight=int(round(ttf.capHeight)),
+        StemV=int(ttf.stemV)))
+    descriptor.FontFile2 = pdf.make_indirect(Stream(pdf, b""))
+    simple = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.TrueType, BaseFont=base, FirstChar=32,
+        LastChar=255, Widths=Array(_winansi_widths(font.path)),
+        Encoding=Name.WinAnsiEncoding, FontDescriptor=descriptor))
+    cid = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=base,
+        CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("Identity"),
+                                 Supplement=0),
+        FontDescriptor=descriptor, CIDToGIDMap=Name.Identity, DW=1000))
+    type0 = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.Type0, BaseFont=base, Encoding=Name("/Identity-H"),
+        DescendantFonts=Array([cid]), ToUnicode=pdf.make_indirect(Stream(pdf, b""))))
+    zapf = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.ZapfDingbats))
+    return Dictionary({"/" + DA_FONT: simple, "/" + AP_FONT: type0, "/ZaDb": zapf})
+
+
+@lru_cache(maxsize=4)
+def _winansi_widths(font_path: str) -> tuple:
     """Advances of the WinAnsi codes 32–255 (1/1000 em), for the simple field font."""
+    font = FieldFont(font_path)
     widths = []
     for code in range(32, 256):
         try:
@@ -490,7 +586,7 @@ def _winansi_widths(font: FieldFont) -> list:
         except UnicodeDecodeError:
             char = " "
         widths.append(_real(font.char_width(char), 1))
-    return widths
+    return tuple(widths)
 
 
 #: Issue 11, point 3: characters a viewer draws with a fallback font when it draws an option
@@ -506,6 +602,13 @@ def option_label(text: str) -> str:
     draws with the form's font (the export value and skema's own appearance keep the
     title as written; a viewer that stores the label is read back through /Opt)."""
     return text.translate(_OPTION_PLAIN)
+
+
+def _option(export: str, label: str) -> str:
+    """One /Opt entry: ``[export label]``, or the one text when they are the same."""
+    if export == label:
+        return text_string(export)
+    return f"[{text_string(export)} {text_string(label)}]"
 
 
 def _name_parts(name: str) -> list[str]:

@@ -12,12 +12,13 @@ import threading
 from datetime import date as _date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from reportlab.platypus import Flowable
 
 from .. import danish
 from ..catalogue import Field
+from ..network_circle import Painter, paint
+from ..xmltext import escape
 from .pdf_acro import (
     PAD,
     TOP_GAP,
@@ -215,11 +216,13 @@ class Row(_Base):
         return total
 
     def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
-        heights = [self._cell_height(c, w) + 2 * self._pad(c)
-                   for c, w in zip(self.cells, self.widths)]
-        self.width = sum(self.widths)
-        self.height = max(self.min_height, max(heights, default=0))
-        return self.width, self.height
+        # the cells' widths are fixed: the height is the same at every call
+        if getattr(self, "_size", None) is None:
+            heights = [self._cell_height(c, w) + 2 * self._pad(c)
+                       for c, w in zip(self.cells, self.widths)]
+            self._size = (sum(self.widths), max(self.min_height, max(heights, default=0)))
+        self.width, self.height = self._size
+        return self._size
 
     def draw(self) -> None:
         canv = self.canv
@@ -417,6 +420,11 @@ class Answer(_Base):
             self.r.flat_text(canv, self.name, self.display, self.part, self.lines or [],
                              self.size or FIELD_SIZE, self.leading, self.height)
             return
+        self.r.widgets.append(self.widget(canv.getPageNumber(), rect))
+        self.r.sources.append(("answer", self.fld, self.min_height, self.width, self.height))
+
+    def widget(self, page: int, rect: tuple[float, float, float, float]) -> Widget:
+        """The widget of this answer (laid out) at a place on a page."""
         kind = "combo" if self.fld.kind == "dropdown" else "text"
         label = self.r.form.label(self.name)
         if self.hint:
@@ -433,12 +441,21 @@ class Answer(_Base):
             options.insert(0, (" ", " "))
         multiline = self.fld.kind == "long" or len(self.lines or []) > 1 or "\n" in (
             self.display or "")
-        self.r.widgets.append(Widget(
-            name=self.name, kind=kind, page=canv.getPageNumber(), rect=rect, label=label,
+        return Widget(
+            name=self.name, kind=kind, page=page, rect=rect, label=label,
             value=value, lines=list(self.lines or []), size=self.size or FIELD_SIZE,
             leading=self.leading, multiline=multiline, options=options, part=self.part,
             actual=self.display,
-        ))
+        )
+
+
+def check_on(value: Any, option: str | None) -> bool:
+    """Whether a checkbox is ticked: a boolean field's ``True``, or a multi-select
+    (``option`` not None) whose list holds the option."""
+    if option is None:
+        return value is True
+    chosen = value if isinstance(value, list) else []
+    return any(str(c) == str(option) for c in chosen)
 
 
 class Check(_Base):
@@ -447,11 +464,12 @@ class Check(_Base):
     SIDE = 9.0
 
     def __init__(self, r: Renderer, name: str, on: bool, title: str | None,
-                 label: str) -> None:
+                 label: str, source: tuple[str, str | None] = ("", None)) -> None:
         super().__init__()
         self.r = r
         self.name = name
         self.on = on
+        self.source = source  # (field path, option) the state comes from
         self.title = title
         self.label = label
         self.para = None
@@ -480,6 +498,7 @@ class Check(_Base):
         self.r.widgets.append(Widget(
             name=self.name, kind="check", page=canv.getPageNumber(),
             rect=(x0, y0, x0 + self.SIDE, y0 + self.SIDE), label=self.label, on=self.on))
+        self.r.sources.append(("check", *self.source))
 
 
 class Signature(_Base):
@@ -520,6 +539,7 @@ class Signature(_Base):
             self.r.widgets.append(Widget(
                 name=f"Underskrift{self.r.signatures}", kind="sig", page=canv.getPageNumber(),
                 rect=(x0, y0, x0 + width, y0 + 1.6 * CM - 2), label=label))
+            self.r.sources.append(("static",))
 
 
 # ---------------------------------------------------------------------------------------
@@ -549,3 +569,88 @@ def para_text(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
+
+
+# ---------------------------------------------------------------------------------------
+# Drawings
+# ---------------------------------------------------------------------------------------
+class NetworkCircle(_Base):
+    """The network circle drawn as vector graphics (the Word document has its PNG):
+    the same geometry, colours and labels as :func:`toolkit.network_circle.render_png`,
+    a few kilobytes instead of a 40 KB image."""
+
+    PIXELS = 1200  # the PNG's size: the layout (font sizes, label places) is the same
+
+    def __init__(self, persons: list[dict], side: float) -> None:
+        super().__init__()
+        self.persons = persons
+        self.side = side
+        self.hAlign = "CENTER"
+        self.spaceAfter = 8
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
+        self.width = self.height = self.side
+        return self.side, self.side
+
+    def draw(self) -> None:
+        self.canv.saveState()
+        paint(_PdfPainter(self.canv, self.side, self.side / self.PIXELS), self.persons,
+              self.PIXELS)
+        self.canv.restoreState()
+
+
+class _PdfPainter(Painter):
+    """:class:`toolkit.network_circle.Painter` on a reportlab canvas (pixels to points,
+    y up)."""
+
+    def __init__(self, canv: Any, side: float, scale: float) -> None:
+        self.canv = canv
+        self.side = side
+        self.s = scale
+
+    def _xy(self, x: float, y: float) -> tuple[float, float]:
+        return x * self.s, self.side - y * self.s
+
+    @staticmethod
+    def _rgb(colour: tuple[int, ...]) -> tuple[float, ...]:
+        return tuple(v / 255 for v in colour)
+
+    def pieslice(self, c: float, radius: float, a0: float, a1: float,
+                 fill: tuple[int, ...]) -> None:
+        x0, y0 = self._xy(c - radius, c + radius)
+        x1, y1 = self._xy(c + radius, c - radius)
+        self.canv.setFillColorRGB(*self._rgb(fill))
+        self.canv.wedge(x0, y0, x1, y1, a0, a1 - a0, stroke=0, fill=1)
+
+    def circle(self, x: float, y: float, radius: float, fill: tuple[int, ...] | None,
+               outline: tuple[int, ...] | None, width: float) -> None:
+        if fill is not None:
+            self.canv.setFillColorRGB(*self._rgb(fill))
+        if outline is not None:
+            self.canv.setStrokeColorRGB(*self._rgb(outline))
+            self.canv.setLineWidth(width * self.s)
+        cx, cy = self._xy(x, y)
+        self.canv.circle(cx, cy, radius * self.s, stroke=int(outline is not None),
+                         fill=int(fill is not None))
+
+    def line(self, xy: tuple[float, float, float, float], colour: tuple[int, ...],
+             width: float) -> None:
+        self.canv.setStrokeColorRGB(*self._rgb(colour))
+        self.canv.setLineWidth(width * self.s)
+        self.canv.line(*self._xy(xy[0], xy[1]), *self._xy(xy[2], xy[3]))
+
+    def text(self, xy: tuple[float, float], text: str, size: int, bold: bool,
+             colour: tuple[int, ...], anchor: str) -> None:
+        from reportlab.pdfbase.pdfmetrics import getAscentDescent
+
+        font = f"{FONT}-Bold" if bold else FONT
+        points = size * self.s
+        ascent, descent = getAscentDescent(font, points)
+        x, y = self._xy(*xy)
+        baseline = y - ascent if anchor[1] == "t" else y - (ascent + descent) / 2
+        self.canv.setFillColorRGB(*self._rgb(colour))
+        self.canv.setFont(font, points)
+        if anchor[0] == "m":
+            self.canv.drawCentredString(x, baseline, text)
+        else:
+            self.canv.drawString(x, baseline, text)

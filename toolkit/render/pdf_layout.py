@@ -25,24 +25,25 @@ widgets; each answer is wrapped in a marked-content span carrying its field path
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ..catalogue import Field, Form
 from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
-from .font_subset import slim_names
 from .letterhead import draw_pdf_furniture
-from .locking import is_locked, lock_fields, signing_paths
+from .locking import is_locked, signing_paths
 from .pdf_acro import (
     CHECK,
     PAD,
     TOP_GAP,
-    AcroBuilder,
     FieldFont,
     Widget,
     mark_begin,
@@ -62,15 +63,18 @@ from .pdf_flowables import (
     Answer,
     Cell,
     Check,
+    NetworkCircle,
     Row,
     Signature,
     Table,
+    check_on,
     para_class,
     para_text,
     register_fonts,
     static_para,
     styles,
 )
+from .pdf_template import Template, save, static_pdf
 from .word_fill import blank_data
 
 _REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
@@ -87,27 +91,135 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     ``profile``: the municipality's name, logo and address on every page (None: neutral).
     ``editable``: False makes every filled field read-only except signatures; None: the
     form's own default (``x-locked``).
-    """
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
+    A fillable document whose pages come out as an earlier one's (see :class:`Layouts`)
+    reuses that one's template: only its answers are laid out and its widgets written.
+    """
     if blank:
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
     locked = not blank and not flatten and is_locked(form, editable)
     renderer = Renderer(form, data, blank, flatten, profile, locked)
+    if flatten:
+        return save(static_pdf(form, _draw(renderer, profile)))
+    keep = signing_paths(form) if locked else None
+    shape = renderer.shape(profile)
+    hit = LAYOUTS.replay(shape, renderer)
+    if hit is not None:
+        template, widgets = hit
+        return template.write(widgets, renderer.font, keep)
+    raw = _draw(renderer, profile)
+    template = Template(form, raw, {w.page for w in renderer.widgets})
+    LAYOUTS.store(shape, renderer, template)
+    return template.write(renderer.widgets, renderer.font, keep)
+
+
+def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
+    """The pages as reportlab draws them (no widgets yet: the renderer collects them)."""
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    form = renderer.form
     story = renderer.story()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
         buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
         subject=form.description, creator="skema", producer=PRODUCER,
-        invariant=1, lang="da-DK",
+        invariant=1, lang="da-DK", pageCompression=0,  # deflated once, by qpdf
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
     doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile))
-    return _finish(form, buf.getvalue(), renderer)
+    return buf.getvalue()
+
+
+class Layouts:
+    """Templates of laid-out forms, per process, most recently used first.
+
+    The key of a document's *shape* (:meth:`Renderer.shape`) fixes everything on its
+    pages but the answer boxes' heights; the widgets are then the same in number, kind
+    and order. Per shape, templates are kept by the heights of the answer boxes: equal
+    heights give equal pages, so a document only lays out its answers (to know the
+    heights) and writes its widgets. A document with an answer continued on a later page
+    is never replayed (its lines, not only its height, decide where it breaks).
+    """
+
+    def __init__(self, size: int = 48) -> None:
+        self.size = size
+        self.plans: OrderedDict[tuple, _Plan] = OrderedDict()
+        self.count = 0
+        self._lock = threading.Lock()  # documents may be rendered by several threads
+
+    def replay(self, shape: tuple, renderer: Renderer) -> tuple[Template, list[Widget]] | None:
+        """The template and this document's widgets when its pages were made before."""
+        with self._lock:
+            plan = self.plans.get(shape)
+            if plan is None or plan.form is not renderer.form:
+                return None
+            self.plans.move_to_end(shape)
+        answers: list[Answer] = []
+        for source in plan.sources:
+            if source[0] == "answer":
+                name, fld, min_height, width = source[1:]
+                answer = Answer(renderer, name, fld, get_value(renderer.data, name),
+                                min_height)
+                answer.wrap(width, 10_000)
+                answers.append(answer)
+        with self._lock:
+            found = plan.templates.get(tuple(a.height for a in answers))
+        if found is None:
+            return None
+        template, placed = found
+        widgets: list[Widget] = []
+        queue = iter(answers)
+        for source, widget in zip(plan.sources, placed):
+            if source[0] == "answer":
+                widgets.append(next(queue).widget(widget.page, widget.rect))
+            elif source[0] == "check":
+                on = check_on(get_value(renderer.data, source[1]), source[2])
+                widgets.append(replace(widget, on=on))
+            else:
+                widgets.append(widget)
+        return template, widgets
+
+    def store(self, shape: tuple, renderer: Renderer, template: Template) -> None:
+        """Keep a document's template for the documents laid out like it."""
+        widgets = renderer.widgets
+        if any(w.part for w in widgets) or len(renderer.sources) != len(widgets):
+            return
+        sources = [("answer", w.name, *s[1:4]) if s[0] == "answer" else s
+                   for s, w in zip(renderer.sources, widgets)]
+        heights = tuple(s[4] for s in renderer.sources if s[0] == "answer")
+        with self._lock:
+            self._keep(shape, renderer.form, sources, heights, (template, list(widgets)))
+
+    def _keep(self, shape: tuple, form: Form, sources: list[tuple],
+              heights: tuple[float, ...], entry: tuple[Template, list[Widget]]) -> None:
+        plan = self.plans.get(shape)
+        if plan is None or plan.form is not form:
+            self.count -= len(plan.templates) if plan is not None else 0
+            plan = self.plans[shape] = _Plan(form, sources)
+        elif plan.sources != sources or heights in plan.templates:
+            return
+        plan.templates[heights] = entry
+        self.count += 1
+        while self.count > self.size and self.plans:
+            _shape, oldest = self.plans.popitem(last=False)
+            self.count -= len(oldest.templates)
+
+
+class _Plan:
+    """The widgets' sources of one shape, and its templates by answer heights."""
+
+    def __init__(self, form: Form, sources: list[tuple]) -> None:
+        self.form = form
+        self.sources = sources
+        self.templates: dict[tuple[float, ...], tuple[Template, list[Widget]]] = {}
+
+
+#: The templates of this process.
+LAYOUTS = Layouts()
 
 
 def _canvas_class(running: str, form: Form, profile: Profile | None = None):
@@ -156,10 +268,34 @@ class Renderer:
         self.flatten = flatten
         self.font = FieldFont()
         self.widgets: list[Widget] = []
+        self.sources: list[tuple] = []  # per widget: what it shows (see Layouts)
         self.signatures = 0
+        self._derived: dict[int, Any] = {}  # image and month-overview blocks, by id
         self.refs = reference_texts(form, data, blank, profile=profile)
         self.locked = locked  # read-only fields, no spare list rows
         self.styles = styles()
+
+    def shape(self, profile: Profile | None) -> tuple:
+        """What the pages depend on besides the answer boxes' heights (see
+        :class:`Layouts`): form, mode, profile, list lengths, the texts the layout shows
+        from the data, the drawings and the month overviews."""
+        from ..derived import drawing, month_overview
+
+        parts: list[Any] = []
+        for block in self.form.layout:
+            if "rows" in block or "blocks" in block:
+                parts.append(self._items(self.form.block_fields(block)[0].path))
+            elif block.get("image") == "netvaerkscirkel":
+                parts.append(repr(self._persons(block)))
+            elif "image" in block:
+                png = self._derived[id(block)] = drawing(block, self.data)
+                parts.append(hashlib.sha256(png).digest())
+            elif "month_overview" in block:
+                overview = self._derived[id(block)] = month_overview(self.form, block,
+                                                                     self.data)
+                parts.append(repr(overview))
+        return (id(self.form), self.blank, self.locked, repr(profile), tuple(parts),
+                tuple(sorted(self.refs.items())))
 
     def running_title(self) -> str:
         text = self.form.schema.get("x-running-title", self.form.title)
@@ -277,10 +413,11 @@ class Renderer:
         label = self.form.label(path)
         if fld.kind == "multi":
             chosen = value if isinstance(value, list) else []
-            return [Check(self, f"{path}:{opt}", any(str(c) == str(opt) for c in chosen),
-                           title, f"{label}: {title}") for opt, title in fld.choices]
+            return [Check(self, f"{path}:{opt}", check_on(chosen, opt), title,
+                          f"{label}: {title}", (path, str(opt)))
+                    for opt, title in fld.choices]
         if fld.kind == "checkbox":
-            return [Check(self, path, value is True, None, label)]
+            return [Check(self, path, check_on(value, None), None, label, (path, None))]
         return [Answer(self, path, fld, value, min_height)]
 
     def _fields(self, block: dict) -> list:
@@ -365,23 +502,31 @@ class Renderer:
         return [Table(rows, header=1 if block.get("header") else 0)]
 
     def _image(self, block: dict) -> list:
+        if block["image"] == "netvaerkscirkel":
+            return [NetworkCircle(self._persons(block), 15 * CM)]
         from reportlab.platypus import Image
 
         from ..derived import drawing
 
-        png = drawing(block, self.data)
+        png = self._derived.get(id(block)) or drawing(block, self.data)
         size = 15 * CM
         img = Image(io.BytesIO(png), width=size, height=size)
         img.hAlign = "CENTER"
         img.spaceAfter = 8
         return [img]
 
+    def _persons(self, block: dict) -> list[dict]:
+        """The list an ``image`` block draws (as :func:`toolkit.derived.drawing`)."""
+        items = get_value(self.data, block["field"]) if block.get("field") else []
+        return [p for p in items or [] if isinstance(p, dict)]
+
     def _month_overview(self, block: dict) -> list:
         from reportlab.platypus import Paragraph
 
         from ..derived import MONTH_ABBR, month_overview
 
-        months, items = month_overview(self.form, block, self.data)
+        months, items = self._derived.get(id(block)) or month_overview(self.form, block,
+                                                                       self.data)
         if not months:
             return [Paragraph(para_text(block["note"]), self.styles["note"])]
         label_w = CONTENT_W * 0.36
@@ -427,78 +572,3 @@ class Renderer:
             canv.drawCentredString(x + side / 2, y + side * 0.14, CHECK)
         canv.restoreState()
         canv.addLiteral("EMC")
-
-
-# ---------------------------------------------------------------------------------------
-# Widgets, metadata
-# ---------------------------------------------------------------------------------------
-def _finish(form: Form, raw: bytes, renderer: Renderer) -> bytes:
-    import pikepdf
-
-    pdf = pikepdf.open(io.BytesIO(raw))
-    _slim_page_fonts(pdf)
-    if not renderer.flatten:
-        builder = AcroBuilder(pdf, renderer.font)
-        pages = pdf.pages
-        for widget in renderer.widgets:
-            builder.add(widget, pages[widget.page - 1])
-        builder.finish()
-        if renderer.locked:
-            lock_fields(pdf, keep=signing_paths(form))
-    info = pdf.trailer.get("/Info")
-    if info is None:
-        info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
-    for key, value in (("/Title", form.title), ("/Author", "skema"),
-                       ("/Subject", form.description), ("/Creator", "skema"),
-                       ("/Producer", PRODUCER), ("/skema_form", form.id),
-                       ("/skema_version", form.version)):
-        info[key] = pikepdf.String(value)
-    pdf.Root.Lang = pikepdf.String("da-DK")
-    _add_xmp(pdf, form)
-    out = io.BytesIO()
-    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable,
-             compress_streams=True, deterministic_id=True, linearize=False)
-    return out.getvalue()
-
-
-def _slim_page_fonts(pdf) -> None:
-    """reportlab's embedded page fonts without the name records and the hints a PDF does
-    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
-    seen: set[tuple[int, int]] = set()
-    for page in pdf.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for font in fonts.values():
-            program = font.get("/FontDescriptor", {}).get("/FontFile2")
-            if program is None or program.objgen in seen:
-                continue
-            seen.add(program.objgen)
-            data = program.read_bytes()
-            slim = slim_names(data)
-            if len(slim) < len(data):
-                program.write(slim)  # compressed again when saved
-                program.Length1 = len(slim)
-
-
-def _add_xmp(pdf, form: Form) -> None:
-    import pikepdf
-
-    def x(text: str) -> str:
-        return escape(text, {'"': "&quot;"})
-
-    packet = (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
-        "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
-        f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
-        f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"
-        "</skema:version></rdf:Description></rdf:RDF></x:xmpmeta>\n"
-        '<?xpacket end="w"?>'
-    )
-    stream = pikepdf.Stream(pdf, packet.encode("utf-8"))
-    stream.Type = pikepdf.Name.Metadata
-    stream.Subtype = pikepdf.Name.XML
-    pdf.Root.Metadata = pdf.make_indirect(stream)

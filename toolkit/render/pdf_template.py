@@ -1,0 +1,233 @@
+"""PDF: what is static about a laid-out form, prepared once, and each document written around it.
+
+A :class:`Template` is the file reportlab drew (pages, page furniture, static text, the
+boxes' hints), finished once with pikepdf: page fonts slimmed, metadata (``/Info``, XMP,
+``/Lang``), the field fonts and the AcroForm dictionary. Its objects are kept as the bytes
+qpdf wrote. The parts that depend on one document are placeholders: each page's
+``/Annots``, the AcroForm's ``/Fields``, the field font's program, ``/W`` and ToUnicode
+map. :meth:`Template.write` copies the static bytes and writes the document's fields,
+widgets and appearance streams (:class:`toolkit.render.pdf_acro.AcroBuilder`) and those
+placeholders after them, then the cross-reference table. No object streams (see
+:mod:`toolkit.render.pdf_acro`).
+
+A template fits every document whose pages are laid out the same: same form, profile and
+list lengths, the same texts where the layout shows data, and every answer box of the
+same height (see :mod:`toolkit.render.pdf_layout`, which keeps them per process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from typing import Any
+
+from ..catalogue import Form
+from ..xmltext import escape
+from .font_subset import slim_names
+from .pdf_acro import (
+    AcroBuilder,
+    FieldFont,
+    FontRefs,
+    PdfObject,
+    Widget,
+    add_field_fonts,
+    ref,
+    stream_object,
+)
+from .pdf_flowables import PRODUCER
+
+_XREF_LINE = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+
+
+def static_pdf(form: Form, raw: bytes) -> Any:
+    """reportlab's file opened with pikepdf, page fonts slimmed and the metadata set."""
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(raw))
+    _slim_page_fonts(pdf)
+    info = pdf.trailer.get("/Info")
+    if info is None:
+        info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
+    for key, value in (("/Title", form.title), ("/Author", "skema"),
+                       ("/Subject", form.description), ("/Creator", "skema"),
+                       ("/Producer", PRODUCER), ("/skema_form", form.id),
+                       ("/skema_version", form.version)):
+        info[key] = pikepdf.String(value)
+    pdf.Root.Lang = pikepdf.String("da-DK")
+    _add_xmp(pdf, form)
+    return pdf
+
+
+def save(pdf: Any) -> bytes:
+    """An open pikepdf document as bytes: streams deflated, no object streams."""
+    import pikepdf
+
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+             compress_streams=True, deterministic_id=True, linearize=False)
+    return out.getvalue()
+
+
+class Template:
+    """A fillable form's static objects as written bytes, and where a document's own go."""
+
+    def __init__(self, form: Form, raw: bytes, widget_pages: set[int]) -> None:
+        """Finish reportlab's file ``raw`` as a template; ``widget_pages``: the 1-based
+        pages that have widgets (each gets an ``/Annots`` placeholder)."""
+        import pikepdf
+
+        pdf = static_pdf(form, raw)
+        fonts = add_field_fonts(pdf, FieldFont())
+        pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(
+            DR=pdf.make_indirect(pikepdf.Dictionary(Font=fonts)),
+            DA=pikepdf.String("/SkemaSans 9 Tf 0 g"),
+            NeedAppearances=False,
+        ))
+        for number in sorted(widget_pages):
+            pdf.pages[number - 1].obj.Annots = pdf.make_indirect(pikepdf.Array())
+        data = save(pdf)
+        done = pikepdf.open(io.BytesIO(data))
+        acro = done.Root.AcroForm
+        type0 = acro.DR.Font.SkemaSansU
+        cid = type0.DescendantFonts[0]
+        self.fonts = FontRefs(acro.DR.objgen[0])
+        self.pages = [page.obj.objgen[0] for page in done.pages]
+        self.annots = {self.pages[n - 1]: done.pages[n - 1].obj.Annots.objgen[0]
+                       for n in sorted(widget_pages)}
+        self.acro = acro.objgen[0]
+        self.cid = cid.objgen[0]
+        self.program = cid.FontDescriptor.FontFile2.objgen[0]
+        self.tounicode = type0.ToUnicode.objgen[0]
+        self.root = done.Root.objgen[0]
+        self.info = done.trailer.Info.objgen[0]
+        self.size = int(done.trailer.Size)
+        done.close()
+        spans = _object_spans(data)
+        self.acro_head = _dict_head(data[slice(*spans[self.acro])])
+        self.cid_head = _dict_head(data[slice(*spans[self.cid])])
+        rewritten = {self.acro, self.cid, self.program, self.tounicode,
+                     *self.annots.values()}
+        header = data[:min(start for start, _ in spans.values())]
+        body = bytearray(header)
+        self.offsets: dict[int, int] = {}
+        for num in sorted(spans):
+            if num in rewritten:
+                continue
+            start, end = spans[num]
+            self.offsets[num] = len(body)
+            body += data[start:end]
+        self.static = bytes(body)
+
+    def write(self, widgets: list[Widget], font: FieldFont,
+              keep: tuple[str, ...] | None = None) -> bytes:
+        """A document: the static bytes, then the widgets' fields and appearances and the
+        placeholders, then the cross-reference table. ``keep``: see
+        :class:`toolkit.render.pdf_acro.AcroBuilder` (None: editable)."""
+        builder = AcroBuilder(font, self.fonts, self.size, keep)
+        for widget in widgets:
+            builder.add(widget, self.pages[widget.page - 1])
+        builder.lock()
+        widths, cmap = builder.font_parts()
+        program, length = builder.program()
+        chunks: list[tuple[int, bytes]] = [(o.num, o.serialize()) for o in builder.objects]
+        chunks.append((self.program, PdfObject(
+            self.program, {"Length1": str(length), "Filter": "/FlateDecode"},
+            program).serialize()))
+        chunks.append((self.tounicode, stream_object(self.tounicode, {}, cmap).serialize()))
+        chunks.append((self.cid, _raw(self.cid, self.cid_head + f"/W {widths} >>".encode())))
+        fields = " ".join(ref(n) for n in builder.top_fields)
+        chunks.append((self.acro, _raw(self.acro,
+                                       self.acro_head + f"/Fields [{fields}] >>".encode())))
+        for page, num in self.annots.items():
+            refs = " ".join(ref(n) for n in builder.annots.get(page, []))
+            chunks.append((num, _raw(num, f"[{refs}]".encode())))
+        out = bytearray(self.static)
+        offsets = dict(self.offsets)
+        for num, chunk in chunks:
+            offsets[num] = len(out)
+            out += chunk
+        size = builder.next
+        xref = len(out)
+        lines = [f"xref\n0 {size}\n0000000000 65535 f \n"]
+        lines += [f"{offsets[n]:010d} 00000 n \n" for n in range(1, size)]
+        digest = hashlib.md5(out).hexdigest()  # noqa: S324 - a file id, not security
+        lines.append(f"trailer << /Root {ref(self.root)} /Info {ref(self.info)} "
+                     f"/Size {size} /ID [<{digest}><{digest}>] >>\n"
+                     f"startxref\n{xref}\n%%EOF\n")
+        out += "".join(lines).encode("ascii")
+        return bytes(out)
+
+
+def _raw(num: int, body: bytes) -> bytes:
+    return f"{num} 0 obj\n".encode() + body + b"\nendobj\n"
+
+
+def _object_spans(data: bytes) -> dict[int, tuple[int, int]]:
+    """Object number -> (start, end) of ``N 0 obj … endobj`` in a file qpdf wrote
+    without object streams (objects in order, one cross-reference table)."""
+    start = int(data[data.rindex(b"startxref") + 9:].split()[0])
+    head = data[start:start + 64].split(b"\n")
+    first, count = (int(v) for v in head[1].split())
+    table = data[start:]
+    offsets: dict[int, int] = {}
+    for i, match in enumerate(_XREF_LINE.finditer(table)):
+        if i >= count:
+            break
+        if match.group(3) == b"n":
+            offsets[first + i] = int(match.group(1))
+    order = sorted(offsets.items(), key=lambda item: item[1])
+    spans = {}
+    for (num, begin), (_n, end) in zip(order, order[1:] + [(0, start)]):
+        spans[num] = (begin, end)
+    return spans
+
+
+def _dict_head(written: bytes) -> bytes:
+    """The dictionary of an object's bytes without its closing ``>>``."""
+    body = written[written.index(b"obj") + 3:written.rindex(b"endobj")].strip()
+    assert body.startswith(b"<<") and body.endswith(b">>"), body[:40]
+    return body[:-2].rstrip() + b" "
+
+
+def _slim_page_fonts(pdf: Any) -> None:
+    """reportlab's embedded page fonts without the name records and the hints a PDF does
+    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            program = font.get("/FontDescriptor", {}).get("/FontFile2")
+            if program is None or program.objgen in seen:
+                continue
+            seen.add(program.objgen)
+            data = program.read_bytes()
+            slim = slim_names(data)
+            if len(slim) < len(data):
+                program.write(slim)  # compressed again when saved
+                program.Length1 = len(slim)
+
+
+def _add_xmp(pdf: Any, form: Form) -> None:
+    import pikepdf
+
+    def x(text: str) -> str:
+        return escape(text, {'"': "&quot;"})
+
+    packet = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
+        "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
+        f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
+        f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"
+        "</skema:version></rdf:Description></rdf:RDF></x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    )
+    stream = pikepdf.Stream(pdf, packet.encode("utf-8"))
+    stream.Type = pikepdf.Name.Metadata
+    stream.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = pdf.make_indirect(stream)
