@@ -241,13 +241,14 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
     gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --purpose,
     --valid-from og --valid-to.
     """
+    from ..consent.metadata import info_type, parse_party
     from ..consent.signatures import describe, trust_roots_from_env
 
     given: dict[str, Any] = {k: v for k, v in options.items() if v}
     if parter:
-        given["parter"] = [_part(p) for p in parter]
+        given["parter"] = [parse_party(p) for p in parter]
     if oplysninger:
-        given["oplysninger"] = [_info_type(o) for o in oplysninger]
+        given["oplysninger"] = [info_type(o) for o in oplysninger]
     roots = list(trust_roots) or trust_roots_from_env()
     failed = False
     for name in files:
@@ -276,27 +277,6 @@ def _rendition(arch: Any, consent_id: int) -> str:
             return (f"lavet med {row['tool']}" if row["sha256"]
                     else f"mangler: {row['note']}")
     return "mangler"
-
-
-_ROLES = ("afgiver", "modtager", "begge")
-
-
-def _part(text: str) -> dict[str, str]:
-    name, _, role = text.rpartition(":")
-    if name and role.strip().lower() in _ROLES:
-        return {"navn": name.strip(), "rolle": role.strip().lower()}
-    return {"navn": text.strip(), "rolle": ""}
-
-
-def _info_type(text: str) -> str:
-    from ..catalogue import load_form
-
-    titles = load_form("samtykke").schema["properties"]["oplysninger"]["properties"][
-        "typer"]["items"]["x-enum-titles"]
-    for key, title in titles.items():
-        if text.strip().casefold() in (key.casefold(), title.casefold()):
-            return key
-    return text.strip()
 
 
 _HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Underskrift",
