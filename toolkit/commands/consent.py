@@ -129,12 +129,9 @@ def _write_checkpoint(arch: Any, output: Path, overwrite: bool) -> Path:
 
 
 def _retention() -> int:
-    import os
+    from ..consent.model import retention_years
 
-    from ..consent import DEFAULT_RETENTION_YEARS
-
-    value = os.environ.get("SKEMA_RETENTION_YEARS", "")
-    return int(value) if value.isdigit() else DEFAULT_RETENTION_YEARS
+    return retention_years()
 
 
 retention_option = click.option(
@@ -340,8 +337,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: s
     history = [e for e in history if e.action != "lookup"]
     if as_json:
         payload = consent.to_json(arch.today, vis_cpr, _retention())
-        payload["historik"] = [{"post": e.seq, "tid": e.at, "handling": ACTIONS.get(
-            e.action, e.action), "hvem": e.actor, **e.details} for e in history]
+        payload["historik"] = [e.to_json() for e in history]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     schema = load_form("samtykke").schema["properties"]
@@ -454,9 +450,7 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
     report = arch.verify([checkpoint.read(f) for f in files])
     counts = report.counts
     if as_json:
-        click.echo(json.dumps({"fund": [{"kode": p.code, "titel": p.title, "sted": p.place,
-                                         "besked": p.message} for p in report],
-                               "antal": counts}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         if not report.valid:
             raise click.exceptions.Exit(1)
         return

@@ -82,6 +82,13 @@ class Entry:
     prev: str
     hash: str
 
+    def to_json(self) -> dict[str, Any]:
+        """The entry as ``show --json`` and the web API give it: post, time, the action in
+        Danish, who, and its details."""
+        return {"post": self.seq, "tid": self.at,
+                "handling": ACTIONS.get(self.action, self.action), "hvem": self.actor,
+                **self.details}
+
 
 def canonical(value: Any) -> str:
     """JSON with sorted keys and no spaces: the text that is hashed."""

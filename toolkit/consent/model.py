@@ -23,6 +23,14 @@ from . import audit
 #: which the municipality must be able to show the consent, equal to the bookkeeping act's.
 MIN_RETENTION_YEARS = 5
 DEFAULT_RETENTION_YEARS = MIN_RETENTION_YEARS
+
+
+def retention_years() -> int:
+    """The retention in years: ``$SKEMA_RETENTION_YEARS``, else the default."""
+    import os
+
+    value = os.environ.get("SKEMA_RETENTION_YEARS", "")
+    return int(value) if value.isdigit() else DEFAULT_RETENTION_YEARS
 STATUSES = ("aktiv", "kommende", "udløbet", "tilbagekaldt")
 
 KINDS = {"pdf": ".pdf", "docx": ".docx", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
@@ -164,6 +172,13 @@ class Verification(Report):
     counts of what was checked (``samtykker``, ``filer``, ``poster``)."""
 
     counts: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The findings (code, title, place, message) and the counts, as ``verify --json``
+        gives them."""
+        return {"fund": [{"kode": p.code, "titel": p.title, "sted": p.place,
+                          "besked": p.message} for p in self],
+                "antal": self.counts}
 
 
 @dataclass
