@@ -450,7 +450,7 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
     report = arch.verify([checkpoint.read(f) for f in files])
     counts = report.counts
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.findings(), ensure_ascii=False, indent=2))
         if not report.valid:
             raise click.exceptions.Exit(1)
         return

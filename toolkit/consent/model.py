@@ -173,7 +173,7 @@ class Verification(Report):
 
     counts: dict[str, int] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def findings(self) -> dict[str, Any]:
         """The findings (code, title, place, message) and the counts, as ``verify --json``
         gives them."""
         return {"fund": [{"kode": p.code, "titel": p.title, "sted": p.place,
