@@ -41,7 +41,20 @@ from .uploads import body_limit, discard, save_upload, scratch
 BEARER = HTTPBearer(auto_error=False, scheme_name="API-nøgle",
                     description="En API-nøgle fra 'skema token new' "
                                 "(Authorization: Bearer skema_…).")
-router = APIRouter(dependencies=[Depends(BEARER)])
+
+
+def no_cpr_in_url(request: Request) -> None:
+    """Refuse (400) a call with something like a CPR number in its address: addresses end
+    up in access logs and browser histories; a CPR number belongs in the body."""
+    from urllib.parse import unquote_plus
+
+    url = unquote_plus(request.url.path + "?" + request.url.query)
+    if danish.mask_cpr(url) != url:
+        raise HTTPException(400, "Et CPR-nummer må ikke stå i adressen. Send det i kroppen, "
+                                 "fx med POST /api/consents/search.")
+
+
+router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER)])
 Caller = Annotated[Identity, Depends(require_api("sagsbehandler"))]
 Admin = Annotated[Identity, Depends(require_api("administrator"))]
 OneFile = Depends(body_limit(1))
@@ -524,6 +537,7 @@ DOCS_PAGE = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>API-dokumentation – skema</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/static/swagger-ui.css">
   <link rel="stylesheet" href="/static/api-docs.css">
   <script src="/static/swagger-ui-bundle.js" defer></script>
