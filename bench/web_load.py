@@ -284,11 +284,12 @@ def skema(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=True)
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
-    """``skema serve`` on 127.0.0.1:``port``, answering."""
-    server = subprocess.Popen([sys.executable, "-m", "toolkit", "serve", "--data", str(data),
-                               "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+def start_server(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``skema serve`` on 127.0.0.1:``port``, answering; its output in ``log``."""
+    with open(log, "wb") as handle:
+        server = subprocess.Popen([sys.executable, "-m", "toolkit", "serve", "--data",
+                                   str(data), "--port", str(port)], cwd=ROOT,
+                                  stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -366,7 +367,8 @@ def main() -> int:
     token = skema("token", "new", "--name", "belastning", "--data",
                   str(data)).stdout.splitlines()[-1]
     port = free_port()
-    server = start_server(data, port)
+    log = tmp / "server.log"
+    server = start_server(data, port, log)
     base = f"http://{HOST}:{port}"
     results = Results()
     notes: list[str] = []
@@ -472,6 +474,10 @@ def main() -> int:
     ]
     for name, ok, detail in checks:
         print(f"{'OK ' if ok else 'FEJL'} {name}: {detail}")
+    errors = [line for line in log.read_text(errors="replace").splitlines()
+              if "Error" in line or "Exception" in line]
+    if errors:
+        print(f"Serverens log ({log}) har {len(errors)} fejllinjer, fx: {errors[-1]}")
     return 0 if all(ok for _n, ok, _d in checks) else 1
 
 
