@@ -138,6 +138,13 @@ def timed(results: Results, kind: str, client: httpx.Client, method: str, url: s
     return response if ok else None
 
 
+def client_for() -> httpx.Client:
+    """A person's HTTP client. An idle connection is dropped after 3 s, before the server
+    (uvicorn: 5 s) closes it: under load a person's thread may sleep past the server's
+    limit and send on a connection being closed (a reset no real browser would see)."""
+    return httpx.Client(timeout=120, limits=httpx.Limits(keepalive_expiry=3.0))
+
+
 def csrf(client: httpx.Client, base: str) -> str:
     """The client's CSRF token (the catalogue page sets the cookie)."""
     if not client.cookies.get("skema_csrf"):
@@ -151,7 +158,7 @@ def filler(user: int, base: str, token: str, until: float, think: float, out: Pa
            results: Results, has_fill_page: bool) -> None:
     """One person filling forms and downloading them until ``until``."""
     api = {"authorization": f"Bearer {token}"}
-    with httpx.Client(timeout=120) as client:
+    with client_for() as client:
         i = 0
         while time.monotonic() < until:
             form = FORMS[(user + i) % len(FORMS)]
@@ -180,7 +187,7 @@ def archivist(user: int, base: str, token: str, until: float, think: float,
               results: Results) -> None:
     """One person archiving consents and finding them again until ``until``."""
     api = {"authorization": f"Bearer {token}"}
-    with httpx.Client(timeout=120) as client:
+    with client_for() as client:
         i = 0
         while time.monotonic() < until:
             number = user * 1000 + i
@@ -227,7 +234,7 @@ def wait_for(results: Results, kind: str, client: httpx.Client, url: str,
 
 def batch_job(n: int, base: str, results: Results, until: float, reports: list[str]) -> None:
     """Upload the sample workbook as a batch, start it and fetch its zip."""
-    with httpx.Client(timeout=120) as client:
+    with client_for() as client:
         token = csrf(client, base)
         workbook = (ROOT / "samples" / "indsatsplaner.xlsx").read_bytes()
         made = timed(results, "side: batch upload", client, "POST", f"{base}/batch",
@@ -254,7 +261,7 @@ def collect_job(n: int, base: str, results: Results, until: float, reports: list
     folder = ROOT / "samples" / "returnerede"
     files = [("filer", (p.name, p.read_bytes())) for p in sorted(folder.rglob("*"))
              if p.suffix in (".docx", ".pdf") and "defekte" not in p.parts]
-    with httpx.Client(timeout=120) as client:
+    with client_for() as client:
         token = csrf(client, base)
         made = timed(results, "side: indsamling upload", client, "POST",
                      f"{base}/indsamling", expect=(303,), data={"csrf": token}, files=files)
@@ -324,7 +331,7 @@ def page_times(base: str, rounds: int) -> dict[str, float]:
 def warm_up(base: str, token: str) -> None:
     """One fill per form and format before the clock starts (the first of each compiles
     its template and loads its fonts)."""
-    with httpx.Client(timeout=120) as client:
+    with client_for() as client:
         for form in FORMS:
             for kind in ("docx", "pdf"):
                 client.post(f"{base}/api/forms/{form}/fill?format={kind}", json=sample(form),

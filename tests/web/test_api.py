@@ -411,3 +411,40 @@ def test_user_add_makes_a_user_who_can_log_in(tmp_path):
         wrong = c.post("/log-ind", data={"navn": "mette", "adgangskode": "forkert",
                                          "csrf": token})
         assert "Forkert brugernavn eller adgangskode." in html.unescape(wrong.text)
+
+
+def test_the_archive_made_on_first_use_by_many_requests_at_once(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from toolkit.consent import Archive
+    from toolkit.web.archive import open_archive
+    from toolkit.web.config import WebConfig
+
+    # made slowly: its index file exists a while before its tables do
+    secure = Archive._secure_root
+
+    def slowly(self: Archive) -> None:
+        time.sleep(0.3)
+        secure(self)
+
+    monkeypatch.setattr(Archive, "_secure_root", slowly)
+    config = WebConfig(data=tmp_path / "data")
+    errors: list[str] = []
+
+    def first_use() -> None:
+        try:
+            with open_archive(config, "nøgle:sagssystem") as arch:
+                arch.all()
+        except Exception as exc:  # noqa: BLE001 - collected and shown
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=first_use) for _ in range(6)]
+    for t in threads:
+        t.start()
+        time.sleep(0.1)
+    for t in threads:
+        t.join()
+    assert errors == []
+    with open_archive(config, "x") as arch:
+        assert arch.verify().valid
