@@ -292,9 +292,16 @@ def test_upload_limits(tmp_path):
     big = b"%PDF-1.7\n" + b"0" * 300_000
     with TestClient(app, base_url="http://127.0.0.1") as c:
         for address in ("/api/extract", "/api/consents"):
+            # declared too large: refused before the body is read
             r = c.post(address, headers=auth(token), files={"fil": ("stor.pdf", big)})
             assert (r.status_code, r.json()) == (
-                413, {"fejl": "Filen er for stor; højst 0 MB pr. fil."}), address
+                413, {"fejl": "Forespørgslen er for stor; grænsen er 195 KB pr. fil."}), address
+            # within the room for the form's framing, but the file itself too large
+            r = c.post(address, headers=auth(token),
+                       files={"fil": ("stor 010190-1234.pdf", big[:250_000])})
+            assert (r.status_code, r.json()) == (413, {"fejl": (
+                'Filen "stor 010190-xxxx.pdf" er for stor; grænsen er 195 KB pr. fil. Del '
+                'den op, eller bed om at få grænsen hævet.')}), address
         r = c.post("/api/forms/strategi/validate", headers={**auth(token),
                    "content-type": "application/json"},
                    content=json.dumps({"x": "y" * 300_000}))

@@ -10,7 +10,11 @@ never in a URL.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,7 +40,44 @@ from .archive import open_archive
 from .catalogue import download, form_or_404
 from .security import require_api
 from .store import Identity
-from .uploads import body_limit, discard, save_upload, scratch
+from .uploads import copy_bounded, display, megabytes
+
+#: Room for the multipart framing and small fields beside an uploaded file.
+OVERHEAD = 64 * 1024
+
+
+def body_limit(request: Request) -> None:
+    """Refuse (413) a call whose body is declared larger than one file of the app's size
+    limit, and (411) one that does not declare its length: nothing is read before."""
+    limit = request.app.state.config.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isdigit():
+        raise HTTPException(411, "Forespørgslen skal angive sin længde (Content-Length).")
+    if int(declared) > limit + OVERHEAD:
+        raise HTTPException(413, f"Forespørgslen er for stor; grænsen er {megabytes(limit)} "
+                                 "pr. fil.")
+
+
+@contextlib.contextmanager
+def saved(request: Request, upload: UploadFile, name: str = "") -> Iterator[Path]:
+    """The upload saved in a private folder of its own (removed afterwards) under ``name``
+    (else a random name with its suffix), at most the app's size limit (413 above it)."""
+    base = request.app.state.config.data / "tmp"
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = base / secrets.token_hex(8)
+    folder.mkdir(mode=0o700)
+    suffix = Path(upload.filename or "").suffix.lower()
+    if not (suffix[1:].isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    target = folder / (name or f"upload{suffix}")
+    try:
+        upload.file.seek(0)
+        copy_bounded(upload.file, target, request.app.state.config.max_upload_bytes,
+                     display(upload.filename))
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 BEARER = HTTPBearer(auto_error=False, scheme_name="API-nøgle",
                     description="En API-nøgle fra 'skema token new' "
@@ -57,7 +98,7 @@ def no_cpr_in_url(request: Request) -> None:
 router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER)])
 Caller = Annotated[Identity, Depends(require_api("sagsbehandler"))]
 Admin = Annotated[Identity, Depends(require_api("administrator"))]
-OneFile = Depends(body_limit(1))
+OneFile = Depends(body_limit)
 
 #: The longest problem list sent in a header of a filled document (characters).
 HEADER_LIMIT = 6000
@@ -342,19 +383,14 @@ def extract_file(request: Request, who: Caller,
 
     if formular:
         form_or_404(formular)
-    limit = request.app.state.config.max_upload_bytes
     name = danish.mask_cpr(display_name(fil.filename or "fil"))
-    folder = scratch(request)
-    try:
-        path = save_upload(fil, folder, limit)
+    with saved(request, fil) as path:
         try:
             result = extract(path, form=formular)
         except SkemaError as exc:
             message = str(exc).replace(str(path), name)
             raise HTTPException(422, danish.mask_cpr(
                 message + (f" {exc.hint}" if exc.hint else ""))) from None
-    finally:
-        discard(folder)
     payload = file_payload(result)
     payload["fil"] = name
     payload["problemer"] = _problems(result.report)
@@ -446,35 +482,25 @@ def add_consent(
         given["parter"] = [parse_party(p) for p in parter]
     if oplysninger:
         given["oplysninger"] = [info_type(o) for o in oplysninger]
-    config = request.app.state.config
-    original = fil.filename or "samtykke"
-    folder = scratch(request)
-    named = None
-    try:
-        saved = save_upload(fil, folder, config.max_upload_bytes)
-        # the archive keeps the file's name: the user's, with any CPR number masked
-        named = saved.with_name(_safe_name(original, saved.suffix))
-        saved.rename(named)
-        with open_archive(config, who.name) as arch:
-            consent = arch.add(named, given, trust_roots_from_env(),
-                               add_anyway=tilfoej_alligevel)
-            out = consent.to_json(arch.today, False, retention_years())
-    except SkemaError as exc:
-        raise _archive_error(exc, named, named.name if named else "") from None
-    finally:
-        discard(folder)
+    # the archive keeps the file's name: the user's, with any CPR number masked
+    name = _safe_name(fil.filename or "samtykke")
+    with saved(request, fil, name) as path:
+        try:
+            with open_archive(request.app.state.config, who.name) as arch:
+                consent = arch.add(path, given, trust_roots_from_env(),
+                                   add_anyway=tilfoej_alligevel)
+                out = consent.to_json(arch.today, False, retention_years())
+        except SkemaError as exc:
+            raise _archive_error(exc, path, name) from None
     return ConsentOut(**out)
 
 
-def _safe_name(name: str, suffix: str) -> str:
+def _safe_name(name: str) -> str:
     """The upload's file name without folders, with CPR numbers masked."""
     from ..collect import display_name
 
-    base = Path(display_name(name).replace("\\", "/")).name.strip() or "samtykke"
-    base = danish.mask_cpr(base).replace("/", "_")
-    if not base.lower().endswith(suffix) and suffix:
-        base += suffix
-    return base[-120:]
+    base = Path(display_name(name).replace("\\", "/")).name.strip(". ")
+    return danish.mask_cpr(base or "samtykke")[-120:]
 
 
 @router.get("/consents/{consent_id}", summary="Ét samtykke", tags=["samtykker"],
