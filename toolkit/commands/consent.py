@@ -129,7 +129,7 @@ def _write_checkpoint(arch: Any, output: Path, overwrite: bool) -> Path:
 
 
 def _retention() -> int:
-    from ..consent.model import retention_years
+    from ..consent.summary import retention_years
 
     return retention_years()
 

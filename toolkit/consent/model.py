@@ -23,14 +23,6 @@ from . import audit
 #: which the municipality must be able to show the consent, equal to the bookkeeping act's.
 MIN_RETENTION_YEARS = 5
 DEFAULT_RETENTION_YEARS = MIN_RETENTION_YEARS
-
-
-def retention_years() -> int:
-    """The retention in years: ``$SKEMA_RETENTION_YEARS``, else the default."""
-    import os
-
-    value = os.environ.get("SKEMA_RETENTION_YEARS", "")
-    return int(value) if value.isdigit() else DEFAULT_RETENTION_YEARS
 STATUSES = ("aktiv", "kommende", "udløbet", "tilbagekaldt")
 
 KINDS = {"pdf": ".pdf", "docx": ".docx", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}

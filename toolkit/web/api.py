@@ -402,7 +402,7 @@ def extract_file(request: Request, who: Caller,
 
 def _consents(request: Request, who: Identity, search: ConsentSearch) -> list[dict[str, Any]]:
     from ..consent.metadata import parse_period
-    from ..consent.model import retention_years
+    from ..consent.summary import retention_years
 
     try:
         days = (parse_period(search.udloeber_inden)
@@ -471,8 +471,8 @@ def add_consent(
     samtykke-formular læses oplysningerne af dokumentet; for en scanning skal mindst cpr,
     formaal, gyldig_fra og gyldig_til angives. Nøglens navn skrives i revisionsloggen."""
     from ..consent.metadata import info_type, parse_party
-    from ..consent.model import retention_years
     from ..consent.signatures import trust_roots_from_env
+    from ..consent.summary import retention_years
 
     given: dict[str, Any] = {k: v for k, v in {
         "cpr": cpr, "navn": navn, "formaal": formaal, "gyldig_fra": gyldig_fra,
@@ -511,7 +511,7 @@ def show_consent(request: Request, who: Caller, consent_id: int,
                  ) -> ConsentShown:
     """Ét samtykke med dets oplysninger, underskrifter og historik (som 'skema consent show
     --json'); opslaget skrives i revisionsloggen."""
-    from ..consent.model import retention_years
+    from ..consent.summary import retention_years
 
     try:
         with open_archive(request.app.state.config, who.name) as arch:
