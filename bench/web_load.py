@@ -12,10 +12,12 @@ What it does:
    a time (skipped, with a message, when the page is not in this build);
 3. runs ``--users`` simulated users for ``--seconds``. Each user loops: a form (the six
    samples in turn) with its own marker in one text field, the fill page when it exists
-   (``GET /udfyld/{form}``, a draft ``POST /udfyld/{form}/kladde``), then the document
-   through ``POST /api/forms/{form}/fill`` (Word and PDF in turn), ``--think`` seconds
-   between requests. Every tenth user archives consents instead: the samtykke sample for a
-   citizen of its own, filled as PDF, ``POST /api/consents``, then ``POST
+   (``GET /udfyld/{form}``, a draft ``POST /udfyld/{form}/kladde`` as htmx sends it), then
+   the document (Word and PDF in turn): half of them by the page's own form post
+   (``POST /udfyld/{form}``, the answers under their data paths, ``handling`` word or
+   pdf) when the page exists, the rest through ``POST /api/forms/{form}/fill``;
+   ``--think`` seconds between requests. Every tenth user archives consents instead:
+   the samtykke sample for a citizen of its own, filled as PDF, ``POST /api/consents``, then ``POST
    /api/consents/search`` with the CPR number in the body, which must find it. Meanwhile
    ``--batches`` batches (``POST /batch`` with ``samples/indsatsplaner.xlsx``, start,
    ``dokumenter.zip``) and ``--collects`` collects (``POST /indsamling`` with the files of
@@ -37,6 +39,7 @@ import copy
 import io
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -82,20 +85,32 @@ def marked(form: str, marker: str) -> dict[str, Any]:
     return data
 
 
-def flat(data: Any, prefix: str = "") -> dict[str, str]:
-    """Dotted field paths to text, as a form post would send them."""
-    out: dict[str, str] = {}
-    if isinstance(data, dict):
-        for key, value in data.items():
-            out.update(flat(value, f"{prefix}{key}."))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            out.update(flat(value, f"{prefix}{i}."))
-    elif isinstance(data, bool):
-        out[prefix[:-1]] = "on" if data else ""
-    elif data is not None:
-        out[prefix[:-1]] = str(data)
-    return out
+def page_fields(form: str, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The fields a browser posts for ``data`` on the fill page: each answer under its data
+    path (``indsatser.2.ansvarlig``), a ticked box ``ja`` (else ``nej``), a multi-select's
+    choices repeated under its own path."""
+    from toolkit import load_form
+
+    multi = {p for p, f in load_form(form).fields.items() if f.kind == "multi"}
+    out: dict[str, list[str]] = defaultdict(list)
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else key)
+        elif isinstance(value, list):
+            if re.sub(r"\.\d+(?=\.|$)", ".*", path) in multi:
+                out[path] += [str(v) for v in value]
+            else:
+                for i, item in enumerate(value):
+                    walk(item, f"{path}.{i}")
+        elif isinstance(value, bool):
+            out[path].append("ja" if value else "nej")
+        elif value is not None:
+            out[path].append(str(value))
+
+    walk(data, "")
+    return dict(out)
 
 
 def cpr_for(n: int) -> str:
@@ -167,13 +182,20 @@ def filler(user: int, base: str, token: str, until: float, think: float, out: Pa
             data = marked(form, marker)
             if has_fill_page:
                 timed(results, "side: udfyld", client, "GET", f"{base}/udfyld/{form}")
-                fields = {**flat(data), "csrf": csrf(client, base)}
+                fields = {**page_fields(form, data), "csrf": [csrf(client, base)]}
                 if timed(results, "side: kladde", client, "POST",
-                         f"{base}/udfyld/{form}/kladde", expect=(200, 204), data=fields):
+                         f"{base}/udfyld/{form}/kladde", data=fields,
+                         headers={"hx-request": "true"}):
                     with results.lock:
                         results.drafts.append(marker)
-            got = timed(results, f"api: udfyld {kind}", client, "POST",
-                        f"{base}/api/forms/{form}/fill?format={kind}", json=data, headers=api)
+            if has_fill_page and i % 4 < 2:  # half the documents from the page's form post
+                fields["handling"] = [("word", "pdf")[i % 2]]
+                got = timed(results, f"side: udfyld {kind}", client, "POST",
+                            f"{base}/udfyld/{form}", data=fields)
+            else:
+                got = timed(results, f"api: udfyld {kind}", client, "POST",
+                            f"{base}/api/forms/{form}/fill?format={kind}", json=data,
+                            headers=api)
             if got is not None:
                 path = out / f"bruger{user:02d}-{i}.{kind}"
                 path.write_bytes(got.content)
