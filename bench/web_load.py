@@ -17,8 +17,9 @@ What it does:
    (``POST /udfyld/{form}``, the answers under their data paths, ``handling`` word or
    pdf) when the page exists, the rest through ``POST /api/forms/{form}/fill``;
    ``--think`` seconds between requests. Every tenth user archives consents instead:
-   the samtykke sample for a citizen of its own, filled as PDF, ``POST /api/consents``, then ``POST
-   /api/consents/search`` with the CPR number in the body, which must find it. Meanwhile
+   the samtykke sample for a citizen of its own, filled as PDF, ``POST /api/consents``,
+   then ``POST /api/consents/search`` with the CPR number in the body, which must find
+   it. Meanwhile
    ``--batches`` batches (``POST /batch`` with ``samples/indsatsplaner.xlsx``, start,
    ``dokumenter.zip``) and ``--collects`` collects (``POST /indsamling`` with the files of
    ``samples/returnerede``, ``samlet.xlsx``) go through the page routes of the web app's
