@@ -307,6 +307,12 @@ def test_upload_limits(tmp_path):
                    content=json.dumps({"x": "y" * 300_000}))
         assert r.status_code == 413
 
+        # refused on the declared length, before FastAPI reads and parses the body
+        r = c.post("/api/extract", content=b"--x\r\nkein multipart",
+                   headers={**auth(token), "content-type": "multipart/form-data; boundary=x",
+                            "content-length": str(200_000 + 64 * 1024 + 1)})
+        assert r.status_code == 413
+
         def chunks():
             yield b'{"kommune": '
             yield b'"Randers"}'

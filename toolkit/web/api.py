@@ -14,7 +14,7 @@ import contextlib
 import json
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,6 +30,7 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,7 +49,7 @@ OVERHEAD = 64 * 1024
 
 def body_limit(request: Request) -> None:
     """Refuse (413) a call whose body is declared larger than one file of the app's size
-    limit, and (411) one that does not declare its length: nothing is read before."""
+    limit, and (411) one that does not declare its length."""
     limit = request.app.state.config.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared is None or not declared.isdigit():
@@ -56,6 +57,22 @@ def body_limit(request: Request) -> None:
     if int(declared) > limit + OVERHEAD:
         raise HTTPException(413, f"Forespørgslen er for stor; grænsen er {megabytes(limit)} "
                                  "pr. fil.")
+
+
+class LimitedRoute(APIRoute):
+    """An API route whose posts pass :func:`body_limit` before their body is read (FastAPI
+    reads and parses a body before it runs a route's dependencies)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, behind the length check."""
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                body_limit(request)
+            return await handler(request)
+
+        return limited
 
 
 @contextlib.contextmanager
@@ -95,10 +112,10 @@ def no_cpr_in_url(request: Request) -> None:
                                  "fx med POST /api/consents/search.")
 
 
-router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER)])
+router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER)],
+                   route_class=LimitedRoute)
 Caller = Annotated[Identity, Depends(require_api("sagsbehandler"))]
 Admin = Annotated[Identity, Depends(require_api("administrator"))]
-OneFile = Depends(body_limit)
 
 #: The longest problem list sent in a header of a filled document (characters).
 HEADER_LIMIT = 6000
@@ -307,7 +324,7 @@ def form_schema(form: str, who: Caller) -> dict[str, Any]:
 
 
 @router.post("/forms/{form}/fill", summary="Udfyld en formular", tags=["formularer"],
-             response_class=Response, responses=_DOC_RESPONSES, dependencies=[OneFile])
+             response_class=Response, responses=_DOC_RESPONSES)
 def fill_form(request: Request, form: str, who: Caller,
               data: Annotated[dict[str, Any], Body(
                   description="Dataene, som formularens skema beskriver dem "
@@ -349,7 +366,6 @@ def fill_form(request: Request, form: str, who: Caller,
 
 
 @router.post("/forms/{form}/validate", summary="Kontroller data", tags=["formularer"],
-             dependencies=[OneFile],
              responses={404: {"model": ErrorOut, "description": "Formularen findes ikke."}})
 def validate_data(request: Request, form: str, who: Caller,
                   data: Annotated[dict[str, Any], Body(
@@ -365,7 +381,6 @@ def validate_data(request: Request, form: str, who: Caller,
 
 
 @router.post("/extract", summary="Læs en returneret formular", tags=["formularer"],
-             dependencies=[OneFile],
              responses={413: {"model": ErrorOut, "description": "Filen er for stor."},
                         422: {"model": ErrorOut, "description": "Filen kan ikke læses."}})
 def extract_file(request: Request, who: Caller,
@@ -439,7 +454,7 @@ def search_consents(request: Request, who: Caller, search: ConsentSearch) -> lis
 
 
 @router.post("/consents", summary="Arkivér et samtykke", tags=["samtykker"],
-             status_code=201, dependencies=[OneFile],
+             status_code=201,
              responses={413: {"model": ErrorOut, "description": "Filen er for stor."},
                         422: {"model": ErrorOut, "description": "Samtykket arkiveres ikke "
                                                                 "(fx mangler oplysninger)."}})
