@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import SAMPLES, csrf_of, make_app
+from tests.web.conftest import SAMPLES, assert_accessible, csrf_of, make_app
 
 SAMPLE_FORMS = sorted(p.stem for p in SAMPLES.glob("*.json"))
 CPR = "030592-1678"  # the samtykke sample's citizen
@@ -363,6 +363,14 @@ def test_docs_page_in_a_browser_lists_the_endpoints(served, page):
     page.screenshot(path="/tmp/skema-api-docs.png", full_page=True)
     assert messages == []  # no CSP refusal, no script error, nothing missing
     assert hosts == {f"127.0.0.1:{served.port}"}  # nothing fetched from elsewhere
+    assert_accessible(page)
+    # opened: parameters with drop-downs, request bodies, response examples
+    for kind, nth in (("post", 0), ("post", 2), ("get", 2)):
+        page.locator(f".opblock-{kind} .opblock-summary-path").nth(nth).click()
+    page.wait_for_selector('tr[data-param-name="format"] select[aria-label="format"]')
+    page.wait_for_selector(".highlight-code pre[tabindex]")
+    assert_accessible(page)
+    assert messages == []
 
 
 # -- the command line: tokens and users ------------------------------------------------------

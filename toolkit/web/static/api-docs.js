@@ -2,6 +2,7 @@
 // app's own OpenAPI description. An external file: the content security policy forbids
 // inline scripts. No validator badge (it would fetch from the internet).
 window.addEventListener("DOMContentLoaded", function () {
+  var root = document.getElementById("swagger-ui");
   window.ui = SwaggerUIBundle({
     url: "/api/openapi.json",
     dom_id: "#swagger-ui",
@@ -11,4 +12,15 @@ window.addEventListener("DOMContentLoaded", function () {
     defaultModelsExpandDepth: 0,
     persistAuthorization: false
   });
+  // What Swagger UI leaves out for keyboard and screen-reader users: a parameter's
+  // drop-down gets its parameter's name; a scrolling code sample can take the focus.
+  new MutationObserver(function () {
+    root.querySelectorAll("tr[data-param-name] select:not([aria-label])").forEach(
+      function (select) {
+        select.setAttribute("aria-label", select.closest("tr").dataset.paramName);
+      });
+    root.querySelectorAll(".highlight-code pre:not([tabindex])").forEach(function (pre) {
+      pre.setAttribute("tabindex", "0");
+    });
+  }).observe(root, {childList: true, subtree: true});
 });
