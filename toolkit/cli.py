@@ -22,9 +22,10 @@ from . import danish
 from .catalogue import form_ids, forms, load_form
 from .commands import error, fail
 from .commands.base import RootGroup, debugging, report_unexpected
-from .commands.data_check import foreign_data
 from .commands.profile import current_profile
+from .data_check import foreign_data
 from .errors import DataFileError, SkemaError, UnknownFormError
+from .extraction import extraction_payload
 from .fileio import read_data, write_atomic
 
 
@@ -259,27 +260,6 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
             click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
     if not result.valid:
         raise click.exceptions.Exit(1)
-
-
-def extraction_payload(results: list[Any], single: bool) -> Any:
-    """What ``extract`` writes, the same shape whether files were read or not: for one
-    file its answers (``{}`` when it could not be read); for several a list with one
-    object per file in the order given (``data`` null and ``fejl`` the reason when it
-    could not be read)."""
-    from .collect import display_name
-
-    if single:
-        first = results[0]
-        return {} if isinstance(first, tuple) else first.data
-    out = []
-    for res in results:
-        if isinstance(res, tuple):
-            out.append({"fil": danish.mask_cpr(display_name(res[0])), "formular": None,
-                        "version": None, "data": None, "fejl": danish.mask_cpr(res[1])})
-        else:
-            out.append({"fil": danish.mask_cpr(display_name(res.source)),
-                        "formular": res.form.id, "version": res.version, "data": res.data})
-    return out
 
 
 @cli.command("extract")

@@ -238,13 +238,14 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
     gyldighed af dokumentet. For en scanning skal de angives: mindst --cpr, --purpose,
     --valid-from og --valid-to.
     """
+    from ..consent.metadata import info_type, parse_party
     from ..consent.signatures import describe, trust_roots_from_env
 
     given: dict[str, Any] = {k: v for k, v in options.items() if v}
     if parter:
-        given["parter"] = [_part(p) for p in parter]
+        given["parter"] = [parse_party(p) for p in parter]
     if oplysninger:
-        given["oplysninger"] = [_info_type(o) for o in oplysninger]
+        given["oplysninger"] = [info_type(o) for o in oplysninger]
     roots = list(trust_roots) or trust_roots_from_env()
     failed = False
     for name in files:
@@ -270,27 +271,6 @@ def _rendition(arch: Any, consent_id: int) -> str:
     from ..consent.summary import rendition_text
 
     return rendition_text(arch, consent_id)
-
-
-_ROLES = ("afgiver", "modtager", "begge")
-
-
-def _part(text: str) -> dict[str, str]:
-    name, _, role = text.rpartition(":")
-    if name and role.strip().lower() in _ROLES:
-        return {"navn": name.strip(), "rolle": role.strip().lower()}
-    return {"navn": text.strip(), "rolle": ""}
-
-
-def _info_type(text: str) -> str:
-    from ..catalogue import load_form
-
-    titles = load_form("samtykke").schema["properties"]["oplysninger"]["properties"][
-        "typer"]["items"]["x-enum-titles"]
-    for key, title in titles.items():
-        if text.strip().casefold() in (key.casefold(), title.casefold()):
-            return key
-    return text.strip()
 
 
 _HEADERS = ("Nr.", "Borger", "CPR", "Gyldig fra", "Gyldig til", "Status", "Underskrift",
@@ -346,7 +326,6 @@ def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str
 def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: str) -> None:
     """Vis ét samtykke: oplysninger, dokument, underskrifter og historik (et opslag, som
     skrives i revisionsloggen)."""
-    from ..consent.audit import ACTIONS
     from ..consent.signatures import describe
     from ..consent.summary import details, history_line
 
@@ -354,8 +333,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: s
     history = [e for e in history if e.action != "lookup"]
     if as_json:
         payload = consent.to_json(arch.today, vis_cpr, _retention())
-        payload["historik"] = [{"post": e.seq, "tid": e.at, "handling": ACTIONS.get(
-            e.action, e.action), "hvem": e.actor, **e.details} for e in history]
+        payload["historik"] = [e.to_json() for e in history]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     info = details(arch, consent, vis_cpr)
@@ -424,9 +402,7 @@ def verify_cmd(arch: Any, checkpoints: tuple[str, ...], as_json: bool) -> None:
     report = arch.verify([checkpoint.read(f) for f in files])
     counts = report.counts
     if as_json:
-        click.echo(json.dumps({"fund": [{"kode": p.code, "titel": p.title, "sted": p.place,
-                                         "besked": p.message} for p in report],
-                               "antal": counts}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.findings(), ensure_ascii=False, indent=2))
         if not report.valid:
             raise click.exceptions.Exit(1)
         return

@@ -82,6 +82,14 @@ class Entry:
     prev: str
     hash: str
 
+    def to_json(self) -> dict[str, Any]:
+        """The entry as ``show --json`` and the web API give it: post (its number), time,
+        the action in Danish, who, and its details (without the record hash an ``add``
+        keeps under ``post``, as in the citizen's access package)."""
+        return {"post": self.seq, "tid": self.at,
+                "handling": ACTIONS.get(self.action, self.action), "hvem": self.actor,
+                **{k: v for k, v in self.details.items() if k != "post"}}
+
 
 def canonical(value: Any) -> str:
     """JSON with sorted keys and no spaces: the text that is hashed."""

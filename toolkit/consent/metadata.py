@@ -65,6 +65,30 @@ def normalize_cpr(text: str) -> str:
     return cpr
 
 
+ROLES = ("afgiver", "modtager", "begge")
+
+
+def parse_party(text: str) -> dict[str, str]:
+    """A party from ``NAVN`` or ``NAVN:ROLLE`` (ROLLE afgiver, modtager or begge)."""
+    name, _, role = text.rpartition(":")
+    if name and role.strip().lower() in ROLES:
+        return {"navn": name.strip(), "rolle": role.strip().lower()}
+    return {"navn": text.strip(), "rolle": ""}
+
+
+def info_type(text: str) -> str:
+    """The key of a type of information, from its key or its Danish title in the
+    ``samtykke`` form (``helbredsoplysninger``); other text is kept as it is."""
+    from ..catalogue import load_form
+
+    titles = load_form("samtykke").schema["properties"]["oplysninger"]["properties"][
+        "typer"]["items"]["x-enum-titles"]
+    for key, title in titles.items():
+        if text.strip().casefold() in (key.casefold(), title.casefold()):
+            return key
+    return text.strip()
+
+
 def metadata_from_form(data: dict[str, Any]) -> dict[str, Any]:
     """The archive's metadata from the answers of a ``samtykke`` form."""
     borger = data.get("borger") or {}

@@ -165,6 +165,13 @@ class Verification(Report):
 
     counts: dict[str, int] = field(default_factory=dict)
 
+    def findings(self) -> dict[str, Any]:
+        """The findings (code, title, place, message) and the counts, as ``verify --json``
+        gives them."""
+        return {"fund": [{"kode": p.code, "titel": p.title, "sted": p.place,
+                          "besked": p.message} for p in self],
+                "antal": self.counts}
+
 
 @dataclass
 class PurgeResult:

@@ -33,7 +33,7 @@ def create_app(config: WebConfig) -> FastAPI:
     app = FastAPI(title="skema", version="0.1.0",
                   description="Danske kommunale skemaer: udfyld, kontroller, læs ud og "
                               "arkivér samtykker. API-nøgler laves med 'skema token new'.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.config = config
     app.state.store = WebStore(config.database)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

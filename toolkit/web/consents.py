@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,8 +29,9 @@ from starlette.datastructures import UploadFile
 from .. import danish
 from ..consent.metadata import LABELS, REQUIRED, normalize_cpr, parse_day
 from ..consent.model import STATUSES
-from ..consent.store import INDEX, Archive
+from ..consent.store import Archive
 from ..errors import ArchiveError, SkemaError
+from .archive import open_archive
 from .catalogue import download
 from .pages import render
 from .security import require
@@ -49,19 +49,12 @@ PARTY_ROWS = 4
 TEXT_FIELDS = ("cpr", "navn", "formaal", "gyldig_fra", "gyldig_til", "kommune",
                "sagsbehandler", "journalnummer")
 
-_CREATE = threading.Lock()
-
 
 @contextlib.contextmanager
 def archive(request: Request, who: Identity) -> Iterator[Archive]:
     """The app's archive opened for ``who`` (made, with its keys, on first use)."""
-    config = request.app.state.config
     try:
-        with _CREATE:
-            if not (config.archive / INDEX).is_file():
-                Archive.init(config.archive, key_file=config.key_file,
-                             actor=who.name)[0].close()
-        arch = Archive(config.archive, key_file=config.key_file, actor=who.name)
+        arch = open_archive(request.app.state.config, who.name)
     except ArchiveError as exc:
         raise HTTPException(500, _message(exc)) from None
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalogue import Form, form_ids, load_form
+from .catalogue import Form, form_ids, load_form
 
 
 def _fields(form: Form) -> set[str]:
