@@ -176,7 +176,7 @@ def _text(cell: Cell, glyphs: list[Glyph]) -> tuple[str | None, str | None]:
             out += g.char
         texts.append(out)
     last = lines[-1] if lines else []
-    if any(line[-1].x1 > cell.x1 - 0.5 * line[-1].size for line in lines) or (
+    if any(line[-1].x1 > cell.x1 - 1.0 for line in lines) or (
             cell.multiline and last and last[0].y - 1.1 * last[0].size < cell.y0):
         return None, CLIPPED  # no room for one more letter or line: maybe cut off
     if len(texts) > 1:
