@@ -142,7 +142,8 @@ def _laid_out(copy_glyphs: list[Glyph], labels: list[Glyph]) -> tuple[bool, list
             free.append(g)
             continue
         gx, gy = round(g.x0 / 4), round(g.y / 4)
-        near = [i for dx in (-1, 0, 1) for dy in (-1, 0, 1) for i in grid.get((gx + dx, gy + dy), ())]
+        near = [i for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                for i in grid.get((gx + dx, gy + dy), ())]
         hit = next((i for i in near if i not in found and abs(g.x0 - labels[i].x0) <= NEAR
                     and abs(g.y - labels[i].y) <= NEAR
                     and g.char in (labels[i].char, UNKNOWN)), None)

@@ -46,6 +46,11 @@ _STANDARD = {
 }
 
 
+#: ZapfDingbats under its names in PDF widgets and its URW clone (poppler, Ghostscript).
+_DINGBAT_FONTS = frozenset({"ZapfDingbats", "ZaDb", "D050000L", "Dingbats",
+                            "ZapfDingbatsITC"})
+
+
 @dataclass(frozen=True)
 class Glyph:
     """One shown glyph: its character, font size and box (x0, y0, x1, y1) on the page;
@@ -91,6 +96,7 @@ def _num(value: Any, default: float = 0.0) -> float:
 # Fonts
 # ---------------------------------------------------------------------------------------
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])")
 
 
 def _hex(token: bytes) -> bytes:
@@ -112,8 +118,7 @@ def parse_tounicode(data: bytes) -> dict[bytes, str]:
         for src, dst in zip(pairs[::2], pairs[1::2], strict=False):
             out[_hex(src)] = _utf16(_hex(dst))
     for section in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
-        for line in re.finditer(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])",
-                                section):
+        for line in _RANGE.finditer(section):
             lo, hi = _hex(line.group(1)), _hex(line.group(2))
             start, end = int.from_bytes(lo, "big"), int.from_bytes(hi, "big")
             if end - start > 0xFFFF or end < start:
@@ -171,6 +176,11 @@ class Font:
         self.default_width = 500.0
         base = str(font.get("/BaseFont", ""))
         tounicode = font.get("/ToUnicode")
+        if base.lstrip("/").split("+")[-1] in _DINGBAT_FONTS and not self.two_byte:
+            # a dingbat font's code says which mark it is; a ToUnicode written by a
+            # program that rewrote the font (pdftocairo) maps it to the code's letter
+            self.map = {bytes([c]): ch for c, ch in _DINGBATS.items()}
+            tounicode = None
         if tounicode is not None:
             self.map = parse_tounicode(tounicode.get_object().get_data())
         if self.two_byte:
@@ -224,8 +234,6 @@ class Font:
                 self.widths[code] = pdfmetrics.stringWidth(char, name, 1000)
 
     def _simple_map(self, font: Any, base: str) -> dict[bytes, str]:
-        if "ZapfDingbats" in base or base.endswith("ZaDb"):
-            return {bytes([c]): ch for c, ch in _DINGBATS.items()}
         encoding = font.get("/Encoding")
         encoding = encoding.get_object() if encoding is not None else None
         table: list[str | None] | None = None
