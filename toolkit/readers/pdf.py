@@ -12,7 +12,10 @@ index; empty items are dropped.
 A copy without widgets (flattened by skema, or printed to PDF) is read from its text: a
 skema-flattened copy marks every answer with its field path, so it reads back exactly; a
 copy without those marks is read label by label where a value stands on the label's line,
-and every field that cannot be read that way is reported, never guessed.
+and what is still unread — lists above all — by position: each glyph tied to the field
+whose box in the blank form holds it (:mod:`toolkit.readers.pdf_cells`), when the copy is
+laid out as the blank. Every field, list or option that cannot be read for certain is
+reported with the reason, never guessed; a list is read whole or reported whole.
 """
 
 from __future__ import annotations
@@ -622,7 +625,12 @@ def by_position(form: Form, reader, asm: _Assembler, problems: list[Problem]) ->
                                              and form.fields[p.path].list_path is None))]
     if not wanted:
         return problems
-    cells = read_cells(form, reader)
+    try:
+        cells = read_cells(form, reader)
+    except Exception as exc:  # noqa: BLE001 - page content pypdf cannot parse
+        if not raised_by_parser(exc):
+            raise
+        return problems  # what could not be read stays reported as it was
     owners: dict[str, list[tuple[str, Field, str, Any]]] = {}
     for name in list(cells.texts) + list(cells.doubtful):
         found = asm.field_of(name)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import Form
-from .pdf_glyphs import UNKNOWN, Glyph, Paint, page_marks
+from .pdf_glyphs import UNKNOWN, Glyph, Paint, TooComplex, page_marks
 
 __all__ = ["CellReading", "read_cells"]
 
@@ -34,6 +34,9 @@ LABELS_FOUND = 0.98
 NOT_LAID_OUT = ("kunne ikke læses fra PDF-filens tekst: siderne er ikke sat op som "
                 "formularens tomme udgave (en anden version eller et andet layout), så "
                 "teksten kan ikke knyttes sikkert til felterne; kontroller feltet i filen")
+TOO_COMPLEX = ("kunne ikke læses fra PDF-filens tekst: siderne er tegnet med langt flere "
+               "elementer end formularens, så teksten læses ikke efter placering; "
+               "kontroller feltet i filen")
 CROSSING = ("kunne ikke læses sikkert fra PDF-filens tekst: tekst går ud over feltets kant, "
             "så den kan ikke knyttes til ét felt; kontroller feltet i filen")
 OUTSIDE = ("kunne ikke læses sikkert fra PDF-filens tekst: der står tekst uden for "
@@ -46,6 +49,8 @@ LINES = ("kunne ikke læses sikkert fra PDF-filens tekst: feltets tekst står p�
          "feltet i filen")
 CLIPPED = ("kunne ikke læses sikkert fra PDF-filens tekst: teksten fylder feltet helt ud, så "
            "en del af svaret kan være skåret af; kontroller feltet i filen")
+HIDDEN = ("kunne ikke læses sikkert fra PDF-filens tekst: feltet har usynlig tekst eller "
+          "tekst skrevet oven i anden tekst; kontroller feltet i filen")
 MARK = ("kunne ikke læses fra PDF-filens tekst: afkrydsningsfeltet har et mærke, der "
         "ikke er et kendt flueben eller kryds; kontroller feltet i filen")
 
@@ -160,6 +165,8 @@ def _text(cell: Cell, glyphs: list[Glyph]) -> tuple[str | None, str | None]:
     """(text, reason it is doubtful) of the glyphs in one cell."""
     if any(g.char == UNKNOWN for g in glyphs):
         return None, UNDECODED
+    if any(not g.visible for g in glyphs):
+        return None, HIDDEN
     lines: list[list[Glyph]] = []
     for g in sorted(glyphs, key=lambda q: -q.y):
         if lines and abs(lines[-1][0].y - g.y) <= 0.3 * max(g.size, 1.0):
@@ -171,6 +178,8 @@ def _text(cell: Cell, glyphs: list[Glyph]) -> tuple[str | None, str | None]:
         line.sort(key=lambda q: q.x0)
         out = ""
         for prev, g in zip([None, *line[:-1]], line, strict=True):
+            if prev is not None and g.char.strip() and prev.x1 - g.x0 > 0.3 * g.size:
+                return None, HIDDEN  # glyphs drawn over each other: two texts in one place
             if (prev is not None and g.x0 - prev.x1 > 0.25 * g.size and prev.char.strip()
                     and g.char.strip()):
                 out += " "
@@ -191,7 +200,7 @@ def _box(cell: Cell, glyphs: list[Glyph], paints: list[Paint]) -> tuple[str | No
     """(text shown, reason doubtful) of a check box: a glyph is read by the caller; a
     drawn shape smaller than the box is a mark skema cannot read."""
     text = "".join(g.char for g in glyphs).strip()
-    if any(g.char == UNKNOWN for g in glyphs):
+    if any(g.char == UNKNOWN or not g.visible for g in glyphs):
         return None, MARK
     if text:
         return text, None
@@ -212,7 +221,10 @@ def read_cells(form: Form, reader: Any) -> CellReading:
         out.refused = NOT_LAID_OUT
         return out
     for index, page in enumerate(reader.pages):
-        glyphs, paints = page_marks(reader, page)
+        try:
+            glyphs, paints = page_marks(reader, page)
+        except TooComplex:
+            return CellReading(refused=TOO_COMPLEX)
         placed, free = _laid_out(glyphs, ref.labels[index])
         if not placed:
             return CellReading(refused=NOT_LAID_OUT)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Glyph", "Paint", "UNKNOWN", "page_marks"]
+__all__ = ["Glyph", "Paint", "TooComplex", "UNKNOWN", "page_marks"]
 
 #: The character of a glyph whose code cannot be mapped to Unicode.
 UNKNOWN = "\ufffd"
@@ -51,10 +51,15 @@ _DINGBAT_FONTS = frozenset({"ZapfDingbats", "ZaDb", "D050000L", "Dingbats",
                             "ZapfDingbatsITC"})
 
 
+class TooComplex(Exception):
+    """A page with more drawing operations than a form page has (MAX_OPERATIONS)."""
+
+
 @dataclass(frozen=True)
 class Glyph:
     """One shown glyph: its character, font size and box (x0, y0, x1, y1) on the page;
-    ``y`` is the baseline."""
+    ``y`` is the baseline; ``visible`` is False for text drawn in an invisible render
+    mode (as under a scan's OCR layer)."""
 
     char: str
     size: float
@@ -63,6 +68,7 @@ class Glyph:
     x1: float
     y1: float
     y: float
+    visible: bool = True
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,7 @@ class _State:
         self.scale = 1.0
         self.leading = 0.0
         self.rise = 0.0
+        self.mode = 0
 
     def copy(self) -> _State:
         other = _State(self.ctm)
@@ -354,7 +361,7 @@ class _Page:
         for operands, op in ContentStream(stream, self.reader).operations:
             self.operations += 1
             if self.operations > MAX_OPERATIONS:
-                raise ValueError("too many operations")
+                raise TooComplex(self.operations)
             if op == b"q":
                 stack.append(state.copy())
             elif op == b"Q":
@@ -377,6 +384,8 @@ class _Page:
                 state.leading = _num(operands[0])
             elif op == b"Ts" and operands:
                 state.rise = _num(operands[0])
+            elif op == b"Tr" and operands:
+                state.mode = int(_num(operands[0]))
             elif op == b"Tm" and len(operands) == 6:
                 tm = tlm = tuple(_num(v) for v in operands)  # type: ignore[assignment]
             elif op in (b"Td", b"TD") and len(operands) == 2:
@@ -447,7 +456,7 @@ class _Page:
             origin = _apply(trm, 0, 0)
             height = abs(_apply(trm, 0, 1)[1] - origin[1])
             self.glyphs.append(Glyph(char, height, min(xs), min(ys), max(xs), max(ys),
-                                     origin[1]))
+                                     origin[1], state.mode not in (3, 7)))
             advance = (w * size + state.char_space + (state.word_space if space else 0)) \
                 * scale
             tm = _mul((1, 0, 0, 1, advance, 0), tm)
