@@ -678,11 +678,12 @@ def _text_at(x: float, y: float, text: str) -> bytes:
     return f"BT /Fx9 9 Tf 1 0 0 1 {x:.2f} {y:.2f} Tm ({text}) Tj ET".encode("cp1252")
 
 
-@pytest.mark.parametrize("doubt", ["crossing", "outside", "mark"])
+@pytest.mark.parametrize("doubt", ["crossing", "outside", "mark", "invisible", "overlap"])
 def test_flat_copy_list_that_position_cannot_settle_is_reported_whole(doubt):
-    """Text across a cell's border, text outside every field on the list's page, or a
-    box marked with a drawn shape instead of a tick: the list is reported whole with the
-    reason, and none of its rows is read."""
+    """Text across a cell's border, text outside every field on the list's page, a box
+    marked with a drawn shape instead of a tick, invisible text in a cell (an OCR layer),
+    or text written over the answer: the list is reported whole with the reason, and none
+    of its rows is read."""
     from toolkit.readers import pdf_cells
 
     form_id, case = "handleplan", "pymupdf+pdftk-flatten"
@@ -698,6 +699,12 @@ def test_flat_copy_list_that_position_cannot_settle_is_reported_whole(doubt):
         if doubt == "crossing":
             content = _text_at(x1 - 8, y0 + 4, "Kommunen")
             reason = pdf_cells.CROSSING
+        elif doubt == "invisible":
+            content = b"3 Tr " + _text_at(x0 + 4, y0 + 4, "Kommunen")
+            reason = pdf_cells.HIDDEN
+        elif doubt == "overlap":
+            content = _text_at(x0 + 3, y0 + 4.5, "Kommunen")
+            reason = pdf_cells.HIDDEN
         else:
             content = _text_at(x0 + 20, y0 - 14, "Kommunen")
             reason = pdf_cells.OUTSIDE

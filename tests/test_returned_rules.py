@@ -352,3 +352,29 @@ def test_pymupdf_shrinks_long_answers_to_the_box():
         assert stringWidth(long.strip(), "Helvetica", float(drawn)) <= x1 - x0
     else:
         assert FieldFont().width(long.strip(), float(drawn)) <= x1 - x0
+
+
+def test_position_reader_decodes_text_as_poppler_and_reports_what_it_cannot():
+    """The glyph reader of flat copies maps codes like poppler: ToUnicode (single codes,
+    ranges, arrays), an encoding with differences; a glyph name that says nothing (a
+    private-use name, as Ghostscript writes) is unknown — reported, never a guessed
+    letter."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    from toolkit.readers.pdf_glyphs import UNKNOWN, Font, parse_tounicode
+
+    cmap = (b"2 beginbfchar <01> <00F8> <02> <00660066> endbfchar 2 beginbfrange "
+            b"<10> <12> <0061> <20> <21> [<00C6> <00D8>] endbfrange")
+    assert parse_tounicode(cmap) == {b"\x01": "ø", b"\x02": "ff", b"\x10": "a",
+                                     b"\x11": "b", b"\x12": "c", b"\x20": "Æ",
+                                     b"\x21": "Ø"}
+    font = Font(DictionaryObject({
+        NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): DictionaryObject({
+            NameObject("/BaseEncoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/Differences"): ArrayObject([NumberObject(1), NameObject("/oslash"),
+                                                     NameObject("/uniF020")])})}))
+    assert [c for c, _, _ in font.decode(b"\x01\x02J\xe5")] == ["ø", UNKNOWN, "J", "å"]
+    widths = [w for _, w, _ in font.decode(b"il")]
+    assert widths == [222, 222]  # Helvetica's own widths, not one guessed for all
