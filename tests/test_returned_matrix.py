@@ -717,3 +717,35 @@ def test_flat_copy_list_that_position_cannot_settle_is_reported_whole(doubt):
     assert counts["wrong"] == 0, counts["detail"]
     untouched = extract_pdf(flat, form_id=form_id)
     assert untouched.data["aktiviteter"] == _sample(form_id)["aktiviteter"]
+
+
+def test_flat_copy_whose_grid_moved_is_not_read_by_position():
+    """Every label in place but the tables' lines not where the blank draws them (rows
+    that grew or moved): nothing is tied to a cell by position; the lists are reported
+    whole, saying the copy is not laid out as the blank."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ContentStream, FloatObject
+
+    from toolkit.readers import pdf_cells
+
+    form_id = "handleplan"
+    printed = PDF_MAKERS["pymupdf+gs"](form_id)
+    assert extract_pdf(printed, form_id=form_id).data["aktiviteter"] == \
+        _sample(form_id)["aktiviteter"]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(printed)))
+    page = writer.pages[1]
+    content = ContentStream(page.get_contents(), writer)
+    moved = []
+    for operands, op in content.operations:
+        if op == b"re":  # every box of the page drawn lower (Ghostscript draws at 1/10 pt)
+            operands = [operands[0], FloatObject(float(operands[1]) - 30), *operands[2:]]
+        moved.append((operands, op))
+    content.operations = moved
+    page.replace_contents(content)
+    out = io.BytesIO()
+    writer.write(out)
+    got = extract_pdf(out.getvalue(), form_id=form_id)
+    lst = load_form(form_id).lists["aktiviteter"]
+    assert "aktiviteter" not in got.data
+    assert ("aktiviteter", lst.label, pdf_cells.NOT_LAID_OUT) in [
+        (p.path, p.label, p.message) for p in got.report.problems]

@@ -569,8 +569,8 @@ def text_garbled(form: Form, lines: list[str]) -> bool:
     return bool(_CONTROL_CHARS.search(text)) or not any(label in text for label in danish)
 
 
-#: A list read from the text of a copy without widgets or marks (the reason starts so).
-LIST_FROM_TEXT = "kunne ikke læses fra PDF-filens tekst"
+#: A list in the text of a copy without widgets or marks, before reading by position.
+LIST_FROM_TEXT = "kunne ikke læses fra PDF-filens tekst; kontroller listen i filen"
 
 #: What an empty content control shows in a printed Word form (its placeholder text).
 _EMPTY_SHOWN = frozenset(PLACEHOLDERS.values())
@@ -610,8 +610,7 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
         if fld.list_path is None and fld.path not in read_paths:
             problems.append(Problem(fld.path, fld.label, reason, "unreadable"))
     for lst in form.lists.values():
-        problems.append(Problem(lst.path, lst.label, LIST_FROM_TEXT + "; kontroller listen i "
-                                "filen", "unreadable"))
+        problems.append(Problem(lst.path, lst.label, LIST_FROM_TEXT, "unreadable"))
     return asm, problems
 
 
@@ -642,10 +641,9 @@ def by_position(form: Form, reader, asm: _Assembler, problems: list[Problem]) ->
     kept: list[Problem] = []
     for problem in problems:
         boxes = owners.get(problem.path, []) if problem in wanted else []
+        if cells.refused and problem.message == LIST_FROM_TEXT:
+            problem = Problem(problem.path, problem.label, cells.refused, problem.code)
         if not boxes or cells.refused:
-            if boxes and problem.message.startswith(LIST_FROM_TEXT):
-                problem = Problem(problem.path, problem.label, cells.refused or "",
-                                  problem.code)
             kept.append(problem)
             continue
         doubt = next((cells.doubtful[n] for n, *_ in boxes if n in cells.doubtful), None)

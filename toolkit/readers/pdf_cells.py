@@ -97,6 +97,7 @@ class CellReading:
 class _Reference:
     pages: int
     labels: list[list[Glyph]]
+    paints: list[list[Paint]]
     cells: list[Cell]
 
 
@@ -111,10 +112,12 @@ def _reference(form: Form) -> _Reference:
     reader = PdfReader(io.BytesIO(render_pdf(form, None, blank=True)))
     fields = read_fields(reader)
     labels: list[list[Glyph]] = []
+    paints: list[list[Paint]] = []
     cells: list[Cell] = []
     for index, page in enumerate(reader.pages):
-        glyphs, _paints = page_marks(reader, page)
+        glyphs, drawn = page_marks(reader, page)
         labels.append(glyphs)
+        paints.append(drawn)
         for annot in page.get("/Annots") or []:
             widget = annot.get_object()
             if widget.get("/Subtype") != "/Widget":
@@ -131,7 +134,7 @@ def _reference(form: Form) -> _Reference:
             kind = {"Btn": "box", "Ch": "choice"}.get(pf.ftype, "text")
             cells.append(Cell(name, index, min(x0, x1), min(y0, y1), max(x0, x1),
                               max(y0, y1), kind, bool(pf.flags & (1 << 12)), pf.options))
-    return _Reference(len(reader.pages), labels, cells)
+    return _Reference(len(reader.pages), labels, paints, cells)
 
 
 def _laid_out(copy_glyphs: list[Glyph], labels: list[Glyph]) -> tuple[bool, list[Glyph]]:
@@ -159,6 +162,16 @@ def _laid_out(copy_glyphs: list[Glyph], labels: list[Glyph]) -> tuple[bool, list
     wanted = [i for i, k in enumerate(labels) if k.char.strip()]
     seen = sum(1 for i in wanted if i in found)
     return (not wanted or seen >= LABELS_FOUND * len(wanted)), free
+
+
+def _drawn_alike(copy_paints: list[Paint], paints: list[Paint]) -> bool:
+    """Whether every line and box the blank draws (the tables' grid, the fields'
+    backgrounds) is drawn at the same place in the copy: rows that grew or moved (a copy
+    of a form filled by skema with long answers) change the grid even where every label
+    stayed in place."""
+    return all(any(abs(p.x0 - q.x0) <= NEAR and abs(p.y0 - q.y0) <= NEAR
+                   and abs(p.x1 - q.x1) <= NEAR and abs(p.y1 - q.y1) <= NEAR
+                   for q in copy_paints) for p in paints)
 
 
 def _text(cell: Cell, glyphs: list[Glyph]) -> tuple[str | None, str | None]:
@@ -226,7 +239,7 @@ def read_cells(form: Form, reader: Any) -> CellReading:
         except TooComplex:
             return CellReading(refused=TOO_COMPLEX)
         placed, free = _laid_out(glyphs, ref.labels[index])
-        if not placed:
+        if not placed or not _drawn_alike(paints, ref.paints[index]):
             return CellReading(refused=NOT_LAID_OUT)
         cells = [c for c in ref.cells if c.page == index]
         inside: dict[str, list[Glyph]] = {c.name: [] for c in cells}
