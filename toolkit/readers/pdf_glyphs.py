@@ -21,6 +21,7 @@ __all__ = ["Glyph", "Paint", "TooComplex", "UNKNOWN", "page_marks"]
 #: The character of a glyph whose code cannot be mapped to Unicode.
 UNKNOWN = "\ufffd"
 MAX_OPERATIONS = 200_000
+MAX_CODES = 70_000  # codes one font may map or give widths to (a hostile CMap is cut off)
 MAX_DEPTH = 8
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -127,7 +128,7 @@ def parse_tounicode(data: bytes) -> dict[bytes, str]:
         for line in _RANGE.finditer(section):
             lo, hi = _hex(line.group(1)), _hex(line.group(2))
             start, end = int.from_bytes(lo, "big"), int.from_bytes(hi, "big")
-            if end - start > 0xFFFF or end < start:
+            if end - start > 0xFFFF or end < start or len(out) > MAX_CODES:
                 continue
             target = line.group(3)
             if target.startswith(b"["):
@@ -213,6 +214,8 @@ class Font:
                     self.widths[first + k] = _num(w)
                 i += 2
             elif i + 2 < len(array):
+                if len(self.widths) > MAX_CODES:
+                    break
                 for code in range(first, min(int(_num(nxt)), first + 0xFFFF) + 1):
                     self.widths[code] = _num(array[i + 2])
                 i += 3
