@@ -40,7 +40,7 @@ from ..render.ooxml import PLACEHOLDERS
 from ..validation import Problem, Report, validate
 from ..values import Unreadable, box_state, converter
 from .docx import Extraction, add_option, list_rows, order_like_schema, unread_option
-from .pdf_cells import read_cells
+from .pdf_cells import NOT_LAID_OUT, read_cells
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -648,7 +648,9 @@ def by_position(form: Form, reader, asm: _Assembler, problems: list[Problem]) ->
             continue
         doubt = next((cells.doubtful[n] for n, *_ in boxes if n in cells.doubtful), None)
         if doubt is not None:
-            kept.append(Problem(problem.path, problem.label, doubt, problem.code))
+            if doubt != NOT_LAID_OUT or problem.message == LIST_FROM_TEXT:
+                problem = Problem(problem.path, problem.label, doubt, problem.code)
+            kept.append(problem)  # a page not laid out as the blank: the first reason
             continue
         asm.items.pop(problem.path, None)
         for name, fld, path, option in boxes:

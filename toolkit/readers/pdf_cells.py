@@ -4,8 +4,9 @@ A PDF that another program filled and then flattened or "printed" (pdftk ``flatt
 Ghostscript, pdftocairo) has lost its fields and skema's answer marks; what is left is
 text on the page. This module ties each glyph of such a copy to the field whose box holds
 it, the boxes being the widgets of skema's own blank form (the cells of its tables). It
-does so only when the copy is laid out as that blank — every label of the blank stands at
-the same place in the copy — and it never guesses: a glyph that crosses a field's border,
+does so only on a page laid out as the blank's — every label, line and box of the blank
+stands at the same place in the copy (the fields of another page are doubtful) — and it
+never guesses: a glyph that crosses a field's border,
 stands outside every field and label, cannot be decoded, lines that cannot be joined with
 certainty, or a mark in a box that is not a known tick, make the field *doubtful*, and the
 caller reports it (a list whole) instead of reading it.
@@ -238,10 +239,12 @@ def read_cells(form: Form, reader: Any) -> CellReading:
             glyphs, paints = page_marks(reader, page)
         except TooComplex:
             return CellReading(refused=TOO_COMPLEX)
+        cells = [c for c in ref.cells if c.page == index]
         placed, free = _laid_out(glyphs, ref.labels[index])
         if not placed or not _drawn_alike(paints, ref.paints[index]):
-            return CellReading(refused=NOT_LAID_OUT)
-        cells = [c for c in ref.cells if c.page == index]
+            for c in cells:  # this page moved (a box grew): none of its fields is placed
+                out.doubtful[c.name] = NOT_LAID_OUT
+            continue
         inside: dict[str, list[Glyph]] = {c.name: [] for c in cells}
         stray = False
         for g in free:
