@@ -788,3 +788,75 @@ def test_a_file_that_hangs_its_reader_is_given_up(tmp_path, good, monkeypatch):
     assert entries["hænger.pdf"].message == ("filen tog for lang tid at læse (over 1 sekunder) "
                                              "og er sprunget over")
     assert entries["hænger.pdf"].report().codes() == ["too_slow"]
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 11: what a returned copy cannot say for sure is in the Status sheet, per field
+# ---------------------------------------------------------------------------------------
+def test_unread_list_option_and_mark_in_status_sheet_and_result(tmp_path, good):
+    """A printed copy (Ghostscript) of a form another program filled, and a flattened one
+    (pdftk): a list whose text crosses a cell border, an option box holding a sign that is
+    no tick, and a box with a drawn shape are reported on their field with the reason —
+    in the library's entries and in the Status sheet — and never read as a value."""
+    import test_returned_matrix as matrix
+
+    from toolkit import load_form
+    from toolkit.readers import pdf_cells
+    from toolkit.readers.docx import unread_option
+
+    form = load_form("forberedende-skema")
+    multi = form.fields["team_forslag.kompetencer"]
+    data = sample("forberedende-skema")
+    option = next(v for v, _ in multi.choices if v not in data["team_forslag"]["kompetencer"])
+    box = next(f for f in form.fields.values() if f.kind == "checkbox"
+               and f.list_path is None and not _get(data, f.path))
+    page, (x0, y0, _, _) = matrix._cell(form.id, f"{multi.path}:{option}")
+    printed = matrix._draw(_named(matrix.PDF_MAKERS["pymupdf+gs"](form.id), form.id), page,
+                           matrix._text_at(x0 + 2, y0 + 2, "?"))
+    page, (x0, y0, _, _) = matrix._cell(form.id, box.path)
+    printed = matrix._draw(printed, page, f"0 g {x0 + 2:.2f} {y0 + 2:.2f} 3 3 re f".encode())
+    page, (_, y0, x1, _) = matrix._cell("handleplan", "aktiviteter.1.hvem")
+    flat = matrix._draw(matrix.PDF_MAKERS["pymupdf+pdftk-flatten"]("handleplan"), page,
+                        matrix._text_at(x1 - 8, y0 + 4, "Kommunen"))
+    result = collect(folder(tmp_path, good, {"udskrevet.pdf": printed, "flad.pdf": flat}),
+                     workers=1)
+    entries = by_path(result)
+    check_others_read(entries)
+    lst = load_form("handleplan").lists["aktiviteter"]
+    option_problem = unread_option(multi, multi.path, option)
+    wanted = {
+        "flad.pdf": ("aktiviteter", lst.label, pdf_cells.CROSSING),
+        "udskrevet.pdf": (multi.path, multi.label, option_problem.message),
+    }
+    for name, (path, label, message) in wanted.items():
+        entry = entries[name]
+        assert entry.status != OK
+        assert (path, label, message) in [(p.path, p.label, p.message)
+                                          for p in entry.report()]
+    assert (box.path, box.label, pdf_cells.MARK) in [
+        (p.path, p.label, p.message) for p in entries["udskrevet.pdf"].report()]
+    assert "aktiviteter" not in entries["flad.pdf"].data
+    assert option not in entries["udskrevet.pdf"].data["team_forslag"]["kompetencer"]
+    assert _get(entries["udskrevet.pdf"].data, box.path) is None
+    status = _rows(workbook(result), "Status")
+    for name, (path, label, message) in [*wanted.items(),
+                                         ("udskrevet.pdf", (box.path, box.label,
+                                                            pdf_cells.MARK))]:
+        assert [row for row in status if row[0] == name and row[4] == label
+                and row[5] == message and row[7] == path], (name, path)
+
+
+def _named(pdf: bytes, form_id: str) -> bytes:
+    """The PDF with the form id in its document information (Ghostscript drops it; a
+    printing program that keeps it is what makes a copy recognisable in a folder)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata({"/skema_form": form_id})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _get(data: dict, path: str):
+    from toolkit.paths import get_value
+
+    return get_value(data, path)

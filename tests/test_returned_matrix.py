@@ -609,3 +609,143 @@ def test_filled_pdf_shows_every_value(form_id, tool, tmp_path):
         if box.width <= 0 or box.height <= 0 or box.getextrema()[0] > 128:
             empty.append(name)
     assert not empty, f"{tool} viser ikke: {empty}"
+
+
+# ---------------------------------------------------------------------------------------
+# Flat copies without marks: lists read by position, or reported whole
+# ---------------------------------------------------------------------------------------
+FLAT_CASES = ["pymupdf+pdftk-flatten", "pymupdf+gs", "pymupdf+pdftocairo"]
+LIST_FORMS = ["indsatsskema", "handleplan", "forberedende-skema"]
+
+
+@pytest.mark.parametrize("case", FLAT_CASES)
+@pytest.mark.parametrize("form_id", LIST_FORMS)
+def test_flat_copy_lists_read_exactly_by_position(form_id, case):
+    """A form filled by another program, then flattened or printed to PDF (no fields, no
+    skema marks): every list comes back exactly as filled, row by row and cell by cell,
+    tied to its row and column by where its text stands."""
+    from toolkit.paths import get_value
+
+    form = load_form(form_id)
+    got = extract_pdf(PDF_MAKERS[case](form_id), form_id=form_id)
+    expected = _sample(form_id)
+    lists = [path for path in form.lists if get_value(expected, path)]
+    assert lists
+    for path in lists:
+        assert get_value(got.data, path) == get_value(expected, path), path
+        assert not [p for p in got.report.problems if _covers(path, p.path)
+                    or _covers(p.path, path)], path
+
+
+def _cell(form_id: str, name: str) -> tuple[int, list[float]]:
+    """(page index, rect) of a field's widget in the blank form."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(_blank(form_id)))
+    for index, page in enumerate(reader.pages):
+        for annot in page.get("/Annots") or []:
+            widget = annot.get_object()
+            node, full = widget, str(widget.get("/T") or "")
+            while "/Parent" in node:
+                node = node["/Parent"].get_object()
+                full = f"{node['/T']}.{full}" if node.get("/T") else full
+            if full == name:
+                return index, [float(v) for v in widget["/Rect"]]
+    raise AssertionError(name)
+
+
+def _draw(pdf: bytes, page_index: int, content: bytes) -> bytes:
+    """The PDF with content drawn on top of one page (Helvetica as /Fx9)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    page = writer.pages[page_index]
+    fonts = page["/Resources"].setdefault(NameObject("/Font"), DictionaryObject())
+    fonts.get_object()[NameObject("/Fx9")] = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding")})
+    contents = page.get_contents()
+    contents.set_data(contents.get_data() + b"\nq " + content + b" Q\n")
+    page.replace_contents(contents)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _text_at(x: float, y: float, text: str) -> bytes:
+    return f"BT /Fx9 9 Tf 1 0 0 1 {x:.2f} {y:.2f} Tm ({text}) Tj ET".encode("cp1252")
+
+
+@pytest.mark.parametrize("doubt", ["crossing", "outside", "mark", "invisible", "overlap"])
+def test_flat_copy_list_that_position_cannot_settle_is_reported_whole(doubt):
+    """Text across a cell's border, text outside every field on the list's page, a box
+    marked with a drawn shape instead of a tick, invisible text in a cell (an OCR layer),
+    or text written over the answer: the list is reported whole with the reason, and none
+    of its rows is read."""
+    from toolkit.readers import pdf_cells
+
+    form_id, case = "handleplan", "pymupdf+pdftk-flatten"
+    form = load_form(form_id)
+    flat = PDF_MAKERS[case](form_id)
+    if doubt == "mark":
+        name = "aktiviteter.1.maalsaetninger:borger_inddraget"  # not ticked in the sample
+        page, (x0, y0, x1, y1) = _cell(form_id, name)
+        content = f"0 g {x0 + 2:.2f} {y0 + 2:.2f} 3 3 re f".encode()
+        reason = pdf_cells.MARK
+    else:
+        page, (x0, y0, x1, y1) = _cell(form_id, "aktiviteter.1.hvem")
+        if doubt == "crossing":
+            content = _text_at(x1 - 8, y0 + 4, "Kommunen")
+            reason = pdf_cells.CROSSING
+        elif doubt == "invisible":
+            content = b"3 Tr " + _text_at(x0 + 4, y0 + 4, "Kommunen")
+            reason = pdf_cells.HIDDEN
+        elif doubt == "overlap":
+            content = _text_at(x0 + 3, y0 + 4.5, "Kommunen")
+            reason = pdf_cells.HIDDEN
+        else:
+            content = _text_at(x0 + 20, y0 - 14, "Kommunen")
+            reason = pdf_cells.OUTSIDE
+    got = extract_pdf(_draw(flat, page, content), form_id=form_id)
+    lst = form.lists["aktiviteter"]
+    assert "aktiviteter" not in got.data
+    assert [(p.path, p.label, p.message) for p in got.report.problems
+            if p.path.startswith("aktiviteter")] == [("aktiviteter", lst.label, reason)]
+    counts = count(form, _sample(form_id), got)
+    assert counts["wrong"] == 0, counts["detail"]
+    untouched = extract_pdf(flat, form_id=form_id)
+    assert untouched.data["aktiviteter"] == _sample(form_id)["aktiviteter"]
+
+
+def test_flat_copy_whose_grid_moved_is_not_read_by_position():
+    """Every label in place but the tables' lines not where the blank draws them (rows
+    that grew or moved): nothing is tied to a cell by position; the lists are reported
+    whole, saying the copy is not laid out as the blank."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ContentStream, FloatObject
+
+    from toolkit.readers import pdf_cells
+
+    form_id = "handleplan"
+    printed = PDF_MAKERS["pymupdf+gs"](form_id)
+    assert extract_pdf(printed, form_id=form_id).data["aktiviteter"] == \
+        _sample(form_id)["aktiviteter"]
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(printed)))
+    page = writer.pages[1]
+    content = ContentStream(page.get_contents(), writer)
+    moved = []
+    for operands, op in content.operations:
+        if op == b"re":  # every box of the page drawn lower (Ghostscript draws at 1/10 pt)
+            operands = [operands[0], FloatObject(float(operands[1]) - 30), *operands[2:]]
+        moved.append((operands, op))
+    content.operations = moved
+    page.replace_contents(content)
+    out = io.BytesIO()
+    writer.write(out)
+    got = extract_pdf(out.getvalue(), form_id=form_id)
+    lst = load_form(form_id).lists["aktiviteter"]
+    assert "aktiviteter" not in got.data
+    assert ("aktiviteter", lst.label, pdf_cells.NOT_LAID_OUT) in [
+        (p.path, p.label, p.message) for p in got.report.problems]

@@ -283,3 +283,98 @@ def test_word_blocks_without_controls_survive_partner_paragraphs(edit):
     got = extract_docx(edit_document(fill("handleplan", data, "docx"), change))
     assert got.data["aktiviteter"] == data["aktiviteter"]
     assert not got.report.problems
+
+
+@pytest.mark.parametrize("form_id", ["forberedende-skema", "samtykke", "handleplan",
+                                     "indsatsskema"])
+def test_drop_down_labels_only_use_glyphs_of_the_embedded_field_font(form_id):
+    """Every character of every drop-down label, and of every choice widget's value, has a
+    real glyph in the font program the field's /DA names (embedded, WinAnsi): no viewer
+    falls back to a missing glyph when it lists or draws the options."""
+    import io
+    import re
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    from toolkit import blank
+    from toolkit.readers.pdf import read_fields
+
+    pdf = blank(form_id, "pdf")
+    labels = [label for pf in read_fields(PdfReader(io.BytesIO(pdf))).values()
+              for _, label in pf.options]
+    assert labels
+    doc = pikepdf.open(io.BytesIO(pdf))
+    fonts = doc.Root.AcroForm.DR.Font
+    das = {str(a.get("/DA")) for page in doc.pages for a in page.get("/Annots", [])
+           if a.get("/FT") == "/Ch" or (a.get("/Parent") is not None
+                                        and a.Parent.get("/FT") == "/Ch")}
+    das |= {str(doc.Root.AcroForm.get("/DA", ""))}
+    names = {m for da in das for m in re.findall(r"/([A-Za-z0-9_+-]+)\s+[\d.]+\s+Tf", da)}
+    assert names
+    for name in names:
+        font = fonts[f"/{name}"]
+        assert font.get("/Encoding") == "/WinAnsiEncoding", name
+        program = TTFont(io.BytesIO(font.FontDescriptor.FontFile2.read_bytes()))
+        cmap = {u for u, g in program.getBestCmap().items() if g != ".notdef"}
+        for label in labels:
+            missing = [c for c in label if c.strip() and ord(c) not in cmap]
+            assert not missing, (name, label, missing)
+            label.encode("cp1252")  # every code the WinAnsi font can show
+
+
+def test_pymupdf_shrinks_long_answers_to_the_box():
+    """Text fields ask for automatic font size: PyMuPDF, which redraws a field it fills,
+    draws a long answer in a size that fits the box instead of clipping it."""
+    import io
+    import re
+
+    import test_returned_matrix as matrix
+
+    from toolkit.render.pdf_acro import FieldFont
+
+    fitz = matrix._module("pymupdf", "pymupdf")
+    long = "Åse Østergård " * 8
+    doc = fitz.open(stream=matrix._blank("handleplan"), filetype="pdf")
+    for widget in doc[0].widgets():
+        if widget.field_name == "projektleder":
+            widget.field_value = long
+            widget.update()
+    reader = PdfReader(io.BytesIO(doc.tobytes()))
+    widget = next(a.get_object() for a in reader.pages[0]["/Annots"]
+                  if a.get_object().get("/T") == "projektleder")
+    stream = widget["/AP"]["/N"].get_object().get_data().decode("latin-1")
+    font, drawn = re.findall(r"/(\S+) ([\d.]+) Tf", stream)[-1]
+    x0, _, x1, _ = (float(v) for v in widget["/Rect"])
+    if font == "Helv":  # PyMuPDF draws with its Helvetica
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        assert stringWidth(long.strip(), "Helvetica", float(drawn)) <= x1 - x0
+    else:
+        assert FieldFont().width(long.strip(), float(drawn)) <= x1 - x0
+
+
+def test_position_reader_decodes_text_as_poppler_and_reports_what_it_cannot():
+    """The glyph reader of flat copies maps codes like poppler: ToUnicode (single codes,
+    ranges, arrays), an encoding with differences; a glyph name that says nothing (a
+    private-use name, as Ghostscript writes) is unknown — reported, never a guessed
+    letter."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    from toolkit.readers.pdf_glyphs import UNKNOWN, Font, parse_tounicode
+
+    cmap = (b"2 beginbfchar <01> <00F8> <02> <00660066> endbfchar 2 beginbfrange "
+            b"<10> <12> <0061> <20> <21> [<00C6> <00D8>] endbfrange")
+    assert parse_tounicode(cmap) == {b"\x01": "ø", b"\x02": "ff", b"\x10": "a",
+                                     b"\x11": "b", b"\x12": "c", b"\x20": "Æ",
+                                     b"\x21": "Ø"}
+    font = Font(DictionaryObject({
+        NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): DictionaryObject({
+            NameObject("/BaseEncoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/Differences"): ArrayObject([NumberObject(1), NameObject("/oslash"),
+                                                     NameObject("/uniF020")])})}))
+    assert [c for c, _, _ in font.decode(b"\x01\x02J\xe5")] == ["ø", UNKNOWN, "J", "å"]
+    widths = [w for _, w, _ in font.decode(b"il")]
+    assert widths == [222, 222]  # Helvetica's own widths, not one guessed for all

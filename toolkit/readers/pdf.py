@@ -12,7 +12,10 @@ index; empty items are dropped.
 A copy without widgets (flattened by skema, or printed to PDF) is read from its text: a
 skema-flattened copy marks every answer with its field path, so it reads back exactly; a
 copy without those marks is read label by label where a value stands on the label's line,
-and every field that cannot be read that way is reported, never guessed.
+and what is still unread — lists above all — by position: each glyph tied to the field
+whose box in the blank form holds it (:mod:`toolkit.readers.pdf_cells`), when the copy is
+laid out as the blank. Every field, list or option that cannot be read for certain is
+reported with the reason, never guessed; a list is read whole or reported whole.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from ..render.ooxml import PLACEHOLDERS
 from ..validation import Problem, Report, validate
 from ..values import Unreadable, box_state, converter
 from .docx import Extraction, add_option, list_rows, order_like_schema, unread_option
+from .pdf_cells import NOT_LAID_OUT, read_cells
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -567,6 +571,9 @@ def text_garbled(form: Form, lines: list[str]) -> bool:
     return bool(_CONTROL_CHARS.search(text)) or not any(label in text for label in danish)
 
 
+#: A list in the text of a copy without widgets or marks, before reading by position.
+LIST_FROM_TEXT = "kunne ikke læses fra PDF-filens tekst; kontroller listen i filen"
+
 #: What an empty content control shows in a printed Word form (its placeholder text).
 _EMPTY_SHOWN = frozenset(PLACEHOLDERS.values())
 
@@ -605,10 +612,56 @@ def _from_text(form: Form, reader) -> tuple[_Assembler, list[Problem]]:
         if fld.list_path is None and fld.path not in read_paths:
             problems.append(Problem(fld.path, fld.label, reason, "unreadable"))
     for lst in form.lists.values():
-        problems.append(Problem(lst.path, lst.label, "kunne ikke læses fra PDF-filens tekst "
-                                "(lister læses kun fra udfyldelige PDF-formularer); "
-                                "kontroller listen i filen", "unreadable"))
+        problems.append(Problem(lst.path, lst.label, LIST_FROM_TEXT, "unreadable"))
     return asm, problems
+
+
+def by_position(form: Form, reader, asm: _Assembler, problems: list[Problem]) -> list[Problem]:
+    """Read the fields and lists a flat copy's text or marks could not, by where their
+    text stands (:mod:`toolkit.readers.pdf_cells`): a field or list is read only when
+    every one of its boxes is read without doubt; else it stays reported, with the reason
+    the position reading found. Returns the problems that remain."""
+    wanted = [p for p in problems if p.code == "unreadable"
+              and (p.path in form.lists or (p.path in form.fields
+                                             and form.fields[p.path].list_path is None))]
+    if not wanted:
+        return problems
+    try:
+        cells = read_cells(form, reader)
+    except Exception as exc:  # noqa: BLE001 - page content pypdf cannot parse
+        if not raised_by_parser(exc):
+            raise
+        return problems  # what could not be read stays reported as it was
+    owners: dict[str, list[tuple[str, Field, str, Any]]] = {}
+    for name in list(cells.texts) + list(cells.doubtful):
+        found = asm.field_of(name)
+        if found is None:
+            continue
+        fld, path, option = found
+        owner = fld.list_path if fld.list_path is not None else fld.path
+        owners.setdefault(owner, []).append((name, fld, path, option))
+    kept: list[Problem] = []
+    for problem in problems:
+        boxes = owners.get(problem.path, []) if problem in wanted else []
+        if cells.refused and problem.message == LIST_FROM_TEXT:
+            problem = Problem(problem.path, problem.label, cells.refused, problem.code)
+        if not boxes or cells.refused:
+            kept.append(problem)
+            continue
+        doubt = next((cells.doubtful[n] for n, *_ in boxes if n in cells.doubtful), None)
+        if doubt is not None:
+            if doubt != NOT_LAID_OUT or problem.message == LIST_FROM_TEXT:
+                problem = Problem(problem.path, problem.label, doubt, problem.code)
+            kept.append(problem)  # a page not laid out as the blank: the first reason
+            continue
+        asm.items.pop(problem.path, None)
+        for name, fld, path, option in boxes:
+            text = cells.texts[name]
+            if fld.kind in ("checkbox", "multi"):
+                asm.put(fld, path, option, box_state(text))
+            else:
+                asm.put(fld, path, option, coerce(fld, text, cells.options.get(name)))
+    return kept
 
 
 # ---------------------------------------------------------------------------------------
@@ -716,8 +769,10 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
             for problem in problems:  # a list reported whole is not read in part
                 if problem.path in form.lists:
                     asm.items.pop(problem.path, None)
+            problems = by_position(form, reader, asm, problems)
         else:
             asm, problems = _from_text(form, reader)
+            problems = by_position(form, reader, asm, problems)
             if not asm.matched and not any(p.message == GARBLED for p in problems):
                 raise NotAFormError(
                     f"PDF-filen indeholder ingen formularfelter, og ingen af formularen "
