@@ -31,11 +31,13 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..catalogue import Field, Form
+from ..doc_labels import document_label
 from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
 from .font_subset import slim_names
+from .keep import kept_with_drawing
 from .letterhead import draw_pdf_furniture
 from .locking import is_locked, lock_fields, signing_paths
 from .pdf_acro import (
@@ -158,7 +160,7 @@ class Renderer:
         self.widgets: list[Widget] = []
         self.signatures = 0
         self.refs = reference_texts(form, data, blank, profile=profile)
-        self.locked = locked  # read-only fields, no spare list rows
+        self.locked = locked  # read-only fields
         self.styles = styles()
 
     def running_title(self) -> str:
@@ -181,7 +183,10 @@ class Renderer:
             keep = "text" in block and (
                 block["text"].rstrip().endswith(":") or block.get("style") == "note"
                 or any(k in following for k in tables) or into_sub)
-            out.extend(self.block(block, keep))
+            flows = self.block(block, keep)
+            if flows and kept_with_drawing(layout, i):
+                flows[-1].keepWithNext = 1  # the list's table on the page of its drawing
+            out.extend(flows)
         return out
 
     # -- blocks --------------------------------------------------------------------------
@@ -294,7 +299,8 @@ class Renderer:
             rows.append(Row([Cell(self._label(t), LABEL_SHADE) for t in header], widths))
         for fld in flds:
             min_h = 3.2 * CM if fld.kind == "long" else 0.0
-            rows.append(Row([Cell(self._label(fld.label, fld.help), LABEL_SHADE),
+            shown = document_label(self.form, fld.path)
+            rows.append(Row([Cell(self._label(shown, fld.help), LABEL_SHADE),
                               self._answer_cell(fld, fld.path, min_h)],
                              widths, min_h, continued_label=self._continued()))
         return [Table(rows, header=1 if header else 0)]
@@ -303,7 +309,8 @@ class Renderer:
         lst = self.form.lists[path]
         items = get_value(self.data, path)
         count = len(items) if isinstance(items, list) else 0
-        return count if self.locked else max(count, lst.blank_rows)
+        # Spare rows only in a blank form: a filled one shows its items, as Word does.
+        return max(count, lst.blank_rows) if self.blank else count
 
     def _rows(self, block: dict) -> list:
         lst, flds = self.form.block_fields(block)
@@ -368,9 +375,10 @@ class Renderer:
         from reportlab.platypus import Image
 
         from ..derived import drawing
+        from ..network_circle import PRINTED_WIDTH_PT
 
         png = drawing(block, self.data)
-        size = 15 * CM
+        size = PRINTED_WIDTH_PT  # as in Word: the labels' point sizes hold
         img = Image(io.BytesIO(png), width=size, height=size)
         img.hAlign = "CENTER"
         img.spaceAfter = 8
