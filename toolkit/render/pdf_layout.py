@@ -108,11 +108,13 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
-    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile))
+    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile,
+                                               renderer.family))
     return _finish(form, buf.getvalue(), renderer)
 
 
-def _canvas_class(running: str, form: Form, profile: Profile | None = None):
+def _canvas_class(running: str, form: Form, profile: Profile | None = None,
+                  family: str = FONT):
     """A canvas that knows the page count when it saves: "Side X af Y" in the footer."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -134,7 +136,7 @@ def _canvas_class(running: str, form: Form, profile: Profile | None = None):
             super().save()
 
         def _furniture(self, total: int) -> None:
-            draw_pdf_furniture(self, form, running, self._pageNumber, total, profile, FONT,
+            draw_pdf_furniture(self, form, running, self._pageNumber, total, profile, family,
                                (PAGE_W, PAGE_H), MARGIN)
 
     return NumberedCanvas
@@ -151,17 +153,18 @@ class Renderer:
                  profile: Profile | None = None, locked: bool = False) -> None:
         from .word_fill import reference_texts
 
-        register_fonts()
+        files = profile.font_files() if profile is not None else None
+        self.family = register_fonts(files)  # the profile's font, else the bundled one
         self.form = form
         self.data = data
         self.blank = blank
         self.flatten = flatten
-        self.font = FieldFont()
+        self.font = FieldFont(files["regular"] if files else None)
         self.widgets: list[Widget] = []
         self.signatures = 0
         self.refs = reference_texts(form, data, blank, profile=profile)
         self.locked = locked  # read-only fields
-        self.styles = styles()
+        self.styles = styles(self.family)
 
     def running_title(self) -> str:
         text = self.form.schema.get("x-running-title", self.form.title)
@@ -184,8 +187,10 @@ class Renderer:
                 block["text"].rstrip().endswith(":") or block.get("style") == "note"
                 or any(k in following for k in tables) or into_sub)
             flows = self.block(block, keep)
-            if flows and kept_with_drawing(layout, i):
-                flows[-1].keepWithNext = 1  # the list's table on the page of its drawing
+            if flows and (kept_with_drawing(layout, i) or "signature" in following):
+                # a list's table on the page of its drawing; a signature block never alone
+                # on a page: the section before it comes along
+                flows[-1].keepWithNext = 1
             out.extend(flows)
         return out
 
@@ -414,7 +419,7 @@ class Renderer:
         """Draw an answer's lines as page content inside a marked-content span."""
         canv.addLiteral(mark_begin(name, actual, part))
         canv.setFillColorRGB(0, 0, 0)
-        canv.setFont(FONT, size)
+        canv.setFont(self.family, size)
         baseline = height - PAD - TOP_GAP - self.font.ascent * size
         for line in lines:
             if line:
@@ -431,7 +436,7 @@ class Renderer:
         canv.rect(x + 0.5, y + 0.5, side - 1, side - 1, stroke=1, fill=0)
         if on:
             canv.setFillColorRGB(0, 0, 0)
-            canv.setFont(FONT, side * 0.9)
+            canv.setFont(self.family, side * 0.9)
             canv.drawCentredString(x + side / 2, y + side * 0.14, CHECK)
         canv.restoreState()
         canv.addLiteral("EMC")

@@ -28,6 +28,7 @@ from ..catalogue import Field, Form, template_dir
 from ..doc_labels import document_label
 from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
+from ..profile import BUNDLED_FONT
 from .keep import kept_with_drawing
 from .letterhead import footer_title
 from .ooxml import (
@@ -37,7 +38,7 @@ from .ooxml import (
     w,
 )
 
-FONT = "Arial"
+FONT = BUNDLED_FONT  # as in the PDF; a profile's font replaces it when filled
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 LABEL_SHADE = "EEF2F6"
 PAGE_WIDTH_CM = 17.0  # A4 minus 2 cm margins each side
