@@ -104,7 +104,7 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(9.5)  # the sizes of the PDF (pdf_flowables.styles)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.1
     rpr = normal.element.get_or_add_rPr()
@@ -142,18 +142,20 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     svar.base_style = normal
     svar.paragraph_format.space_after = Pt(0)
     svar.paragraph_format.space_before = Pt(0)
+    svar.font.size = Pt(9)
     etiket = styles.add_style("Etiket", WD_STYLE_TYPE.PARAGRAPH)
     etiket.base_style = normal
     etiket.font.bold = True
+    etiket.font.size = Pt(8.5)
     etiket.paragraph_format.space_after = Pt(0)
     hjaelp = styles.add_style("Hjaelp", WD_STYLE_TYPE.PARAGRAPH)
     hjaelp.base_style = normal
-    hjaelp.font.size = Pt(8.5)
+    hjaelp.font.size = Pt(7.5)
     hjaelp.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
     hjaelp.paragraph_format.space_after = Pt(0)
     small = styles.add_style("Lille", WD_STYLE_TYPE.PARAGRAPH)
     small.base_style = normal
-    small.font.size = Pt(9)
+    small.font.size = Pt(8.5)
     plc = styles.add_style("PlaceholderText", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
 
