@@ -28,7 +28,10 @@ from toolkit.problems import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "samples" / "samtykke.json").read_text(encoding="utf-8"))
-CPR = SAMPLE["borger"]["cpr"]  # 030592-1678, valid 2026-11-01 .. 2028-10-31
+# The archive's tests run on fixed days: the demo's consent with the dates they expect (the
+# demo sample itself is valid today, see test_citizen_documents.py).
+SAMPLE.update(gyldig_fra="2024-11-01", gyldig_til="2025-10-31")
+CPR = SAMPLE["borger"]["cpr"]  # 030592-1678, valid 2024-11-01 .. 2025-10-31
 TODAY = "2025-06-01"
 
 
@@ -166,7 +169,7 @@ def test_add_form_pdf_reads_metadata_and_get_is_byte_identical(tmp_path, form_fi
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
         f"{form_files['pdf']}: arkiveret som samtykke nr. 1 – Nukaaka Olsen (030592-xxxx), "
-        "gyldig 01-11-2026 til 31-10-2028, status aktiv")
+        "gyldig 01-11-2024 til 31-10-2025, status aktiv")
     with Archive(arkiv) as arch:
         consent = arch.get(1)
     assert consent.cpr == CPR and consent.source == "formular"
@@ -174,7 +177,7 @@ def test_add_form_pdf_reads_metadata_and_get_is_byte_identical(tmp_path, form_fi
     assert consent.meta["parter"] == SAMPLE["parter"]
     assert consent.meta["oplysninger"] == SAMPLE["oplysninger"]["typer"]
     assert consent.meta["andet_tekst"] == SAMPLE["oplysninger"]["andet_tekst"]
-    assert (consent.gyldig_fra, consent.gyldig_til) == ("2026-11-01", "2028-10-31")
+    assert (consent.gyldig_fra, consent.gyldig_til) == ("2024-11-01", "2025-10-31")
 
     out = tmp_path / "hentet.pdf"
     assert run(arkiv, "get", "1", "-o", str(out)).exit_code == 0

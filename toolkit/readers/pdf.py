@@ -198,7 +198,8 @@ def read_fields(reader) -> dict[str, _PdfField]:
     """Every terminal field by fully qualified name (inherited /FT, /V, /Ff, /Opt)."""
     from pypdf.generic import DictionaryObject
 
-    root = reader.trailer["/Root"].get_object()
+    root = reader.trailer.get("/Root")  # a damaged trailer may point nowhere
+    root = root.get_object() if root is not None else None
     acro = root.get("/AcroForm") if isinstance(root, DictionaryObject) else None
     if acro is None:
         return {}

@@ -88,7 +88,8 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     ``flatten=True`` gives a non-editable copy: the values are page content, no widgets.
     ``profile``: the municipality's name, logo and address on every page (None: neutral).
     ``editable``: False makes every filled field read-only except signatures; None: the
-    form's own default (``x-locked``).
+    form's own default (``x-locked``). A filled form has no spare list rows (as in Word),
+    unless ``editable`` is True: a partner then has empty rows to add to.
     """
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
@@ -96,7 +97,8 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
     locked = not blank and not flatten and is_locked(form, editable)
-    renderer = Renderer(form, data, blank, flatten, profile, locked)
+    renderer = Renderer(form, data, blank, flatten, profile, locked,
+                        spare=blank or (editable is True and not flatten))
     story = renderer.story()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -150,7 +152,8 @@ class Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool,
-                 profile: Profile | None = None, locked: bool = False) -> None:
+                 profile: Profile | None = None, locked: bool = False,
+                 spare: bool = False) -> None:
         from .word_fill import reference_texts
 
         files = profile.font_files() if profile is not None else None
@@ -164,6 +167,7 @@ class Renderer:
         self.signatures = 0
         self.refs = reference_texts(form, data, blank, profile=profile)
         self.locked = locked  # read-only fields
+        self.spare = spare  # each list padded to its blank rows
         self.styles = styles(self.family)
 
     def running_title(self) -> str:
@@ -314,8 +318,8 @@ class Renderer:
         lst = self.form.lists[path]
         items = get_value(self.data, path)
         count = len(items) if isinstance(items, list) else 0
-        # Spare rows only in a blank form: a filled one shows its items, as Word does.
-        return max(count, lst.blank_rows) if self.blank else count
+        # Spare rows in a blank form (or on request): a filled one shows its items, as Word.
+        return max(count, lst.blank_rows) if self.spare else count
 
     def _rows(self, block: dict) -> list:
         lst, flds = self.form.block_fields(block)
