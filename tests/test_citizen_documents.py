@@ -359,3 +359,34 @@ def test_citizen_samples_belong_to_the_sample_municipality(form_id, profile):
                 if re.search(rf"\b{re.escape(k['navn'])} Kommune\b", rendered)]
     if form_id == "samtykke":
         assert "i din sag hos Eksempel Kommune." in rendered
+
+
+# -- the month overview fits however long the plan runs ---------------------------------------
+def test_month_overview_wraps_to_tables_of_at_most_twelve_months():
+    from toolkit.derived import month_chunks
+
+    assert [len(r) for r in month_chunks(24)] == [12, 12]
+    assert [len(r) for r in month_chunks(13)] == [7, 6]
+    assert [len(r) for r in month_chunks(6)] == [6]
+    assert [r.start for r in month_chunks(36)] == [0, 12, 24]
+
+
+def test_month_names_fit_their_columns_in_word_and_pdf(soffice, pdftotext, tmp_path):
+    data = _sample("indsatsskema")
+    data["periode"] = {"start": "2024-01-01", "slut": "2025-12-31"}
+    for item in data["indsatser"]:
+        item["start_maaned"], item["slut_maaned"] = "2024-03", "2025-10"
+    docx = tmp_path / "lang.docx"
+    docx.write_bytes(fill("indsatsskema", data, "docx"))
+    xml = _docx_xml(docx.read_bytes())
+    start = xml.index(">Månedsoversigt<")
+    assert xml[start:].count("<w:tbl>") - xml[xml.index(">Tværfagligt team<"):].count(
+        "<w:tbl>") == 2
+    pdf = tmp_path / "lang.pdf"
+    pdf.write_bytes(fill("indsatsskema", data, "pdf"))
+    for text in (pdftotext(soffice(docx, "pdf")), pdftotext(pdf)):
+        part = text[text.index("Månedsoversigt"):text.index("Tværfagligt team")]
+        words = part.split()
+        for name in ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt",
+                     "nov", "dec"):
+            assert words.count(name) == 2, (name, part[:400])  # whole, once per year

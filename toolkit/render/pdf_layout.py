@@ -394,28 +394,35 @@ class Renderer:
         return [img]
 
     def _month_overview(self, block: dict) -> list:
-        from reportlab.platypus import Paragraph
+        from reportlab.platypus import Paragraph, Spacer
 
-        from ..derived import MONTH_ABBR, month_overview
+        from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks, month_overview
 
         months, items = month_overview(self.form, block, self.data)
         if not months:
             return [Paragraph(para_text(block["note"]), self.styles["note"])]
         label_w = CONTENT_W * 0.36
-        month_w = (CONTENT_W - label_w) / len(months)
-        widths = [label_w] + [month_w] * len(months)
+        month_w = (CONTENT_W - label_w) / MONTHS_PER_TABLE  # as wide in every table
         st = self.styles
-        head = [Cell([static_para(para_text(block["column"]), st["label"])], LABEL_SHADE)] + [
-            Cell([static_para(f"{MONTH_ABBR[int(m[5:7]) - 1]}<br/>{m[2:4]}",
-                               st["monthhead"])],
-                  LABEL_SHADE) for m in months]
-        rows = [Row(head, widths, pad=2)]
-        for label, marks in items:
-            cells = [Cell([Paragraph(para_text(label), st["cell"])])]
-            cells += [Cell([static_para("X" if on else "", st["month"])],
-                            MONTH_ON if on else None, "middle") for on in marks]
-            rows.append(Row(cells, widths, pad=2))
-        return [Table(rows, header=1)]
+        out: list = []
+        chunks = month_chunks(len(months))
+        for n, cols in enumerate(chunks):  # a long plan wraps to a second table
+            widths = [label_w] + [month_w] * len(cols)
+            head = [Cell([static_para(para_text(block["column"]), st["label"])],
+                         LABEL_SHADE)] + [
+                Cell([static_para(f"{MONTH_ABBR[int(months[c][5:7]) - 1]}<br/>"
+                                  f"{months[c][2:4]}", st["monthhead"])], LABEL_SHADE)
+                for c in cols]
+            rows = [Row(head, widths, pad=2)]
+            for label, marks in items:
+                cells = [Cell([Paragraph(para_text(label), st["cell"])])]
+                cells += [Cell([static_para("X" if marks[c] else "", st["month"])],
+                               MONTH_ON if marks[c] else None, "middle") for c in cols]
+                rows.append(Row(cells, widths, pad=2))
+            out.append(Table(rows, header=1))
+            if n < len(chunks) - 1:
+                out.append(Spacer(1, 6))
+        return out
 
     # -- flattened values ----------------------------------------------------------------
     def flat_text(self, canv, name: str, actual: str, part: int, lines: list[str],
