@@ -248,10 +248,18 @@ def test_samarbejdsmodel_names_the_project_lead(profile):
 def test_handleplan_aktivitet_is_a_multi_line_field():
     form = load_form("handleplan")
     assert form.fields["aktiviteter.*.aktivitet"].kind == "long"
-    reader = PdfReader(io.BytesIO(fill(form, _sample("handleplan"), "pdf")))
+    data = _sample("handleplan")
+    data["aktiviteter"][0]["aktivitet"] = " ".join(["Møder med projektgruppen"] * 24)
+    reader = PdfReader(io.BytesIO(fill(form, data, "pdf")))
     field = next(f for name, f in reader.get_fields().items()
                  if name.endswith(".aktivitet") and name.startswith("aktiviteter.0"))
     assert int(field.get("/Ff", 0)) & (1 << 12)  # multiline
+    widgets = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
+    widget = next(w for w in widgets if w.get("/T") == "aktivitet"
+                  and w["/Parent"].get_object().get("/T") == "0")  # aktiviteter.0.aktivitet
+    stream = widget["/AP"]["/N"].get_object().get_data().decode("latin-1")
+    sizes = [float(x) for x in re.findall(r"/\w+ ([\d.]+) Tf", stream)]
+    assert sizes and min(sizes) >= 9, sizes  # never shrunk below 9 pt
 
 
 # -- the network circle ----------------------------------------------------------------------

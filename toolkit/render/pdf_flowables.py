@@ -46,7 +46,6 @@ PRODUCER = "skema (reportlab, pikepdf)"
 BODY_SIZE = 9.5
 FIELD_SIZE = 9.0
 FIELD_MIN = 7.5
-LONG_MIN = 8.0
 CELL_PAD = 4.0
 ANSWER_PAD = 2.0
 COMBO_ARROW = 11.0
@@ -376,13 +375,8 @@ class Answer(_Base):
             return
         font, text = self.r.font, self.display
         box = self._text_width(width)
-        if self.fld.kind == "long":
-            inner = max(self.min_height - 2 * PAD, 0)
-            for size in (FIELD_SIZE, 8.5, LONG_MIN):
-                lines = wrap_text(font, text, size, box)
-                if len(lines) * size * 1.22 <= inner:
-                    break
-            self.size, self.lines = size, lines
+        if self.fld.kind == "long":  # never shrunk (as in Word): the box grows instead
+            self.size, self.lines = FIELD_SIZE, wrap_text(font, text, FIELD_SIZE, box)
             return
         if "\n" not in text and "\r" not in text:
             for size in (FIELD_SIZE, 8.5, 8.0, FIELD_MIN):
