@@ -398,3 +398,19 @@ def test_month_names_fit_their_columns_in_word_and_pdf(soffice, pdftotext, tmp_p
         for name in ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt",
                      "nov", "dec"):
             assert words.count(name) == 2, (name, part[:400])  # whole, once per year
+
+
+def test_staff_help_is_the_sources_own_words():
+    from conftest import seed_text
+
+    source = _norm(seed_text("003_bebc1149db24e12b.txt") + " "
+                   + seed_text("000_4d4dbd32747f6a76.txt")).replace("*", "")
+    checked = 0
+    for form_id in ("forberedende-skema", "indsatsskema"):
+        for label, text in staff_help(load_form(form_id)):
+            if label.endswith("kommune"):
+                continue  # our own note on the profile, not the source's text
+            for sentence in re.split(r"(?<=[.:])\s+", _norm(text)):
+                assert sentence in source, (form_id, label, sentence)
+                checked += 1
+    assert checked >= 10
