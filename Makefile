@@ -47,8 +47,8 @@ demo: install
 	@echo "== Returnerede formularer samlet i ét regneark"
 	$(call expect_problems,$(SKEMA) collect samples/returnerede -o ud/samlet.xlsx --overwrite)
 	@echo "== Samtykkearkivet"
-	@echo "   ud/samtykke.pdf er et udløbet eksempel (gyldigt 1. november 2024 - 31. oktober 2025);"
-	@echo "   det scannede samtykke gælder til 31. december 2026."
+	@echo "   ud/samtykke.pdf er et gyldigt samtykke (1. november 2026 - 31. oktober 2028);"
+	@echo "   det scannede samtykke gælder til 31. december 2027."
 	@rm -rf ud/samtykkearkiv
 	$(SKEMA) consent init --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key
 	$(SKEMA) consent add ud/samtykke.pdf --archive ud/samtykkearkiv \
@@ -57,8 +57,8 @@ demo: install
 	  --key-file ud/samtykkenoegler/archive.key \
 	  --cpr 010190-1234 --name "Hans Hansen" \
 	  --purpose "Koordinering af beskæftigelsesindsats og behandling" \
-	  --party "Jobcenter Aarhus:begge" --party "Misbrugscentret:begge" \
-	  --valid-from 01-01-2025 --valid-to 31-12-2026
+	  --party "Jobcenter Eksempel:begge" --party "Misbrugscentret:begge" \
+	  --valid-from 01-01-2026 --valid-to 31-12-2027
 	$(SKEMA) consent list --archive ud/samtykkearkiv --key-file ud/samtykkenoegler/archive.key
 	$(SKEMA) consent checkpoint --archive ud/samtykkearkiv \
 	  --key-file ud/samtykkenoegler/archive.key -o ud/samtykke-kontrolpunkt.json --overwrite

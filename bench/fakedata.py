@@ -76,7 +76,7 @@ INTERVENTIONS = {
                    ("FVU-læsning", "Forberedende voksenundervisning i læsning."),
                    ("Brobygning til EUD", "Ti ugers forløb på erhvervsskolen.")),
 }
-PROVIDERS = ("Jobcenter Vallensbæk", "Rusmiddelcentret", "Sundhedscentret",
+PROVIDERS = ("Jobcenter Eksempel", "Rusmiddelcentret", "Sundhedscentret",
              "Sprogcenter Syd", "Gældsrådgivningen", "Lagerhuset ApS",
              "Kirkens Korshær", "Det Grønlandske Hus", "VUC Vest", "Kommunens bostøtte")
 STATUSES = ("planlagt", "i_gang", "afsluttet", "afbrudt")

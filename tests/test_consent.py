@@ -28,6 +28,9 @@ from toolkit.problems import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "samples" / "samtykke.json").read_text(encoding="utf-8"))
+# The archive's tests run on fixed days: the demo's consent with the dates they expect (the
+# demo sample itself is valid today, see test_citizen_documents.py).
+SAMPLE.update(gyldig_fra="2024-11-01", gyldig_til="2025-10-31")
 CPR = SAMPLE["borger"]["cpr"]  # 030592-1678, valid 2024-11-01 .. 2025-10-31
 TODAY = "2025-06-01"
 

@@ -157,9 +157,9 @@ ART13 = ["Dataansvarlig: Eksempel Kommune, Rådhustorvet 1, 9999 Eksempelby.",
          "kontakt Jobcenter Eksempel på telefon 70 10 20 30 eller jobcenter@example.dk.",
          "retssikkerhedslovens § 11 a", "forvaltningslovens § 28",
          "databeskyttelsesforordningens artikel 6", "artikel 9", "Artikel 7",
-         "Jeg giver samtykke til, at Aarhus Kommune indhenter og videregiver de oplysninger, "
+         "Jeg giver samtykke til, at Eksempel Kommune indhenter og videregiver de oplysninger, "
          "der er krydset af ovenfor, mellem de parter, der står ovenfor, til det formål, der "
-         "er beskrevet, i perioden 1. november 2024 til 31. oktober 2025."]
+         "er beskrevet, i perioden 1. november 2026 til 31. oktober 2028."]
 
 
 def _flat(text: str) -> str:
@@ -253,7 +253,7 @@ def test_locked_consent_reads_back(profile):
 
 def test_consent_longer_than_the_profile_allows_is_a_warning(profile):
     data = _sample("samtykke")
-    data["gyldig_til"] = "2026-11-02"
+    data["gyldig_fra"], data["gyldig_til"] = "2024-11-01", "2026-11-02"
     report = validate(load_form("samtykke"), data, profile=profile)
     assert report.valid
     assert [str(p) for p in report] == [

@@ -12,6 +12,8 @@ from .paths import get_value
 
 MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 MAX_MONTHS = 36
+#: The most months one table of the overview shows; a longer plan wraps to more tables.
+MONTHS_PER_TABLE = 12
 KEEP_TOGETHER_ROWS = 24  # an overview this short is kept on one page
 
 
@@ -25,6 +27,19 @@ def months_between(start: str, end: str) -> list[str]:
     while (y, m) <= last and len(out) < MAX_MONTHS:
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_chunks(count: int) -> list[range]:
+    """The month indices each table of the overview shows: at most
+    :data:`MONTHS_PER_TABLE`, the tables as even as can be (18 months: 9 and 9)."""
+    tables = max(1, -(-count // MONTHS_PER_TABLE))
+    size, extra = divmod(count, tables)
+    out, start = [], 0
+    for i in range(tables):
+        end = start + size + (1 if i < extra else 0)
+        out.append(range(start, end))
+        start = end
     return out
 
 
@@ -59,10 +74,7 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
     if not months:
         return ('<w:p><w:pPr><w:pStyle w:val="Hjaelp"/></w:pPr><w:r><w:t>'
                 f"{escape(block['note'])}</w:t></w:r></w:p>")
-    label_w = 4200
-    month_w = max(300, (9638 - label_w) // len(months))
-    grid = f'<w:gridCol w:w="{label_w}"/>' + f'<w:gridCol w:w="{month_w}"/>' * len(months)
-
+    label_w = 3400
     # a plan's overview is short: keep it on one page (each row kept with the next)
     whole = len(rows) <= KEEP_TOGETHER_ROWS
 
@@ -71,28 +83,41 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
         shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
         jc = ("<w:keepNext/>" if keep and whole else "") + (
             '<w:jc w:val="center"/>' if center else "")
-        rpr = "<w:rPr><w:b/><w:sz w:val=\"16\"/></w:rPr>" if bold else \
-            '<w:rPr><w:sz w:val="16"/></w:rPr>'
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}</w:tcPr><w:p>'
-                f'<w:pPr><w:pStyle w:val="Svar"/>{jc}</w:pPr><w:r>{rpr}'
-                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p></w:tc>')
+        size = 14 if center else 16  # a month column: 7 pt, narrow margins, so "aug" fits
+        mar = ('<w:tcMar><w:left w:w="30" w:type="dxa"/><w:right w:w="30" w:type="dxa"/>'
+               "</w:tcMar>") if center else ""
+        rpr = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{size}"/></w:rPr>'
+        runs = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>'
+                              for part in text.split("\n"))
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}{mar}</w:tcPr><w:p>'
+                f'<w:pPr><w:pStyle w:val="Svar"/>{jc}</w:pPr><w:r>{rpr}{runs}</w:r></w:p>'
+                "</w:tc>")
 
-    head = cell(block["column"], label_w, "EEF2F6", bold=True) + "".join(
-        cell(f"{MONTH_ABBR[int(m[5:7]) - 1]} {m[2:4]}", month_w, "EEF2F6", True, True)
-        for m in months)
-    body = "".join(
-        "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + cell(label, label_w, keep=i < len(rows) - 1)
-        + "".join(cell("X" if on else "", month_w, "5B8DB8" if on else None, center=True,
-                       keep=i < len(rows) - 1)
-                  for on in marks) + "</w:tr>"
-        for i, (label, marks) in enumerate(rows)
-    )
-    return (
-        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
-        '<w:tblLayout w:type="fixed"/></w:tblPr>'
-        f"<w:tblGrid>{grid}</w:tblGrid>"
-        f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>'
-    )
+    def table(cols: range, last: bool) -> str:
+        month_w = (9638 - label_w) // MONTHS_PER_TABLE  # the same width in every table
+        grid = f'<w:gridCol w:w="{label_w}"/>' + f'<w:gridCol w:w="{month_w}"/>' * len(cols)
+        head = cell(block["column"], label_w, "EEF2F6", bold=True) + "".join(
+            cell(f"{MONTH_ABBR[int(months[c][5:7]) - 1]}\n{months[c][2:4]}", month_w,
+                 "EEF2F6", True, True) for c in cols)
+        body = "".join(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            + cell(label, label_w, keep=not last or i < len(rows) - 1)
+            + "".join(cell("X" if marks[c] else "", month_w, "5B8DB8" if marks[c] else None,
+                           center=True, keep=not last or i < len(rows) - 1) for c in cols)
+            + "</w:tr>"
+            for i, (label, marks) in enumerate(rows)
+        )
+        return (
+            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
+            '<w:tblLayout w:type="fixed"/></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>"
+            f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>'
+        )
+
+    chunks = month_chunks(len(months))
+    gap = ('<w:p><w:pPr><w:pStyle w:val="Svar"/>' + ("<w:keepNext/>" if whole else "")
+           + "</w:pPr></w:p>")
+    return gap.join(table(cols, i == len(chunks) - 1) for i, cols in enumerate(chunks))
 
 
 

@@ -36,6 +36,11 @@ SECTOR_COLOURS = {
 }
 RINGS = 3
 MAX_NAME = 28
+#: The width the documents (Word and PDF) print the circle at, in points (14 cm: with
+#: its list's table on one A4 page).
+PRINTED_WIDTH_PT = 14 / 2.54 * 72
+#: Names are printed at 9 pt, and never below 8 pt when space is short.
+LABEL_PT = (9.0, 8.5, 8.0)
 
 Box = tuple[float, float, float, float]
 
@@ -50,6 +55,7 @@ class Placement:
     dot: tuple[float, float]
     label_box: Box
     font_size: int
+    involved: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ class Geometry:
 
     @property
     def outer(self) -> float:
-        return self.size * 0.34
+        return self.size * 0.40
 
     @property
     def inner(self) -> float:
@@ -103,6 +109,27 @@ def _overlap(a: Box, b: Box) -> bool:
 def _short(name: str) -> str:
     name = " ".join(str(name).split())
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
+def label_sizes(size: int) -> tuple[int, ...]:
+    """Label font sizes (pixels) to try, largest first: 9, 8.5 and 8 pt when printed."""
+    per_pt = size / PRINTED_WIDTH_PT
+    return tuple(max(8, math.ceil(pt * per_pt)) for pt in LABEL_PT)
+
+
+def crosses_line(geo: Geometry, box: Box) -> bool:
+    """True when a ring line or an axis of the circle runs through the box."""
+    c = geo.centre
+    if box[0] < c < box[2] and box[1] < geo.centre + geo.outer and box[3] > c - geo.outer:
+        return True  # the vertical axis
+    if box[1] < c < box[3] and box[0] < c + geo.outer and box[2] > c - geo.outer:
+        return True  # the horizontal axis
+    nx = min(max(c, box[0]), box[2])
+    ny = min(max(c, box[1]), box[3])
+    near = math.hypot(nx - c, ny - c)
+    far = max(math.hypot(x - c, y - c) for x in (box[0], box[2]) for y in (box[1], box[3]))
+    radii = [geo.inner] + [geo.ring_bounds(ring)[1] for ring in range(1, RINGS + 1)]
+    return any(near - 1 <= radius <= far + 1 for radius in radii)
 
 
 def _valid(person: dict) -> tuple[str, str, int] | None:
@@ -174,12 +201,12 @@ def layout(persons: list[dict], size: int = 1200) -> list[Placement]:
     obstacles += [(x - r - 2, y - r - 2, x + r + 2, y + r + 2)
                   for (x, y), _a, _rad in dots.values()]
     placements = []
-    base = max(10, size // 70)
     for idx, name, sector, ring in valid:
         (x, y), angle, _radius = dots[idx]
-        box, font_size = _place_label(geo, name, x, y, angle, base, obstacles, sector)
+        box, font_size = _place_label(geo, name, x, y, angle, obstacles, sector)
         obstacles.append(box)
-        placements.append(Placement(name, sector, ring, (x, y), box, font_size))
+        placements.append(Placement(name, sector, ring, (x, y), box, font_size,
+                                    persons[idx].get("inddrages") is True))
     return placements
 
 
@@ -194,10 +221,10 @@ def _in_sector(geo: Geometry, box: Box, sector: str) -> bool:
     return True
 
 
-def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float, base: int,
+def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float,
                  obstacles: list[Box], sector: str) -> tuple[Box, int]:
     gap = geo.dot_radius + 3
-    for font_size in (base, max(9, int(base * 0.85)), max(8, int(base * 0.7))):
+    for font_size in label_sizes(geo.size):
         w, h = _text_size(name, font_size)
         h += 2
         outward = (math.cos(math.radians(angle)), -math.sin(math.radians(angle)))
@@ -214,21 +241,36 @@ def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float, bas
                 cy = y + outward[1] * dist + tangent[1] * t
                 anchor_left = outward[0] >= 0
                 candidates.append((cx if anchor_left else cx - w, cy - h / 2))
-        # Prefer a spot inside the person's own sector; anywhere free comes second.
+        # Prefer a spot inside the person's own sector clear of the lines; anywhere free
+        # comes second.
         for own_sector in (True, False):
             for lx, ly in candidates:
                 box = (lx, ly, lx + w, ly + h)
                 if box[0] < 2 or box[1] < 2 or box[2] > geo.size - 2 or \
                         box[3] > geo.size - 2:
                     continue
-                if own_sector and not _in_sector(geo, box, sector):
+                if own_sector and (not _in_sector(geo, box, sector)
+                                   or crosses_line(geo, box)):
                     continue
                 if not any(_overlap(box, ob) for ob in obstacles):
                     return box, font_size
     # Nowhere free (absurd crowding): bottom edge, still never on top of another label.
-    w, h = _text_size(name, 8)
+    small = label_sizes(geo.size)[-1]
+    w, h = _text_size(name, small)
     ly = geo.size - h - 4
-    return (2, ly, 2 + w, ly + h), 8
+    return (2, ly, 2 + w, ly + h), small
+
+
+def _legend(painter: Painter, geo: Geometry) -> None:
+    """The key to the marking of persons to be involved, at the bottom left."""
+    size = label_sizes(geo.size)[0]
+    r = geo.dot_radius
+    x, y = 8 + r * 2, geo.size - size - 8
+    ring_r = r + max(3, geo.size // 300)
+    painter.circle(x, y, ring_r, None, (30, 30, 30), max(2, geo.size // 400))
+    painter.circle(x, y, r, (120, 120, 120), None, 0)
+    painter.text((x + ring_r + 8, y), "Fed og ring: skal inddrages", size, True, (30, 30, 30),
+                 "lm")
 
 
 def paint(painter: Painter, persons: list[dict], size: int,
@@ -262,8 +304,14 @@ def paint(painter: Painter, persons: list[dict], size: int,
         nearest_y = min(max(y, by0), by1)
         if math.hypot(nearest_x - x, nearest_y - y) > r + 6:
             painter.line((x, y, nearest_x, nearest_y), (150, 150, 150), 1)
+        if place.involved:  # to be involved: a dark ring round the dot, the name in bold
+            ring_r = r + max(3, size // 300)
+            painter.circle(x, y, ring_r, None, (30, 30, 30), max(2, size // 400))
         painter.circle(x, y, r, SECTOR_COLOURS[place.sector], None, 0)
-        painter.text((bx0, by0), place.name, place.font_size, False, (30, 30, 30), "lt")
+        painter.text((bx0, by0), place.name, place.font_size, place.involved, (30, 30, 30),
+                     "lt")
+    if any(p.involved for p in layout(persons, size)):
+        _legend(painter, geo)
 
 
 Colour = tuple[int, ...]

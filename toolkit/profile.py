@@ -26,6 +26,12 @@ DEFAULT_MAX_MONTHS = 24
 CONSENT_TEXT_KEYS = ("retsgrundlag", "formaal", "modtagere", "opbevaring")
 
 _LOGO_TYPES = {".png": "png", ".svg": "svg"}
+#: The font family shipped with skema: documents use it without a usable profile font.
+BUNDLED_FONT = "DejaVu Sans"
+#: The profile's font files by the renderers' style names.
+_FONT_STYLES = {"normal": "regular", "fed": "bold", "kursiv": "italic",
+                "fed_kursiv": "bolditalic"}
+_TRUETYPE = (b"\x00\x01\x00\x00", b"true")
 
 
 class ProfileError(SkemaError):
@@ -52,6 +58,23 @@ class Profile:
     consent_texts: dict[str, str] = field(default_factory=dict)
     max_consent_months: int = DEFAULT_MAX_MONTHS
     source: str = ""
+    #: Why the profile's font is not used (Danish, shown once), empty when it is.
+    font_warning: str = ""
+
+    def font_family(self) -> str:
+        """The font family the documents use: the profile's, or the bundled DejaVu Sans."""
+        return self.font["navn"] if self.font_files() else BUNDLED_FONT
+
+    def font_files(self) -> dict[str, str] | None:
+        """The profile's TrueType files by style (regular, bold, italic, bolditalic; a
+        missing style takes the nearest given one), None when the bundled font is used."""
+        if not self.font.get("normal"):
+            return None
+        regular = self.font["normal"]
+        bold = self.font.get("fed") or regular
+        italic = self.font.get("kursiv") or regular
+        return {"regular": regular, "bold": bold, "italic": italic,
+                "bolditalic": self.font.get("fed_kursiv") or bold}
 
     def address_line(self) -> str:
         """The footer's line: address, phone, e-mail, web and CVR (the name is above)."""
@@ -231,13 +254,7 @@ def _build(raw: dict, path: Path) -> Profile:
         if kind != "png" or not logo.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"):
             raise ProfileError(f"{path}: feltet \"logo\": {logo.name} er ikke en PNG-fil.",
                                hint="Brug en PNG-fil (eller gem logoet som PNG).")
-    font: dict[str, str] = {}
-    if raw.get("skrifttype"):
-        spec = raw["skrifttype"]
-        font["navn"] = spec["navn"]
-        for key in ("normal", "fed", "kursiv", "fed_kursiv"):
-            if spec.get(key):
-                font[key] = str(_file(base, spec[key], "skrifttypen"))
+    font, font_warning = _font(raw.get("skrifttype"), base)
     consent = raw.get("samtykke") or {}
     return Profile(
         name=raw["navn"], address=raw["adresse"], phone=str(raw["telefon"]),
@@ -247,8 +264,28 @@ def _build(raw: dict, path: Path) -> Profile:
         departments=tuple(raw.get("afdelinger") or ()), logo=logo, font=font,
         consent_texts=dict(consent.get("tekster") or {}),
         max_consent_months=int(consent.get("maks_gyldighed_maaneder", DEFAULT_MAX_MONTHS)),
-        source=str(path),
+        source=str(path), font_warning=font_warning,
     )
+
+
+def _font(spec: dict | None, base: Path) -> tuple[dict[str, str], str]:
+    """The profile's font (name and TrueType files), and why it is not used, if so."""
+    if not spec or spec.get("navn") == BUNDLED_FONT:
+        return {}, ""
+    name = spec["navn"]
+    fallback = f"dokumenterne bruger den medfølgende {BUNDLED_FONT}."
+    if not spec.get("normal"):
+        return {}, (f"Skrifttypen \"{name}\" følger ikke med skema, og profilen angiver ingen "
+                    f"skriftfil (skrifttype.normal); {fallback}")
+    font = {"navn": name}
+    for key in _FONT_STYLES:
+        if spec.get(key):
+            file = _file(base, spec[key], "skrifttypen")
+            if file.read_bytes()[:4] not in _TRUETYPE:
+                return {}, (f"Skrifttypen \"{name}\": {file.name} er ikke en TrueType-fil "
+                            f"(.ttf); {fallback}")
+            font[key] = str(file)
+    return font, ""
 
 
 #: The commented starting file ``skema profile new`` writes.
@@ -284,8 +321,9 @@ privatlivspolitik: https://www.example.dk/privatliv
 tilbagekaldelse: >-
   Kontakt din sagsbehandler eller Jobcenter Eksempel på telefon 70 10 20 30
   eller jobcenter@example.dk
-# Skrifttype (valgfri; uden den bruges den medfølgende DejaVu Sans). TrueType-filer.
-# Bemærk: feltet kontrolleres, men Word og PDF bruger endnu DejaVu Sans.
+# Skrifttype (valgfri; uden den bruges den medfølgende DejaVu Sans). TrueType-filer (.ttf):
+# PDF'en indlejrer dem, Word skriver skrifttypens navn (den skal være installeret på pc'en).
+# Uden skriftfiler, eller med andre end TrueType, bruges DejaVu Sans (med en advarsel).
 # skrifttype:
 #   navn: Min Skrift
 #   normal: skrift/MinSkrift-Regular.ttf

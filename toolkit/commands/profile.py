@@ -23,6 +23,8 @@ def current_profile() -> Profile | None:
             root.obj["profile"] = load_profile(root.obj["profile_path"])
         except SkemaError as exc:
             raise fail(exc, 2) from None
+        if root.obj["profile"].font_warning:  # once: the profile is read once
+            click.echo(f"Advarsel: {root.obj['profile'].font_warning}", err=True)
     return root.obj["profile"]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import Form, Slot, load_form, shape_of
+from ..doc_labels import document_label
 from ..errors import NotAFormError, UnknownFormError
 from ..paths import get_value, set_value
 from ..problems import Problem, note
@@ -476,7 +477,9 @@ def layout_to_data(form: Form, parts: list,
     for fld in form.fields.values():
         if fld.list_path is not None:
             continue
-        cells = [c for c in labelled.get(_norm(fld.label), []) if id(c) not in used]
+        shown = _norm(document_label(form, fld.path))  # as the document shows it (or older)
+        cells = [c for c in labelled.get(shown, []) + labelled.get(_norm(fld.label), [])
+                 if id(c) not in used]
         if not cells:
             continue
         used.add(id(cells[0]))

@@ -18,12 +18,14 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..catalogue import Form
-from ..profile import Profile
+from ..profile import BUNDLED_FONT, Profile
 from .ooxml import FIXED_ZIP_TIME, ZipEntry, write_zip
 
 CM = 28.3465
 GREY = (0.35, 0.35, 0.35)
 ACCENT = (0x1F / 255, 0x3A / 255, 0x5F / 255)
+#: A run font attribute naming the bundled font (the templates' styles use it).
+_FONT_ATTR = re.compile(r'(w:(?:ascii|hAnsi|cs|eastAsia)=")' + re.escape(BUNDLED_FONT) + '"')
 #: Height of the logo in the page header (points; 1 cm).
 LOGO_HEIGHT = 1.0 * CM
 
@@ -139,6 +141,11 @@ def docx_letterhead(package: bytes, form: Form, profile: Profile | None) -> byte
         body = src.read(name).decode("utf-8")
         running = _running_from_header(src, headers) or form.title
         changed[name] = _docx_footer(body, profile, form, running).encode("utf-8")
+    family = profile.font_family()
+    if family != BUNDLED_FONT and "word/styles.xml" in src.namelist():
+        styles = src.read("word/styles.xml").decode("utf-8")
+        changed["word/styles.xml"] = _FONT_ATTR.sub(
+            lambda m: m.group(1) + escape(family, {'"': "&quot;"}) + '"', styles).encode()
     entries = []
     for info in src.infolist():
         part = changed.pop(info.filename, None)

@@ -47,7 +47,6 @@ PRODUCER = "skema (reportlab, pikepdf)"
 BODY_SIZE = 9.5
 FIELD_SIZE = 9.0
 FIELD_MIN = 7.5
-LONG_MIN = 8.0
 CELL_PAD = 4.0
 ANSWER_PAD = 2.0
 COMBO_ARROW = 11.0
@@ -59,63 +58,77 @@ MONTH_HINT = "måned åååå"
 # ---------------------------------------------------------------------------------------
 # Fonts and styles
 # ---------------------------------------------------------------------------------------
-_REGISTERED = False
+_REGISTERED: set[str] = set()
 
 
-def register_fonts() -> None:
-    global _REGISTERED
-    if _REGISTERED:
-        return
+def register_fonts(files: dict[str, str] | None = None) -> str:
+    """Register a page font family and return its name: :data:`FONT` for the bundled
+    DejaVu Sans, or a name of its own for a profile's TrueType ``files`` by style (see
+    :meth:`toolkit.profile.Profile.font_files`). Bold and italic are ``NAME-Bold`` etc."""
+    import hashlib
+
+    styles_ = ("regular", "bold", "italic", "bolditalic")
+    paths = [(files or {}).get(style) or font_path(style) for style in styles_]
+    family = FONT if not files else (
+        FONT + "-" + hashlib.sha1("|".join(paths).encode("utf-8")).hexdigest()[:10])
+    if family in _REGISTERED:
+        return family
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    names = {"regular": FONT, "bold": f"{FONT}-Bold", "italic": f"{FONT}-Italic",
-             "bolditalic": f"{FONT}-BoldItalic"}
-    for style, name in names.items():
-        pdfmetrics.registerFont(TTFont(name, font_path(style)))
-    addMapping(FONT, 0, 0, names["regular"])
-    addMapping(FONT, 1, 0, names["bold"])
-    addMapping(FONT, 0, 1, names["italic"])
-    addMapping(FONT, 1, 1, names["bolditalic"])
-    _REGISTERED = True
+    names = {"regular": family, "bold": f"{family}-Bold", "italic": f"{family}-Italic",
+             "bolditalic": f"{family}-BoldItalic"}
+    for name, path in zip(names.values(), paths):
+        pdfmetrics.registerFont(TTFont(name, path))
+    addMapping(family, 0, 0, names["regular"])
+    addMapping(family, 1, 0, names["bold"])
+    addMapping(family, 0, 1, names["italic"])
+    addMapping(family, 1, 1, names["bolditalic"])
+    _REGISTERED.add(family)
+    return family
 
 
-@lru_cache(maxsize=1)
-def styles() -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def styles(family: str = FONT) -> dict[str, Any]:
+    """The paragraph styles in a registered font ``family`` (see :func:`register_fonts`);
+    style names carry a family other than the bundled one, so cached line breaks of one
+    font are never reused for another."""
     from reportlab.lib.colors import Color
     from reportlab.lib.styles import ParagraphStyle
 
     accent = Color(*ACCENT)
     grey = Color(*GREY)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=BODY_SIZE, leading=13,
+    tag = "" if family == FONT else "@" + family
+    bold = f"{family}-Bold"
+    body = ParagraphStyle("body" + tag, fontName=family, fontSize=BODY_SIZE, leading=13,
                           spaceAfter=6)
     return {
         "body": body,
-        "title": ParagraphStyle("title", parent=body, fontName=f"{FONT}-Bold", fontSize=17,
+        "title": ParagraphStyle("title" + tag, parent=body, fontName=bold, fontSize=17,
                                 leading=21, textColor=accent, spaceAfter=8, keepWithNext=1),
-        "h1": ParagraphStyle("h1", parent=body, fontName=f"{FONT}-Bold", fontSize=13,
+        "h1": ParagraphStyle("h1" + tag, parent=body, fontName=bold, fontSize=13,
                              leading=16, textColor=accent, spaceBefore=12, spaceAfter=6,
                              keepWithNext=1),
-        "h2": ParagraphStyle("h2", parent=body, fontName=f"{FONT}-Bold", fontSize=11.5,
+        "h2": ParagraphStyle("h2" + tag, parent=body, fontName=bold, fontSize=11.5,
                              leading=14, textColor=accent, spaceBefore=9, spaceAfter=5,
                              keepWithNext=1),
-        "h3": ParagraphStyle("h3", parent=body, fontName=f"{FONT}-Bold", fontSize=10.5,
+        "h3": ParagraphStyle("h3" + tag, parent=body, fontName=bold, fontSize=10.5,
                              leading=13, textColor=accent, spaceBefore=8, spaceAfter=4,
                              keepWithNext=1),
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=11),
-        "note": ParagraphStyle("note", parent=body, fontSize=8, leading=10, textColor=grey),
-        "bullet": ParagraphStyle("bullet", parent=body, leftIndent=16, bulletIndent=3,
-                                 spaceAfter=3, bulletFontName=FONT),
-        "label": ParagraphStyle("label", parent=body, fontName=f"{FONT}-Bold", fontSize=8.5,
+        "small": ParagraphStyle("small" + tag, parent=body, fontSize=8.5, leading=11),
+        "note": ParagraphStyle("note" + tag, parent=body, fontSize=8, leading=10, textColor=grey),
+        "bullet": ParagraphStyle("bullet" + tag, parent=body, leftIndent=16, bulletIndent=3,
+                                 spaceAfter=3, bulletFontName=family),
+        "label": ParagraphStyle("label" + tag, parent=body, fontName=bold, fontSize=8.5,
                                 leading=11, spaceAfter=0),
-        "help": ParagraphStyle("help", parent=body, fontSize=7.5, leading=9.5,
+        "help": ParagraphStyle("help" + tag, parent=body, fontSize=7.5, leading=9.5,
                                textColor=grey, spaceAfter=0),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=FIELD_SIZE, leading=11,
+        "cell": ParagraphStyle("cell" + tag, parent=body, fontSize=FIELD_SIZE, leading=11,
                                spaceAfter=0),
-        "month": ParagraphStyle("month", parent=body, fontSize=6.5, leading=8, spaceAfter=0,
+        "month": ParagraphStyle("month" + tag, parent=body, fontSize=6.5, leading=8, spaceAfter=0,
                                 alignment=1),
-        "monthhead": ParagraphStyle("monthhead", parent=body, fontName=f"{FONT}-Bold",
+        "monthhead": ParagraphStyle("monthhead" + tag, parent=body, fontName=bold,
                                     fontSize=6, leading=7.5, spaceAfter=0, alignment=1),
     }
 
@@ -365,13 +378,8 @@ class Answer(_Base):
             return
         font, text = self.r.font, self.display
         box = self._text_width(width)
-        if self.fld.kind == "long":
-            inner = max(self.min_height - 2 * PAD, 0)
-            for size in (FIELD_SIZE, 8.5, LONG_MIN):
-                lines = wrap_text(font, text, size, box)
-                if len(lines) * size * 1.22 <= inner:
-                    break
-            self.size, self.lines = size, lines
+        if self.fld.kind == "long":  # never shrunk (as in Word): the box grows instead
+            self.size, self.lines = FIELD_SIZE, wrap_text(font, text, FIELD_SIZE, box)
             return
         if "\n" not in text and "\r" not in text:
             for size in (FIELD_SIZE, 8.5, 8.0, FIELD_MIN):
@@ -411,7 +419,7 @@ class Answer(_Base):
         if self.hint and self.part == 0:
             canv.saveState()
             canv.setFillColorRGB(*GREY)
-            canv.setFont(FONT, 6.5)
+            canv.setFont(self.r.family, 6.5)
             canv.drawRightString(self.width, self.height - PAD - TOP_GAP - 6.5, self.hint)
             canv.restoreState()
         x0, y0 = canv.absolutePosition(0, 0)
@@ -530,7 +538,7 @@ class Signature(_Base):
             canv.setLineWidth(0.7)
             canv.line(x, line_y, x + width, line_y)
             canv.setFillColorRGB(*GREY)
-            canv.setFont(FONT, 8.5)
+            canv.setFont(self.r.family, 8.5)
             canv.drawString(x, line_y - 10, label)
             if label not in self.signed or self.r.flatten:
                 continue

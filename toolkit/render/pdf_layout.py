@@ -34,10 +34,12 @@ from dataclasses import replace
 from typing import Any
 
 from ..catalogue import Field, Form
+from ..doc_labels import document_label
 from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
+from .keep import kept_with_drawing
 from .letterhead import draw_pdf_furniture
 from .locking import is_locked, signing_paths
 from .pdf_acro import (
@@ -90,7 +92,8 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     ``flatten=True`` gives a non-editable copy: the values are page content, no widgets.
     ``profile``: the municipality's name, logo and address on every page (None: neutral).
     ``editable``: False makes every filled field read-only except signatures; None: the
-    form's own default (``x-locked``).
+    form's own default (``x-locked``). A filled form has no spare list rows (as in Word),
+    unless ``editable`` is True: a partner then has empty rows to add to.
 
     A fillable document whose pages come out as an earlier one's (see :class:`Layouts`)
     reuses that one's template: only its answers are laid out and its widgets written.
@@ -99,7 +102,8 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
     locked = not blank and not flatten and is_locked(form, editable)
-    renderer = Renderer(form, data, blank, flatten, profile, locked)
+    renderer = Renderer(form, data, blank, flatten, profile, locked,
+                        spare=blank or (editable is True and not flatten))
     if flatten:
         return save(static_pdf(form, _draw(renderer, profile)))
     keep = signing_paths(form) if locked else None
@@ -130,7 +134,8 @@ def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
-    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile))
+    doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile,
+                                               renderer.family))
     return buf.getvalue()
 
 
@@ -222,7 +227,8 @@ class _Plan:
 LAYOUTS = Layouts()
 
 
-def _canvas_class(running: str, form: Form, profile: Profile | None = None):
+def _canvas_class(running: str, form: Form, profile: Profile | None = None,
+                  family: str = FONT):
     """A canvas that knows the page count when it saves: "Side X af Y" in the footer."""
     from reportlab.pdfgen.canvas import Canvas
 
@@ -244,7 +250,7 @@ def _canvas_class(running: str, form: Form, profile: Profile | None = None):
             super().save()
 
         def _furniture(self, total: int) -> None:
-            draw_pdf_furniture(self, form, running, self._pageNumber, total, profile, FONT,
+            draw_pdf_furniture(self, form, running, self._pageNumber, total, profile, family,
                                (PAGE_W, PAGE_H), MARGIN)
 
     return NumberedCanvas
@@ -258,22 +264,25 @@ class Renderer:
     """Turns layout blocks into flowables and collects the widgets to place."""
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool,
-                 profile: Profile | None = None, locked: bool = False) -> None:
+                 profile: Profile | None = None, locked: bool = False,
+                 spare: bool = False) -> None:
         from .word_fill import reference_texts
 
-        register_fonts()
+        files = profile.font_files() if profile is not None else None
+        self.family = register_fonts(files)  # the profile's font, else the bundled one
         self.form = form
         self.data = data
         self.blank = blank
         self.flatten = flatten
-        self.font = FieldFont()
+        self.font = FieldFont(files["regular"] if files else None)
         self.widgets: list[Widget] = []
         self.sources: list[tuple] = []  # per widget: what it shows (see Layouts)
         self.signatures = 0
         self._derived: dict[int, Any] = {}  # image and month-overview blocks, by id
         self.refs = reference_texts(form, data, blank, profile=profile)
-        self.locked = locked  # read-only fields, no spare list rows
-        self.styles = styles()
+        self.locked = locked  # read-only fields
+        self.spare = spare  # each list padded to its blank rows
+        self.styles = styles(self.family)
 
     def shape(self, profile: Profile | None) -> tuple:
         """What the pages depend on besides the answer boxes' heights (see
@@ -317,7 +326,12 @@ class Renderer:
             keep = "text" in block and (
                 block["text"].rstrip().endswith(":") or block.get("style") == "note"
                 or any(k in following for k in tables) or into_sub)
-            out.extend(self.block(block, keep))
+            flows = self.block(block, keep)
+            if flows and (kept_with_drawing(layout, i) or "signature" in following):
+                # a list's table on the page of its drawing; a signature block never alone
+                # on a page: the section before it comes along
+                flows[-1].keepWithNext = 1
+            out.extend(flows)
         return out
 
     # -- blocks --------------------------------------------------------------------------
@@ -431,7 +445,8 @@ class Renderer:
             rows.append(Row([Cell(self._label(t), LABEL_SHADE) for t in header], widths))
         for fld in flds:
             min_h = 3.2 * CM if fld.kind == "long" else 0.0
-            rows.append(Row([Cell(self._label(fld.label, fld.help), LABEL_SHADE),
+            shown = document_label(self.form, fld.path)
+            rows.append(Row([Cell(self._label(shown, fld.help), LABEL_SHADE),
                               self._answer_cell(fld, fld.path, min_h)],
                              widths, min_h, continued_label=self._continued()))
         return [Table(rows, header=1 if header else 0)]
@@ -440,7 +455,8 @@ class Renderer:
         lst = self.form.lists[path]
         items = get_value(self.data, path)
         count = len(items) if isinstance(items, list) else 0
-        return count if self.locked else max(count, lst.blank_rows)
+        # Spare rows in a blank form (or on request): a filled one shows its items, as Word.
+        return max(count, lst.blank_rows) if self.spare else count
 
     def _rows(self, block: dict) -> list:
         lst, flds = self.form.block_fields(block)
@@ -502,14 +518,16 @@ class Renderer:
         return [Table(rows, header=1 if block.get("header") else 0)]
 
     def _image(self, block: dict) -> list:
-        if block["image"] == "netvaerkscirkel":
-            return [NetworkCircle(self._persons(block), 15 * CM)]
+        from ..network_circle import PRINTED_WIDTH_PT
+
+        if block["image"] == "netvaerkscirkel":  # as in Word: the labels' point sizes hold
+            return [NetworkCircle(self._persons(block), PRINTED_WIDTH_PT)]
         from reportlab.platypus import Image
 
         from ..derived import drawing
 
         png = self._derived.get(id(block)) or drawing(block, self.data)
-        size = 15 * CM
+        size = PRINTED_WIDTH_PT
         img = Image(io.BytesIO(png), width=size, height=size)
         img.hAlign = "CENTER"
         img.spaceAfter = 8
@@ -521,29 +539,36 @@ class Renderer:
         return [p for p in items or [] if isinstance(p, dict)]
 
     def _month_overview(self, block: dict) -> list:
-        from reportlab.platypus import Paragraph
+        from reportlab.platypus import Paragraph, Spacer
 
-        from ..derived import MONTH_ABBR, month_overview
+        from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks, month_overview
 
         months, items = self._derived.get(id(block)) or month_overview(self.form, block,
                                                                        self.data)
         if not months:
             return [Paragraph(para_text(block["note"]), self.styles["note"])]
         label_w = CONTENT_W * 0.36
-        month_w = (CONTENT_W - label_w) / len(months)
-        widths = [label_w] + [month_w] * len(months)
+        month_w = (CONTENT_W - label_w) / MONTHS_PER_TABLE  # as wide in every table
         st = self.styles
-        head = [Cell([static_para(para_text(block["column"]), st["label"])], LABEL_SHADE)] + [
-            Cell([static_para(f"{MONTH_ABBR[int(m[5:7]) - 1]}<br/>{m[2:4]}",
-                               st["monthhead"])],
-                  LABEL_SHADE) for m in months]
-        rows = [Row(head, widths, pad=2)]
-        for label, marks in items:
-            cells = [Cell([Paragraph(para_text(label), st["cell"])])]
-            cells += [Cell([static_para("X" if on else "", st["month"])],
-                            MONTH_ON if on else None, "middle") for on in marks]
-            rows.append(Row(cells, widths, pad=2))
-        return [Table(rows, header=1)]
+        out: list = []
+        chunks = month_chunks(len(months))
+        for n, cols in enumerate(chunks):  # a long plan wraps to a second table
+            widths = [label_w] + [month_w] * len(cols)
+            head = [Cell([static_para(para_text(block["column"]), st["label"])],
+                         LABEL_SHADE)] + [
+                Cell([static_para(f"{MONTH_ABBR[int(months[c][5:7]) - 1]}<br/>"
+                                  f"{months[c][2:4]}", st["monthhead"])], LABEL_SHADE)
+                for c in cols]
+            rows = [Row(head, widths, pad=2)]
+            for label, marks in items:
+                cells = [Cell([Paragraph(para_text(label), st["cell"])])]
+                cells += [Cell([static_para("X" if marks[c] else "", st["month"])],
+                               MONTH_ON if marks[c] else None, "middle") for c in cols]
+                rows.append(Row(cells, widths, pad=2))
+            out.append(Table(rows, header=1))
+            if n < len(chunks) - 1:
+                out.append(Spacer(1, 6))
+        return out
 
     # -- flattened values ----------------------------------------------------------------
     def flat_text(self, canv, name: str, actual: str, part: int, lines: list[str],
@@ -551,7 +576,7 @@ class Renderer:
         """Draw an answer's lines as page content inside a marked-content span."""
         canv.addLiteral(mark_begin(name, actual, part))
         canv.setFillColorRGB(0, 0, 0)
-        canv.setFont(FONT, size)
+        canv.setFont(self.family, size)
         baseline = height - PAD - TOP_GAP - self.font.ascent * size
         for line in lines:
             if line:
@@ -568,7 +593,7 @@ class Renderer:
         canv.rect(x + 0.5, y + 0.5, side - 1, side - 1, stroke=1, fill=0)
         if on:
             canv.setFillColorRGB(0, 0, 0)
-            canv.setFont(FONT, side * 0.9)
+            canv.setFont(self.family, side * 0.9)
             canv.drawCentredString(x + side / 2, y + side * 0.14, CHECK)
         canv.restoreState()
         canv.addLiteral("EMC")

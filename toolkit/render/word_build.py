@@ -25,8 +25,11 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from ..catalogue import Field, Form, template_dir
+from ..doc_labels import document_label
 from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
+from ..profile import BUNDLED_FONT
+from .keep import kept_with_drawing
 from .letterhead import footer_title
 from .ooxml import (
     NSDECL,
@@ -35,7 +38,7 @@ from .ooxml import (
     w,
 )
 
-FONT = "Arial"
+FONT = BUNDLED_FONT  # as in the PDF; a profile's font replaces it when filled
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 LABEL_SHADE = "EEF2F6"
 PAGE_WIDTH_CM = 17.0  # A4 minus 2 cm margins each side
@@ -64,6 +67,7 @@ def build_template(form: Form) -> bytes:
     for i, block in enumerate(form.layout):
         following = form.layout[i + 1] if i + 1 < len(form.layout) else {}
         builder.keep_next = any(k in following for k in tables)
+        builder.keep_table = kept_with_drawing(form.layout, i)
         builder.block(block)
     # python-docx starts with one empty paragraph; drop it when unused.
     body = doc.element.body
@@ -100,7 +104,7 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = FONT
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(9.5)  # the sizes of the PDF (pdf_flowables.styles)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.1
     rpr = normal.element.get_or_add_rPr()
@@ -138,18 +142,20 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     svar.base_style = normal
     svar.paragraph_format.space_after = Pt(0)
     svar.paragraph_format.space_before = Pt(0)
+    svar.font.size = Pt(9)
     etiket = styles.add_style("Etiket", WD_STYLE_TYPE.PARAGRAPH)
     etiket.base_style = normal
     etiket.font.bold = True
+    etiket.font.size = Pt(8.5)
     etiket.paragraph_format.space_after = Pt(0)
     hjaelp = styles.add_style("Hjaelp", WD_STYLE_TYPE.PARAGRAPH)
     hjaelp.base_style = normal
-    hjaelp.font.size = Pt(8.5)
+    hjaelp.font.size = Pt(7.5)
     hjaelp.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
     hjaelp.paragraph_format.space_after = Pt(0)
     small = styles.add_style("Lille", WD_STYLE_TYPE.PARAGRAPH)
     small.base_style = normal
-    small.font.size = Pt(9)
+    small.font.size = Pt(8.5)
     plc = styles.add_style("PlaceholderText", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
 
@@ -183,6 +189,7 @@ class _Builder:
         self.doc = doc
         self.form = form
         self.keep_next = False
+        self.keep_table = False  # a list's table kept on the page of its drawing
 
     # -- blocks --------------------------------------------------------------------------
     def block(self, block: dict) -> None:
@@ -282,7 +289,7 @@ class _Builder:
             offset = 1
         for i, fld in enumerate(flds):
             row = table.rows[i + offset]
-            self._label_cell(row.cells[0], fld)
+            self._label_cell(row.cells[0], fld, document_label(self.form, fld.path))
             self._answer(row.cells[1], fld, None)
             if fld.kind == "long":
                 _min_height(row, Cm(3.2))
@@ -310,6 +317,11 @@ class _Builder:
             self._answer(cell, fld, lst.path)
         table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
         self._spacer()
+        if self.keep_table:  # every row with the next, the last with the drawing's heading
+            _keep_together(table)
+            for p in table.rows[2]._tr.iter(qn("w:p")):
+                Paragraph(p, table.rows[2]).paragraph_format.keep_with_next = True
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
 
     def _blocks(self, block: dict) -> None:
         lst, flds = self.form.block_fields(block)
@@ -349,6 +361,8 @@ class _Builder:
             for cell in previous[0].rows[1].cells:
                 cell.paragraphs[0].paragraph_format.keep_with_next = True
             previous[1].paragraph_format.keep_with_next = True
+        else:
+            self._keep_with_signature()
         gap = 0.6
         width = (PAGE_WIDTH_CM - gap * (len(labels) - 1)) / len(labels)
         widths = []
@@ -374,6 +388,28 @@ class _Builder:
             para.add_run(label)
         self._spacer()
         self._last_signature = (table, self.doc.paragraphs[-1])
+
+    def _keep_with_signature(self) -> None:
+        """A signature block never stands alone on a page: the last row of the table before
+        it (and the spacer between) is kept with it, and with that row its whole table when
+        the table is kept together, and the heading above it."""
+        body = self.doc.element.body
+        items = [el for el in body.iterchildren() if el.tag in (qn("w:p"), qn("w:tbl"))]
+        for el in reversed(items):
+            if el.tag == qn("w:p"):
+                Paragraph(el, self.doc).paragraph_format.keep_with_next = True
+                if "".join(t.text or "" for t in el.iter(qn("w:t"))).strip():
+                    return  # a paragraph of text: kept with the signature, that is enough
+                continue
+            rows = el.findall(qn("w:tr"))
+            if rows:
+                last = rows[-1]
+                trpr = last.find(qn("w:trPr"))
+                if trpr is None or trpr.find(qn("w:cantSplit")) is None:
+                    last.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {NSDECL}/>"))
+                for p in last.iter(qn("w:p")):
+                    Paragraph(p, self.doc).paragraph_format.keep_with_next = True
+            return
 
     def _image(self, block: dict) -> None:
         para = self.doc.add_paragraph()

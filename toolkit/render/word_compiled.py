@@ -64,7 +64,7 @@ def render(form: Form, data: dict | None, template: str | Path | None = None,
 
     if blank:
         data = blank_data(form)
-    out = compiled_template(form, template).render(data or {}, profile=profile)
+    out = compiled_template(form, template).render(data or {}, profile=profile, blank=blank)
     return docx_letterhead(out, form, profile)
 
 
@@ -216,7 +216,8 @@ class CompiledTemplate:
                         else f"_cb({expr})")
                 checked.set(w14("val"), mark("{{ " + test + " }}"))
             return
-        empty_test = f"not {shown}" if shown else f"_e({expr})"
+        # Placeholder text only in a blank form: a filled document shows an empty answer.
+        empty_test = "_blank and " + (f"not {shown}" if shown else f"_e({expr})")
         date = pr.find(w("date"))
         if date is not None:
             old = date.get(w("fullDate"))
@@ -242,12 +243,13 @@ class CompiledTemplate:
         run.addnext(end)
 
     # -- fill ------------------------------------------------------------------------------
-    def render(self, data: dict, profile: Profile | None = None) -> bytes:
+    def render(self, data: dict, profile: Profile | None = None, blank: bool = False) -> bytes:
         """The filled .docx of one form's data (no validation here; ``profile``: its
-        texts for ``{profil.…}`` references, the letterhead is added by :func:`render`)."""
+        texts for ``{profil.…}`` references, the letterhead is added by :func:`render`).
+        ``blank``: empty controls show their grey placeholder text (never when filled)."""
         data = _clean(data)
         if not self.fast:
-            return render_docxtpl(self.form, data, self.raw, profile)
+            return render_docxtpl(self.form, data, self.raw, profile, blank=blank)
         form = self.form
         state = _ControlState(data)
         context = {
@@ -256,6 +258,7 @@ class CompiledTemplate:
             "images": {},
             "tables": tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
+            "_blank": blank,
         }
         entries = []
         for name, item in self.entries:

@@ -13,7 +13,7 @@ import re
 import weakref
 from typing import Any
 
-from docx.shared import Mm
+from docx.shared import Pt
 from lxml import etree
 
 from .. import danish
@@ -74,8 +74,9 @@ def lean_markup(root) -> None:
 
 
 def render_docxtpl(form: Form, data: dict, raw: bytes,
-                   profile: Profile | None = None) -> bytes:
-    """The slow path: docxtpl renders, lxml sets the controls (images need it)."""
+                   profile: Profile | None = None, blank: bool = False) -> bytes:
+    """The slow path: docxtpl renders, lxml sets the controls (images need it).
+    ``blank``: empty controls show their placeholder text (never in a filled document)."""
     from docxtpl import DocxTemplate
     from jinja2 import Environment
 
@@ -88,7 +89,7 @@ def render_docxtpl(form: Form, data: dict, raw: bytes,
     }
     tpl.render(context, Environment(autoescape=True), autoescape=True)
     for root in _rendered_roots(tpl):
-        finalize_controls(form, data, root)
+        finalize_controls(form, data, root, blank=blank)
         lean_markup(root)
     buf = io.BytesIO()
     tpl.save(buf)
@@ -221,13 +222,15 @@ def _images(form: Form, data: dict, tpl) -> dict:
     from docxtpl import InlineImage
 
     from ..derived import drawing
+    from ..network_circle import PRINTED_WIDTH_PT
 
     images = {}
     for block in form.layout:
         if "image" not in block:
             continue
         key = f"{block['image']}:{block.get('field') or ''}"
-        images[key] = InlineImage(tpl, io.BytesIO(drawing(block, data)), width=Mm(150))
+        images[key] = InlineImage(tpl, io.BytesIO(drawing(block, data)),
+                                  width=Pt(PRINTED_WIDTH_PT))
     return images
 
 
@@ -242,8 +245,12 @@ def tables(form: Form, data: dict) -> dict:
     return tables
 
 
-def finalize_controls(form: Form, data: dict, root) -> None:
-    """Set checkbox states, date-picker dates and placeholders from the data, by tag."""
+def finalize_controls(form: Form, data: dict, root, blank: bool = False) -> None:
+    """Set checkbox states, date-picker dates and placeholders from the data, by tag.
+
+    Placeholder text goes into empty controls of a ``blank`` form only; in a filled
+    document an unanswered control stays empty (no "Klik eller tryk her …" on paper).
+    """
     for sdt in list(root.iter(w("sdt"))):
         pr = sdt.find(w("sdtPr"))
         tag_el = pr.find(w("tag")) if pr is not None else None
@@ -266,7 +273,7 @@ def finalize_controls(form: Form, data: dict, root) -> None:
         date = pr.find(w("date"))
         if date is not None and not empty and danish.is_iso_date(str(value)):
             date.set(w("fullDate"), f"{value}T00:00:00Z")
-        if empty:
+        if empty and blank:
             _show_placeholder(sdt, pr, PLACEHOLDERS.get(fld.kind, PLACEHOLDERS["text"]))
 
 

@@ -30,6 +30,7 @@ from .. import danish
 from ..catalogue import Field, Form
 from ..errors import DataFileError
 from ..fileio import FORMULA_START
+from ..guidance import staff_help
 from ..paths import get_value
 from ..sources.workbook_cells import column_letter, parse_place, quote_sheet
 from ..sources.workbook_layout import GUIDE_SHEET, LISTS_SHEET, Column, SheetDef, layout
@@ -229,6 +230,19 @@ class _Writer:
         for line in intro:
             add([line])
         add([])
+        guidance = staff_help(self.form)
+        if guidance:  # the source's text for the staff, never on the citizen's copy
+            head = WriteOnlyCell(ws, "Til sagsbehandleren (står ikke i dokumentet til borgeren)")
+            head.font = HEADER_FONT
+            add([head])
+            wrap_top = Alignment(wrap_text=True, vertical="top")
+            for label, text in guidance:
+                cells = [WriteOnlyCell(ws, label), WriteOnlyCell(ws, text)]
+                for cell in cells:
+                    cell.data_type = "s"
+                    cell.alignment = wrap_top
+                add(cells, 15 * max(1, math.ceil(len(text) * 1.1 / (widths[1] - 2))) + 2)
+            add([])
         header = []
         for text in ("Ark", "Kolonne", "Feltnavn", "Hjælp", "Format", "Skal udfyldes"):
             cell = WriteOnlyCell(ws, text)
