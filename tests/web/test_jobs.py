@@ -419,23 +419,37 @@ def test_batch_in_the_browser(served, page, tmp_path):
         assert len(z.namelist()) == 206 and "manifest.csv" in z.namelist()
 
 
-def test_collect_in_the_browser(served, page):
+def test_collect_in_the_browser(served, page, tmp_path):
     SHOTS.mkdir(exist_ok=True)
     page.goto(served.url + "/indsamling")
     assert page.get_by_role("heading", level=1).inner_text() == "Indsamling"
     assert_accessible(page)
     page.screenshot(path=str(SHOTS / "indsamling.png"), full_page=True)
-    files = [str(p) for p in sorted(RETURNED.rglob("*")) if p.is_file()]
-    page.get_by_label("Filer (.docx, .pdf eller en .zip)").set_input_files(files)
+    # the folder, as a person picks it in the folder input (webkitdirectory)
+    page.get_by_label("Eller en hel mappe").set_input_files(str(RETURNED))
     page.get_by_role("button", name="Saml filerne").click()
     link = page.get_by_role("link", name="Hent regnearket (samlet.xlsx)")
     link.wait_for(timeout=120_000)
-    assert page.get_by_role("table", name="Filerne").get_by_role("row").count() == 21
+    table = page.get_by_role("table", name="Filerne")
+    assert table.get_by_role("row").count() == 21  # the header and the 20 files
+    assert "aarhus/samarbejdsmodel.docx" in table.inner_text()
     assert_accessible(page)
     page.screenshot(path=str(SHOTS / "indsamling-faerdig.png"), full_page=True)
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == "samlet.xlsx"
+    download.value.save_as(tmp_path / "web.xlsx")
+    cli("collect", str(RETURNED), "-o", str(tmp_path / "cli.xlsx"))
+    assert_same_workbook((tmp_path / "web.xlsx").read_bytes(),
+                         (tmp_path / "cli.xlsx").read_bytes())
+    # and several files picked in the files input (no folders: their names only)
+    page.goto(served.url + "/indsamling")
+    page.get_by_label("Filer (.docx, .pdf eller en .zip)").set_input_files(
+        [str(RETURNED / "strategi.docx"), str(RETURNED / "defekte" / "zipbombe.docx")])
+    page.get_by_role("button", name="Saml filerne").click()
+    page.get_by_role("link", name="Hent regnearket (samlet.xlsx)").wait_for(timeout=60_000)
+    rows = page.get_by_role("table", name="Filerne").inner_text()
+    assert "strategi.docx\tok" in rows and "zipbombe.docx\tulæselig" in rows
 
 
 def test_a_waiting_job_page_in_the_browser(tmp_path, page, monkeypatch):
