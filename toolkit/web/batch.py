@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,28 +50,39 @@ SHOWN = 500
 # ---------------------------------------------------------------------------------------
 @dataclass
 class Checked:
-    """What ``skema validate`` finds in a workbook: rows, rows with problems, the problems,
-    the notes, and the report workbook (``--report``)."""
+    """What ``skema validate`` finds in a workbook: rows, rows with problems, the problems
+    and the notes."""
 
     rows: int
     bad: int
     problems: list[Problem]
     notes: list[Problem] = field(default_factory=list)
-    report: bytes = b""
 
 
 def check_workbook(form_id: str, path: str) -> Checked:
-    """The validation of ``skema validate FORM path --report``: the same library calls."""
+    """The validation of ``skema validate FORM path``: the same library calls."""
     from ..catalogue import load_form
-    from ..render.xlsx import report_copy
     from ..sources.excel import read_workbook
 
     frm = load_form(form_id)
     book = read_workbook(path, frm)
-    result = book.report()
-    notes = book.notes()
     return Checked(len(book.records), sum(1 for r in book.records if not r.valid),
-                   list(result), notes, report_copy(path, result, notes))
+                   list(book.report()), book.notes())
+
+
+def report_workbook(path: str, problems: list[Problem], notes: list[Problem]) -> bytes:
+    """The report workbook of ``skema validate FORM path --report`` (the same call)."""
+    from ..render.xlsx import report_copy
+
+    return report_copy(path, problems, notes)
+
+
+def saved_problems(base: Path) -> tuple[list[Problem], list[Problem]]:
+    """The problems and notes of a job's check, as kept in its folder."""
+    import json
+
+    kept = json.loads((base / PROBLEMS).read_text(encoding="utf-8"))
+    return ([Problem(**p) for p in kept["problems"]], [Problem(**p) for p in kept["notes"]])
 
 
 def problem_row(problem: Problem) -> dict[str, str]:
@@ -226,10 +237,9 @@ def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> 
     except BaseException:
         jobs.discard(request.app, job_id)
         raise
-    (base / REPORT).write_bytes(checked.report)
     (base / PROBLEMS).write_text(json.dumps(
-        {"problems": [problem_row(p) for p in checked.problems],
-         "notes": [problem_row(p) for p in checked.notes]}, ensure_ascii=False),
+        {"problems": [asdict(p) for p in checked.problems],
+         "notes": [asdict(p) for p in checked.notes]}, ensure_ascii=False),
         encoding="utf-8")
     jobs.add(request.app, job_id, KIND, who.name,
              {"form": form_id, "fil": name, "rows": checked.rows, "bad": checked.bad,
@@ -244,17 +254,17 @@ def _job_or_404(request: Request, who: Identity, job_id: str) -> jobs.Job:
     return job
 
 
-def _context(request: Request, job: jobs.Job) -> dict[str, Any]:
-    import json
-
+def _context(request: Request, job: jobs.Job, report: bool = True) -> dict[str, Any]:
     base = jobs.folder(request.app.state.config, job.id)
-    report: dict[str, Any] = {"problems": [], "notes": []}
-    if (base / PROBLEMS).is_file():
-        report = json.loads((base / PROBLEMS).read_text(encoding="utf-8"))
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    if report and (base / PROBLEMS).is_file():
+        problems, notes = saved_problems(base)
     frm = form_or_404(job.params["form"])
     return {"job": job, "nr": jobs.place(request.app, job), "formular": frm,
-            "problemer": report["problems"][:SHOWN], "noter": report["notes"][:SHOWN],
-            "flere": max(0, len(report["problems"]) - SHOWN)}
+            "problemer": [problem_row(p) for p in problems[:SHOWN]],
+            "noter": [problem_row(p) for p in notes[:SHOWN]],
+            "flere": max(0, len(problems) - SHOWN)}
 
 
 @router.get("/batch/{job_id}")
@@ -268,7 +278,7 @@ def job_page(request: Request, who: User, job_id: str) -> Response:
 def job_status(request: Request, who: User, job_id: str) -> Response:
     """The state fragment the job page polls."""
     job = _job_or_404(request, who, job_id)
-    return render(request, "batch-status.html", _context(request, job))
+    return render(request, "batch-status.html", _context(request, job, report=False))
 
 
 @router.post("/batch/{job_id}/start")
@@ -282,10 +292,21 @@ def start_job(request: Request, who: User, job_id: str) -> Response:
 @router.get("/batch/{job_id}/rapport.xlsx")
 def report_download(request: Request, who: User, job_id: str) -> Response:
     """The workbook with each problem marked on its cell (``skema validate --report``)."""
+    from ..fileio import write_atomic
+    from ..limits import LimitError, bounded
+
     job = _job_or_404(request, who, job_id)
-    path = jobs.folder(request.app.state.config, job.id) / REPORT
-    if not path.is_file():
-        raise HTTPException(404, "Rapporten findes ikke.")
+    base = jobs.folder(request.app.state.config, job.id)
+    path = base / REPORT
+    if not path.is_file():  # made on the first download (it takes a while: openpyxl)
+        if not (base / INPUT).is_file() or not (base / PROBLEMS).is_file():
+            raise HTTPException(404, "Rapporten findes ikke.")
+        try:
+            data = bounded(report_workbook, str(base / INPUT), *saved_problems(base))
+        except (LimitError, SkemaError) as exc:
+            raise HTTPException(422, danish.mask_cpr(
+                str(exc).replace(str(base / INPUT), str(job.params.get("fil"))))) from None
+        write_atomic(path, data, overwrite=True)
     return _file(path, f"{job.params['form']}-rapport.xlsx")
 
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from .. import danish
-from ..collect import SUFFIXES, STATUSES, Entry, collect, workbook
+from ..collect import STATUSES, SUFFIXES, Entry, collect, workbook
 from ..fileio import write_atomic
 from . import jobs
 from .catalogue import MEDIA

@@ -17,7 +17,7 @@ import os
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from fastapi import HTTPException
 from starlette.datastructures import UploadFile
@@ -100,7 +100,7 @@ def free_name(folder: Path, rel: PurePosixPath) -> Path:
     return target
 
 
-def copy_bounded(source: BinaryIO, target: Path, limit: int, name: str) -> int:
+def copy_bounded(source: IO[bytes], target: Path, limit: int, name: str) -> int:
     """Copy ``source`` to a new file ``target``, at most ``limit`` bytes (else the file is
     removed and the upload refused); the bytes copied."""
     target.parent.mkdir(parents=True, exist_ok=True)
