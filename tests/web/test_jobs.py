@@ -31,6 +31,23 @@ def cli(*args: str):
     return CliRunner().invoke(skema, ["--profile", PROFILE, *args], catch_exceptions=False)
 
 
+@pytest.fixture
+def held(monkeypatch):
+    """Batches wait before they start until the returned event is set."""
+    import toolkit.batch
+
+    gate = threading.Event()
+    real = toolkit.batch.run_batch
+
+    def wait_then_run(*args, **kwargs):
+        gate.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(toolkit.batch, "run_batch", wait_then_run)
+    yield gate
+    gate.set()
+
+
 def upload_workbook(client, path: Path = WORKBOOK, form: str = "indsatsskema") -> str:
     """Upload a workbook to /batch; the job's page path."""
     with open(path, "rb") as handle:
@@ -134,17 +151,8 @@ def test_the_zip_is_what_skema_batch_writes(client, app, tmp_path):
             assert z.read(name) == (out / name).read_bytes(), name
 
 
-def test_a_second_batch_waits_its_turn_and_then_runs(client, app, monkeypatch):
-    import toolkit.batch
-
-    gate = threading.Event()
-    real = toolkit.batch.run_batch
-
-    def held(*args, **kwargs):
-        gate.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(toolkit.batch, "run_batch", held)
+def test_a_second_batch_waits_its_turn_and_then_runs(client, app, held):
+    gate = held
     first, second = upload_workbook(client), upload_workbook(client)
     token = csrf_of(client)
     client.post(first + "/start", data={"csrf": token})
@@ -452,17 +460,8 @@ def test_collect_in_the_browser(served, page, tmp_path):
     assert "strategi.docx\tok" in rows and "zipbombe.docx\tulæselig" in rows
 
 
-def test_a_waiting_job_page_in_the_browser(tmp_path, page, monkeypatch):
-    import toolkit.batch
-
-    gate = threading.Event()
-    real = toolkit.batch.run_batch
-
-    def held(*args, **kwargs):
-        gate.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(toolkit.batch, "run_batch", held)
+def test_a_waiting_job_page_in_the_browser(tmp_path, page, held):
+    gate = held
     app = make_app(tmp_path / "data")
     try:
         with Served(app) as s:

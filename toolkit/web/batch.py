@@ -248,10 +248,8 @@ def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> 
 
 
 def _job_or_404(request: Request, who: Identity, job_id: str) -> jobs.Job:
-    job = jobs.get(request.app, job_id, owner=who.name, kind=KIND)
-    if job is None:
-        raise HTTPException(404, "Kørslen findes ikke (eller er ikke din).")
-    return job
+    return jobs.owned_or_404(request.app, who, job_id, KIND,
+                             "Kørslen findes ikke (eller er ikke din).")
 
 
 def _context(request: Request, job: jobs.Job, report: bool = True) -> dict[str, Any]:

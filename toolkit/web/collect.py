@@ -175,10 +175,8 @@ def _save(files: list[Any], names: list[PurePosixPath], root: Path, config: Any)
 
 
 def _job_or_404(request: Request, who: Identity, job_id: str) -> jobs.Job:
-    job = jobs.get(request.app, job_id, owner=who.name, kind=KIND)
-    if job is None:
-        raise HTTPException(404, "Indsamlingen findes ikke (eller er ikke din).")
-    return job
+    return jobs.owned_or_404(request.app, who, job_id, KIND,
+                             "Indsamlingen findes ikke (eller er ikke din).")
 
 
 def _context(request: Request, job: jobs.Job) -> dict[str, Any]:

@@ -161,6 +161,16 @@ def place(app: Any, job: Job) -> int:
     return int(ahead) + 1
 
 
+def owned_or_404(app: Any, who: Any, job_id: str, kind: str, missing: str) -> Job:
+    """The job of a page: ``who``'s own job of ``kind``, else 404 with ``missing``."""
+    from fastapi import HTTPException
+
+    job = get(app, job_id, owner=who.name, kind=kind)
+    if job is None:
+        raise HTTPException(404, missing)
+    return job
+
+
 class Progress:
     """What a job reports as it goes: ``progress(done, total)``, at most every
     :data:`PROGRESS_EVERY` seconds to the database (and always the last step)."""
@@ -268,17 +278,13 @@ def _worker_alive(instance: str) -> bool:
     pid_text, _, _ = instance.partition(":")
     if not pid_text.isdigit():
         return False
+    from ..batch import process_alive
+
     pid = int(pid_text)
     if pid == os.getpid():
         with _LIVE_LOCK:
             return instance in _LIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def _claim(app: Any, instance: str) -> Job | None:
