@@ -231,6 +231,32 @@ def test_a_job_survives_a_new_app_on_the_same_data_folder(tmp_path):
         assert c.get(page + "/dokumenter.zip").status_code == 200
 
 
+def test_a_job_is_only_its_owners_in_server_mode(tmp_path):
+    from fastapi.testclient import TestClient
+
+    app = make_app(tmp_path / "data", server=True)
+    for name in ("mette", "jonas"):
+        app.state.store.add_user(name, "en lang adgangskode", "sagsbehandler")
+
+    def logged_in(name: str) -> TestClient:
+        c = TestClient(app, base_url="http://127.0.0.1")
+        c.post("/log-ind", data={"navn": name, "adgangskode": "en lang adgangskode",
+                                 "csrf": csrf_of(c)})
+        return c
+
+    with TestClient(app, base_url="http://127.0.0.1") as anonymous:
+        assert anonymous.get("/batch", follow_redirects=False).headers["location"] == \
+            "/log-ind"
+        mette, jonas = logged_in("mette"), logged_in("jonas")
+        page = upload_workbook(mette)
+        assert mette.get(page).status_code == 200
+        for path in ("", "/status", "/rapport.xlsx"):
+            assert jonas.get(page + path).status_code == 404
+        assert jonas.post(page + "/start", data={"csrf": csrf_of(jonas)}).status_code == 404
+        assert page not in jonas.get("/batch").text and page in mette.get("/batch").text
+        assert state_of(app, page) == "checked"
+
+
 def test_upload_mistakes_are_said_in_danish(client):
     token = csrf_of(client)
     r = client.post("/batch", data={"csrf": token, "formular": "indsatsskema"},
