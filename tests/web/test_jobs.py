@@ -297,7 +297,12 @@ def test_uploads_over_the_limits_are_refused_with_413(tmp_path):
         files = [("filer", (f"f{i}.docx", b"x")) for i in range(4)]
         r = c.post("/indsamling", data={"csrf": token}, files=files)
         assert r.status_code == 413
-        assert ("Der er 4 filer; der kan højst sendes 3 filer ad gangen."
+        assert "Der kan højst sendes 3 filer ad gangen." in html.unescape(r.text)
+        # a zip of more files than that is refused alike
+        r = c.post("/indsamling", data={"csrf": token}, files=[("filer", ("svar.zip", zip_of(
+            {f"f{i}.docx": b"x" for i in range(5)})))])
+        assert r.status_code == 413
+        assert ("Der kan højst sendes 3 filer ad gangen (her er der 5)."
                 in html.unescape(r.text))
         assert not list((tmp_path / "data" / "jobs").glob("*/*"))
 

@@ -55,8 +55,8 @@ def too_big(name: str, limit: int) -> UploadRefused:
 def check_count(count: int, limit: int) -> None:
     """Refuse (413) an upload of more than ``limit`` files."""
     if count > limit:
-        raise UploadRefused(413, f"Der er {count} filer; der kan højst sendes {limit} filer "
-                                 "ad gangen. Del dem op i flere omgange.")
+        raise UploadRefused(413, f"Der kan højst sendes {limit} filer ad gangen (her er "
+                                 f"der {count}). Del dem op i flere omgange.")
 
 
 def display(name: str | None) -> str:
