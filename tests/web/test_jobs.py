@@ -434,6 +434,17 @@ def test_batch_in_the_browser(served, page, tmp_path):
     assert page.get_by_role("heading", level=1).inner_text() == "Masseudfyldning"
     assert_accessible(page)
     page.screenshot(path=str(SHOTS / "batch.png"), full_page=True)
+    # a wrong file: the message is tied to the file field
+    page.get_by_label("Projektmappe (.xlsx)").set_input_files(
+        str(RETURNED / "strategi.docx"))
+    page.get_by_role("button", name="Kontrollér projektmappen").click()
+    assert page.get_by_role("alert").inner_text() == (
+        '"strategi.docx" er ikke en Excel-projektmappe (.xlsx). Gem den som .xlsx i Excel, '
+        "og prøv igen.")
+    field = page.get_by_label("Projektmappe (.xlsx)")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "batch-fejl.png"), full_page=True)
     page.get_by_label("Formular").select_option("indsatsskema")
     page.get_by_label("Projektmappe (.xlsx)").set_input_files(str(WORKBOOK))
     page.get_by_role("button", name="Kontrollér projektmappen").click()
@@ -464,6 +475,10 @@ def test_collect_in_the_browser(served, page, tmp_path):
     assert page.get_by_role("heading", level=1).inner_text() == "Indsamling"
     assert_accessible(page)
     page.screenshot(path=str(SHOTS / "indsamling.png"), full_page=True)
+    page.get_by_role("button", name="Saml filerne").click()  # nothing chosen
+    assert page.get_by_role("alert").inner_text() == \
+        "Vælg de returnerede filer, en mappe eller en zip-fil."
+    assert_accessible(page)
     # the folder, as a person picks it in the folder input (webkitdirectory)
     page.get_by_label("Eller en hel mappe").set_input_files(str(RETURNED))
     page.get_by_role("button", name="Saml filerne").click()
@@ -505,6 +520,9 @@ def test_a_waiting_job_page_in_the_browser(tmp_path, page, held):
             assert_accessible(page)
             page.screenshot(path=str(SHOTS / "batch-venter.png"), full_page=True)
             gate.set()
+            page.get_by_text(re.compile(r"I gang: \d+ af 212 rækker.")).wait_for(
+                timeout=120_000)  # htmx swaps the state in as it changes
+            page.screenshot(path=str(SHOTS / "batch-i-gang.png"), full_page=True)
             page.get_by_role("link", name="Hent dokumenterne (zip)").wait_for(timeout=120_000)
     finally:
         gate.set()
