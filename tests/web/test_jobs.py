@@ -231,6 +231,39 @@ def test_a_job_survives_a_new_app_on_the_same_data_folder(tmp_path):
         assert c.get(page + "/dokumenter.zip").status_code == 200
 
 
+def test_a_job_stops_when_the_app_shuts_down_and_the_next_app_finishes_it(tmp_path):
+    from fastapi.testclient import TestClient
+
+    data = tmp_path / "data"
+    app = make_app(data)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        page = upload_workbook(c)
+        c.post(page + "/start", data={"csrf": csrf_of(c)})
+        wait_until(app, page, ("running",), 30)
+        from toolkit.web import jobs
+
+        deadline = time.monotonic() + 60
+        while jobs.get(app, page.rsplit("/")[-1]).done == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    # the app is shut down (TestClient closed): the job stopped midway, queued again
+    import multiprocessing
+
+    assert not app.state.job_worker.is_alive()
+    assert state_of(app, page) == "queued"
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children():  # the batch's worker processes are gone
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    folder = data / "jobs" / page.rsplit("/")[-1] / "dokumenter"
+    assert not list(folder.glob(".skema-tmp-*"))  # no half-written file
+    app = make_app(data)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        assert wait_until(app, page) == "done"
+        text = html.unescape(c.get(page + "/status").text)
+        assert "Færdig: 205 dokumenter lavet af 212 rækker" in text
+
+
 def test_a_job_is_only_its_owners_in_server_mode(tmp_path):
     from fastapi.testclient import TestClient
 

@@ -9,7 +9,8 @@ Queued jobs run in the order they were queued; the page says which number in the
 job has. A job that raises is marked failed with a Danish message and the worker goes on
 with the next. A job left ``running`` by an app that is gone (stopped, killed) is queued
 again when a new app starts: batch and collect can both be run again from the start (a
-batch skips the files it wrote already).
+batch skips the files it wrote already). When the app shuts down, the job in hand stops
+at its next step (:class:`JobStopped`) and is queued again likewise.
 
 Each kind of job registers its function with :func:`register`; :func:`start` starts the
 worker thread of an app (once) and stops it when the app shuts down.
@@ -48,6 +49,11 @@ _LIVE_LOCK = threading.Lock()
 
 class JobFailed(SkemaError):
     """A job that cannot be done; its Danish message is shown on the job's page."""
+
+
+class JobStopped(Exception):
+    """Raised by :class:`Progress` when the app shuts down: the job stops where it is (its
+    worker processes killed, no half-written file) and is queued again for the next app."""
 
 
 @dataclass(frozen=True)
@@ -173,14 +179,18 @@ def owned_or_404(app: Any, who: Any, job_id: str, kind: str, missing: str) -> Jo
 
 class Progress:
     """What a job reports as it goes: ``progress(done, total)``, at most every
-    :data:`PROGRESS_EVERY` seconds to the database (and always the last step)."""
+    :data:`PROGRESS_EVERY` seconds to the database (and always the last step). Raises
+    :class:`JobStopped` once the app is shutting down."""
 
-    def __init__(self, app: Any, job_id: str) -> None:
+    def __init__(self, app: Any, job_id: str, stopping: threading.Event | None = None) -> None:
         self.store = app.state.store
         self.job_id = job_id
+        self.stopping = stopping
         self.last = 0.0
 
     def __call__(self, done: int, total: int, force: bool = False) -> None:
+        if self.stopping is not None and self.stopping.is_set():
+            raise JobStopped()
         now = time.monotonic()
         if not force and done < total and now - self.last < PROGRESS_EVERY:
             return
@@ -220,7 +230,7 @@ class Worker(threading.Thread):
                     return
                 job = _claim(app, self.instance)
                 if job is not None:
-                    _run(app, job)
+                    _run(app, job, self.stopping)
                     continue
                 del app
                 self.wake.wait(1.0)
@@ -230,7 +240,8 @@ class Worker(threading.Thread):
                 _LIVE.discard(self.instance)
 
     def stop(self, wait: float = 30.0) -> None:
-        """Stop after the job in hand (waits at most ``wait`` seconds for it)."""
+        """Stop: the job in hand stops at its next step and is queued again for the next
+        app (waits at most ``wait`` seconds for that)."""
         self.stopping.set()
         self.wake.set()
         if self.is_alive() and threading.current_thread() is not self:
@@ -306,13 +317,19 @@ def _claim(app: Any, instance: str) -> Job | None:
     return None
 
 
-def _run(app: Any, job: Job) -> None:
-    """Run one job; whatever it raises marks it failed (the worker goes on)."""
+def _run(app: Any, job: Job, stopping: threading.Event | None = None) -> None:
+    """Run one job; whatever it raises marks it failed (the worker goes on), but a job
+    stopped by the app's shutdown is queued again."""
     handler = _HANDLERS.get(job.kind)
     try:
         if handler is None:
             raise JobFailed(f"Ukendt slags job ({job.kind}).")
-        result = handler(app, job, Progress(app, job.id))
+        result = handler(app, job, Progress(app, job.id, stopping))
+    except JobStopped:
+        with app.state.store.connect() as conn:
+            conn.execute("UPDATE jobs SET state = ?, started = NULL, done = 0 WHERE id = ?",
+                         (QUEUED, job.id))
+        return
     except SkemaError as exc:
         hint = f" {exc.hint}" if getattr(exc, "hint", "") else ""
         _finish(app, job.id, FAILED, danish.mask_cpr(f"{exc}{hint}"), {})
