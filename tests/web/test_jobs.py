@@ -290,6 +290,21 @@ def test_a_job_is_only_its_owners_in_server_mode(tmp_path):
         assert state_of(app, page) == "checked"
 
 
+def test_old_jobs_are_removed_after_the_days_the_page_says(client, app):
+    from toolkit.web import jobs
+
+    page = upload_workbook(client)
+    client.post(page + "/start", data={"csrf": csrf_of(client)})
+    assert wait_until(app, page) == "done"
+    assert f"gemmes her i {jobs.KEEP_DAYS} dage" in client.get(page).text
+    job_id = page.rsplit("/")[-1]
+    assert jobs.purge(app, time.time() + (jobs.KEEP_DAYS - 1) * 86400) == 0
+    assert jobs.folder(app.state.config, job_id).is_dir()
+    assert jobs.purge(app, time.time() + (jobs.KEEP_DAYS + 1) * 86400) == 1
+    assert not jobs.folder(app.state.config, job_id).exists()
+    assert client.get(page).status_code == 404
+
+
 def test_upload_mistakes_are_said_in_danish(client):
     token = csrf_of(client)
     r = client.post("/batch", data={"csrf": token, "formular": "indsatsskema"},

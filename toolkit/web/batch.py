@@ -259,7 +259,7 @@ def _context(request: Request, job: jobs.Job, report: bool = True) -> dict[str, 
     if report and (base / PROBLEMS).is_file():
         problems, notes = saved_problems(base)
     frm = form_or_404(job.params["form"])
-    return {"job": job, "nr": jobs.place(request.app, job), "formular": frm,
+    return {"job": job, "nr": jobs.place(request.app, job), "dage": jobs.KEEP_DAYS, "formular": frm,
             "problemer": [problem_row(p) for p in problems[:SHOWN]],
             "noter": [problem_row(p) for p in notes[:SHOWN]],
             "flere": max(0, len(problems) - SHOWN)}

@@ -191,7 +191,7 @@ def _context(request: Request, job: jobs.Job) -> dict[str, Any]:
                     lines.append(json.loads(raw))
                 except ValueError:  # a line being written
                     break
-    return {"job": job, "nr": jobs.place(request.app, job), "linjer": lines,
+    return {"job": job, "nr": jobs.place(request.app, job), "dage": jobs.KEEP_DAYS, "linjer": lines,
             "laest": max(job.done, len(lines))}  # the count is written a little later
 
 

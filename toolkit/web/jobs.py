@@ -40,6 +40,8 @@ STATE_WORDS = {CHECKED: "kontrolleret", QUEUED: "venter på tur", RUNNING: "i ga
                DONE: "færdig", FAILED: "fejlet"}
 #: How often (seconds) a job's progress is written to the database at most.
 PROGRESS_EVERY = 0.3
+#: Days a finished or failed job (and its files) is kept; the pages say so.
+KEEP_DAYS = 7
 
 _LOG = logging.getLogger("skema.web.jobs")
 _HANDLERS: dict[str, Callable[[Any, Job, Progress], dict[str, Any]]] = {}
@@ -231,6 +233,7 @@ class Worker(threading.Thread):
                 job = _claim(app, self.instance)
                 if job is not None:
                     _run(app, job, self.stopping)
+                    purge(app)
                     continue
                 del app
                 self.wake.wait(1.0)
@@ -255,11 +258,26 @@ def start(app: Any) -> Worker:
     if worker is not None:
         return worker
     _requeue_orphans(app)
+    purge(app)
     worker = Worker(app)
     app.state.job_worker = worker
     app.router.on_shutdown.append(worker.stop)
     worker.start()
     return worker
+
+
+def purge(app: Any, now: float | None = None) -> int:
+    """Remove the jobs finished (or failed) more than :data:`KEEP_DAYS` ago, and checked
+    batches never started within that time, with their folders; how many."""
+    cutoff = (now or time.time()) - KEEP_DAYS * 86400
+    with app.state.store.connect() as conn:
+        rows = conn.execute(
+            "SELECT id FROM jobs WHERE (state IN (?, ?) AND finished < ?) OR "
+            "(state = ? AND created < ?)", (DONE, FAILED, cutoff, CHECKED, cutoff)).fetchall()
+        for (job_id,) in rows:
+            shutil.rmtree(folder(app.state.config, job_id), ignore_errors=True)
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+    return len(rows)
 
 
 def _wake(app: Any) -> None:
