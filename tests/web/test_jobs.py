@@ -395,6 +395,7 @@ def test_collecting_a_folder_gives_the_workbook_of_skema_collect(client, app, tm
                for r in rows)
     got = client.get(page + "/samlet.xlsx")
     assert got.status_code == 200
+    assert f'<a href="{page}">20 filer</a>' in client.get("/indsamling").text
     assert got.headers["content-disposition"] == 'attachment; filename="samlet.xlsx"'
     cli("collect", str(RETURNED), "-o", str(tmp_path / "samlet.xlsx"))
     assert_same_workbook(got.content, (tmp_path / "samlet.xlsx").read_bytes())
@@ -546,6 +547,9 @@ def test_collect_in_the_browser(served, page, tmp_path):
                          (tmp_path / "cli.xlsx").read_bytes())
     # and several files picked in the files input (no folders: their names only)
     page.goto(served.url + "/indsamling")
+    latest = page.get_by_role("table")  # the latest collections, with a link to each
+    assert latest.get_by_role("link", name="20 filer").count() == 1
+    assert_accessible(page)
     page.get_by_label("Filer (.docx, .pdf eller en .zip)").set_input_files(
         [str(RETURNED / "strategi.docx"), str(RETURNED / "defekte" / "zipbombe.docx")])
     page.get_by_role("button", name="Saml filerne").click()

@@ -166,26 +166,10 @@ def start(app: Any) -> None:
 # ---------------------------------------------------------------------------------------
 def _form_page(request: Request, who: Identity, error: str = "", chosen: str = "",
                status: int = 200) -> Response:
-    recent = _recent(request, who)
     return render(request, "batch.html", {
         "formularer": forms(), "fejl": error, "valgt": chosen or "indsatsskema",
-        "seneste": recent, "tidspunkt": when,
+        "seneste": jobs.recent(request.app, who.name, KIND), "tidspunkt": jobs.when,
         "graense": megabytes(request.app.state.config.max_upload_bytes)}, status=status)
-
-
-def when(stamp: float) -> str:
-    """A time as the pages show it: ``27-11-2026 kl. 15.30``."""
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(stamp).strftime("%d-%m-%Y kl. %H.%M")
-
-
-def _recent(request: Request, who: Identity) -> list[jobs.Job]:
-    with request.app.state.store.connect() as conn:
-        ids = [r[0] for r in conn.execute(
-            "SELECT id FROM jobs WHERE kind = ? AND owner = ? ORDER BY created DESC LIMIT 10",
-            (KIND, who.name)).fetchall()]
-    return [j for j in (jobs.get(request.app, i) for i in ids) if j is not None]
 
 
 @router.get("/batch")

@@ -99,17 +99,19 @@ def start(app: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # Pages
 # ---------------------------------------------------------------------------------------
-def _form_page(request: Request, error: str = "", status: int = 200) -> Response:
+def _form_page(request: Request, who: Identity, error: str = "", status: int = 200
+               ) -> Response:
     config = request.app.state.config
     return render(request, "indsamling.html", {
         "fejl": error, "graense": megabytes(config.max_upload_bytes),
-        "antal": config.max_upload_files}, status=status)
+        "antal": config.max_upload_files, "seneste": jobs.recent(request.app, who.name, KIND),
+        "tidspunkt": jobs.when}, status=status)
 
 
 @router.get("/indsamling")
 def page(request: Request, who: User) -> Response:
     """Indsamling: the upload form."""
-    return _form_page(request)
+    return _form_page(request, who)
 
 
 @router.post("/indsamling")
@@ -120,7 +122,7 @@ async def upload(request: Request, who: User) -> Response:
     form = await request.form()
     files = uploads(form.getlist("filer"))
     if not files:
-        return _form_page(request, "Vælg de returnerede filer, en mappe eller en zip-fil.",
+        return _form_page(request, who, "Vælg de returnerede filer, en mappe eller en zip-fil.",
                           status=422)
     return await run_in_threadpool(_accept, request, who, files)
 
@@ -140,7 +142,7 @@ def _accept(request: Request, who: Identity, files: list[Any]) -> Response:
         raise
     if not count:
         jobs.discard(request.app, job_id)
-        return _form_page(request, "Der var ingen .docx- eller .pdf-filer blandt de valgte "
+        return _form_page(request, who, "Der var ingen .docx- eller .pdf-filer blandt de valgte "
                           "filer.", status=422)
     first = display(files[0].filename)
     title = first if len(files) == 1 else f"{len(files)} filer"
