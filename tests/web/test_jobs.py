@@ -325,6 +325,15 @@ def test_upload_mistakes_are_said_in_danish(client):
     assert client.get("/batch/findesikke").status_code == 404
 
 
+def test_the_check_is_read_within_the_time_limit_of_hostile_files(client, monkeypatch):
+    monkeypatch.setenv("SKEMA_READ_SECONDS", "0.002")  # the check may take 5 × this
+    with open(WORKBOOK, "rb") as handle:
+        r = client.post("/batch", data={"csrf": csrf_of(client), "formular": "indsatsskema"},
+                        files={"fil": ("plan.xlsx", handle)})
+    assert r.status_code == 422
+    assert "filen tog for lang tid at læse (over 0.01 sekunder)" in html.unescape(r.text)
+
+
 def test_uploads_over_the_limits_are_refused_with_413(tmp_path):
     from dataclasses import replace
 

@@ -41,6 +41,8 @@ INPUT = "input.xlsx"
 REPORT = "rapport.xlsx"
 PROBLEMS = "problemer.json"
 ZIP = "dokumenter.zip"
+#: The check of a workbook may take this many times the time limit of reading one file.
+CHECK_SECONDS_FACTOR = 5
 #: Problems shown on the page (the rest are counted; all of them are in the report workbook).
 SHOWN = 500
 
@@ -199,7 +201,7 @@ def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> 
     """Keep the upload in a new job's folder and check it (in a bounded child)."""
     import json
 
-    from ..limits import LimitError, bounded
+    from ..limits import LimitError, bounded, read_seconds
     from .uploads import too_big
 
     config = request.app.state.config
@@ -212,7 +214,9 @@ def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> 
     job_id, base = jobs.new_job(request.app)
     try:
         copy_bounded(upload_file.file, base / INPUT, config.max_upload_bytes, name)
-        checked = bounded(check_workbook, form_id, str(base / INPUT))
+        # a workbook of many thousand rows takes longer than one returned form
+        checked = bounded(check_workbook, form_id, str(base / INPUT),
+                          seconds=CHECK_SECONDS_FACTOR * read_seconds())
     except (LimitError, SkemaError) as exc:
         jobs.discard(request.app, job_id)
         message = danish.mask_cpr(str(exc).replace(str(base / INPUT), name))
