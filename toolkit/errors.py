@@ -96,7 +96,12 @@ def os_reason(exc: OSError) -> str:
 
 
 class ArchiveError(SkemaError):
-    """A consent archive operation that was refused or failed (Danish message + hint)."""
+    """A consent archive operation that was refused or failed (Danish message + hint).
+
+    ``fields``: the metadata keys the refusal is about (``cpr``, ``gyldig_fra`` …), when it
+    is about given metadata, so a form can mark those fields."""
+
+    fields: tuple[str, ...] = ()
 
 
 class BatchError(SkemaError):

@@ -129,12 +129,9 @@ def _write_checkpoint(arch: Any, output: Path, overwrite: bool) -> Path:
 
 
 def _retention() -> int:
-    import os
+    from ..consent.summary import retention_years
 
-    from ..consent import DEFAULT_RETENTION_YEARS
-
-    value = os.environ.get("SKEMA_RETENTION_YEARS", "")
-    return int(value) if value.isdigit() else DEFAULT_RETENTION_YEARS
+    return retention_years()
 
 
 retention_option = click.option(
@@ -270,12 +267,9 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
 
 
 def _rendition(arch: Any, consent_id: int) -> str:
-    """``lavet med Ghostscript`` or ``mangler: Ghostscript (gs) er ikke installeret``."""
-    for row in arch.rendition_rows(consent_id):
-        if row["kind"] == "pdfa":
-            return (f"lavet med {row['tool']}" if row["sha256"]
-                    else f"mangler: {row['note']}")
-    return "mangler"
+    from ..consent.summary import rendition_text
+
+    return rendition_text(arch, consent_id)
 
 
 _ROLES = ("afgiver", "modtager", "begge")
@@ -352,9 +346,9 @@ def list_cmd(arch: Any, cpr: str | None, status: str | None, expires_within: str
 def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: str) -> None:
     """Vis ét samtykke: oplysninger, dokument, underskrifter og historik (et opslag, som
     skrives i revisionsloggen)."""
-    from ..catalogue import load_form
     from ..consent.audit import ACTIONS
     from ..consent.signatures import describe
+    from ..consent.summary import details, history_line
 
     consent, history = arch.show(consent_id, reason)
     history = [e for e in history if e.action != "lookup"]
@@ -364,40 +358,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: s
             e.action, e.action), "hvem": e.actor, **e.details} for e in history]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    schema = load_form("samtykke").schema["properties"]
-    roles = schema["parter"]["items"]["properties"]["rolle"]["x-enum-titles"]
-    types = schema["oplysninger"]["properties"]["typer"]["items"]["x-enum-titles"]
-    meta = consent.meta
-    status = consent.status(arch.today)
-    if consent.withdrawn_on and status != "tilbagekaldt":
-        status += f" (tilbagekaldes fra {danish.format_date(consent.withdrawn_on)})"
-    info = [
-        ("Borger", f"{consent.navn or '–'}, CPR {_cpr(consent.cpr, vis_cpr)}"),
-        ("Status", f"{status} pr. {danish.format_date(arch.today)}"),
-        ("Formål", consent.formaal),
-        ("Parter", "; ".join(f"{p.get('navn')}" + (f" ({roles.get(p.get('rolle'), p.get('rolle')).lower()})" if p.get("rolle") else "")  # noqa: E501
-                             for p in meta.get("parter", [])) or "–"),
-        ("Oplysninger", ", ".join(types.get(t, t) for t in meta.get("oplysninger", []))
-         + (f" ({meta['andet_tekst']})" if meta.get("andet_tekst") else "") or "–"),
-        ("Netværkspersoner", "; ".join(
-            p.get("navn", "") + (f" ({p['relation']})" if p.get("relation") else "")
-            for p in meta.get("netvaerkspersoner", [])) or "–"),
-        ("Myndighed", ", ".join(filter(None, (meta.get("kommune"), meta.get("afdeling"))))
-         or "–"),
-        ("Sagsbehandler", meta.get("sagsbehandler") or "–"),
-        ("Journalnummer", meta.get("journalnummer") or "–"),
-        ("Gyldig", f"{danish.format_date(consent.gyldig_fra)} – "
-                   f"{danish.format_date(consent.gyldig_til)}"),
-        ("Tilbagekaldt fra", danish.format_date(consent.withdrawn_on) or "–"),
-        ("Opbevares til", danish.format_date(consent.retained_until(_retention()))),
-        ("Dokument", f"{danish.mask_cpr(consent.original_name)}, {_kind_name(consent.kind)}, "
-                     + f"{consent.size:,} bytes".replace(",", ".")),
-        ("SHA-256", consent.sha256),
-        ("PDF/A-2b", _rendition(arch, consent.id)),
-        ("Oplysninger fra", f"formularen samtykke {consent.form_version}"
-         if consent.source == "formular" else "angivet ved arkivering (scanning)"),
-        ("Tilføjet", consent.added_at.replace("T", " ").replace("Z", " UTC")),
-    ]
+    info = details(arch, consent, vis_cpr)
     width = max(len(k) for k, _ in info) + 1
     click.echo(f"Samtykke nr. {consent.id}")
     for key, value in info:
@@ -410,18 +371,7 @@ def show_cmd(arch: Any, consent_id: int, vis_cpr: bool, as_json: bool, reason: s
         click.echo(f"  {'Underskrifter:'.ljust(width)} ingen digitale underskrifter")
     click.echo("Historik:")
     for entry in history:
-        extra = ""
-        if entry.action == "withdraw":
-            extra = f" fra {danish.format_date(entry.details.get('fra'))}"
-        click.echo(f"  {entry.at.replace('T', ' ').replace('Z', ' UTC')}  "
-                   f"{ACTIONS.get(entry.action, entry.action)}{extra} af {entry.actor} "
-                   f"(post {entry.seq})")
-
-
-def _kind_name(kind: str) -> str:
-    from ..consent.model import KIND_NAMES
-
-    return KIND_NAMES.get(kind, kind)
+        click.echo(f"  {history_line(entry)}")
 
 
 @consent_cmd.command("get")

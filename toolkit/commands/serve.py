@@ -70,6 +70,9 @@ def serve_cmd(host: str, port: int, data: str | None, server: bool) -> None:
     mode = "servertilstand med log-ind" if server else "lokal tilstand, kun denne pc"
     click.echo(f"skema kører på http://{host}:{port}/ ({mode}); data i {folder}. "
                "Stop med Ctrl+C.")
+    from .process import quiet_parser_logs
+
+    quiet_parser_logs()  # pyHanko's tracebacks for unverified signatures (consent uploads)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=True,
                 server_header=False)
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 HISTORY = ("add", "withdraw", "purge")
 COMMANDS = {"list": "søgning på CPR-nummer", "show": "visning af samtykket",
             "get": "udlevering af dokumentet", "export": "udlevering til sagssystem",
-            "access": "indsigt til borgeren"}
+            "access": "indsigt til borgeren", "vis-cpr": "visning af CPR-nummeret"}
 
 
 def _row(entry: Entry) -> dict[str, Any]:

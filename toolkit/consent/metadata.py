@@ -100,6 +100,12 @@ def _shown(key: str, value: Any) -> str:
     return danish.mask_cpr(text)
 
 
+def _about(keys: Any, error: ArchiveError) -> ArchiveError:
+    """The error, marked as being about these metadata keys."""
+    error.fields = tuple(keys)
+    return error
+
+
 def merge_metadata(from_form: dict[str, Any] | None, given: dict[str, Any],
                    place: str) -> dict[str, Any]:
     """Form metadata completed by the options; a contradiction is refused."""
@@ -117,11 +123,11 @@ def merge_metadata(from_form: dict[str, Any] | None, given: dict[str, Any],
             value = parse_day(value, OPTIONS[key])
         current = meta.get(key)
         if from_form and not _empty(current) and current != value:
-            raise ArchiveError(
+            raise _about((key,), ArchiveError(
                 f"{place}: {LABELS[key]} i dokumentet ({_shown(key, current)}) er ikke det "
                 f"samme som det angivne ({_shown(key, value)}).",
                 hint="Udelad tilvalget (dokumentets egne oplysninger bruges), eller ret "
-                     "dokumentet.")
+                     "dokumentet."))
         meta[key] = value
     return check_metadata(meta, place, bool(from_form))
 
@@ -134,18 +140,19 @@ def check_metadata(meta: dict[str, Any], place: str, from_form: bool) -> dict[st
         options = ", ".join(OPTIONS[k] for k in missing)
         where = ("den udfyldte formular" if from_form
                  else "dokumentet er ikke en udfyldt samtykke-formular, og tilvalgene")
-        raise ArchiveError(f"{place}: {where} mangler {names}; samtykket arkiveres ikke.",
-                           hint=f"Angiv {options} (for en scanning står oplysningerne på "
-                                "papiret).")
+        raise _about(missing, ArchiveError(
+            f"{place}: {where} mangler {names}; samtykket arkiveres ikke.",
+            hint=f"Angiv {options} (for en scanning står oplysningerne på papiret)."))
     try:
         meta["cpr"] = normalize_cpr(meta["cpr"])
     except ArchiveError as exc:
-        raise ArchiveError(f"{place}: {exc}", hint=exc.hint) from None
+        raise _about(("cpr",), ArchiveError(f"{place}: {exc}", hint=exc.hint)) from None
     for key in ("gyldig_fra", "gyldig_til"):
         meta[key] = parse_day(meta[key], f"{place}: {LABELS[key]}")
     if meta["gyldig_til"] < meta["gyldig_fra"]:
-        raise ArchiveError(f"{place}: gyldig til ({meta['gyldig_til']}) ligger før gyldig fra "
-                           f"({meta['gyldig_fra']}).", hint="Ret datoerne.")
+        raise _about(("gyldig_til",), ArchiveError(
+            f"{place}: gyldig til ({meta['gyldig_til']}) ligger før gyldig fra "
+            f"({meta['gyldig_fra']}).", hint="Ret datoerne."))
     meta["formaal"] = str(meta["formaal"]).strip()
     return meta
 

@@ -14,10 +14,20 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from ..danish import mask_cpr
+from ..profile import Profile
 from .security import CSRF_COOKIE, csrf_token, identity
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["skjul_cpr"] = mask_cpr
+
+
+def form_title(title: str, profile: Profile | None) -> str:
+    """A form's title as a page shows it: ``[kommune]`` is the profile's municipality, or
+    "kommunen" without a profile."""
+    return title.replace("[kommune]", profile.name if profile else "kommunen")
+
+
+TEMPLATES.env.filters["formulartitel"] = form_title
 
 #: The main navigation: (path, label, role needed).
 NAV = (
