@@ -276,7 +276,7 @@ def clean_temp_files(outdir: Path) -> int:
     removed = 0
     for tmp in outdir.glob(f"{TMP_PREFIX}*"):
         match = re.match(re.escape(TMP_PREFIX) + r"(\d+)-", tmp.name)
-        if match and _alive(int(match.group(1))):
+        if match and process_alive(int(match.group(1))):
             continue
         try:
             tmp.unlink()
@@ -286,7 +286,8 @@ def clean_temp_files(outdir: Path) -> int:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True when another process ``pid`` is running (not a zombie); False for this one."""
     if pid == os.getpid():
         return False
     try:

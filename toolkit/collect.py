@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -279,18 +280,24 @@ def read_bounded(task: tuple[str, str, str | None]) -> Entry:
 
 
 def collect(root: str | Path, form_id: str | None = None,
-            workers: int | None = None, follow_links: bool = False) -> Collection:
+            workers: int | None = None, follow_links: bool = False,
+            on_entry: Callable[[Entry], None] | None = None) -> Collection:
     """Read every returned form under ``root``; ``form_id`` keeps only that form.
 
     ``workers``: processes to use (default: one per core; 1 reads in this process).
     ``follow_links``: read files that symlinks lead to outside ``root`` too.
+    ``on_entry(entry)`` is called (in this process) for each file as it has been read,
+    in the order they finish (before duplicates are marked); the skipped files first.
     """
     root = Path(root)
     if form_id:
         load_form(form_id)  # UnknownFormError before any work
     paths, skipped = scan(root, follow_links)
+    if on_entry:
+        for entry in skipped:
+            on_entry(entry)
     tasks = [(str(p), display_name(p.relative_to(root).as_posix()), form_id) for p in paths]
-    entries = _read_all(tasks, workers) + skipped
+    entries = _read_all(tasks, workers, on_entry) + skipped
     entries.sort(key=lambda e: e.path)
     return Collection(display_name(root), form_id, entries)
 
@@ -304,20 +311,28 @@ def collect_files(paths: list[str | Path], form_id: str | None = None,
     return Collection("", form_id, _read_all(tasks, workers))
 
 
-def _read_all(tasks: list[tuple[str, str, str | None]], workers: int | None) -> list[Entry]:
+def _read_all(tasks: list[tuple[str, str, str | None]], workers: int | None,
+              on_entry: Callable[[Entry], None] | None = None) -> list[Entry]:
     """Read the files, spread over processes; the same bytes twice are marked duplicates."""
     workers = workers or pool.cores()
     if workers <= 1 or len(tasks) < 8:
         # no pool: each file is read in a bounded child (time and memory) all the same
-        entries = [read_bounded(t) for t in tasks]
+        entries = []
+        for task in tasks:
+            entries.append(read_bounded(task))
+            if on_entry:
+                on_entry(entries[-1])
     else:
         chunk = max(1, min(16, len(tasks) // (workers * 8)))
         slots: list[Entry | None] = [None] * len(tasks)
         for done in pool.run(_task, tasks, workers, chunk=chunk, seconds=read_seconds(),
                              isolate=True):
             for i, entry in done:
-                slots[i] = _lost(tasks[i][1], entry.reason) if isinstance(
+                got = _lost(tasks[i][1], entry.reason) if isinstance(
                     entry, pool.Lost) else entry
+                slots[i] = got
+                if on_entry:
+                    on_entry(got)
         entries = [e for e in slots if e is not None]
     mark_duplicates(entries)
     return entries

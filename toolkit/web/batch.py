@@ -1,22 +1,312 @@
-"""The /batch page (Masseudfyldning). Placeholder until the page is built."""
+"""The /batch page (Masseudfyldning): upload an input workbook, see its validation report,
+start the batch, follow it, download the documents.
+
+1. ``POST /batch`` (``formular``, ``fil``): the workbook is kept in a new job's folder and
+   checked as ``skema validate FORM fil.xlsx --report rapport.xlsx`` does (the same library
+   calls, in a bounded child process: :func:`toolkit.limits.bounded`); ``/batch/{job}``
+   shows every problem with its sheet, cell and field, and the report workbook.
+2. ``POST /batch/{job}/start`` queues the job (:mod:`toolkit.web.jobs`); the worker runs
+   :func:`toolkit.batch.run_batch` on it as ``skema batch FORM fil.xlsx -o DIR`` does and
+   packs DIR's files (the documents and ``manifest.csv``) as ``dokumenter.zip``.
+   ``/batch/{job}/status`` is the small fragment the page polls (htmx) meanwhile.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import shutil
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from .. import danish
+from ..catalogue import forms
+from ..errors import SkemaError
+from ..validation import Problem
+from . import jobs
+from .catalogue import MEDIA, form_or_404
 from .pages import render
 from .security import require
 from .store import Identity
+from .uploads import check_count, copy_bounded, display, megabytes, uploads
 
 router = APIRouter()
 User = Annotated[Identity, Depends(require("sagsbehandler"))]
+KIND = "batch"
+INPUT = "input.xlsx"
+REPORT = "rapport.xlsx"
+PROBLEMS = "problemer.json"
+ZIP = "dokumenter.zip"
+#: The check of a workbook may take this many times the time limit of reading one file.
+CHECK_SECONDS_FACTOR = 5
+#: Problems shown on the page (the rest are counted; all of them are in the report workbook).
+SHOWN = 500
+
+
+# ---------------------------------------------------------------------------------------
+# Checking the workbook (skema validate)
+# ---------------------------------------------------------------------------------------
+@dataclass
+class Checked:
+    """What ``skema validate`` finds in a workbook: rows, rows with problems, the problems
+    and the notes."""
+
+    rows: int
+    bad: int
+    problems: list[Problem]
+    notes: list[Problem] = field(default_factory=list)
+
+
+def check_workbook(form_id: str, path: str) -> Checked:
+    """The validation of ``skema validate FORM path``: the same library calls."""
+    from ..catalogue import load_form
+    from ..sources.excel import read_workbook
+
+    frm = load_form(form_id)
+    book = read_workbook(path, frm)
+    return Checked(len(book.records), sum(1 for r in book.records if not r.valid),
+                   list(book.report()), book.notes())
+
+
+def report_workbook(path: str, problems: list[Problem], notes: list[Problem]) -> bytes:
+    """The report workbook of ``skema validate FORM path --report`` (the same call)."""
+    from ..render.xlsx import report_copy
+
+    return report_copy(path, problems, notes)
+
+
+def saved_problems(base: Path) -> tuple[list[Problem], list[Problem]]:
+    """The problems and notes of a job's check, as kept in its folder."""
+    import json
+
+    kept = json.loads((base / PROBLEMS).read_text(encoding="utf-8"))
+    return ([Problem(**p) for p in kept["problems"]], [Problem(**p) for p in kept["notes"]])
+
+
+def problem_row(problem: Problem) -> dict[str, str]:
+    """One line of the report table: sheet, cell, field and message (CPR masked)."""
+    from ..sources.workbook_cells import column_letter, parse_place
+
+    where = parse_place(problem.place)
+    sheet, cell = "", problem.place
+    if where is not None:
+        sheet = where[0]
+        cell = f"{column_letter(where[1])}{where[2]}" if where[1] is not None \
+            else f"række {where[2]}"
+    return {"ark": sheet, "celle": cell, "sti": problem.path, "felt": problem.label,
+            "besked": danish.mask_cpr(problem.message),
+            "hjaelp": danish.mask_cpr(problem.detail)}
+
+
+# ---------------------------------------------------------------------------------------
+# The job (skema batch)
+# ---------------------------------------------------------------------------------------
+def run_job(app: Any, job: jobs.Job, progress: jobs.Progress) -> dict[str, Any]:
+    """Run the batch of a job (in the worker) and pack its folder as the zip."""
+    from ..batch import INVALID, MANIFEST, run_batch
+    from ..catalogue import load_form
+
+    config = app.state.config
+    base = jobs.folder(config, job.id)
+    out = base / "dokumenter"
+    name = str(job.params.get("fil", INPUT))
+    try:
+        result = run_batch(load_form(job.params["form"]), base / INPUT, out, progress=progress,
+                           profile=config.profile)
+    except SkemaError as exc:
+        raise jobs.JobFailed(str(exc).replace(str(base / INPUT), name), hint=exc.hint) \
+            from None
+    if result.fault:
+        raise jobs.JobFailed(result.fault.replace(str(out), "jobbets mappe"))
+    if result.interrupted:
+        raise jobs.JobFailed("En arbejdsproces stoppede uventet (fx løbet tør for hukommelse); "
+                             "start kørslen igen.")
+    progress(result.done, result.rows, force=True)
+    pack(out, base / ZIP)
+    if not (out / MANIFEST).is_file():
+        raise jobs.JobFailed("Kørslen gav intet manifest; start den igen.")
+    shutil.rmtree(out, ignore_errors=True)
+    not_made = [{"raekke": r.row, "fil": danish.mask_cpr(r.file), "status": r.status,
+                 "besked": danish.mask_cpr(r.message or "; ".join(
+                     f"{p.place}: {p.message}" if p.place else p.message
+                     for p in r.problems[:3]))}
+                for r in result.results if not r.ok][:SHOWN]
+    return {"rows": result.rows, "written": result.count("skrevet"),
+            "unchanged": result.count("uændret"),
+            "invalid": len({r.row for r in result.results if r.status == INVALID}),
+            "failed": len([r for r in result.results if r.status in ("findes", "fejl")]),
+            "not_made": not_made}
+
+
+def pack(folder: Path, target: Path) -> None:
+    """The files of ``folder`` (sorted, no hidden files) as a zip at ``target``, written
+    whole or not at all; documents stored as they are (they are zips themselves)."""
+    tmp = target.with_name(target.name + ".tmp")
+    names = sorted(p for p in os.listdir(folder) if not p.startswith("."))
+    with zipfile.ZipFile(tmp, "w") as archive:
+        for name in names:
+            kind = zipfile.ZIP_STORED if name.endswith((".docx", ".pdf")) \
+                else zipfile.ZIP_DEFLATED
+            archive.write(folder / name, name, compress_type=kind)
+    os.replace(tmp, target)
+
+
+jobs.register(KIND, run_job)
+
+
+def start(app: Any) -> None:
+    """Start the job worker shared with /indsamling."""
+    jobs.start(app)
+
+
+# ---------------------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------------------
+def _form_page(request: Request, who: Identity, error: str = "", chosen: str = "",
+               status: int = 200) -> Response:
+    return render(request, "batch.html", {
+        "formularer": forms(), "fejl": error, "valgt": chosen or "indsatsskema",
+        "seneste": jobs.recent(request.app, who.name, KIND), "tidspunkt": jobs.when,
+        "graense": megabytes(request.app.state.config.max_upload_bytes)}, status=status)
 
 
 @router.get("/batch")
 def page(request: Request, who: User) -> Response:
-    """Masseudfyldning."""
-    return render(request, "fejl.html", {"status": 501, "besked": "Masseudfyldning kommer snart."},
-                  status=501)
+    """Masseudfyldning: the upload form and the user's latest batches."""
+    return _form_page(request, who)
+
+
+@router.post("/batch")
+async def upload(request: Request, who: User) -> Response:
+    """Take the workbook, check it, and show the job's report (303 to /batch/{job})."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    form_id = str(form.get("formular") or "")
+    files = uploads(form.getlist("fil"))
+    if form_id not in {f.id for f in forms()}:
+        return _form_page(request, who, "Vælg en formular på listen.", status=422)
+    if not files:
+        return _form_page(request, who, "Vælg projektmappen (.xlsx), der skal udfyldes fra.",
+                          form_id, status=422)
+    check_count(len(files), 1)
+    return await run_in_threadpool(_accept, request, who, form_id, files[0])
+
+
+def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> Response:
+    """Keep the upload in a new job's folder and check it (in a bounded child)."""
+    import json
+
+    from ..limits import LimitError, bounded, read_seconds
+    from .uploads import too_big
+
+    config = request.app.state.config
+    name = display(upload_file.filename)
+    if Path(upload_file.filename or "").suffix.lower() not in (".xlsx", ".xlsm"):
+        return _form_page(request, who, f"\"{name}\" er ikke en Excel-projektmappe (.xlsx). "
+                          "Gem den som .xlsx i Excel, og prøv igen.", form_id, status=422)
+    if upload_file.size is not None and upload_file.size > config.max_upload_bytes:
+        raise too_big(name, config.max_upload_bytes)
+    job_id, base = jobs.new_job(request.app)
+    try:
+        copy_bounded(upload_file.file, base / INPUT, config.max_upload_bytes, name)
+        # a workbook of many thousand rows takes longer than one returned form
+        checked = bounded(check_workbook, form_id, str(base / INPUT),
+                          seconds=CHECK_SECONDS_FACTOR * read_seconds())
+    except (LimitError, SkemaError) as exc:
+        jobs.discard(request.app, job_id)
+        message = danish.mask_cpr(str(exc).replace(str(base / INPUT), name))
+        hint = f" {exc.hint}" if exc.hint else ""
+        return _form_page(request, who, message + hint, form_id, status=422)
+    except BaseException:
+        jobs.discard(request.app, job_id)
+        raise
+    (base / PROBLEMS).write_text(json.dumps(
+        {"problems": [asdict(p) for p in checked.problems],
+         "notes": [asdict(p) for p in checked.notes]}, ensure_ascii=False),
+        encoding="utf-8")
+    jobs.add(request.app, job_id, KIND, who.name,
+             {"form": form_id, "fil": name, "rows": checked.rows, "bad": checked.bad,
+              "problems": len(checked.problems)}, state=jobs.CHECKED, total=checked.rows)
+    return RedirectResponse(f"/batch/{job_id}", status_code=303)
+
+
+def _job_or_404(request: Request, who: Identity, job_id: str) -> jobs.Job:
+    return jobs.owned_or_404(request.app, who, job_id, KIND,
+                             "Kørslen findes ikke (eller er ikke din).")
+
+
+def _context(request: Request, job: jobs.Job, report: bool = True) -> dict[str, Any]:
+    base = jobs.folder(request.app.state.config, job.id)
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    if report and (base / PROBLEMS).is_file():
+        problems, notes = saved_problems(base)
+    frm = form_or_404(job.params["form"])
+    return {"job": job, "nr": jobs.place(request.app, job), "dage": jobs.KEEP_DAYS, "formular": frm,
+            "problemer": [problem_row(p) for p in problems[:SHOWN]],
+            "noter": [problem_row(p) for p in notes[:SHOWN]],
+            "flere": max(0, len(problems) - SHOWN)}
+
+
+@router.get("/batch/{job_id}")
+def job_page(request: Request, who: User, job_id: str) -> Response:
+    """The job: its report, its state, and the documents once they are made."""
+    job = _job_or_404(request, who, job_id)
+    return render(request, "batch-job.html", _context(request, job))
+
+
+@router.get("/batch/{job_id}/status")
+def job_status(request: Request, who: User, job_id: str) -> Response:
+    """The state fragment the job page polls."""
+    job = _job_or_404(request, who, job_id)
+    return render(request, "batch-status.html", _context(request, job, report=False))
+
+
+@router.post("/batch/{job_id}/start")
+def start_job(request: Request, who: User, job_id: str) -> Response:
+    """Queue the batch (a second press does nothing)."""
+    job = _job_or_404(request, who, job_id)
+    jobs.enqueue(request.app, job_id, jobs.FAILED if job.state == jobs.FAILED else jobs.CHECKED)
+    return RedirectResponse(f"/batch/{job_id}", status_code=303)
+
+
+@router.get("/batch/{job_id}/rapport.xlsx")
+def report_download(request: Request, who: User, job_id: str) -> Response:
+    """The workbook with each problem marked on its cell (``skema validate --report``)."""
+    from ..fileio import write_atomic
+    from ..limits import LimitError, bounded
+
+    job = _job_or_404(request, who, job_id)
+    base = jobs.folder(request.app.state.config, job.id)
+    path = base / REPORT
+    if not path.is_file():  # made on the first download (it takes a while: openpyxl)
+        if not (base / INPUT).is_file() or not (base / PROBLEMS).is_file():
+            raise HTTPException(404, "Rapporten findes ikke.")
+        try:
+            data = bounded(report_workbook, str(base / INPUT), *saved_problems(base))
+        except (LimitError, SkemaError) as exc:
+            raise HTTPException(422, danish.mask_cpr(
+                str(exc).replace(str(base / INPUT), str(job.params.get("fil"))))) from None
+        write_atomic(path, data, overwrite=True)
+    return _file(path, f"{job.params['form']}-rapport.xlsx")
+
+
+@router.get("/batch/{job_id}/dokumenter.zip")
+def zip_download(request: Request, who: User, job_id: str) -> Response:
+    """The documents and manifest.csv as one zip (once the batch is done)."""
+    job = _job_or_404(request, who, job_id)
+    path = jobs.folder(request.app.state.config, job.id) / ZIP
+    if job.state != jobs.DONE or not path.is_file():
+        raise HTTPException(404, "Dokumenterne er ikke lavet endnu.")
+    return _file(path, f"{job.params['form']}-dokumenter.zip")
+
+
+def _file(path: Path, name: str) -> Response:
+    kind = name.rsplit(".", 1)[-1]
+    return FileResponse(path, media_type=MEDIA.get(kind, "application/octet-stream"),
+                        headers={"content-disposition": f'attachment; filename="{name}"'})

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import HTTPException, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .store import Identity
 
@@ -145,7 +146,14 @@ async def check_csrf(request: Request) -> None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("multipart/form-data",
                                     "application/x-www-form-urlencoded")):
-            form = await request.form()
+            limit = request.app.state.config.max_upload_files
+            try:  # the upload's files are counted as they come (more are never stored)
+                form = await request.form(max_files=limit)
+            except StarletteHTTPException as exc:
+                if "files" not in str(exc.detail):
+                    raise HTTPException(400, "Formularen kunne ikke læses.") from None
+                raise HTTPException(413, f"Der kan højst sendes {limit} filer ad gangen. "
+                                         "Del dem op i flere omgange.") from None
             value = form.get("csrf")
             sent = value if isinstance(value, str) else ""
     if not cookie or not sent or not hmac.compare_digest(cookie, sent):
