@@ -231,8 +231,10 @@ def test_consents_add_search_show_and_verify(client, app, token):
     everyone = client.get("/api/consents", headers=auth(token))
     assert [(c["nr"], c["cpr"]) for c in everyone.json()] == [(1, "030592-xxxx"),
                                                              (2, "010190-xxxx")]
+    # the sample consent runs to 31 October 2028, the scan to 2030: both in force
     assert [c["nr"] for c in client.get("/api/consents?status=aktiv",
-                                        headers=auth(token)).json()] == [2]
+                                        headers=auth(token)).json()] == [1, 2]
+    assert client.get("/api/consents?status=tilbagekaldt", headers=auth(token)).json() == []
 
     one = client.get("/api/consents/2?grund=sagsbehandling", headers=auth(token)).json()
     assert [(h["post"], h["handling"], h["hvem"]) for h in one["historik"]] == [

@@ -429,7 +429,8 @@ def _browse(tmp_path, served, page, consent_pdf) -> None:
     shown = page.locator(".cpr-vist")
     shown.wait_for()
     assert shown.inner_text() == CPR
-    assert page.evaluate("document.activeElement.className") == "cpr cpr-vist"
+    # focus moves to the revealed number (htmx may still carry its passing settle classes)
+    assert page.evaluate("document.activeElement.classList.contains('cpr-vist')")
     assert page.url.endswith("/samtykker/soeg")
 
     # withdraw: first a day ahead (refused beside the field), then from today
