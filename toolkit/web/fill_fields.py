@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from .. import danish
 from ..catalogue import Field, Form, ListDef
+from ..doc_labels import document_label
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value, set_value
 from ..profile import Profile
@@ -160,7 +161,9 @@ def _text(value: Any) -> str:
 
 
 def _control(form: Form, fld: Field, name: str, value: Any, short: str) -> Control:
-    ctl = Control(fld, name, form.label(name), short)
+    # a single field is labelled as in the documents ("Navn" under the heading "Borger")
+    label = document_label(form, fld.path) if fld.list_path is None else form.label(name)
+    ctl = Control(fld, name, label, short)
     if fld.kind == "checkbox":
         ctl.checked = value is True
     elif fld.kind == "multi":
