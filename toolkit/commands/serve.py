@@ -149,3 +149,26 @@ def user_add(name: str, role: str, password_file, data: str | None) -> None:
     except SkemaError as exc:
         raise fail(exc) from None
     click.echo(f"Brugeren {name} ({role}) er oprettet.")
+
+
+@user_cmd.command("list")
+@data_option
+def user_list(data: str | None) -> None:
+    """Vis brugerne (navn, rolle, oprettet; aldrig adgangskoden)."""
+    import datetime as dt
+
+    for row in _store(data).users():
+        made = dt.datetime.fromtimestamp(row["oprettet"]).strftime("%d-%m-%Y")
+        click.echo(f"{row['navn']}\t{row['rolle']}\t{made}")
+
+
+@user_cmd.command("remove")
+@click.argument("name", metavar="BRUGERNAVN")
+@data_option
+def user_remove(name: str, data: str | None) -> None:
+    """Fjern en bruger (vedkommende logges ud med det samme)."""
+    try:
+        _store(data).remove_user(name)
+    except SkemaError as exc:
+        raise fail(exc) from None
+    click.echo(f"Brugeren {name} er fjernet.")

@@ -23,7 +23,7 @@ from .pages import render
 from .security import BodyLimit, LoginRequired, SecurityHeaders, check_csrf
 from .store import WebStore
 
-PAGE_GROUPS = ("catalogue", "login", "fill", "batch", "collect", "consents")
+PAGE_GROUPS = ("catalogue", "login", "fill", "batch", "collect", "consents", "users")
 STATIC = Path(__file__).parent / "static"
 
 

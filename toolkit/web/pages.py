@@ -35,6 +35,7 @@ NAV = (
     ("/batch", "Masseudfyldning", "sagsbehandler"),
     ("/indsamling", "Indsamling", "sagsbehandler"),
     ("/samtykker", "Samtykker", "sagsbehandler"),
+    ("/brugere", "Brugere", "administrator"),
 )
 
 

@@ -104,6 +104,20 @@ class WebStore:
             conn.execute("INSERT INTO users VALUES (?, ?, ?, ?)",
                          (name, _hasher().hash(password), role, time.time()))
 
+    def users(self) -> list[dict[str, Any]]:
+        """Every user: name, role and when made (never the password hash)."""
+        with self.connect() as conn:
+            rows = conn.execute("SELECT name, role, created FROM users ORDER BY name").fetchall()
+        return [{"navn": r[0], "rolle": r[1], "oprettet": r[2]} for r in rows]
+
+    def remove_user(self, name: str) -> None:
+        """Remove a user and end their sessions (refused for an unknown name)."""
+        with self.connect() as conn:
+            cur = conn.execute("DELETE FROM users WHERE name = ?", (name,))
+            if cur.rowcount == 0:
+                raise WebError(f"brugeren {name} findes ikke.")
+            conn.execute("DELETE FROM sessions WHERE user = ?", (name,))
+
     def check_password(self, name: str, password: str) -> Identity | None:
         """The user when the password is right, else None (also for an unknown user)."""
         from argon2.exceptions import VerificationError
