@@ -12,8 +12,10 @@ keeping (fonts embedded, colour profile, no external references).
   intent it ships itself. Images are wrapped into a PDF with Pillow first. (LibreOffice
   opens a PDF as a drawing and loses text; ocrmypdf uses Ghostscript underneath.)
 
-A missing tool, a failure or a result that is not PDF/A-2b gives no rendition and a
-Danish note saying why; it never stops the document from being archived.
+Both run under the limits of every file read (:func:`toolkit.limits.run_program`: the same
+time and memory, killed with what they started when the time is up). A missing tool, a
+failure, a limit reached or a result that is not PDF/A-2b gives no rendition and a Danish
+note saying why; it never stops the document from being archived.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import glob
 import io
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..limits import LimitError, run_program
 
 PDFA_DEF = """%!
 /ICCProfile ({icc}) def
@@ -40,7 +43,6 @@ PDFA_DEF = """%!
 
 LIBREOFFICE = "LibreOffice"
 GHOSTSCRIPT = "Ghostscript"
-TIMEOUT = 180
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,12 @@ def _is_pdfa_2b(data: bytes) -> bool:
 
 
 def _run(args: list[str], tool: str) -> str:
-    """Run a converter; '' when it succeeded, else a Danish note."""
+    """Run a converter within the limits of a file read; '' when it succeeded, else a
+    Danish note (a limit reached: the same words as anywhere a file is read)."""
     try:
-        proc = subprocess.run(args, capture_output=True, timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        return f"{tool} blev ikke færdig inden for {TIMEOUT} sekunder"
+        proc = run_program(args)
+    except LimitError as exc:
+        return f"{tool}: {exc}"
     except OSError as exc:
         return f"{tool} kunne ikke startes ({exc.strerror})"
     if proc.returncode != 0:
