@@ -306,6 +306,10 @@ SLOW = "filen tog for lang tid at læse (over 3 sekunder) og er sprunget over"
 
 @pytest.fixture(scope="module")
 def shared_stream_pdf(tmp_path_factory) -> Path:
+    return shared_stream(tmp_path_factory.mktemp("pdf") / "samarbejdsmodel.pdf")
+
+
+def shared_stream(path: Path) -> Path:
     """A small PDF whose 2,000 pages share one huge content stream."""
     import pikepdf
 
@@ -315,7 +319,6 @@ def shared_stream_pdf(tmp_path_factory) -> Path:
         pdf.add_blank_page(page_size=(200, 200))
     for page in pdf.pages:
         page.obj.Contents = stream
-    path = tmp_path_factory.mktemp("pdf") / "samarbejdsmodel.pdf"
     pdf.save(path, compress_streams=True)
     assert path.stat().st_size < 400_000
     return path
@@ -561,13 +564,17 @@ def test_extract_shape_is_the_same_for_unreadable_input(tmp_path, good_forms):
 @pytest.fixture
 def small_disk(tmp_path):
     """A 400 KB tmpfs at tmp_path/lille (root only: skipped elsewhere, failing under CI)."""
+    yield from mount_tmpfs(tmp_path / "lille", "400k")
+
+
+def mount_tmpfs(mount: Path, size: str):
+    """Mount a tmpfs of ``size`` at ``mount`` for the fixture that yields from it."""
     import subprocess
 
     from conftest import _missing
 
-    mount = tmp_path / "lille"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         _missing(f"en lille tmpfs kan ikke monteres ({done.stderr.strip()})",

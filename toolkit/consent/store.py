@@ -255,6 +255,7 @@ class Archive:
                 continue
 
     def _connect(self, create: bool) -> sqlite3.Connection:
+        conn = None
         try:
             conn = sqlite3.connect(str(self.index), timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
@@ -288,6 +289,8 @@ class Archive:
                 with self._tx(conn):
                     conn.execute(RENDITIONS_SCHEMA)
         except sqlite3.DatabaseError as exc:
+            if conn is not None:  # not left open (a long-lived process, a mount to release)
+                conn.close()
             self._raise_fault(exc, "intet er ændret")
             raise ArchiveError(f"{self.index}: arkivets indeks kan ikke åbnes ({exc}).",
                                hint="Tjek at stien peger på et samtykkearkiv.") from None
