@@ -18,10 +18,12 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import subprocess
 
 from .errors import DocumentError
 
@@ -132,6 +134,8 @@ def run_program(args: list[str], seconds: float | None = None, memory: int | Non
     memory). It stops when the calling process dies (``PR_SET_PDEATHSIG``), and its own
     session lets it be killed with its children. Its output is captured; its exit code is
     the caller's to judge. OSError when it cannot be started."""
+    import subprocess
+
     seconds = read_seconds() if seconds is None else seconds
     memory = read_memory() if memory is None else memory
     prctl = _prctl()
