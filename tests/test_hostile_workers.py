@@ -9,10 +9,59 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-import psutil
 import pytest
 from test_hostile import ROOT, indsats_book, shared_stream
+
+
+def stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None when
+    the process is gone or a zombie (stopped, waiting to be reaped)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    return None if fields[0] in "ZX" else fields
+
+
+def alive(pid: int) -> bool:
+    """True while the process runs (a zombie has stopped)."""
+    return stat(pid) is not None
+
+
+def descendants(pid: int) -> list[int]:
+    """Every running process below ``pid``."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := stat(int(entry.name))):
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User CPU time of a process so far."""
+    fields = stat(pid)
+    return int(fields[11]) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
+def command_lines() -> list[str]:
+    """The command lines of every running process."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and alive(int(entry.name)):
+            try:
+                raw = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            lines.append(raw.replace(b"\0", b" ").decode(errors="replace"))
+    return lines
 
 
 def start(*args: object, env: dict | None = None) -> subprocess.Popen:
@@ -21,12 +70,12 @@ def start(*args: object, env: dict | None = None) -> subprocess.Popen:
                             env={**os.environ, **(env or {})})
 
 
-def busy_workers(parent: subprocess.Popen, ready, seconds: float = 60) -> list[psutil.Process]:
+def busy_workers(parent: subprocess.Popen, ready, seconds: float = 60) -> list[int]:
     """The parent's worker processes, once ``ready(workers)`` holds."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert parent.poll() is None, parent.communicate()
-        workers = psutil.Process(parent.pid).children(recursive=True)
+        workers = descendants(parent.pid)
         if len(workers) >= 2 and ready(workers):
             return workers
         time.sleep(0.1)
@@ -34,14 +83,15 @@ def busy_workers(parent: subprocess.Popen, ready, seconds: float = 60) -> list[p
     pytest.fail(f"no busy workers within {seconds} s: {parent.communicate()}")
 
 
-def kill_and_watch(parent: subprocess.Popen, workers: list[psutil.Process]) -> float:
+def kill_and_watch(parent: subprocess.Popen, workers: list[int]) -> float:
     """SIGKILL the parent; the seconds until every worker has stopped (fails after 10)."""
     start = time.monotonic()
     parent.send_signal(signal.SIGKILL)
-    gone, alive = psutil.wait_procs(workers, timeout=10)
-    for proc in alive:
-        proc.kill()
-    assert alive == [], "workers outlived their parent"
+    while (left := [pid for pid in workers if alive(pid)]) and time.monotonic() < start + 10:
+        time.sleep(0.05)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "workers outlived their parent"
     out, err = parent.communicate(timeout=10)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err
     return time.monotonic() - start
@@ -58,8 +108,8 @@ def test_collect_workers_stop_when_collect_is_killed(tmp_path):
     parent = start("collect", root, "-o", tmp_path / "samlet.xlsx", "--form",
                    "samarbejdsmodel", "--jobs", "2", env={"SKEMA_READ_SECONDS": "120"})
 
-    def reading(workers: list[psutil.Process]) -> bool:
-        return sum(w.cpu_times().user > 1 for w in workers) >= 2
+    def reading(workers: list[int]) -> bool:
+        return sum(cpu_seconds(pid) > 1 for pid in workers) >= 2
 
     seconds = kill_and_watch(parent, busy_workers(parent, reading))
     print(f"målt: arbejdsprocesserne stoppede {seconds:.2f} s efter forælderen")
@@ -72,7 +122,7 @@ def test_batch_workers_stop_when_batch_is_killed(tmp_path):
     out = tmp_path / "ud"
     parent = start("batch", "indsatsskema", book, "-o", out, "--jobs", "2")
 
-    def writing(_workers: list[psutil.Process]) -> bool:
+    def writing(_workers: list[int]) -> bool:
         return len(list(out.glob("*.docx"))) >= 4
 
     workers = busy_workers(parent, writing, seconds=120)
