@@ -168,7 +168,8 @@ def _check_zip(path: Path) -> None:
 #: The most rows and columns skema reads on one sheet (README: "Grænser").
 MAX_ROWS = 100_000
 MAX_COLUMNS = 1_000
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br\s*=\s*"\$?([A-Za-z]*)\$?([0-9]*)"')
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTR = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
@@ -221,15 +222,29 @@ def sheet_extents(path: str | Path) -> dict[str, SheetExtent]:
 
 
 def _scan_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """The last row and column that hold a cell, as a reader places them: by a cell's
+    ``r`` reference, and where a row or cell has none (allowed, and used to slip past a
+    scan of references) by counting on from the one before."""
     rows = cols = 0
+    row = col = 0
     tail = b""
     with archive.open(member) as handle:
         while chunk := handle.read(1 << 20):
             text = tail + chunk
-            for letters, number in _CELL_REF.findall(text):
-                rows = max(rows, int(number))
-                cols = max(cols, column_index(letters.decode()) + 1)
-            tail = text[-200:]
+            cut = text.rfind(b"<")
+            if cut < 0 or len(text) - cut > 1 << 16:  # no tag left open across chunks
+                cut = len(text)
+            for name, attrs in _ROW_OR_CELL.findall(text, 0, cut):
+                ref = _REF.search(attrs)
+                letters, digits = ref.groups() if ref else (b"", b"")
+                if name == b"row":
+                    row = int(digits) if digits else row + 1
+                    col = 0
+                    continue
+                col = column_index(letters.decode()) + 1 if letters else col + 1
+                rows = max(rows, int(digits) if digits else row)
+                cols = max(cols, col)
+            tail = text[cut:]
     return rows, cols
 
 
