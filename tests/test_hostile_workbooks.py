@@ -106,3 +106,44 @@ def test_batch_prints_problems_in_bounded_numbers(tmp_path):
                          "rapport.xlsx'.")
     assert result.stdout.endswith("0 filer skrevet, 30 ugyldige rækker sprunget over (30 "
                                   f"rækker); manifest: {tmp_path / 'ud' / 'manifest.csv'}\n")
+
+
+def with_shared_strings(tmp_path: Path, count: int) -> Path:
+    """The input workbook with a shared-strings part of ``count`` short texts."""
+    book = doctored(tmp_path, "tekster.xlsx")
+    out = io.BytesIO()
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>'))
+            dst.writestr(info.filename, body)
+        dst.writestr("xl/sharedStrings.xml", (
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + b"".join(b"<si><t>%d</t></si>" % i for i in range(count)) + b"</sst>"))
+    book.write_bytes(out.getvalue())
+    return book
+
+
+def test_too_many_shared_strings_are_refused_before_reading(tmp_path, monkeypatch):
+    """Each shared string costs the reader ~40 bytes however short: 9 million in a 4.4 MB
+    workbook took 330 MB, so 90 million (44 MB) would take 3 GB. Counted, then refused."""
+    from toolkit.sources import excel
+
+    monkeypatch.setattr(excel, "MAX_SHARED_STRINGS", 5_000)
+    book = with_shared_strings(tmp_path, 5_000)
+    result = invoke("validate", "indsatsskema", book)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    book = with_shared_strings(tmp_path, 5_001)
+    with Bound():
+        result = invoke("validate", "indsatsskema", book)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Fejl: {book}: projektmappen har over 5.000 forskellige tekster "
+                             "(delte strenge); skema læser højst 5.000, og projektmappen "
+                             "læses ikke.\n  Tip: Tjek filen; gem den igen i Excel, hvis den "
+                             "er ægte.\n")
+    batch = invoke("batch", "indsatsskema", book, "-o", tmp_path / "ud")
+    assert batch.exit_code == 1 and batch.stderr.startswith(f"Fejl: {book}: projektmappen har")
