@@ -334,3 +334,30 @@ def test_the_index_failing_mid_write_changes_nothing(tmp_path, key, monkeypatch,
         assert conn.execute("SELECT count(*) FROM audit").fetchone() == (1,)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("pages, side, note", [
+    (50, 6000, "billedet: filen kræver for meget hukommelse at læse (over 300 MB) og er "
+               "sprunget over"),
+    (1, 14000, "billedet kan ikke læses (over 178 millioner billedpunkter på en side)"),
+])
+def test_a_scan_that_unpacks_to_gigabytes_is_archived_without_a_copy(tmp_path, key,
+                                                                      monkeypatch, pages,
+                                                                      side, note):
+    """A 145 KB TIFF of 50 blank 6000 x 6000 pages (5 GB once decoded) ran this process
+    out of memory, and a 25 KB one of 20000 x 20000 ended in 'uventet fejl
+    (DecompressionBombError)'. The scan is decoded in a bounded child now."""
+    from PIL import Image
+
+    monkeypatch.setenv("SKEMA_READ_MEMORY_MB", "300")
+    page = Image.new("1", (side, side), 1)
+    tiff = tmp_path / "scanning.tif"
+    page.save(tiff, save_all=True, append_images=[page] * (pages - 1), compression="group4")
+    assert tiff.stat().st_size < 200_000
+    arkiv = tmp_path / "arkiv"
+    assert consent(arkiv, "init").exit_code == 0
+    with Bound():
+        result = add(arkiv, tiff, "Formål")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == f"  PDF/A-2b: mangler: {note}"
+    assert "er i orden: 1 samtykker, 2 filer" in consent(arkiv, "verify").stdout

@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..limits import LimitError, run_program
+from ..limits import LimitError, bounded, run_program
 
 PDFA_DEF = """%!
 /ICCProfile ({icc}) def
@@ -95,17 +95,11 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> Rendition:
     if kind == "pdf":
         source.write_bytes(data)
     else:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                frames = []
-                for index in range(getattr(image, "n_frames", 1)):
-                    image.seek(index)
-                    frames.append(image.convert("RGB"))
-            frames[0].save(source, "PDF", save_all=True, append_images=frames[1:],
-                           resolution=300.0)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+        try:  # decoding a scan is reading a file: a 145 KB TIFF of 50 huge pages
+            bounded(_image_pdf, data, source)  # would take gigabytes in this process
+        except LimitError as exc:
+            return Rendition(None, GHOSTSCRIPT, f"billedet: {exc}")
+        except ImageError as exc:
             return Rendition(None, GHOSTSCRIPT, f"billedet kan ikke læses ({exc})")
     definition = folder / "pdfa.ps"
     definition.write_text(PDFA_DEF.format(icc=icc), encoding="ascii")
@@ -115,6 +109,30 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> Rendition:
                  "-sDEVICE=pdfwrite", f"--permit-file-read={icc}",
                  f"-sOutputFile={target}", str(definition), str(source)], GHOSTSCRIPT)
     return _result(target, GHOSTSCRIPT, note)
+
+
+class ImageError(Exception):
+    """A scan that cannot be decoded (the reason in the message)."""
+
+
+def _image_pdf(data: bytes, target: Path) -> None:
+    """Wrap a scanned image's frames (pages) into a PDF at ``target`` (in a bounded
+    child); ImageError when the image cannot be read or is too large to decode."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            frames = []
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                frames.append(image.convert("RGB"))
+        frames[0].save(target, "PDF", save_all=True, append_images=frames[1:],
+                       resolution=300.0)
+    except Image.DecompressionBombError:
+        raise ImageError(f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} "
+                         "millioner billedpunkter på en side") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageError(str(exc)) from None
 
 
 def _libreoffice(data: bytes, folder: Path) -> Rendition:
