@@ -505,6 +505,21 @@ def test_hidden_main_sheet_gets_a_notice(tmp_path):
                              "kontrollér, at det er de rigtige rækker.\n")
 
 
+def invalid_dates(book: Path, rows: int) -> Path:
+    """An indsatsskema input workbook whose ``rows`` rows each have an impossible date."""
+    from toolkit import load_form
+    from toolkit.render.xlsx import input_workbook
+
+    records = []
+    for i in range(rows):
+        data = copy.deepcopy(sample("indsatsskema"))
+        data["borger"]["cpr"] = f"{i % 28 + 1:02d}0190-1234"
+        data["periode"]["start"] = "2024-13-01"
+        records.append(data)
+    book.write_bytes(input_workbook(load_form("indsatsskema"), records))
+    return book
+
+
 def test_problems_are_printed_in_bounded_numbers(tmp_path):
     from toolkit.commands.workbook import first_per_kind
     from toolkit.validation import Problem
@@ -514,17 +529,7 @@ def test_problems_are_printed_in_bounded_numbers(tmp_path):
     shown, more = first_per_kind(problems, 20)
     assert [p.message for p in shown] == [f"p{i}" for i in range(20)] + ["b"]
     assert more == {"required": 10}
-    book = doctored(tmp_path, "mange.xlsx", rows=25)
-    from toolkit import load_form
-    from toolkit.render.xlsx import input_workbook
-
-    records = []
-    for i in range(25):
-        data = copy.deepcopy(sample("indsatsskema"))
-        data["borger"]["cpr"] = f"{i % 28 + 1:02d}0190-1234"
-        data["periode"]["start"] = "2024-13-01"
-        records.append(data)
-    book.write_bytes(input_workbook(load_form("indsatsskema"), records))
+    book = invalid_dates(tmp_path / "mange.xlsx", 25)
     result = invoke("validate", "indsatsskema", book)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()

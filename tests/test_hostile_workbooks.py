@@ -6,13 +6,12 @@ from an 11 KB file)."""
 
 from __future__ import annotations
 
-import copy
 import io
 import zipfile
 from pathlib import Path
 
 import pytest
-from test_hostile import Bound, doctored, invoke, sample
+from test_hostile import Bound, doctored, invalid_dates, invoke
 
 TIP = ("  Tip: Slet de tomme rækker og kolonner under og til højre for dataene (markér dem i "
        "Excel og vælg Slet), og gem projektmappen igen.\n")
@@ -86,17 +85,7 @@ def test_batch_says_when_a_hidden_main_sheet_is_read(tmp_path):
 
 
 def test_batch_prints_problems_in_bounded_numbers(tmp_path):
-    from toolkit import load_form
-    from toolkit.render.xlsx import input_workbook
-
-    records = []
-    for i in range(30):
-        data = copy.deepcopy(sample("indsatsskema"))
-        data["borger"]["cpr"] = f"{i % 28 + 1:02d}0190-1234"
-        data["periode"]["start"] = "2024-13-01"
-        records.append(data)
-    book = tmp_path / "mange.xlsx"
-    book.write_bytes(input_workbook(load_form("indsatsskema"), records))
+    book = invalid_dates(tmp_path / "mange.xlsx", 30)
     result = invoke("batch", "indsatsskema", book, "-o", tmp_path / "ud", "--jobs", "1")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
