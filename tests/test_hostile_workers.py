@@ -130,3 +130,24 @@ def test_batch_workers_stop_when_batch_is_killed(tmp_path):
     written = len(list(out.glob("*.docx")))
     time.sleep(1)
     assert len(list(out.glob("*.docx"))) == written < 400
+
+
+def grab(megabytes: int) -> str:
+    """Take ``megabytes`` of memory in a worker: what a reader of a hostile file does."""
+    try:
+        return f"{len(bytearray(megabytes * 1024 * 1024)) // 1024 // 1024} MB"
+    except MemoryError:
+        return "MemoryError"
+
+
+def test_a_pool_worker_has_the_memory_limit_of_a_file_read(monkeypatch):
+    """collect --jobs N read each file in a worker with no memory limit (only --jobs 1
+    read it in a bounded child); a worker now has the same limit, and a file that wants
+    more fails alone (collect reports it as unreadable) while the others go on."""
+    from toolkit import pool
+
+    monkeypatch.setenv("SKEMA_READ_MEMORY_MB", "300")
+    sizes = [50, 2000, 50, 100, 2000, 50, 50, 50]
+    results = dict(i for chunk in pool.run(grab, sizes, workers=2) for i in chunk)
+    assert [results[i] for i in range(len(sizes))] == [
+        "50 MB", "MemoryError", "50 MB", "100 MB", "MemoryError", "50 MB", "50 MB", "50 MB"]

@@ -205,12 +205,9 @@ def _child(send: Any, seconds: float, memory: int, parent: int, func: Callable[.
 
         cpu = int(seconds) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        with open("/proc/self/statm") as handle:
-            pages = int(handle.read().split()[0])
-        limit = pages * os.sysconf("SC_PAGE_SIZE") + memory
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (OSError, ValueError, ImportError):
-        pass  # no /proc or no rlimit: the time limit still holds
+        pass  # no rlimit: the time limit still holds
+    limit_memory(memory)
     try:
         result: tuple[bool, Any] = (True, func(*args, **kwargs))
     except MemoryError as exc:
@@ -226,6 +223,21 @@ def _child(send: Any, seconds: float, memory: int, parent: int, func: Callable[.
         send.close()
     except OSError:  # the parent is gone (killed): stop quietly, no traceback
         os._exit(0)
+
+
+def limit_memory(memory: int) -> None:
+    """Let this process take at most ``memory`` bytes of address space beyond what it has
+    (``RLIMIT_AS``); more raises MemoryError. Only for a process skema itself started (a
+    reader's child, a pool worker): it is never lifted."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[0])
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError, ImportError):
+        pass  # no /proc or no rlimit: the time limit still holds
 
 
 def die_with_parent(parent: int | None = None) -> None:
