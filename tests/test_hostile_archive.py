@@ -361,3 +361,22 @@ def test_a_scan_that_unpacks_to_gigabytes_is_archived_without_a_copy(tmp_path, k
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == f"  PDF/A-2b: mangler: {note}"
     assert "er i orden: 1 samtykker, 2 filer" in consent(arkiv, "verify").stdout
+
+
+def test_a_full_temporary_disk_costs_only_the_pdfa_copy(tmp_path, key, disk, monkeypatch):
+    """The PDF/A copy is made in the system's temporary folder: that disk full is said as
+    such (not as a fault of the archive), and the document is archived."""
+    import tempfile
+
+    from conftest import _need
+
+    _need("gs", "ghostscript")
+    arkiv = tmp_path / "arkiv"
+    assert consent(arkiv, "init").exit_code == 0
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    fill(disk, 0)
+    result = add(arkiv, scan(tmp_path / "samtykke.pdf", "Samtykke"), "Formål")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (f"  PDF/A-2b: mangler: {disk}: der er ikke plads "
+                                             "på disken")
+    assert "er i orden: 1 samtykker, 2 filer" in consent(arkiv, "verify").stdout

@@ -28,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import os_reason
 from ..limits import LimitError, bounded, run_program
 
 PDFA_DEF = """%!
@@ -162,10 +163,17 @@ def _result(target: Path, tool: str, note: str) -> Rendition:
 
 
 def render(data: bytes, kind: str) -> Rendition:
-    """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff)."""
-    with tempfile.TemporaryDirectory(prefix="skema-pdfa-") as tmp:
-        folder = Path(tmp)
-        os.chmod(folder, 0o700)
-        if kind == "docx":
-            return _libreoffice(data, folder)
-        return _ghostscript(data, kind, folder)
+    """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff).
+
+    The work is done in a private temporary folder; a fault there (the system's temporary
+    disk full) gives a note naming that folder, never a fault of the archive."""
+    tool = LIBREOFFICE if kind == "docx" else GHOSTSCRIPT
+    try:
+        with tempfile.TemporaryDirectory(prefix="skema-pdfa-") as tmp:
+            folder = Path(tmp)
+            os.chmod(folder, 0o700)
+            if kind == "docx":
+                return _libreoffice(data, folder)
+            return _ghostscript(data, kind, folder)
+    except OSError as exc:
+        return Rendition(None, tool, f"{tempfile.gettempdir()}: {os_reason(exc)}")
