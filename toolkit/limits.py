@@ -131,29 +131,27 @@ def run_program(args: list[str], seconds: float | None = None, memory: int | Non
     at most ``seconds`` of wall time (then it and every process it started are killed and
     LimitError ``too_slow`` is raised) and ``memory`` bytes of data per process
     (``RLIMIT_DATA``: a program that needs more fails, as a reader that runs out of
-    memory). It stops when the calling process dies (``PR_SET_PDEATHSIG``), and its own
-    session lets it be killed with its children. Its output is captured; its exit code is
-    the caller's to judge. OSError when it cannot be started."""
+    memory). It stops when the calling process dies (``PR_SET_PDEATHSIG``, else its CPU
+    limit ends it), and its own session lets it be killed with its children. Its output
+    is captured; its exit code is the caller's to judge. OSError when it cannot be started.
+
+    The limits are set by a small Python that then becomes the program (exec), not by a
+    function run between fork and exec, which is unsafe in a process with threads (the
+    web app)."""
+    import errno
+    import shutil
     import subprocess
+    import sys
 
     seconds = read_seconds() if seconds is None else seconds
     memory = read_memory() if memory is None else memory
-    prctl = _prctl()
-    parent = os.getpid()
-
-    def limit() -> None:  # in the forked child, before exec: no imports, no allocation
-        if prctl is not None:
-            prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
-            if os.getppid() != parent:  # the caller died before the line above
-                os._exit(1)
-        if _resource is not None:
-            cpu = int(seconds) + 5
-            _resource.setrlimit(_resource.RLIMIT_CPU, (cpu, cpu + 5))
-            _resource.setrlimit(_resource.RLIMIT_DATA, (memory, memory))
-
+    if shutil.which(args[0]) is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), args[0])
+    if os.name == "posix":
+        args = [sys.executable, "-I", "-S", "-c", _LIMITED, str(os.getpid()),
+                str(int(seconds) + 5), str(memory), *args]
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=limit if os.name == "posix" else None)
+                            stderr=subprocess.PIPE, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -168,6 +166,26 @@ def run_program(args: list[str], seconds: float | None = None, memory: int | Non
         raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
                          code="too_slow")
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+#: Run by :func:`run_program` as ``python -c _LIMITED PARENT CPU MEMORY PROGRAM ARGS…``:
+#: stop with the parent, limit CPU seconds and data bytes, then become the program.
+_LIMITED = """
+import os, resource, signal, sys
+parent, cpu, memory = (int(a) for a in sys.argv[1:4])
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+except (OSError, AttributeError, ImportError):
+    pass
+if os.getppid() != parent:
+    os._exit(1)
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+for name in ("SIGPIPE", "SIGXFSZ"):  # as Python found them, not as it set them
+    signal.signal(getattr(signal, name), signal.SIG_DFL)
+os.execvp(sys.argv[4], sys.argv[4:])
+"""
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -187,12 +205,6 @@ def _prctl() -> Callable[..., int] | None:
         return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
-
-
-try:
-    import resource as _resource
-except ImportError:  # pragma: no cover - not POSIX
-    _resource = None  # type: ignore[assignment]
 
 
 def _child(send: Any, seconds: float, memory: int, parent: int, func: Callable[..., Any],
