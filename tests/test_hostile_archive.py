@@ -348,7 +348,7 @@ def test_the_index_failing_mid_write_changes_nothing(tmp_path, key, monkeypatch,
     (50, 6000, "billedet: filen kræver for meget hukommelse at læse (over 300 MB) og er "
                "sprunget over"),
     (1, 14000, "billedet kan ikke læses (over 178 millioner billedpunkter på en side)"),
-])
+], ids=["50-pages", "one-huge-page"])
 def test_a_scan_that_unpacks_to_gigabytes_is_archived_without_a_copy(tmp_path, key,
                                                                       monkeypatch, pages,
                                                                       side, note):

@@ -33,7 +33,7 @@ INLINE = '<c t="inlineStr"><is><t>x</t></is></c>'
     ('<row r="3"><c r="B3"/>' + INLINE * 1200 + "</row>", "ATF3", "3", "1.202"),
     ('<row><c r="a12345678" t="inlineStr"><is><t>x</t></is></c></row>', "N12345678",
      "12.345.678", "14"),
-])
+], ids=["last-row", "row-200000", "2000-columns", "after-B3", "eight-digit-row"])
 def test_cells_without_a_reference_are_placed_and_refused(tmp_path, cells, corner, rows,
                                                           columns):
     book = doctored(tmp_path, "uden-r.xlsx", cells)
