@@ -140,8 +140,6 @@ def shared_stream_pdf(tmp_path_factory) -> Path:
 
 
 def test_run_program_kills_what_the_program_started_and_bounds_its_memory(tmp_path):
-    import sys
-
     from toolkit.limits import LimitError, run_program
 
     pids = tmp_path / "pids"
