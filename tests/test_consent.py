@@ -731,8 +731,8 @@ _KILL_AFTER_BLOB = """
 import os, signal, sys
 from toolkit.consent import store
 original = store.Archive._store_blob
-def store_then_die(self, data, digest):
-    original(self, data, digest)
+def store_then_die(self, data, digest, **kw):
+    original(self, data, digest, **kw)
     os.kill(os.getpid(), signal.SIGKILL)
 store.Archive._store_blob = store_then_die
 from toolkit.cli import main

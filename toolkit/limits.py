@@ -7,7 +7,8 @@ most :data:`READ_SECONDS` and :data:`READ_MEMORY` bytes and ends with the same D
 message wherever it is read. The reading runs in a forked child process whose address
 space is limited (``RLIMIT_AS``) and which is stopped when the time is up; the calling
 process is never changed. Where ``fork`` does not exist the call runs in-process with only
-the size check.
+the size check. An outside program that reads the file (Ghostscript, LibreOffice for the
+archive's PDF/A copies) runs under the same limits with :func:`run_program`.
 
 ``SKEMA_READ_SECONDS`` and ``SKEMA_READ_MEMORY_MB`` change the limits (tests, big servers).
 """
@@ -16,9 +17,13 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import subprocess
 
 from .errors import DocumentError
 
@@ -59,7 +64,11 @@ def read_memory() -> int:
 
 def check_size(path: str | Path, limit: int = MAX_FILE_BYTES) -> int:
     """The file's size from stat; LimitError when it is above ``limit`` (never read)."""
-    size = os.stat(path).st_size
+    return check_length(os.stat(path).st_size, limit)
+
+
+def check_length(size: int, limit: int = MAX_FILE_BYTES) -> int:
+    """``size`` (bytes of a file, or of bytes handed over); LimitError above ``limit``."""
     if size > limit:
         raise LimitError(f"filen er for stor ({size // 1024 // 1024} MB); skema læser "
                          f"formularer op til {limit // 1024 // 1024} MB",
@@ -91,7 +100,8 @@ def bounded(func: Callable[..., T], *args: Any, seconds: float | None = None,
 
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, seconds, memory, func, args, kwargs))
+    child = ctx.Process(target=_child, args=(send, seconds, memory, os.getpid(), func, args,
+                                             kwargs))
     child.start()
     send.close()
     try:
@@ -115,22 +125,101 @@ def bounded(func: Callable[..., T], *args: Any, seconds: float | None = None,
     raise payload
 
 
-def _child(send: Any, seconds: float, memory: int, func: Callable[..., Any], args: tuple,
-           kwargs: dict) -> None:
+def run_program(args: list[str], seconds: float | None = None, memory: int | None = None
+                ) -> subprocess.CompletedProcess[bytes]:
+    """Run an outside program that reads a user's file, under the limits of :func:`bounded`:
+    at most ``seconds`` of wall time (then it and every process it started are killed and
+    LimitError ``too_slow`` is raised) and ``memory`` bytes of data per process
+    (``RLIMIT_DATA``: a program that needs more fails, as a reader that runs out of
+    memory). It stops when the calling process dies (``PR_SET_PDEATHSIG``, else its CPU
+    limit ends it), and its own session lets it be killed with its children. Its output
+    is captured; its exit code is the caller's to judge. OSError when it cannot be started.
+
+    The limits are set by a small Python that then becomes the program (exec), not by a
+    function run between fork and exec, which is unsafe in a process with threads (the
+    web app)."""
+    import errno
+    import shutil
+    import subprocess
+    import sys
+
+    seconds = read_seconds() if seconds is None else seconds
+    memory = read_memory() if memory is None else memory
+    if shutil.which(args[0]) is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), args[0])
+    if os.name == "posix":
+        args = [sys.executable, "-I", "-S", "-c", _LIMITED, str(os.getpid()),
+                str(int(seconds) + 5), str(memory), *args]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
+                         code="too_slow") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    _kill_group(proc)  # a child it left behind (LibreOffice's helper processes)
+    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
+                         code="too_slow")
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+#: Run by :func:`run_program` as ``python -c _LIMITED PARENT CPU MEMORY PROGRAM ARGS…``:
+#: stop with the parent, limit CPU seconds and data bytes, then become the program.
+_LIMITED = """
+import os, resource, signal, sys
+parent, cpu, memory = (int(a) for a in sys.argv[1:4])
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+except (OSError, AttributeError, ImportError):
+    pass
+if os.getppid() != parent:
+    os._exit(1)
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+for name in ("SIGPIPE", "SIGXFSZ"):  # as Python found them, not as it set them
+    signal.signal(getattr(signal, name), signal.SIG_DFL)
+os.execvp(sys.argv[4], sys.argv[4:])
+"""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the program's session (it and what it started) and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (OSError, AttributeError):
+        proc.kill()
+    proc.communicate()
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` (Linux), looked up before a fork, or None."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _child(send: Any, seconds: float, memory: int, parent: int, func: Callable[..., Any],
+           args: tuple, kwargs: dict) -> None:
     """In the forked child: limit the address space and CPU time (so that an orphan stops
     by itself when its parent is killed), run, send (ok, result or error)."""
-    _die_with_parent()
+    die_with_parent(parent)
     try:
         import resource
 
         cpu = int(seconds) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        with open("/proc/self/statm") as handle:
-            pages = int(handle.read().split()[0])
-        limit = pages * os.sysconf("SC_PAGE_SIZE") + memory
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (OSError, ValueError, ImportError):
-        pass  # no /proc or no rlimit: the time limit still holds
+        pass  # no rlimit: the time limit still holds
+    limit_memory(memory)
     try:
         result: tuple[bool, Any] = (True, func(*args, **kwargs))
     except MemoryError as exc:
@@ -148,13 +237,28 @@ def _child(send: Any, seconds: float, memory: int, func: Callable[..., Any], arg
         os._exit(0)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to stop this child when its parent dies (prctl PR_SET_PDEATHSIG)."""
+def limit_memory(memory: int) -> None:
+    """Let this process take at most ``memory`` bytes of address space beyond what it has
+    (``RLIMIT_AS``); more raises MemoryError. Only for a process skema itself started (a
+    reader's child, a pool worker): it is never lifted."""
     try:
-        import ctypes
-        import signal
+        import resource
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the CPU-time limit still ends an orphan
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[0])
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError, ImportError):
+        pass  # no /proc or no rlimit: the time limit still holds
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to stop this (child) process when its parent dies (prctl
+    PR_SET_PDEATHSIG); with ``parent``, stop at once when that parent is already gone.
+    Only for a process skema itself started (a reader's child, a pool worker)."""
+    prctl = _prctl()
+    if prctl is None:
+        return  # not Linux: the CPU-time limit still ends an orphan reader
+    prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)

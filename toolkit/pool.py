@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import WorkerLost
+from .limits import die_with_parent, limit_memory, read_memory
 
 #: True where worker processes can be forked (not on Windows).
 FORK = "fork" in multiprocessing.get_all_start_methods()
@@ -184,7 +185,7 @@ class _Pool:
         self.number = next(_NUMBERS)
         _SHARED[self.number] = (fn, items, self.slots)
         self.executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start,
-                                            initargs=(self.number, counter))
+                                            initargs=(self.number, counter, os.getpid()))
 
     def __enter__(self) -> _Pool:
         return self
@@ -315,12 +316,20 @@ class _Pool:
                 proc.kill()
 
 
-def _start(number: int, counter: Any) -> None:
-    """Worker initialiser: take a slot in the table; leave Ctrl-C to the parent.
+def _start(number: int, counter: Any, parent: int) -> None:
+    """Worker initialiser: stop when the parent dies; take a slot in the table; leave
+    Ctrl-C to the parent.
 
-    The worker process is the pool's own: what it sets here is set in it alone.
+    The worker process is the pool's own: what it sets here is set in it alone. A parent
+    killed outright (SIGKILL, the out-of-memory killer) cannot stop its workers, and they
+    would go on with their items, then wait for ever for more; Linux stops them instead
+    (``PR_SET_PDEATHSIG``, quietly: no traceback). A worker may take the memory of one
+    file read (:func:`toolkit.limits.read_memory`) beyond what it starts with: more
+    raises MemoryError in the item that asked for it.
     """
     global _SLOT
+    die_with_parent(parent)
+    limit_memory(read_memory())  # the memory limit of every file read, per worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # this worker process only
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the parent
     gc.enable()  # rendering makes cycles, whatever the parent process chose for itself

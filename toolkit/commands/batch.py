@@ -14,17 +14,47 @@ from .base import Command
 from .process import collector_paused, term_as_interrupt
 from .profile import current_profile
 from .progress import ProgressBar
+from .workbook import PER_KIND
 
 _error = error
 
 
 def _read_book(path: str, form: Any, validate: bool) -> Any:
     """The workbook opened as a stream, its list sheets read with the cyclic garbage
-    collector paused (a third faster); the rows are read as the batch needs them."""
+    collector paused (a third faster); the rows are read as the batch needs them. Its
+    notices (a hidden main sheet read) are printed as ``validate`` prints them."""
     from ..sources.excel import stream_workbook
 
     with collector_paused():
-        return stream_workbook(path, form)
+        book = stream_workbook(path, form)
+    for note in book.notices:
+        click.echo(f"Bemærk: {danish.mask_cpr(f'{path}: {note}')}", err=True)
+    return book
+
+
+class _PerKind:
+    """Counts problems by kind as they come; the first :data:`PER_KIND` of each are shown,
+    the rest only counted (a workbook of 100,000 bad rows prints no 100,000 lines)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def take(self, problems: list[Any]) -> list[Any]:
+        """The problems still to be shown, counting every one."""
+        shown = []
+        for problem in problems:
+            self.seen[problem.code] = self.seen.get(problem.code, 0) + 1
+            if self.seen[problem.code] <= PER_KIND:
+                shown.append(problem)
+        return shown
+
+    def summary(self, source: str, form: str) -> list[str]:
+        """One line per kind with more problems than were shown."""
+        return [danish.mask_cpr(f"{source}: … og {n - PER_KIND} problem"
+                                f"{'er' if n - PER_KIND != 1 else ''} mere af samme slags "
+                                f"({code}); se dem alle med 'skema validate {form} {source} "
+                                "--report rapport.xlsx'.")
+                for code, n in self.seen.items() if n > PER_KIND]
 
 
 @click.command("batch", cls=Command,
@@ -77,6 +107,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
 
     bar = ProgressBar("Rækker")
     shown_rows: set[int] = set()
+    per_kind = _PerKind()
 
     def on_result(res) -> None:
         if not res.problems and not res.message:
@@ -84,8 +115,10 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         bar.finish()
         if res.status == INVALID and res.row not in shown_rows:
             shown_rows.add(res.row)
-            click.echo(f"Række {res.row} er ugyldig og springes over:", err=True)
-            for problem in res.problems:
+            shown = per_kind.take(res.problems)
+            if shown:
+                click.echo(f"Række {res.row} er ugyldig og springes over:", err=True)
+            for problem in shown:
                 click.echo(f"  {describe(problem, data)}", err=True)
         elif res.message:
             tip = "  Tip: brug --overwrite for at erstatte den." if res.status == "findes" \
@@ -94,7 +127,7 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
                                        f"{res.message}.{tip}"), err=True)
 
     def on_read(problems) -> None:
-        for problem in problems:
+        for problem in per_kind.take(problems):
             click.echo(f"Bemærk: {describe(problem, data)}", err=True)
 
     try:
@@ -111,6 +144,8 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         raise _error(danish.mask_cpr(str(exc)), exc.hint, 1) from None
     finally:
         bar.finish()
+    for line in per_kind.summary(data, frm.id):
+        click.echo(line, err=True)
 
     if not result.rows:
         click.echo(f"Bemærk: projektmappen har ingen udfyldte rækker ({data}).\n"

@@ -12,8 +12,10 @@ keeping (fonts embedded, colour profile, no external references).
   intent it ships itself. Images are wrapped into a PDF with Pillow first. (LibreOffice
   opens a PDF as a drawing and loses text; ocrmypdf uses Ghostscript underneath.)
 
-A missing tool, a failure or a result that is not PDF/A-2b gives no rendition and a
-Danish note saying why; it never stops the document from being archived.
+Both run under the limits of every file read (:func:`toolkit.limits.run_program`: the same
+time and memory, killed with what they started when the time is up). A missing tool, a
+failure, a limit reached or a result that is not PDF/A-2b gives no rendition and a Danish
+note saying why; it never stops the document from being archived.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import glob
 import io
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..errors import os_reason
+from ..limits import LimitError, bounded, run_program
 
 PDFA_DEF = """%!
 /ICCProfile ({icc}) def
@@ -40,7 +44,6 @@ PDFA_DEF = """%!
 
 LIBREOFFICE = "LibreOffice"
 GHOSTSCRIPT = "Ghostscript"
-TIMEOUT = 180
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,12 @@ def _is_pdfa_2b(data: bytes) -> bool:
 
 
 def _run(args: list[str], tool: str) -> str:
-    """Run a converter; '' when it succeeded, else a Danish note."""
+    """Run a converter within the limits of a file read; '' when it succeeded, else a
+    Danish note (a limit reached: the same words as anywhere a file is read)."""
     try:
-        proc = subprocess.run(args, capture_output=True, timeout=TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        return f"{tool} blev ikke færdig inden for {TIMEOUT} sekunder"
+        proc = run_program(args)
+    except LimitError as exc:
+        return f"{tool}: {exc}"
     except OSError as exc:
         return f"{tool} kunne ikke startes ({exc.strerror})"
     if proc.returncode != 0:
@@ -92,17 +96,11 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> Rendition:
     if kind == "pdf":
         source.write_bytes(data)
     else:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                frames = []
-                for index in range(getattr(image, "n_frames", 1)):
-                    image.seek(index)
-                    frames.append(image.convert("RGB"))
-            frames[0].save(source, "PDF", save_all=True, append_images=frames[1:],
-                           resolution=300.0)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+        try:  # decoding a scan is reading a file: a 145 KB TIFF of 50 huge pages
+            bounded(_image_pdf, data, source)  # would take gigabytes in this process
+        except LimitError as exc:
+            return Rendition(None, GHOSTSCRIPT, f"billedet: {exc}")
+        except ImageError as exc:
             return Rendition(None, GHOSTSCRIPT, f"billedet kan ikke læses ({exc})")
     definition = folder / "pdfa.ps"
     definition.write_text(PDFA_DEF.format(icc=icc), encoding="ascii")
@@ -112,6 +110,30 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> Rendition:
                  "-sDEVICE=pdfwrite", f"--permit-file-read={icc}",
                  f"-sOutputFile={target}", str(definition), str(source)], GHOSTSCRIPT)
     return _result(target, GHOSTSCRIPT, note)
+
+
+class ImageError(Exception):
+    """A scan that cannot be decoded (the reason in the message)."""
+
+
+def _image_pdf(data: bytes, target: Path) -> None:
+    """Wrap a scanned image's frames (pages) into a PDF at ``target`` (in a bounded
+    child); ImageError when the image cannot be read or is too large to decode."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            frames = []
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                frames.append(image.convert("RGB"))
+        frames[0].save(target, "PDF", save_all=True, append_images=frames[1:],
+                       resolution=300.0)
+    except Image.DecompressionBombError:
+        raise ImageError(f"over {2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} "
+                         "millioner billedpunkter på en side") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageError(str(exc)) from None
 
 
 def _libreoffice(data: bytes, folder: Path) -> Rendition:
@@ -141,10 +163,17 @@ def _result(target: Path, tool: str, note: str) -> Rendition:
 
 
 def render(data: bytes, kind: str) -> Rendition:
-    """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff)."""
-    with tempfile.TemporaryDirectory(prefix="skema-pdfa-") as tmp:
-        folder = Path(tmp)
-        os.chmod(folder, 0o700)
-        if kind == "docx":
-            return _libreoffice(data, folder)
-        return _ghostscript(data, kind, folder)
+    """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff).
+
+    The work is done in a private temporary folder; a fault there (the system's temporary
+    disk full) gives a note naming that folder, never a fault of the archive."""
+    tool = LIBREOFFICE if kind == "docx" else GHOSTSCRIPT
+    try:
+        with tempfile.TemporaryDirectory(prefix="skema-pdfa-") as tmp:
+            folder = Path(tmp)
+            os.chmod(folder, 0o700)
+            if kind == "docx":
+                return _libreoffice(data, folder)
+            return _ghostscript(data, kind, folder)
+    except OSError as exc:
+        return Rendition(None, tool, f"{tempfile.gettempdir()}: {os_reason(exc)}")

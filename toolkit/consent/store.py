@@ -26,6 +26,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as _dt
+import errno
 import functools
 import getpass
 import hashlib
@@ -41,6 +42,7 @@ from typing import Any
 
 from .. import danish
 from ..errors import ArchiveError
+from ..faults import fault_message, fault_of
 from . import audit
 from . import keys as keys_mod
 from .keys import ArchiveKeys
@@ -224,6 +226,7 @@ class Archive:
             if mode != 0o700:
                 os.chmod(self.root, 0o700)
         except OSError as exc:
+            self._raise_fault(exc if exc.errno != errno.EPERM else None, "intet er ændret")
             raise ArchiveError(f"{self.root}: arkivets mappe kan ikke gøres privat (kun for "
                                f"ejeren) ({exc.strerror}).",
                                hint="Brug en mappe, du selv ejer, eller ret rettighederne "
@@ -252,6 +255,7 @@ class Archive:
                 continue
 
     def _connect(self, create: bool) -> sqlite3.Connection:
+        conn = None
         try:
             conn = sqlite3.connect(str(self.index), timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
@@ -285,6 +289,9 @@ class Archive:
                 with self._tx(conn):
                     conn.execute(RENDITIONS_SCHEMA)
         except sqlite3.DatabaseError as exc:
+            if conn is not None:  # not left open (a long-lived process, a mount to release)
+                conn.close()
+            self._raise_fault(exc, "intet er ændret")
             raise ArchiveError(f"{self.index}: arkivets indeks kan ikke åbnes ({exc}).",
                                hint="Tjek at stien peger på et samtykkearkiv.") from None
         return conn
@@ -298,10 +305,26 @@ class Archive:
                                                "$SKEMA_ARCHIVE_KEY), og kør 'skema consent "
                                                "verify'.")
 
-    def _write(self) -> contextlib.AbstractContextManager[None]:
-        """A write transaction, refused when the key is not this archive's."""
+    @contextlib.contextmanager
+    def _write(self, finished: str = "intet er ændret") -> Iterator[None]:
+        """A write transaction, refused when the key is not this archive's; a fault of the
+        archive's folder (disk full, read-only, gone) rolls it back and ends in one Danish
+        message naming the folder and ``finished`` (what was done)."""
         self._check_key()
-        return self._tx(self.conn)
+        try:
+            with self._tx(self.conn):
+                yield
+        except (OSError, sqlite3.Error) as exc:
+            self._raise_fault(exc, finished)
+            raise
+
+    def _raise_fault(self, exc: BaseException | None, finished: str) -> None:
+        """ArchiveError when ``exc`` is a fault of the archive's folder; else nothing."""
+        fault = fault_of(self.root, exc) if exc is not None else None
+        if fault is not None:
+            raise ArchiveError(fault_message(self.root, fault, finished),
+                               hint="Intet er halvt skrevet; 'skema consent verify' "
+                                    "kontrollerer arkivet.") from None
 
     def _log(self, action: str, consent_id: int | None, details: dict[str, Any],
              cpr: str | None = None, at: str | None = None) -> audit.Entry:
@@ -316,7 +339,7 @@ class Archive:
 
         ``cpr`` names the citizen looked for (also when nothing was found)."""
         citizens = {c.cpr for c in consents} | ({normalize_cpr(cpr)} if cpr else set())
-        with self._write():
+        with self._write("intet er vist, for opslaget kan ikke logges"):
             chosen: builtins.list[str | None] = [*sorted(citizens)] or [None]
             for citizen in chosen:
                 numbers = [c.id for c in consents if citizen is None or c.cpr == citizen]
@@ -329,10 +352,14 @@ class Archive:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # a failed COMMIT (disk full) leaves the transaction open, or SQLite has
+            # rolled it back already: either way nothing of it stays
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close the index."""
@@ -519,8 +546,14 @@ class Archive:
 
     @staticmethod
     def _kind(data: bytes, place: str) -> str:
+        from ..limits import LimitError, check_length
+
         if not data:
             raise ArchiveError(f"{place}: filen er tom.", hint="Vælg den underskrevne fil.")
+        try:  # bytes handed over (add_bytes): the same size limit as a file's
+            check_length(len(data))
+        except LimitError as exc:
+            raise ArchiveError(f"{place}: {exc}.", hint=exc.hint) from None
         kind = sniff_kind(data)
         if kind is None:
             raise ArchiveError(f"{place}: filtypen kan ikke arkiveres.",
@@ -531,6 +564,7 @@ class Archive:
     def _add(self, data: bytes, kind: str, name: str, meta: dict[str, Any], source: str,
              version: str | None, trust_roots: Iterable[str | Path],
              add_anyway: bool) -> Consent:
+        from ..limits import LimitError, bounded
         from . import signatures
 
         digest = hashlib.sha256(data).hexdigest()
@@ -547,9 +581,30 @@ class Archive:
                                "kraft); det arkiveres ikke.",
                                hint="Er det et nyt samtykke, så arkivér det med "
                                     "--add-anyway.")
-        sigs = signatures.check(data, kind, trust_roots)
-        self._store_blob(data, digest)
-        extras = self._extras(data, kind, digest, sigs)
+        try:  # pyHanko reads the whole file: within the limits of every file read
+            sigs = bounded(signatures.check, data, kind, [str(r) for r in trust_roots])
+        except LimitError as exc:
+            raise ArchiveError(f"{place}: {exc}.", hint=exc.hint) from None
+        made: builtins.list[Path] = []  # files this add put in objects/
+        try:
+            return self._index(data, kind, name, meta, source, version, digest, sigs, made)
+        except sqlite3.IntegrityError:
+            # the same document added by another process meanwhile: its blob is theirs
+            row = self.conn.execute("SELECT id FROM consents WHERE sha256 = ?",
+                                    (digest,)).fetchone()
+            raise self._duplicate(place, row[0] if row else "?") from None
+        except BaseException as exc:
+            self._drop_unlisted(made)  # nothing half-written: no file without its index row
+            if isinstance(exc, (OSError, sqlite3.Error)):
+                self._raise_fault(exc, f"{place} er ikke arkiveret")
+            raise
+
+    def _index(self, data: bytes, kind: str, name: str, meta: dict[str, Any], source: str,
+               version: str | None, digest: str, sigs: builtins.list[dict[str, Any]],
+               made: builtins.list[Path]) -> Consent:
+        """Store the document and its extras, then its index row and audit entry."""
+        self._store_blob(data, digest, made=made)
+        extras = self._extras(data, kind, digest, sigs, made)
         raw = {
             "sha256": digest, "size": len(data), "kind": kind,
             "original_name": danish.mask_cpr(Path(name).name), "added_at": audit.now_utc(),
@@ -559,31 +614,37 @@ class Archive:
             "meta": audit.canonical(meta), "signatures": audit.canonical(sigs),
         }
         columns = [c for c in COLUMNS if c not in ("id", "withdrawn_on")]
-        try:
-            with self._write():
-                cur = self.conn.execute(
-                    f"INSERT INTO consents ({', '.join(columns)}) VALUES "
-                    f"({', '.join('?' * len(columns))})", [raw[c] for c in columns])
-                consent_id = int(cur.lastrowid or 0)
-                self.conn.executemany(
-                    "INSERT INTO renditions (consent_id, kind, sha256, size, tool, made_at, "
-                    "note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(consent_id, x["kind"], x["sha256"], x["size"], x["tool"],
-                      raw["added_at"], x["note"]) for x in extras])
-                self._log("add", consent_id, {
-                    "sha256": digest, "post": record_hash(raw), "kilde": source,
-                    "gyldig_fra": meta["gyldig_fra"], "gyldig_til": meta["gyldig_til"],
-                    **{x["kind"]: x["sha256"] for x in extras},
-                }, meta["cpr"], at=raw["added_at"])
-        except sqlite3.IntegrityError:
-            # the same document added by another process meanwhile: its blob is theirs
-            row = self.conn.execute("SELECT id FROM consents WHERE sha256 = ?",
-                                    (digest,)).fetchone()
-            raise self._duplicate(place, row[0] if row else "?") from None
+        with self._tx(self.conn):  # faults are worded by the caller (_add)
+            cur = self.conn.execute(
+                f"INSERT INTO consents ({', '.join(columns)}) VALUES "
+                f"({', '.join('?' * len(columns))})", [raw[c] for c in columns])
+            consent_id = int(cur.lastrowid or 0)
+            self.conn.executemany(
+                "INSERT INTO renditions (consent_id, kind, sha256, size, tool, made_at, "
+                "note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(consent_id, x["kind"], x["sha256"], x["size"], x["tool"],
+                  raw["added_at"], x["note"]) for x in extras])
+            self._log("add", consent_id, {
+                "sha256": digest, "post": record_hash(raw), "kilde": source,
+                "gyldig_fra": meta["gyldig_fra"], "gyldig_til": meta["gyldig_til"],
+                **{x["kind"]: x["sha256"] for x in extras},
+            }, meta["cpr"], at=raw["added_at"])
         return self.get(consent_id)
 
-    def _extras(self, data: bytes, kind: str, digest: str,
-                sigs: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
+    def _drop_unlisted(self, made: builtins.list[Path]) -> None:
+        """Remove the files an add that failed put in ``objects/``, unless an index row
+        (another process's) names them."""
+        for path in made:
+            sha = path.parent.name + path.name
+            with contextlib.suppress(OSError, sqlite3.Error):
+                if self.conn.execute("SELECT 1 FROM consents WHERE sha256 = ? UNION ALL "
+                                     "SELECT 1 FROM renditions WHERE sha256 = ?",
+                                     (sha, sha)).fetchone() is None:
+                    path.unlink()
+                    _fsync_dir(path.parent)
+
+    def _extras(self, data: bytes, kind: str, digest: str, sigs: builtins.list[dict[str, Any]],
+                made: builtins.list[Path]) -> builtins.list[dict[str, Any]]:
         """Store the PDF/A rendition and the signature report beside the document."""
         from .rendition import render
 
@@ -592,15 +653,15 @@ class Archive:
                                   "værktøj": checker, "underskrifter": sigs}).encode("utf-8")
         rows = []
         if self.renditions:
-            made = render(data, kind)
-            pdfa, tool, note = made.data, made.tool, made.note
+            copy = render(data, kind)
+            pdfa, tool, note = copy.data, copy.tool, copy.note
         else:
             pdfa, tool, note = None, "", "ikke lavet ved arkiveringen (masseindlæsning)"
         for name, blob, by, why in (("pdfa", pdfa, tool, note),
                                     ("signaturrapport", report, checker, "")):
             sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
             if blob is not None and sha is not None:
-                self._store_blob(blob, sha)
+                self._store_blob(blob, sha, made=made)
             rows.append({"kind": name, "sha256": sha, "size": len(blob) if blob else None,
                          "tool": by, "note": why})
         return rows
@@ -636,8 +697,10 @@ class Archive:
                             f"{consent_id}.", hint=f"Se det med 'skema consent show "
                                                    f"{consent_id}'.")
 
-    def _store_blob(self, data: bytes, digest: str) -> Path:
-        """Write the bytes to ``objects/`` via ``tmp/``: fsync, link, read-only."""
+    def _store_blob(self, data: bytes, digest: str,
+                    made: builtins.list[Path] | None = None) -> Path:
+        """Write the bytes to ``objects/`` via ``tmp/``: fsync, link, read-only; a file
+        this call put there is added to ``made``."""
         final = self.object_path(digest)
         if final.exists():
             if sha256_file(final) == digest:
@@ -662,6 +725,8 @@ class Archive:
                 os.chmod(tmp, 0o400)
                 try:
                     os.link(tmp, final)
+                    if made is not None:
+                        made.append(final)
                 except FileExistsError:
                     if sha256_file(final) != digest:
                         raise ArchiveError(f"{final.relative_to(self.root)}: en anden fil "
@@ -682,7 +747,7 @@ class Archive:
         lies between the consent's start (or the day it was archived, if earlier) and
         today (by the real clock too): never before the consent began, never ahead."""
         day = parse_day(date, "--date")
-        with self._write():
+        with self._write(f"tilbagekaldelsen af samtykke nr. {consent_id} er ikke registreret"):
             consent = self.get(consent_id)
             first = min(consent.gyldig_fra, consent.added_at[:10])
             last = min(self.today, self.real_today).isoformat()
@@ -715,7 +780,7 @@ class Archive:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
             for consent in consents:
                 write_consent(package, self, consent)
-        with self._write():
+        with self._write("intet er udleveret"):
             self._log("export", None, {"numre": [c.id for c in consents], "grund": reason},
                       consents[0].cpr)
         return buffer.getvalue(), consents
@@ -733,7 +798,7 @@ class Archive:
         cpr = normalize_cpr(cpr)
         consents = self._list(cpr, None, None)
         data = build(self, cpr, consents, self.citizen_log(cpr))
-        with self._write():
+        with self._write("intet er udleveret"):
             self._log("access", None, {"numre": [c.id for c in consents], "grund": reason},
                       cpr)
         return data, consents
@@ -769,9 +834,9 @@ class Archive:
                 result.deleted.append(consent)
         if dry_run:
             return result
-        for consent in result.deleted:
+        for done, consent in enumerate(result.deleted):
             extras = [r["sha256"] for r in self.rendition_rows(consent.id) if r["sha256"]]
-            with self._write():
+            with self._write(f"{done} af {len(result.deleted)} samtykker er slettet"):
                 self.conn.execute("DELETE FROM consents WHERE id = ?", (consent.id,))
                 self.conn.execute("DELETE FROM renditions WHERE consent_id = ?", (consent.id,))
                 self._log("purge", consent.id, {

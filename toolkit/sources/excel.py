@@ -168,7 +168,8 @@ def _check_zip(path: Path) -> None:
 #: The most rows and columns skema reads on one sheet (README: "Grænser").
 MAX_ROWS = 100_000
 MAX_COLUMNS = 1_000
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br\s*=\s*"\$?([A-Za-z]*)\$?([0-9]*)"')
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTR = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
@@ -196,15 +197,8 @@ def sheet_extents(path: str | Path) -> dict[str, SheetExtent]:
             if "xl/workbook.xml" not in members:
                 return {}
             book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels_name = "xl/_rels/workbook.xml.rels"
-            rels = archive.read(rels_name).decode("utf-8", "replace") \
-                if rels_name in members else ""
-            targets = {}
-            for tag in _REL_TAG.findall(rels):
-                attrs = dict(_ATTR.findall(tag))
-                target = attrs.get("Target", "")
-                targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith(
-                    "/") else f"xl/{target}"
+            targets = {attrs.get("Id", ""): target
+                       for attrs, target in _relationships(archive, members)}
             out = {}
             for tag in _SHEET_TAG.findall(book):
                 attrs = dict(_ATTR.findall(tag))
@@ -220,16 +214,87 @@ def sheet_extents(path: str | Path) -> dict[str, SheetExtent]:
         return {}
 
 
+def _relationships(archive: zipfile.ZipFile, members: set[str]
+                   ) -> list[tuple[dict[str, str], str]]:
+    """The workbook's relationships: each one's attributes and its part's name."""
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = archive.read(rels_name).decode("utf-8", "replace") if rels_name in members else ""
+    out = []
+    for tag in _REL_TAG.findall(rels):
+        attrs = dict(_ATTR.findall(tag))
+        target = attrs.get("Target", "")
+        out.append((attrs, target.lstrip("/") if target.startswith("/") else f"xl/{target}"))
+    return out
+
+
+#: The most distinct texts (shared strings) of one workbook skema reads: each costs a
+#: reader some 40 bytes however short it is, and a 44 MB workbook can hold 90 million.
+MAX_SHARED_STRINGS = 10_000_000
+_SHARED = re.compile(rb"<(?:\w+:)?si\b")
+
+
+def _check_shared_strings(path: Path) -> None:
+    """DataFileError when the workbook has more than :data:`MAX_SHARED_STRINGS` shared
+    strings (counted in its XML before a reader loads them all into memory)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+            for attrs, member in _relationships(archive, members):
+                if attrs.get("Type", "").endswith("/sharedStrings") and member in members:
+                    count = _count_tags(archive, member, _SHARED, MAX_SHARED_STRINGS)
+                    if count > MAX_SHARED_STRINGS:
+                        break
+            else:
+                return
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+        return  # the reader says what is wrong with the file
+    shown = f"{MAX_SHARED_STRINGS:,}".replace(",", ".")
+    raise DataFileError(f"{path}: projektmappen har over {shown} forskellige tekster (delte "
+                        f"strenge); skema læser højst {shown}, og projektmappen læses ikke.",
+                        hint="Tjek filen; gem den igen i Excel, hvis den er ægte.")
+
+
+def _count_tags(archive: zipfile.ZipFile, member: str, tag: re.Pattern[bytes],
+                stop: int) -> int:
+    """How many times ``tag`` begins in a part (scanned in chunks), stopping above
+    ``stop``."""
+    count = 0
+    tail = b""
+    with archive.open(member) as handle:
+        while count <= stop and (chunk := handle.read(1 << 20)):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            if cut < 0 or len(text) - cut > 1 << 16:
+                cut = len(text)
+            count += len(tag.findall(text, 0, cut))
+            tail = text[cut:]
+    return count + len(tag.findall(tail))
+
+
 def _scan_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """The last row and column that hold a cell, as a reader places them: by a cell's
+    ``r`` reference, and where a row or cell has none (allowed, and used to slip past a
+    scan of references) by counting on from the one before."""
     rows = cols = 0
+    row = col = 0
     tail = b""
     with archive.open(member) as handle:
         while chunk := handle.read(1 << 20):
             text = tail + chunk
-            for letters, number in _CELL_REF.findall(text):
-                rows = max(rows, int(number))
-                cols = max(cols, column_index(letters.decode()) + 1)
-            tail = text[-200:]
+            cut = text.rfind(b"<")
+            if cut < 0 or len(text) - cut > 1 << 16:  # no tag left open across chunks
+                cut = len(text)
+            for name, attrs in _ROW_OR_CELL.findall(text, 0, cut):
+                ref = _REF.search(attrs)
+                letters, digits = ref.groups() if ref else (b"", b"")
+                if name == b"row":
+                    row = int(digits) if digits else row + 1
+                    col = 0
+                    continue
+                col = column_index(letters.decode()) + 1 if letters else col + 1
+                rows = max(rows, int(digits) if digits else row)
+                cols = max(cols, col)
+            tail = text[cut:]
     return rows, cols
 
 
@@ -259,6 +324,7 @@ def _open(path: Path) -> Any:
                                     hint="Gem filen i Excel som .xlsx og prøv igen.")
     else:
         _check_zip(path)
+        _check_shared_strings(path)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises its own error types for broken files
