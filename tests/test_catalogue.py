@@ -139,9 +139,11 @@ def test_month_overview_derived_from_interventions():
                             .read("word/document.xml"))
     W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     table = next(t for t in root.iter(f"{W}tbl")
-                 if "".join(t.itertext()).startswith("Indsatsokt 24"))
+                 if "".join(t.itertext()).startswith("Indsatsokt24"))
     rows = [["".join(c.itertext()) for c in r.findall(f"{W}tc")] for r in table.findall(f"{W}tr")]
-    assert rows[0] == ["Indsats", "okt 24", "nov 24", "dec 24", "jan 25", "feb 25", "mar 25"]
+    # the month on one line, the year below it (a line break between: no text)
+    assert rows[0] == ["Indsats", "okt24", "nov24", "dec24", "jan25", "feb25", "mar25"]
+    assert len(table.findall(f"{W}tr")[0].findall(f".//{W}br")) == 6
     assert rows[1] == ["Behandling", "X", "X", "X", "", "", ""]
     assert rows[2] == ["Praktik", "", "", "", "", "X", "X"]
     assert len(rows) == 3
