@@ -34,7 +34,7 @@ from ..errors import ArchiveError, SkemaError
 from .archive import open_archive
 from .catalogue import download
 from .pages import render
-from .security import require
+from .security import not_cross_site, require
 from .store import Identity
 
 router = APIRouter()
@@ -43,6 +43,8 @@ Administrator = Annotated[Identity, Depends(require("administrator"))]
 
 #: Rows shown in the list at most (a search or a filter finds the rest).
 MAX_ROWS = 500
+#: Digits of the expiry filter's number of days at most (999999 days; more is no date).
+MAX_DAYS_DIGITS = 6
 #: Party rows on the add form (empty rows are left out).
 PARTY_ROWS = 4
 #: The add form's text fields, as the options of ``skema consent add``.
@@ -106,7 +108,7 @@ def list_page(request: Request, who: Caseworker, status: str = "",
     if status and status not in STATUSES:
         errors["status"] = "Vælg en af statusserne på listen."
     if udloeber.strip():
-        if udloeber.strip().isdigit():
+        if udloeber.strip().isdigit() and len(udloeber.strip()) <= MAX_DAYS_DIGITS:
             days = int(udloeber)
         else:
             errors["udloeber"] = (f"\"{udloeber}\" er ikke et antal dage; skriv fx 30.")
@@ -196,7 +198,7 @@ def _show(request: Request, who: Identity, consent_id: int, show_cpr: bool = Fal
         status=status)
 
 
-@router.get("/samtykker/{consent_id:int}")
+@router.get("/samtykker/{consent_id:int}", dependencies=[Depends(not_cross_site)])
 def show_page(request: Request, consent_id: int, who: Caseworker, nyt: str = "",
               tilbagekaldt: str = "") -> Response:
     """One consent: its facts, signature status and history (a logged look-up)."""
@@ -232,7 +234,7 @@ async def withdraw(request: Request, consent_id: int, who: Caseworker) -> Respon
     return RedirectResponse(f"/samtykker/{consent_id}?tilbagekaldt=1", status_code=303)
 
 
-@router.get("/samtykker/{consent_id:int}/dokument")
+@router.get("/samtykker/{consent_id:int}/dokument", dependencies=[Depends(not_cross_site)])
 def document(request: Request, consent_id: int, who: Caseworker) -> Response:
     """The archived document, byte for byte (a logged look-up)."""
     with archive(request, who) as arch:
@@ -244,7 +246,7 @@ def document(request: Request, consent_id: int, who: Caseworker) -> Response:
     return download(data, f"samtykke-{consent.id}{consent.suffix}")
 
 
-@router.get("/samtykker/{consent_id:int}/eksport")
+@router.get("/samtykker/{consent_id:int}/eksport", dependencies=[Depends(not_cross_site)])
 def export(request: Request, consent_id: int, who: Caseworker) -> Response:
     """Every consent of this consent's citizen for the case system: the documents and a
     JSON each (``skema consent export``), logged as handed out."""

@@ -161,6 +161,16 @@ async def check_csrf(request: Request) -> None:
                                  "Genindlæs siden, og prøv igen.")
 
 
+def not_cross_site(request: Request) -> None:
+    """Refuse (403) a request another site's page made the browser send (its
+    ``Sec-Fetch-Site``): for the pages that write the audit log on GET (a consent shown or
+    handed out), which a foreign page could otherwise open in the user's name — in local
+    mode no log-in stands in the way. A typed address or a bookmark (``none``) is fine."""
+    if request.headers.get("sec-fetch-site", "none") not in ("same-origin", "none"):
+        raise HTTPException(403, "Siden kan kun åbnes fra skema selv. Gå til Samtykker, "
+                                 "og åbn samtykket derfra.")
+
+
 def identity(request: Request) -> Identity | None:
     """Who makes this page request: the local user, or a logged-in user (None: nobody)."""
     app = request.app.state
