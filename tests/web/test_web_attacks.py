@@ -288,3 +288,31 @@ def test_the_form_post_is_bounded(client):
     huge = client.post("/udfyld/samtykke/kladde",
                        data={"csrf": token, "borger.navn": "x" * 5_000_000})
     assert huge.status_code == 400
+
+
+def test_an_api_expiry_period_too_long_is_a_422_not_a_500(client, app):
+    token = {"authorization": f"Bearer {app.state.store.new_token('sagssystem')[1]}"}
+    for period in ("99999999999d", "9" * 5000, "999999u"):
+        for r in (client.get("/api/consents", params={"udloeber_inden": period}, headers=token),
+                  client.post("/api/consents/search", json={"udloeber_inden": period},
+                              headers=token)):
+            assert (r.status_code, r.json()) == (
+                422, {"fejl": "Perioden er for lang; skriv højst 999999 dage."}), period
+    assert client.get("/api/consents", params={"udloeber_inden": "30d"},
+                      headers=token).status_code == 200
+
+
+def test_framework_errors_are_danish_pages_and_danish_json(client, app):
+    """An unknown address, a wrong method and a body that cannot be parsed: the app's own
+    Danish page or {"fejl": …}, never the framework's English {"detail": …}."""
+    page = client.get("/findes-ikke")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Siden findes ikke." in page.text
+    wrong = client.delete("/")
+    assert wrong.status_code == 405 and "Siden kan ikke bruges sådan." in wrong.text
+    assert client.get("/api/findes-ikke").json() == {"fejl": "Siden findes ikke."}
+    token = {"authorization": f"Bearer {app.state.store.new_token('sagssystem')[1]}",
+             "content-type": "application/json"}
+    deep = client.post("/api/forms/samtykke/validate", content=b"[" * 100000 + b"]" * 100000,
+                       headers=token)
+    assert (deep.status_code, deep.json()) == (400, {"fejl": "Forespørgslen kunne ikke læses."})

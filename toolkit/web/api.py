@@ -415,6 +415,10 @@ def extract_file(request: Request, who: Caller,
 
 # -- consents ---------------------------------------------------------------------------------
 
+#: The longest expiry period searched for, in days (more is no date).
+MAX_DAYS = 999999
+
+
 def _consents(request: Request, who: Identity, search: ConsentSearch) -> list[dict[str, Any]]:
     from ..consent.metadata import parse_period
     from ..consent.summary import retention_years
@@ -422,6 +426,13 @@ def _consents(request: Request, who: Identity, search: ConsentSearch) -> list[di
     try:
         days = (parse_period(search.udloeber_inden)
                 if search.udloeber_inden is not None else None)
+    except ValueError:  # more digits than Python reads as a number
+        days = MAX_DAYS + 1
+    except SkemaError as exc:
+        raise _archive_error(exc) from None
+    if days is not None and days > MAX_DAYS:
+        raise HTTPException(422, f"Perioden er for lang; skriv højst {MAX_DAYS} dage.")
+    try:
         with open_archive(request.app.state.config, who.name) as arch:
             found = arch.list(cpr=search.cpr, status=search.status, expires_within=days,
                               reason=search.grund)
