@@ -316,3 +316,18 @@ def test_framework_errors_are_danish_pages_and_danish_json(client, app):
     deep = client.post("/api/forms/samtykke/validate", content=b"[" * 100000 + b"]" * 100000,
                        headers=token)
     assert (deep.status_code, deep.json()) == (400, {"fejl": "Forespørgslen kunne ikke læses."})
+
+
+def test_a_post_from_another_port_of_the_host_is_refused_though_it_set_the_cookie(client):
+    """Cookies are shared by every port of 127.0.0.1: a page of another local program can
+    set skema_csrf to a value it knows and post it. The browser says it is same-site (not
+    same-origin); the post is refused. Same-origin posts (the pages' own) still work."""
+    client.cookies.set("skema_csrf", "kendt-af-angriberen", domain="127.0.0.1")
+    for site in ("same-site", "cross-site"):
+        r = client.post("/udfyld/samtykke/kladde", data={"csrf": "kendt-af-angriberen"},
+                        headers={"sec-fetch-site": site}, follow_redirects=False)
+        assert r.status_code == 403, site
+    for site in ("same-origin", "none"):
+        r = client.post("/udfyld/samtykke/kladde", data={"csrf": "kendt-af-angriberen"},
+                        headers={"sec-fetch-site": site}, follow_redirects=False)
+        assert r.status_code == 303, site
