@@ -331,3 +331,21 @@ def test_a_post_from_another_port_of_the_host_is_refused_though_it_set_the_cooki
         r = client.post("/udfyld/samtykke/kladde", data={"csrf": "kendt-af-angriberen"},
                         headers={"sec-fetch-site": site}, follow_redirects=False)
         assert r.status_code == 303, site
+
+
+def test_a_post_of_answers_is_bounded_in_total(client, app):
+    """Each field is at most 1 MB (the form parser) and 1000 fields; together the answers
+    of one post are at most MAX_ANSWER_CHARS, so no draft of hundreds of MB is kept."""
+    from toolkit.web.fill import MAX_ANSWER_CHARS
+
+    token = csrf_of(client)
+    parts = {f"borger.felt{i}": "x" * 900_000 for i in range(3)}
+    for url in ("/udfyld/samtykke/kladde", "/udfyld/samtykke"):
+        r = client.post(url, data={"csrf": token, **parts}, follow_redirects=False)
+        assert r.status_code == 413, url
+        assert "Svarene fylder for meget (højst 1.000.000 tegn i alt)." in html.unescape(r.text)
+    assert MAX_ANSWER_CHARS == 1_000_000
+    assert app.state.store.drafts("lokal") == []
+    ok = client.post("/udfyld/samtykke/kladde", data={"csrf": token, "borger.navn": "x" * 1000},
+                     follow_redirects=False)
+    assert ok.status_code == 303
