@@ -275,7 +275,7 @@ def test_an_expiry_filter_too_large_is_a_message_not_a_500(client):
 
 
 def test_a_foreign_host_name_is_refused_in_local_mode(client):
-    for host in ("evil.example", "127.0.0.1.evil.example"):
+    for host in ("evil.example", "127.0.0.1.evil.example", "testserver"):
         assert client.get("/", headers={"host": host}).status_code == 400
     assert client.get("/", headers={"host": "localhost"}).status_code == 200
 
