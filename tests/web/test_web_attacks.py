@@ -349,3 +349,20 @@ def test_a_post_of_answers_is_bounded_in_total(client, app):
     ok = client.post("/udfyld/samtykke/kladde", data={"csrf": token, "borger.navn": "x" * 1000},
                      follow_redirects=False)
     assert ok.status_code == 303
+
+
+def test_a_consent_number_beyond_the_archive_is_a_404_not_a_500(client, app):
+    token = {"authorization": f"Bearer {app.state.store.new_token('sagssystem')[1]}"}
+    huge = "9" * 30
+    for url in (f"/samtykker/{huge}", f"/samtykker/{huge}/dokument",
+                f"/samtykker/{huge}/eksport"):
+        r = client.get(url)
+        assert r.status_code == 404 and "Samtykket findes ikke i arkivet." in r.text, url
+    for url in (f"/samtykker/{huge}/cpr", f"/samtykker/{huge}/tilbagekald"):
+        assert client.post(url, data={"csrf": csrf_of(client), "dato": "2026-01-01"}
+                           ).status_code == 404, url
+    for url in (f"/api/consents/{huge}", f"/api/consents/{huge}/document",
+                f"/api/consents/{2**63}"):
+        r = client.get(url, headers=token)
+        assert (r.status_code, r.json()) == (404, {"fejl": "Samtykket findes ikke i arkivet."})
+    assert client.get(f"/samtykker/{2**63 - 1}").status_code == 404  # the archive's own 404

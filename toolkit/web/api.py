@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import danish
 from ..catalogue import forms
 from ..errors import SkemaError
-from .archive import open_archive
+from .archive import known_number, open_archive
 from .catalogue import download, form_or_404
 from .security import require_api
 from .store import Identity
@@ -112,7 +112,8 @@ def no_cpr_in_url(request: Request) -> None:
                                  "fx med POST /api/consents/search.")
 
 
-router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER)],
+router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER),
+                                 Depends(known_number)],
                    route_class=LimitedRoute)
 Caller = Annotated[Identity, Depends(require_api("sagsbehandler"))]
 Admin = Annotated[Identity, Depends(require_api("administrator"))]

@@ -31,13 +31,13 @@ from ..consent.metadata import LABELS, REQUIRED, normalize_cpr, parse_day
 from ..consent.model import STATUSES
 from ..consent.store import Archive
 from ..errors import ArchiveError, SkemaError
-from .archive import open_archive
+from .archive import known_number, open_archive
 from .catalogue import download
 from .pages import render
 from .security import not_cross_site, require
 from .store import Identity
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(known_number)])
 Caseworker = Annotated[Identity, Depends(require("sagsbehandler"))]
 Administrator = Annotated[Identity, Depends(require("administrator"))]
 
