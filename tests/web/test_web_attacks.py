@@ -366,3 +366,31 @@ def test_a_consent_number_beyond_the_archive_is_a_404_not_a_500(client, app):
         r = client.get(url, headers=token)
         assert (r.status_code, r.json()) == (404, {"fejl": "Samtykket findes ikke i arkivet."})
     assert client.get(f"/samtykker/{2**63 - 1}").status_code == 404  # the archive's own 404
+
+
+def test_a_look_up_s_reason_is_bounded_before_it_reaches_the_audit_log(client, app):
+    from toolkit.web.archive import MAX_REASON
+
+    r = client.post("/samtykker/soeg", data={"csrf": csrf_of(client), "cpr": "010190-1234",
+                                             "grund": "x" * (MAX_REASON + 1)})
+    assert r.status_code == 400
+    text = html.unescape(r.text)
+    assert "Skriv begrundelsen med højst 1000 tegn." in text
+    assert 'aria-describedby="grund-hjaelp grund-fejl" aria-invalid="true"' in text
+    assert 'maxlength="1000"' in text
+    assert client.post("/samtykker/soeg", data={"csrf": csrf_of(client), "cpr": "010190-1234",
+                                                "grund": "x" * MAX_REASON}).status_code == 200
+    token = {"authorization": f"Bearer {app.state.store.new_token('sagssystem')[1]}"}
+    long = client.post("/api/consents/search", json={"cpr": "010190-1234",
+                                                     "grund": "x" * 10_000_000}, headers=token)
+    assert long.status_code == 422
+    assert client.get("/api/consents/1", params={"grund": "x" * 2000},
+                      headers=token).status_code == 422
+    from toolkit.consent import audit
+    from toolkit.consent.store import Archive
+
+    config = app.state.config
+    with Archive(config.archive, key_file=config.key_file) as arch:
+        entries = audit.entries(arch.conn)
+    assert [e.action for e in entries].count("lookup") == 1  # the one search allowed
+    assert all(len(str(e.details)) < 2 * MAX_REASON for e in entries)

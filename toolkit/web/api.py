@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import danish
 from ..catalogue import forms
 from ..errors import SkemaError
-from .archive import known_number, open_archive
+from .archive import MAX_REASON, known_number, open_archive
 from .catalogue import download, form_or_404
 from .security import require_api
 from .store import Identity
@@ -243,7 +243,8 @@ class ConsentSearch(BaseModel):
         None, description="Kun samtykker med denne status i dag.")
     udloeber_inden: str | None = Field(None, description="Kun samtykker i kraft, der "
                                                          "udløber inden for perioden, fx 30d.")
-    grund: str = Field("", description="Begrundelse for opslaget (revisionsloggen).")
+    grund: str = Field("", max_length=MAX_REASON,
+                       description="Begrundelse for opslaget (revisionsloggen).")
     vis_cpr: bool = Field(False, description="Vis hele CPR-numre i svaret.")
 
 
@@ -534,7 +535,8 @@ def _safe_name(name: str) -> str:
             responses={404: {"model": ErrorOut, "description": "Intet samtykke med det nummer."}})
 def show_consent(request: Request, who: Caller, consent_id: int,
                  vis_cpr: Annotated[bool, Query(description="Vis hele CPR-nummeret.")] = False,
-                 grund: Annotated[str, Query(description="Begrundelse for opslaget.")] = ""
+                 grund: Annotated[str, Query(max_length=MAX_REASON,
+                                             description="Begrundelse for opslaget.")] = ""
                  ) -> ConsentShown:
     """Ét samtykke med dets oplysninger, underskrifter og historik (som 'skema consent show
     --json'); opslaget skrives i revisionsloggen."""
@@ -556,7 +558,8 @@ def show_consent(request: Request, who: Caller, consent_id: int,
                              "description": "Præcis de arkiverede bytes."},
                        404: {"model": ErrorOut, "description": "Intet samtykke med det nummer."}})
 def consent_document(request: Request, who: Caller, consent_id: int,
-                     grund: Annotated[str, Query(description="Begrundelse for opslaget.")] = ""
+                     grund: Annotated[str, Query(max_length=MAX_REASON,
+                                             description="Begrundelse for opslaget.")] = ""
                      ) -> Response:
     """Det arkiverede dokument byte for byte (SHA-256 kontrolleret; som 'skema consent
     get'); udleveringen skrives i revisionsloggen."""

@@ -14,6 +14,8 @@ from .config import WebConfig
 
 #: The largest consent number there can be (an SQLite integer).
 MAX_NUMBER = 2**63 - 1
+#: A look-up's reason (written in the audit log) in characters at most.
+MAX_REASON = 1000
 
 _CREATING = threading.Lock()
 _READY: set[Path] = set()

@@ -31,7 +31,7 @@ from ..consent.metadata import LABELS, REQUIRED, normalize_cpr, parse_day
 from ..consent.model import STATUSES
 from ..consent.store import Archive
 from ..errors import ArchiveError, SkemaError
-from .archive import known_number, open_archive
+from .archive import MAX_REASON, known_number, open_archive
 from .catalogue import download
 from .pages import render
 from .security import not_cross_site, require
@@ -125,7 +125,8 @@ def _list(request: Request, who: Identity, rows: list[dict[str, Any]], count: in
     return render(request, "samtykker.html", {
         "raekker": rows, "i_alt": count, "max": MAX_ROWS, "soegt": None, "status": "",
         "udloeber": "", "statusser": STATUSES, "fejl": errors,
-        "admin": who.may("administrator"), **extra}, status=400 if errors else 200)
+        "admin": who.may("administrator"), "grund_max": MAX_REASON, **extra},
+        status=400 if errors else 200)
 
 
 @router.post("/samtykker/soeg")
@@ -137,6 +138,9 @@ async def search(request: Request, who: Caseworker) -> Response:
     cpr = str(form.get("cpr") or "").strip()
     reason = str(form.get("grund") or "").strip()
     error = ""
+    if len(reason) > MAX_REASON:
+        return _list(request, who, [], 0, {"grund": f"Skriv begrundelsen med højst {MAX_REASON} "
+                                                    "tegn."}, cpr_felt=cpr, grund=reason)
     if not cpr:
         error = "Skriv borgerens CPR-nummer."
     else:
