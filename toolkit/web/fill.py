@@ -43,7 +43,7 @@ from .fill_fields import (
     without_empty_rows,
 )
 from .pages import form_title, render
-from .security import require
+from .security import MAX_FIELDS, require
 from .store import Identity
 
 router = APIRouter()
@@ -146,7 +146,7 @@ def page(request: Request, who: User, form_id: str, kladde: str = "",
 
 
 async def _posted(request: Request, form: Form) -> tuple[dict, dict[str, list[str]]]:
-    post = await request.form(max_fields=20000)
+    post = await request.form(max_fields=MAX_FIELDS)
     items = post.multi_items()
     if sum(len(v) for _, v in items if isinstance(v, str)) > MAX_ANSWER_CHARS:
         most = f"{MAX_ANSWER_CHARS:,}".replace(",", ".")

@@ -25,6 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .store import Identity
 
+#: Fields of one form post at most (a form's lists may have many rows); the form is read
+#: once, here, with this limit: the page's own reading gets the same form.
+MAX_FIELDS = 20000
 CSRF_COOKIE = "skema_csrf"
 SESSION_COOKIE = "skema_session"
 LOCAL = Identity("lokal", "administrator", "lokal")
@@ -153,7 +156,7 @@ async def check_csrf(request: Request) -> None:
                                     "application/x-www-form-urlencoded")):
             limit = request.app.state.config.max_upload_files
             try:  # the upload's files are counted as they come (more are never stored)
-                form = await request.form(max_files=limit)
+                form = await request.form(max_files=limit, max_fields=MAX_FIELDS)
             except StarletteHTTPException as exc:
                 if "files" not in str(exc.detail):
                     raise HTTPException(400, "Formularen kunne ikke læses.") from None
