@@ -413,3 +413,20 @@ def test_a_plain_form_post_of_many_rows_is_read_as_with_htmx(client):
     for headers, data in (({}, {"csrf": token, **many}), ({"x-csrf-token": token}, many)):
         r = client.post("/udfyld/handleplan/kladde", data=data, headers=headers)
         assert r.status_code == 413, headers
+
+
+def test_the_reason_error_in_a_browser_is_accessible(served, page):
+    """The search's reason over its limit (the browser's maxlength taken away, as a
+    hand-made post would): the message beside the field, accessible."""
+    from tests.web.conftest import assert_accessible
+
+    page.goto(served.url + "/samtykker")
+    page.get_by_label("Borgerens CPR-nummer").fill("010190-1234")
+    page.eval_on_selector("#grund", "e => e.removeAttribute('maxlength')")
+    page.get_by_label("Begrundelse (valgfri)").fill("x" * 1001)
+    page.get_by_role("button", name="Søg").click()
+    page.wait_for_selector("#grund-fejl")
+    assert page.locator("#grund-fejl").inner_text() == "Skriv begrundelsen med højst 1000 tegn."
+    assert page.get_by_label("Begrundelse (valgfri)").get_attribute("aria-invalid") == "true"
+    page.screenshot(path="/tmp/skema-webaudit-grund.png", full_page=True)
+    assert_accessible(page)
