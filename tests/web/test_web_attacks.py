@@ -430,3 +430,17 @@ def test_the_reason_error_in_a_browser_is_accessible(served, page):
     assert page.get_by_label("Begrundelse (valgfri)").get_attribute("aria-invalid") == "true"
     page.screenshot(path="/tmp/skema-webaudit-grund.png", full_page=True)
     assert_accessible(page)
+
+
+def test_a_session_ends_at_log_out_and_is_no_api_key(tmp_path):
+    from fastapi.testclient import TestClient
+
+    app, client = _server(tmp_path)
+    anne = client("anne")
+    sid = anne.cookies.get("skema_session")
+    assert anne.get("/api/forms").status_code == 401  # the cookie is not a key
+    assert anne.get("/api/forms", headers={"authorization": f"Bearer {sid}"}).status_code == 401
+    anne.post("/log-ud", data={"csrf": csrf_of(anne)})
+    again = TestClient(app, base_url="http://127.0.0.1")
+    again.cookies.set("skema_session", sid, domain="127.0.0.1")
+    assert again.get("/", follow_redirects=False).headers["location"] == "/log-ind"
