@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import danish
 from ..catalogue import forms
 from ..errors import SkemaError
-from .archive import open_archive
+from .archive import MAX_REASON, known_number, open_archive
 from .catalogue import download, form_or_404
 from .security import require_api
 from .store import Identity
@@ -112,7 +112,8 @@ def no_cpr_in_url(request: Request) -> None:
                                  "fx med POST /api/consents/search.")
 
 
-router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER)],
+router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER),
+                                 Depends(known_number)],
                    route_class=LimitedRoute)
 Caller = Annotated[Identity, Depends(require_api("sagsbehandler"))]
 Admin = Annotated[Identity, Depends(require_api("administrator"))]
@@ -242,7 +243,8 @@ class ConsentSearch(BaseModel):
         None, description="Kun samtykker med denne status i dag.")
     udloeber_inden: str | None = Field(None, description="Kun samtykker i kraft, der "
                                                          "udløber inden for perioden, fx 30d.")
-    grund: str = Field("", description="Begrundelse for opslaget (revisionsloggen).")
+    grund: str = Field("", max_length=MAX_REASON,
+                       description="Begrundelse for opslaget (revisionsloggen).")
     vis_cpr: bool = Field(False, description="Vis hele CPR-numre i svaret.")
 
 
@@ -415,6 +417,10 @@ def extract_file(request: Request, who: Caller,
 
 # -- consents ---------------------------------------------------------------------------------
 
+#: The longest expiry period searched for, in days (more is no date).
+MAX_DAYS = 999999
+
+
 def _consents(request: Request, who: Identity, search: ConsentSearch) -> list[dict[str, Any]]:
     from ..consent.metadata import parse_period
     from ..consent.summary import retention_years
@@ -422,6 +428,13 @@ def _consents(request: Request, who: Identity, search: ConsentSearch) -> list[di
     try:
         days = (parse_period(search.udloeber_inden)
                 if search.udloeber_inden is not None else None)
+    except ValueError:  # more digits than Python reads as a number
+        days = MAX_DAYS + 1
+    except SkemaError as exc:
+        raise _archive_error(exc) from None
+    if days is not None and days > MAX_DAYS:
+        raise HTTPException(422, f"Perioden er for lang; skriv højst {MAX_DAYS} dage.")
+    try:
         with open_archive(request.app.state.config, who.name) as arch:
             found = arch.list(cpr=search.cpr, status=search.status, expires_within=days,
                               reason=search.grund)
@@ -522,7 +535,8 @@ def _safe_name(name: str) -> str:
             responses={404: {"model": ErrorOut, "description": "Intet samtykke med det nummer."}})
 def show_consent(request: Request, who: Caller, consent_id: int,
                  vis_cpr: Annotated[bool, Query(description="Vis hele CPR-nummeret.")] = False,
-                 grund: Annotated[str, Query(description="Begrundelse for opslaget.")] = ""
+                 grund: Annotated[str, Query(max_length=MAX_REASON,
+                                             description="Begrundelse for opslaget.")] = ""
                  ) -> ConsentShown:
     """Ét samtykke med dets oplysninger, underskrifter og historik (som 'skema consent show
     --json'); opslaget skrives i revisionsloggen."""
@@ -544,7 +558,8 @@ def show_consent(request: Request, who: Caller, consent_id: int,
                              "description": "Præcis de arkiverede bytes."},
                        404: {"model": ErrorOut, "description": "Intet samtykke med det nummer."}})
 def consent_document(request: Request, who: Caller, consent_id: int,
-                     grund: Annotated[str, Query(description="Begrundelse for opslaget.")] = ""
+                     grund: Annotated[str, Query(max_length=MAX_REASON,
+                                             description="Begrundelse for opslaget.")] = ""
                      ) -> Response:
     """Det arkiverede dokument byte for byte (SHA-256 kontrolleret; som 'skema consent
     get'); udleveringen skrives i revisionsloggen."""

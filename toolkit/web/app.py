@@ -13,9 +13,10 @@ import importlib
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .config import WebConfig
@@ -68,7 +69,7 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if _wants_json(request):
-            return JSONResponse({"fejl": exc.detail}, status_code=exc.status_code,
+            return JSONResponse({"fejl": _page_message(exc)}, status_code=exc.status_code,
                                 headers=exc.headers)
         return render(request, "fejl.html", {"status": exc.status_code,
                                              "besked": _page_message(exc)},
@@ -94,4 +95,6 @@ def _page_message(exc: HTTPException) -> str:
         return "Siden findes ikke."
     if exc.status_code == 405:
         return "Siden kan ikke bruges sådan."
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        return "Forespørgslen kunne ikke læses."
     return str(exc.detail)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from .. import blank, forms
 from ..catalogue import form_ids, load_form
+from ..danish import mask_cpr
 from ..errors import UnknownFormError
 from .pages import render
 from .security import require
@@ -35,9 +36,9 @@ def download(data: bytes, name: str) -> Response:
 
 
 def form_or_404(form_id: str):
-    """The form of a path, or a 404 page naming it."""
+    """The form of a path, or a 404 page naming it (a CPR number in it masked)."""
     if form_id not in form_ids():
-        raise HTTPException(404, f"Formularen \"{form_id}\" findes ikke.")
+        raise HTTPException(404, f"Formularen \"{mask_cpr(form_id)}\" findes ikke.")
     try:
         return load_form(form_id)
     except UnknownFormError:

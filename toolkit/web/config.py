@@ -31,7 +31,7 @@ class WebConfig:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     max_upload_files: int = MAX_UPLOAD_FILES
     max_request_bytes: int = MAX_REQUEST_BYTES
-    allowed_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost", "testserver"))
+    allowed_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost"))
 
     @property
     def database(self) -> Path:

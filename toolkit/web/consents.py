@@ -31,18 +31,20 @@ from ..consent.metadata import LABELS, REQUIRED, normalize_cpr, parse_day
 from ..consent.model import STATUSES
 from ..consent.store import Archive
 from ..errors import ArchiveError, SkemaError
-from .archive import open_archive
+from .archive import MAX_REASON, known_number, open_archive
 from .catalogue import download
 from .pages import render
-from .security import require
+from .security import not_cross_site, require
 from .store import Identity
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(known_number)])
 Caseworker = Annotated[Identity, Depends(require("sagsbehandler"))]
 Administrator = Annotated[Identity, Depends(require("administrator"))]
 
 #: Rows shown in the list at most (a search or a filter finds the rest).
 MAX_ROWS = 500
+#: Digits of the expiry filter's number of days at most (999999 days; more is no date).
+MAX_DAYS_DIGITS = 6
 #: Party rows on the add form (empty rows are left out).
 PARTY_ROWS = 4
 #: The add form's text fields, as the options of ``skema consent add``.
@@ -106,7 +108,7 @@ def list_page(request: Request, who: Caseworker, status: str = "",
     if status and status not in STATUSES:
         errors["status"] = "Vælg en af statusserne på listen."
     if udloeber.strip():
-        if udloeber.strip().isdigit():
+        if udloeber.strip().isdigit() and len(udloeber.strip()) <= MAX_DAYS_DIGITS:
             days = int(udloeber)
         else:
             errors["udloeber"] = (f"\"{udloeber}\" er ikke et antal dage; skriv fx 30.")
@@ -123,7 +125,8 @@ def _list(request: Request, who: Identity, rows: list[dict[str, Any]], count: in
     return render(request, "samtykker.html", {
         "raekker": rows, "i_alt": count, "max": MAX_ROWS, "soegt": None, "status": "",
         "udloeber": "", "statusser": STATUSES, "fejl": errors,
-        "admin": who.may("administrator"), **extra}, status=400 if errors else 200)
+        "admin": who.may("administrator"), "grund_max": MAX_REASON, **extra},
+        status=400 if errors else 200)
 
 
 @router.post("/samtykker/soeg")
@@ -135,6 +138,9 @@ async def search(request: Request, who: Caseworker) -> Response:
     cpr = str(form.get("cpr") or "").strip()
     reason = str(form.get("grund") or "").strip()
     error = ""
+    if len(reason) > MAX_REASON:
+        return _list(request, who, [], 0, {"grund": f"Skriv begrundelsen med højst {MAX_REASON} "
+                                                    "tegn."}, cpr_felt=cpr, grund=reason)
     if not cpr:
         error = "Skriv borgerens CPR-nummer."
     else:
@@ -196,7 +202,7 @@ def _show(request: Request, who: Identity, consent_id: int, show_cpr: bool = Fal
         status=status)
 
 
-@router.get("/samtykker/{consent_id:int}")
+@router.get("/samtykker/{consent_id:int}", dependencies=[Depends(not_cross_site)])
 def show_page(request: Request, consent_id: int, who: Caseworker, nyt: str = "",
               tilbagekaldt: str = "") -> Response:
     """One consent: its facts, signature status and history (a logged look-up)."""
@@ -232,7 +238,7 @@ async def withdraw(request: Request, consent_id: int, who: Caseworker) -> Respon
     return RedirectResponse(f"/samtykker/{consent_id}?tilbagekaldt=1", status_code=303)
 
 
-@router.get("/samtykker/{consent_id:int}/dokument")
+@router.get("/samtykker/{consent_id:int}/dokument", dependencies=[Depends(not_cross_site)])
 def document(request: Request, consent_id: int, who: Caseworker) -> Response:
     """The archived document, byte for byte (a logged look-up)."""
     with archive(request, who) as arch:
@@ -244,7 +250,7 @@ def document(request: Request, consent_id: int, who: Caseworker) -> Response:
     return download(data, f"samtykke-{consent.id}{consent.suffix}")
 
 
-@router.get("/samtykker/{consent_id:int}/eksport")
+@router.get("/samtykker/{consent_id:int}/eksport", dependencies=[Depends(not_cross_site)])
 def export(request: Request, consent_id: int, who: Caseworker) -> Response:
     """Every consent of this consent's citizen for the case system: the documents and a
     JSON each (``skema consent export``), logged as handed out."""

@@ -43,7 +43,7 @@ from .fill_fields import (
     without_empty_rows,
 )
 from .pages import form_title, render
-from .security import require
+from .security import MAX_FIELDS, require
 from .store import Identity
 
 router = APIRouter()
@@ -53,6 +53,8 @@ _DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 #: Names of the form post's own fields (not answers).
 OWN_FIELDS = ("csrf", "kladde", "handling")
 _CHUNK = 1024 * 1024
+#: The characters of one post's answers at most (a draft is kept in the database).
+MAX_ANSWER_CHARS = 1_000_000
 
 
 def new_draft_id() -> str:
@@ -144,8 +146,12 @@ def page(request: Request, who: User, form_id: str, kladde: str = "",
 
 
 async def _posted(request: Request, form: Form) -> tuple[dict, dict[str, list[str]]]:
-    post = await request.form(max_fields=20000)
-    fields = posted_fields(post.multi_items())
+    post = await request.form(max_fields=MAX_FIELDS)
+    items = post.multi_items()
+    if sum(len(v) for _, v in items if isinstance(v, str)) > MAX_ANSWER_CHARS:
+        most = f"{MAX_ANSWER_CHARS:,}".replace(",", ".")
+        raise HTTPException(413, f"Svarene fylder for meget (højst {most} tegn i alt).")
+    fields = posted_fields(items)
     try:
         return data_from_fields(form, fields), fields
     except TooManyRows:

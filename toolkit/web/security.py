@@ -6,7 +6,9 @@
   PC (or a web page in the browser) must not add consents in the user's name.
 - **CSRF.** Every browser gets a random ``skema_csrf`` cookie (SameSite=Strict, HttpOnly);
   every form post must carry the same value in the field ``csrf`` (or the header
-  ``X-CSRF-Token``, which htmx sends), else it is refused with 403.
+  ``X-CSRF-Token``, which htmx sends), else it is refused with 403; so is a post the
+  browser says came from another site or another port of this host (``Sec-Fetch-Site``:
+  a page there could have set the cookie, which is shared by the ports of a host).
 - **Headers.** A content security policy without inline scripts or styles, no framing, no
   referrer, no caching of pages (they may show personal data).
 """
@@ -23,6 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .store import Identity
 
+#: Fields of one form post at most (a form's lists may have many rows); the form is read
+#: once, here, with this limit: the page's own reading gets the same form.
+MAX_FIELDS = 20000
 CSRF_COOKIE = "skema_csrf"
 SESSION_COOKIE = "skema_session"
 LOCAL = Identity("lokal", "administrator", "lokal")
@@ -140,6 +145,9 @@ async def check_csrf(request: Request) -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    if cross_site(request):  # another site may have set the cookie (same host, other port)
+        raise HTTPException(403, "Formularen var forældet eller kom ikke fra skema. "
+                                 "Genindlæs siden, og prøv igen.")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get("x-csrf-token", "")
     if not sent:
@@ -148,7 +156,7 @@ async def check_csrf(request: Request) -> None:
                                     "application/x-www-form-urlencoded")):
             limit = request.app.state.config.max_upload_files
             try:  # the upload's files are counted as they come (more are never stored)
-                form = await request.form(max_files=limit)
+                form = await request.form(max_files=limit, max_fields=MAX_FIELDS)
             except StarletteHTTPException as exc:
                 if "files" not in str(exc.detail):
                     raise HTTPException(400, "Formularen kunne ikke læses.") from None
@@ -159,6 +167,23 @@ async def check_csrf(request: Request) -> None:
     if not cookie or not sent or not hmac.compare_digest(cookie, sent):
         raise HTTPException(403, "Formularen var forældet eller kom ikke fra skema. "
                                  "Genindlæs siden, og prøv igen.")
+
+
+def cross_site(request: Request) -> bool:
+    """Whether the browser says another site's page (or another port of this host: the
+    same site, but not the same origin) made this request (``Sec-Fetch-Site``). A typed
+    address or a bookmark (``none``) and an old browser (no header) are not."""
+    return request.headers.get("sec-fetch-site", "none") not in ("same-origin", "none")
+
+
+def not_cross_site(request: Request) -> None:
+    """Refuse (403) a request another site's page made the browser send (its
+    ``Sec-Fetch-Site``): for the pages that write the audit log on GET (a consent shown or
+    handed out), which a foreign page could otherwise open in the user's name — in local
+    mode no log-in stands in the way."""
+    if cross_site(request):
+        raise HTTPException(403, "Siden kan kun åbnes fra skema selv. Gå til Samtykker, "
+                                 "og åbn samtykket derfra.")
 
 
 def identity(request: Request) -> Identity | None:

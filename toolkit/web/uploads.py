@@ -66,17 +66,31 @@ def display(name: str | None) -> str:
 
 def safe_relative(name: str) -> PurePosixPath:
     """The relative path to keep an uploaded file under (sub-folders of a folder upload
-    kept); refused (400) when the name leads out of the folder or is empty."""
+    kept; a CPR number in a name masked, a very long name part shortened); refused (400)
+    when the name leads out of the folder or is empty."""
     raw = name.replace("\\", "/")
     parts = raw.split("/")
     bad = (raw.startswith("/") or (len(raw) > 1 and raw[1] == ":")
            or any(p in ("..",) for p in parts) or "\x00" in raw)
-    kept = [p for p in parts if p not in ("", ".")]
+    kept = [_short(danish.mask_cpr(p)) for p in parts if p not in ("", ".")]
     if bad or not kept:
         raise UploadRefused(400, f"Filnavnet \"{display(name)}\" peger ud af mappen og "
                                  "tages ikke imod. Pak filerne igen uden \"..\" eller "
                                  "absolutte stier i navnene.")
     return PurePosixPath(*kept)
+
+
+#: The longest name part kept on disk, in characters (a file system takes 255 bytes).
+MAX_NAME = 80
+
+
+def _short(part: str) -> str:
+    """A name part cut to :data:`MAX_NAME` characters, its suffix kept."""
+    if len(part) <= MAX_NAME:
+        return part
+    suffix = PurePosixPath(part).suffix
+    suffix = suffix if len(suffix) <= 10 else ""
+    return part[:MAX_NAME - len(suffix)] + suffix
 
 
 def strip_common_folder(paths: list[PurePosixPath]) -> list[PurePosixPath]:
