@@ -61,6 +61,7 @@ def leaks(data: bytes) -> list[bytes]:
     ("sag 2024001234", "sag 2024001234"),  # a case number, not a day and month
     ("3201901234", "3201901234"),
     ("01019012345", "01019012345"),  # eleven digits: not a CPR number
+    ("010190-12345", "010190-xxxx"),  # a digit typed too many after the dash: still hidden
     ("tlf. 12 34 56 78", "tlf. 12 34 56 78"),
     ("", ""),
 ])

@@ -121,7 +121,8 @@ _CPR_FORM = re.compile(r"\d{6}-\d{4}")
 #: file name or a message (``010190-1234``, ``cpr0101901234``, ``010190 1234``, ``010190–1234``).
 CPR_IN_TEXT = re.compile(
     r"(?<!\d)(\d{2})(\d{2})(\d{2})"
-    r"(?:[ \t\u00a0]*[-\u2010-\u2015\u2212][ \t\u00a0]*|[ \t\u00a0_./])?(\d{4})(?!\d)")
+    r"(?:[ \t\u00a0]*[-\u2010-\u2015\u2212][ \t\u00a0]*|[ \t\u00a0_./])?(\d{4})(\d*)")
+_DASHED = re.compile("[-\u2010-\u2015\u2212]")
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February: any year
 
 
@@ -145,7 +146,7 @@ def mask_cpr(text: str, replacement: str | None = None) -> str:
     whole number instead (a file name: ``_``).
     """
     def masked(m: re.Match) -> str:
-        if not _cpr_date(m):
+        if not _is_cpr(m):
             return m.group(0)
         if replacement is not None:
             return replacement
@@ -154,9 +155,16 @@ def mask_cpr(text: str, replacement: str | None = None) -> str:
     return CPR_IN_TEXT.sub(masked, text or "")
 
 
+def _is_cpr(m: re.Match) -> bool:
+    """A match that is masked: a CPR date, and either exactly four digits after it or a
+    dash before them (``010190-12345``: a digit typed too many still hides the number; a
+    longer run of digits without a dash is something else)."""
+    return _cpr_date(m) and (not m.group(5) or bool(_DASHED.search(m.group(0))))
+
+
 def contains_cpr(text: str) -> bool:
     """True when :func:`mask_cpr` would change ``text``."""
-    return any(_cpr_date(m) for m in CPR_IN_TEXT.finditer(text or ""))
+    return any(_is_cpr(m) for m in CPR_IN_TEXT.finditer(text or ""))
 
 
 _PHONE_RE = re.compile(r"^(\+45|0045)?\s*(\d\s*){8}$")
