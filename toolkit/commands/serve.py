@@ -13,7 +13,7 @@ from . import fail
 from .base import Command, Group
 from .profile import current_profile
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = ("127.0.0.1", "localhost")  # not ::1: the host check reads IPv4 names only
 
 
 def default_data() -> Path:
