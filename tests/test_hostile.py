@@ -204,7 +204,8 @@ class Bound:
         own = (_status_kb("VmHWM:") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                ) - self.before
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peak_kb = max(own, children if children > self.children else 0)
+        # a child forked from this process starts with its pages: only what it added counts
+        peak_kb = max(own, children - self.before if children > self.children else 0)
         self.megabytes = peak_kb / 1024
         print(f"målt: {self.seconds:.2f} s, højst {self.megabytes:.0f} MB")
         assert self.seconds < 30 and self.megabytes < 500
