@@ -81,7 +81,9 @@ def saved(request: Request, upload: UploadFile, name: str = "") -> Iterator[Path
     (else a random name with its suffix), at most the app's size limit (413 above it)."""
     base = request.app.state.config.data / "tmp"
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder = base / secrets.token_hex(8)
+    # letters only: a hex name can hold ten digits that look like a CPR number, which the
+    # library's messages mask, and the name could then not be swapped for the upload's
+    folder = base / "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(16))
     folder.mkdir(mode=0o700)
     suffix = Path(upload.filename or "").suffix.lower()
     if not (suffix[1:].isascii() and suffix[1:].isalnum()):
