@@ -17,10 +17,14 @@ ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import itertools
 import pickle
 import re
 import zipfile
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +54,7 @@ from .workbook_layout import (  # noqa: F401
     layout,
     normalize_header,
 )
+from .xlsx_stream import BrokenPart, SheetTooLarge, XlsxBook, scan_extent
 
 
 @dataclass
@@ -165,11 +170,12 @@ def _check_zip(path: Path) -> None:
                             hint="Gem filen i Excel som .xlsx og prøv igen.")
 
 
-#: The most rows and columns skema reads on one sheet (README: "Grænser").
+#: The most rows and columns skema reads on one sheet (README: "Grænser"): the main
+#: sheet holds one form per row; a list sheet holds several rows per form, so it may
+#: reach Excel's own last row (its rows are streamed, not held).
 MAX_ROWS = 100_000
+MAX_LIST_ROWS = 1_048_576
 MAX_COLUMNS = 1_000
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
-_REF = re.compile(rb'\br\s*=\s*"\$?([A-Za-z]*)\$?([0-9]*)"')
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTR = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
@@ -206,7 +212,7 @@ def sheet_extents(path: str | Path) -> dict[str, SheetExtent]:
                 member = targets.get(rid, "")
                 if member not in members:
                     continue
-                rows, cols = _scan_extent(archive, member)
+                rows, cols = scan_extent(archive, member)
                 out[html.unescape(attrs.get("name", ""))] = SheetExtent(
                     rows, cols, attrs.get("state", "visible") != "visible")
             return out
@@ -271,44 +277,19 @@ def _count_tags(archive: zipfile.ZipFile, member: str, tag: re.Pattern[bytes],
     return count + len(tag.findall(tail))
 
 
-def _scan_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
-    """The last row and column that hold a cell, as a reader places them: by a cell's
-    ``r`` reference, and where a row or cell has none (allowed, and used to slip past a
-    scan of references) by counting on from the one before."""
-    rows = cols = 0
-    row = col = 0
-    tail = b""
-    with archive.open(member) as handle:
-        while chunk := handle.read(1 << 20):
-            text = tail + chunk
-            cut = text.rfind(b"<")
-            if cut < 0 or len(text) - cut > 1 << 16:  # no tag left open across chunks
-                cut = len(text)
-            for name, attrs in _ROW_OR_CELL.findall(text, 0, cut):
-                ref = _REF.search(attrs)
-                letters, digits = ref.groups() if ref else (b"", b"")
-                if name == b"row":
-                    row = int(digits) if digits else row + 1
-                    col = 0
-                    continue
-                col = column_index(letters.decode()) + 1 if letters else col + 1
-                rows = max(rows, int(digits) if digits else row)
-                cols = max(cols, col)
-            tail = text[cut:]
-    return rows, cols
-
-
-def _check_extent(path: Path, name: str, extent: SheetExtent | None) -> None:
-    """DataFileError when a sheet reaches beyond :data:`MAX_ROWS` or :data:`MAX_COLUMNS`."""
-    if extent is None or (extent.rows <= MAX_ROWS and extent.columns <= MAX_COLUMNS):
+def _check_extent(path: Path, name: str, extent: SheetExtent | None,
+                  max_rows: int = MAX_ROWS) -> None:
+    """DataFileError when a sheet reaches beyond ``max_rows`` or :data:`MAX_COLUMNS`."""
+    if extent is None or (extent.rows <= max_rows and extent.columns <= MAX_COLUMNS):
         return
+
     def number(n: int) -> str:
         return f"{n:,}".replace(",", ".")
 
     raise DataFileError(
         f"{path}: arket \"{name}\" har celler helt ud til "
         f"{column_letter(extent.columns - 1)}{extent.rows} ({number(extent.rows)} rækker og "
-        f"{number(extent.columns)} kolonner); skema læser højst {number(MAX_ROWS)} rækker og "
+        f"{number(extent.columns)} kolonner); skema læser højst {number(max_rows)} rækker og "
         f"{number(MAX_COLUMNS)} kolonner pr. ark, og arket læses ikke.",
         hint="Slet de tomme rækker og kolonner under og til højre for dataene (markér dem "
              "i Excel og vælg Slet), og gem projektmappen igen.")
@@ -325,6 +306,18 @@ def _open(path: Path) -> Any:
     else:
         _check_zip(path)
         _check_shared_strings(path)
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                xlsx = "xl/workbook.xml" in archive.namelist()
+            if xlsx:  # streamed (xlsx_stream); other files (.xls, .ods) by calamine
+                try:
+                    return XlsxBook(path)
+                except (BrokenPart, zipfile.BadZipFile, KeyError, OSError, RuntimeError,
+                        UnicodeDecodeError, zlib.error, EOFError):
+                    raise DataFileError(f"{path}: projektmappen kan ikke læses (den er "
+                                        "beskadiget eller krypteret).",
+                                        hint="Åbn den i Excel, fjern en eventuel "
+                                        "adgangskode og gem den igen som .xlsx.") from None
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises its own error types for broken files
@@ -337,9 +330,11 @@ def _open(path: Path) -> Any:
 @dataclass
 class _Sheet:
     name: str
-    rows: Iterable[list[Any]]  # read again on each iteration (see _Rows)
+    rows: Iterable[list[Any]]  # read again on each iteration (see _Rows, _StreamRows)
     header_row: int  # zero-based
     columns: dict[int, Column]  # zero-based column -> column
+    header_width: int = 0  # cells in the header row
+    blank_headers: tuple[int, ...] = ()  # columns of the header row without a title
 
 
 class _Rows:
@@ -360,6 +355,52 @@ class _Rows:
         if pad:
             rows = (pad + row for row in rows)
         return _fill_merged(rows, self.ranges) if self.ranges else rows
+
+
+class _StreamRows:
+    """A sheet of an .xlsx read from its XML on each iteration (:mod:`.xlsx_stream`):
+    every row from the first (``[]`` for a row without cells), merged cells filled as
+    :class:`_Rows` fills them; the extent and a broken part are reported with the
+    sheet's name."""
+
+    def __init__(self, book: XlsxBook, name: str, merged: bool, path: Path,
+                 max_rows: int) -> None:
+        self.book, self.name, self.path, self.max_rows = book, name, path, max_rows
+        self.ranges: list[Any] | None = None if merged else []
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        if self.ranges is None:
+            try:
+                self.ranges = self.book.merged_ranges(self.name)
+            except (OSError, zipfile.BadZipFile, RuntimeError, zlib.error, EOFError):
+                raise _broken_sheet(self.path, self.name) from None
+        rows = self._rows()
+        return _fill_merged(rows, self.ranges) if self.ranges else rows
+
+    def _rows(self) -> Iterator[list[Any]]:
+        at = 0
+        try:
+            for r, values in self.book.rows(self.name, self.max_rows, MAX_COLUMNS):
+                while at < r:
+                    yield []
+                    at += 1
+                if r < at:  # rows out of order: Excel never writes them
+                    raise BrokenPart(self.name)
+                yield values
+                at += 1
+        except SheetTooLarge as big:
+            _check_extent(self.path, self.name, SheetExtent(big.rows, big.columns, False),
+                          self.max_rows)
+            raise _broken_sheet(self.path, self.name) from None  # (not reached)
+        except (BrokenPart, OSError, zipfile.BadZipFile, RuntimeError, UnicodeDecodeError,
+                zlib.error, EOFError):
+            raise _broken_sheet(self.path, self.name) from None
+
+
+def _broken_sheet(path: Path | None, name: str) -> DataFileError:
+    return DataFileError(f"{path}: arket \"{name}\" kan ikke læses (filen er beskadiget "
+                         "eller har ugyldigt indhold).",
+                         hint="Åbn projektmappen i Excel og gem den igen som .xlsx.")
 
 
 def _fill_merged(rows: Iterator[list[Any]], ranges: list[Any]) -> Iterator[list[Any]]:
@@ -388,14 +429,15 @@ def _merge_into(row: list[Any], active: list[tuple[int, int, int, Any]]) -> list
 
 
 def _load_sheet(book: Any, name: str, merged: bool, path: Path | None = None,
-                extents: dict[str, SheetExtent] | None = None) -> _Rows:
-    _check_extent(Path(path or ""), name, (extents or {}).get(name))
+                extents: dict[str, SheetExtent] | None = None,
+                max_rows: int = MAX_ROWS) -> Iterable[list[Any]]:
+    if isinstance(book, XlsxBook):  # the extent is checked as the rows are read
+        return _StreamRows(book, name, merged, Path(path or ""), max_rows)
+    _check_extent(Path(path or ""), name, (extents or {}).get(name), max_rows)
     try:
         sheet = book.get_sheet_by_name(name)
     except Exception:  # calamine: broken XML, DTD entities, bad references …
-        raise DataFileError(f"{path}: arket \"{name}\" kan ikke læses (filen er beskadiget "
-                            "eller har ugyldigt indhold).",
-                            hint="Åbn projektmappen i Excel og gem den igen som .xlsx.") from None
+        raise _broken_sheet(path, name) from None
     return _Rows(sheet, merged)
 
 
@@ -458,23 +500,31 @@ def stream_workbook(path: str | Path, form: Form) -> WorkbookStream:
     """Open a filled input workbook of ``form`` for reading its records one by one.
 
     As :func:`read_workbook` with ``validate=False``, but the records are made as the
-    returned stream is iterated, so memory does not grow with the number of main rows.
-    The list sheets are read up front into their items, grouped by key. Raises
-    DataFileError as :func:`read_workbook` does, before the first record.
+    returned stream is iterated. An .xlsx is read as a stream (:mod:`.xlsx_stream`):
+    one pass over the sheets here finds the workbook-level problems and the number of
+    records (keeping a hash per key), and the iteration reads the sheets again, joining
+    each main row with its list rows: side by side when the list sheets are in the main
+    sheet's order (as every workbook skema writes is), else through a temporary index
+    on disk. So memory does not grow with the rows. Raises DataFileError as
+    :func:`read_workbook` does, before the first record.
     """
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"{path}: filen findes ikke.", hint="Tjek stien og filnavnet.")
     lay = layout(form)
     book = _open(path)
-    extents = sheet_extents(path)
-    try:  # the sheets stay loaded in calamine's own form after the file is closed
+    streamed = isinstance(book, XlsxBook)
+    extents = {} if streamed else sheet_extents(path)
+    try:  # calamine's sheets stay loaded in its own form after the file is closed
         main, list_sheets, problems = _sheets(book, path, form, lay, extents)
     finally:
-        book.close()
+        if not streamed:
+            book.close()
     count, records = _main_records(form, lay, main, list_sheets, problems)
+    hidden = book.sheet(main.name).hidden if streamed else (
+        main.name in extents and extents[main.name].hidden)
     notices = []
-    if main.name in extents and extents[main.name].hidden:
+    if hidden:
         notices.append(Problem("", "", f"Arket \"{main.name}\" er skjult i projektmappen, "
                                        "men det er det, der er læst; vis det i Excel og "
                                        "kontrollér, at det er de rigtige rækker.",
@@ -500,7 +550,7 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout,
     # the main sheet: by name, else the first sheet whose header row has the form's labels
     main_name = lookup(lay.main)
     known = {lookup(s) for s in lay.lists} | {GUIDE_SHEET, LISTS_SHEET}
-    main_rows: _Rows | None = None
+    main_rows: Iterable[list[Any]] | None = None
     if main_name is None:
         for name in names:
             if name in known:
@@ -529,13 +579,17 @@ def _sheets(book: Any, path: Path, form: Form, lay: BookLayout,
                                     "missing_sheet", quote_sheet(sdef.name)))
             continue
         list_sheets[sdef.list_path or ""] = _prepare(
-            name, _load_sheet(book, name, False, path, extents), sdef, problems)
+            name, _load_sheet(book, name, False, path, extents, MAX_LIST_ROWS), sdef,
+            problems)
     return main, list_sheets, problems
 
 
 
-def _prepare(name: str, rows: _Rows, sdef: SheetDef,
+def _prepare(name: str, rows: Iterable[list[Any]], sdef: SheetDef,
              problems: list[Problem], key_needed: bool = True) -> _Sheet:
+    """The sheet with its header found; problems of the header's columns (a column
+    without a title that holds data is found by :class:`_ExtraColumns` as the rows are
+    read)."""
     header_row, cols = _find_header(rows, sdef)
     if header_row < 0:
         problems.append(Problem("", sdef.title, f"Arket \"{name}\" har ingen af formularens "
@@ -543,8 +597,6 @@ def _prepare(name: str, rows: _Rows, sdef: SheetDef,
                                 "no_header", quote_sheet(name)))
         return _Sheet(name, [], 0, {})
     header = next(itertools.islice(rows, header_row, None))
-    blank_with_data = _blank_columns_with_data(rows, header_row, [
-        c for c, value in enumerate(header) if c not in cols and _blank(value)])
     seen: set[Column] = set()
     for c, value in enumerate(header):
         col = cols.get(c)
@@ -552,10 +604,6 @@ def _prepare(name: str, rows: _Rows, sdef: SheetDef,
             seen.add(col)
             continue
         if _blank(value):
-            if c in blank_with_data:
-                problems.append(Problem("", "", f"Kolonne {column_letter(c)} på arket "
-                                        f"\"{name}\" har ingen overskrift og læses ikke.",
-                                        "extra_column", place(name, c, header_row + 1)))
             continue
         dup = sdef.find(value)
         why = ("står der to gange; kun den første læses" if dup is not None
@@ -568,22 +616,37 @@ def _prepare(name: str, rows: _Rows, sdef: SheetDef,
                                 f"\"{key.header}\", som knytter rækkerne på listearkene til "
                                 "hovedarket; tilføj den som første kolonne.",
                                 "missing_column", place(name, None, header_row + 1)))
-    return _Sheet(name, rows, header_row, cols)
+    blank = tuple(c for c, value in enumerate(header) if c not in cols and _blank(value))
+    return _Sheet(name, rows, header_row, cols, len(header), blank)
 
 
-def _blank_columns_with_data(rows: _Rows, header_row: int, columns: list[int]) -> set[int]:
-    """Which of ``columns`` have a value in some row below the header (one pass)."""
-    left = set(columns)
-    found: set[int] = set()
-    if not left:
-        return found
-    for row in itertools.islice(rows, header_row + 1, None):
-        for c in [c for c in left if c < len(row) and not _blank(row[c])]:
-            found.add(c)
-            left.discard(c)
-        if not left:
-            break
-    return found
+class _ExtraColumns:
+    """Columns without a title in the header row that hold data in a row below it (a
+    column beyond the header's last cell counts as one without a title)."""
+
+    def __init__(self, sheet: _Sheet) -> None:
+        self.sheet = sheet
+        self.left = set(sheet.blank_headers)
+        self.found: set[int] = set()
+
+    def see(self, row: list[Any]) -> None:
+        """Note the columns of one row below the header."""
+        width = self.sheet.header_width
+        if len(row) > width:
+            for c in range(width, len(row)):
+                if c not in self.found and not _blank(row[c]):
+                    self.found.add(c)
+        if self.left:
+            for c in [c for c in self.left if c < len(row) and not _blank(row[c])]:
+                self.found.add(c)
+                self.left.discard(c)
+
+    def problems(self) -> list[Problem]:
+        """One problem per such column."""
+        name, header_row = self.sheet.name, self.sheet.header_row
+        return [Problem("", "", f"Kolonne {column_letter(c)} på arket \"{name}\" har ingen "
+                        "overskrift og læses ikke.", "extra_column",
+                        place(name, c, header_row + 1)) for c in sorted(self.found)]
 
 
 def _key_text(value: Any) -> str:
@@ -668,55 +731,88 @@ def _put(data: dict, parts: tuple[str, ...], value: Any) -> None:
     node[parts[-1]] = value
 
 
-class _ItemIndex:
-    """A list sheet's rows by key, each key's rows kept pickled (a few times smaller than
-    the objects); the rows of the key being added to stay unpacked until the key changes."""
+def _key_hash(key: str) -> int:
+    """64 bits of a key: what the first pass keeps of each key."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "big")
 
-    def __init__(self) -> None:
-        self.packed: dict[str, bytes] = {}
-        self.key: str | None = None
-        self.current: list[tuple[int, Any, list, list]] = []
 
-    def add(self, key: str, entry: tuple[int, Any, list, list]) -> None:
-        """One more row of ``key`` (rows of a key usually come together)."""
-        if key != self.key:
-            self.close()
-            self.key = key
-            self.current = self.rows(key)
-            self.packed.pop(key, None)
-        self.current.append(entry)
+class _HashSet:
+    """Key hashes, sorted in a compact array: membership by bisection."""
 
-    def close(self) -> None:
-        """Pack the rows of the key being added to."""
-        if self.key is not None:
-            self.packed[self.key] = pickle.dumps(self.current, pickle.HIGHEST_PROTOCOL)
-        self.key, self.current = None, []
+    def __init__(self, hashes: Iterable[int]) -> None:
+        self.items = array("Q", sorted(hashes))
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.packed
+    def __contains__(self, value: int) -> bool:
+        i = bisect.bisect_left(self.items, value)
+        return i < len(self.items) and self.items[i] == value
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.packed)
+    def repeated(self) -> set[int]:
+        """The hashes that occur more than once."""
+        items = self.items
+        return {items[i] for i in range(1, len(items)) if items[i] == items[i - 1]}
 
-    def rows(self, key: str) -> list[tuple[int, Any, list, list]]:
-        """The rows of ``key`` (excel row, item, problems, notes), in sheet order."""
-        data = self.packed.get(key)
-        return pickle.loads(data) if data is not None else []  # noqa: S301 - our own bytes
 
-    def pop(self, key: str) -> list[tuple[int, Any, list, list]]:
-        """The rows of ``key``, dropped from the index."""
-        rows = self.rows(key)
-        self.packed.pop(key, None)
-        return rows
+def _has_value(row: list[Any], cols: list[int]) -> bool:
+    """Whether the row has a value in one of ``cols`` (a value, or a cell that gives a
+    problem: anything but blank)."""
+    width = len(row)
+    return any(c < width and not _blank(row[c]) for c in cols)
+
+
+@dataclass
+class _ListSheet:
+    """A list sheet while the workbook is read: its plans, key column and what the first
+    pass found (a hash per run of rows with the same key, in sheet order)."""
+
+    path: str
+    sheet: _Sheet
+    plans: list[_Plan]
+    key_col: int | None
+    runs: array = field(default_factory=lambda: array("Q"))
+    unknown: set[int] = field(default_factory=set)  # keys no main row has
+
+    def keyed_rows(self) -> Iterator[tuple[int, list[Any], str, int]]:
+        """(excel row, row, key, key hash) of every row with a value and a key."""
+        cols = [p.col for p in self.plans]
+        kc = self.key_col
+        if kc is None:
+            return
+        last, last_hash = None, 0
+        rows = itertools.islice(self.sheet.rows, self.sheet.header_row + 1, None)
+        for r, row in enumerate(rows, self.sheet.header_row + 1):
+            if not _has_value(row, cols):
+                continue
+            key = _key_text(row[kc]) if kc < len(row) else ""
+            if not key:
+                continue
+            if key != last:
+                last, last_hash = key, _key_hash(key)
+            yield r + 1, row, key, last_hash
+
+    def item(self, lst: Any, row: list[Any], excel_row: int) -> tuple[int, Any, list, list]:
+        """One list row as (excel row, item, problems, notes)."""
+        rp: list[Problem] = []
+        rn: list[Problem] = []
+        values = _row_values(self.sheet, row, self.plans, rp, rn, excel_row)
+        if lst.scalar:
+            item: Any = values[0][1] if values else None
+        else:
+            item = {}
+            for plan, value in values:
+                _put(item, plan.parts, value)
+        return excel_row, item, rp, rn
 
 
 def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
                   problems: list[Problem]) -> tuple[int, Iterator[Record]]:
     """How many records the main sheet gives, and those records made one by one.
 
-    The list sheets are read here; the main sheet is read twice: first its keys (which
-    list rows belong to no main row, how many records there are), then, as the returned
-    iterator is consumed, the records. ``problems`` is complete when this returns.
+    First pass (here): the list sheets' keys (a hash per run of rows with one key), then
+    the main sheet's (which rows give a record, which keys repeat); list rows whose key
+    no main row has are reported, which needs their sheet once more. ``problems`` is
+    complete when this returns. The records are then made as the returned iterator is
+    consumed (:func:`_records`).
     """
     key_col = next((c for c, col in main.columns.items()
                     if col.field is None or col.field.path == lay.key_field), None)
@@ -732,43 +828,33 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
             else:
                 columns[col.field.path] = (sheet.name, c)
 
-    # list rows, grouped by key
-    items: dict[str, _ItemIndex] = {}
+    # list sheets: a hash per run of rows with one key; rows without a key reported
+    scans: dict[str, _ListSheet] = {}
     for lpath, sheet in lists.items():
-        lst = form.lists[lpath]
-        kc = list_key_cols.get(lpath)
-        plans = _plans(sheet)
+        scan = scans[lpath] = _ListSheet(lpath, sheet, _plans(sheet),
+                                         list_key_cols.get(lpath))
+        cols = [p.col for p in scan.plans]
+        kc = scan.key_col
+        extra = _ExtraColumns(sheet)
+        last: str | None = None
         for r, row in enumerate(itertools.islice(sheet.rows, sheet.header_row + 1, None),
                                 sheet.header_row + 1):
-            excel_row = r + 1
-            key = _key_text(row[kc]) if kc is not None and kc < len(row) else ""
-            rp: list[Problem] = []
-            rn: list[Problem] = []
-            values = _row_values(sheet, row, plans, rp, rn, excel_row)
-            if not values and not rp:
-                continue
-            if not key and kc is None:
-                continue  # the sheet has no key column: reported once for the sheet
-            if not key and kc is not None:
-                letter = column_letter(kc)
+            extra.see(row)
+            if not _has_value(row, cols) or kc is None:
+                continue  # (a sheet without a key column is reported once for the sheet)
+            key = _key_text(row[kc]) if kc < len(row) else ""
+            if not key:
                 problems.append(Problem("", lay.key_title, f"Rækken på arket \"{sheet.name}\" "
                                         f"mangler \"{lay.key_title}\" og hører derfor ikke "
                                         f"til nogen række på arket \"{main.name}\"; skriv "
-                                        f"nøglen i kolonne {letter}.",
-                                        "no_key", place(sheet.name, kc, excel_row)))
+                                        f"nøglen i kolonne {column_letter(kc)}.",
+                                        "no_key", place(sheet.name, kc, r + 1)))
                 continue
-            if lst.scalar:
-                item: Any = values[0][1] if values else None
-            else:
-                item = {}
-                for plan, value in values:
-                    _put(item, plan.parts, value)
-            index = items.get(lpath)
-            if index is None:
-                index = items[lpath] = _ItemIndex()
-            index.add(key, (excel_row, item, rp, rn))
-    for index in items.values():
-        index.close()
+            if key != last:
+                scan.runs.append(_key_hash(key))
+                last = key
+        problems.extend(extra.problems())
+    referenced = _HashSet(h for scan in scans.values() for h in scan.runs)
 
     def key_of(row: list[Any]) -> str:
         key = _key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
@@ -783,12 +869,11 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
     def filled(row: list[Any], key: str) -> bool:
         """Whether the row gives a record (the test of the second pass, without reading
         every cell: a blank row, or one with only a readable key nobody refers to, does not)."""
-        width = len(row)
-        if any(c < width and not _blank(row[c]) for c in other_cols):
+        if _has_value(row, other_cols):
             return True
-        if key and any(key in by_key for by_key in items.values()):
+        if key and _key_hash(key) in referenced:
             return True
-        if key_plan is None or key_plan.col >= width or _blank(row[key_plan.col]):
+        if key_plan is None or key_plan.col >= len(row) or _blank(row[key_plan.col]):
             return False
         value = row[key_plan.col]
         if value.__class__ is str and value[0] == "#" and value.strip().upper() in _EXCEL_ERRORS:
@@ -800,81 +885,178 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         return False
 
     count = 0
-    used_keys: set[str] = set()
+    order = array("Q")  # the keys of the rows that give records, in sheet order
+    extra = _ExtraColumns(main)
     for row in itertools.islice(main.rows, main.header_row + 1, None):
+        extra.see(row)
         key = key_of(row)
         if filled(row, key):
             count += 1
-            if key and any(key in by_key for by_key in items.values()):
-                used_keys.add(key)
+            if key:
+                order.append(_key_hash(key))
+    problems.extend(extra.problems())
+    keys = _HashSet(order)
+    repeated = keys.repeated()
 
-    for lpath, by_key in items.items():
-        sheet = lists[lpath]
-        for key in list(by_key):
-            if key in used_keys:
-                continue
-            for item_row, *_ in by_key.rows(key):
+    for scan in scans.values():
+        scan.unknown = {h for h in scan.runs if h not in keys}
+        if not scan.unknown:
+            continue
+        for item_row, _row, key, h in scan.keyed_rows():
+            if h in scan.unknown:
                 problems.append(Problem("", lay.key_title, f"{lay.key_title} "
                                         f"{_key_shown(key, lay, form)} findes ikke på arket "
                                         f"\"{main.name}\"; ret nummeret eller tilføj rækken.",
-                                        "unknown_key",
-                                        place(sheet.name, list_key_cols.get(lpath), item_row)))
+                                        "unknown_key", place(scan.sheet.name, scan.key_col,
+                                                             item_row)))
     problems.sort(key=lambda p: _place_order(p.place, lay))
-    return count, _records(form, lay, main, items, used_keys, key_col, main_plans, key_of,
-                           columns, list_sheet_names, list_key_cols)
+    joins = {lpath: _join(scan, order, repeated, form.lists[lpath])
+             for lpath, scan in scans.items()}
+    del order
+    return count, _records(form, lay, main, joins, referenced, repeated, key_col,
+                           main_plans, key_of, columns, list_sheet_names, list_key_cols)
 
 
-def _records(form: Form, lay: BookLayout, main: _Sheet, items: dict[str, _ItemIndex],
-             referenced: set[str], key_col: int | None, main_plans: list[_Plan],
+def _in_order(scan: _ListSheet, order: array, repeated: set[int]) -> bool:
+    """Whether the list sheet's known keys come in runs in the main sheet's order, each
+    key in one run and none of them a key that repeats on the main sheet."""
+    known = [h for h in scan.runs if h not in scan.unknown]
+    if len(set(known)) != len(known) or repeated.intersection(known):
+        return False
+    at = 0
+    for h in known:
+        while at < len(order) and order[at] != h:
+            at += 1
+        if at == len(order):
+            return False
+        at += 1
+    return True
+
+
+class _SideBySide:
+    """A list sheet read alongside the main sheet (its rows are in the main order)."""
+
+    def __init__(self, scan: _ListSheet, lst: Any) -> None:
+        self.scan, self.lst = scan, lst
+        self.rows = (entry for entry in scan.keyed_rows() if entry[3] not in scan.unknown)
+        self.head = next(self.rows, None)
+
+    def take(self, key: str) -> list[tuple[int, Any, list, list]]:
+        """The items of ``key`` (the main row being made)."""
+        out = []
+        while self.head is not None and self.head[2] == key:
+            excel_row, row, _key, _h = self.head
+            out.append(self.scan.item(self.lst, row, excel_row))
+            self.head = next(self.rows, None)
+        return out
+
+
+class _Spilled:
+    """A list sheet not in the main order: its rows put in a temporary SQLite file by
+    key, read back per main row (memory stays flat; the disk holds the rows)."""
+
+    def __init__(self, scan: _ListSheet, lst: Any) -> None:
+        import sqlite3
+        import tempfile
+
+        self.scan, self.lst = scan, lst
+        self.folder = tempfile.TemporaryDirectory(prefix="skema-lists-")
+        self.db = sqlite3.connect(str(Path(self.folder.name) / "rows.db"))
+        self.db.execute("CREATE TABLE rows (key TEXT, excel_row INTEGER, row BLOB)")
+        batch: list[tuple[str, int, bytes]] = []
+        for excel_row, row, key, h in scan.keyed_rows():
+            if h in scan.unknown:
+                continue
+            batch.append((key, excel_row, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
+            if len(batch) >= 1000:
+                self.db.executemany("INSERT INTO rows VALUES (?, ?, ?)", batch)
+                batch = []
+        self.db.executemany("INSERT INTO rows VALUES (?, ?, ?)", batch)
+        self.db.execute("CREATE INDEX by_key ON rows (key, excel_row)")
+        self.db.commit()
+
+    def take(self, key: str) -> list[tuple[int, Any, list, list]]:
+        """The items of ``key`` in sheet order."""
+        found = self.db.execute("SELECT excel_row, row FROM rows WHERE key = ? "
+                                "ORDER BY excel_row", (key,)).fetchall()
+        return [self.scan.item(self.lst, pickle.loads(row), excel_row)  # noqa: S301
+                for excel_row, row in found]  # (our own bytes)
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        self.db.close()
+        self.folder.cleanup()
+
+
+def _join(scan: _ListSheet, order: array, repeated: set[int], lst: Any
+          ) -> _SideBySide | _Spilled:
+    """How the list sheet's rows reach their main rows: side by side, or spilled."""
+    if _in_order(scan, order, repeated):
+        return _SideBySide(scan, lst)
+    return _Spilled(scan, lst)
+
+
+def _records(form: Form, lay: BookLayout, main: _Sheet,
+             joins: dict[str, _SideBySide | _Spilled], referenced: _HashSet,
+             repeated: set[int], key_col: int | None, main_plans: list[_Plan],
              key_of: Callable[[list], str], columns: dict[str, tuple[str, int]],
-             list_sheet_names: dict[str, str], list_key_cols: dict[str, int]) -> Iterator[Record]:
+             list_sheet_names: dict[str, str], list_key_cols: dict[str, int]
+             ) -> Iterator[Record]:
     """The records of the main sheet, one per filled row, made as they are asked for.
 
-    A key's list items are handed to its (first) record and dropped from ``items``;
-    ``referenced`` holds the main keys that list rows refer to.
+    A key's list items are handed to its first record; ``referenced`` holds the hashes
+    of the keys that list rows refer to, ``repeated`` those of keys on more than one
+    main row (only those keys are remembered, with their first row).
     """
     lists = bool(list_sheet_names)
     seen_keys: dict[str, int] = {}
-    for r, row in enumerate(itertools.islice(main.rows, main.header_row + 1, None),
-                            main.header_row + 1):
-        excel_row = r + 1
-        key = key_of(row)
-        rp: list[Problem] = []
-        rn: list[Problem] = []
-        values = _row_values(main, row, main_plans, rp, rn, excel_row)
-        if not rp and not any(p.field.path != lay.key_field for p, _ in values) and not (
-                key and key in referenced):
-            continue  # a blank row (or only a key nobody refers to)
-        data: dict[str, Any] = {}
-        for plan, value in values:
-            _put(data, plan.parts, value)
-        cells = CellMap(main.name, excel_row, key_col, columns, list_sheet_names,
-                        list_key_cols)
-        if not key:
-            if lists and key_col is not None and not (
-                    lay.key_field and form.fields[lay.key_field].required):
-                rp.append(Problem("", lay.key_title, f"{lay.key_title} skal udfyldes, så "
-                                  "rækkerne på de andre ark kan henvise til rækken.",
-                                  "no_key", place(main.name, key_col, excel_row)))
-            key = f"række {excel_row}"
-        elif key in seen_keys:
-            rp.append(Problem("", lay.key_title, f"{lay.key_title} "
-                              f"{_key_shown(key, lay, form)} står også i række "
-                              f"{seen_keys[key]}; hver række skal have sit eget.",
-                              "duplicate_key", place(main.name, key_col, excel_row)))
-        else:
-            seen_keys[key] = excel_row
-            for lpath, by_key in items.items():
-                for item_row, item, ip, inotes in by_key.pop(key):
-                    index = len(cells.item_rows.setdefault(lpath, []))
-                    cells.item_rows[lpath].append(item_row)
-                    lst_items = setdefault_value(data, lpath, [])
-                    lst_items.append(item)
-                    for prob in ip:
-                        rp.append(_indexed(prob, lpath, index, form))
-                    for note in inotes:
-                        rn.append(_indexed(note, lpath, index, form))
-        yield Record(excel_row, key, data, rp, rn, cells, list(rp))
+    try:
+        for r, row in enumerate(itertools.islice(main.rows, main.header_row + 1, None),
+                                main.header_row + 1):
+            excel_row = r + 1
+            key = key_of(row)
+            rp: list[Problem] = []
+            rn: list[Problem] = []
+            values = _row_values(main, row, main_plans, rp, rn, excel_row)
+            h = _key_hash(key) if key else 0
+            if not rp and not any(p.field.path != lay.key_field for p, _ in values) and not (
+                    key and h in referenced):
+                continue  # a blank row (or only a key nobody refers to)
+            data: dict[str, Any] = {}
+            for plan, value in values:
+                _put(data, plan.parts, value)
+            cells = CellMap(main.name, excel_row, key_col, columns, list_sheet_names,
+                            list_key_cols)
+            if not key:
+                if lists and key_col is not None and not (
+                        lay.key_field and form.fields[lay.key_field].required):
+                    rp.append(Problem("", lay.key_title, f"{lay.key_title} skal udfyldes, så "
+                                      "rækkerne på de andre ark kan henvise til rækken.",
+                                      "no_key", place(main.name, key_col, excel_row)))
+                key = f"række {excel_row}"
+            elif key in seen_keys:
+                rp.append(Problem("", lay.key_title, f"{lay.key_title} "
+                                  f"{_key_shown(key, lay, form)} står også i række "
+                                  f"{seen_keys[key]}; hver række skal have sit eget.",
+                                  "duplicate_key", place(main.name, key_col, excel_row)))
+            else:
+                if h in repeated:
+                    seen_keys[key] = excel_row
+                for lpath, join in joins.items():
+                    for item_row, item, ip, inotes in join.take(key):
+                        index = len(cells.item_rows.setdefault(lpath, []))
+                        cells.item_rows[lpath].append(item_row)
+                        lst_items = setdefault_value(data, lpath, [])
+                        lst_items.append(item)
+                        for prob in ip:
+                            rp.append(_indexed(prob, lpath, index, form))
+                        for note in inotes:
+                            rn.append(_indexed(note, lpath, index, form))
+            yield Record(excel_row, key, data, rp, rn, cells, list(rp))
+    finally:
+        for join in joins.values():
+            if isinstance(join, _Spilled):
+                join.close()
 
 
 def _key_shown(key: str, lay: BookLayout, form: Form) -> str:

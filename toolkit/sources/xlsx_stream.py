@@ -1,0 +1,456 @@
+"""Rows of an .xlsx sheet read as a stream: memory independent of the number of rows.
+
+python-calamine loads a whole sheet into its own cells before the first row can be
+read; a batch of 100,000 rows then holds every sheet at once. :class:`XlsxBook` reads a
+sheet's XML from the zip a megabyte at a time and gives its rows one by one, with the
+values calamine gives (numbers as float, dates as ``date``/``datetime``/``time`` after
+the cell's number format, durations as ``timedelta``, ``""`` for empty cells, each row
+padded to the sheet's width so far). Each iteration reads the sheet again from its
+start, so only the row in hand is held.
+
+What is held for the whole workbook: the shared strings (the distinct texts of the
+workbook, packed into one UTF-8 buffer with an offset per string: memory proportional to
+the distinct texts, capped by :data:`~toolkit.sources.excel.MAX_SHARED_STRINGS`), the
+styles that are dates, and a sheet's merged ranges (read once per sheet that needs them).
+
+A document type declaration (the way to entity tricks) makes a part unreadable, as it
+does for calamine. The cells' extent is checked as the rows are read: a row or column
+beyond the limits raises :class:`SheetTooLarge` with the extent of the whole sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import zipfile
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .workbook_cells import column_index
+
+CHUNK = 1 << 20
+#: The most bytes one row may take in the sheet's XML (a row is parsed whole).
+MAX_ROW_BYTES = 64 << 20
+
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+_TEXT = re.compile(rb"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
+_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_INLINE = re.compile(rb"<(?:\w+:)?is\b[^>]*>(.*?)</(?:\w+:)?is>", re.S)
+_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+_SI_END = re.compile(rb"</(?:\w+:)?si>|<(?:\w+:)?si\b[^>]*/>")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*\"([A-Za-z]+)([0-9]+)"
+                    rb"(?::([A-Za-z]+)([0-9]+))?\"")
+_REF = re.compile(r"\$?([A-Za-z]*)\$?([0-9]*)")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_DOCTYPE = b"<!DOCTYPE"
+
+
+class BrokenPart(Exception):
+    """A part of the workbook is not XML skema reads (a DTD, a row without end)."""
+
+
+@dataclass
+class SheetTooLarge(Exception):
+    """A sheet's cells reach beyond the limits: its whole extent (1-based)."""
+
+    rows: int
+    columns: int
+
+
+def _text(raw: bytes) -> str:
+    """XML character data as text: entities resolved, ``_xHHHH_`` escapes decoded."""
+    text = raw.decode("utf-8")
+    if "&" in text:
+        text = html.unescape(text)
+    if "_x" in text:
+        text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _rich_text(body: bytes) -> str:
+    """The text of an ``<si>`` or ``<is>``: its ``<t>`` runs, without phonetic runs."""
+    if b"<rPh" in body or b":rPh" in body:
+        body = _PHONETIC.sub(b"", body)
+    return "".join(_text(t) for t in _TEXT.findall(body))
+
+
+class SharedStrings:
+    """The workbook's shared strings, packed: one UTF-8 buffer and an offset each."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.offsets = array("Q", [0])
+
+    def add(self, text: str) -> None:
+        """Append one string."""
+        self.data += text.encode("utf-8")
+        self.offsets.append(len(self.data))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
+        return self.data[self.offsets[index]:self.offsets[index + 1]].decode("utf-8")
+
+
+# -- number formats (as calamine tells dates from numbers) --------------------------------
+_DATE_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 47}
+_DURATION_IDS = {46}
+DATE, DURATION = 1, 2
+
+
+def format_kind(code: str) -> int:
+    """DATE, DURATION or 0 for a custom number format code (calamine's reading)."""
+    escaped = quoted = False
+    brackets = 0
+    prev = " "
+    hms = ap = False
+    for ch in code:
+        if escaped:
+            escaped = False
+        elif ch in "_\\":
+            escaped = True
+        elif quoted:
+            if ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == ";":
+            return 0
+        elif ch == "[":
+            brackets += 1
+        elif ch == "]" and brackets == 1 and hms:
+            return DURATION
+        elif ch == "]":
+            brackets = max(0, brackets - 1)
+        elif ch in "aA" and not ap and brackets == 0:
+            ap = True
+        elif ap and brackets == 0 and ch in "pm/PM":
+            return DATE
+        elif not ap and brackets == 0 and ch in "dmhysDMHYS":
+            return DATE
+        else:
+            if not (hms and ch.lower() == prev.lower()):
+                hms = prev == "[" and ch in "mhsMHS"
+        prev = ch
+    return 0
+
+
+_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def excel_datetime(value: float, kind: int, date1904: bool) -> Any:
+    """A serial number as calamine gives it: timedelta, time, date or datetime."""
+    if kind == DURATION:
+        return dt.timedelta(milliseconds=round(value * 86_400_000))
+    if not date1904 and value < 60:  # Excel's 1900 leap-year bug: days before March
+        value += 1
+    stamp = (_EPOCH_1904 if date1904 else _EPOCH) + dt.timedelta(
+        milliseconds=round(value * 86_400_000))
+    if value < 1 and not date1904:
+        return stamp.time()
+    if stamp.time() == dt.time(0):
+        return stamp.date()
+    return stamp
+
+
+# -- the workbook -------------------------------------------------------------------------
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
+_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
+_STR_ATTR = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
+_NUMFMT = re.compile(r"<(?:\w+:)?numFmt\b[^>]*>")
+_CELLXFS = re.compile(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(r"<(?:\w+:)?xf\b[^>]*>")
+
+
+def _part(archive: zipfile.ZipFile, name: str) -> str:
+    data = archive.read(name)
+    if _DOCTYPE in data[:4096].upper():
+        raise BrokenPart(name)
+    return data.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """A sheet of the workbook: its name, its part in the zip and whether it is hidden."""
+
+    name: str
+    member: str
+    hidden: bool
+
+
+class XlsxBook:
+    """An .xlsx workbook opened for streaming its sheets (see the module's text).
+
+    Raises BrokenPart when the workbook's own parts cannot be read.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        with zipfile.ZipFile(self.path) as archive:
+            members = set(archive.namelist())
+            book = _part(archive, "xl/workbook.xml")
+            rels = _part(archive, "xl/_rels/workbook.xml.rels") \
+                if "xl/_rels/workbook.xml.rels" in members else ""
+            targets: dict[str, tuple[str, str]] = {}
+            for tag in _REL_TAG.findall(rels):
+                attrs = dict(_STR_ATTR.findall(tag))
+                target = attrs.get("Target", "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                targets[attrs.get("Id", "")] = (attrs.get("Type", ""), member)
+            self.sheets: list[SheetInfo] = []
+            for tag in _SHEET_TAG.findall(book):
+                attrs = dict(_STR_ATTR.findall(tag))
+                rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+                member = targets.get(rid, ("", ""))[1]
+                if member in members:
+                    self.sheets.append(SheetInfo(html.unescape(attrs.get("name", "")),
+                                                 member,
+                                                 attrs.get("state", "visible") != "visible"))
+            pr = re.search(r"<(?:\w+:)?workbookPr\b[^>]*>", book)
+            self.date1904 = bool(pr and re.search(r'date1904\s*=\s*"(1|true)"', pr.group(0)))
+            self.strings = SharedStrings()
+            self.styles: dict[int, int] = {}
+            for kind, member in targets.values():
+                if member not in members:
+                    continue
+                if kind.endswith("/sharedStrings"):
+                    self._read_strings(archive, member)
+                elif kind.endswith("/styles"):
+                    self._read_styles(_part(archive, member))
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """The sheets' names in workbook order."""
+        return [s.name for s in self.sheets]
+
+    def sheet(self, name: str) -> SheetInfo:
+        """The sheet called ``name`` (KeyError when there is none)."""
+        for info in self.sheets:
+            if info.name == name:
+                return info
+        raise KeyError(name)
+
+    def _read_strings(self, archive: zipfile.ZipFile, member: str) -> None:
+        for body in _elements(archive, member, _SI, _SI_END):
+            self.strings.add(_rich_text(body or b""))
+
+    def _read_styles(self, text: str) -> None:
+        formats: dict[int, int] = {}
+        for tag in _NUMFMT.findall(text):
+            attrs = dict(_STR_ATTR.findall(tag))
+            try:
+                formats[int(attrs.get("numFmtId", ""))] = format_kind(
+                    html.unescape(attrs.get("formatCode", "")))
+            except ValueError:
+                continue
+        xfs = _CELLXFS.search(text)
+        for i, tag in enumerate(_XF.findall(xfs.group(1)) if xfs else ()):
+            attrs = dict(_STR_ATTR.findall(tag))
+            try:
+                fid = int(attrs.get("numFmtId", "0"))
+            except ValueError:
+                continue
+            kind = formats[fid] if fid in formats else (
+                DATE if fid in _DATE_IDS else DURATION if fid in _DURATION_IDS else 0)
+            if kind:
+                self.styles[i] = kind
+
+    def merged_ranges(self, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """The sheet's merged ranges as calamine gives them: ((row, col), (row, col)),
+        zero-based."""
+        out = []
+        member = self.sheet(name).member
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
+            tail = b""
+            while chunk := handle.read(CHUNK):
+                text = tail + chunk
+                cut = text.rfind(b"<")
+                if cut < 0 or len(text) - cut > 1 << 16:
+                    cut = len(text)
+                for c0, r0, c1, r1 in _MERGE.findall(text, 0, cut):
+                    first = (int(r0) - 1, column_index(c0.decode()))
+                    last = (int(r1) - 1, column_index(c1.decode())) if c1 else first
+                    out.append((first, last))
+                tail = text[cut:]
+        return out
+
+    def rows(self, name: str, max_rows: int, max_columns: int
+             ) -> Iterator[tuple[int, list[Any]]]:
+        """The sheet's rows that hold cells: (zero-based row, values from column A).
+
+        Raises SheetTooLarge (after scanning the rest of the sheet for its extent) when a
+        cell lies beyond ``max_rows`` or ``max_columns``; BrokenPart for XML it cannot
+        read.
+        """
+        member = self.sheet(name).member
+        strings, styles, date1904 = self.strings, self.styles, self.date1904
+        row_no = -1
+        width = 0
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
+            for text in _blocks(handle, member, _ROW_END):
+                for attrs, body in _ROW.findall(text):
+                    ref = _ATTR_R.search(attrs)
+                    row_no = int(ref.group(1)) - 1 if ref else row_no + 1
+                    if not body:
+                        continue
+                    values: list[Any] = [""] * width
+                    col = -1
+                    cells_row = row_no
+                    for cattrs, cbody in _CELL.findall(body):
+                        kind = style = None
+                        ref_text = b""
+                        for key, value in _ATTR.findall(cattrs):
+                            if key == b"r":
+                                ref_text = value
+                            elif key == b"t":
+                                kind = value
+                            elif key == b"s":
+                                style = value
+                        if ref_text:
+                            m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
+                            letters, digits = m.groups() if m else ("", "")
+                            col = column_index(letters) if letters else col + 1
+                            if digits:
+                                cells_row = int(digits) - 1
+                        else:
+                            col += 1
+                        if cells_row + 1 > max_rows or col + 1 > max_columns:
+                            raise SheetTooLarge(*scan_extent(archive, member))
+                        value = _cell_value(kind, style, cbody, strings, styles, date1904)
+                        if value is None:
+                            continue
+                        if col >= len(values):
+                            values.extend([""] * (col + 1 - len(values)))
+                        values[col] = value
+                    if cells_row != row_no:
+                        row_no = cells_row
+                    width = max(width, len(values))
+                    yield row_no, values
+
+
+_ATTR_R = re.compile(rb'\br\s*=\s*"([0-9]+)"')
+
+
+def _cell_value(kind: bytes | None, style: bytes | None, body: bytes | None,
+                strings: SharedStrings, styles: dict[int, int], date1904: bool) -> Any:
+    """One cell's value as calamine gives it; None for a cell without a value."""
+    if not body:
+        return None
+    if kind == b"inlineStr":
+        inline = _INLINE.search(body)
+        return _rich_text(inline.group(1)) if inline else None
+    found = _VALUE.search(body)
+    raw = found.group(1) if found else None
+    if raw is None:
+        return None
+    if kind == b"s":
+        try:
+            return strings[int(raw)]
+        except (ValueError, IndexError):
+            return None
+    if kind in (b"str", b"e"):
+        return _text(raw)
+    if kind == b"b":
+        return raw.strip() in (b"1", b"true")
+    if kind == b"d":
+        text = _text(raw).strip()
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    try:
+        number = float(raw)
+    except ValueError:
+        return _text(raw)
+    if style:
+        try:
+            fmt = styles.get(int(style), 0)
+        except ValueError:
+            fmt = 0
+        if fmt and number >= 0:
+            try:
+                return excel_datetime(number, fmt, date1904)
+            except (OverflowError, ValueError):
+                return number
+    return number
+
+
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF_ATTR = re.compile(rb'\br\s*=\s*"\$?([A-Za-z]*)\$?([0-9]*)"')
+
+
+def scan_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """The last row and column (1-based) that hold a cell, as a reader places them: by a
+    cell's ``r`` reference, and where a row or cell has none (allowed, and used to slip
+    past a scan of references) by counting on from the one before. Scanned in chunks:
+    nothing is built per cell."""
+    rows = cols = 0
+    row = col = 0
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(CHUNK):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            if cut < 0 or len(text) - cut > 1 << 16:  # no tag left open across chunks
+                cut = len(text)
+            for name, attrs in _ROW_OR_CELL.findall(text, 0, cut):
+                ref = _REF_ATTR.search(attrs)
+                letters, digits = ref.groups() if ref else (b"", b"")
+                if name == b"row":
+                    row = int(digits) if digits else row + 1
+                    col = 0
+                    continue
+                col = column_index(letters.decode()) + 1 if letters else col + 1
+                rows = max(rows, int(digits) if digits else row)
+                cols = max(cols, col)
+            tail = text[cut:]
+    return rows, cols
+
+
+def _blocks(handle: Any, member: str, end: re.Pattern[bytes]) -> Iterator[bytes]:
+    """The part's text a megabyte at a time, each block cut after the last ``end`` in
+    it (so no element is split between blocks); BrokenPart for a DTD, or an element
+    longer than :data:`MAX_ROW_BYTES`."""
+    tail = b""
+    first = True
+    while True:
+        chunk = handle.read(CHUNK)
+        text = tail + chunk
+        if first:
+            first = False
+            if _DOCTYPE in text[:4096].upper():
+                raise BrokenPart(member)
+        if not chunk:
+            if text:
+                yield text
+            return
+        cut = -1
+        for found in end.finditer(text, max(0, len(text) - CHUNK - 64)):
+            cut = found.end()
+        if cut < 0:
+            if len(text) > MAX_ROW_BYTES:
+                raise BrokenPart(member)
+            tail = text
+            continue
+        yield text[:cut]
+        tail = text[cut:]
+
+
+def _elements(archive: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes],
+              end: re.Pattern[bytes]) -> Iterator[bytes]:
+    """The bodies of a repeated element of a part, read a megabyte at a time."""
+    with archive.open(member) as handle:
+        for text in _blocks(handle, member, end):
+            yield from pattern.findall(text)
