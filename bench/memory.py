@@ -3,6 +3,7 @@
     python bench/memory.py                 # 1,000 and 10,000 rows
     python bench/memory.py --large         # and 100,000 rows (the workbook takes minutes)
     python bench/memory.py --jobs 1        # one process (default: one worker per core)
+    python bench/memory.py --books DIR --rows 1000 99999   # workbooks kept in DIR
 
 For each size an ``indsatsskema`` workbook is written with ``bench/fakedata.py`` (about
 six interventions per citizen; not measured), then ``skema batch indsatsskema BOOK -o
@@ -79,6 +80,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--large", action="store_true", help="also 100,000 rows")
     ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--books", type=Path, default=None,
+                    help="a folder of workbooks input-N.xlsx to use (and keep) instead of "
+                         "writing each anew")
     ap.add_argument("--rows", type=int, nargs="*", default=None,
                     help="the sizes to run (default 1000 10000, and 100000 with --large)")
     args = ap.parse_args()
@@ -88,15 +92,17 @@ def main() -> int:
     first = None
     with tempfile.TemporaryDirectory(prefix="skema-memory-") as tmp:
         for rows in sizes:
-            book = Path(tmp) / f"input-{rows}.xlsx"
-            write_indsats_workbook(book, rows)
+            book = (args.books or Path(tmp)) / f"input-{rows}.xlsx"
+            if not book.exists():
+                write_indsats_workbook(book, rows)
             got = measure(book, Path(tmp) / f"ud-{rows}", args.jobs)
             first = first or got
             print(f"{rows:8d}{got['wall']:9.1f}{got['cpu']:9.1f}{got['parent']:8.1f}"
                   f"{got['workers']:8.1f}{got['code']:5d}"
                   f"{got['pss']:13.1f}{got['pss'] / first['pss']:9.2f}"
                   f"{got['rss']:13.1f}{got['rss'] / first['rss']:9.2f}", flush=True)
-            book.unlink()
+            if not args.books:
+                book.unlink()
     return 0
 
 

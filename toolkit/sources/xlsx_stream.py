@@ -68,6 +68,8 @@ class SheetTooLarge(Exception):
 def _text(raw: bytes) -> str:
     """XML character data as text: entities resolved, ``_xHHHH_`` escapes decoded."""
     text = raw.decode("utf-8")
+    if "&" not in text and "_x" not in text:
+        return text
     if "&" in text:
         text = html.unescape(text)
     if "_x" in text:
@@ -75,8 +77,14 @@ def _text(raw: bytes) -> str:
     return text
 
 
+_PLAIN = re.compile(rb"<t>([^<]*)</t>|<t xml:space=\"preserve\">([^<]*)</t>")
+
+
 def _rich_text(body: bytes) -> str:
     """The text of an ``<si>`` or ``<is>``: its ``<t>`` runs, without phonetic runs."""
+    plain = _PLAIN.fullmatch(body)
+    if plain is not None:
+        return _text(plain.group(1) if plain.group(1) is not None else plain.group(2))
     if b"<rPh" in body or b":rPh" in body:
         body = _PHONETIC.sub(b"", body)
     return "".join(_text(t) for t in _TEXT.findall(body))
@@ -309,23 +317,29 @@ class XlsxBook:
                     col = -1
                     cells_row = row_no
                     for cattrs, cbody in _CELL.findall(body):
-                        kind = style = None
-                        ref_text = b""
-                        for key, value in _ATTR.findall(cattrs):
-                            if key == b"r":
-                                ref_text = value
-                            elif key == b"t":
-                                kind = value
-                            elif key == b"s":
-                                style = value
-                        if ref_text:
-                            m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
-                            letters, digits = m.groups() if m else ("", "")
-                            col = column_index(letters) if letters else col + 1
-                            if digits:
-                                cells_row = int(digits) - 1
+                        common = _COMMON.fullmatch(cattrs)
+                        if common is not None:
+                            letters_b, digits_b, style, kind = common.groups()
+                            col = _column(letters_b)
+                            cells_row = int(digits_b) - 1
                         else:
-                            col += 1
+                            kind = style = None
+                            ref_text = b""
+                            for key, value in _ATTR.findall(cattrs):
+                                if key == b"r":
+                                    ref_text = value
+                                elif key == b"t":
+                                    kind = value
+                                elif key == b"s":
+                                    style = value
+                            if ref_text:
+                                m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
+                                letters, digits = m.groups() if m else ("", "")
+                                col = column_index(letters) if letters else col + 1
+                                if digits:
+                                    cells_row = int(digits) - 1
+                            else:
+                                col += 1
                         if cells_row + 1 > max_rows or col + 1 > max_columns:
                             raise SheetTooLarge(*scan_extent(archive, member))
                         value = _cell_value(kind, style, cbody, strings, styles, date1904)
@@ -341,6 +355,17 @@ class XlsxBook:
 
 
 _ATTR_R = re.compile(rb'\br\s*=\s*"([0-9]+)"')
+#: The attributes of a cell as Excel and openpyxl write them: r, then s and t if any.
+_COMMON = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(\w+)")?')
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    """The zero-based column of a reference's letters (cached)."""
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = column_index(letters.decode("ascii"))
+    return col
 
 
 def _cell_value(kind: bytes | None, style: bytes | None, body: bytes | None,
