@@ -18,6 +18,7 @@ ten times faster than openpyxl's read-only mode on a 10,000-row workbook.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import pickle
@@ -377,9 +378,29 @@ class _StreamRows:
         rows = self._rows()
         return _fill_merged(rows, self.ranges) if self.ranges else rows
 
+    def keyed(self, key_col: int, cols: list[int], watched: Callable[[int], bool]
+              ) -> Iterator[tuple[int, Any, bool, list[int]]]:
+        """The sheet's rows as :meth:`XlsxBook.keyed` gives them, errors as :meth:`_rows`
+        reports them."""
+        with self._errors():
+            yield from self.book.keyed(self.name, key_col, cols, watched, self.max_rows,
+                                       MAX_COLUMNS)
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except SheetTooLarge as big:
+            _check_extent(self.path, self.name, SheetExtent(big.rows, big.columns, False),
+                          self.max_rows)
+            raise _broken_sheet(self.path, self.name) from None  # (not reached)
+        except (BrokenPart, OSError, zipfile.BadZipFile, RuntimeError, UnicodeDecodeError,
+                zlib.error, EOFError):
+            raise _broken_sheet(self.path, self.name) from None
+
     def _rows(self) -> Iterator[list[Any]]:
         at = 0
-        try:
+        with self._errors():
             for r, values in self.book.rows(self.name, self.max_rows, MAX_COLUMNS):
                 while at < r:
                     yield []
@@ -388,13 +409,6 @@ class _StreamRows:
                     raise BrokenPart(self.name)
                 yield values
                 at += 1
-        except SheetTooLarge as big:
-            _check_extent(self.path, self.name, SheetExtent(big.rows, big.columns, False),
-                          self.max_rows)
-            raise _broken_sheet(self.path, self.name) from None  # (not reached)
-        except (BrokenPart, OSError, zipfile.BadZipFile, RuntimeError, UnicodeDecodeError,
-                zlib.error, EOFError):
-            raise _broken_sheet(self.path, self.name) from None
 
 
 def _broken_sheet(path: Path | None, name: str) -> DataFileError:
@@ -804,6 +818,29 @@ class _ListSheet:
         return excel_row, item, rp, rn
 
 
+def _list_rows(sheet: _Sheet, key_col: int | None, cols: list[int], extra: _ExtraColumns
+               ) -> Iterator[tuple[int, Any, bool]]:
+    """(zero-based row, key cell, whether a value cell is not blank) of each row below
+    the header, the columns without a title noted in ``extra``: from the sheet's XML
+    without making the rows where it is streamed."""
+    rows = sheet.rows
+    if isinstance(rows, _StreamRows) and key_col is not None and not rows.ranges:
+        def watched(c: int) -> bool:
+            return c >= sheet.header_width or c in extra.left
+
+        for r, key, has_value, seen in rows.keyed(key_col, cols, watched):
+            if r > sheet.header_row:
+                extra.found.update(seen)
+                yield r, key, has_value
+        return
+    for r, row in enumerate(itertools.islice(rows, sheet.header_row + 1, None),
+                            sheet.header_row + 1):
+        extra.see(row)
+        width = len(row)
+        yield r, row[key_col] if key_col is not None and key_col < width else "", \
+            _has_value(row, cols)
+
+
 def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
                   problems: list[Problem]) -> tuple[int, Iterator[Record]]:
     """How many records the main sheet gives, and those records made one by one.
@@ -837,12 +874,10 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         kc = scan.key_col
         extra = _ExtraColumns(sheet)
         last: str | None = None
-        for r, row in enumerate(itertools.islice(sheet.rows, sheet.header_row + 1, None),
-                                sheet.header_row + 1):
-            extra.see(row)
-            if not _has_value(row, cols) or kc is None:
+        for r, key_cell, has_value in _list_rows(sheet, kc, cols, extra):
+            if not has_value or kc is None:
                 continue  # (a sheet without a key column is reported once for the sheet)
-            key = _key_text(row[kc]) if kc < len(row) else ""
+            key = _key_text(key_cell)
             if not key:
                 problems.append(Problem("", lay.key_title, f"Rækken på arket \"{sheet.name}\" "
                                         f"mangler \"{lay.key_title}\" og hører derfor ikke "

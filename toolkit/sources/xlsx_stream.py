@@ -25,7 +25,7 @@ import html
 import re
 import zipfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,10 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _DOCTYPE = b"<!DOCTYPE"
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 class BrokenPart(Exception):
     """A part of the workbook is not XML skema reads (a DTD, a row without end)."""
 
@@ -65,13 +69,28 @@ class SheetTooLarge(Exception):
     columns: int
 
 
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+_ENTITIES: dict[str, str] = {}
+
+
+def _entity(found: re.Match[str]) -> str:
+    """One entity or character reference resolved (cached)."""
+    name = found.group(1)
+    text = _ENTITIES.get(name)
+    if text is None:
+        text = html.unescape(found.group(0))
+        if len(_ENTITIES) < 10_000:
+            _ENTITIES[name] = text
+    return text
+
+
 def _text(raw: bytes) -> str:
     """XML character data as text: entities resolved, ``_xHHHH_`` escapes decoded."""
     text = raw.decode("utf-8")
     if "&" not in text and "_x" not in text:
         return text
     if "&" in text:
-        text = html.unescape(text)
+        text = _ENTITY.sub(_entity, text)
     if "_x" in text:
         text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
     return text
@@ -230,6 +249,7 @@ class XlsxBook:
             self.date1904 = bool(pr and re.search(r'date1904\s*=\s*"(1|true)"', pr.group(0)))
             self.strings = SharedStrings()
             self.styles: dict[int, int] = {}
+            self.style_kinds: dict[bytes, int] = {}
             for kind, member in targets.values():
                 if member not in members:
                     continue
@@ -274,6 +294,7 @@ class XlsxBook:
                 DATE if fid in _DATE_IDS else DURATION if fid in _DURATION_IDS else 0)
             if kind:
                 self.styles[i] = kind
+            self.style_kinds[str(i).encode()] = kind
 
     def merged_ranges(self, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         """The sheet's merged ranges as calamine gives them: ((row, col), (row, col)),
@@ -294,6 +315,35 @@ class XlsxBook:
                 tail = text[cut:]
         return out
 
+    def _fast_row(self, body: bytes, row_ref: bytes, width: int, max_columns: int
+                  ) -> list[Any] | None:
+        """The values of a row whose cells are all written as Excel and openpyxl write
+        plain cells (reference with this row's number, style, type, a value or one inline
+        text run), with one regular expression over the row; None for any other row (the
+        general reading takes it)."""
+        cells = _FAST_CELL.findall(body)
+        if not cells or len(cells) != body.count(b"<c"):
+            return None
+        values: list[Any] = [""] * width
+        columns = _COLUMNS
+        for letters, digits, style, kind, raw, inline in cells:
+            if digits != row_ref:
+                return None
+            col = columns.get(letters)
+            if col is None:
+                col = _column(letters)
+            if col >= max_columns:
+                return None  # (the general reading reports the extent)
+            if not inline and not raw:
+                continue  # a cell without a value
+            value = self._fast_value(style, kind, raw, inline)
+            if value is _SLOW:
+                return None
+            if col >= len(values):
+                values.extend([""] * (col + 1 - len(values)))
+            values[col] = value
+        return values
+
     def rows(self, name: str, max_rows: int, max_columns: int
              ) -> Iterator[tuple[int, list[Any]]]:
         """The sheet's rows that hold cells: (zero-based row, values from column A).
@@ -302,6 +352,97 @@ class XlsxBook:
         cell lies beyond ``max_rows`` or ``max_columns``; BrokenPart for XML it cannot
         read.
         """
+        def fast(body: bytes, row_ref: bytes, width: int) -> list[Any] | None:
+            return self._fast_row(body, row_ref, width, max_columns)
+
+        yield from self._walk(name, max_rows, max_columns, fast)
+
+    def keyed(self, name: str, key_col: int, value_cols: list[int], watched: Callable[[int], bool],
+              max_rows: int, max_columns: int
+              ) -> Iterator[tuple[int, Any, bool, list[int]]]:
+        """(zero-based row, key cell, whether a cell of ``value_cols`` is not blank, the
+        ``watched`` columns that are not blank) for each row with cells: the first pass
+        over a list sheet, which decodes only the key cell, the value cells up to the
+        first one that is not blank and watched cells with a value. Raises as
+        :meth:`rows`."""
+        wanted = frozenset(value_cols)
+
+        def fast(body: bytes, row_ref: bytes, _width: int) -> tuple[Any, bool, list[int]] | None:
+            return self._fast_keyed(body, row_ref, key_col, wanted, watched, max_columns)
+
+        for row_no, got in self._walk(name, max_rows, max_columns, fast):
+            if isinstance(got, tuple):
+                yield row_no, got[0], got[1], got[2]
+                continue
+            width = len(got)
+            yield row_no, got[key_col] if key_col < width else "", any(
+                c < width and not _blank(got[c]) for c in value_cols), [
+                c for c in range(width) if watched(c) and not _blank(got[c])]
+
+    def _fast_keyed(self, body: bytes, row_ref: bytes, key_col: int,
+                    wanted: frozenset[int], watched: Callable[[int], bool], max_columns: int
+                    ) -> tuple[Any, bool, list[int]] | None:
+        """As :meth:`_fast_row`, but only the key cell and whether a wanted cell is not
+        blank (cells decoded only until one is found)."""
+        cells = _FAST_CELL.findall(body)
+        if not cells or len(cells) != body.count(b"<c"):
+            return None
+        key: Any = ""
+        found = False
+        seen: list[int] = []
+        columns = _COLUMNS
+        for letters, digits, style, kind, raw, inline in cells:
+            if digits != row_ref:
+                return None
+            col = columns.get(letters)
+            if col is None:
+                col = _column(letters)
+            if col >= max_columns:
+                return None
+            if not inline and not raw:
+                continue
+            if col == key_col or (not found and col in wanted) or watched(col):
+                value = self._fast_value(style, kind, raw, inline)
+                if value is _SLOW:
+                    return None
+                if col == key_col:
+                    key = value
+                elif col in wanted:
+                    found = not _blank(value)
+                elif not _blank(value):
+                    seen.append(col)
+        return key, found, seen
+
+    def _fast_value(self, style: bytes, kind: bytes, raw: bytes, inline: bytes) -> Any:
+        """A plain cell's value (see :meth:`_fast_row`); _SLOW when it is not plain."""
+        if inline:
+            return _text(inline) if kind == b"inlineStr" else _SLOW
+        if kind == b"s":
+            try:
+                return self.strings[int(raw)]
+            except (ValueError, IndexError):
+                return _SLOW
+        if kind in (b"", b"n"):
+            try:
+                value: Any = float(raw)
+            except ValueError:
+                return _SLOW
+            if style:
+                fmt = self.style_kinds.get(style)
+                if fmt is None:
+                    return _SLOW
+                if fmt and value >= 0:
+                    try:
+                        value = excel_datetime(value, fmt, self.date1904)
+                    except (OverflowError, ValueError):
+                        pass
+            return value
+        return _SLOW
+
+    def _walk(self, name: str, max_rows: int, max_columns: int,
+              fast: Callable[[bytes, bytes, int], Any]) -> Iterator[tuple[int, Any]]:
+        """(row, what ``fast`` gives for its body), or the row's values where ``fast``
+        gives None."""
         member = self.sheet(name).member
         strings, styles, date1904 = self.strings, self.styles, self.date1904
         row_no = -1
@@ -312,6 +453,14 @@ class XlsxBook:
                     ref = _ATTR_R.search(attrs)
                     row_no = int(ref.group(1)) - 1 if ref else row_no + 1
                     if not body:
+                        continue
+                    if row_no + 1 > max_rows:
+                        raise SheetTooLarge(*scan_extent(archive, member))
+                    got = fast(body, ref.group(1) if ref else b"", width)
+                    if got is not None:
+                        if isinstance(got, list):
+                            width = max(width, len(got))
+                        yield row_no, got
                         continue
                     values: list[Any] = [""] * width
                     col = -1
@@ -355,9 +504,13 @@ class XlsxBook:
 
 
 _ATTR_R = re.compile(rb'\br\s*=\s*"([0-9]+)"')
+_SLOW = object()  # a cell the fast reading leaves to the general one
 #: The attributes of a cell as Excel and openpyxl write them: r, then s and t if any.
 _COMMON = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(\w+)")?')
 _COLUMNS: dict[bytes, int] = {}
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(\w+)")?'
+                        rb'(?:/>|>(?:<v>([^<]*)</v>|<is><t(?: xml:space="preserve")?>'
+                        rb'([^<]*)</t></is>)?</c>)')
 
 
 def _column(letters: bytes) -> int:
