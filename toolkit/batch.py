@@ -202,7 +202,7 @@ class Namer:
             if path == "row":
                 return str(rec.row)
             if path == "key":
-                return str(rec.key or "")
+                return str(rec.key or "")  # (a Record, or a RawRecord: no field values)
             if path == "form":
                 return form.id
             found = get_value(rec.data, path)
@@ -341,6 +341,7 @@ class _Job:
     overwrite: bool
     compiled: Any
     profile: Any = None  # the municipality's Profile, or None
+    build: Callable[[Any], Any] | None = None  # makes a row read raw into its Record
     # set once the output folder failed, in the process that saw it (each worker has its
     # own copy): its later rows are not rendered, as they could not be written either
     fault: OSError | None = None
@@ -348,6 +349,8 @@ class _Job:
 
 def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
     rec, stem = item
+    if job.build is not None:  # converted here, in the worker: the parent only reads
+        rec = job.build(rec)
     if job.fault is not None:
         return [RowResult(rec.row, f"{stem}.{job.formats[0]}", "", FAILED, [],
                           os_reason(job.fault), job.fault)]
@@ -448,10 +451,14 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
 
     jobs = max(1, jobs or cores())
     job = _Job(form, formats, outdir, overwrite, compiled, profile)
+    rows: Iterable[Any] = book.records
+    if getattr(book, "build", None) is not None and \
+            set(_FIELD.findall(pattern)) <= set(SPECIAL):  # names need no field values
+        rows, job.build = book.raw, book.build
 
     def items() -> Iterator[tuple[Any, str]]:
         """The rows with their names, handed out until the output folder fails."""
-        for rec in book.records:
+        for rec in rows:
             if fault is not None:
                 return
             yield rec, namer.stem(rec)

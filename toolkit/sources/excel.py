@@ -505,6 +505,10 @@ class WorkbookStream:
     source: str
     records: Iterator[Record]
     notices: list[Problem] = field(default_factory=list)  # about the workbook, not errors
+    #: the same rows before conversion (iterate either this or ``records``, once), and
+    #: what makes a Record of each: the batch converts in its worker processes
+    raw: Iterator[RawRecord] | None = None
+    build: Callable[[RawRecord], Record] | None = None
 
     def __iter__(self) -> Iterator[Record]:
         return self.records
@@ -534,7 +538,7 @@ def stream_workbook(path: str | Path, form: Form) -> WorkbookStream:
     finally:
         if not streamed:
             book.close()
-    count, records = _main_records(form, lay, main, list_sheets, problems)
+    count, raw, build = _main_records(form, lay, main, list_sheets, problems)
     hidden = book.sheet(main.name).hidden if streamed else (
         main.name in extents and extents[main.name].hidden)
     notices = []
@@ -543,7 +547,8 @@ def stream_workbook(path: str | Path, form: Form) -> WorkbookStream:
                                        "men det er det, der er læst; vis det i Excel og "
                                        "kontrollér, at det er de rigtige rækker.",
                                "hidden_sheet", quote_sheet(main.name)))
-    return WorkbookStream(form, problems, count, str(path), records, notices)
+    return WorkbookStream(form, problems, count, str(path), map(build, raw), notices, raw,
+                          build)
 
 
 def _sheets(book: Any, path: Path, form: Form, lay: BookLayout,
@@ -842,14 +847,15 @@ def _list_rows(sheet: _Sheet, key_col: int | None, cols: list[int], extra: _Extr
 
 
 def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
-                  problems: list[Problem]) -> tuple[int, Iterator[Record]]:
+                  problems: list[Problem]
+                  ) -> tuple[int, Iterator[RawRecord], Callable[[RawRecord], Record]]:
     """How many records the main sheet gives, and those records made one by one.
 
     First pass (here): the list sheets' keys (a hash per run of rows with one key), then
     the main sheet's (which rows give a record, which keys repeat); list rows whose key
     no main row has are reported, which needs their sheet once more. ``problems`` is
-    complete when this returns. The records are then made as the returned iterator is
-    consumed (:func:`_records`).
+    complete when this returns. The rows are then read as the returned iterator is
+    consumed (:func:`_raw_records`); the returned builder makes each one a Record.
     """
     key_col = next((c for c, col in main.columns.items()
                     if col.field is None or col.field.path == lay.key_field), None)
@@ -948,8 +954,9 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
     joins = {lpath: _join(scan, order, repeated, form.lists[lpath])
              for lpath, scan in scans.items()}
     del order
-    return count, _records(form, lay, main, joins, referenced, repeated, key_col,
-                           main_plans, key_of, columns, list_sheet_names, list_key_cols)
+    build = _Builder(form, lay, main, scans, key_col, main_plans, columns, list_sheet_names,
+                     list_key_cols)
+    return count, _raw_records(main, joins, repeated, key_of, filled), build
 
 
 def _in_order(scan: _ListSheet, order: array, repeated: set[int]) -> bool:
@@ -976,12 +983,12 @@ class _SideBySide:
         self.rows = (entry for entry in scan.keyed_rows() if entry[3] not in scan.unknown)
         self.head = next(self.rows, None)
 
-    def take(self, key: str) -> list[tuple[int, Any, list, list]]:
-        """The items of ``key`` (the main row being made)."""
+    def take(self, key: str) -> list[tuple[int, list[Any]]]:
+        """The rows of ``key`` (the main row being made): (Excel row, cells)."""
         out = []
         while self.head is not None and self.head[2] == key:
             excel_row, row, _key, _h = self.head
-            out.append(self.scan.item(self.lst, row, excel_row))
+            out.append((excel_row, row))
             self.head = next(self.rows, None)
         return out
 
@@ -1010,12 +1017,12 @@ class _Spilled:
         self.db.execute("CREATE INDEX by_key ON rows (key, excel_row)")
         self.db.commit()
 
-    def take(self, key: str) -> list[tuple[int, Any, list, list]]:
-        """The items of ``key`` in sheet order."""
+    def take(self, key: str) -> list[tuple[int, list[Any]]]:
+        """The rows of ``key`` in sheet order: (Excel row, cells)."""
         found = self.db.execute("SELECT excel_row, row FROM rows WHERE key = ? "
                                 "ORDER BY excel_row", (key,)).fetchall()
-        return [self.scan.item(self.lst, pickle.loads(row), excel_row)  # noqa: S301
-                for excel_row, row in found]  # (our own bytes)
+        return [(excel_row, pickle.loads(row))  # noqa: S301 - our own bytes
+                for excel_row, row in found]
 
     def close(self) -> None:
         """Remove the temporary file."""
@@ -1031,63 +1038,96 @@ def _join(scan: _ListSheet, order: array, repeated: set[int], lst: Any
     return _Spilled(scan, lst)
 
 
-def _records(form: Form, lay: BookLayout, main: _Sheet,
-             joins: dict[str, _SideBySide | _Spilled], referenced: _HashSet,
-             repeated: set[int], key_col: int | None, main_plans: list[_Plan],
-             key_of: Callable[[list], str], columns: dict[str, tuple[str, int]],
-             list_sheet_names: dict[str, str], list_key_cols: dict[str, int]
-             ) -> Iterator[Record]:
-    """The records of the main sheet, one per filled row, made as they are asked for.
+@dataclass
+class RawRecord:
+    """A main row with its list rows, not yet converted: what the batch hands its worker
+    processes, which make the :class:`Record` (``WorkbookStream.build``)."""
 
-    A key's list items are handed to its first record; ``referenced`` holds the hashes
-    of the keys that list rows refer to, ``repeated`` those of keys on more than one
-    main row (only those keys are remembered, with their first row).
-    """
-    lists = bool(list_sheet_names)
+    row: int  # Excel row on the main sheet
+    key: str  # its key, or "række N" when it has none
+    cells: list[Any]
+    keyed: bool  # the row has a key of its own
+    first_row: int | None  # the row that had the same key first (a duplicate key)
+    items: dict[str, list[tuple[int, list[Any]]]]  # list path -> (Excel row, cells)
+
+
+@dataclass
+class _Builder:
+    """Makes a :class:`Record` of a :class:`RawRecord` (in any process)."""
+
+    form: Form
+    lay: BookLayout
+    main: _Sheet
+    scans: dict[str, _ListSheet]
+    key_col: int | None
+    main_plans: list[_Plan]
+    columns: dict[str, tuple[str, int]]
+    list_sheet_names: dict[str, str]
+    list_key_cols: dict[str, int]
+
+    def __call__(self, raw: RawRecord) -> Record:
+        form, lay, main = self.form, self.lay, self.main
+        excel_row, key_col = raw.row, self.key_col
+        rp: list[Problem] = []
+        rn: list[Problem] = []
+        values = _row_values(main, raw.cells, self.main_plans, rp, rn, excel_row)
+        data: dict[str, Any] = {}
+        for plan, value in values:
+            _put(data, plan.parts, value)
+        cells = CellMap(main.name, excel_row, key_col, self.columns, self.list_sheet_names,
+                        self.list_key_cols)
+        if not raw.keyed:
+            if self.list_sheet_names and key_col is not None and not (
+                    lay.key_field and form.fields[lay.key_field].required):
+                rp.append(Problem("", lay.key_title, f"{lay.key_title} skal udfyldes, så "
+                                  "rækkerne på de andre ark kan henvise til rækken.",
+                                  "no_key", place(main.name, key_col, excel_row)))
+        elif raw.first_row is not None:
+            rp.append(Problem("", lay.key_title, f"{lay.key_title} "
+                              f"{_key_shown(raw.key, lay, form)} står også i række "
+                              f"{raw.first_row}; hver række skal have sit eget.",
+                              "duplicate_key", place(main.name, key_col, excel_row)))
+        for lpath, rows in raw.items.items():
+            scan = self.scans[lpath]
+            for item_row, row in rows:
+                _, item, ip, inotes = scan.item(form.lists[lpath], row, item_row)
+                index = len(cells.item_rows.setdefault(lpath, []))
+                cells.item_rows[lpath].append(item_row)
+                setdefault_value(data, lpath, []).append(item)
+                for prob in ip:
+                    rp.append(_indexed(prob, lpath, index, form))
+                for note in inotes:
+                    rn.append(_indexed(note, lpath, index, form))
+        return Record(excel_row, raw.key, data, rp, rn, cells, list(rp))
+
+
+def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _Spilled],
+                 repeated: set[int], key_of: Callable[[list], str],
+                 filled: Callable[[list, str], bool]) -> Iterator[RawRecord]:
+    """The main sheet's rows that give records, each with the list rows of its key (a
+    key's list rows go to its first row); ``repeated`` holds the hashes of keys on more
+    than one main row (only those keys are remembered, with their first row)."""
     seen_keys: dict[str, int] = {}
     try:
         for r, row in enumerate(itertools.islice(main.rows, main.header_row + 1, None),
                                 main.header_row + 1):
             excel_row = r + 1
             key = key_of(row)
-            rp: list[Problem] = []
-            rn: list[Problem] = []
-            values = _row_values(main, row, main_plans, rp, rn, excel_row)
-            h = _key_hash(key) if key else 0
-            if not rp and not any(p.field.path != lay.key_field for p, _ in values) and not (
-                    key and h in referenced):
+            if not filled(row, key):
                 continue  # a blank row (or only a key nobody refers to)
-            data: dict[str, Any] = {}
-            for plan, value in values:
-                _put(data, plan.parts, value)
-            cells = CellMap(main.name, excel_row, key_col, columns, list_sheet_names,
-                            list_key_cols)
-            if not key:
-                if lists and key_col is not None and not (
-                        lay.key_field and form.fields[lay.key_field].required):
-                    rp.append(Problem("", lay.key_title, f"{lay.key_title} skal udfyldes, så "
-                                      "rækkerne på de andre ark kan henvise til rækken.",
-                                      "no_key", place(main.name, key_col, excel_row)))
-                key = f"række {excel_row}"
-            elif key in seen_keys:
-                rp.append(Problem("", lay.key_title, f"{lay.key_title} "
-                                  f"{_key_shown(key, lay, form)} står også i række "
-                                  f"{seen_keys[key]}; hver række skal have sit eget.",
-                                  "duplicate_key", place(main.name, key_col, excel_row)))
-            else:
-                if h in repeated:
+            items: dict[str, list[tuple[int, list[Any]]]] = {}
+            first_row = None
+            if key and key in seen_keys:
+                first_row = seen_keys[key]
+            elif key:
+                if _key_hash(key) in repeated:
                     seen_keys[key] = excel_row
                 for lpath, join in joins.items():
-                    for item_row, item, ip, inotes in join.take(key):
-                        index = len(cells.item_rows.setdefault(lpath, []))
-                        cells.item_rows[lpath].append(item_row)
-                        lst_items = setdefault_value(data, lpath, [])
-                        lst_items.append(item)
-                        for prob in ip:
-                            rp.append(_indexed(prob, lpath, index, form))
-                        for note in inotes:
-                            rn.append(_indexed(note, lpath, index, form))
-            yield Record(excel_row, key, data, rp, rn, cells, list(rp))
+                    rows = join.take(key)
+                    if rows:
+                        items[lpath] = rows
+            yield RawRecord(excel_row, key or f"række {excel_row}", row, bool(key),
+                            first_row, items)
     finally:
         for join in joins.values():
             if isinstance(join, _Spilled):
