@@ -490,6 +490,9 @@ def read_workbook(path: str | Path, form: Form, validate: bool = True) -> Workbo
     return WorkbookData(form, records, stream.problems, str(path), stream.notices)
 
 
+SIDE_BY_SIDE, SPILLED = "side by side", "spilled"
+
+
 @dataclass
 class WorkbookStream:
     """A workbook whose records are read as they are iterated (once), not all at once.
@@ -509,6 +512,9 @@ class WorkbookStream:
     #: what makes a Record of each: the batch converts in its worker processes
     raw: Iterator[RawRecord] | None = None
     build: Callable[[RawRecord], Record] | None = None
+    #: how each list sheet's rows reach their main rows: SIDE_BY_SIDE (in the main
+    #: sheet's order) or SPILLED (out of order: through a temporary file)
+    joined: dict[str, str] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Record]:
         return self.records
@@ -548,7 +554,7 @@ def stream_workbook(path: str | Path, form: Form) -> WorkbookStream:
                                        "kontrollér, at det er de rigtige rækker.",
                                "hidden_sheet", quote_sheet(main.name)))
     return WorkbookStream(form, problems, count, str(path), map(build, raw), notices, raw,
-                          build)
+                          build, dict(build.joined))
 
 
 def _sheets(book: Any, path: Path, form: Form, lay: BookLayout,
@@ -848,7 +854,7 @@ def _list_rows(sheet: _Sheet, key_col: int | None, cols: list[int], extra: _Extr
 
 def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
                   problems: list[Problem]
-                  ) -> tuple[int, Iterator[RawRecord], Callable[[RawRecord], Record]]:
+                  ) -> tuple[int, Iterator[RawRecord], _Builder]:
     """How many records the main sheet gives, and those records made one by one.
 
     First pass (here): the list sheets' keys (a hash per run of rows with one key), then
@@ -955,7 +961,8 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
              for lpath, scan in scans.items()}
     del order
     build = _Builder(form, lay, main, scans, key_col, main_plans, columns, list_sheet_names,
-                     list_key_cols)
+                     list_key_cols, {lpath: SIDE_BY_SIDE if isinstance(join, _SideBySide)
+                                     else SPILLED for lpath, join in joins.items()})
     return count, _raw_records(main, joins, repeated, key_of, filled), build
 
 
@@ -1064,6 +1071,7 @@ class _Builder:
     columns: dict[str, tuple[str, int]]
     list_sheet_names: dict[str, str]
     list_key_cols: dict[str, int]
+    joined: dict[str, str] = field(default_factory=dict)  # list path -> how it is joined
 
     def __call__(self, raw: RawRecord) -> Record:
         form, lay, main = self.form, self.lay, self.main

@@ -181,12 +181,13 @@ def excel_datetime(value: float, kind: int, date1904: bool) -> Any:
     """A serial number as calamine gives it: timedelta, time, date or datetime."""
     if kind == DURATION:
         return dt.timedelta(milliseconds=round(value * 86_400_000))
+    if value < 1 and not date1904:
+        return (dt.datetime(2000, 1, 1) + dt.timedelta(
+            milliseconds=round(value * 86_400_000))).time()
     if not date1904 and value < 60:  # Excel's 1900 leap-year bug: days before March
         value += 1
     stamp = (_EPOCH_1904 if date1904 else _EPOCH) + dt.timedelta(
         milliseconds=round(value * 86_400_000))
-    if value < 1 and not date1904:
-        return stamp.time()
     if stamp.time() == dt.time(0):
         return stamp.date()
     return stamp

@@ -1,0 +1,216 @@
+"""Issue 15, point 2: .xlsx sheets read as a stream, list rows joined without an index in
+memory. The streamed reading must give what python-calamine gave (the reader it replaces
+for .xlsx), and a list sheet out of the main sheet's order the same records as one in
+order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+
+from toolkit.catalogue import load_form
+from toolkit.sources.excel import (
+    MAX_COLUMNS,
+    SIDE_BY_SIDE,
+    SPILLED,
+    XlsxBook,
+    read_workbook,
+    stream_workbook,
+)
+from toolkit.sources.xlsx_stream import DATE, DURATION, format_kind
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def calamine_rows(path: Path, name: str) -> list[list]:
+    """The sheet's rows as python-calamine gives them (from A1), trailing blanks cut."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    sheet = book.get_sheet_by_name(name)
+    pad = [""] * (sheet.start[1] if sheet.start else 0)
+    return _trim([pad + list(row) for row in sheet.iter_rows()])
+
+
+def stream_rows(path: Path, name: str) -> list[list]:
+    book = XlsxBook(path)
+    out: list[list] = []
+    for r, values in book.rows(name, 1_048_576, MAX_COLUMNS):
+        out.extend([] for _ in range(r - len(out)))
+        out.append(list(values))
+    return _trim(out)
+
+
+def _trim(rows: list[list]) -> list[list]:
+    rows = [list(row) for row in rows]
+    for row in rows:
+        while row and row[-1] == "":
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def typed_workbook(path: Path) -> Path:
+    """Every kind of cell value an input workbook may hold, in shared and inline form."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Typer"
+    ws.append(["tekst", 1, 1.5, True, False, dt.date(2024, 2, 29),
+               dt.datetime(2024, 1, 2, 3, 4), dt.time(13, 30), "  ", "æøå ÆØÅ & <tag>"])
+    ws["A3"] = dt.timedelta(hours=30)
+    for col, (value, fmt) in enumerate([(45000, "dd/mm/yyyy"), (45000.5, "yyyy-mm-dd hh:mm"),
+                                        (0.25, "hh:mm"), (1.5, "[h]:mm:ss"),
+                                        (45000, '"Dato" 0'), (45000, "0.00"),
+                                        (45000, "d. mmmm yyyy"), (59, "dd-mm-yyyy"),
+                                        (61, "dd-mm-yyyy")], start=2):
+        cell = ws.cell(row=3, column=col, value=value)
+        cell.number_format = fmt
+    ws["B5"] = CellRichText(["fed ", TextBlock(InlineFont(b=True), "tekst"), " slut"])
+    ws["D6"] = "linje 1\nlinje 2"
+    ws["C7"] = 12345678901
+    ws["E7"] = -3.25
+    ws.merge_cells("A9:C10")
+    ws["A9"] = "flettet"
+    ws["F12"] = "sidst"
+    second = wb.create_sheet("Andet ark")
+    second["C4"] = "starter ved C4"
+    second["D5"] = 7
+    wb.save(path)
+    return path
+
+
+def test_format_kinds_as_calamine_tells_them():
+    assert format_kind("dd-mm-yyyy") == DATE
+    assert format_kind("[h]:mm:ss") == DURATION
+    assert format_kind('"Dato" 0') == 0
+    assert format_kind("0.00") == 0
+    assert format_kind("#,##0 kr.;-#,##0 kr.") == 0
+    assert format_kind("[Red]0.00") == 0
+    assert format_kind("h:mm AM/PM") == DATE
+
+
+def test_typed_cells_read_as_calamine_reads_them(tmp_path):
+    book = typed_workbook(tmp_path / "typer.xlsx")
+    for name in ("Typer", "Andet ark"):
+        assert stream_rows(book, name) == calamine_rows(book, name)
+    rows = stream_rows(book, "Typer")
+    assert rows[0][5] == dt.date(2024, 2, 29) and rows[0][7] == dt.time(13, 30)
+    assert rows[2][4] == dt.timedelta(hours=36)
+    assert rows[4][1] == "fed tekst slut"
+
+
+def test_workbooks_skema_writes_read_as_calamine_reads_them(tmp_path):
+    from fakedata import write_indsats_workbook
+
+    book = tmp_path / "indsats.xlsx"
+    write_indsats_workbook(book, 40, mistakes=8)
+    sample = ROOT / "samples" / "indsatsplaner.xlsx"
+    for path in (book, sample):
+        for name in XlsxBook(path).sheet_names:
+            assert stream_rows(path, name) == calamine_rows(path, name), (path, name)
+
+
+def test_a_workbook_saved_by_libreoffice_reads_as_calamine_reads_it(tmp_path):
+    from conftest import _need
+
+    _need("soffice")
+    import subprocess
+
+    book = typed_workbook(tmp_path / "typer.xlsx")
+    out = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/p",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(book)],
+                   check=True, capture_output=True, timeout=180)
+    saved = out / "typer.xlsx"
+    with zipfile.ZipFile(saved) as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()  # LibreOffice shares strings
+    for name in ("Typer", "Andet ark"):
+        assert stream_rows(saved, name) == calamine_rows(saved, name)
+
+
+def _runs_reversed(src: Path, dst: Path, sheet: str) -> None:
+    """The list sheet with its runs of rows (one key each) in reverse order, each run's
+    rows kept in their order."""
+    wb = openpyxl.load_workbook(src)
+    ws = wb[sheet]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    runs: list[list] = []
+    for row in rows:
+        if runs and runs[-1][0][0] == row[0]:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    reordered = [row for run in reversed(runs) for row in run]
+    for r, row in enumerate(reordered, start=2):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=value)
+    wb.save(dst)
+
+
+def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path):
+    from fakedata import write_indsats_workbook
+
+    form = load_form("indsatsskema")
+    book = tmp_path / "i-orden.xlsx"
+    write_indsats_workbook(book, 25)
+    shuffled = tmp_path / "omvendt.xlsx"
+    _runs_reversed(book, shuffled, "Indsatser")
+
+    in_order = stream_workbook(book, form)
+    assert in_order.joined == {"indsatser": SIDE_BY_SIDE, "maal.delmaal": SIDE_BY_SIDE}
+    out_of_order = stream_workbook(shuffled, form)
+    assert out_of_order.joined == {"indsatser": SPILLED, "maal.delmaal": SIDE_BY_SIDE}
+    first = [(r.row, r.key, r.data) for r in in_order]
+    second = [(r.row, r.key, r.data) for r in out_of_order]
+    assert first == second
+    assert sum(len(data.get("indsatser", [])) for _row, _key, data in first) > 25
+    assert read_workbook(shuffled, form).report().problems == []
+
+
+def test_a_duplicate_key_with_list_rows_keeps_them_on_its_first_row(tmp_path):
+    form = load_form("indsatsskema")
+    from fakedata import write_indsats_workbook
+
+    book = tmp_path / "dublet.xlsx"
+    write_indsats_workbook(book, 6)
+    wb = openpyxl.load_workbook(book)
+    wb["Borgere"]["A5"] = 2  # row 5 (key 4) now repeats key 2
+    wb.save(book)
+    stream = stream_workbook(book, form)
+    assert stream.joined["indsatser"] == SPILLED  # a repeated key is never side by side
+    records = {r.row: r for r in read_workbook(book, form).records}
+    assert records[3].data.get("indsatser") and not records[5].data.get("indsatser")
+    assert records[5].problems[0].code == "duplicate_key"
+    assert records[5].problems[0].message.endswith("står også i række 3; hver række skal "
+                                                   "have sit eget.")
+    assert records[5].problems[0].place == "Borgere!A5"
+    orphans = [p for p in stream.problems if p.code == "unknown_key"]
+    assert orphans and all(p.place.startswith("Indsatser!A") for p in orphans)
+
+
+def test_a_doctype_in_a_sheet_is_refused(tmp_path):
+    book = typed_workbook(tmp_path / "typer.xlsx")
+    doctored = tmp_path / "dtd.xlsx"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]>'
+                                    b"<worksheet", 1)
+            dst.writestr(info, data)
+    doctored.write_bytes(buf.getvalue())
+    from toolkit.sources.xlsx_stream import BrokenPart
+
+    with pytest.raises(BrokenPart):
+        list(XlsxBook(doctored).rows("Typer", 1000, 1000))
