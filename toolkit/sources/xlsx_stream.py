@@ -322,21 +322,11 @@ class XlsxBook:
         plain cells (reference with this row's number, style, type, a value or one inline
         text run), with one regular expression over the row; None for any other row (the
         general reading takes it)."""
-        cells = _FAST_CELL.findall(body)
-        if not cells or len(cells) != body.count(b"<c"):
+        cells = _plain_cells(body, row_ref, max_columns)
+        if cells is None:
             return None
         values: list[Any] = [""] * width
-        columns = _COLUMNS
-        for letters, digits, style, kind, raw, inline in cells:
-            if digits != row_ref:
-                return None
-            col = columns.get(letters)
-            if col is None:
-                col = _column(letters)
-            if col >= max_columns:
-                return None  # (the general reading reports the extent)
-            if not inline and not raw:
-                continue  # a cell without a value
+        for col, style, kind, raw, inline in cells:
             value = self._fast_value(style, kind, raw, inline)
             if value is _SLOW:
                 return None
@@ -385,23 +375,13 @@ class XlsxBook:
                     ) -> tuple[Any, bool, list[int]] | None:
         """As :meth:`_fast_row`, but only the key cell and whether a wanted cell is not
         blank (cells decoded only until one is found)."""
-        cells = _FAST_CELL.findall(body)
-        if not cells or len(cells) != body.count(b"<c"):
+        cells = _plain_cells(body, row_ref, max_columns)
+        if cells is None:
             return None
         key: Any = ""
         found = False
         seen: list[int] = []
-        columns = _COLUMNS
-        for letters, digits, style, kind, raw, inline in cells:
-            if digits != row_ref:
-                return None
-            col = columns.get(letters)
-            if col is None:
-                col = _column(letters)
-            if col >= max_columns:
-                return None
-            if not inline and not raw:
-                continue
+        for col, style, kind, raw, inline in cells:
             if col == key_col or (not found and col in wanted) or watched(col):
                 value = self._fast_value(style, kind, raw, inline)
                 if value is _SLOW:
@@ -506,6 +486,28 @@ class XlsxBook:
 
 _ATTR_R = re.compile(rb'\br\s*=\s*"([0-9]+)"')
 _SLOW = object()  # a cell the fast reading leaves to the general one
+
+
+def _plain_cells(body: bytes, row_ref: bytes, max_columns: int
+                 ) -> list[tuple[int, bytes, bytes, bytes, bytes]] | None:
+    """(column, style, type, value, inline text) of each cell with a value of a row whose
+    cells are all plain (see :meth:`XlsxBook._fast_row`) and on this row; else None."""
+    cells = _FAST_CELL.findall(body)
+    if not cells or len(cells) != body.count(b"<c"):
+        return None
+    out = []
+    columns = _COLUMNS
+    for letters, digits, style, kind, raw, inline in cells:
+        if digits != row_ref:
+            return None
+        col = columns.get(letters)
+        if col is None:
+            col = _column(letters)
+        if col >= max_columns:
+            return None  # (the general reading reports the extent)
+        if inline or raw:
+            out.append((col, style, kind, raw, inline))
+    return out
 #: The attributes of a cell as Excel and openpyxl write them: r, then s and t if any.
 _COMMON = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(\w+)")?')
 _COLUMNS: dict[bytes, int] = {}
