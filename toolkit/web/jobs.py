@@ -103,7 +103,9 @@ def folder(config: Any, job_id: str) -> Path:
 def new_job(app: Any) -> tuple[str, Path]:
     """A new job's id and its (new, empty) folder; the job is not in the database yet
     (:func:`add`)."""
-    job_id = secrets.token_urlsafe(12)
+    from .uploads import new_name
+
+    job_id = new_name()  # letters only: the job's folder and address never look like a CPR
     path = folder(app.state.config, job_id)
     path.mkdir(parents=True)
     return job_id, path
