@@ -37,6 +37,17 @@ def format_date(value: str | _dt.date | None) -> str:
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
+def format_moment(value: float | _dt.datetime, *, day: bool = True, clock: bool = True,
+                  seconds: bool = False) -> str:
+    """A moment (a POSIX time stamp, in local time, or a datetime) as Danish text:
+    ``27. november 2026 kl. 15.30``; ``day=False``: ``kl. 15.30``; ``clock=False``: the day
+    alone, as :func:`format_date`; ``seconds``: ``kl. 15.30.12``."""
+    moment = value if isinstance(value, _dt.datetime) else _dt.datetime.fromtimestamp(value)
+    time = f"kl. {moment:%H.%M}" + (f".{moment:%S}" if seconds else "")
+    parts = ([format_date(moment.date())] if day or not clock else []) + ([time] if clock else [])
+    return " ".join(parts)
+
+
 def format_month(value: str | None) -> str:
     """``2019-02`` as ``februar 2019``."""
     if not value:

@@ -42,6 +42,22 @@ def _store(data: str | None):
             from None
 
 
+def _echo_rows(rows: list[dict], columns: tuple[str, ...]) -> None:
+    """One line a row, its ``columns`` separated by tabs: ``oprettet`` as a Danish date,
+    ``tilbagekaldt`` as the token's state."""
+    from ..danish import format_moment
+
+    def cell(row: dict, column: str) -> str:
+        if column == "oprettet":
+            return format_moment(row[column], clock=False)
+        if column == "tilbagekaldt":
+            return "tilbagekaldt" if row[column] else "gyldig"
+        return str(row[column])
+
+    for row in rows:
+        click.echo("\t".join(cell(row, c) for c in columns))
+
+
 @click.command("serve", cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
               help="Adressen, der lyttes på. Uden --server kun 127.0.0.1 (denne pc).")
@@ -73,8 +89,25 @@ def serve_cmd(host: str, port: int, data: str | None, server: bool) -> None:
     from .process import quiet_parser_logs
 
     quiet_parser_logs()  # pyHanko's tracebacks for unverified signatures (consent uploads)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=True,
+    # server mode logs each request (for the department's operators); local mode only
+    # warnings. Either way a CPR number typed into an address is masked in the log.
+    uvicorn.run(app, host=host, port=port, log_config=log_config(),
+                log_level="info" if server else "warning", access_log=server,
                 server_header=False)
+
+
+def log_config() -> dict:
+    """uvicorn's own logging set-up with :class:`toolkit.web.security.MaskedAccessLog` on
+    every handler: a CPR number in a request's address never reaches the log."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"skjul_cpr": {"()": "toolkit.web.security.MaskedAccessLog"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["skjul_cpr"]
+    return config
 
 
 @click.group("token", cls=Group)
@@ -115,12 +148,7 @@ def token_revoke(number: int, data: str | None) -> None:
 @data_option
 def token_list(data: str | None) -> None:
     """Vis API-nøglerne (nummer, navn, rolle; aldrig selve nøglen)."""
-    import datetime as dt
-
-    for row in _store(data).tokens():
-        made = dt.datetime.fromtimestamp(row["oprettet"]).strftime("%d-%m-%Y")
-        state = "tilbagekaldt" if row["tilbagekaldt"] else "gyldig"
-        click.echo(f"{row['nummer']}\t{row['navn']}\t{row['rolle']}\t{made}\t{state}")
+    _echo_rows(_store(data).tokens(), ("nummer", "navn", "rolle", "oprettet", "tilbagekaldt"))
 
 
 @click.group("user", cls=Group)
@@ -155,11 +183,7 @@ def user_add(name: str, role: str, password_file, data: str | None) -> None:
 @data_option
 def user_list(data: str | None) -> None:
     """Vis brugerne (navn, rolle, oprettet; aldrig adgangskoden)."""
-    import datetime as dt
-
-    for row in _store(data).users():
-        made = dt.datetime.fromtimestamp(row["oprettet"]).strftime("%d-%m-%Y")
-        click.echo(f"{row['navn']}\t{row['rolle']}\t{made}")
+    _echo_rows(_store(data).users(), ("navn", "rolle", "oprettet"))
 
 
 @user_cmd.command("remove")

@@ -38,7 +38,7 @@ from ..errors import SkemaError
 from . import uploads
 from .archive import MAX_REASON, known_number, open_archive
 from .catalogue import download, form_or_404
-from .security import require_api
+from .security import no_cpr_in_url, require_api
 from .store import Identity
 from .uploads import megabytes
 
@@ -86,17 +86,6 @@ def saved(request: Request, upload: UploadFile, name: str = "") -> Iterator[Path
 BEARER = HTTPBearer(auto_error=False, scheme_name="API-nøgle",
                     description="En API-nøgle fra 'skema token new' "
                                 "(Authorization: Bearer skema_…).")
-
-
-def no_cpr_in_url(request: Request) -> None:
-    """Refuse (400) a call with something like a CPR number in its address: addresses end
-    up in access logs and browser histories; a CPR number belongs in the body."""
-    from urllib.parse import unquote_plus
-
-    url = unquote_plus(request.url.path + "?" + request.url.query)
-    if danish.mask_cpr(url) != url:
-        raise HTTPException(400, "Et CPR-nummer må ikke stå i adressen. Send det i kroppen, "
-                                 "fx med POST /api/consents/search.")
 
 
 router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER),

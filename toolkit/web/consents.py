@@ -162,15 +162,25 @@ async def search(request: Request, who: Caseworker) -> Response:
 def reveal_cpr(request: Request, consent_id: int, who: Caseworker) -> Response:
     """Show one consent's full CPR number, asked for by the user: logged as a look-up.
 
-    htmx gets the number alone (it replaces the masked one); a plain post the consent's
-    page with the number shown."""
+    htmx gets the number alone (it replaces the masked one). A plain post is
+    post/redirect/get: it logs the look-up and redirects (303) to the consent's page with a
+    one-time pass (``?vist=``, kept in the app's database for two minutes) that shows the
+    number once. A reload of that page does not post again (nothing is logged twice
+    behind the user's back) and, the pass used, shows the number masked with a word on
+    how to see it again: a new press, a new entry in the log."""
     with archive(request, who) as arch:
         consent = _consent_or_404(arch, consent_id)
         arch.lookup("vis-cpr", [consent])
     if request.headers.get("hx-request") == "true":
         return render(request, "samtykker-cpr.html", {"cpr": consent.cpr,
                                                       "nr": consent.id})
-    return _show(request, who, consent_id, show_cpr=True)
+    grant = request.app.state.store.new_reveal(who.name, consent.id)
+    return RedirectResponse(f"/samtykker/{consent.id}?vist={grant}", status_code=303)
+
+
+#: The consent page reloaded after its CPR number was shown.
+SHOWN_ONCE = ("CPR-nummeret vises kun én gang for hvert tryk på «Vis CPR-nummer». Tryk på "
+              "knappen igen for at se det; det skrives i revisionsloggen.")
 
 
 # -- one consent
@@ -202,10 +212,15 @@ def _show(request: Request, who: Identity, consent_id: int, show_cpr: bool = Fal
 
 @router.get("/samtykker/{consent_id:int}", dependencies=[Depends(not_cross_site)])
 def show_page(request: Request, consent_id: int, who: Caseworker, nyt: str = "",
-              tilbagekaldt: str = "") -> Response:
-    """One consent: its facts, signature status and history (a logged look-up)."""
+              tilbagekaldt: str = "", vist: str = "") -> Response:
+    """One consent: its facts, signature status and history (a logged look-up); with a
+    pass of :func:`reveal_cpr` (``vist``) the CPR number in full, once."""
     message = ""
-    if nyt:
+    if vist:
+        if request.app.state.store.take_reveal(vist, who.name, consent_id):
+            return _show(request, who, consent_id, show_cpr=True)
+        message = SHOWN_ONCE
+    elif nyt:
         message = f"Samtykket er arkiveret som nr. {consent_id}."
     elif tilbagekaldt:
         message = f"Tilbagekaldelsen af samtykke nr. {consent_id} er registreret."

@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from .. import fill as fill_document
 from .. import validate
 from ..catalogue import Form
-from ..danish import mask_cpr
+from ..danish import format_moment, mask_cpr
 from ..errors import DocumentError, SkemaError
 from ..problems import WARNING, Problem, Report
 from ..render.word_fill import blank_data
@@ -120,9 +120,7 @@ def _page(request: Request, form: Form, data: dict, draft: str, *,
         "fejl": [s for s in summary if not s[2]], "advarsler": [s for s in summary if s[2]],
         "kontrolleret": report is not None, "noter": notes or [], "besked": message,
         "alligevel": offer_anyway, "fokus": focus, "status_fejl": status >= 400 and not report,
-        "kladder": [dict(d, tid=time.strftime("%d.%m.%Y kl. %H:%M",
-                                               time.localtime(d["updated"])))
-                    for d in drafts],
+        "kladder": drafts,
     }, status=status)
 
 
@@ -231,8 +229,8 @@ async def save_draft(request: Request, who: User, form_id: str) -> Response:
     url = f"/udfyld/{form.id}?kladde={draft}"
     if not request.headers.get("hx-request"):
         return RedirectResponse(url + "&gemt=1", status_code=303)
-    stamp = time.strftime("%H:%M:%S")
-    return Response(f"Kladden er gemt kl. {stamp}.", media_type="text/plain; charset=utf-8",
+    stamp = format_moment(time.time(), day=False, seconds=True)
+    return Response(f"Kladden er gemt {stamp}.", media_type="text/plain; charset=utf-8",
                     headers={"HX-Replace-Url": url})
 
 

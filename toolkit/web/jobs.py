@@ -150,13 +150,6 @@ def recent(app: Any, owner: str, kind: str, count: int = 10) -> list[Job]:
     return [_job(r) for r in rows]
 
 
-def when(stamp: float) -> str:
-    """A time as the pages show it: ``27-11-2026 kl. 15.30``."""
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(stamp).strftime("%d-%m-%Y kl. %H.%M")
-
-
 def enqueue(app: Any, job_id: str, from_state: str = CHECKED) -> bool:
     """Queue a job that is in ``from_state``; False when it was not (already queued)."""
     with app.state.store.connect() as conn:

@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     params TEXT NOT NULL, created REAL NOT NULL, started REAL, finished REAL,
     done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0, message TEXT,
     result TEXT);
+CREATE TABLE IF NOT EXISTS reveals (
+    digest TEXT PRIMARY KEY, owner TEXT NOT NULL, consent INTEGER NOT NULL,
+    expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
 """
 
 
@@ -133,6 +138,60 @@ class WebStore:
         except VerificationError:
             return None
         return Identity(name, row[1], "bruger")
+
+    # -- showing a CPR number once ----------------------------------------------------------
+    def new_reveal(self, owner: str, consent_id: int, seconds: float = 120) -> str:
+        """A one-time pass for ``owner`` to see consent ``consent_id``'s CPR number on the
+        page the post redirects to (letters only: it is in that page's address)."""
+        from .uploads import new_name
+
+        grant = new_name()
+        now = time.time()
+        with self.connect() as conn:
+            conn.execute("DELETE FROM reveals WHERE expires < ?", (now,))
+            conn.execute("INSERT INTO reveals VALUES (?, ?, ?, ?)",
+                         (digest(grant), owner, consent_id, now + seconds))
+        return grant
+
+    def take_reveal(self, grant: str, owner: str, consent_id: int) -> bool:
+        """Use up a pass of :meth:`new_reveal`: True the first time, within its time, for
+        its owner and consent; False ever after (a reload of the page)."""
+        with self.connect() as conn:
+            cur = conn.execute("DELETE FROM reveals WHERE digest = ? AND owner = ? AND "
+                               "consent = ? AND expires >= ?",
+                               (digest(grant), owner, consent_id, time.time()))
+        return cur.rowcount == 1
+
+    # -- failed log-ins ---------------------------------------------------------------------
+    def login_wait(self, keys: list[str], attempts: int, window: float) -> float:
+        """Seconds until a log-in may be tried again for any of ``keys`` (a user name, an
+        address): 0 unless one of them failed ``attempts`` times within the last ``window``
+        seconds; then until the oldest of those failures has left the window."""
+        now = time.time()
+        wait = 0.0
+        with self.connect() as conn:
+            for key in keys:
+                rows = conn.execute("SELECT at FROM login_failures WHERE key = ? AND at > ? "
+                                    "ORDER BY at DESC LIMIT ?",
+                                    (digest(key), now - window, attempts)).fetchall()
+                if len(rows) >= attempts:
+                    wait = max(wait, rows[-1][0] + window - now)
+        return wait
+
+    def login_failed(self, keys: list[str], window: float) -> None:
+        """Count a failed log-in against each of ``keys`` (kept as hashes; failures older
+        than ``window`` seconds are forgotten)."""
+        now = time.time()
+        with self.connect() as conn:
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
+            conn.executemany("INSERT INTO login_failures VALUES (?, ?)",
+                             [(digest(k), now) for k in keys])
+
+    def login_succeeded(self, keys: list[str]) -> None:
+        """Forget the failed log-ins of ``keys``."""
+        with self.connect() as conn:
+            conn.executemany("DELETE FROM login_failures WHERE key = ?",
+                             [(digest(k),) for k in keys])
 
     # -- sessions --------------------------------------------------------------------------
     def new_session(self, user: str, minutes: int) -> str:
