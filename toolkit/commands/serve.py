@@ -31,6 +31,21 @@ data_option = click.option(
          "Standard: $SKEMA_DATA eller ~/.local/share/skema.")
 
 
+def role_option(help_text: str):
+    """The ``--role`` option of a new token or user."""
+    return click.option("--role", "role", default="sagsbehandler", show_default=True,
+                        type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
+                        help=help_text)
+
+
+def _do(data: str | None, action: str, *args: object):
+    """The web store's ``action`` done with ``args``; its refusal as the command's error."""
+    try:
+        return getattr(_store(data), action)(*args)
+    except SkemaError as exc:
+        raise fail(exc) from None
+
+
 def _store(data: str | None):
     from ..web.store import WebStore
 
@@ -118,16 +133,11 @@ def token_cmd() -> None:
 @token_cmd.command("new")
 @click.option("--name", "name", required=True, metavar="NAVN",
               help="Hvem nøglen er til, fx sagssystemets navn.")
-@click.option("--role", "role", default="sagsbehandler", show_default=True,
-              type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
-              help="Nøglens rolle: sagsbehandler eller administrator.")
+@role_option("Nøglens rolle: sagsbehandler eller administrator.")
 @data_option
 def token_new(name: str, role: str, data: str | None) -> None:
     """Lav en ny API-nøgle (den vises kun denne ene gang)."""
-    try:
-        number, token = _store(data).new_token(name, role)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    number, token = _do(data, "new_token", name, role)
     click.echo(f"Nøgle {number} til {name} ({role}). Gem den nu; den vises ikke igen:")
     click.echo(token)
 
@@ -137,10 +147,7 @@ def token_new(name: str, role: str, data: str | None) -> None:
 @data_option
 def token_revoke(number: int, data: str | None) -> None:
     """Tilbagekald en API-nøgle (den virker ikke mere)."""
-    try:
-        _store(data).revoke_token(number)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    _do(data, "revoke_token", number)
     click.echo(f"Nøgle {number} er tilbagekaldt.")
 
 
@@ -148,7 +155,7 @@ def token_revoke(number: int, data: str | None) -> None:
 @data_option
 def token_list(data: str | None) -> None:
     """Vis API-nøglerne (nummer, navn, rolle; aldrig selve nøglen)."""
-    _echo_rows(_store(data).tokens(), ("nummer", "navn", "rolle", "oprettet", "tilbagekaldt"))
+    _echo_rows(_do(data, "tokens"), ("nummer", "navn", "rolle", "oprettet", "tilbagekaldt"))
 
 
 @click.group("user", cls=Group)
@@ -158,10 +165,8 @@ def user_cmd() -> None:
 
 @user_cmd.command("add")
 @click.argument("name", metavar="BRUGERNAVN")
-@click.option("--role", "role", default="sagsbehandler", show_default=True,
-              type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
-              help="sagsbehandler: udfyld, masseudfyld, indsaml, søg samtykker; "
-                   "administrator: også brugere, verificering og sletning i arkivet.")
+@role_option("sagsbehandler: udfyld, masseudfyld, indsaml, søg samtykker; "
+             "administrator: også brugere, verificering og sletning i arkivet.")
 @click.option("--password-file", "password_file", type=click.File("r"), metavar="FIL",
               help="Læs adgangskoden fra en fil ('-' for standard-input) i stedet for at "
                    "blive spurgt.")
@@ -172,10 +177,7 @@ def user_add(name: str, role: str, password_file, data: str | None) -> None:
         password = password_file.readline().rstrip("\n")
     else:
         password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
-    try:
-        _store(data).add_user(name, password, role)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    _do(data, "add_user", name, password, role)
     click.echo(f"Brugeren {name} ({role}) er oprettet.")
 
 
@@ -183,7 +185,7 @@ def user_add(name: str, role: str, password_file, data: str | None) -> None:
 @data_option
 def user_list(data: str | None) -> None:
     """Vis brugerne (navn, rolle, oprettet; aldrig adgangskoden)."""
-    _echo_rows(_store(data).users(), ("navn", "rolle", "oprettet"))
+    _echo_rows(_do(data, "users"), ("navn", "rolle", "oprettet"))
 
 
 @user_cmd.command("remove")
@@ -191,8 +193,5 @@ def user_list(data: str | None) -> None:
 @data_option
 def user_remove(name: str, data: str | None) -> None:
     """Fjern en bruger (vedkommende logges ud med det samme)."""
-    try:
-        _store(data).remove_user(name)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    _do(data, "remove_user", name)
     click.echo(f"Brugeren {name} er fjernet.")

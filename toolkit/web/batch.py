@@ -18,9 +18,9 @@ import shutil
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import danish
@@ -29,13 +29,11 @@ from ..errors import SkemaError
 from ..validation import Problem
 from . import jobs
 from .catalogue import form_or_404
-from .job_pages import JobPages, download_file
-from .security import require
+from .job_pages import JobPages, User, download_file
 from .store import Identity
 from .uploads import check_count, check_sizes, copy_bounded, display
 
 router = APIRouter()
-User = Annotated[Identity, Depends(require("sagsbehandler"))]
 KIND = "batch"
 INPUT = "input.xlsx"
 REPORT = "rapport.xlsx"
@@ -268,8 +266,5 @@ def report_download(request: Request, who: User, job_id: str) -> Response:
 @router.get("/batch/{job_id}/dokumenter.zip")
 def zip_download(request: Request, who: User, job_id: str) -> Response:
     """The documents and manifest.csv as one zip (once the batch is done)."""
-    job = PAGES.job(request, who, job_id)
-    path = jobs.folder(request.app.state.config, job.id) / ZIP
-    if job.state != jobs.DONE or not path.is_file():
-        raise HTTPException(404, "Dokumenterne er ikke lavet endnu.")
-    return download_file(path, f"{job.params['form']}-dokumenter.zip")
+    return PAGES.result(request, who, job_id, ZIP, lambda j: f"{j.params['form']}-dokumenter.zip",
+                        "Dokumenterne er ikke lavet endnu.")

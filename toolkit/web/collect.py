@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import danish
 from ..collect import STATUSES, SUFFIXES, Entry, collect, workbook
 from ..fileio import write_atomic
 from . import jobs
-from .job_pages import JobPages, download_file
-from .security import require
+from .job_pages import JobPages, User
 from .store import Identity
 from .uploads import (
     check_count,
@@ -37,7 +36,6 @@ from .uploads import (
 )
 
 router = APIRouter()
-User = Annotated[Identity, Depends(require("sagsbehandler"))]
 KIND = "indsamling"
 FILES = "filer"
 LINES = "status.jsonl"
@@ -174,9 +172,6 @@ PAGES.add_routes(router, "filer", _accept, _context)
 @router.get("/indsamling/{job_id}/samlet.xlsx")
 def workbook_download(request: Request, who: User, job_id: str) -> Response:
     """The collected workbook (``skema collect DIR -o samlet.xlsx``)."""
-    job = PAGES.job(request, who, job_id)
-    path = jobs.folder(request.app.state.config, job.id) / WORKBOOK
-    if job.state != jobs.DONE or not path.is_file():
-        raise HTTPException(404, "Regnearket er ikke lavet endnu.")
-    return download_file(path, WORKBOOK)
+    return PAGES.result(request, who, job_id, WORKBOOK, lambda _job: WORKBOOK,
+                        "Regnearket er ikke lavet endnu.")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -62,6 +62,16 @@ class JobPages:
     def job(self, request: Request, who: Identity, job_id: str) -> jobs.Job:
         """``who``'s own job of this kind, else 404."""
         return jobs.owned_or_404(request.app, who, job_id, self.kind, self.missing)
+
+    def result(self, request: Request, who: Identity, job_id: str, file: str,
+               name: Callable[[jobs.Job], str], missing: str) -> Response:
+        """The file ``file`` of ``who``'s finished job as a download named ``name(job)``;
+        404 with ``missing`` while the job is not done."""
+        job = self.job(request, who, job_id)
+        path = jobs.folder(request.app.state.config, job.id) / file
+        if job.state != jobs.DONE or not path.is_file():
+            raise HTTPException(404, missing)
+        return download_file(path, name(job))
 
     def job_context(self, request: Request, job: jobs.Job) -> dict[str, Any]:
         """What every job page shows: the job, its number in the queue, how long it is kept."""
