@@ -96,3 +96,21 @@ def test_the_database_keeps_no_name_or_address_in_clear(tmp_path):
         stamps = [a for (a,) in conn.execute("SELECT at FROM login_failures")]
     assert len(keys) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", k) for k in keys)
     assert all(abs(a - time.time()) < 60 for a in stamps)
+
+
+def test_the_locked_log_in_page_in_the_browser_is_accessible(tmp_path, page):
+    from tests.web.conftest import Served, assert_accessible
+
+    app = _app(tmp_path / "data", attempts=2)
+    app.state.store.add_user("anne", "administratorens kode", "administrator")
+    with Served(app) as served:
+        for password in ("forkert", "også forkert", "administratorens kode"):
+            page.goto(served.url + "/log-ind")
+            page.get_by_label("Brugernavn").fill("anne")
+            page.get_by_label("Adgangskode").fill(password)
+            page.get_by_role("button", name="Log ind").click()
+        assert page.get_by_role("alert").inner_text() == (
+            "For mange forkerte forsøg. Prøv igen om 15 minutter.")
+        assert page.get_by_label("Brugernavn").get_attribute("aria-invalid") == "true"
+        assert_accessible(page)
+        page.screenshot(path=str(tmp_path / "log-ind-laast.png"), full_page=True)
