@@ -87,6 +87,23 @@ def test_a_success_resets_the_count_and_the_lock_ends_with_the_window(tmp_path):
         assert _try(c, "mette", PASSWORD).status_code == 303
 
 
+def test_attempts_made_at_the_same_time_do_not_slip_past_the_limit(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = _app(tmp_path / "data", attempts=5)
+    app.state.store.add_user("mette", PASSWORD, "sagsbehandler")
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        token = csrf_of(c)
+
+        def attempt(_: int) -> int:
+            return c.post("/log-ind", data={"navn": "mette", "adgangskode": "forkert",
+                                            "csrf": token}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = sorted(pool.map(attempt, range(16)))
+    assert codes == [401] * 5 + [429] * 11
+
+
 def test_the_database_keeps_no_name_or_address_in_clear(tmp_path):
     app = _app(tmp_path / "data")
     with TestClient(app, base_url="http://127.0.0.1") as c:

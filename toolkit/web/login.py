@@ -4,7 +4,9 @@ After ``config.login_attempts`` failed log-ins for one user name, or from one ad
 within ``config.login_window_minutes``, further attempts for that name or from that address
 are refused (429, the password not even checked) until the oldest of those failures is
 older than the window. The failures are kept in the app's database (a restart does not
-forget them); a log-in that succeeds forgets those of its name and address.
+forget them); an attempt counts as failed from before its password is checked (so that
+attempts made at the same time cannot slip past the limit) until it succeeds, which
+forgets the failures of its name and address.
 """
 
 from __future__ import annotations
@@ -39,14 +41,13 @@ def login(request: Request, navn: Annotated[str, Form()],
     config = state.config
     keys = login_keys(request, navn)
     window = config.login_window_minutes * 60
-    wait = state.store.login_wait(keys, config.login_attempts, window)
+    wait = state.store.login_attempt(keys, config.login_attempts, window)
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))
         return render(request, "log-ind.html", {"fejl": too_many(minutes), "navn": navn},
                       status=429, headers={"Retry-After": str(math.ceil(wait))})
     who = state.store.check_password(navn, adgangskode)
     if who is None:
-        state.store.login_failed(keys, window)
         return render(request, "log-ind.html",
                       {"fejl": "Forkert brugernavn eller adgangskode.", "navn": navn},
                       status=401)

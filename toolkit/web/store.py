@@ -163,29 +163,29 @@ class WebStore:
         return cur.rowcount == 1
 
     # -- failed log-ins ---------------------------------------------------------------------
-    def login_wait(self, keys: list[str], attempts: int, window: float) -> float:
-        """Seconds until a log-in may be tried again for any of ``keys`` (a user name, an
-        address): 0 unless one of them failed ``attempts`` times within the last ``window``
-        seconds; then until the oldest of those failures has left the window."""
+    def login_attempt(self, keys: list[str], attempts: int, window: float) -> float:
+        """Count a log-in attempt against each of ``keys`` (a user name, an address; kept as
+        hashes) as failed until :meth:`login_succeeded` says otherwise; returns 0 then.
+
+        When one of the keys already failed ``attempts`` times within the last ``window``
+        seconds nothing is counted and the seconds to wait are returned instead: until the
+        oldest of those failures has left the window. Checked and counted in one
+        transaction, so attempts made at the same time cannot slip past the limit."""
         now = time.time()
         wait = 0.0
         with self.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
             for key in keys:
-                rows = conn.execute("SELECT at FROM login_failures WHERE key = ? AND at > ? "
+                rows = conn.execute("SELECT at FROM login_failures WHERE key = ? "
                                     "ORDER BY at DESC LIMIT ?",
-                                    (digest(key), now - window, attempts)).fetchall()
+                                    (digest(key), attempts)).fetchall()
                 if len(rows) >= attempts:
                     wait = max(wait, rows[-1][0] + window - now)
+            if wait <= 0:
+                conn.executemany("INSERT INTO login_failures VALUES (?, ?)",
+                                 [(digest(k), now) for k in keys])
         return wait
-
-    def login_failed(self, keys: list[str], window: float) -> None:
-        """Count a failed log-in against each of ``keys`` (kept as hashes; failures older
-        than ``window`` seconds are forgotten)."""
-        now = time.time()
-        with self.connect() as conn:
-            conn.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
-            conn.executemany("INSERT INTO login_failures VALUES (?, ?)",
-                             [(digest(k), now) for k in keys])
 
     def login_succeeded(self, keys: list[str]) -> None:
         """Forget the failed log-ins of ``keys``."""
