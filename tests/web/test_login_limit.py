@@ -22,7 +22,8 @@ def _app(data, attempts: int = 5, minutes: int = 15):
     app = create_app(WebConfig(data=data, server=True, login_attempts=attempts,
                                login_window_minutes=minutes))
     if not app.state.store.users():
-        return app
+        app.state.store.add_user("mette", PASSWORD, "sagsbehandler")
+    return app
 
 
 def _try(c: TestClient, name: str, password: str):
