@@ -81,7 +81,8 @@ def _echo_rows(rows: list[dict], columns: tuple[str, ...]) -> None:
 @data_option
 @click.option("--server", is_flag=True,
               help="Servertilstand til en afdeling: log-ind med brugere og roller "
-                   "(opret dem med 'skema user add').")
+                   "(opret dem med 'skema user add'). Hver forespørgsel skrives i loggen "
+                   "(CPR-numre i adresser skjult).")
 def serve_cmd(host: str, port: int, data: str | None, server: bool) -> None:
     """Start web-appen (http://127.0.0.1:8000), så skema kan bruges fra en browser."""
     try:
