@@ -110,6 +110,8 @@ def test_table_look_goes_only_where_no_conditional_formatting_reads_it():
     doc = Document()
     doc.add_table(rows=1, cols=2).style = doc.styles["Table Grid"]
     doc.add_table(rows=1, cols=2).style = doc.styles["Light Shading"]  # has tblStylePr
+    default = etree.SubElement(doc.settings.element, w("defaultTableStyle"))
+    default.set(w("val"), "LightGrid-Accent2")  # what Word gives a new table
     buf = io.BytesIO()
     doc.save(buf)
     before = etree.fromstring(_parts(buf.getvalue())["word/document.xml"])
@@ -122,7 +124,7 @@ def test_table_look_goes_only_where_no_conditional_formatting_reads_it():
     assert all(t.find(f"{w('tblPr')}/{w('tblW')}") is None for t in tables)  # auto: default
     styles = {st.get(w("styleId")) for st in
               etree.fromstring(parts["word/styles.xml"]).iter(w("style"))}
-    assert {"TableGrid", "LightShading", "TableNormal"} <= styles
+    assert {"TableGrid", "LightShading", "TableNormal", "LightGrid-Accent2"} <= styles
     assert "LightShading-Accent1" not in styles
 
 

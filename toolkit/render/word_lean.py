@@ -10,8 +10,9 @@ drops changes nothing a reader or a user sees:
 * ``docProps/thumbnail.jpeg``: the picture of python-docx's default template, not of the
   form (a file manager showed an empty page);
 * in ``word/styles.xml``, the built-in table styles no table uses (python-docx's template
-  has 99 of them, 340 KB); custom styles, the default table style, every style a story
-  part names and every style those are based on stay;
+  has 99 of them, 340 KB); custom styles, the default table style, every table style a
+  part names (and ``w:defaultTableStyle`` in the settings) and every style those are
+  based on stay (paragraph, character and numbering styles are all kept);
 * in each story part: ``w:tblLook`` of a table whose style has no conditional formatting
   (``w:tblStylePr``; the look only selects which of those apply), ``w:tblW`` of type
   ``auto`` (the default) and namespace declarations no element or attribute uses (those
@@ -52,9 +53,7 @@ def lean_package(raw: bytes) -> bytes:
         else None
     plain_tables: set[str] = set()
     if styles is not None:
-        used = {el.get(w("val")) for root in stories.values()
-                for el in root.iter(w("tblStyle"))}
-        plain_tables = _prune_table_styles(styles, used)
+        plain_tables = _prune_table_styles(styles, _table_styles_named(src, stories))
     for root in stories.values():
         _lean_story(root, plain_tables)
     out = io.BytesIO()
@@ -75,6 +74,20 @@ def lean_package(raw: bytes) -> bytes:
                 body = src.read(name)
             dst.writestr(info, body)
     return out.getvalue()
+
+
+def _table_styles_named(src: zipfile.ZipFile, stories: dict) -> set[str | None]:
+    """The table styles any part of the package names: tables in any part (comments,
+    glossary too) and the style Word gives a new table (``w:defaultTableStyle``)."""
+    roots = list(stories.values())
+    for name in src.namelist():
+        if name.startswith("word/") and name.endswith(".xml") and name not in stories \
+                and name not in ("word/styles.xml", *DROPPED):
+            body = src.read(name)
+            if b"tblStyle" in body or b"defaultTableStyle" in body:
+                roots.append(etree.fromstring(body))
+    return {el.get(w("val")) for root in roots
+            for el in root.iter(w("tblStyle"), w("defaultTableStyle"))}
 
 
 def _prune_table_styles(styles, used: set[str | None]) -> set[str]:
