@@ -30,7 +30,7 @@ import zipfile
 
 from lxml import etree
 
-from .ooxml import w
+from .ooxml import Package, open_package, w
 
 #: Parts that may hold body content (tables, paragraphs, content controls).
 STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
@@ -45,15 +45,22 @@ _XML_DECL = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 
 
 def lean_package(raw: bytes) -> bytes:
-    """The .docx ``raw`` without the parts and markup Word and LibreOffice do not need."""
-    src = zipfile.ZipFile(io.BytesIO(raw))
-    names = set(src.namelist())
-    stories = {n: etree.fromstring(src.read(n)) for n in names if STORY.fullmatch(n)}
-    styles = etree.fromstring(src.read("word/styles.xml")) if "word/styles.xml" in names \
-        else None
+    """The .docx ``raw`` without the parts and markup Word and LibreOffice do not need.
+
+    Parts are read with the size limits and safe XML parser of
+    :func:`toolkit.render.ooxml.open_package` (a custom template is a user's file)."""
+    with open_package(raw) as pkg:
+        return _lean(pkg)
+
+
+def _lean(pkg: Package) -> bytes:
+    src = pkg.zip
+    names = set(pkg.names())
+    stories = {n: pkg.xml(n) for n in names if STORY.fullmatch(n)}
+    styles = pkg.xml("word/styles.xml") if "word/styles.xml" in names else None
     plain_tables: set[str] = set()
     if styles is not None:
-        plain_tables = _prune_table_styles(styles, _table_styles_named(src, stories))
+        plain_tables = _prune_table_styles(styles, _table_styles_named(pkg, stories))
     for root in stories.values():
         _lean_story(root, plain_tables)
     out = io.BytesIO()
@@ -76,16 +83,16 @@ def lean_package(raw: bytes) -> bytes:
     return out.getvalue()
 
 
-def _table_styles_named(src: zipfile.ZipFile, stories: dict) -> set[str | None]:
+def _table_styles_named(pkg: Package, stories: dict) -> set[str | None]:
     """The table styles any part of the package names: tables in any part (comments,
     glossary too) and the style Word gives a new table (``w:defaultTableStyle``)."""
     roots = list(stories.values())
-    for name in src.namelist():
+    for name in pkg.names():
         if name.startswith("word/") and name.endswith(".xml") and name not in stories \
                 and name not in ("word/styles.xml", *DROPPED):
-            body = src.read(name)
+            body = pkg.zip.read(name)
             if b"tblStyle" in body or b"defaultTableStyle" in body:
-                roots.append(etree.fromstring(body))
+                roots.append(pkg.xml(name))
     return {el.get(w("val")) for root in roots
             for el in root.iter(w("tblStyle"), w("defaultTableStyle"))}
 
