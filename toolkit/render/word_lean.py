@@ -25,6 +25,7 @@ keep-with-next and can't-split are left as they are.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 
@@ -40,6 +41,8 @@ DROPPED = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg")
 #: a fill may insert (a drawing: wp, a, pic, r) and what Word's markup compatibility names.
 KEEP_PREFIXES = ("w", "r", "wp", "a", "pic", "mc", "w14", "wp14")
 
+#: The relationships parts of the dropped parts (none in python-docx's template).
+_DROPPED_RELS = {"{0}/_rels/{2}.rels".format(*n.rpartition("/")) for n in DROPPED}
 _MC_IGNORABLE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Ignorable"
 _XML_DECL = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 
@@ -67,7 +70,7 @@ def _lean(pkg: Package) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             name = info.filename
-            if name in DROPPED:
+            if name in DROPPED or name in _DROPPED_RELS:
                 continue
             if name in stories:
                 body = _XML_DECL + etree.tostring(stories[name], encoding="UTF-8")
@@ -76,7 +79,7 @@ def _lean(pkg: Package) -> bytes:
             elif name == "[Content_Types].xml":
                 body = _drop_overrides(src.read(name))
             elif name.endswith(".rels"):
-                body = _drop_relationships(src.read(name))
+                body = _drop_relationships(name, src.read(name))
             else:
                 body = src.read(name)
             dst.writestr(info, body)
@@ -164,10 +167,14 @@ def _drop_overrides(body: bytes) -> bytes:
     return body
 
 
-def _drop_relationships(body: bytes) -> bytes:
-    """A relationships part without the relationships to the dropped parts."""
-    for name in DROPPED:
-        for target in (name, name.rpartition("/")[2]):
-            body = re.sub(rb'<Relationship [^>]*Target="' + re.escape(target.encode())
-                          + rb'"[^>]*/>', b"", body)
-    return body
+def _drop_relationships(name: str, body: bytes) -> bytes:
+    """A relationships part (``name``) without the relationships to the dropped parts."""
+    folder = name.rpartition("_rels/")[0]
+
+    def keep(m: re.Match) -> bytes:
+        target = m.group(1).decode("utf-8", "replace")
+        path = target[1:] if target.startswith("/") else posixpath.normpath(folder + target)
+        return b"" if path in DROPPED and b'TargetMode="External"' not in m.group(0) \
+            else m.group(0)
+
+    return re.sub(rb'<Relationship [^>]*Target="([^"]*)"[^>]*/>', keep, body)
