@@ -49,6 +49,7 @@ from .word_fill import (
     show_placeholder_run,
     tables,
 )
+from .word_lean import lean_package
 
 
 def render(form: Form, data: dict | None, template: str | Path | None = None,
@@ -122,7 +123,7 @@ class CompiledTemplate:
 
     def __init__(self, form: Form, raw: bytes) -> None:
         self.form = form
-        self.raw = raw
+        self.raw = lean_package(raw)
         self.identity = identity(form)
         self.fast = not any("image" in b for b in form.layout)
         self.ref_paths = ref_paths(form)
