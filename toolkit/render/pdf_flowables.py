@@ -262,8 +262,8 @@ class Row(_Base):
             x += width
 
     def split(self, aW: float, aH: float) -> list:  # noqa: N803
-        if aH < 24 + 2 * self.pad:
-            return []
+        if aH < 24 + 2 * self.pad or self.wrap(aW, aH)[1] < SPLIT_MIN:
+            return []  # a row shorter than a third of a page moves to the next one whole
         firsts, rests = [], []
         for cell, width in zip(self.cells, self.widths):
             pad = self._pad(cell)
