@@ -97,8 +97,9 @@ def read_pages(pdf: Path, pdftotext: str) -> Pages:
             y0, y1 = float(word.get("yMin")), float(word.get("yMax"))
             if y0 < MARGIN - 6 or y1 > height - MARGIN + 6:
                 continue  # header or footer
-            words.append(Word(number, unicodedata.normalize("NFC", word.text or ""),
-                              float(word.get("xMin")), y0, float(word.get("xMax")), y1))
+            for text in tokens(word.text or ""):  # a drawn answer may come as one "word"
+                words.append(Word(number, text, float(word.get("xMin")), y0,
+                                  float(word.get("xMax")), y1))
     return Pages(words, heights, widget_pages(pdf))
 
 
@@ -278,13 +279,21 @@ def _shown(fld: Any, value: Any) -> str | None:
 
 
 def _on_one_page(pages: Pages, parts: list[str], start: int) -> tuple[set[int], int]:
-    """The pages of the first and last words of each text in ``parts``, found in order
-    from ``start`` (a row's cells left to right), and the word index after the first."""
+    """The pages of the first and last words of each text in ``parts``: the first found
+    from ``start``, each other where it stands nearest to the first (pdftotext may read
+    a table's right column before its left), and the word index after the first."""
     seen: set[int] = set()
-    first, pos = None, start
+    first = None
     for text in parts:
         words = tokens(text)
-        at = pages.find(" ".join(words[:8]), pos)
+        head = " ".join(words[:8])
+        at = pages.find(head, start)
+        if first is not None:
+            found = []
+            while at is not None:
+                found.append(at)
+                at = pages.find(head, at + 1)
+            at = min(found, key=lambda i: abs(i - first), default=None)
         if at is None:
             continue
         first = at if first is None else first
@@ -292,7 +301,6 @@ def _on_one_page(pages: Pages, parts: list[str], start: int) -> tuple[set[int], 
         end = pages.find(" ".join(words[-3:]), at) if len(words) > 8 else at
         if end is not None:
             seen.add(pages.words[end].page)
-        pos = at + 1
     return seen, (first + 1 if first is not None else start)
 
 

@@ -12,7 +12,18 @@ import subprocess
 
 import pytest
 from conftest import ROOT, _need
-from page_layout import layout_problems, read_pages
+from page_layout import (
+    CM,
+    Pages,
+    Word,
+    empty_page_problems,
+    heading_problems,
+    layout_problems,
+    read_pages,
+    row_problems,
+    signature_problems,
+    yes_no_problems,
+)
 
 from toolkit import blank, fill, load_form
 from toolkit.profile import load_profile
@@ -66,3 +77,81 @@ def test_pages_look_finished(form_id, state, kind, rendered):
     data = {} if state == "tom" else _sample(form_id)
     problems = layout_problems(form, data, pages, blank=state == "tom")
     assert not problems, f"{form_id} ({state}, {kind}):\n  " + "\n  ".join(problems)
+
+
+# -- the checks find the defects they are for --------------------------------------------
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """The filled forberedende-skema as skema's flattened PDF (its answers as page text),
+    read back: a layout every check passes."""
+    exe = _need("pdftotext")
+    form = load_form("forberedende-skema")
+    data = _sample("forberedende-skema")
+    path = tmp_path_factory.mktemp("god") / "f.pdf"
+    path.write_bytes(fill(form, data, "pdf", flatten=True, profile=load_profile(PROFILE)))
+    pages = read_pages(path, exe)
+    assert layout_problems(form, data, pages, blank=False) == []
+    return form, data, pages
+
+
+def _moved(pages: Pages, start: int, end: int, page: int, y: float) -> Pages:
+    """The pages with words ``start:end`` moved to ``page`` at height ``y``."""
+    words = list(pages.words)
+    for i in range(start, end):
+        w = words[i]
+        words[i] = Word(page, w.text, w.x0, y, w.x1, y + (w.y1 - w.y0))
+    return Pages(words, pages.heights, pages.fields)
+
+
+def test_a_row_split_over_two_pages_is_found(monkeypatch, tmp_path):
+    """A multi-select row that reportlab may split (as before rows shorter than a third
+    of a page were kept whole) is found split."""
+    exe = _need("pdftotext")
+    monkeypatch.setattr(pdf_flowables, "SPLIT_MIN", 0.0)
+    form = load_form("forberedende-skema")
+    data = _sample("forberedende-skema")
+    path = tmp_path / "delt.pdf"
+    path.write_bytes(fill(form, data, "pdf", flatten=True, profile=load_profile(PROFILE)))
+    problems = row_problems(form, data, read_pages(path, exe), blank=False)
+    assert problems == ["rækken 'Kompetencer' er delt over siderne [4, 5]"]
+
+
+def test_a_heading_at_the_foot_of_a_page_is_found(good):
+    form, data, pages = good
+    at = pages.find("Nuværende kontakter")
+    page = pages.words[at].page
+    first = pages.words[pages.find("Instans", at)].text
+    broken = _moved(pages, at, at + 2, page - 1, pages.heights[0] - 2 * CM - 12)
+    assert heading_problems(form, data, broken, blank=False) == [
+        f"overskriften 'Nuværende kontakter' står nederst på side {page - 1}, "
+        f"{first!r} på side {page}",
+        f"side {page - 1} slutter med overskriften 'Nuværende kontakter'"]
+
+
+def test_a_yes_no_row_without_its_next_row_is_found(good):
+    form, data, pages = good
+    at = pages.find("Økonomi – beskrivelse")
+    page = pages.words[at].page
+    broken = _moved(pages, at, at + 3, page + 1, 3 * CM)
+    assert yes_no_problems(form, data, broken, blank=False) == [
+        f"ja/nej-rækken 'Økonomi – gælder for mig' står på side {page}, "
+        f"'Økonomi – beskrivelse' på side {page + 1}"]
+
+
+def test_a_signature_alone_on_its_page_is_found(good):
+    form, data, pages = good
+    at = max(i for i, w in enumerate(pages.words) if w.text == "Sagsbehandler")
+    page = pages.words[at].page  # the signature line's label, the document's last
+    alone = Pages([w for w in pages.words if w.page != page or w.y0 >= pages.words[at].y0],
+                  pages.heights, pages.fields)
+    assert signature_problems(form, data, alone, blank=False) == [
+        f"underskriften 'Dato' står alene øverst på side {page}"]
+
+
+def test_a_half_empty_page_is_found(good):
+    form, data, pages = good
+    half = pages.heights[0] / 2
+    emptied = Pages([w for w in pages.words if w.page != 2 or w.y1 < half], pages.heights,
+                    pages.fields)
+    problems = empty_page_problems(form, data, emptied, blank=False)
+    assert len(problems) == 1 and problems[0].startswith("side 2 er kun ")
