@@ -204,8 +204,11 @@ def reference_texts(form: Form, data: dict, blank: bool = False,
         value = get_value(data, path)
         fld = form.fields.get(path)
         if fld is not None and fld.format == "kommune":
-            refs[path] = (danish.kommune_official(value) if value
-                          else from_profile["profil.navn"])
+            if value and profile is not None and value in profile.kommune_names():
+                refs[path] = profile.name  # the profile's own (fictitious) municipality
+            else:
+                refs[path] = (danish.kommune_official(value) if value
+                              else from_profile["profil.navn"])
         elif fld is not None and fld.kind == "date" and value \
                 and danish.is_iso_date(str(value)):
             refs[path] = danish.format_date(value)
