@@ -302,11 +302,13 @@ def _split_flows(flows: list, width: float, avail: float) -> tuple[list, list]:
 class Table(_Base):
     """Rows under repeating header rows; splits between rows and inside a tall row."""
 
-    def __init__(self, rows: list[Row], header: int = 0, space_after: float = 8.0) -> None:
+    def __init__(self, rows: list[Row], header: int = 0, space_after: float = 8.0,
+                 whole: bool = False) -> None:
         super().__init__()
         self.rows = rows
         self.header = header
         self.spaceAfter = space_after
+        self.whole = whole  # moved to the next page whole unless taller than a page
 
     def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
         self.width = max((sum(r.widths) for r in self.rows), default=0)
@@ -321,6 +323,8 @@ class Table(_Base):
             row.drawOn(self.canv, 0, y)
 
     def split(self, aW: float, aH: float) -> list:  # noqa: N803
+        if self.whole and self.wrap(aW, aH)[1] <= PAGE_H - 2 * MARGIN:
+            return []
         head = self.rows[:self.header]
         used = sum(r.wrap(aW, aH)[1] for r in head)
         for idx in range(self.header, len(self.rows)):

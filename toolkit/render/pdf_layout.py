@@ -40,7 +40,7 @@ from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
 from .doc_title import document_title
-from .keep import kept_with_drawing
+from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import draw_pdf_furniture
 from .locking import is_locked, signing_paths
 from .pdf_acro import (
@@ -456,7 +456,7 @@ class Renderer:
             rows[-1].keep_next = fld.kind == "checkbox"  # yes/no with what it introduces
         if rows:
             rows[-1].keep_next = False
-        return [Table(rows, header=1 if header else 0)]
+        return [Table(rows, header=1 if header else 0, whole=fields_kept_whole(flds))]
 
     def _items(self, path: str) -> int:
         lst = self.form.lists[path]
@@ -503,7 +503,7 @@ class Renderer:
                 rows[-1].keep_next = fld.kind == "checkbox"
             if rows:
                 rows[-1].keep_next = False
-            out.append(Table(rows))
+            out.append(Table(rows, whole=True))  # one item's block on one page (as Word)
         return out
 
     def _static_table(self, block: dict) -> list:

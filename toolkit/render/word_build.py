@@ -30,7 +30,7 @@ from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..profile import BUNDLED_FONT
 from .doc_title import document_title
-from .keep import kept_with_drawing
+from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import footer_title
 from .ooxml import (
     NSDECL,
@@ -44,7 +44,6 @@ FONT = BUNDLED_FONT  # as in the PDF; a profile's font replaces it when filled
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 LABEL_SHADE = "EEF2F6"
 PAGE_WIDTH_CM = 17.0  # A4 minus 2 cm margins each side
-KEEP_TOGETHER_ROWS = 8  # a fields table this short moves to the next page whole
 
 REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -300,7 +299,7 @@ class _Builder:
                 _min_height(row, Cm(3.2))
             if fld.kind == "checkbox" and i < len(flds) - 1:
                 _keep_with_next_row(row)  # a yes/no row with what it introduces
-        if len(flds) <= KEEP_TOGETHER_ROWS and sum(f.kind == "long" for f in flds) <= 2:
+        if fields_kept_whole(flds):
             _keep_together(table)
         self._spacer()
 
