@@ -27,7 +27,7 @@ from page_layout import (
 
 from toolkit import blank, fill, load_form
 from toolkit.profile import load_profile
-from toolkit.render import pdf_flowables
+from toolkit.render import pdf_flowables, pdf_layout
 
 FORMS = ["forberedende-skema", "handleplan", "indsatsskema", "samarbejdsmodel", "samtykke",
          "strategi"]
@@ -104,10 +104,11 @@ def _moved(pages: Pages, start: int, end: int, page: int, y: float) -> Pages:
 
 
 def test_a_row_split_over_two_pages_is_found(monkeypatch, tmp_path):
-    """A multi-select row that reportlab may split (as before rows shorter than a third
-    of a page were kept whole) is found split."""
+    """A multi-select row that reportlab may split (as before short rows and short
+    tables were kept whole) is found split."""
     exe = _need("pdftotext")
     monkeypatch.setattr(pdf_flowables, "SPLIT_MIN", 0.0)
+    monkeypatch.setattr(pdf_layout, "fields_kept_whole", lambda flds: False)
     form = load_form("forberedende-skema")
     data = _sample("forberedende-skema")
     path = tmp_path / "delt.pdf"
