@@ -360,9 +360,11 @@ def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
         try:
             if fmt == "docx":
                 from .render.letterhead import docx_letterhead
+                from .render.word_compiled import docx_title
 
                 data = docx_letterhead(job.compiled.render(rec.data, profile=job.profile),
-                                       job.form, job.profile)
+                                       job.form, job.profile,
+                                       docx_title(job.form, rec.data, job.profile))
             else:
                 from . import fill
 

@@ -62,17 +62,23 @@ def render(form: Form, data: dict | None, template: str | Path | None = None,
     ``profile``: the municipality's header and footer and its name where the text says
     ``[xx] Kommune`` (see :mod:`toolkit.render.letterhead`).
     """
-    from .doc_title import document_title
     from .letterhead import docx_letterhead
 
     if blank:
         data = blank_data(form)
     out = compiled_template(form, template).render(data or {}, profile=profile, blank=blank)
-    title = None  # the template's (neutral) title, unless the data or profile names more
-    if REF.search(form.schema.get("x-running-title", "")):
-        named = document_title(form, reference_texts(form, data or {}, profile=profile))
-        title = named if named != document_title(form, {}) else None
-    return docx_letterhead(out, form, profile, title)
+    return docx_letterhead(out, form, profile, docx_title(form, data or {}, profile))
+
+
+def docx_title(form: Form, data: dict, profile: Profile | None = None) -> str | None:
+    """A filled document's title when it differs from the template's neutral one (the
+    data's municipality or the profile's in ``Handleplan for …``), else None."""
+    from .doc_title import document_title
+
+    if not REF.search(form.schema.get("x-running-title", "")):
+        return None
+    named = document_title(form, reference_texts(form, data, profile=profile))
+    return named if named != document_title(form, {}) else None
 
 
 def compiled_template(form: Form, template: str | Path | None = None) -> CompiledTemplate:
