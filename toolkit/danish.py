@@ -200,24 +200,33 @@ def kommuner() -> tuple[dict, ...]:
     return tuple(json.loads(data_text("kommuner.json")))
 
 
+#: The municipality of the samples, the demo and the sample profile, as ``example.dk`` is
+#: a domain for examples: a ``kommune`` value besides the 98 (so the samples name no real
+#: municipality), never offered in a list of them (drop-downs, the Excel workbook).
+EXAMPLE_KOMMUNE = {"nummer": 0, "navn": "Eksempel", "officielt_navn": "Eksempel Kommune",
+                   "region": ""}
+
+
 @lru_cache(maxsize=1)
 def _kommune_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
-    for k in kommuner():
-        for key in (k["navn"], k["officielt_navn"], f"{k['navn']} kommune", str(k["nummer"])):
+    for k in (*kommuner(), EXAMPLE_KOMMUNE):
+        keys = (k["navn"], k["officielt_navn"], f"{k['navn']} kommune")
+        for key in keys + ((str(k["nummer"]),) if k["nummer"] else ()):
             lookup[" ".join(key.split()).casefold()] = k["navn"]
     return lookup
 
 
 def kommune_name(text: str) -> str | None:
     """The municipality's short name (the schema's value) for its short name, official name
-    (``Københavns Kommune``), ``<name> Kommune`` or number, any case and spacing; else None."""
+    (``Københavns Kommune``), ``<name> Kommune`` or number, any case and spacing; else None.
+    The example municipality (:data:`EXAMPLE_KOMMUNE`) is known too."""
     return _kommune_lookup().get(" ".join((text or "").split()).casefold())
 
 
 def kommune_official(name: str) -> str:
     """Official name (``Københavns Kommune``) of a short name; the input if unknown."""
-    for k in kommuner():
+    for k in (*kommuner(), EXAMPLE_KOMMUNE):
         if k["navn"] == name:
             return k["officielt_navn"]
     return name

@@ -39,7 +39,8 @@ from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
-from .keep import kept_with_drawing
+from .doc_title import document_title
+from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import draw_pdf_furniture
 from .locking import is_locked, signing_paths
 from .pdf_acro import (
@@ -70,6 +71,7 @@ from .pdf_flowables import (
     Signature,
     Table,
     check_on,
+    kept_together_class,
     para_class,
     para_text,
     register_fonts,
@@ -104,8 +106,9 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     locked = not blank and not flatten and is_locked(form, editable)
     renderer = Renderer(form, data, blank, flatten, profile, locked,
                         spare=blank or (editable is True and not flatten))
+    title = document_title(form, renderer.refs)
     if flatten:
-        return save(static_pdf(form, _draw(renderer, profile)))
+        return save(static_pdf(form, _draw(renderer, profile), title))
     keep = signing_paths(form) if locked else None
     shape = renderer.shape(profile)
     hit = LAYOUTS.replay(shape, renderer)
@@ -113,7 +116,7 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
         template, widgets = hit
         return template.write(widgets, renderer.font, keep)
     raw = _draw(renderer, profile)
-    template = Template(form, raw, {w.page for w in renderer.widgets})
+    template = Template(form, raw, {w.page for w in renderer.widgets}, title)
     LAYOUTS.store(shape, renderer, template)
     return template.write(renderer.widgets, renderer.font, keep)
 
@@ -127,13 +130,14 @@ def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
     buf = io.BytesIO()
     doc = BaseDocTemplate(
         buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
-        subject=form.description, creator="skema", producer=PRODUCER,
+        topMargin=MARGIN, bottomMargin=MARGIN, title=document_title(form, renderer.refs),
+        author="skema", subject=form.description, creator="skema", producer=PRODUCER,
         invariant=1, lang="da-DK", pageCompression=0,  # deflated once, by qpdf
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
+    doc.keepTogetherClass = kept_together_class()  # a kept group splits at a table
     doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile,
                                                renderer.family))
     return buf.getvalue()
@@ -449,7 +453,10 @@ class Renderer:
             rows.append(Row([Cell(self._label(shown, fld.help), LABEL_SHADE),
                               self._answer_cell(fld, fld.path, min_h)],
                              widths, min_h, continued_label=self._continued()))
-        return [Table(rows, header=1 if header else 0)]
+            rows[-1].keep_next = fld.kind == "checkbox"  # yes/no with what it introduces
+        if rows:
+            rows[-1].keep_next = False
+        return [Table(rows, header=1 if header else 0, whole=fields_kept_whole(flds))]
 
     def _items(self, path: str) -> int:
         lst = self.form.lists[path]
@@ -493,7 +500,10 @@ class Renderer:
                 rows.append(Row([Cell(self._label(title), LABEL_SHADE),
                                   self._answer_cell(fld, path, min_h)],
                                  widths, min_h, continued_label=self._continued()))
-            out.append(Table(rows))
+                rows[-1].keep_next = fld.kind == "checkbox"
+            if rows:
+                rows[-1].keep_next = False
+            out.append(Table(rows, whole=True))  # one item's block on one page (as Word)
         return out
 
     def _static_table(self, block: dict) -> list:

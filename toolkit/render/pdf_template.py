@@ -40,8 +40,9 @@ from .pdf_flowables import PRODUCER
 _XREF_LINE = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 
 
-def static_pdf(form: Form, raw: bytes) -> Any:
-    """reportlab's file opened with pikepdf, page fonts slimmed and the metadata set."""
+def static_pdf(form: Form, raw: bytes, title: str | None = None) -> Any:
+    """reportlab's file opened with pikepdf, page fonts slimmed and the metadata set
+    (``title``: the document's, see :mod:`toolkit.render.doc_title`; else the form's)."""
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(raw))
@@ -49,13 +50,14 @@ def static_pdf(form: Form, raw: bytes) -> Any:
     info = pdf.trailer.get("/Info")
     if info is None:
         info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
-    for key, value in (("/Title", form.title), ("/Author", "skema"),
+    title = title or form.title
+    for key, value in (("/Title", title), ("/Author", "skema"),
                        ("/Subject", form.description), ("/Creator", "skema"),
                        ("/Producer", PRODUCER), ("/skema_form", form.id),
                        ("/skema_version", form.version)):
         info[key] = pikepdf.String(value)
     pdf.Root.Lang = pikepdf.String("da-DK")
-    _add_xmp(pdf, form)
+    _add_xmp(pdf, form, title)
     return pdf
 
 
@@ -72,12 +74,14 @@ def save(pdf: Any) -> bytes:
 class Template:
     """A fillable form's static objects as written bytes, and where a document's own go."""
 
-    def __init__(self, form: Form, raw: bytes, widget_pages: set[int]) -> None:
+    def __init__(self, form: Form, raw: bytes, widget_pages: set[int],
+                 title: str | None = None) -> None:
         """Finish reportlab's file ``raw`` as a template; ``widget_pages``: the 1-based
-        pages that have widgets (each gets an ``/Annots`` placeholder)."""
+        pages that have widgets (each gets an ``/Annots`` placeholder); ``title``: the
+        document's (see :func:`static_pdf`)."""
         import pikepdf
 
-        pdf = static_pdf(form, raw)
+        pdf = static_pdf(form, raw, title)
         fonts = add_field_fonts(pdf, FieldFont())
         pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(
             DR=pdf.make_indirect(pikepdf.Dictionary(Font=fonts)),
@@ -208,7 +212,7 @@ def _slim_page_fonts(pdf: Any) -> None:
                 program.Length1 = len(slim)
 
 
-def _add_xmp(pdf: Any, form: Form) -> None:
+def _add_xmp(pdf: Any, form: Form, title: str) -> None:
     import pikepdf
 
     def x(text: str) -> str:
@@ -220,7 +224,7 @@ def _add_xmp(pdf: Any, form: Form) -> None:
         'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(title)}</rdf:li></rdf:Alt>'
         "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
         f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
         f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"
