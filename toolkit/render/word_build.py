@@ -264,9 +264,7 @@ class _Builder:
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths):
-                cell.width = Cm(width)
+        _widths(table, widths)
         return table
 
     def _label_cell(self, cell, fld: Field | None, text: str | None = None,
@@ -378,9 +376,7 @@ class _Builder:
                 widths.append(gap)
         table = self.doc.add_table(rows=2, cols=len(widths))
         table.autofit = False
-        for row in table.rows:
-            for cell, wd in zip(row.cells, widths):
-                cell.width = Cm(wd)
+        _widths(table, widths)
         _min_height(table.rows[0], Cm(1.6))
         for cell in table.rows[0].cells:  # never lines on one page, labels on the next
             cell.paragraphs[0].paragraph_format.keep_with_next = True
@@ -510,6 +506,19 @@ def _checkbox_sdt(alias: str, tag: str, value: str) -> str:
         'w:hAnsi="MS Gothic" w:eastAsia="MS Gothic"/></w:rPr>'
         f"<w:t>{{{{ {value} }}}}</w:t></w:r></w:sdtContent></w:sdt>"
     )
+
+
+def _widths(table, widths: list[float]) -> None:
+    """Give the table's columns these widths (cm), in the grid as well as in each cell.
+
+    python-docx's ``cell.width`` sets only the cell's own width; LibreOffice lays a
+    fixed table out by its grid, which would otherwise stay at equal columns.
+    """
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(Cm(width).twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
 
 
 def _shade(cell, fill: str) -> None:
