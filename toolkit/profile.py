@@ -305,7 +305,8 @@ telefon: 70 10 20 30
 email: kommune@example.dk
 web: www.example.dk
 cvr: "12345678"
-# Afdelinger (fx jobcentret), som kan stå på formularerne.
+# Afdelinger (fx jobcentret). Den første står under "Udstedt af" på det forberedende
+# skema og indsatsplanen, når dataene ikke nævner en afdeling; webappen foreslår dem alle.
 afdelinger:
   - Jobcenter Eksempel
 # Den dataansvarlige (art. 13, stk. 1, litra a).
