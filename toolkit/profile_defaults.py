@@ -51,6 +51,8 @@ def _answered(data: dict, path: str) -> bool:
     """True when the data has an answer (or something other than a group) on the way."""
     node: Any = data
     for part in path.split("."):
+        if node is None:
+            return False  # the group is not there yet
         if not isinstance(node, dict):
             return True  # a group given as something else: validation reports it
         node = node.get(part)
