@@ -278,3 +278,23 @@ def test_filled_pdf_date_field_holds_the_long_danish_text():
     fields = PdfReader(io.BytesIO(pdf)).get_fields() or {}
     assert fields["udsteder.dato"]["/V"] == "26. september 2024"
     assert fields["periode.start"]["/V"] == "1. oktober 2024"
+
+
+@pytest.mark.parametrize("form_id", ISSUED)
+def test_excel_workbook_offers_the_profiles_departments(form_id, profile, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "input.xlsx"
+    path.write_bytes(blank(form_id, "xlsx", profile=profile))
+    main = load_workbook(path).worksheets[0]
+    headers = [c.value for c in main[1]]
+    letter = main.cell(1, headers.index("Udstedt af – afdeling") + 1).column_letter
+    offered = [dv for dv in main.data_validations.dataValidation
+               if str(dv.sqref).startswith(f"{letter}2:")]
+    assert len(offered) == 1
+    assert offered[0].formula1 == '"Jobcenter Eksempel,Socialafdelingen"'
+    assert not offered[0].showErrorMessage  # a suggestion: another department may be typed
+    path.write_bytes(blank(form_id, "xlsx"))
+    main = load_workbook(path).worksheets[0]
+    assert not [dv for dv in main.data_validations.dataValidation
+                if str(dv.sqref).startswith(f"{letter}2:")]
