@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import re
 
 import pytest
 from conftest import ROOT
 from pypdf import PdfReader, PdfWriter
+from test_citizen_documents import _docx_text, _norm, _pdf_text, _sample
 
 from toolkit import blank, extract, fill, load_form, validate
 from toolkit.danish import MONTHS
@@ -42,28 +42,6 @@ NUMERIC_DATE = re.compile(r"\b\d{1,2}[-./]\d{1,2}[-./]\d{4}\b|\b\d{4}-\d{2}-\d{2
 @pytest.fixture(scope="module")
 def profile():
     return load_profile(PROFILE)
-
-
-def _sample(form_id: str) -> dict:
-    return json.loads((ROOT / "samples" / f"{form_id}.json").read_text(encoding="utf-8"))
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _docx_text(data: bytes) -> str:
-    import zipfile
-
-    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode("utf-8")
-    return _norm(re.sub(r"<[^>]+>", " ", xml.replace("</w:p>", "\n")).replace("&amp;", "&"))
-
-
-def _pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    parts = [page.extract_text() or "" for page in reader.pages]
-    parts += [str(f.get("/V", "")) for f in (reader.get_fields() or {}).values()]
-    return _norm(" ".join(parts))
 
 
 def _texts(form_id: str, data: dict, profile, pdftotext, tmp_path) -> dict[str, str]:
