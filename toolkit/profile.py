@@ -317,7 +317,9 @@ telefon: 70 10 20 30
 email: kommune@example.dk
 web: www.example.dk
 cvr: "12345678"
-# Afdelinger (fx jobcentret), som kan stå på formularerne.
+# Afdelinger (fx jobcentret). Den første står under "Udstedt af" på det forberedende
+# skema og indsatsplanen, når dataene ikke nævner en afdeling; webappen og Excel-
+# indtastningsbogen (skema blank … -o input.xlsx) foreslår dem alle.
 afdelinger:
   - Jobcenter Eksempel
 # Den dataansvarlige (art. 13, stk. 1, litra a).

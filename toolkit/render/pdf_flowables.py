@@ -9,7 +9,6 @@ checkboxes and signature lines. The layout walk that puts them together is
 from __future__ import annotations
 
 import threading
-from datetime import date as _date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -606,9 +605,7 @@ def display(fld: Field, value: Any) -> str:
         return ""
     if fld.kind == "date":
         text = str(value)
-        if danish.is_iso_date(text):
-            return _date.fromisoformat(text).strftime("%d-%m-%Y")
-        return text
+        return danish.format_date(text) if danish.is_iso_date(text) else text
     if fld.kind == "dropdown":
         return fld.choice_title(value)
     if fld.format == "month" and danish.is_month(str(value)):

@@ -39,6 +39,7 @@ from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
+from ..profile_defaults import with_profile_defaults
 from .doc_title import document_title
 from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import draw_pdf_furniture
@@ -103,6 +104,8 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     if blank:
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
+    if not blank:
+        data = with_profile_defaults(form, data, profile)
     locked = not blank and not flatten and is_locked(form, editable)
     renderer = Renderer(form, data, blank, flatten, profile, locked,
                         spare=blank or (editable is True and not flatten))

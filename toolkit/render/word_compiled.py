@@ -24,6 +24,7 @@ from ..catalogue import Form
 from ..errors import TemplateError
 from ..paths import get_value
 from ..profile import Profile
+from ..profile_defaults import with_profile_defaults
 from .ooxml import (
     CHECKED,
     PLACEHOLDER_STYLE,
@@ -267,6 +268,8 @@ class CompiledTemplate:
         texts for ``{profil.…}`` references, the letterhead is added by :func:`render`).
         ``blank``: empty controls show their grey placeholder text (never when filled)."""
         data = _clean(data)
+        if not blank:
+            data = with_profile_defaults(self.form, data, profile)
         if not self.fast:
             return render_docxtpl(self.form, data, self.raw, profile, blank=blank)
         form = self.form
