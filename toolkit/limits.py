@@ -138,6 +138,55 @@ def run_program(args: list[str], seconds: float | None = None, memory: int | Non
     The limits are set by a small Python that then becomes the program (exec), not by a
     function run between fork and exec, which is unsafe in a process with threads (the
     web app)."""
+    return start_program(args, seconds, memory).wait()
+
+
+class Program:
+    """An outside program started by :func:`start_program`, running under the limits of
+    :func:`run_program` while the caller does other work; :meth:`wait` for its result (the
+    time limit counts from the start), :meth:`kill` to give it up."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], seconds: float) -> None:
+        import time
+
+        self.proc = proc
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.ended = False
+
+    def wait(self) -> subprocess.CompletedProcess[bytes]:
+        """Its exit code and output once it ends; LimitError ``too_slow`` (it and what it
+        started killed) when the time is up."""
+        import subprocess
+        import time
+
+        proc = self.proc
+        try:
+            out, err = proc.communicate(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise LimitError(TOO_SLOW.format(seconds=f"{self.seconds:g}"), hint=HINT,
+                             code="too_slow") from None
+        except BaseException:
+            self.kill()
+            raise
+        self.kill()  # a child it left behind (LibreOffice's helper processes)
+        if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            raise LimitError(TOO_SLOW.format(seconds=f"{self.seconds:g}"), hint=HINT,
+                             code="too_slow")
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+    def kill(self) -> None:
+        """Stop it and everything it started (once; nothing more after that)."""
+        if not self.ended:
+            self.ended = True
+            _kill_group(self.proc)
+
+
+def start_program(args: list[str], seconds: float | None = None, memory: int | None = None
+                  ) -> Program:
+    """Start what :func:`run_program` runs and return at once: the program works while
+    the caller goes on (the archive's PDF/A copy is made while the file is read)."""
     import errno
     import shutil
     import subprocess
@@ -152,20 +201,7 @@ def run_program(args: list[str], seconds: float | None = None, memory: int | Non
                 str(int(seconds) + 5), str(memory), *args]
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
-                         code="too_slow") from None
-    except BaseException:
-        _kill_group(proc)
-        raise
-    _kill_group(proc)  # a child it left behind (LibreOffice's helper processes)
-    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
-                         code="too_slow")
-    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+    return Program(proc, seconds)
 
 
 #: Run by :func:`run_program` as ``python -c _LIMITED PARENT CPU MEMORY PROGRAM ARGS…``:

@@ -46,6 +46,9 @@ MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
 MAX_DEPTH = 32
 OFF_NAMES = ("off", "", "false", "nej", "no")
+#: A PDF without form fields and without a form id (message, hint).
+NO_FIELDS = ("PDF-filen indeholder ingen formularfelter og er ikke en skema-formular",
+             "Er det en udskrevet kopi af en skema-formular, så angiv formularen med --form.")
 
 __all__ = ["MAX_PDF_BYTES", "Extraction", "extract_pdf"]
 
@@ -136,6 +139,43 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
         if not raised_by_parser(exc):
             raise  # a bug in skema's own walker is not a damaged file
         return None
+
+
+def plain_pdf(data: bytes) -> bool:
+    """Whether qpdf (pikepdf) reads the PDF cleanly (no repair, no encryption) and finds
+    no form id (document information or XMP metadata) and no form fields: a scan or
+    another plain PDF, which is no skema form; pypdf (slower to load than the reading
+    takes) would find the same. False whenever anything is unusual, or without pikepdf:
+    the pypdf path then reads the file and gives the exact message."""
+    try:
+        import pikepdf
+    except ImportError:
+        return False
+    try:
+        with pikepdf.open(io.BytesIO(data), suppress_warnings=True) as pdf:
+            if pdf.is_encrypted or pdf.get_warnings():
+                return False
+            info = pdf.trailer.get("/Info")
+            if info is not None and (not isinstance(info, pikepdf.Dictionary)
+                                     or "/skema_form" in info):
+                return False
+            root = pdf.Root
+            acro = root.get("/AcroForm")
+            if acro is not None and (not isinstance(acro, pikepdf.Dictionary)
+                                     or len(acro.get("/Fields", pikepdf.Array())) > 0):
+                return False
+            meta = root.get("/Metadata")
+            if meta is not None:
+                if not isinstance(meta, pikepdf.Stream):
+                    return False
+                xml = meta.read_bytes()[:1_000_000].decode("utf-8", "replace")
+                if "skema:form" in xml:
+                    return False
+            return not pdf.get_warnings()
+    except Exception as exc:  # noqa: BLE001 - qpdf's trouble: the pypdf path decides
+        if not raised_by_parser(exc):
+            raise
+        return False
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -721,6 +761,8 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     if fast is not None:
         reader = None
         found_id, version, fields = fast
+    elif form_id is None and plain_pdf(data):  # a scan: no form, whichever reader says it
+        raise NotAFormError(*NO_FIELDS)
     else:
         reader = _open(data)
         found_id, version = document_identity(reader)
@@ -744,10 +786,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                           f"formularens id mangler i PDF-filens metadata; felterne passer til "
                           f"\"{form.id}\""))
     else:
-        raise NotAFormError("PDF-filen indeholder ingen formularfelter og er ikke en "
-                            "skema-formular",
-                            hint="Er det en udskrevet kopi af en skema-formular, så angiv "
-                            "formularen med --form.")
+        raise NotAFormError(*NO_FIELDS)
 
     problems: list[Problem] = []
     if names:
