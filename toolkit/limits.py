@@ -91,38 +91,71 @@ def bounded(func: Callable[..., T], *args: Any, seconds: float | None = None,
             memory: int | None = None, **kwargs: Any) -> T:
     """``func(*args, **kwargs)`` with at most ``seconds`` and ``memory`` extra bytes, in a
     forked child; its result or exception comes back (both must pickle). LimitError
-    when a limit is reached or the child dies."""
+    when a limit is reached or the child dies.
+
+    A plain ``os.fork`` and a pipe (``multiprocessing`` costs more to import than a
+    scanned consent's whole reading); the child never returns into the caller's code."""
     seconds = read_seconds() if seconds is None else seconds
     memory = read_memory() if memory is None else memory
     if not hasattr(os, "fork"):
         return func(*args, **kwargs)
-    import multiprocessing
+    import select
+    import sys
+    import time
 
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, seconds, memory, os.getpid(), func, args,
-                                             kwargs))
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(seconds):
-            raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
-                             code="too_slow")
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+        with _suppress_os_errors():
+            if stream is not None:
+                stream.flush()
+    receive, send = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: whatever happens, it ends here
         try:
-            ok, payload = pickle.loads(receive.recv_bytes())
-        except (EOFError, OSError):
+            os.close(receive)
+            _child(send, seconds, memory, parent, func, args, kwargs)
+        finally:
+            os._exit(0)
+    os.close(send)
+    try:
+        deadline = time.monotonic() + seconds
+        waiting = select.poll()  # not select(): a web server's descriptors pass 1024
+        waiting.register(receive, select.POLLIN)
+        while True:
+            left = deadline - time.monotonic()
+            if waiting.poll(max(0, int(left * 1000) + 1)):
+                break
+            if left <= 0:
+                raise LimitError(TOO_SLOW.format(seconds=f"{seconds:g}"), hint=HINT,
+                                 code="too_slow")
+        chunks = []
+        while True:
+            chunk = os.read(receive, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        try:
+            ok, payload = pickle.loads(b"".join(chunks))
+        except Exception:  # noqa: BLE001 - cut off or nothing: the child died reading
             raise LimitError(CRASHED, hint="Bed afsenderen om at gemme og sende filen "
                                            "igen.", code="crashed") from None
     finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        os.close(receive)
+        with _suppress_os_errors():
+            os.kill(pid, signal.SIGKILL)  # done or not: it has nothing more to do
+        with _suppress_os_errors():
+            os.waitpid(pid, 0)
     if ok:
         return payload
     if isinstance(payload, MemoryError):
         raise LimitError(TOO_BIG.format(mb=memory // 1024 // 1024), hint=HINT)
     raise payload
+
+
+def _suppress_os_errors() -> Any:
+    import contextlib
+
+    return contextlib.suppress(OSError, ValueError)  # ValueError: a closed stream
 
 
 def run_program(args: list[str], seconds: float | None = None, memory: int | None = None
@@ -243,11 +276,18 @@ def _prctl() -> Callable[..., int] | None:
         return None
 
 
-def _child(send: Any, seconds: float, memory: int, parent: int, func: Callable[..., Any],
+def _child(send: int, seconds: float, memory: int, parent: int, func: Callable[..., Any],
            args: tuple, kwargs: dict) -> None:
     """In the forked child: limit the address space and CPU time (so that an orphan stops
-    by itself when its parent is killed), run, send (ok, result or error)."""
+    by itself when its parent is killed), run, write (ok, result or error) pickled to the
+    pipe ``send``. Its standard input is the null device, as a reader needs none."""
     die_with_parent(parent)
+    try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+    except OSError:
+        pass
     try:
         import resource
 
@@ -267,10 +307,18 @@ def _child(send: Any, seconds: float, memory: int, parent: int, func: Callable[.
     except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
         data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
     try:
-        send.send_bytes(data)
-        send.close()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(send, view):]
+        os.close(send)
     except OSError:  # the parent is gone (killed): stop quietly, no traceback
         os._exit(0)
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):  # what the reader printed (warnings)
+        with _suppress_os_errors():
+            if stream is not None:
+                stream.flush()
 
 
 def limit_memory(memory: int) -> None:
