@@ -501,7 +501,8 @@ class Archive:
         citizen, purpose, parties and validity) is refused unless ``add_anyway``."""
         from .. import extract
         from ..errors import DocumentError
-        from ..limits import LimitError, read_file
+        from ..limits import LimitError, bounded, read_file
+        from ..readers.pdf_plain import plain_pdf
 
         path = Path(path)
         place = danish.mask_cpr(str(path))
@@ -516,8 +517,9 @@ class Archive:
         with self._rendition(data, kind) as pending:  # made while the file is read
             from_form, version = None, None
             if kind in ("pdf", "docx"):
-                try:
-                    result = extract(path)
+                try:  # a scan is told apart without loading the form readers (bounded)
+                    result = (None if kind == "pdf" and bounded(plain_pdf, data)
+                              else extract(path))
                 except LimitError as exc:  # too slow or too big: the same words anywhere
                     raise ArchiveError(f"{place}: {str(exc).split(': ', 1)[-1]}.",
                                        hint=exc.hint) from None

@@ -41,6 +41,7 @@ from ..validation import Problem, Report, validate
 from ..values import Unreadable, box_state, converter
 from .docx import Extraction, add_option, list_rows, order_like_schema, unread_option
 from .pdf_cells import NOT_LAID_OUT, read_cells
+from .pdf_plain import plain_pdf
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -139,43 +140,6 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
         if not raised_by_parser(exc):
             raise  # a bug in skema's own walker is not a damaged file
         return None
-
-
-def plain_pdf(data: bytes) -> bool:
-    """Whether qpdf (pikepdf) reads the PDF cleanly (no repair, no encryption) and finds
-    no form id (document information or XMP metadata) and no form fields: a scan or
-    another plain PDF, which is no skema form; pypdf (slower to load than the reading
-    takes) would find the same. False whenever anything is unusual, or without pikepdf:
-    the pypdf path then reads the file and gives the exact message."""
-    try:
-        import pikepdf
-    except ImportError:
-        return False
-    try:
-        with pikepdf.open(io.BytesIO(data), suppress_warnings=True) as pdf:
-            if pdf.is_encrypted or pdf.get_warnings():
-                return False
-            info = pdf.trailer.get("/Info")
-            if info is not None and (not isinstance(info, pikepdf.Dictionary)
-                                     or "/skema_form" in info):
-                return False
-            root = pdf.Root
-            acro = root.get("/AcroForm")
-            if acro is not None and (not isinstance(acro, pikepdf.Dictionary)
-                                     or len(acro.get("/Fields", pikepdf.Array())) > 0):
-                return False
-            meta = root.get("/Metadata")
-            if meta is not None:
-                if not isinstance(meta, pikepdf.Stream):
-                    return False
-                xml = meta.read_bytes()[:1_000_000].decode("utf-8", "replace")
-                if "skema:form" in xml:
-                    return False
-            return not pdf.get_warnings()
-    except Exception as exc:  # noqa: BLE001 - qpdf's trouble: the pypdf path decides
-        if not raised_by_parser(exc):
-            raise
-        return False
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
