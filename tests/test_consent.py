@@ -1175,6 +1175,34 @@ def test_missing_ghostscript_is_recorded_and_never_fails_the_add(tmp_path, monke
     assert "PDF/A-2b:         mangler: Ghostscript" in run(arkiv, "show", "1").stdout
 
 
+def test_work_folder_left_by_a_killed_add_is_removed_by_a_later_one(tmp_path, monkeypatch):
+    """The rendition is made while the file is read, in a work folder holding a copy of
+    the document: one left by a killed process (its id gone, an hour old) is removed by
+    the next add; a young one, or one of a living process, is left alone."""
+    import tempfile
+    import time
+
+    _need("gs", "ghostscript")
+    work = tmp_path / "tmp"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # its process id is free now
+    old = time.time() - 7200
+    orphan, young, living = (work / f"skema-pdfa-{ended.pid}-a", work / f"skema-pdfa-{ended.pid}-b",
+                             work / f"skema-pdfa-{os.getpid()}-c")
+    for folder in (orphan, young, living):
+        folder.mkdir()
+        (folder / "kilde.pdf").write_bytes(scan_pdf("borgerens samtykke"))
+    for folder in (orphan, living):
+        os.utime(folder, (old, old))
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("papir"))
+    result = run(tmp_path / "arkiv", "add", str(scan), *scan_args())
+    assert result.stdout.splitlines()[1] == "  PDF/A-2b: lavet med Ghostscript"
+    assert set(work.iterdir()) == {young, living}  # the add's own folder is gone too
+
+
 def test_docx_rendition_with_libreoffice(tmp_path, form_files):
     _need("soffice")
     arkiv = tmp_path / "arkiv"

@@ -26,6 +26,7 @@ import io
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,6 +222,37 @@ class Pending:
         self.cancel()
 
 
+#: A work folder's name: the prefix, the process id, a random part.
+PREFIX = "skema-pdfa-"
+#: A work folder left by a dead process is removed when it is this old (seconds).
+ORPHAN_AGE = 3600
+
+
+def _clean_orphans() -> None:
+    """Remove work folders (with their copy of a document) that a process killed while it
+    made a rendition left behind: their process is gone and they are an hour old (age
+    too, as a process id may be another system's where the temporary folder is shared)."""
+    old = time.time() - ORPHAN_AGE
+    with contextlib.suppress(OSError):
+        for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+            pid = folder.name[len(PREFIX):].split("-", 1)[0]
+            with contextlib.suppress(OSError, ValueError):
+                if (not pid.isdigit() or _alive(int(pid))
+                        or folder.lstat().st_mtime > old or not folder.is_dir()):
+                    continue
+                shutil.rmtree(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def start(data: bytes, kind: str) -> Pending:
     """Start the PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png,
     tiff) and return at once; :meth:`Pending.result` gives it.
@@ -230,7 +262,8 @@ def start(data: bytes, kind: str) -> Pending:
     tool = LIBREOFFICE if kind == "docx" else GHOSTSCRIPT
     folder = None
     try:
-        folder = tempfile.TemporaryDirectory(prefix="skema-pdfa-")
+        _clean_orphans()
+        folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
         path = Path(folder.name)
         os.chmod(path, 0o700)
         made = _libreoffice(data, path) if kind == "docx" else _ghostscript(data, kind, path)
