@@ -692,6 +692,31 @@ def test_cli_import_does_not_import_pyhanko():
     assert out.strip() == "[]"
 
 
+def test_adding_a_scan_loads_no_form_reader_nor_what_it_does_not_need(tmp_path):
+    """`consent add` of a scanned PDF without signatures (issue 15, start-up): qpdf tells
+    it is no form, so pypdf and the form readers are not loaded, nor pyHanko's checks,
+    python-stdnum (ssl, pydoc), Pillow, multiprocessing or importlib.metadata; in any process of
+    the add (a forked child's imports are printed to the same stderr)."""
+    env = {**os.environ, "SKEMA_ARCHIVE_KEY_FILE": str(tmp_path / "archive.key"),
+           "PYTHONPATH": str(ROOT)}
+    arkiv = str(tmp_path / "arkiv")
+    subprocess.run([sys.executable, "-m", "toolkit", "consent", "init", "--archive", arkiv],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("papir"))
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "toolkit", "consent",
+                           "add", "--archive", arkiv, *scan_args(), str(scan)],
+                          env=env, cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "arkiveret som samtykke nr. 1" in proc.stdout
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert "toolkit.consent.store" in loaded and "toolkit.readers.pdf_plain" in loaded
+    unwanted = {"pypdf", "toolkit.readers.pdf", "toolkit.render.ooxml", "pyhanko.sign", "stdnum",
+                "multiprocessing", "importlib.metadata", "jsonschema", "PIL", "fontTools"}
+    assert unwanted & loaded == set()
+
+
 # ------------------------------------------------------------------ load and faults
 
 
