@@ -279,7 +279,8 @@ def start(data: bytes, kind: str) -> Pending:
             with contextlib.suppress(OSError):
                 folder.cleanup()
         return Pending(tool, note=f"{tempfile.gettempdir()}: {os_reason(exc)}")
-    with contextlib.suppress(ImportError):  # what checks the result, loaded while it works
+    with contextlib.suppress(ImportError):  # what checks the result (pikepdf, and lxml
+        import lxml.etree  # noqa: F401  for its XMP), loaded while the converter works
         import pikepdf  # noqa: F401
     return pending
 
