@@ -6,10 +6,11 @@ Each command runs ``--runs`` times as its own process (``python -m toolkit …``
 best and the median wall and CPU time are printed, and the median minus that of
 ``python -c pass`` (what skema itself costs). Byte code is written to a temporary cache
 first (one warm-up run per command), as an installed package has it;
-``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile the sources. Commands: ``--help``, ``forms``, ``fill``
-(one plan from ``samples/`` to .docx) and ``consent add`` of one scanned PDF to a fresh
-archive per run (``consent init`` is not timed). The figures move with the load of the
-machine: compare the differences, and the best runs, not single medians.
+``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile the sources.
+Commands: ``--help``, ``forms``, ``fill`` (one plan from ``samples/`` to .docx) and
+``consent add`` of one scanned PDF to a fresh archive per run (``consent init`` is not
+timed). The figures move with the load of the machine: compare the differences, and the
+best runs, not single medians.
 
 ``--compare DIR`` runs every command in another checkout too (``git worktree add
 /tmp/before main``), alternating run by run, so both trees see the same load: the
