@@ -89,8 +89,10 @@ def is_month(text: str) -> bool:
 def cpr_birth_date(cpr: str) -> _dt.date | None:
     """The birth date a CPR number encodes, or None when the number is malformed.
 
-    The century follows from the 7th digit (python-stdnum's ``stdnum.dk.cpr``). Modulus 11
-    is deliberately not checked: numbers without it have been issued since 2007.
+    The century follows from the 7th digit (CPR-kontoret's table, as python-stdnum's
+    ``stdnum.dk.cpr``, checked against it in the tests; not imported here: it loads
+    ``ssl`` and ``pydoc``, more than a command's whole start). Modulus 11 is deliberately
+    not checked: numbers without it have been issued since 2007.
     """
     match = _CPR_RE.match((cpr or "").strip())
     if not match:
@@ -101,12 +103,16 @@ def cpr_birth_date(cpr: str) -> _dt.date | None:
 @lru_cache(maxsize=8192)
 def _birth_date(key: str) -> _dt.date | None:
     """Birth date of DDMMYY and the century digit (the only digits it depends on)."""
-    from stdnum.dk.cpr import get_birth_date
-    from stdnum.exceptions import ValidationError
-
+    day, month, year, digit = int(key[0:2]), int(key[2:4]), int(key[4:6]), key[6]
+    if digit in "5678" and year >= 58:
+        year += 1800
+    elif digit in "0123" or (digit in "49" and year >= 37):
+        year += 1900
+    else:
+        year += 2000
     try:
-        return get_birth_date(key + "000")
-    except ValidationError:
+        return _dt.date(year, month, day)
+    except ValueError:
         return None
 
 
