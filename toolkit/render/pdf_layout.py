@@ -76,6 +76,7 @@ from .pdf_flowables import (
     static_para,
     styles,
 )
+from .pdf_overview import Overview, Spot
 from .pdf_template import Template, save, static_pdf
 from .word_fill import blank_data
 
@@ -111,11 +112,19 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     hit = LAYOUTS.replay(shape, renderer)
     if hit is not None:
         template, widgets = hit
-        return template.write(widgets, renderer.font, keep)
+        return template.write(widgets, renderer.font, keep, renderer.overlays(template))
     raw = _draw(renderer, profile)
-    template = Template(form, raw, {w.page for w in renderer.widgets})
+    if renderer.overlay_failed:  # rare: an overview row split across pages
+        renderer = Renderer(form, data, blank, flatten, profile, locked,
+                            spare=blank or (editable is True and not flatten), overlay=False)
+        raw = _draw(renderer, profile)
+        template = Template(form, raw, {w.page for w in renderer.widgets})
+        return template.write(renderer.widgets, renderer.font, keep)
+    template = Template(form, raw, {w.page for w in renderer.widgets},
+                        {s.page for s in renderer.spots})
+    template.spots, template.bold = list(renderer.spots), dict(renderer.bold)
     LAYOUTS.store(shape, renderer, template)
-    return template.write(renderer.widgets, renderer.font, keep)
+    return template.write(renderer.widgets, renderer.font, keep, renderer.overlays(template))
 
 
 def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
@@ -265,7 +274,7 @@ class Renderer:
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool,
                  profile: Profile | None = None, locked: bool = False,
-                 spare: bool = False) -> None:
+                 spare: bool = False, overlay: bool = True) -> None:
         from .word_fill import reference_texts
 
         files = profile.font_files() if profile is not None else None
@@ -283,6 +292,12 @@ class Renderer:
         self.locked = locked  # read-only fields
         self.spare = spare  # each list padded to its blank rows
         self.styles = styles(self.family)
+        # month overviews drawn per document over the template (see pdf_overview)
+        self.overlay = overlay and not flatten
+        self.overviews: dict[int, Overview] = {}  # by the block's index in the layout
+        self.spots: list[Spot] = []  # where the template's overview rows went
+        self.bold: dict[str, tuple[str, int]] = {}  # bold codes (see bold_codes)
+        self.overlay_failed = False  # an overview row would have split across pages
 
     def shape(self, profile: Profile | None) -> tuple:
         """What the pages depend on besides the answer boxes' heights (see
@@ -291,7 +306,7 @@ class Renderer:
         from ..derived import drawing, month_overview
 
         parts: list[Any] = []
-        for block in self.form.layout:
+        for index, block in enumerate(self.form.layout):
             if "rows" in block or "blocks" in block:
                 parts.append(self._items(self.form.block_fields(block)[0].path))
             elif block.get("image") == "netvaerkscirkel":
@@ -302,7 +317,8 @@ class Renderer:
             elif "month_overview" in block:
                 overview = self._derived[id(block)] = month_overview(self.form, block,
                                                                      self.data)
-                parts.append(repr(overview))
+                drawn = self._overview(index, block)
+                parts.append(drawn.key() if drawn is not None else repr(overview))
         return (id(self.form), self.blank, self.locked, repr(profile), tuple(parts),
                 tuple(sorted(self.refs.items())))
 
@@ -538,11 +554,42 @@ class Renderer:
         items = get_value(self.data, block["field"]) if block.get("field") else []
         return [p for p in items or [] if isinstance(p, dict)]
 
+    def _overview(self, index: int, block: dict) -> Overview | None:
+        """The overview a template leaves out and each document draws (None: drawn as
+        page content: flattened, no period, or not drawable exactly)."""
+        from ..derived import month_overview
+
+        if index in self.overviews:
+            return self.overviews[index]
+        if not self.overlay:
+            return None
+        months, items = self._derived.get(id(block)) or month_overview(self.form, block,
+                                                                       self.data)
+        if not months:
+            return None
+        drawn = Overview(index, block, months, items, self.styles, self.font)
+        if not drawn.exact:
+            return None
+        self.overviews[index] = drawn
+        return drawn
+
+    def overlays(self, template: Template) -> dict[int, bytes]:
+        """Per page, the content this document draws over a template: its overviews."""
+        pages: dict[int, list[str]] = {}
+        for spot in template.spots:
+            ops = self.overviews[spot.block].ops(spot, self.font, template.bold)
+            pages.setdefault(spot.page, ["q"]).extend(ops)
+        return {page: "\n".join([*ops, "Q"]).encode("ascii") for page, ops in pages.items()}
+
     def _month_overview(self, block: dict) -> list:
         from reportlab.platypus import Paragraph, Spacer
 
         from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks, month_overview
 
+        index = next(i for i, b in enumerate(self.form.layout) if b is block)
+        drawn = self._overview(index, block)
+        if drawn is not None:
+            return drawn.flowables(self)
         months, items = self._derived.get(id(block)) or month_overview(self.form, block,
                                                                        self.data)
         if not months:

@@ -26,6 +26,7 @@ from ..catalogue import Form
 from ..xmltext import escape
 from .font_subset import slim_names
 from .pdf_acro import (
+    AP_FONT,
     AcroBuilder,
     FieldFont,
     FontRefs,
@@ -72,9 +73,12 @@ def save(pdf: Any) -> bytes:
 class Template:
     """A fillable form's static objects as written bytes, and where a document's own go."""
 
-    def __init__(self, form: Form, raw: bytes, widget_pages: set[int]) -> None:
+    def __init__(self, form: Form, raw: bytes, widget_pages: set[int],
+                 overlay_pages: set[int] | frozenset[int] = frozenset()) -> None:
         """Finish reportlab's file ``raw`` as a template; ``widget_pages``: the 1-based
-        pages that have widgets (each gets an ``/Annots`` placeholder)."""
+        pages that have widgets (each gets an ``/Annots`` placeholder);
+        ``overlay_pages``: those a document draws on (a content stream placeholder after
+        the page's own, and the field font among the page's fonts)."""
         import pikepdf
 
         pdf = static_pdf(form, raw)
@@ -86,6 +90,10 @@ class Template:
         ))
         for number in sorted(widget_pages):
             pdf.pages[number - 1].obj.Annots = pdf.make_indirect(pikepdf.Array())
+        for number in sorted(overlay_pages):
+            page = pdf.pages[number - 1]
+            page.contents_add(pdf.make_indirect(pikepdf.Stream(pdf, b"")), prepend=False)
+            page.obj.Resources.Font[f"/{AP_FONT}"] = fonts[f"/{AP_FONT}"]
         data = save(pdf)
         done = pikepdf.open(io.BytesIO(data))
         acro = done.Root.AcroForm
@@ -95,6 +103,12 @@ class Template:
         self.pages = [page.obj.objgen[0] for page in done.pages]
         self.annots = {self.pages[n - 1]: done.pages[n - 1].obj.Annots.objgen[0]
                        for n in sorted(widget_pages)}
+        #: 1-based page -> its overlay's placeholder stream; what goes there is drawn
+        #: at ``spots`` (bold text in the codes ``bold``; see pdf_overview)
+        self.overlay_streams = {n: done.pages[n - 1].obj.Contents[-1].objgen[0]
+                                for n in sorted(overlay_pages)}
+        self.spots: list[Any] = []
+        self.bold: dict[str, tuple[str, int]] = {}
         self.acro = acro.objgen[0]
         self.cid = cid.objgen[0]
         self.program = cid.FontDescriptor.FontFile2.objgen[0]
@@ -107,7 +121,7 @@ class Template:
         self.acro_head = _dict_head(data[slice(*spans[self.acro])])
         self.cid_head = _dict_head(data[slice(*spans[self.cid])])
         rewritten = {self.acro, self.cid, self.program, self.tounicode,
-                     *self.annots.values()}
+                     *self.annots.values(), *self.overlay_streams.values()}
         header = data[:min(start for start, _ in spans.values())]
         body = bytearray(header)
         self.offsets: dict[int, int] = {}
@@ -120,10 +134,13 @@ class Template:
         self.static = bytes(body)
 
     def write(self, widgets: list[Widget], font: FieldFont,
-              keep: tuple[str, ...] | None = None) -> bytes:
+              keep: tuple[str, ...] | None = None,
+              overlays: dict[int, bytes] | None = None) -> bytes:
         """A document: the static bytes, then the widgets' fields and appearances and the
         placeholders, then the cross-reference table. ``keep``: see
-        :class:`toolkit.render.pdf_acro.AcroBuilder` (None: editable)."""
+        :class:`toolkit.render.pdf_acro.AcroBuilder` (None: editable). ``overlays``:
+        per 1-based page, content drawn over the page (its glyphs already encoded with
+        ``font``)."""
         builder = AcroBuilder(font, self.fonts, self.size, keep)
         for widget in widgets:
             builder.add(widget, self.pages[widget.page - 1])
@@ -142,6 +159,9 @@ class Template:
         for page, num in self.annots.items():
             refs = " ".join(ref(n) for n in builder.annots.get(page, []))
             chunks.append((num, _raw(num, f"[{refs}]".encode())))
+        for number, num in self.overlay_streams.items():
+            content = (overlays or {}).get(number, b"")
+            chunks.append((num, stream_object(num, {}, content).serialize()))
         out = bytearray(self.static)
         offsets = dict(self.offsets)
         for num, chunk in chunks:
