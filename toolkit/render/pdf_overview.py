@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks
-from .pdf_acro import AP_FONT, FieldFont, _num
+from .pdf_acro import AP_FONT, FieldFont
 from .pdf_flowables import (
     CONTENT_W,
     GRID,
@@ -226,6 +226,13 @@ class Overview:
             out.append(f"{_num(x)} {_num(spot.y)} {_num(width)} {_num(spot.height)} re S")
             x += width
         return out
+
+
+def _num(value: float) -> str:
+    """A number for a content stream, to 1/100,000 pt (so a row's edges fall on the
+    pixels reportlab's own drawing gives)."""
+    text = f"{value:.5f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
 
 
 def _plain_lines(para: Any) -> bool:
