@@ -76,7 +76,7 @@ from .pdf_flowables import (
     static_para,
     styles,
 )
-from .pdf_overview import Overview, Spot
+from .pdf_overview import Overview, Spot, Unplaceable, whole
 from .pdf_template import Template, save, static_pdf
 from .word_fill import blank_data
 
@@ -103,8 +103,8 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
     locked = not blank and not flatten and is_locked(form, editable)
-    renderer = Renderer(form, data, blank, flatten, profile, locked,
-                        spare=blank or (editable is True and not flatten))
+    spare = blank or (editable is True and not flatten)
+    renderer = Renderer(form, data, blank, flatten, profile, locked, spare=spare)
     if flatten:
         return save(static_pdf(form, _draw(renderer, profile)))
     keep = signing_paths(form) if locked else None
@@ -113,16 +113,18 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     if hit is not None:
         template, widgets = hit
         return template.write(widgets, renderer.font, keep, renderer.overlays(template))
-    raw = _draw(renderer, profile)
-    if renderer.overlay_failed:  # rare: an overview row split across pages
-        renderer = Renderer(form, data, blank, flatten, profile, locked,
-                            spare=blank or (editable is True and not flatten), overlay=False)
+    try:
+        raw = _draw(renderer, profile)
+    except Unplaceable:  # rare: an overview row splits across pages
+        renderer = Renderer(form, data, blank, flatten, profile, locked, spare=spare,
+                            overlay=False)
         raw = _draw(renderer, profile)
         template = Template(form, raw, {w.page for w in renderer.widgets})
         return template.write(renderer.widgets, renderer.font, keep)
     template = Template(form, raw, {w.page for w in renderer.widgets},
                         {s.page for s in renderer.spots})
     template.spots, template.bold = list(renderer.spots), dict(renderer.bold)
+    template.whole = whole(template.spots)
     LAYOUTS.store(shape, renderer, template)
     return template.write(renderer.widgets, renderer.font, keep, renderer.overlays(template))
 
@@ -180,8 +182,10 @@ class Layouts:
                                 min_height)
                 answer.wrap(width, 10_000)
                 answers.append(answer)
+        heights = tuple(a.height for a in answers)
+        fine = renderer.overview_rows()
         with self._lock:
-            found = plan.templates.get(tuple(a.height for a in answers))
+            found = plan.templates.get((heights, None)) or plan.templates.get((heights, fine))
         if found is None:
             return None
         template, placed = found
@@ -204,12 +208,13 @@ class Layouts:
             return
         sources = [("answer", w.name, *s[1:4]) if s[0] == "answer" else s
                    for s, w in zip(renderer.sources, widgets)]
-        heights = tuple(s[4] for s in renderer.sources if s[0] == "answer")
+        heights = (tuple(s[4] for s in renderer.sources if s[0] == "answer"),
+                   None if template.whole else renderer.overview_rows())
         with self._lock:
             self._keep(shape, renderer.form, sources, heights, (template, list(widgets)))
 
     def _keep(self, shape: tuple, form: Form, sources: list[tuple],
-              heights: tuple[float, ...], entry: tuple[Template, list[Widget]]) -> None:
+              heights: tuple, entry: tuple[Template, list[Widget]]) -> None:
         plan = self.plans.get(shape)
         if plan is None or plan.form is not form:
             self.count -= len(plan.templates) if plan is not None else 0
@@ -229,7 +234,8 @@ class _Plan:
     def __init__(self, form: Form, sources: list[tuple]) -> None:
         self.form = form
         self.sources = sources
-        self.templates: dict[tuple[float, ...], tuple[Template, list[Widget]]] = {}
+        # by (answer heights, None or the overview rows' heights: see Renderer.overlays)
+        self.templates: dict[tuple, tuple[Template, list[Widget]]] = {}
 
 
 #: The templates of this process.
@@ -297,7 +303,6 @@ class Renderer:
         self.overviews: dict[int, Overview] = {}  # by the block's index in the layout
         self.spots: list[Spot] = []  # where the template's overview rows went
         self.bold: dict[str, tuple[str, int]] = {}  # bold codes (see bold_codes)
-        self.overlay_failed = False  # an overview row would have split across pages
 
     def shape(self, profile: Profile | None) -> tuple:
         """What the pages depend on besides the answer boxes' heights (see
@@ -573,10 +578,18 @@ class Renderer:
         self.overviews[index] = drawn
         return drawn
 
+    def overview_rows(self) -> tuple:
+        """Every overview row's height: what a template whose overview tables split
+        across pages fits besides the shape (see :class:`Layouts`)."""
+        return tuple(o.fine() for _i, o in sorted(self.overviews.items()))
+
     def overlays(self, template: Template) -> dict[int, bytes]:
         """Per page, the content this document draws over a template: its overviews."""
         pages: dict[int, list[str]] = {}
-        for spot in template.spots:
+        spots = template.spots
+        if template.whole:  # the rows of this document's overviews below their headings
+            spots = [s for o in self.overviews.values() for s in o.respot(template.spots)]
+        for spot in spots:
             ops = self.overviews[spot.block].ops(spot, self.font, template.bold)
             pages.setdefault(spot.page, ["q"]).extend(ops)
         return {page: "\n".join([*ops, "Q"]).encode("ascii") for page, ops in pages.items()}

@@ -62,6 +62,10 @@ class Spot:
     height: float
 
 
+class Unplaceable(Exception):
+    """An overview row would split across pages: draw the overview as page content."""
+
+
 class _Fixed:
     """A cell's content reduced to its size (draws nothing)."""
 
@@ -100,10 +104,24 @@ class OverviewRow(Row):
 
     def split(self, aW: float, aH: float) -> list:  # noqa: N803
         """A row whose label has several lines could split across pages as page content
-        (see :meth:`Row.split`): then the document is drawn without a template."""
+        (see :meth:`Row.split`): then the document is drawn again with its overview as
+        page content (:class:`Unplaceable`)."""
         if self.multiline and aH >= 24 + 2 * PAD:
-            self.renderer.overlay_failed = True
+            raise Unplaceable(self.overview.index)
         return []
+
+
+def whole(spots: list[Spot]) -> bool:
+    """True when every overview table of a template was drawn on one page, its heading
+    once: then any document whose overview has the same :meth:`Overview.key` fits."""
+    pages: dict[tuple[int, int], set[int]] = {}
+    heads: dict[tuple[int, int], int] = {}
+    for spot in spots:
+        pages.setdefault((spot.block, spot.table), set()).add(spot.page)
+        heads[(spot.block, spot.table)] = heads.get((spot.block, spot.table), 0) + (
+            spot.row == 0)
+    return all(len(p) == 1 for p in pages.values()) and all(
+        n == 1 for n in heads.values())
 
 
 def bold_codes(canv: Any, font_name: str, chars: str) -> dict[str, tuple[str, int]]:
@@ -164,8 +182,29 @@ class Overview:
         return tuple(rows)
 
     def key(self) -> tuple:
-        """What the overview's place on the pages depends on: months per table, heights."""
-        return tuple((len(cols), heights) for cols, heights in zip(self.chunks, self.heights))
+        """What the overview's place on the pages depends on when each table is drawn
+        whole: per table, its rows, heading height and total height (the month columns
+        are the document's own: it draws the grid)."""
+        return tuple((len(heights), heights[0], round(sum(heights), 6))
+                     for heights in self.heights)
+
+    def fine(self) -> tuple:
+        """The overview's place when a table splits across pages: every row's height."""
+        return tuple(self.heights)
+
+    def respot(self, spots: list[Spot]) -> list[Spot]:
+        """The spots of this overview's rows below the heading rows' ``spots`` of a
+        template whose tables were drawn whole (see :func:`whole`)."""
+        out: list[Spot] = []
+        for head in spots:
+            if head.row != 0 or head.block != self.index:
+                continue
+            out.append(head)
+            y = head.y
+            for row, height in enumerate(self.heights[head.table][1:], start=1):
+                y -= height
+                out.append(Spot(head.block, head.table, row, head.page, head.x, y, height))
+        return out
 
     def flowables(self, renderer: Renderer) -> list:
         """The tables as the template draws them: rows of the right heights, no content."""

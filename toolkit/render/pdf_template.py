@@ -109,6 +109,7 @@ class Template:
                                 for n in sorted(overlay_pages)}
         self.spots: list[Any] = []
         self.bold: dict[str, tuple[str, int]] = {}
+        self.whole = True  # every overview table on one page (see pdf_overview.whole)
         self.acro = acro.objgen[0]
         self.cid = cid.objgen[0]
         self.program = cid.FontDescriptor.FontFile2.objgen[0]
