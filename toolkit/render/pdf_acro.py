@@ -61,6 +61,7 @@ class _Metrics:
     def __init__(self, path: str) -> None:
         self.ttf = _parsed(path)
         self.widths: dict[str, float] = {}
+        self.codes: dict[str, str] = {}  # character -> its glyph id in 4 hex digits
 
 
 @lru_cache(maxsize=4)
@@ -83,6 +84,8 @@ class FieldFont:
         self.cmap: dict[int, int] = self.ttf.charToGlyph
         self.fallback = self.cmap.get(0xFFFD, 0)
         self.used: dict[int, str] = {}
+        self._seen: set[str] = set()  # characters whose glyphs are in ``used``
+        self._codes = shared.codes
         self._widths = shared.widths
         self.ascent = self.ttf.ascent / 1000.0
         self.descent = self.ttf.descent / 1000.0
@@ -110,17 +113,26 @@ class FieldFont:
 
     def width(self, text: str, size: float) -> float:
         """Width of text at a font size, in points."""
-        return sum(self.char_width(c) for c in text) * size / 1000.0
+        try:
+            total = sum(map(self._widths.__getitem__, text))
+        except KeyError:  # a character not measured yet in this process
+            total = sum(self.char_width(c) for c in text)
+        return total * size / 1000.0
 
     def encode(self, text: str) -> str:
         """Text as a hex string of 2-byte glyph ids for the Type0 font (records use)."""
-        out = []
-        for char in text:
-            gid = self.gid(char)
-            if gid not in self.used:
-                self.used[gid] = char if self.has(char) else "\ufffd"
-            out.append(f"{gid:04X}")
-        return "<" + "".join(out) + ">"
+        fresh = set(text).difference(self._seen)
+        if fresh:
+            for char in text:
+                if char not in fresh:
+                    continue
+                fresh.discard(char)
+                self._seen.add(char)
+                gid = self.gid(char)
+                if gid not in self.used:
+                    self.used[gid] = char if self.has(char) else "\ufffd"
+                self._codes.setdefault(char, f"{gid:04X}")
+        return "<" + "".join(map(self._codes.__getitem__, text)) + ">"
 
 
 # ---------------------------------------------------------------------------------------
