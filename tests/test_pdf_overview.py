@@ -41,12 +41,14 @@ def _templates() -> int:
 
 def _other_overview(data: dict) -> dict:
     """The same plan a year later, its interventions renamed and moved (same list
-    lengths, labels on one line each): another month overview of the same geometry."""
+    lengths, the labels as many lines each): another month overview of the same
+    geometry."""
     other = copy.deepcopy(data)
     other["periode"]["start"] = "2026-03-01"
     other["periode"]["slut"] = other["periode"]["start"][:4] + "-12-31"
     for i, item in enumerate(other["indsatser"]):
-        item["indsats"] = f"Ærø-forløb {i + 1}"
+        long = len(item["indsats"]) > 30  # two lines in the overview
+        item["indsats"] = f"Ærø-forløb {i + 1}" + (" med en titel, der fylder to linjer" * long)
         item["start_maaned"] = f"2026-{4 + i:02d}"
         item["slut_maaned"] = f"2026-{5 + i:02d}"
     return other
@@ -79,7 +81,9 @@ def test_plans_with_other_months_share_a_template(tmp_path):
     overview = text[text.index("Månedsoversigt"):]
     for i in range(len(second["indsatser"])):
         assert f"Ærø-forløb {i + 1}" in overview
-    assert re.search(r"mar\s+apr\s+maj", overview) and "26" in overview
+    for abbr in ("mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"):
+        assert re.search(abbr + r"\s+26", overview), abbr  # the headings, bold
+    assert overview.count("X") == sum(2 for _item in second["indsatser"])
     assert "Ærø-forløb" not in _pdftotext(render_pdf(form, first), tmp_path)
     assert extract_pdf(again).data == second
 
@@ -113,9 +117,11 @@ def test_rows_in_another_order_reuse_a_whole_table():
     are placed per document."""
     form = load_form("indsatsskema")
     data = _sample("indsatsskema")
-    data["indsatser"][0]["indsats"] = "Holdtræning for ryg og bevægeapparat, " * 2
+    items = data["indsatser"]
+    assert len(items[3]["indsats"]) > 30 > len(items[0]["indsats"])  # two lines, one
     moved = copy.deepcopy(data)
-    moved["indsatser"].append(moved["indsatser"].pop(0))  # the two-line label last
+    first, fourth = moved["indsatser"][0], moved["indsatser"][3]
+    first["indsats"], fourth["indsats"] = fourth["indsats"], first["indsats"]
     expected = _fresh(form, moved)
     _fresh(form, data)
     assert all(t.whole for p in LAYOUTS.plans.values() for t, _w in p.templates.values())

@@ -91,16 +91,16 @@ class OverviewRow(Row):
         self.row = row
         self.multiline = multiline
 
-    def draw(self) -> None:
-        """Record the row's place; the first heading row assigns the bold codes."""
-        canv = self.canv
-        x, y = canv.absolutePosition(0, 0)
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        """Record the row's place (no operators at all: the page's content is the same
+        for any overview of this geometry); a heading row assigns the bold codes."""
+        ax, ay = canvas.absolutePosition(x, y)
         self.renderer.spots.append(Spot(self.overview.index, self.table, self.row,
-                                        canv.getPageNumber(), x, y, self.height))
+                                        canvas.getPageNumber(), ax, ay, self.height))
         if self.row == 0:
             font = self.overview.styles["label"].fontName
             chars = MONTH_CHARS + self.overview.block["column"]
-            self.renderer.bold.update(bold_codes(canv, font, chars))
+            self.renderer.bold.update(bold_codes(canvas, font, chars))
 
     def split(self, aW: float, aH: float) -> list:  # noqa: N803
         """A row whose label has several lines could split across pages as page content
