@@ -176,7 +176,7 @@ class Template:
         return bytes(out)
 
 
-def _xref_stream(body: bytes, offsets: dict[int, int], num: int, root: int,
+def _xref_stream(body: bytes | bytearray, offsets: dict[int, int], num: int, root: int,
                  info: int) -> bytes:
     """The cross-reference stream (object ``num``, PDF 1.5) and the file's end.
 
