@@ -261,8 +261,17 @@ def _real(value: float, digits: int = 2):
 
 
 def _num(value: float, digits: int = 3) -> str:
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    key = (value, digits)
+    text = _NUMS.get(key)
+    if text is None:
+        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        text = _NUMS[key] = text if text not in ("", "-0") else "0"
+        if len(_NUMS) > 50_000:  # the same rectangles and sizes recur in every document
+            _NUMS.clear()
+    return text
+
+
+_NUMS: dict[tuple[float, int], str] = {}
 
 
 def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: float,
@@ -318,8 +327,7 @@ def stream_object(num: int, entries: dict[str, str], content: bytes) -> PdfObjec
     content: the same bytes out, a fraction of the set-up time for a short stream),
     unless deflating does not make it shorter."""
     wbits = min(15, max(10, len(content).bit_length()))
-    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
-    packed = deflate.compress(content) + deflate.flush()
+    packed = zlib.compress(content, 6, wbits)
     if len(packed) + 21 >= len(content):  # "/Filter /FlateDecode " costs more than it saves
         return PdfObject(num, entries, content)
     entries["Filter"] = "/FlateDecode"

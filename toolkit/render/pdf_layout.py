@@ -161,7 +161,7 @@ class Layouts:
     is never replayed (its lines, not only its height, decide where it breaks).
     """
 
-    def __init__(self, size: int = 48) -> None:
+    def __init__(self, size: int = 128) -> None:
         self.size = size
         self.plans: OrderedDict[tuple, _Plan] = OrderedDict()
         self.count = 0

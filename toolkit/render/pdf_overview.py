@@ -270,8 +270,16 @@ class Overview:
 def _num(value: float) -> str:
     """A number for a content stream, to 1/100,000 pt (so a row's edges fall on the
     pixels reportlab's own drawing gives)."""
-    text = f"{value:.5f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    text = _NUMS.get(value)
+    if text is None:
+        text = f"{value:.5f}".rstrip("0").rstrip(".")
+        text = _NUMS[value] = text if text not in ("", "-0") else "0"
+        if len(_NUMS) > 50_000:  # the same places recur in every document
+            _NUMS.clear()
+    return text
+
+
+_NUMS: dict[float, str] = {}
 
 
 def _plain_lines(para: Any) -> bool:
