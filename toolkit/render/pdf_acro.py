@@ -327,7 +327,8 @@ def stream_object(num: int, entries: dict[str, str], content: bytes) -> PdfObjec
     content: the same bytes out, a fraction of the set-up time for a short stream),
     unless deflating does not make it shorter."""
     wbits = min(15, max(10, len(content).bit_length()))
-    packed = zlib.compress(content, 6, wbits)
+    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    packed = deflate.compress(content) + deflate.flush()
     if len(packed) + 21 >= len(content):  # "/Filter /FlateDecode " costs more than it saves
         return PdfObject(num, entries, content)
     entries["Filter"] = "/FlateDecode"
