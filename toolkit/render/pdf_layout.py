@@ -159,6 +159,12 @@ class Layouts:
     heights give equal pages, so a document only lays out its answers (to know the
     heights) and writes its widgets. A document with an answer continued on a later page
     is never replayed (its lines, not only its height, decide where it breaks).
+
+    A month overview is drawn by each document over its template (see
+    :mod:`toolkit.render.pdf_overview`): the shape holds only its geometry. When a
+    template's overview tables were each drawn whole on one page, the rows and total
+    height of each table are enough; otherwise the template is kept under every row's
+    height too (:meth:`Renderer.overview_rows`).
     """
 
     def __init__(self, size: int = 128) -> None:
