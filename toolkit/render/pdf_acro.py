@@ -228,6 +228,7 @@ _TO_PDFDOC = str.maketrans(_PDFDOC)
 _DOC_TEXT = re.compile("[ -~\u00a1-\u00ac\u00ae-\u00ff" + "".join(_PDFDOC) + "]*")
 
 
+@lru_cache(maxsize=8192)
 def text_string(text: str) -> str:
     """A PDF text string for a dictionary: a literal string in PDFDocEncoding when it has
     every character, else UTF-16BE hex. Latin-1 code points stand for the bytes: write
@@ -457,8 +458,7 @@ class AcroBuilder:
             entries["FT"] = "/Ch"
             entries["Ff"] = str(FF_COMBO | FF_DONOTSPELLCHECK)
             entries["DA"] = f"(/{DA_FONT} {_num(widget.size)} Tf 0 g)"
-            entries["Opt"] = "[" + " ".join(_option(v, option_label(d))
-                                            for v, d in widget.options) + "]"
+            entries["Opt"] = _options(tuple(widget.options))
             if widget.value:
                 entries["V"] = text_string(widget.value)
                 index = [v for v, _ in widget.options].index(widget.value)
@@ -623,6 +623,12 @@ def option_label(text: str) -> str:
     draws with the form's font (the export value and skema's own appearance keep the
     title as written; a viewer that stores the label is read back through /Opt)."""
     return text.translate(_OPTION_PLAIN)
+
+
+@lru_cache(maxsize=256)
+def _options(options: tuple[tuple[str, str], ...]) -> str:
+    """A drop-down's ``/Opt`` array (the same lists recur in every document)."""
+    return "[" + " ".join(_option(v, option_label(d)) for v, d in options) + "]"
 
 
 def _option(export: str, label: str) -> str:
