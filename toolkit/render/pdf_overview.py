@@ -21,6 +21,7 @@ content, as before (see ``Renderer._month_overview``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks
@@ -258,13 +259,19 @@ class Overview:
                     out += _lines_ops(["X"], st["month"], x + PAD, width - 2 * PAD,
                                       spot.y + (spot.height + mark_h) / 2, font=font)
                 x += width
-        r, g, b = GRID
-        out.append(f"{_num(r)} {_num(g)} {_num(b)} RG 0.5 w")
-        x = spot.x
-        for width in widths:
-            out.append(f"{_num(x)} {_num(spot.y)} {_num(width)} {_num(spot.height)} re S")
-            x += width
+        out.append(_borders(spot.x, spot.y, spot.height, tuple(widths)))
         return out
+
+
+@lru_cache(maxsize=1024)
+def _borders(x: float, y: float, height: float, widths: tuple[float, ...]) -> str:
+    """A row's cell borders (the same places recur in every document of a template)."""
+    r, g, b = GRID
+    out = [f"{_num(r)} {_num(g)} {_num(b)} RG 0.5 w"]
+    for width in widths:
+        out.append(f"{_num(x)} {_num(y)} {_num(width)} {_num(height)} re S")
+        x += width
+    return "\n".join(out)
 
 
 def _num(value: float) -> str:
@@ -289,10 +296,11 @@ def _plain_lines(para: Any) -> bool:
                                      for space, words in bl_para.lines)
 
 
-def _fill(x: float, y: float, w: float, h: float, colour: tuple) -> list[str]:
+@lru_cache(maxsize=4096)
+def _fill(x: float, y: float, w: float, h: float, colour: tuple) -> tuple[str, str]:
     r, g, b = colour
-    return [f"{_num(r)} {_num(g)} {_num(b)} rg",
-            f"{_num(x)} {_num(y)} {_num(w)} {_num(h)} re f"]
+    return (f"{_num(r)} {_num(g)} {_num(b)} rg",
+            f"{_num(x)} {_num(y)} {_num(w)} {_num(h)} re f")
 
 
 def _para_ops(para: Any, x: float, top: float, font: FieldFont | None = None,
