@@ -327,13 +327,20 @@ def stream_object(num: int, entries: dict[str, str], content: bytes) -> PdfObjec
     """A stream object whose content is deflated now (a window no larger than the
     content: the same bytes out, a fraction of the set-up time for a short stream),
     unless deflating does not make it shorter."""
-    wbits = min(15, max(10, len(content).bit_length()))
-    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
-    packed = deflate.compress(content) + deflate.flush()
+    packed = _deflated(content)
     if len(packed) + 21 >= len(content):  # "/Filter /FlateDecode " costs more than it saves
         return PdfObject(num, entries, content)
     entries["Filter"] = "/FlateDecode"
     return PdfObject(num, entries, packed)
+
+
+@lru_cache(maxsize=4096)
+def _deflated(content: bytes) -> bytes:
+    """Content deflated with a window no larger than it; kept per process, as the same
+    appearances (checkboxes, empty and common answers) recur in every document."""
+    wbits = min(15, max(10, len(content).bit_length()))
+    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return deflate.compress(content) + deflate.flush()
 
 
 def _rect(values: tuple[float, ...]) -> str:
