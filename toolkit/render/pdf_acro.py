@@ -471,8 +471,7 @@ class AcroBuilder:
                 index = [v for v, _ in widget.options].index(widget.value)
                 entries["I"] = f"[{index}]"
         elif widget.kind == "check":
-            entries["FT"] = "/Btn"
-            entries["Ff"] = "0"
+            entries["FT"] = "/Btn"  # no /Ff: 0, a check box, is the default
             entries["DA"] = "(/ZaDb 0 Tf 0 g)"
             entries["V"] = f"/{ON_STATE}" if widget.on else "/Off"
         elif widget.kind == "sig":
@@ -492,9 +491,10 @@ class AcroBuilder:
         return f"<< /N {ref(self._stream(self._text_ap(widget, w, h), w, h))} >>"
 
     def _stream(self, content: str, w: float, h: float) -> int:
-        # /Type /XObject is optional
-        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]",
-                   "Resources": self._resources}
+        # /Type /XObject is optional, and so are resources where no font is set
+        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]"}
+        if " Tf" in content:
+            entries["Resources"] = self._resources
         obj = stream_object(self.next, entries, content.encode("latin-1"))
         self.next += 1
         self.objects.append(obj)

@@ -49,6 +49,11 @@ def static_pdf(form: Form, raw: bytes, title: str | None = None) -> Any:
 
     pdf = pikepdf.open(io.BytesIO(raw))
     _slim_page_fonts(pdf)
+    for page in pdf.pages:  # reportlab's defaults, which say nothing a reader needs
+        for key in ("/ProcSet", "/Trans", "/Rotate"):
+            holder = page.obj.Resources if key == "/ProcSet" else page.obj
+            if key in holder and (key != "/Rotate" or int(holder[key]) == 0):
+                del holder[key]
     info = pdf.trailer.get("/Info")
     if info is None:
         info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
@@ -235,11 +240,19 @@ def _dict_head(written: bytes) -> bytes:
 
 def _slim_page_fonts(pdf: Any) -> None:
     """reportlab's embedded page fonts without the name records and the hints a PDF does
-    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
+    not need (see :func:`toolkit.render.font_subset.slim_names`), their widths to a tenth
+    of a unit (reportlab writes seven digits; a tenth is 0.001 pt at 10 pt)."""
+    import pikepdf
+
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font", {})
         for font in fonts.values():
+            widths = font.get("/Widths")
+            if isinstance(widths, pikepdf.Array) and widths.objgen not in seen:
+                if widths.is_indirect:
+                    seen.add(widths.objgen)
+                font.Widths = pikepdf.Array([_tenth(float(w)) for w in widths])
             program = font.get("/FontDescriptor", {}).get("/FontFile2")
             if program is None or program.objgen in seen:
                 continue
@@ -249,6 +262,11 @@ def _slim_page_fonts(pdf: Any) -> None:
             if len(slim) < len(data):
                 program.write(slim)  # compressed again when saved
                 program.Length1 = len(slim)
+
+
+def _tenth(value: float) -> int | float:
+    rounded = round(value, 1)
+    return int(rounded) if rounded == int(rounded) else rounded
 
 
 def _add_xmp(pdf: Any, form: Form, title: str) -> None:
