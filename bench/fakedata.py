@@ -105,6 +105,16 @@ def _month(day: _dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def _issuer(caseworker: str, start: _dt.date) -> dict:
+    """The issuer block (no department: the profile's first one is shown), made without
+    drawing from the random stream, so the rest of a seed's data stays as it was."""
+    login = caseworker.lower().translate(str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"}))
+    number = sum(map(ord, caseworker)) % 90 + 10
+    return {"sagsbehandler_telefon": f"70 10 20 {number}",
+            "sagsbehandler_email": ".".join(login.split()) + "@example.dk",
+            "dato": (start - _dt.timedelta(days=2)).isoformat()}
+
+
 def citizen(rng: random.Random, lost_zero: bool = False) -> dict:
     """One fictitious citizen's indsatsplan (valid against the schema)."""
     born = _dt.date(1960, 1, 1) + _dt.timedelta(days=rng.randrange(0, 44 * 365))
@@ -136,6 +146,7 @@ def citizen(rng: random.Random, lost_zero: bool = False) -> dict:
         "tovholder_primaer": staff[0],
         "tovholder_sekundaer": staff[1],
         "sagsbehandler": staff[2],
+        "udsteder": _issuer(staff[2], start),
         "periode": {"start": start.isoformat(), "slut": slut.isoformat()},
         "maal": {"overordnet": rng.choice(GOALS),
                  "delmaal": rng.sample(SUBGOALS, rng.randint(1, 3))},

@@ -390,7 +390,7 @@ def test_formulas_are_plain_text_for_libreoffice_calc(formula_book, tmp_path):
     rows = list(csv.reader((folder_ / f"samlet-{RAMME}.csv")
                            .read_text(encoding="utf-8").splitlines()))
     assert rows[0][4:6] == ["Projektleder", "Godkendt af styregruppen den"]
-    assert rows[1][4:6] == [HOSTILE_CELLS[0], "14-05-2024"]  # a date shown dd-mm-åååå
+    assert rows[1][4:6] == [HOSTILE_CELLS[0], "25-08-2026"]  # a date shown dd-mm-åååå
     rows = list(csv.reader((folder_ / "samlet-Kommunale tilbud.csv")
                            .read_text(encoding="utf-8").splitlines()))
     assert [r[2] for r in rows[1:4]] == HOSTILE_CELLS[1:]
@@ -439,7 +439,7 @@ def test_dates_are_dates_and_numbers_numbers(usable_book):
     assert ws["F1"].value == "Godkendt af styregruppen den"
     cell = ws["F2"]
     assert (cell.value, cell.is_date, cell.number_format) == (
-        dt.datetime(2024, 5, 14), True, "dd-mm-yyyy")
+        dt.datetime(2026, 8, 25), True, "dd-mm-yyyy")
     netvaerk = book["Netværk"]
     assert [c.value for c in netvaerk[1]][:3] == ["Fil", "Nr.", "Navn"]
     assert [(c.value, c.data_type) for c in netvaerk["B"][1:3]] == [(1, "n"), (2, "n")]

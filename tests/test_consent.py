@@ -692,6 +692,31 @@ def test_cli_import_does_not_import_pyhanko():
     assert out.strip() == "[]"
 
 
+def test_adding_a_scan_loads_no_form_reader_nor_what_it_does_not_need(tmp_path):
+    """`consent add` of a scanned PDF without signatures (issue 15, start-up): qpdf tells
+    it is no form, so pypdf and the form readers are not loaded, nor pyHanko's checks,
+    python-stdnum (ssl, pydoc), Pillow, multiprocessing or importlib.metadata; in any process of
+    the add (a forked child's imports are printed to the same stderr)."""
+    env = {**os.environ, "SKEMA_ARCHIVE_KEY_FILE": str(tmp_path / "archive.key"),
+           "PYTHONPATH": str(ROOT)}
+    arkiv = str(tmp_path / "arkiv")
+    subprocess.run([sys.executable, "-m", "toolkit", "consent", "init", "--archive", arkiv],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("papir"))
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "toolkit", "consent",
+                           "add", "--archive", arkiv, *scan_args(), str(scan)],
+                          env=env, cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "arkiveret som samtykke nr. 1" in proc.stdout
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+              if line.startswith("import time:")}
+    assert "toolkit.consent.store" in loaded and "toolkit.readers.pdf_plain" in loaded
+    unwanted = {"pypdf", "toolkit.readers.pdf", "toolkit.render.ooxml", "pyhanko.sign", "stdnum",
+                "multiprocessing", "importlib.metadata", "jsonschema", "PIL", "fontTools"}
+    assert unwanted & loaded == set()
+
+
 # ------------------------------------------------------------------ load and faults
 
 
@@ -1173,6 +1198,34 @@ def test_missing_ghostscript_is_recorded_and_never_fails_the_add(tmp_path, monke
         "Bemærk: samtykke nr. 1: PDF/A-udgaven mangler (Ghostscript (gs) er ikke "
         "installeret).")
     assert "PDF/A-2b:         mangler: Ghostscript" in run(arkiv, "show", "1").stdout
+
+
+def test_work_folder_left_by_a_killed_add_is_removed_by_a_later_one(tmp_path, monkeypatch):
+    """The rendition is made while the file is read, in a work folder holding a copy of
+    the document: one left by a killed process (its id gone, an hour old) is removed by
+    the next add; a young one, or one of a living process, is left alone."""
+    import tempfile
+    import time
+
+    _need("gs", "ghostscript")
+    work = tmp_path / "tmp"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # its process id is free now
+    old = time.time() - 7200
+    orphan, young, living = (work / f"skema-pdfa-{ended.pid}-a", work / f"skema-pdfa-{ended.pid}-b",
+                             work / f"skema-pdfa-{os.getpid()}-c")
+    for folder in (orphan, young, living):
+        folder.mkdir()
+        (folder / "kilde.pdf").write_bytes(scan_pdf("borgerens samtykke"))
+    for folder in (orphan, living):
+        os.utime(folder, (old, old))
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scan_pdf("papir"))
+    result = run(tmp_path / "arkiv", "add", str(scan), *scan_args())
+    assert result.stdout.splitlines()[1] == "  PDF/A-2b: lavet med Ghostscript"
+    assert set(work.iterdir()) == {young, living}  # the add's own folder is gone too
 
 
 def test_docx_rendition_with_libreoffice(tmp_path, form_files):

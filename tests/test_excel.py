@@ -99,7 +99,9 @@ def test_input_workbook_sheets_headers_formats(tmp_path):
                        "Planperiode – slut", "Mål – job- eller uddannelsesmål",
                        "Tværfagligt team – mødedato", "Tværfagligt team – anbefalinger",
                        "Opfølgning – dato for næste opfølgning",
-                       "Opfølgning – kontakt ved fravær", "Opfølgning – aftaler"]
+                       "Opfølgning – kontakt ved fravær", "Opfølgning – aftaler",
+                       "Udstedt af – afdeling", "Udstedt af – sagsbehandlerens telefon",
+                       "Udstedt af – sagsbehandlerens e-mail", "Udstedt af – planens dato"]
     assert all(c.font.b for c in main[1])
     assert main.freeze_panes == "B2"
     dims = main.column_dimensions

@@ -27,12 +27,12 @@ INLINE = '<c t="inlineStr"><is><t>x</t></is></c>'
 
 
 @pytest.mark.parametrize("cells, corner, rows, columns", [
-    (f'<row r="1048576">{INLINE}</row>', "N1048576", "1.048.576", "14"),
-    (f'<row r="200000">{INLINE}</row>', "N200000", "200.000", "14"),
+    (f'<row r="1048576">{INLINE}</row>', "R1048576", "1.048.576", "18"),
+    (f'<row r="200000">{INLINE}</row>', "R200000", "200.000", "18"),
     (f'<row r="5">{INLINE * 2000}</row>', "BXX5", "5", "2.000"),
     ('<row r="3"><c r="B3"/>' + INLINE * 1200 + "</row>", "ATF3", "3", "1.202"),
-    ('<row><c r="a12345678" t="inlineStr"><is><t>x</t></is></c></row>', "N12345678",
-     "12.345.678", "14"),
+    ('<row><c r="a12345678" t="inlineStr"><is><t>x</t></is></c></row>', "R12345678",
+     "12.345.678", "18"),
 ], ids=["last-row", "row-200000", "2000-columns", "after-B3", "eight-digit-row"])
 def test_cells_without_a_reference_are_placed_and_refused(tmp_path, cells, corner, rows,
                                                           columns):

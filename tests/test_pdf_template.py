@@ -111,7 +111,7 @@ def test_network_circle_is_vector_graphics(tmp_path, pdftotext, flatten):
     for word in ("Borger", "Familie", "Venner og naboer", "Professionelle",
                  data["netvaerk"][0]["navn"]):
         assert word in text
-    assert len(pdf) <= 125_000  # was 166 KB with the PNG
+    assert len(pdf) <= 130_000  # was 166 KB with the PNG (the issuer block adds 5 fields)
 
 
 def test_threads_share_the_templates_safely():

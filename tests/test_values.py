@@ -243,6 +243,23 @@ def test_cpr_birth_date_and_the_future():
     assert not danish.is_cpr("0101901234")  # data holds the dash; the readers add it
 
 
+def test_cpr_century_rule_is_python_stdnums():
+    """skema's own century rule (stdnum is not imported at run time: it loads ssl and
+    pydoc) gives python-stdnum's birth date for every year and 7th digit."""
+    from stdnum.dk.cpr import get_birth_date
+    from stdnum.exceptions import ValidationError
+
+    for yy in range(100):
+        for digit in "0123456789":
+            for ddmm in ("0101", "2902", "3112", "3102"):
+                number = f"{ddmm}{yy:02d}-{digit}000"
+                try:
+                    expected = get_birth_date(number.replace("-", ""))
+                except ValidationError:
+                    expected = None
+                assert danish.cpr_birth_date(number) == expected, number
+
+
 def test_pdf_option_tick_that_cannot_be_read_is_reported(proeve):
     """A multi-select option stored as text by another program: never silently unticked."""
     writer = _writer(_filled("pdf", proeve))

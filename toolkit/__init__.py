@@ -100,7 +100,7 @@ def blank(form: Form | str, fmt: str = "docx", profile: Profile | None = None) -
     if fmt == "xlsx":
         from .render.xlsx import input_workbook
 
-        return input_workbook(_form(form))
+        return input_workbook(_form(form), profile=profile)
     if fmt == "pdf":
         from .render.pdf_layout import render_pdf
 

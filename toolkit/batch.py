@@ -309,7 +309,7 @@ def process_alive(pid: int) -> bool:
 _FAST: dict[int, tuple[Form, Callable[[Any], bool]]] = {}
 
 
-def row_problems(form: Form, record: Any) -> list[Problem]:
+def row_problems(form: Form, record: Any, profile: Any = None) -> list[Problem]:
     """The problems of one record, exactly as ``validate_record`` gives them.
 
     A row without reading problems that the schema surely accepts and that breaks no
@@ -325,7 +325,7 @@ def row_problems(form: Form, record: Any) -> list[Problem]:
     if not reading and cached[1](record.data):
         if not rule_problems(form, record.data):
             return []
-    return validate_record(form, record)
+    return validate_record(form, record, profile)
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
     if job.fault is not None:
         return [RowResult(rec.row, f"{stem}.{job.formats[0]}", "", FAILED, [],
                           os_reason(job.fault), job.fault)]
-    problems = row_problems(job.form, rec)
+    problems = row_problems(job.form, rec, job.profile)
     if problems:
         return [RowResult(rec.row, "", "", INVALID, list(problems))]
     out: list[RowResult] = []
@@ -363,9 +363,11 @@ def _do_row(job: _Job, item: tuple[Any, str]) -> list[RowResult]:
         try:
             if fmt == "docx":
                 from .render.letterhead import docx_letterhead
+                from .render.word_compiled import docx_title
 
                 data = docx_letterhead(job.compiled.render(rec.data, profile=job.profile),
-                                       job.form, job.profile)
+                                       job.form, job.profile,
+                                       docx_title(job.form, rec.data, job.profile))
             else:
                 from . import fill
 

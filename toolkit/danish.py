@@ -37,6 +37,17 @@ def format_date(value: str | _dt.date | None) -> str:
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
+def format_moment(value: float | _dt.datetime, *, day: bool = True, clock: bool = True,
+                  seconds: bool = False) -> str:
+    """A moment (a POSIX time stamp, in local time, or a datetime) as Danish text:
+    ``27. november 2026 kl. 15.30``; ``day=False``: ``kl. 15.30``; ``clock=False``: the day
+    alone, as :func:`format_date`; ``seconds``: ``kl. 15.30.12``."""
+    moment = value if isinstance(value, _dt.datetime) else _dt.datetime.fromtimestamp(value)
+    time = f"kl. {moment:%H.%M}" + (f".{moment:%S}" if seconds else "")
+    parts = ([format_date(moment.date())] if day or not clock else []) + ([time] if clock else [])
+    return " ".join(parts)
+
+
 def format_month(value: str | None) -> str:
     """``2019-02`` as ``februar 2019``."""
     if not value:
@@ -78,8 +89,10 @@ def is_month(text: str) -> bool:
 def cpr_birth_date(cpr: str) -> _dt.date | None:
     """The birth date a CPR number encodes, or None when the number is malformed.
 
-    The century follows from the 7th digit (python-stdnum's ``stdnum.dk.cpr``). Modulus 11
-    is deliberately not checked: numbers without it have been issued since 2007.
+    The century follows from the 7th digit (CPR-kontoret's table, as python-stdnum's
+    ``stdnum.dk.cpr``, checked against it in the tests; not imported here: it loads
+    ``ssl`` and ``pydoc``, more than a command's whole start). Modulus 11 is deliberately
+    not checked: numbers without it have been issued since 2007.
     """
     match = _CPR_RE.match((cpr or "").strip())
     if not match:
@@ -90,12 +103,16 @@ def cpr_birth_date(cpr: str) -> _dt.date | None:
 @lru_cache(maxsize=8192)
 def _birth_date(key: str) -> _dt.date | None:
     """Birth date of DDMMYY and the century digit (the only digits it depends on)."""
-    from stdnum.dk.cpr import get_birth_date
-    from stdnum.exceptions import ValidationError
-
+    day, month, year, digit = int(key[0:2]), int(key[2:4]), int(key[4:6]), key[6]
+    if digit in "5678" and year >= 58:
+        year += 1800
+    elif digit in "0123" or (digit in "49" and year >= 37):
+        year += 1900
+    else:
+        year += 2000
     try:
-        return get_birth_date(key + "000")
-    except ValidationError:
+        return _dt.date(year, month, day)
+    except ValueError:
         return None
 
 
@@ -189,24 +206,33 @@ def kommuner() -> tuple[dict, ...]:
     return tuple(json.loads(data_text("kommuner.json")))
 
 
+#: The municipality of the samples, the demo and the sample profile, as ``example.dk`` is
+#: a domain for examples: a ``kommune`` value besides the 98 (so the samples name no real
+#: municipality), never offered in a list of them (drop-downs, the Excel workbook).
+EXAMPLE_KOMMUNE = {"nummer": 0, "navn": "Eksempel", "officielt_navn": "Eksempel Kommune",
+                   "region": ""}
+
+
 @lru_cache(maxsize=1)
 def _kommune_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
-    for k in kommuner():
-        for key in (k["navn"], k["officielt_navn"], f"{k['navn']} kommune", str(k["nummer"])):
+    for k in (*kommuner(), EXAMPLE_KOMMUNE):
+        keys = (k["navn"], k["officielt_navn"], f"{k['navn']} kommune")
+        for key in keys + ((str(k["nummer"]),) if k["nummer"] else ()):
             lookup[" ".join(key.split()).casefold()] = k["navn"]
     return lookup
 
 
 def kommune_name(text: str) -> str | None:
     """The municipality's short name (the schema's value) for its short name, official name
-    (``Københavns Kommune``), ``<name> Kommune`` or number, any case and spacing; else None."""
+    (``Københavns Kommune``), ``<name> Kommune`` or number, any case and spacing; else None.
+    The example municipality (:data:`EXAMPLE_KOMMUNE`) is known too."""
     return _kommune_lookup().get(" ".join((text or "").split()).casefold())
 
 
 def kommune_official(name: str) -> str:
     """Official name (``Københavns Kommune``) of a short name; the input if unknown."""
-    for k in kommuner():
+    for k in (*kommuner(), EXAMPLE_KOMMUNE):
         if k["navn"] == name:
             return k["officielt_navn"]
     return name

@@ -80,15 +80,14 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
 
     def cell(text: str, width: int, fill: str | None = None, bold: bool = False,
              center: bool = False, keep: bool = True) -> str:
-        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+        shd = f'<w:shd w:val="clear" w:fill="{fill}"/>' if fill else ""
         jc = ("<w:keepNext/>" if keep and whole else "") + (
             '<w:jc w:val="center"/>' if center else "")
         size = 14 if center else 16  # a month column: 7 pt, narrow margins, so "aug" fits
         mar = ('<w:tcMar><w:left w:w="30" w:type="dxa"/><w:right w:w="30" w:type="dxa"/>'
                "</w:tcMar>") if center else ""
         rpr = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{size}"/></w:rPr>'
-        runs = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>'
-                              for part in text.split("\n"))
+        runs = "<w:br/>".join(_text(part) for part in text.split("\n"))
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shd}{mar}</w:tcPr><w:p>'
                 f'<w:pPr><w:pStyle w:val="Svar"/>{jc}</w:pPr><w:r>{rpr}{runs}</w:r></w:p>'
                 "</w:tc>")
@@ -108,8 +107,8 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
             for i, (label, marks) in enumerate(rows)
         )
         return (
-            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
-            '<w:tblLayout w:type="fixed"/></w:tblPr>'
+            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblLayout w:type="fixed"/>'
+            "</w:tblPr>"
             f"<w:tblGrid>{grid}</w:tblGrid>"
             f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>'
         )
@@ -120,6 +119,15 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
     return gap.join(table(cols, i == len(chunks) - 1) for i, cols in enumerate(chunks))
 
 
+
+
+def _text(text: str) -> str:
+    """``w:t`` of a text; ``xml:space="preserve"`` only where spaces would be lost."""
+    if not text:
+        return "<w:t/>"
+    if text != text.strip() or "  " in text or "\t" in text:
+        return f'<w:t xml:space="preserve">{escape(text)}</w:t>'
+    return f"<w:t>{escape(text)}</w:t>"
 
 
 def _network_circle(persons: list[dict]) -> bytes:

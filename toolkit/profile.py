@@ -11,6 +11,7 @@ profile file. Without a profile every document stays neutral.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,17 @@ class Profile:
         italic = self.font.get("kursiv") or regular
         return {"regular": regular, "bold": bold, "italic": italic,
                 "bolditalic": self.font.get("fed_kursiv") or bold}
+
+    @property
+    def kommune(self) -> str:
+        """The municipality's short name, as the 98 are written in a ``kommune`` field:
+        the profile's name without ``Kommune`` (``Eksempel`` for ``Eksempel Kommune``)."""
+        return re.sub(r"\s+kommune$", "", self.name.strip(), flags=re.IGNORECASE)
+
+    def kommune_names(self) -> frozenset[str]:
+        """The values a ``kommune`` field takes for this municipality besides the 98 (a
+        fictitious or merged municipality): its short name and its full name."""
+        return frozenset({self.kommune, self.name})
 
     def address_line(self) -> str:
         """The footer's line: address, phone, e-mail, web and CVR (the name is above)."""
@@ -305,7 +317,9 @@ telefon: 70 10 20 30
 email: kommune@example.dk
 web: www.example.dk
 cvr: "12345678"
-# Afdelinger (fx jobcentret), som kan stå på formularerne.
+# Afdelinger (fx jobcentret). Den første står under "Udstedt af" på det forberedende
+# skema og indsatsplanen, når dataene ikke nævner en afdeling; webappen og Excel-
+# indtastningsbogen (skema blank … -o input.xlsx) foreslår dem alle.
 afdelinger:
   - Jobcenter Eksempel
 # Den dataansvarlige (art. 13, stk. 1, litra a).

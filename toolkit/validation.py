@@ -80,6 +80,7 @@ class _Ctx:
     form: Form
     problems: list[Problem]
     max_months: int | None = None  # the profile's longest consent
+    own_kommune: frozenset[str] = frozenset()  # the profile's municipality, besides the 98
 
     def add(self, path: str, message: str, code: str) -> None:
         self.problems.append(Problem(path, self.form.label(path), message, code))
@@ -153,9 +154,12 @@ def _plain(value: Any) -> bool:
 def validate(form: Form, data: Any, profile: Profile | None = None) -> Report:
     """Check data against the form's schema and cross-field rules; return every problem.
 
-    ``profile``: the municipality's limits (the longest consent) instead of the schema's.
+    ``profile``: the municipality's limits (the longest consent) instead of the schema's,
+    and its own name as a ``kommune`` value besides Denmark's 98 (a fictitious sample
+    municipality, a merger's new name): see :meth:`toolkit.profile.Profile.kommune_names`.
     """
-    ctx = _Ctx(form, [], profile.max_consent_months if profile is not None else None)
+    ctx = _Ctx(form, [], profile.max_consent_months if profile is not None else None,
+               profile.kommune_names() if profile is not None else frozenset())
     if not isinstance(data, dict):
         ctx.problems.append(Problem("", form.title, "Data skal være et JSON-objekt med "
                                     "skemaets felter.", "type"))
@@ -212,6 +216,8 @@ def _explain(ctx: _Ctx, err) -> None:
         missing = err.message.split("'")[1]
         ctx.add(_join(path, missing), "skal udfyldes", "required")
     elif kw == "format":
+        if err.validator_value == "kommune" and err.instance in ctx.own_kommune:
+            return  # the profile's own municipality
         ctx.add(path, values.explain(err.schema, err.instance) or
                 FORMAT_MESSAGES.get(err.validator_value, "har et forkert format"), "format")
     elif kw == "type":

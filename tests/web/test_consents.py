@@ -238,8 +238,9 @@ def test_an_upload_over_the_limit_is_refused_with_413(tmp_path, consent_pdf):
     with TestClient(app, base_url="http://127.0.0.1") as c:
         big = _add(c, consent_pdf)
         assert big.status_code == 413
-        assert "Filen er for stor; skema tager imod filer op til 20 KB." in _text(big)
-        assert not list((tmp_path / "data").glob("samtykke-*"))  # the upload is gone
+        assert ('Filen "samtykke.pdf" er for stor; grænsen er 20 KB pr. fil. Del den op, '
+                "eller bed om at få grænsen hævet.") in _text(big)
+        assert not list((tmp_path / "data" / "tmp").iterdir())  # the upload is gone
 
 
 def test_a_withdrawal_outside_the_consent_s_time_is_refused_beside_the_date(client,
@@ -462,3 +463,37 @@ def _browse(tmp_path, served, page, consent_pdf) -> None:
         "Arkivet er i orden: 1 samtykker, 3 filer,")
     page.screenshot(path=str(SHOTS / "kontrol.png"), full_page=True)
     assert_accessible(page)
+
+
+def test_show_cpr_is_post_redirect_get_and_a_reload_does_not_log_it_again(client, app,
+                                                                           consent_pdf):
+    _add(client, consent_pdf)
+    posted = client.post("/samtykker/1/cpr", data={"csrf": csrf_of(client)},
+                         follow_redirects=False)
+    assert posted.status_code == 303
+    shown_at = posted.headers["location"]
+    assert re.fullmatch(r"/samtykker/1\?vist=[A-Za-z]{22}", shown_at)
+    shown = client.get(shown_at)
+    assert f"Nukaaka Olsen, CPR {CPR}" in _text(shown)
+    assert "Vis CPR-nummer</button>" not in shown.text
+
+    def logged() -> list[str]:
+        return [e.details.get("kommando", "") for e in _audit(app.state.config.data)
+                if e.action == "lookup"]
+
+    before = logged()
+    assert before.count("vis-cpr") == 1
+    reloaded = client.get(shown_at)  # the browser's reload: a GET, the pass used up
+    text = _text(reloaded)
+    assert CPR not in text and "030592-xxxx" in text
+    assert ("CPR-nummeret vises kun én gang for hvert tryk på «Vis CPR-nummer». Tryk på "
+            "knappen igen for at se det; det skrives i revisionsloggen.") in text
+    assert "Vis CPR-nummer</button>" in reloaded.text
+    after = logged()
+    assert after.count("vis-cpr") == 1  # not logged again: only the page shown (as any GET)
+    assert after[len(before):] == ["show"]
+    # another user's or another consent's pass shows nothing
+    grant = app.state.store.new_reveal("lokal", 1)
+    assert not app.state.store.take_reveal(grant, "mette", 1)
+    assert not app.state.store.take_reveal(grant, "lokal", 2)
+    assert app.state.store.take_reveal(grant, "lokal", 1)

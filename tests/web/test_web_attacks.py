@@ -217,13 +217,14 @@ def test_hostile_text_is_escaped_on_every_page_that_echoes_it(client):
     assert any("&lt;script&gt;alert" in p.text for p in pages[2:])
 
 
-def test_a_cpr_number_in_a_form_address_is_masked_on_the_404_page(client):
+def test_a_cpr_number_in_a_form_address_is_refused_without_showing_it(client):
     for cpr in CPR_FORMS:
         r = client.get(f"/udfyld/{cpr}")
-        assert r.status_code == 404
+        assert r.status_code == 400  # refused as every page refuses one (test_cpr_addresses)
         text = html.unescape(r.text)
         assert cpr not in text and cpr.replace(" ", "") not in text.replace(" ", "")
-        assert f'Formularen "{cpr[:6]}' in text
+        assert ("Et CPR-nummer må ikke stå i adressen. Søg på borgeren under Samtykker: "
+                "CPR-nummeret sendes dér i formularen, ikke i adressen.") in text
 
 
 def test_uploaded_names_are_kept_without_cpr_numbers_and_short(client, app):

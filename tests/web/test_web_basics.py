@@ -151,4 +151,4 @@ def test_a_body_over_the_request_limit_is_refused_before_it_is_read(tmp_path):
         chunked = c.post("/udfyld/strategi/fortsaet", content=chunks(),
                          headers={"content-type": "multipart/form-data; boundary=z"})
         assert chunked.status_code == 413
-    assert not list((tmp_path / "b").glob("uploads/*"))
+    assert not list((tmp_path / "b").glob("tmp/*"))

@@ -31,6 +31,21 @@ data_option = click.option(
          "Standard: $SKEMA_DATA eller ~/.local/share/skema.")
 
 
+def role_option(help_text: str):
+    """The ``--role`` option of a new token or user."""
+    return click.option("--role", "role", default="sagsbehandler", show_default=True,
+                        type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
+                        help=help_text)
+
+
+def _do(data: str | None, action: str, *args: object):
+    """The web store's ``action`` done with ``args``; its refusal as the command's error."""
+    try:
+        return getattr(_store(data), action)(*args)
+    except SkemaError as exc:
+        raise fail(exc) from None
+
+
 def _store(data: str | None):
     from ..web.store import WebStore
 
@@ -42,6 +57,22 @@ def _store(data: str | None):
             from None
 
 
+def _echo_rows(rows: list[dict], columns: tuple[str, ...]) -> None:
+    """One line a row, its ``columns`` separated by tabs: ``oprettet`` as a Danish date,
+    ``tilbagekaldt`` as the token's state."""
+    from ..danish import format_moment
+
+    def cell(row: dict, column: str) -> str:
+        if column == "oprettet":
+            return format_moment(row[column], clock=False)
+        if column == "tilbagekaldt":
+            return "tilbagekaldt" if row[column] else "gyldig"
+        return str(row[column])
+
+    for row in rows:
+        click.echo("\t".join(cell(row, c) for c in columns))
+
+
 @click.command("serve", cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESSE",
               help="Adressen, der lyttes på. Uden --server kun 127.0.0.1 (denne pc).")
@@ -50,7 +81,8 @@ def _store(data: str | None):
 @data_option
 @click.option("--server", is_flag=True,
               help="Servertilstand til en afdeling: log-ind med brugere og roller "
-                   "(opret dem med 'skema user add').")
+                   "(opret dem med 'skema user add'). Hver forespørgsel skrives i loggen "
+                   "(CPR-numre i adresser skjult).")
 def serve_cmd(host: str, port: int, data: str | None, server: bool) -> None:
     """Start web-appen (http://127.0.0.1:8000), så skema kan bruges fra en browser."""
     try:
@@ -73,8 +105,25 @@ def serve_cmd(host: str, port: int, data: str | None, server: bool) -> None:
     from .process import quiet_parser_logs
 
     quiet_parser_logs()  # pyHanko's tracebacks for unverified signatures (consent uploads)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=True,
+    # server mode logs each request (for the department's operators); local mode only
+    # warnings. Either way a CPR number typed into an address is masked in the log.
+    uvicorn.run(app, host=host, port=port, log_config=log_config(),
+                log_level="info" if server else "warning", access_log=server,
                 server_header=False)
+
+
+def log_config() -> dict:
+    """uvicorn's own logging set-up with :class:`toolkit.web.security.MaskedAccessLog` on
+    every handler: a CPR number in a request's address never reaches the log."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"skjul_cpr": {"()": "toolkit.web.security.MaskedAccessLog"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["skjul_cpr"]
+    return config
 
 
 @click.group("token", cls=Group)
@@ -85,16 +134,11 @@ def token_cmd() -> None:
 @token_cmd.command("new")
 @click.option("--name", "name", required=True, metavar="NAVN",
               help="Hvem nøglen er til, fx sagssystemets navn.")
-@click.option("--role", "role", default="sagsbehandler", show_default=True,
-              type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
-              help="Nøglens rolle: sagsbehandler eller administrator.")
+@role_option("Nøglens rolle: sagsbehandler eller administrator.")
 @data_option
 def token_new(name: str, role: str, data: str | None) -> None:
     """Lav en ny API-nøgle (den vises kun denne ene gang)."""
-    try:
-        number, token = _store(data).new_token(name, role)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    number, token = _do(data, "new_token", name, role)
     click.echo(f"Nøgle {number} til {name} ({role}). Gem den nu; den vises ikke igen:")
     click.echo(token)
 
@@ -104,10 +148,7 @@ def token_new(name: str, role: str, data: str | None) -> None:
 @data_option
 def token_revoke(number: int, data: str | None) -> None:
     """Tilbagekald en API-nøgle (den virker ikke mere)."""
-    try:
-        _store(data).revoke_token(number)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    _do(data, "revoke_token", number)
     click.echo(f"Nøgle {number} er tilbagekaldt.")
 
 
@@ -115,12 +156,7 @@ def token_revoke(number: int, data: str | None) -> None:
 @data_option
 def token_list(data: str | None) -> None:
     """Vis API-nøglerne (nummer, navn, rolle; aldrig selve nøglen)."""
-    import datetime as dt
-
-    for row in _store(data).tokens():
-        made = dt.datetime.fromtimestamp(row["oprettet"]).strftime("%d-%m-%Y")
-        state = "tilbagekaldt" if row["tilbagekaldt"] else "gyldig"
-        click.echo(f"{row['nummer']}\t{row['navn']}\t{row['rolle']}\t{made}\t{state}")
+    _echo_rows(_do(data, "tokens"), ("nummer", "navn", "rolle", "oprettet", "tilbagekaldt"))
 
 
 @click.group("user", cls=Group)
@@ -130,10 +166,8 @@ def user_cmd() -> None:
 
 @user_cmd.command("add")
 @click.argument("name", metavar="BRUGERNAVN")
-@click.option("--role", "role", default="sagsbehandler", show_default=True,
-              type=click.Choice(["sagsbehandler", "administrator"]), metavar="ROLLE",
-              help="sagsbehandler: udfyld, masseudfyld, indsaml, søg samtykker; "
-                   "administrator: også brugere, verificering og sletning i arkivet.")
+@role_option("sagsbehandler: udfyld, masseudfyld, indsaml, søg samtykker; "
+             "administrator: også brugere, verificering og sletning i arkivet.")
 @click.option("--password-file", "password_file", type=click.File("r"), metavar="FIL",
               help="Læs adgangskoden fra en fil ('-' for standard-input) i stedet for at "
                    "blive spurgt.")
@@ -144,10 +178,7 @@ def user_add(name: str, role: str, password_file, data: str | None) -> None:
         password = password_file.readline().rstrip("\n")
     else:
         password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
-    try:
-        _store(data).add_user(name, password, role)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    _do(data, "add_user", name, password, role)
     click.echo(f"Brugeren {name} ({role}) er oprettet.")
 
 
@@ -155,11 +186,7 @@ def user_add(name: str, role: str, password_file, data: str | None) -> None:
 @data_option
 def user_list(data: str | None) -> None:
     """Vis brugerne (navn, rolle, oprettet; aldrig adgangskoden)."""
-    import datetime as dt
-
-    for row in _store(data).users():
-        made = dt.datetime.fromtimestamp(row["oprettet"]).strftime("%d-%m-%Y")
-        click.echo(f"{row['navn']}\t{row['rolle']}\t{made}")
+    _echo_rows(_do(data, "users"), ("navn", "rolle", "oprettet"))
 
 
 @user_cmd.command("remove")
@@ -167,8 +194,5 @@ def user_list(data: str | None) -> None:
 @data_option
 def user_remove(name: str, data: str | None) -> None:
     """Fjern en bruger (vedkommende logges ud med det samme)."""
-    try:
-        _store(data).remove_user(name)
-    except SkemaError as exc:
-        raise fail(exc) from None
+    _do(data, "remove_user", name)
     click.echo(f"Brugeren {name} er fjernet.")

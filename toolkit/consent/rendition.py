@@ -12,7 +12,7 @@ keeping (fonts embedded, colour profile, no external references).
   intent it ships itself. Images are wrapped into a PDF with Pillow first. (LibreOffice
   opens a PDF as a drawing and loses text; ocrmypdf uses Ghostscript underneath.)
 
-Both run under the limits of every file read (:func:`toolkit.limits.run_program`: the same
+Both run under the limits of every file read (:func:`toolkit.limits.start_program`: the same
 time and memory, killed with what they started when the time is up). A missing tool, a
 failure, a limit reached or a result that is not PDF/A-2b gives no rendition and a Danish
 note saying why; it never stops the document from being archived.
@@ -20,16 +20,18 @@ note saying why; it never stops the document from being archived.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import io
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import os_reason
-from ..limits import LimitError, bounded, run_program
+from ..limits import LimitError, Program, bounded, start_program
 
 PDFA_DEF = """%!
 /ICCProfile ({icc}) def
@@ -71,27 +73,35 @@ def _is_pdfa_2b(data: bytes) -> bool:
         return False
 
 
-def _run(args: list[str], tool: str) -> str:
-    """Run a converter within the limits of a file read; '' when it succeeded, else a
-    Danish note (a limit reached: the same words as anywhere a file is read)."""
+def _launch(args: list[str], tool: str) -> Program | str:
+    """Start a converter within the limits of a file read (:func:`start_program`): it
+    works while the caller goes on; a Danish note when it cannot be started."""
     try:
-        proc = run_program(args)
-    except LimitError as exc:
-        return f"{tool}: {exc}"
+        return start_program(args)
     except OSError as exc:
         return f"{tool} kunne ikke startes ({exc.strerror})"
+
+
+def _finish(program: Program, tool: str) -> str:
+    """Wait for a converter; '' when it succeeded, else a Danish note (a limit reached:
+    the same words as anywhere a file is read)."""
+    try:
+        proc = program.wait()
+    except LimitError as exc:
+        return f"{tool}: {exc}"
     if proc.returncode != 0:
         return f"{tool} fejlede (udfaldskode {proc.returncode})"
     return ""
 
 
-def _ghostscript(data: bytes, kind: str, folder: Path) -> Rendition:
+def _ghostscript(data: bytes, kind: str, folder: Path) -> tuple[list[str], Path] | str:
+    """Ghostscript's command line and output file for ``data``, or a note why not."""
     exe = shutil.which("gs")
     if exe is None:
-        return Rendition(None, GHOSTSCRIPT, "Ghostscript (gs) er ikke installeret")
+        return "Ghostscript (gs) er ikke installeret"
     icc = _srgb_profile()
     if icc is None:
-        return Rendition(None, GHOSTSCRIPT, "Ghostscripts sRGB-farveprofil findes ikke")
+        return "Ghostscripts sRGB-farveprofil findes ikke"
     source = folder / "kilde.pdf"
     if kind == "pdf":
         source.write_bytes(data)
@@ -99,17 +109,16 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> Rendition:
         try:  # decoding a scan is reading a file: a 145 KB TIFF of 50 huge pages
             bounded(_image_pdf, data, source)  # would take gigabytes in this process
         except LimitError as exc:
-            return Rendition(None, GHOSTSCRIPT, f"billedet: {exc}")
+            return f"billedet: {exc}"
         except ImageError as exc:
-            return Rendition(None, GHOSTSCRIPT, f"billedet kan ikke læses ({exc})")
+            return f"billedet kan ikke læses ({exc})"
     definition = folder / "pdfa.ps"
     definition.write_text(PDFA_DEF.format(icc=icc), encoding="ascii")
     target = folder / "pdfa.pdf"
-    note = _run([exe, "-q", "-dPDFA=2", "-dBATCH", "-dNOPAUSE", "-dNOOUTERSAVE",
-                 "-dPDFACompatibilityPolicy=1", "-sColorConversionStrategy=RGB",
-                 "-sDEVICE=pdfwrite", f"--permit-file-read={icc}",
-                 f"-sOutputFile={target}", str(definition), str(source)], GHOSTSCRIPT)
-    return _result(target, GHOSTSCRIPT, note)
+    return [exe, "-q", "-dPDFA=2", "-dBATCH", "-dNOPAUSE", "-dNOOUTERSAVE",
+            "-dPDFACompatibilityPolicy=1", "-sColorConversionStrategy=RGB",
+            "-sDEVICE=pdfwrite", f"--permit-file-read={icc}",
+            f"-sOutputFile={target}", str(definition), str(source)], target
 
 
 class ImageError(Exception):
@@ -136,18 +145,18 @@ def _image_pdf(data: bytes, target: Path) -> None:
         raise ImageError(str(exc)) from None
 
 
-def _libreoffice(data: bytes, folder: Path) -> Rendition:
+def _libreoffice(data: bytes, folder: Path) -> tuple[list[str], Path] | str:
+    """LibreOffice's command line and output file for ``data``, or a note why not."""
     exe = shutil.which("soffice")
     if exe is None:
-        return Rendition(None, LIBREOFFICE, "LibreOffice (soffice) er ikke installeret")
+        return "LibreOffice (soffice) er ikke installeret"
     source = folder / "dokument.docx"
     source.write_bytes(data)
     profile = (folder / "profil").as_uri()
-    note = _run([exe, "--headless", "--norestore", f"-env:UserInstallation={profile}",
-                 "--convert-to",
-                 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}',
-                 "--outdir", str(folder / "ud"), str(source)], LIBREOFFICE)
-    return _result(folder / "ud" / "dokument.pdf", LIBREOFFICE, note)
+    return [exe, "--headless", "--norestore", f"-env:UserInstallation={profile}",
+            "--convert-to",
+            'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}',
+            "--outdir", str(folder / "ud"), str(source)], folder / "ud" / "dokument.pdf"
 
 
 def _result(target: Path, tool: str, note: str) -> Rendition:
@@ -162,18 +171,122 @@ def _result(target: Path, tool: str, note: str) -> Rendition:
     return Rendition(data, tool)
 
 
-def render(data: bytes, kind: str) -> Rendition:
-    """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff).
+class Pending:
+    """A rendition being made (:func:`start`): the converter runs while the caller reads
+    and checks the document; :meth:`result` waits for it, :meth:`cancel` gives it up.
+    Either removes its temporary folder; use it as a context manager to be sure."""
+
+    def __init__(self, tool: str, folder: tempfile.TemporaryDirectory[str] | None = None,
+                 program: Program | None = None, target: Path | None = None,
+                 note: str = "") -> None:
+        self.tool, self.folder, self.program = tool, folder, program
+        self.target, self.note = target, note
+        self.done: Rendition | None = None
+
+    def result(self) -> Rendition:
+        """The rendition, or None with the reason (waits for the converter)."""
+        if self.done is None:
+            try:
+                try:
+                    note = self.note or (_finish(self.program, self.tool)
+                                         if self.program is not None else "")
+                    if note or self.target is None:
+                        self.done = Rendition(None, self.tool, note)
+                    else:
+                        self.done = _result(self.target, self.tool, note)
+                finally:
+                    self._clean()
+            except OSError as exc:  # the temporary folder could not be removed
+                self.done = Rendition(None, self.tool,
+                                      f"{tempfile.gettempdir()}: {os_reason(exc)}")
+        return self.done
+
+    def cancel(self) -> None:
+        """Stop the converter and remove its folder (the document is not archived)."""
+        if self.done is None:
+            self.done = Rendition(None, self.tool, "opgivet")
+            with contextlib.suppress(OSError):
+                self._clean()
+
+    def _clean(self) -> None:
+        if self.program is not None:
+            self.program.kill()
+        if self.folder is not None:
+            folder, self.folder = self.folder, None
+            folder.cleanup()
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+
+#: A work folder's name: the prefix, the process id, a random part.
+PREFIX = "skema-pdfa-"
+#: A work folder left by a dead process is removed when it is this old (seconds).
+ORPHAN_AGE = 3600
+
+
+def _clean_orphans() -> None:
+    """Remove work folders (with their copy of a document) that a process killed while it
+    made a rendition left behind: their process is gone and they are an hour old (age
+    too, as a process id may be another system's where the temporary folder is shared)."""
+    old = time.time() - ORPHAN_AGE
+    with contextlib.suppress(OSError):
+        for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+            pid = folder.name[len(PREFIX):].split("-", 1)[0]
+            with contextlib.suppress(OSError, ValueError):
+                if (not pid.isdigit() or _alive(int(pid))
+                        or folder.lstat().st_mtime > old or not folder.is_dir()):
+                    continue
+                shutil.rmtree(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start(data: bytes, kind: str) -> Pending:
+    """Start the PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png,
+    tiff) and return at once; :meth:`Pending.result` gives it.
 
     The work is done in a private temporary folder; a fault there (the system's temporary
     disk full) gives a note naming that folder, never a fault of the archive."""
     tool = LIBREOFFICE if kind == "docx" else GHOSTSCRIPT
+    folder = None
     try:
-        with tempfile.TemporaryDirectory(prefix="skema-pdfa-") as tmp:
-            folder = Path(tmp)
-            os.chmod(folder, 0o700)
-            if kind == "docx":
-                return _libreoffice(data, folder)
-            return _ghostscript(data, kind, folder)
+        _clean_orphans()
+        folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
+        path = Path(folder.name)
+        os.chmod(path, 0o700)
+        made = _libreoffice(data, path) if kind == "docx" else _ghostscript(data, kind, path)
+        if isinstance(made, str):
+            return Pending(tool, folder, note=made)
+        args, target = made
+        program = _launch(args, tool)
+        if isinstance(program, str):
+            return Pending(tool, folder, note=program)
+        pending = Pending(tool, folder, program, target)
     except OSError as exc:
-        return Rendition(None, tool, f"{tempfile.gettempdir()}: {os_reason(exc)}")
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                folder.cleanup()
+        return Pending(tool, note=f"{tempfile.gettempdir()}: {os_reason(exc)}")
+    with contextlib.suppress(ImportError):  # what checks the result (pikepdf, and lxml
+        import lxml.etree  # noqa: F401  for its XMP), loaded while the converter works
+        import pikepdf  # noqa: F401
+    return pending
+
+
+def render(data: bytes, kind: str) -> Rendition:
+    """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff),
+    made in a private temporary folder (see :func:`start`)."""
+    with start(data, kind) as pending:
+        return pending.result()

@@ -181,6 +181,12 @@ def check_docx(data: bytes) -> list[dict[str, Any]]:
              "tillid": "ikke_verificeret"} for n in names]
 
 
+def to_check(data: bytes, kind: str) -> bool:
+    """Whether :func:`check` has anything to read: a PDF with a signature dictionary
+    (``/ByteRange``), a Word file; not a PDF without one, nor an image (both: none)."""
+    return kind == "docx" or (kind == "pdf" and b"/ByteRange" in data)
+
+
 def check(data: bytes, kind: str, trust_roots: Iterable[str | Path] = ()) -> list[dict]:
     """Signatures of a document of ``kind`` (``pdf``, ``docx``, image kinds: none)."""
     if kind == "pdf":

@@ -38,7 +38,7 @@ import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import danish
 from ..errors import ArchiveError
@@ -57,6 +57,9 @@ from .model import (
     Verification,
     record_hash,
 )
+
+if TYPE_CHECKING:
+    from .rendition import Pending
 
 INDEX = "index.sqlite"
 DEFAULT_ARCHIVE = "samtykkearkiv"
@@ -123,13 +126,18 @@ def _os_user() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _pyhanko_name() -> str:
-    """``pyHanko 0.25.1``: the signature checker named in each report."""
-    from importlib.metadata import PackageNotFoundError, version
-
+    """``pyHanko 0.25.1``: the signature checker named in each report (its version
+    module, not importlib.metadata, which costs more than the rest of a scan's add)."""
     try:
-        return f"pyHanko {version('pyhanko')}"
-    except PackageNotFoundError:
-        return "pyHanko"
+        from pyhanko.version import __version__
+    except ImportError:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return f"pyHanko {version('pyhanko')}"
+        except PackageNotFoundError:
+            return "pyHanko"
+    return f"pyHanko {__version__}"
 
 
 def _try_lock(handle: Any) -> bool | None:
@@ -493,7 +501,8 @@ class Archive:
         citizen, purpose, parties and validity) is refused unless ``add_anyway``."""
         from .. import extract
         from ..errors import DocumentError
-        from ..limits import LimitError, read_file
+        from ..limits import LimitError, bounded, read_file
+        from ..readers.pdf_plain import plain_pdf
 
         path = Path(path)
         place = danish.mask_cpr(str(path))
@@ -505,25 +514,28 @@ class Archive:
             raise ArchiveError(f"{place}: filen kan ikke læses ({exc.strerror}).",
                                hint="Tjek stien og filnavnet.") from None
         kind = self._kind(data, place)
-        from_form, version = None, None
-        if kind in ("pdf", "docx"):
-            try:
-                result = extract(path)
-            except LimitError as exc:  # too slow or too big to read: the same words anywhere
-                raise ArchiveError(f"{place}: {str(exc).split(': ', 1)[-1]}.",
-                                   hint=exc.hint) from None
-            except DocumentError:
-                result = None  # a scan or another document: the options must say it all
-            if result is not None:
-                if result.form.id != "samtykke":
-                    raise ArchiveError(
-                        f"{place}: dokumentet er formularen \"{result.form.title}\", ikke en "
-                        "samtykkeerklæring.", hint="Arkivér kun samtykkeerklæringer.")
-                from_form, version = metadata_from_form(result.data), result.version
-        meta = merge_metadata(from_form, given or {}, place)
-        source = "formular" if from_form else "oplysninger"
-        return self._add(data, kind, path.name, meta, source, version, trust_roots,
-                         add_anyway)
+        with self._rendition(data, kind) as pending:  # made while the file is read
+            from_form, version = None, None
+            if kind in ("pdf", "docx"):
+                try:  # a scan is told apart without loading the form readers (bounded)
+                    result = (None if kind == "pdf" and bounded(plain_pdf, data)
+                              else extract(path))
+                except LimitError as exc:  # too slow or too big: the same words anywhere
+                    raise ArchiveError(f"{place}: {str(exc).split(': ', 1)[-1]}.",
+                                       hint=exc.hint) from None
+                except DocumentError:
+                    result = None  # a scan or another document: the options must say it all
+                if result is not None:
+                    if result.form.id != "samtykke":
+                        raise ArchiveError(
+                            f"{place}: dokumentet er formularen \"{result.form.title}\", "
+                            "ikke en samtykkeerklæring.",
+                            hint="Arkivér kun samtykkeerklæringer.")
+                    from_form, version = metadata_from_form(result.data), result.version
+            meta = merge_metadata(from_form, given or {}, place)
+            source = "formular" if from_form else "oplysninger"
+            return self._add(data, kind, path.name, meta, source, version, trust_roots,
+                             add_anyway, pending)
 
     def add_bytes(self, data: bytes, name: str, given: dict[str, Any],
                   trust_roots: Iterable[str | Path] = (), add_anyway: bool = False
@@ -532,8 +544,18 @@ class Archive:
         place = danish.mask_cpr(name)
         kind = self._kind(data, place)
         meta = merge_metadata(None, given, place)
-        return self._add(data, kind, name, meta, "oplysninger", None, trust_roots,
-                         add_anyway)
+        with self._rendition(data, kind) as pending:
+            return self._add(data, kind, name, meta, "oplysninger", None, trust_roots,
+                             add_anyway, pending)
+
+    def _rendition(self, data: bytes, kind: str) -> Any:
+        """The PDF/A rendition started now (a context that gives it up unless it was
+        used), or a null context when this archive makes none (bulk loads)."""
+        if not self.renditions:
+            return contextlib.nullcontext(None)
+        from .rendition import start
+
+        return start(data, kind)
 
     def same_consent(self, meta: dict[str, Any]) -> Consent | None:
         """An existing consent in force today whose form data (citizen, purpose, parties,
@@ -563,7 +585,7 @@ class Archive:
 
     def _add(self, data: bytes, kind: str, name: str, meta: dict[str, Any], source: str,
              version: str | None, trust_roots: Iterable[str | Path],
-             add_anyway: bool) -> Consent:
+             add_anyway: bool, pending: Pending | None) -> Consent:
         from ..limits import LimitError, bounded
         from . import signatures
 
@@ -582,12 +604,14 @@ class Archive:
                                hint="Er det et nyt samtykke, så arkivér det med "
                                     "--add-anyway.")
         try:  # pyHanko reads the whole file: within the limits of every file read
-            sigs = bounded(signatures.check, data, kind, [str(r) for r in trust_roots])
+            sigs = (bounded(signatures.check, data, kind, [str(r) for r in trust_roots])
+                    if signatures.to_check(data, kind) else [])
         except LimitError as exc:
             raise ArchiveError(f"{place}: {exc}.", hint=exc.hint) from None
         made: builtins.list[Path] = []  # files this add put in objects/
         try:
-            return self._index(data, kind, name, meta, source, version, digest, sigs, made)
+            return self._index(data, kind, name, meta, source, version, digest, sigs, made,
+                               pending)
         except sqlite3.IntegrityError:
             # the same document added by another process meanwhile: its blob is theirs
             row = self.conn.execute("SELECT id FROM consents WHERE sha256 = ?",
@@ -601,10 +625,10 @@ class Archive:
 
     def _index(self, data: bytes, kind: str, name: str, meta: dict[str, Any], source: str,
                version: str | None, digest: str, sigs: builtins.list[dict[str, Any]],
-               made: builtins.list[Path]) -> Consent:
+               made: builtins.list[Path], pending: Pending | None) -> Consent:
         """Store the document and its extras, then its index row and audit entry."""
         self._store_blob(data, digest, made=made)
-        extras = self._extras(data, kind, digest, sigs, made)
+        extras = self._extras(digest, sigs, made, pending)
         raw = {
             "sha256": digest, "size": len(data), "kind": kind,
             "original_name": danish.mask_cpr(Path(name).name), "added_at": audit.now_utc(),
@@ -643,17 +667,17 @@ class Archive:
                     path.unlink()
                     _fsync_dir(path.parent)
 
-    def _extras(self, data: bytes, kind: str, digest: str, sigs: builtins.list[dict[str, Any]],
-                made: builtins.list[Path]) -> builtins.list[dict[str, Any]]:
-        """Store the PDF/A rendition and the signature report beside the document."""
-        from .rendition import render
-
+    def _extras(self, digest: str, sigs: builtins.list[dict[str, Any]],
+                made: builtins.list[Path], pending: Pending | None
+                ) -> builtins.list[dict[str, Any]]:
+        """Store the PDF/A rendition (``pending``: started with the add) and the signature
+        report beside the document."""
         checker = _pyhanko_name()
         report = audit.canonical({"dokument": digest, "kontrolleret": audit.now_utc(),
                                   "værktøj": checker, "underskrifter": sigs}).encode("utf-8")
         rows = []
-        if self.renditions:
-            copy = render(data, kind)
+        if pending is not None:
+            copy = pending.result()
             pdfa, tool, note = copy.data, copy.tool, copy.note
         else:
             pdfa, tool, note = None, "", "ikke lavet ved arkiveringen (masseindlæsning)"

@@ -41,11 +41,15 @@ from ..validation import Problem, Report, validate
 from ..values import Unreadable, box_state, converter
 from .docx import Extraction, add_option, list_rows, order_like_schema, unread_option
 from .pdf_cells import NOT_LAID_OUT, read_cells
+from .pdf_plain import plain_pdf
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
 MAX_DEPTH = 32
 OFF_NAMES = ("off", "", "false", "nej", "no")
+#: A PDF without form fields and without a form id (message, hint).
+NO_FIELDS = ("PDF-filen indeholder ingen formularfelter og er ikke en skema-formular",
+             "Er det en udskrevet kopi af en skema-formular, så angiv formularen med --form.")
 
 __all__ = ["MAX_PDF_BYTES", "Extraction", "extract_pdf"]
 
@@ -721,6 +725,8 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
     if fast is not None:
         reader = None
         found_id, version, fields = fast
+    elif form_id is None and plain_pdf(data):  # a scan: no form, whichever reader says it
+        raise NotAFormError(*NO_FIELDS)
     else:
         reader = _open(data)
         found_id, version = document_identity(reader)
@@ -744,10 +750,7 @@ def _extract(data: bytes, source: str, form_id: str | None) -> Extraction:
                           f"formularens id mangler i PDF-filens metadata; felterne passer til "
                           f"\"{form.id}\""))
     else:
-        raise NotAFormError("PDF-filen indeholder ingen formularfelter og er ikke en "
-                            "skema-formular",
-                            hint="Er det en udskrevet kopi af en skema-formular, så angiv "
-                            "formularen med --form.")
+        raise NotAFormError(*NO_FIELDS)
 
     problems: list[Problem] = []
     if names:

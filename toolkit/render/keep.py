@@ -2,10 +2,24 @@
 
 A list's table and the drawing made from that list (the network circle under its own
 heading) belong on one page: the reader compares them. Both renderers ask
-:func:`kept_with_drawing` for a ``rows`` block and keep its table with what follows.
+:func:`kept_with_drawing` for a ``rows`` block and keep its table with what follows, and
+:func:`fields_kept_whole` whether a short fields table (or a list item's block) moves to
+the next page whole.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+#: A fields table this short moves to the next page whole rather than split.
+KEEP_TOGETHER_ROWS = 8
+
+
+def fields_kept_whole(flds: Sequence[Any]) -> bool:
+    """Whether a ``fields`` table of these fields is kept on one page: at most
+    :data:`KEEP_TOGETHER_ROWS` rows, at most two of them long answers."""
+    return len(flds) <= KEEP_TOGETHER_ROWS and sum(f.kind == "long" for f in flds) <= 2
 
 
 def kept_with_drawing(layout: list[dict], index: int) -> bool:

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 
 from ..catalogue import Form
 from ..profile import BUNDLED_FONT, Profile
+from .doc_title import core_with_title
 from .ooxml import FIXED_ZIP_TIME, ZipEntry, write_zip
 
 CM = 28.3465
@@ -110,21 +111,28 @@ _EMU_PER_CM = 360000
 _TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
 
 
-def docx_letterhead(package: bytes, form: Form, profile: Profile | None) -> bytes:
+def docx_letterhead(package: bytes, form: Form, profile: Profile | None,
+                    title: str | None = None) -> bytes:
     """The .docx with the profile's header (logo, name) and footer (address line).
 
-    Every header and footer part the document refers to is rewritten; without a profile
-    the package is returned unchanged.
+    Every header and footer part the document refers to is rewritten; ``title``: the
+    document's title in its core properties (see :mod:`toolkit.render.doc_title`), None
+    to keep the template's. Without a profile and a title the package is unchanged.
     """
-    if profile is None:
+    if profile is None and title is None:
         return package
     src = zipfile.ZipFile(io.BytesIO(package))
+    changed: dict[str, bytes] = {}
+    if title is not None and "docProps/core.xml" in src.namelist():
+        core = src.read("docProps/core.xml").decode("utf-8")
+        changed["docProps/core.xml"] = core_with_title(core, title).encode("utf-8")
+    if profile is None:
+        return _repacked(package, src, changed)
     rels = src.read("word/_rels/document.xml.rels").decode("utf-8")
     pairs = re.findall(r'Type="([^"]+)" Target="([^"]+)"', rels)
     headers = [t for ty, t in pairs if ty == _REL_HEADER]
     footers = [t for ty, t in pairs if ty == _REL_FOOTER]
     png = profile.logo_png()
-    changed: dict[str, bytes] = {}
     for target in headers:
         name = f"word/{target}"
         body = src.read(name).decode("utf-8")
@@ -146,22 +154,28 @@ def docx_letterhead(package: bytes, form: Form, profile: Profile | None) -> byte
         styles = src.read("word/styles.xml").decode("utf-8")
         changed["word/styles.xml"] = _FONT_ATTR.sub(
             lambda m: m.group(1) + escape(family, {'"': "&quot;"}) + '"', styles).encode()
+    if png is not None:
+        types = src.read("[Content_Types].xml")
+        if b'Extension="png"' not in types:
+            changed["[Content_Types].xml"] = types.replace(
+                b"<Default ", b'<Default Extension="png" ContentType="image/png"/><Default ', 1)
+        changed["word/media/skema-logo.png"] = png
+    return _repacked(package, src, changed)
+
+
+def _repacked(package: bytes, src: zipfile.ZipFile, changed: dict[str, bytes]) -> bytes:
+    """The package with the ``changed`` parts (new ones after the rest); the unchanged
+    parts are copied still compressed."""
+    changed = dict(changed)
     entries = []
     for info in src.infolist():
         part = changed.pop(info.filename, None)
-        if part is None and info.filename == "[Content_Types].xml" and png is not None:
-            part = src.read(info.filename)
-            if b'Extension="png"' not in part:
-                part = part.replace(b"<Default ", b'<Default Extension="png" '
-                                    b'ContentType="image/png"/><Default ', 1)
         if part is None:
             entries.append(_copied(package, src, info))
         else:
             entries.append(ZipEntry(info.filename, part, level=1))
-    for name, part in changed.items():  # new parts: the header's rels
+    for name, part in changed.items():  # new parts: the header's rels, the logo
         entries.append(ZipEntry(name, part, level=1))
-    if png is not None:
-        entries.append(ZipEntry("word/media/skema-logo.png", png, level=1))
     return write_zip(entries)
 
 

@@ -32,6 +32,9 @@ PLACEHOLDERS = {
     "date": "Klik eller tryk for at angive en dato.",
     "dropdown": "Vælg et element.",
 }
+#: The paragraph style of a blank text answer's placeholder: grey, like Word's
+#: ``PlaceholderText`` run style, which LibreOffice ignores inside a block-level control.
+PLACEHOLDER_STYLE = "SvarTom"
 CHECKED, UNCHECKED = "☒", "☐"
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

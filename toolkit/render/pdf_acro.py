@@ -61,6 +61,7 @@ class _Metrics:
     def __init__(self, path: str) -> None:
         self.ttf = _parsed(path)
         self.widths: dict[str, float] = {}
+        self.codes: dict[str, str] = {}  # character -> its glyph id in 4 hex digits
 
 
 @lru_cache(maxsize=4)
@@ -83,6 +84,8 @@ class FieldFont:
         self.cmap: dict[int, int] = self.ttf.charToGlyph
         self.fallback = self.cmap.get(0xFFFD, 0)
         self.used: dict[int, str] = {}
+        self._seen: set[str] = set()  # characters whose glyphs are in ``used``
+        self._codes = shared.codes
         self._widths = shared.widths
         self.ascent = self.ttf.ascent / 1000.0
         self.descent = self.ttf.descent / 1000.0
@@ -110,17 +113,26 @@ class FieldFont:
 
     def width(self, text: str, size: float) -> float:
         """Width of text at a font size, in points."""
-        return sum(self.char_width(c) for c in text) * size / 1000.0
+        try:
+            total = sum(map(self._widths.__getitem__, text))
+        except KeyError:  # a character not measured yet in this process
+            total = sum(self.char_width(c) for c in text)
+        return total * size / 1000.0
 
     def encode(self, text: str) -> str:
         """Text as a hex string of 2-byte glyph ids for the Type0 font (records use)."""
-        out = []
-        for char in text:
-            gid = self.gid(char)
-            if gid not in self.used:
-                self.used[gid] = char if self.has(char) else "\ufffd"
-            out.append(f"{gid:04X}")
-        return "<" + "".join(out) + ">"
+        fresh = set(text).difference(self._seen)
+        if fresh:
+            for char in text:
+                if char not in fresh:
+                    continue
+                fresh.discard(char)
+                self._seen.add(char)
+                gid = self.gid(char)
+                if gid not in self.used:
+                    self.used[gid] = char if self.has(char) else "\ufffd"
+                self._codes.setdefault(char, f"{gid:04X}")
+        return "<" + "".join(map(self._codes.__getitem__, text)) + ">"
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,6 +228,7 @@ _TO_PDFDOC = str.maketrans(_PDFDOC)
 _DOC_TEXT = re.compile("[ -~\u00a1-\u00ac\u00ae-\u00ff" + "".join(_PDFDOC) + "]*")
 
 
+@lru_cache(maxsize=8192)
 def text_string(text: str) -> str:
     """A PDF text string for a dictionary: a literal string in PDFDocEncoding when it has
     every character, else UTF-16BE hex. Latin-1 code points stand for the bytes: write
@@ -249,8 +262,17 @@ def _real(value: float, digits: int = 2):
 
 
 def _num(value: float, digits: int = 3) -> str:
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    key = (value, digits)
+    text = _NUMS.get(key)
+    if text is None:
+        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        text = _NUMS[key] = text if text not in ("", "-0") else "0"
+        if len(_NUMS) > 50_000:  # the same rectangles and sizes recur in every document
+            _NUMS.clear()
+    return text
+
+
+_NUMS: dict[tuple[float, int], str] = {}
 
 
 def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: float,
@@ -305,13 +327,20 @@ def stream_object(num: int, entries: dict[str, str], content: bytes) -> PdfObjec
     """A stream object whose content is deflated now (a window no larger than the
     content: the same bytes out, a fraction of the set-up time for a short stream),
     unless deflating does not make it shorter."""
-    wbits = min(15, max(10, len(content).bit_length()))
-    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
-    packed = deflate.compress(content) + deflate.flush()
+    packed = _deflated(content)
     if len(packed) + 21 >= len(content):  # "/Filter /FlateDecode " costs more than it saves
         return PdfObject(num, entries, content)
     entries["Filter"] = "/FlateDecode"
     return PdfObject(num, entries, packed)
+
+
+@lru_cache(maxsize=4096)
+def _deflated(content: bytes) -> bytes:
+    """Content deflated with a window no larger than it; kept per process, as the same
+    appearances (checkboxes, empty and common answers) recur in every document."""
+    wbits = min(15, max(10, len(content).bit_length()))
+    deflate = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return deflate.compress(content) + deflate.flush()
 
 
 def _rect(values: tuple[float, ...]) -> str:
@@ -436,15 +465,13 @@ class AcroBuilder:
             entries["FT"] = "/Ch"
             entries["Ff"] = str(FF_COMBO | FF_DONOTSPELLCHECK)
             entries["DA"] = f"(/{DA_FONT} {_num(widget.size)} Tf 0 g)"
-            entries["Opt"] = "[" + " ".join(_option(v, option_label(d))
-                                            for v, d in widget.options) + "]"
+            entries["Opt"] = _options(tuple(widget.options))
             if widget.value:
                 entries["V"] = text_string(widget.value)
                 index = [v for v, _ in widget.options].index(widget.value)
                 entries["I"] = f"[{index}]"
         elif widget.kind == "check":
-            entries["FT"] = "/Btn"
-            entries["Ff"] = "0"
+            entries["FT"] = "/Btn"  # no /Ff: 0, a check box, is the default
             entries["DA"] = "(/ZaDb 0 Tf 0 g)"
             entries["V"] = f"/{ON_STATE}" if widget.on else "/Off"
         elif widget.kind == "sig":
@@ -464,9 +491,10 @@ class AcroBuilder:
         return f"<< /N {ref(self._stream(self._text_ap(widget, w, h), w, h))} >>"
 
     def _stream(self, content: str, w: float, h: float) -> int:
-        # /Type /XObject is optional
-        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]",
-                   "Resources": self._resources}
+        # /Type /XObject is optional, and so are resources where no font is set
+        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]"}
+        if " Tf" in content:
+            entries["Resources"] = self._resources
         obj = stream_object(self.next, entries, content.encode("latin-1"))
         self.next += 1
         self.objects.append(obj)
@@ -602,6 +630,12 @@ def option_label(text: str) -> str:
     draws with the form's font (the export value and skema's own appearance keep the
     title as written; a viewer that stores the label is read back through /Opt)."""
     return text.translate(_OPTION_PLAIN)
+
+
+@lru_cache(maxsize=256)
+def _options(options: tuple[tuple[str, str], ...]) -> str:
+    """A drop-down's ``/Opt`` array (the same lists recur in every document)."""
+    return "[" + " ".join(_option(v, option_label(d)) for v, d in options) + "]"
 
 
 def _option(export: str, label: str) -> str:

@@ -9,7 +9,6 @@ checkboxes and signature lines. The layout walk that puts them together is
 from __future__ import annotations
 
 import threading
-from datetime import date as _date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -218,6 +217,7 @@ class Row(_Base):
         self.min_height = min_height
         self.pad = pad
         self.continued_label = continued_label
+        self.keep_next = False  # a yes/no row stays on the page of the row after it
 
     def _pad(self, cell: Cell) -> float:
         return self.pad if cell.pad is None else cell.pad
@@ -261,8 +261,8 @@ class Row(_Base):
             x += width
 
     def split(self, aW: float, aH: float) -> list:  # noqa: N803
-        if aH < 24 + 2 * self.pad:
-            return []
+        if aH < 24 + 2 * self.pad or self.wrap(aW, aH)[1] < SPLIT_MIN:
+            return []  # a row shorter than a third of a page moves to the next one whole
         firsts, rests = [], []
         for cell, width in zip(self.cells, self.widths):
             pad = self._pad(cell)
@@ -301,11 +301,13 @@ def _split_flows(flows: list, width: float, avail: float) -> tuple[list, list]:
 class Table(_Base):
     """Rows under repeating header rows; splits between rows and inside a tall row."""
 
-    def __init__(self, rows: list[Row], header: int = 0, space_after: float = 8.0) -> None:
+    def __init__(self, rows: list[Row], header: int = 0, space_after: float = 8.0,
+                 whole: bool = False) -> None:
         super().__init__()
         self.rows = rows
         self.header = header
         self.spaceAfter = space_after
+        self.whole = whole  # moved to the next page whole unless taller than a page
 
     def wrap(self, aW: float, aH: float) -> tuple[float, float]:  # noqa: N803
         self.width = max((sum(r.widths) for r in self.rows), default=0)
@@ -320,6 +322,8 @@ class Table(_Base):
             row.drawOn(self.canv, 0, y)
 
     def split(self, aW: float, aH: float) -> list:  # noqa: N803
+        if self.whole and self.wrap(aW, aH)[1] <= PAGE_H - 2 * MARGIN:
+            return []
         head = self.rows[:self.header]
         used = sum(r.wrap(aW, aH)[1] for r in head)
         for idx in range(self.header, len(self.rows)):
@@ -333,11 +337,53 @@ class Table(_Base):
                 first = self.rows[:idx] + [parts[0]]
                 rest = head + [parts[1]] + self.rows[idx + 1:]
             else:
-                first, rest = self.rows[:idx], head + self.rows[idx:]
+                cut = idx
+                while cut > self.header and self.rows[cut - 1].keep_next:
+                    cut -= 1
+                first, rest = self.rows[:cut], head + self.rows[cut:]
             if len(first) <= self.header:
                 return []
             return [Table(first, self.header, 0), Table(rest, self.header, self.spaceAfter)]
         return [self]
+
+
+def kept_together_class():
+    """reportlab's ``KeepTogether`` for flowables kept with what follows them (a heading,
+    an introducing text, a table before a signature), splitting at a table instead of
+    moving the whole group to the next page.
+
+    A group that does not fit keeps its first flowables and the first rows of the table
+    that does not fit on this page, the rest of that table and what follows it on the
+    next: a heading is never the last line of a page (the table's first part holds at
+    least one row), and a long table under a heading does not leave the page above it
+    half empty. Without a table to split there, the group moves on whole, as before.
+    """
+    cls = getattr(_LOCAL, "kept_class", None)
+    if cls is not None:
+        return cls
+    from reportlab.platypus.flowables import KeepTogether
+
+    class KeptTogether(KeepTogether):
+        def split(self, aW: float, aH: float) -> list:  # noqa: N803
+            content = self._content
+            used = 0.0
+            for i, flow in enumerate(content):
+                before = flow.getSpaceBefore() if i else 0.0
+                _w, h = flow.wrap(aW, aH - used - before)
+                if used + before + h + flow.getSpaceAfter() <= aH:
+                    used += before + h + flow.getSpaceAfter()
+                    continue
+                if isinstance(flow, Table):
+                    parts = flow.split(aW, aH - used - before)
+                    if len(parts) == 2:
+                        rest = [parts[1], *content[i + 1:]]
+                        tail = [KeptTogether(rest)] if len(rest) > 1 else rest
+                        return [*content[:i], parts[0], *tail]
+                break
+            return super().split(aW, aH)
+
+    _LOCAL.kept_class = KeptTogether
+    return KeptTogether
 
 
 class Answer(_Base):
@@ -559,9 +605,7 @@ def display(fld: Field, value: Any) -> str:
         return ""
     if fld.kind == "date":
         text = str(value)
-        if danish.is_iso_date(text):
-            return _date.fromisoformat(text).strftime("%d-%m-%Y")
-        return text
+        return danish.format_date(text) if danish.is_iso_date(text) else text
     if fld.kind == "dropdown":
         return fld.choice_title(value)
     if fld.format == "month" and danish.is_month(str(value)):

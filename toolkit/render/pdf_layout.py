@@ -39,7 +39,9 @@ from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
-from .keep import kept_with_drawing
+from ..profile_defaults import with_profile_defaults
+from .doc_title import document_title
+from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import draw_pdf_furniture
 from .locking import is_locked, signing_paths
 from .pdf_acro import (
@@ -70,12 +72,14 @@ from .pdf_flowables import (
     Signature,
     Table,
     check_on,
+    kept_together_class,
     para_class,
     para_text,
     register_fonts,
     static_para,
     styles,
 )
+from .pdf_overview import Overview, Spot, Unplaceable, whole
 from .pdf_template import Template, save, static_pdf
 from .word_fill import blank_data
 
@@ -101,21 +105,34 @@ def render_pdf(form: Form, data: dict | None, blank: bool = False,
     if blank:
         data = blank_data(form)
     data = data if isinstance(data, dict) else {}
+    if not blank:
+        data = with_profile_defaults(form, data, profile)
     locked = not blank and not flatten and is_locked(form, editable)
-    renderer = Renderer(form, data, blank, flatten, profile, locked,
-                        spare=blank or (editable is True and not flatten))
+    spare = blank or (editable is True and not flatten)
+    renderer = Renderer(form, data, blank, flatten, profile, locked, spare=spare)
+    title = document_title(form, renderer.refs)
     if flatten:
-        return save(static_pdf(form, _draw(renderer, profile)))
+        return save(static_pdf(form, _draw(renderer, profile), title))
     keep = signing_paths(form) if locked else None
     shape = renderer.shape(profile)
     hit = LAYOUTS.replay(shape, renderer)
     if hit is not None:
         template, widgets = hit
-        return template.write(widgets, renderer.font, keep)
-    raw = _draw(renderer, profile)
-    template = Template(form, raw, {w.page for w in renderer.widgets})
+        return template.write(widgets, renderer.font, keep, renderer.overlays(template))
+    try:
+        raw = _draw(renderer, profile)
+    except Unplaceable:  # rare: an overview row splits across pages
+        renderer = Renderer(form, data, blank, flatten, profile, locked, spare=spare,
+                            overlay=False)
+        raw = _draw(renderer, profile)
+        template = Template(form, raw, {w.page for w in renderer.widgets}, title)
+        return template.write(renderer.widgets, renderer.font, keep)
+    template = Template(form, raw, {w.page for w in renderer.widgets}, title,
+                        {s.page for s in renderer.spots})
+    template.spots, template.bold = list(renderer.spots), dict(renderer.bold)
+    template.whole = whole(template.spots)
     LAYOUTS.store(shape, renderer, template)
-    return template.write(renderer.widgets, renderer.font, keep)
+    return template.write(renderer.widgets, renderer.font, keep, renderer.overlays(template))
 
 
 def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
@@ -127,13 +144,14 @@ def _draw(renderer: Renderer, profile: Profile | None) -> bytes:
     buf = io.BytesIO()
     doc = BaseDocTemplate(
         buf, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN, bottomMargin=MARGIN, title=form.title, author="skema",
-        subject=form.description, creator="skema", producer=PRODUCER,
+        topMargin=MARGIN, bottomMargin=MARGIN, title=document_title(form, renderer.refs),
+        author="skema", subject=form.description, creator="skema", producer=PRODUCER,
         invariant=1, lang="da-DK", pageCompression=0,  # deflated once, by qpdf
     )
     frame = Frame(MARGIN, MARGIN, CONTENT_W, PAGE_H - 2 * MARGIN, leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0, id="body")
     doc.addPageTemplates([PageTemplate(id="side", frames=[frame])])
+    doc.keepTogetherClass = kept_together_class()  # a kept group splits at a table
     doc.build(story, canvasmaker=_canvas_class(renderer.running_title(), form, profile,
                                                renderer.family))
     return buf.getvalue()
@@ -148,9 +166,15 @@ class Layouts:
     heights give equal pages, so a document only lays out its answers (to know the
     heights) and writes its widgets. A document with an answer continued on a later page
     is never replayed (its lines, not only its height, decide where it breaks).
+
+    A month overview is drawn by each document over its template (see
+    :mod:`toolkit.render.pdf_overview`): the shape holds only its geometry. When a
+    template's overview tables were each drawn whole on one page, the rows and total
+    height of each table are enough; otherwise the template is kept under every row's
+    height too (:meth:`Renderer.overview_rows`).
     """
 
-    def __init__(self, size: int = 48) -> None:
+    def __init__(self, size: int = 128) -> None:
         self.size = size
         self.plans: OrderedDict[tuple, _Plan] = OrderedDict()
         self.count = 0
@@ -171,8 +195,10 @@ class Layouts:
                                 min_height)
                 answer.wrap(width, 10_000)
                 answers.append(answer)
+        heights = tuple(a.height for a in answers)
+        fine = renderer.overview_rows()
         with self._lock:
-            found = plan.templates.get(tuple(a.height for a in answers))
+            found = plan.templates.get((heights, None)) or plan.templates.get((heights, fine))
         if found is None:
             return None
         template, placed = found
@@ -195,12 +221,13 @@ class Layouts:
             return
         sources = [("answer", w.name, *s[1:4]) if s[0] == "answer" else s
                    for s, w in zip(renderer.sources, widgets)]
-        heights = tuple(s[4] for s in renderer.sources if s[0] == "answer")
+        heights = (tuple(s[4] for s in renderer.sources if s[0] == "answer"),
+                   None if template.whole else renderer.overview_rows())
         with self._lock:
             self._keep(shape, renderer.form, sources, heights, (template, list(widgets)))
 
     def _keep(self, shape: tuple, form: Form, sources: list[tuple],
-              heights: tuple[float, ...], entry: tuple[Template, list[Widget]]) -> None:
+              heights: tuple, entry: tuple[Template, list[Widget]]) -> None:
         plan = self.plans.get(shape)
         if plan is None or plan.form is not form:
             self.count -= len(plan.templates) if plan is not None else 0
@@ -220,7 +247,8 @@ class _Plan:
     def __init__(self, form: Form, sources: list[tuple]) -> None:
         self.form = form
         self.sources = sources
-        self.templates: dict[tuple[float, ...], tuple[Template, list[Widget]]] = {}
+        # by (answer heights, None or the overview rows' heights: see Renderer.overlays)
+        self.templates: dict[tuple, tuple[Template, list[Widget]]] = {}
 
 
 #: The templates of this process.
@@ -265,7 +293,7 @@ class Renderer:
 
     def __init__(self, form: Form, data: dict, blank: bool, flatten: bool,
                  profile: Profile | None = None, locked: bool = False,
-                 spare: bool = False) -> None:
+                 spare: bool = False, overlay: bool = True) -> None:
         from .word_fill import reference_texts
 
         files = profile.font_files() if profile is not None else None
@@ -283,6 +311,11 @@ class Renderer:
         self.locked = locked  # read-only fields
         self.spare = spare  # each list padded to its blank rows
         self.styles = styles(self.family)
+        # month overviews drawn per document over the template (see pdf_overview)
+        self.overlay = overlay and not flatten
+        self.overviews: dict[int, Overview] = {}  # by the block's index in the layout
+        self.spots: list[Spot] = []  # where the template's overview rows went
+        self.bold: dict[str, tuple[str, int]] = {}  # bold codes (see bold_codes)
 
     def shape(self, profile: Profile | None) -> tuple:
         """What the pages depend on besides the answer boxes' heights (see
@@ -291,7 +324,7 @@ class Renderer:
         from ..derived import drawing, month_overview
 
         parts: list[Any] = []
-        for block in self.form.layout:
+        for index, block in enumerate(self.form.layout):
             if "rows" in block or "blocks" in block:
                 parts.append(self._items(self.form.block_fields(block)[0].path))
             elif block.get("image") == "netvaerkscirkel":
@@ -302,7 +335,8 @@ class Renderer:
             elif "month_overview" in block:
                 overview = self._derived[id(block)] = month_overview(self.form, block,
                                                                      self.data)
-                parts.append(repr(overview))
+                drawn = self._overview(index, block)
+                parts.append(drawn.key() if drawn is not None else repr(overview))
         return (id(self.form), self.blank, self.locked, repr(profile), tuple(parts),
                 tuple(sorted(self.refs.items())))
 
@@ -449,7 +483,10 @@ class Renderer:
             rows.append(Row([Cell(self._label(shown, fld.help), LABEL_SHADE),
                               self._answer_cell(fld, fld.path, min_h)],
                              widths, min_h, continued_label=self._continued()))
-        return [Table(rows, header=1 if header else 0)]
+            rows[-1].keep_next = fld.kind == "checkbox"  # yes/no with what it introduces
+        if rows:
+            rows[-1].keep_next = False
+        return [Table(rows, header=1 if header else 0, whole=fields_kept_whole(flds))]
 
     def _items(self, path: str) -> int:
         lst = self.form.lists[path]
@@ -493,7 +530,10 @@ class Renderer:
                 rows.append(Row([Cell(self._label(title), LABEL_SHADE),
                                   self._answer_cell(fld, path, min_h)],
                                  widths, min_h, continued_label=self._continued()))
-            out.append(Table(rows))
+                rows[-1].keep_next = fld.kind == "checkbox"
+            if rows:
+                rows[-1].keep_next = False
+            out.append(Table(rows, whole=True))  # one item's block on one page (as Word)
         return out
 
     def _static_table(self, block: dict) -> list:
@@ -538,11 +578,50 @@ class Renderer:
         items = get_value(self.data, block["field"]) if block.get("field") else []
         return [p for p in items or [] if isinstance(p, dict)]
 
+    def _overview(self, index: int, block: dict) -> Overview | None:
+        """The overview a template leaves out and each document draws (None: drawn as
+        page content: flattened, no period, or not drawable exactly)."""
+        from ..derived import month_overview
+
+        if index in self.overviews:
+            return self.overviews[index]
+        if not self.overlay:
+            return None
+        months, items = self._derived.get(id(block)) or month_overview(self.form, block,
+                                                                       self.data)
+        if not months:
+            return None
+        drawn = Overview(index, block, months, items, self.styles, self.font)
+        if not drawn.exact:
+            return None
+        self.overviews[index] = drawn
+        return drawn
+
+    def overview_rows(self) -> tuple:
+        """Every overview row's height: what a template whose overview tables split
+        across pages fits besides the shape (see :class:`Layouts`)."""
+        return tuple(o.fine() for _i, o in sorted(self.overviews.items()))
+
+    def overlays(self, template: Template) -> dict[int, bytes]:
+        """Per page, the content this document draws over a template: its overviews."""
+        pages: dict[int, list[str]] = {}
+        spots = template.spots
+        if template.whole:  # the rows of this document's overviews below their headings
+            spots = [s for o in self.overviews.values() for s in o.respot(template.spots)]
+        for spot in spots:
+            ops = self.overviews[spot.block].ops(spot, self.font, template.bold)
+            pages.setdefault(spot.page, ["q"]).extend(ops)
+        return {page: "\n".join([*ops, "Q"]).encode("ascii") for page, ops in pages.items()}
+
     def _month_overview(self, block: dict) -> list:
         from reportlab.platypus import Paragraph, Spacer
 
         from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks, month_overview
 
+        index = next(i for i, b in enumerate(self.form.layout) if b is block)
+        drawn = self._overview(index, block)
+        if drawn is not None:
+            return drawn.flowables(self)
         months, items = self._derived.get(id(block)) or month_overview(self.form, block,
                                                                        self.data)
         if not months:

@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zlib
 from typing import Any
 
 from ..catalogue import Form
 from ..xmltext import escape
 from .font_subset import slim_names
 from .pdf_acro import (
+    AP_FONT,
     AcroBuilder,
     FieldFont,
     FontRefs,
@@ -40,22 +42,29 @@ from .pdf_flowables import PRODUCER
 _XREF_LINE = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 
 
-def static_pdf(form: Form, raw: bytes) -> Any:
-    """reportlab's file opened with pikepdf, page fonts slimmed and the metadata set."""
+def static_pdf(form: Form, raw: bytes, title: str | None = None) -> Any:
+    """reportlab's file opened with pikepdf, page fonts slimmed and the metadata set
+    (``title``: the document's, see :mod:`toolkit.render.doc_title`; else the form's)."""
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(raw))
     _slim_page_fonts(pdf)
+    for page in pdf.pages:  # reportlab's defaults, which say nothing a reader needs
+        for key in ("/ProcSet", "/Trans", "/Rotate"):
+            holder = page.obj.Resources if key == "/ProcSet" else page.obj
+            if key in holder and (key != "/Rotate" or int(holder[key]) == 0):
+                del holder[key]
     info = pdf.trailer.get("/Info")
     if info is None:
         info = pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary())
-    for key, value in (("/Title", form.title), ("/Author", "skema"),
+    title = title or form.title
+    for key, value in (("/Title", title), ("/Author", "skema"),
                        ("/Subject", form.description), ("/Creator", "skema"),
                        ("/Producer", PRODUCER), ("/skema_form", form.id),
                        ("/skema_version", form.version)):
         info[key] = pikepdf.String(value)
     pdf.Root.Lang = pikepdf.String("da-DK")
-    _add_xmp(pdf, form)
+    _add_xmp(pdf, form, title)
     return pdf
 
 
@@ -72,12 +81,17 @@ def save(pdf: Any) -> bytes:
 class Template:
     """A fillable form's static objects as written bytes, and where a document's own go."""
 
-    def __init__(self, form: Form, raw: bytes, widget_pages: set[int]) -> None:
+    def __init__(self, form: Form, raw: bytes, widget_pages: set[int],
+                 title: str | None = None,
+                 overlay_pages: set[int] | frozenset[int] = frozenset()) -> None:
         """Finish reportlab's file ``raw`` as a template; ``widget_pages``: the 1-based
-        pages that have widgets (each gets an ``/Annots`` placeholder)."""
+        pages that have widgets (each gets an ``/Annots`` placeholder); ``title``: the
+        document's (see :func:`static_pdf`); ``overlay_pages``: those a document draws on
+        (a content stream placeholder after the page's own, and the field font among the
+        page's fonts)."""
         import pikepdf
 
-        pdf = static_pdf(form, raw)
+        pdf = static_pdf(form, raw, title)
         fonts = add_field_fonts(pdf, FieldFont())
         pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(
             DR=pdf.make_indirect(pikepdf.Dictionary(Font=fonts)),
@@ -86,6 +100,10 @@ class Template:
         ))
         for number in sorted(widget_pages):
             pdf.pages[number - 1].obj.Annots = pdf.make_indirect(pikepdf.Array())
+        for number in sorted(overlay_pages):
+            page = pdf.pages[number - 1]
+            page.contents_add(pdf.make_indirect(pikepdf.Stream(pdf, b"")), prepend=False)
+            page.obj.Resources.Font[f"/{AP_FONT}"] = fonts[f"/{AP_FONT}"]
         data = save(pdf)
         done = pikepdf.open(io.BytesIO(data))
         acro = done.Root.AcroForm
@@ -95,6 +113,13 @@ class Template:
         self.pages = [page.obj.objgen[0] for page in done.pages]
         self.annots = {self.pages[n - 1]: done.pages[n - 1].obj.Annots.objgen[0]
                        for n in sorted(widget_pages)}
+        #: 1-based page -> its overlay's placeholder stream; what goes there is drawn
+        #: at ``spots`` (bold text in the codes ``bold``; see pdf_overview)
+        self.overlay_streams = {n: done.pages[n - 1].obj.Contents[-1].objgen[0]
+                                for n in sorted(overlay_pages)}
+        self.spots: list[Any] = []
+        self.bold: dict[str, tuple[str, int]] = {}
+        self.whole = True  # every overview table on one page (see pdf_overview.whole)
         self.acro = acro.objgen[0]
         self.cid = cid.objgen[0]
         self.program = cid.FontDescriptor.FontFile2.objgen[0]
@@ -107,8 +132,11 @@ class Template:
         self.acro_head = _dict_head(data[slice(*spans[self.acro])])
         self.cid_head = _dict_head(data[slice(*spans[self.cid])])
         rewritten = {self.acro, self.cid, self.program, self.tounicode,
-                     *self.annots.values()}
+                     *self.annots.values(), *self.overlay_streams.values()}
         header = data[:min(start for start, _ in spans.values())]
+        assert header.startswith(b"%PDF-1.")
+        if header[7:8] < b"5":  # a cross-reference stream (see write) needs PDF 1.5
+            header = b"%PDF-1.5" + header[8:]
         body = bytearray(header)
         self.offsets: dict[int, int] = {}
         for num in sorted(spans):
@@ -120,10 +148,13 @@ class Template:
         self.static = bytes(body)
 
     def write(self, widgets: list[Widget], font: FieldFont,
-              keep: tuple[str, ...] | None = None) -> bytes:
+              keep: tuple[str, ...] | None = None,
+              overlays: dict[int, bytes] | None = None) -> bytes:
         """A document: the static bytes, then the widgets' fields and appearances and the
         placeholders, then the cross-reference table. ``keep``: see
-        :class:`toolkit.render.pdf_acro.AcroBuilder` (None: editable)."""
+        :class:`toolkit.render.pdf_acro.AcroBuilder` (None: editable). ``overlays``:
+        per 1-based page, content drawn over the page (its glyphs already encoded with
+        ``font``)."""
         builder = AcroBuilder(font, self.fonts, self.size, keep)
         for widget in widgets:
             builder.add(widget, self.pages[widget.page - 1])
@@ -142,21 +173,38 @@ class Template:
         for page, num in self.annots.items():
             refs = " ".join(ref(n) for n in builder.annots.get(page, []))
             chunks.append((num, _raw(num, f"[{refs}]".encode())))
+        for number, num in self.overlay_streams.items():
+            content = (overlays or {}).get(number, b"")
+            chunks.append((num, stream_object(num, {}, content).serialize()))
         out = bytearray(self.static)
         offsets = dict(self.offsets)
         for num, chunk in chunks:
             offsets[num] = len(out)
             out += chunk
-        size = builder.next
-        xref = len(out)
-        lines = [f"xref\n0 {size}\n0000000000 65535 f \n"]
-        lines += [f"{offsets[n]:010d} 00000 n \n" for n in range(1, size)]
-        digest = hashlib.md5(out).hexdigest()  # noqa: S324 - a file id, not security
-        lines.append(f"trailer << /Root {ref(self.root)} /Info {ref(self.info)} "
-                     f"/Size {size} /ID [<{digest}><{digest}>] >>\n"
-                     f"startxref\n{xref}\n%%EOF\n")
-        out += "".join(lines).encode("ascii")
+        out += _xref_stream(out, offsets, builder.next, self.root, self.info)
         return bytes(out)
+
+
+def _xref_stream(body: bytes | bytearray, offsets: dict[int, int], num: int, root: int,
+                 info: int) -> bytes:
+    """The cross-reference stream (object ``num``, PDF 1.5) and the file's end.
+
+    Each entry is a type byte and the offset in as few bytes as the file needs (no
+    generation numbers: all are 0); deflated, it is a fifth of a cross-reference table's
+    20 bytes per object. No object streams (see :mod:`toolkit.render.pdf_acro`)."""
+    at = len(body)
+    width = max(1, (at.bit_length() + 7) // 8)
+    table = bytearray(b"\x00" + bytes(width))
+    for n in range(1, num):
+        table += b"\x01" + offsets[n].to_bytes(width, "big")
+    table += b"\x01" + at.to_bytes(width, "big")  # the stream itself
+    digest = hashlib.md5(body).hexdigest()  # noqa: S324 - a file id, not security
+    data = zlib.compress(bytes(table), 9)
+    head = (f"{num} 0 obj\n<< /Type /XRef /Size {num + 1} /W [1 {width} 0] "
+            f"/Root {ref(root)} /Info {ref(info)} /ID [<{digest}><{digest}>] "
+            f"/Filter /FlateDecode /Length {len(data)} >>\nstream\n")
+    return (head.encode("ascii") + data + b"\nendstream\nendobj\n"
+            + f"startxref\n{at}\n%%EOF\n".encode("ascii"))
 
 
 def _raw(num: int, body: bytes) -> bytes:
@@ -192,11 +240,19 @@ def _dict_head(written: bytes) -> bytes:
 
 def _slim_page_fonts(pdf: Any) -> None:
     """reportlab's embedded page fonts without the name records and the hints a PDF does
-    not need (see :func:`toolkit.render.font_subset.slim_names`)."""
+    not need (see :func:`toolkit.render.font_subset.slim_names`), their widths to a tenth
+    of a unit (reportlab writes seven digits; a tenth is 0.001 pt at 10 pt)."""
+    import pikepdf
+
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font", {})
         for font in fonts.values():
+            widths = font.get("/Widths")
+            if isinstance(widths, pikepdf.Array) and widths.objgen not in seen:
+                if widths.is_indirect:
+                    seen.add(widths.objgen)
+                font.Widths = pikepdf.Array([_tenth(float(w)) for w in widths])
             program = font.get("/FontDescriptor", {}).get("/FontFile2")
             if program is None or program.objgen in seen:
                 continue
@@ -208,7 +264,12 @@ def _slim_page_fonts(pdf: Any) -> None:
                 program.Length1 = len(slim)
 
 
-def _add_xmp(pdf: Any, form: Form) -> None:
+def _tenth(value: float) -> int | float:
+    rounded = round(value, 1)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def _add_xmp(pdf: Any, form: Form, title: str) -> None:
     import pikepdf
 
     def x(text: str) -> str:
@@ -220,7 +281,7 @@ def _add_xmp(pdf: Any, form: Form) -> None:
         'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:skema="urn:skema:ns:1.0/">'
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(form.title)}</rdf:li></rdf:Alt>'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(title)}</rdf:li></rdf:Alt>'
         "</dc:title><dc:language><rdf:Bag><rdf:li>da-DK</rdf:li></rdf:Bag></dc:language>"
         f"<pdf:Producer>{PRODUCER}</pdf:Producer>"
         f"<skema:form>{x(form.id)}</skema:form><skema:version>{x(form.version)}"

@@ -29,10 +29,12 @@ from ..doc_labels import document_label
 from ..errors import SchemaError
 from ..layout_refs import minor_path, profile_text_path
 from ..profile import BUNDLED_FONT
-from .keep import kept_with_drawing
+from .doc_title import document_title
+from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import footer_title
 from .ooxml import (
     NSDECL,
+    PLACEHOLDER_STYLE,
     attr,
     rewrite_package,
     w,
@@ -42,7 +44,6 @@ FONT = BUNDLED_FONT  # as in the PDF; a profile's font replaces it when filled
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 LABEL_SHADE = "EEF2F6"
 PAGE_WIDTH_CM = 17.0  # A4 minus 2 cm margins each side
-KEEP_TOGETHER_ROWS = 8  # a fields table this short moves to the next page whole
 
 REF = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _ITALIC = re.compile(r"\*([^*]+)\*")
@@ -75,7 +76,7 @@ def build_template(form: Form) -> bytes:
     if first.tag == w("p") and not "".join(first.itertext()).strip():
         body.remove(first)
     props = doc.core_properties
-    props.title = form.title
+    props.title = document_title(form, {})  # no placeholder: Handleplan, not [kommune]
     props.author = "skema"
     props.last_modified_by = "skema"
     props.comments = f"Skabelon genereret fra schemas/{form.id}.schema.json"
@@ -158,6 +159,9 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     small.font.size = Pt(8.5)
     plc = styles.add_style("PlaceholderText", WD_STYLE_TYPE.CHARACTER)
     plc.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+    blank_answer = styles.add_style(PLACEHOLDER_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    blank_answer.base_style = svar  # a blank answer's placeholder, grey in LibreOffice too
+    blank_answer.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
 
     header = section.header.paragraphs[0]
     header.style = small
@@ -260,9 +264,7 @@ class _Builder:
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths):
-                cell.width = Cm(width)
+        _widths(table, widths)
         return table
 
     def _label_cell(self, cell, fld: Field | None, text: str | None = None,
@@ -293,7 +295,9 @@ class _Builder:
             self._answer(row.cells[1], fld, None)
             if fld.kind == "long":
                 _min_height(row, Cm(3.2))
-        if len(flds) <= KEEP_TOGETHER_ROWS and sum(f.kind == "long" for f in flds) <= 2:
+            if fld.kind == "checkbox" and i < len(flds) - 1:
+                _keep_with_next_row(row)  # a yes/no row with what it introduces
+        if fields_kept_whole(flds):
             _keep_together(table)
         self._spacer()
 
@@ -372,9 +376,7 @@ class _Builder:
                 widths.append(gap)
         table = self.doc.add_table(rows=2, cols=len(widths))
         table.autofit = False
-        for row in table.rows:
-            for cell, wd in zip(row.cells, widths):
-                cell.width = Cm(wd)
+        _widths(table, widths)
         _min_height(table.rows[0], Cm(1.6))
         for cell in table.rows[0].cells:  # never lines on one page, labels on the next
             cell.paragraphs[0].paragraph_format.keep_with_next = True
@@ -506,6 +508,19 @@ def _checkbox_sdt(alias: str, tag: str, value: str) -> str:
     )
 
 
+def _widths(table, widths: list[float]) -> None:
+    """Give the table's columns these widths (cm), in the grid as well as in each cell.
+
+    python-docx's ``cell.width`` sets only the cell's own width; LibreOffice lays a
+    fixed table out by its grid, which would otherwise stay at equal columns.
+    """
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(Cm(width).twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
+
+
 def _shade(cell, fill: str) -> None:
     tcpr = cell._tc.get_or_add_tcPr()
     tcpr.append(parse_xml(f'<w:shd {NSDECL} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
@@ -526,11 +541,23 @@ def _min_height(row, height) -> None:
 def _keep_together(table) -> None:
     """Keep a short table on one page: rows unsplit, every row kept with the next one."""
     rows = list(table.rows)
-    for row in rows:
-        row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {NSDECL}/>"))
     for row in rows[:-1]:
-        for p in row._tr.iter(qn("w:p")):  # also the answer paragraphs inside controls
-            Paragraph(p, row).paragraph_format.keep_with_next = True
+        _keep_with_next_row(row)
+    _cant_split(rows[-1])
+
+
+def _keep_with_next_row(row) -> None:
+    """A row never split and kept on the page of the row after it (also the answer
+    paragraphs inside its controls)."""
+    _cant_split(row)
+    for p in row._tr.iter(qn("w:p")):
+        Paragraph(p, row).paragraph_format.keep_with_next = True
+
+
+def _cant_split(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    if trpr.find(qn("w:cantSplit")) is None:
+        trpr.append(parse_xml(f"<w:cantSplit {NSDECL}/>"))
 
 
 def _repeat_header(row) -> None:

@@ -24,8 +24,10 @@ from ..catalogue import Form
 from ..errors import TemplateError
 from ..paths import get_value
 from ..profile import Profile
+from ..profile_defaults import with_profile_defaults
 from .ooxml import (
     CHECKED,
+    PLACEHOLDER_STYLE,
     PLACEHOLDERS,
     ZipEntry,
     attr,
@@ -36,19 +38,21 @@ from .ooxml import (
     w14,
     write_zip,
 )
-from .word_build import identity, template_path
+from .word_build import REF, identity, template_path
 from .word_check import JINJA, check_template
 from .word_fill import (
     blank_data,
     display,
     lean_markup,
     option_in,
+    placeholder_style,
     ref_paths,
     reference_texts,
     render_docxtpl,
     show_placeholder_run,
     tables,
 )
+from .word_lean import lean_package
 
 
 def render(form: Form, data: dict | None, template: str | Path | None = None,
@@ -65,7 +69,18 @@ def render(form: Form, data: dict | None, template: str | Path | None = None,
     if blank:
         data = blank_data(form)
     out = compiled_template(form, template).render(data or {}, profile=profile, blank=blank)
-    return docx_letterhead(out, form, profile)
+    return docx_letterhead(out, form, profile, docx_title(form, data or {}, profile))
+
+
+def docx_title(form: Form, data: dict, profile: Profile | None = None) -> str | None:
+    """A filled document's title when it differs from the template's neutral one (the
+    data's municipality or the profile's in ``Handleplan for …``), else None."""
+    from .doc_title import document_title
+
+    if not REF.search(form.schema.get("x-running-title", "")):
+        return None
+    named = document_title(form, reference_texts(form, data, profile=profile))
+    return named if named != document_title(form, {}) else None
 
 
 def compiled_template(form: Form, template: str | Path | None = None) -> CompiledTemplate:
@@ -122,7 +137,7 @@ class CompiledTemplate:
 
     def __init__(self, form: Form, raw: bytes) -> None:
         self.form = form
-        self.raw = raw
+        self.raw = lean_package(raw)
         self.identity = identity(form)
         self.fast = not any("image" in b for b in form.layout)
         self.ref_paths = ref_paths(form)
@@ -234,6 +249,11 @@ class CompiledTemplate:
         empty.tail = None
         show_placeholder_run(empty, next(empty.iter(w("t"))),
                               PLACEHOLDERS.get(fld.kind, PLACEHOLDERS["text"]))
+        style = placeholder_style(run)
+        if style is not None:  # grey in LibreOffice too (see placeholder_style)
+            old_style = style.get(w("val"), "")
+            style.set(w("val"), mark("{{ " + repr(PLACEHOLDER_STYLE) + " if " + empty_test
+                                     + " else " + repr(old_style) + " }}"))
         run.addprevious(etree.Comment(mark("{% if " + empty_test + " %}")))
         run.addprevious(empty)
         run.addprevious(etree.Comment(mark("{% else %}")))
@@ -248,6 +268,8 @@ class CompiledTemplate:
         texts for ``{profil.…}`` references, the letterhead is added by :func:`render`).
         ``blank``: empty controls show their grey placeholder text (never when filled)."""
         data = _clean(data)
+        if not blank:
+            data = with_profile_defaults(self.form, data, profile)
         if not self.fast:
             return render_docxtpl(self.form, data, self.raw, profile, blank=blank)
         form = self.form

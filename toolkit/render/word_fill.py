@@ -23,6 +23,7 @@ from ..paths import get_value
 from ..profile import Profile, neutral_refs
 from .ooxml import (
     CHECKED,
+    PLACEHOLDER_STYLE,
     PLACEHOLDERS,
     UNCHECKED,
     rewrite_package,
@@ -203,8 +204,11 @@ def reference_texts(form: Form, data: dict, blank: bool = False,
         value = get_value(data, path)
         fld = form.fields.get(path)
         if fld is not None and fld.format == "kommune":
-            refs[path] = (danish.kommune_official(value) if value
-                          else from_profile["profil.navn"])
+            if value and profile is not None and value in profile.kommune_names():
+                refs[path] = profile.name  # the profile's own (fictitious) municipality
+            else:
+                refs[path] = (danish.kommune_official(value) if value
+                              else from_profile["profil.navn"])
         elif fld is not None and fld.kind == "date" and value \
                 and danish.is_iso_date(str(value)):
             refs[path] = danish.format_date(value)
@@ -288,7 +292,27 @@ def _show_placeholder(sdt, pr, text: str) -> None:
     t_elements = list(content.iter(w("t")))
     if not t_elements:
         return
-    show_placeholder_run(t_elements[0].getparent(), t_elements[0], text)
+    run = t_elements[0].getparent()
+    show_placeholder_run(run, t_elements[0], text)
+    style = placeholder_style(run)
+    if style is not None:
+        style.set(w("val"), PLACEHOLDER_STYLE)
+
+
+def placeholder_style(run):
+    """The ``w:pStyle`` of the paragraph of ``run`` when that paragraph is the content of
+    a block-level control (a text or long answer), else None.
+
+    LibreOffice ignores the run properties inside a block-level control and shows its
+    placeholder black; it honours the paragraph's style, so a blank answer's paragraph
+    takes the grey :data:`~toolkit.render.ooxml.PLACEHOLDER_STYLE`.
+    """
+    para = run.getparent()
+    if para is None or para.tag != w("p") or para.getparent() is None \
+            or para.getparent().tag != w("sdtContent"):
+        return None
+    ppr = para.find(w("pPr"))
+    return ppr.find(w("pStyle")) if ppr is not None else None
 
 
 def show_placeholder_run(run, t_el, text: str) -> None:

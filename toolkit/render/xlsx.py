@@ -32,6 +32,8 @@ from ..errors import DataFileError
 from ..fileio import FORMULA_START
 from ..guidance import staff_help
 from ..paths import get_value
+from ..profile import Profile
+from ..profile_defaults import suggestions
 from ..sources.workbook_cells import column_letter, parse_place, quote_sheet
 from ..sources.workbook_layout import GUIDE_SHEET, LISTS_SHEET, Column, SheetDef, layout
 from ..validation import Problem
@@ -116,8 +118,9 @@ def cell_value(fld: Field | None, value: Any) -> Any:
 class _Writer:
     """Writes one write-only workbook with cached styles."""
 
-    def __init__(self, form: Form) -> None:
+    def __init__(self, form: Form, profile: Profile | None = None) -> None:
         self.form = form
+        self.profile = profile
         self.lay = layout(form)
         self.book = Workbook(write_only=True)
         self.lists_ws = None
@@ -153,6 +156,12 @@ class _Writer:
                 validations.setdefault(self._choices_ref(fld), []).append(rng)
             elif fld is not None and fld.kind == "checkbox":
                 validations.setdefault('"ja,nej"', []).append(rng)
+            elif fld is not None and _offer(suggestions(fld, self.profile)):
+                offer = _offer(suggestions(fld, self.profile))
+                dv = DataValidation(type="list", formula1=offer, allow_blank=True,
+                                    showErrorMessage=False)  # a suggestion: any text goes
+                dv.add(rng)
+                ws.data_validations.append(dv)
         for formula, ranges in validations.items():
             dv = DataValidation(type="list", formula1=formula, allow_blank=True,
                                 showErrorMessage=True, errorStyle="warning",
@@ -300,18 +309,28 @@ class _Writer:
         return buffer.getvalue()
 
 
+def _offer(values: Sequence[str]) -> str:
+    """An inline list formula of suggested values ('' when none, or when one has a comma
+    or a quote, or the list is longer than Excel's 255 characters)."""
+    text = ",".join(values)
+    if not values or '"' in text or any("," in v for v in values) or len(text) > 255:
+        return ""
+    return f'"{text}"'
+
+
 def input_workbook(form: Form, rows: Sequence[dict] | None = None,
-                   keys: Sequence[str] | None = None) -> bytes:
+                   keys: Sequence[str] | None = None, profile: Profile | None = None) -> bytes:
     """The form's Excel input workbook as .xlsx bytes; with ``rows`` filled with that data.
 
     ``keys`` are the main rows' keys (default 1, 2, 3 …) when the key is a generated
-    column; list items go to the list sheets under their row's key.
+    column; list items go to the list sheets under their row's key. ``profile``: its
+    departments offered in a drop-down (any other text allowed) for the department field.
     """
     rows = list(rows or [])
     lay = layout(form)
     if keys is None:
         keys = [str(i) for i in range(1, len(rows) + 1)]
-    writer = _Writer(form)
+    writer = _Writer(form, profile)
 
     def key_of(i: int, data: dict) -> Any:
         if lay.key_field:

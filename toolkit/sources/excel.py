@@ -1163,8 +1163,10 @@ def _place_order(text: str, lay: BookLayout) -> tuple:
             -1 if col is None else col)
 
 
-def validate_record(form: Form, record: Record) -> list[Problem]:
-    """The record's reading problems plus schema validation, each placed on its cell.
+def validate_record(form: Form, record: Record, profile: Any = None) -> list[Problem]:
+    """The record's reading problems plus schema validation, each placed on its cell
+    (``profile``: the municipality's :class:`~toolkit.profile.Profile`, see
+    :func:`toolkit.validation.validate`).
 
     A schema problem on a path that already has a reading problem is left out (the
     reading problem says more). Problems are ordered by sheet, row and column.
@@ -1176,7 +1178,7 @@ def validate_record(form: Form, record: Record) -> list[Problem]:
     read_paths = {p.path for p in reading if p.path}
     out = list(reading)
     cells = record.cells
-    for prob in validate(form, record.data):
+    for prob in validate(form, record.data, profile):
         if prob.path in read_paths or any(prob.path.startswith(p + ".") for p in read_paths):
             continue
         where = cells.place_of(form, prob.path) if cells is not None else ""

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
-import shutil
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,11 +35,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import danish
 from ..catalogue import forms
 from ..errors import SkemaError
+from . import uploads
 from .archive import MAX_REASON, known_number, open_archive
 from .catalogue import download, form_or_404
-from .security import require_api
+from .security import no_cpr_in_url, require_api
 from .store import Identity
-from .uploads import copy_bounded, display, megabytes
+from .uploads import megabytes
 
 #: Room for the multipart framing and small fields beside an uploaded file.
 OVERHEAD = 64 * 1024
@@ -79,39 +78,14 @@ class LimitedRoute(APIRoute):
 def saved(request: Request, upload: UploadFile, name: str = "") -> Iterator[Path]:
     """The upload saved in a private folder of its own (removed afterwards) under ``name``
     (else a random name with its suffix), at most the app's size limit (413 above it)."""
-    base = request.app.state.config.data / "tmp"
-    base.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # letters only: a hex name can hold ten digits that look like a CPR number, which the
-    # library's messages mask, and the name could then not be swapped for the upload's
-    folder = base / "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(16))
-    folder.mkdir(mode=0o700)
-    suffix = Path(upload.filename or "").suffix.lower()
-    if not (suffix[1:].isascii() and suffix[1:].isalnum()):
-        suffix = ""
-    target = folder / (name or f"upload{suffix}")
-    try:
-        upload.file.seek(0)
-        copy_bounded(upload.file, target, request.app.state.config.max_upload_bytes,
-                     display(upload.filename))
-        yield target
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    config = request.app.state.config
+    with uploads.saved(upload, config.tmp, config.max_upload_bytes, name) as path:
+        yield path
 
 
 BEARER = HTTPBearer(auto_error=False, scheme_name="API-nøgle",
                     description="En API-nøgle fra 'skema token new' "
                                 "(Authorization: Bearer skema_…).")
-
-
-def no_cpr_in_url(request: Request) -> None:
-    """Refuse (400) a call with something like a CPR number in its address: addresses end
-    up in access logs and browser histories; a CPR number belongs in the body."""
-    from urllib.parse import unquote_plus
-
-    url = unquote_plus(request.url.path + "?" + request.url.query)
-    if danish.mask_cpr(url) != url:
-        raise HTTPException(400, "Et CPR-nummer må ikke stå i adressen. Send det i kroppen, "
-                                 "fx med POST /api/consents/search.")
 
 
 router = APIRouter(dependencies=[Depends(no_cpr_in_url), Depends(BEARER),
@@ -513,7 +487,7 @@ def add_consent(
     if oplysninger:
         given["oplysninger"] = [info_type(o) for o in oplysninger]
     # the archive keeps the file's name: the user's, with any CPR number masked
-    name = _safe_name(fil.filename or "samtykke")
+    name = uploads.kept_name(fil.filename, "samtykke")
     with saved(request, fil, name) as path:
         try:
             with open_archive(request.app.state.config, who.name) as arch:
@@ -523,14 +497,6 @@ def add_consent(
         except SkemaError as exc:
             raise _archive_error(exc, path, name) from None
     return ConsentOut(**out)
-
-
-def _safe_name(name: str) -> str:
-    """The upload's file name without folders, with CPR numbers masked."""
-    from ..collect import display_name
-
-    base = Path(display_name(name).replace("\\", "/")).name.strip(". ")
-    return danish.mask_cpr(base or "samtykke")[-120:]
 
 
 @router.get("/consents/{consent_id}", summary="Ét samtykke", tags=["samtykker"],

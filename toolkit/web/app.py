@@ -21,7 +21,14 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .config import WebConfig
 from .pages import render
-from .security import BodyLimit, LoginRequired, SecurityHeaders, check_csrf
+from .security import (
+    BodyLimit,
+    LoginRequired,
+    SecurityHeaders,
+    check_csrf,
+    cpr_refusal,
+    no_cpr_in_url,
+)
 from .store import WebStore
 
 PAGE_GROUPS = ("catalogue", "login", "fill", "batch", "collect", "consents", "users")
@@ -40,7 +47,8 @@ def create_app(config: WebConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in PAGE_GROUPS:
         module = importlib.import_module(f"{__package__}.{name}")
-        app.include_router(module.router, dependencies=[Depends(check_csrf)],
+        app.include_router(module.router,
+                           dependencies=[Depends(no_cpr_in_url), Depends(check_csrf)],
                            include_in_schema=False)
     api = importlib.import_module(f"{__package__}.api")
     app.include_router(api.router, prefix="/api")
@@ -68,6 +76,8 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code in (404, 405):  # no route: refused as the routes refuse
+            exc = cpr_refusal(request) or exc
         if _wants_json(request):
             return JSONResponse({"fejl": _page_message(exc)}, status_code=exc.status_code,
                                 headers=exc.headers)

@@ -18,24 +18,22 @@ import shutil
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
 
 from .. import danish
 from ..catalogue import forms
 from ..errors import SkemaError
 from ..validation import Problem
 from . import jobs
-from .catalogue import MEDIA, form_or_404
-from .pages import render
-from .security import require
+from .catalogue import form_or_404
+from .job_pages import JobPages, User, download_file
 from .store import Identity
-from .uploads import check_count, copy_bounded, display, megabytes, uploads
+from .uploads import check_count, check_sizes, copy_bounded, display
 
 router = APIRouter()
-User = Annotated[Identity, Depends(require("sagsbehandler"))]
 KIND = "batch"
 INPUT = "input.xlsx"
 REPORT = "rapport.xlsx"
@@ -166,51 +164,37 @@ def start(app: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # Pages
 # ---------------------------------------------------------------------------------------
+PAGES = JobPages(KIND, "/batch", "batch.html", "batch-job.html", "batch-status.html",
+                 "Kørslen findes ikke (eller er ikke din).",
+                 lambda: {"formularer": forms(), "valgt": "indsatsskema"})
+
+
 def _form_page(request: Request, who: Identity, error: str = "", chosen: str = "",
                status: int = 200) -> Response:
-    return render(request, "batch.html", {
-        "formularer": forms(), "fejl": error, "valgt": chosen or "indsatsskema",
-        "seneste": jobs.recent(request.app, who.name, KIND), "tidspunkt": jobs.when,
-        "graense": megabytes(request.app.state.config.max_upload_bytes)}, status=status)
+    return PAGES.form_page(request, who, error, status, **({"valgt": chosen} if chosen else {}))
 
 
-@router.get("/batch")
-def page(request: Request, who: User) -> Response:
-    """Masseudfyldning: the upload form and the user's latest batches."""
-    return _form_page(request, who)
+def _accept(request: Request, who: Identity, form: Any, files: list[Any]) -> Response:
+    """Keep the workbook in a new job's folder and check it (in a bounded child); the
+    job's report (303 to /batch/{job})."""
+    import json
 
+    from ..limits import LimitError, bounded, read_seconds
 
-@router.post("/batch")
-async def upload(request: Request, who: User) -> Response:
-    """Take the workbook, check it, and show the job's report (303 to /batch/{job})."""
-    from starlette.concurrency import run_in_threadpool
-
-    form = await request.form()
     form_id = str(form.get("formular") or "")
-    files = uploads(form.getlist("fil"))
     if form_id not in {f.id for f in forms()}:
         return _form_page(request, who, "Vælg en formular på listen.", status=422)
     if not files:
         return _form_page(request, who, "Vælg projektmappen (.xlsx), der skal udfyldes fra.",
                           form_id, status=422)
     check_count(len(files), 1)
-    return await run_in_threadpool(_accept, request, who, form_id, files[0])
-
-
-def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> Response:
-    """Keep the upload in a new job's folder and check it (in a bounded child)."""
-    import json
-
-    from ..limits import LimitError, bounded, read_seconds
-    from .uploads import too_big
-
+    upload_file = files[0]
     config = request.app.state.config
     name = display(upload_file.filename)
     if Path(upload_file.filename or "").suffix.lower() not in (".xlsx", ".xlsm"):
         return _form_page(request, who, f"\"{name}\" er ikke en Excel-projektmappe (.xlsx). "
                           "Gem den som .xlsx i Excel, og prøv igen.", form_id, status=422)
-    if upload_file.size is not None and upload_file.size > config.max_upload_bytes:
-        raise too_big(name, config.max_upload_bytes)
+    check_sizes(files, config.max_upload_bytes)
     job_id, base = jobs.new_job(request.app)
     try:
         copy_bounded(upload_file.file, base / INPUT, config.max_upload_bytes, name)
@@ -235,42 +219,25 @@ def _accept(request: Request, who: Identity, form_id: str, upload_file: Any) -> 
     return RedirectResponse(f"/batch/{job_id}", status_code=303)
 
 
-def _job_or_404(request: Request, who: Identity, job_id: str) -> jobs.Job:
-    return jobs.owned_or_404(request.app, who, job_id, KIND,
-                             "Kørslen findes ikke (eller er ikke din).")
-
-
-def _context(request: Request, job: jobs.Job, report: bool = True) -> dict[str, Any]:
+def _context(request: Request, job: jobs.Job, report: bool) -> dict[str, Any]:
     base = jobs.folder(request.app.state.config, job.id)
     problems: list[Problem] = []
     notes: list[Problem] = []
     if report and (base / PROBLEMS).is_file():
         problems, notes = saved_problems(base)
-    frm = form_or_404(job.params["form"])
-    return {"job": job, "nr": jobs.place(request.app, job), "dage": jobs.KEEP_DAYS, "formular": frm,
+    return {"formular": form_or_404(job.params["form"]),
             "problemer": [problem_row(p) for p in problems[:SHOWN]],
             "noter": [problem_row(p) for p in notes[:SHOWN]],
             "flere": max(0, len(problems) - SHOWN)}
 
 
-@router.get("/batch/{job_id}")
-def job_page(request: Request, who: User, job_id: str) -> Response:
-    """The job: its report, its state, and the documents once they are made."""
-    job = _job_or_404(request, who, job_id)
-    return render(request, "batch-job.html", _context(request, job))
-
-
-@router.get("/batch/{job_id}/status")
-def job_status(request: Request, who: User, job_id: str) -> Response:
-    """The state fragment the job page polls."""
-    job = _job_or_404(request, who, job_id)
-    return render(request, "batch-status.html", _context(request, job, report=False))
+PAGES.add_routes(router, "fil", _accept, _context)
 
 
 @router.post("/batch/{job_id}/start")
 def start_job(request: Request, who: User, job_id: str) -> Response:
     """Queue the batch (a second press does nothing)."""
-    job = _job_or_404(request, who, job_id)
+    job = PAGES.job(request, who, job_id)
     jobs.enqueue(request.app, job_id, jobs.FAILED if job.state == jobs.FAILED else jobs.CHECKED)
     return RedirectResponse(f"/batch/{job_id}", status_code=303)
 
@@ -281,7 +248,7 @@ def report_download(request: Request, who: User, job_id: str) -> Response:
     from ..fileio import write_atomic
     from ..limits import LimitError, bounded
 
-    job = _job_or_404(request, who, job_id)
+    job = PAGES.job(request, who, job_id)
     base = jobs.folder(request.app.state.config, job.id)
     path = base / REPORT
     if not path.is_file():  # made on the first download (it takes a while: openpyxl)
@@ -293,20 +260,11 @@ def report_download(request: Request, who: User, job_id: str) -> Response:
             raise HTTPException(422, danish.mask_cpr(
                 str(exc).replace(str(base / INPUT), str(job.params.get("fil"))))) from None
         write_atomic(path, data, overwrite=True)
-    return _file(path, f"{job.params['form']}-rapport.xlsx")
+    return download_file(path, f"{job.params['form']}-rapport.xlsx")
 
 
 @router.get("/batch/{job_id}/dokumenter.zip")
 def zip_download(request: Request, who: User, job_id: str) -> Response:
     """The documents and manifest.csv as one zip (once the batch is done)."""
-    job = _job_or_404(request, who, job_id)
-    path = jobs.folder(request.app.state.config, job.id) / ZIP
-    if job.state != jobs.DONE or not path.is_file():
-        raise HTTPException(404, "Dokumenterne er ikke lavet endnu.")
-    return _file(path, f"{job.params['form']}-dokumenter.zip")
-
-
-def _file(path: Path, name: str) -> Response:
-    kind = name.rsplit(".", 1)[-1]
-    return FileResponse(path, media_type=MEDIA.get(kind, "application/octet-stream"),
-                        headers={"content-disposition": f'attachment; filename="{name}"'})
+    return PAGES.result(request, who, job_id, ZIP, lambda j: f"{j.params['form']}-dokumenter.zip",
+                        "Dokumenterne er ikke lavet endnu.")

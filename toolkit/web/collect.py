@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
 
 from .. import danish
 from ..collect import STATUSES, SUFFIXES, Entry, collect, workbook
 from ..fileio import write_atomic
 from . import jobs
-from .catalogue import MEDIA
-from .pages import render
-from .security import require
+from .job_pages import JobPages, User
 from .store import Identity
 from .uploads import (
     check_count,
@@ -31,16 +29,13 @@ from .uploads import (
     copy_bounded,
     display,
     free_name,
-    megabytes,
     remove_empty_dirs,
     safe_relative,
     strip_common_folder,
     unpack_zip,
-    uploads,
 )
 
 router = APIRouter()
-User = Annotated[Identity, Depends(require("sagsbehandler"))]
 KIND = "indsamling"
 FILES = "filer"
 LINES = "status.jsonl"
@@ -99,35 +94,15 @@ def start(app: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # Pages
 # ---------------------------------------------------------------------------------------
-def _form_page(request: Request, who: Identity, error: str = "", status: int = 200
-               ) -> Response:
-    config = request.app.state.config
-    return render(request, "indsamling.html", {
-        "fejl": error, "graense": megabytes(config.max_upload_bytes),
-        "antal": config.max_upload_files, "seneste": jobs.recent(request.app, who.name, KIND),
-        "tidspunkt": jobs.when}, status=status)
+PAGES = JobPages(KIND, "/indsamling", "indsamling.html", "indsamling-job.html",
+                 "indsamling-status.html", "Indsamlingen findes ikke (eller er ikke din).")
 
 
-@router.get("/indsamling")
-def page(request: Request, who: User) -> Response:
-    """Indsamling: the upload form."""
-    return _form_page(request, who)
-
-
-@router.post("/indsamling")
-async def upload(request: Request, who: User) -> Response:
+def _accept(request: Request, who: Identity, _form: Any, files: list[Any]) -> Response:
     """Keep the files (a .zip unpacked) and queue their collection (303 to the job)."""
-    from starlette.concurrency import run_in_threadpool
-
-    form = await request.form()
-    files = uploads(form.getlist("filer"))
     if not files:
-        return _form_page(request, who, "Vælg de returnerede filer, en mappe eller en zip-fil.",
-                          status=422)
-    return await run_in_threadpool(_accept, request, who, files)
-
-
-def _accept(request: Request, who: Identity, files: list[Any]) -> Response:
+        return PAGES.form_page(request, who, "Vælg de returnerede filer, en mappe eller en "
+                                             "zip-fil.", status=422)
     config = request.app.state.config
     check_count(len(files), config.max_upload_files)
     check_sizes(files, config.max_upload_bytes)
@@ -142,8 +117,8 @@ def _accept(request: Request, who: Identity, files: list[Any]) -> Response:
         raise
     if not count:
         jobs.discard(request.app, job_id)
-        return _form_page(request, who, "Der var ingen .docx- eller .pdf-filer blandt de valgte "
-                          "filer.", status=422)
+        return PAGES.form_page(request, who, "Der var ingen .docx- eller .pdf-filer blandt de "
+                                             "valgte filer.", status=422)
     first = display(files[0].filename)
     title = first if len(files) == 1 else f"{len(files)} filer"
     jobs.add(request.app, job_id, KIND, who.name, {"titel": title}, total=count)
@@ -176,12 +151,7 @@ def _save(files: list[Any], names: list[PurePosixPath], root: Path, config: Any)
     return count
 
 
-def _job_or_404(request: Request, who: Identity, job_id: str) -> jobs.Job:
-    return jobs.owned_or_404(request.app, who, job_id, KIND,
-                             "Indsamlingen findes ikke (eller er ikke din).")
-
-
-def _context(request: Request, job: jobs.Job) -> dict[str, Any]:
+def _context(request: Request, job: jobs.Job, _full: bool) -> dict[str, Any]:
     base = jobs.folder(request.app.state.config, job.id)
     lines: list[dict[str, Any]] = []
     if job.state == jobs.DONE and (base / FINAL).is_file():
@@ -193,31 +163,15 @@ def _context(request: Request, job: jobs.Job) -> dict[str, Any]:
                     lines.append(json.loads(raw))
                 except ValueError:  # a line being written
                     break
-    return {"job": job, "nr": jobs.place(request.app, job), "dage": jobs.KEEP_DAYS, "linjer": lines,
-            "laest": max(job.done, len(lines))}  # the count is written a little later
+    return {"linjer": lines, "laest": max(job.done, len(lines))}  # the count comes later
 
 
-@router.get("/indsamling/{job_id}")
-def job_page(request: Request, who: User, job_id: str) -> Response:
-    """The collection: a status line per file read so far, then the workbook."""
-    job = _job_or_404(request, who, job_id)
-    return render(request, "indsamling-job.html", _context(request, job))
-
-
-@router.get("/indsamling/{job_id}/status")
-def job_status(request: Request, who: User, job_id: str) -> Response:
-    """The fragment the job page polls."""
-    job = _job_or_404(request, who, job_id)
-    return render(request, "indsamling-status.html", _context(request, job))
+PAGES.add_routes(router, "filer", _accept, _context)
 
 
 @router.get("/indsamling/{job_id}/samlet.xlsx")
 def workbook_download(request: Request, who: User, job_id: str) -> Response:
     """The collected workbook (``skema collect DIR -o samlet.xlsx``)."""
-    job = _job_or_404(request, who, job_id)
-    path = jobs.folder(request.app.state.config, job.id) / WORKBOOK
-    if job.state != jobs.DONE or not path.is_file():
-        raise HTTPException(404, "Regnearket er ikke lavet endnu.")
-    return FileResponse(path, media_type=MEDIA["xlsx"],
-                        headers={"content-disposition": 'attachment; filename="samlet.xlsx"'})
+    return PAGES.result(request, who, job_id, WORKBOOK, lambda _job: WORKBOOK,
+                        "Regnearket er ikke lavet endnu.")
 

@@ -12,6 +12,10 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_FILES = 500
 #: One request's body in all (many files of a collect together).
 MAX_REQUEST_BYTES = 500 * 1024 * 1024
+#: Failed log-ins (for one user name, or from one address) within the window before more
+#: attempts are refused until the window has passed.
+LOGIN_ATTEMPTS = 5
+LOGIN_WINDOW_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class WebConfig:
     max_upload_files: int = MAX_UPLOAD_FILES
     max_request_bytes: int = MAX_REQUEST_BYTES
     allowed_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost"))
+    login_attempts: int = LOGIN_ATTEMPTS
+    login_window_minutes: int = LOGIN_WINDOW_MINUTES
 
     @property
     def database(self) -> Path:
@@ -52,3 +58,8 @@ class WebConfig:
     def jobs(self) -> Path:
         """Where batch and collect jobs keep their uploads and results."""
         return self.data / "jobs"
+
+    @property
+    def tmp(self) -> Path:
+        """Where a single upload is kept while it is read (a private folder of its own)."""
+        return self.data / "tmp"

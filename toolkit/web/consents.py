@@ -15,10 +15,7 @@ made on first use.
 from __future__ import annotations
 
 import contextlib
-import re
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -36,6 +33,7 @@ from .catalogue import download
 from .pages import render
 from .security import not_cross_site, require
 from .store import Identity
+from .uploads import UploadRefused, kept_name, saved
 
 router = APIRouter(dependencies=[Depends(known_number)])
 Caseworker = Annotated[Identity, Depends(require("sagsbehandler"))]
@@ -164,15 +162,25 @@ async def search(request: Request, who: Caseworker) -> Response:
 def reveal_cpr(request: Request, consent_id: int, who: Caseworker) -> Response:
     """Show one consent's full CPR number, asked for by the user: logged as a look-up.
 
-    htmx gets the number alone (it replaces the masked one); a plain post the consent's
-    page with the number shown."""
+    htmx gets the number alone (it replaces the masked one). A plain post is
+    post/redirect/get: it logs the look-up and redirects (303) to the consent's page with a
+    one-time pass (``?vist=``, kept in the app's database for two minutes) that shows the
+    number once. A reload of that page does not post again (nothing is logged twice
+    behind the user's back) and, the pass used, shows the number masked with a word on
+    how to see it again: a new press, a new entry in the log."""
     with archive(request, who) as arch:
         consent = _consent_or_404(arch, consent_id)
         arch.lookup("vis-cpr", [consent])
     if request.headers.get("hx-request") == "true":
         return render(request, "samtykker-cpr.html", {"cpr": consent.cpr,
                                                       "nr": consent.id})
-    return _show(request, who, consent_id, show_cpr=True)
+    grant = request.app.state.store.new_reveal(who.name, consent.id)
+    return RedirectResponse(f"/samtykker/{consent.id}?vist={grant}", status_code=303)
+
+
+#: The consent page reloaded after its CPR number was shown.
+SHOWN_ONCE = ("CPR-nummeret vises kun én gang for hvert tryk på «Vis CPR-nummer». Tryk på "
+              "knappen igen for at se det; det skrives i revisionsloggen.")
 
 
 # -- one consent
@@ -204,10 +212,15 @@ def _show(request: Request, who: Identity, consent_id: int, show_cpr: bool = Fal
 
 @router.get("/samtykker/{consent_id:int}", dependencies=[Depends(not_cross_site)])
 def show_page(request: Request, consent_id: int, who: Caseworker, nyt: str = "",
-              tilbagekaldt: str = "") -> Response:
-    """One consent: its facts, signature status and history (a logged look-up)."""
+              tilbagekaldt: str = "", vist: str = "") -> Response:
+    """One consent: its facts, signature status and history (a logged look-up); with a
+    pass of :func:`reveal_cpr` (``vist``) the CPR number in full, once."""
     message = ""
-    if nyt:
+    if vist:
+        if request.app.state.store.take_reveal(vist, who.name, consent_id):
+            return _show(request, who, consent_id, show_cpr=True)
+        message = SHOWN_ONCE
+    elif nyt:
         message = f"Samtykket er arkiveret som nr. {consent_id}."
     elif tilbagekaldt:
         message = f"Tilbagekaldelsen af samtykke nr. {consent_id} er registreret."
@@ -310,11 +323,6 @@ def _check_fields(values: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def _size(limit: int) -> str:
-    """``50 MB`` or ``20 KB``."""
-    return f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
-
-
 #: The command line's words in the archive's messages, as the add form names them.
 _PAGE_WORDS = (("--cpr", "CPR-nummer"), ("--purpose", "Formål"), ("--valid-from", "Gyldig fra"),
                ("--valid-to", "Gyldig til"), ("--add-anyway", "«Arkivér alligevel»"),
@@ -329,29 +337,6 @@ def _for_the_page(message: str, path: str = "", name: str = "") -> str:
     for cli, page in _PAGE_WORDS:
         message = message.replace(cli, page)
     return danish.mask_cpr(message.replace("'.", "."))
-
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9ÆØÅæøå ._-]+")
-
-
-def _safe_name(name: str) -> str:
-    """The upload's file name without folders, odd characters or a full CPR number."""
-    base = Path(name.replace("\\", "/")).name
-    clean = _SAFE_NAME.sub("_", danish.mask_cpr(base)).strip("._ ")
-    return clean[:100] or "samtykke"
-
-
-async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path | None:
-    """The upload written to ``folder`` in chunks; None when it is over ``limit`` bytes."""
-    path = folder / _safe_name(upload.filename or "")
-    size = 0
-    with open(path, "wb") as handle:
-        while chunk := await upload.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                return None
-            handle.write(chunk)
-    return path
 
 
 @router.post("/samtykker/nyt")
@@ -378,32 +363,36 @@ async def add(request: Request, who: Caseworker) -> Response:
         errors["fil"] = "Vælg ét samtykke ad gangen."
     if errors:
         return render(request, "samtykker-nyt.html", _add_context(values, errors), status=400)
-    limit = config.max_upload_bytes
-    with tempfile.TemporaryDirectory(prefix="samtykke-", dir=config.data) as folder:
-        path = await _save_upload(uploads[0], Path(folder), limit)
-        if path is None:
-            errors["fil"] = f"Filen er for stor; skema tager imod filer op til {_size(limit)}."
-            return render(request, "samtykker-nyt.html", _add_context(values, errors),
-                          status=413)
+    upload = uploads[0]
+    name = kept_name(upload.filename, "samtykke")  # the archive keeps it
 
-        def work() -> int:
-            with archive(request, who) as arch:
-                return arch.add(path, _given(values), trust_roots_from_env(),
-                                add_anyway=values["tilfoej_alligevel"]).id
+    def work() -> int | tuple[ArchiveError, str]:
+        with saved(upload, config.tmp, config.max_upload_bytes, name) as path:
+            try:
+                with archive(request, who) as arch:
+                    return arch.add(path, _given(values), trust_roots_from_env(),
+                                    add_anyway=values["tilfoej_alligevel"]).id
+            except ArchiveError as exc:
+                return exc, str(path)
 
-        try:
-            number = await run_in_threadpool(work)
-        except ArchiveError as exc:
-            message = _for_the_page(_message(exc), str(path), uploads[0].filename or "")
-            if not exc.fields:  # about the file itself: beside the file field
-                errors["fil"], message = message, ""
-            for key in exc.fields:
-                errors[key] = (f"Skriv {LABELS[key]}: filen er ikke en udfyldt "
-                               "samtykke-formular." if key in REQUIRED and not values.get(key)
-                               else message)
-            return render(request, "samtykker-nyt.html",
-                          _add_context(values, errors, message), status=400)
-    return RedirectResponse(f"/samtykker/{number}?nyt=1", status_code=303)
+    try:
+        outcome = await run_in_threadpool(work)
+    except UploadRefused as exc:
+        errors["fil"] = str(exc.detail)
+        return render(request, "samtykker-nyt.html", _add_context(values, errors),
+                      status=exc.status_code)
+    if isinstance(outcome, tuple):
+        error, path = outcome
+        message = _for_the_page(_message(error), path, upload.filename or "")
+        if not error.fields:  # about the file itself: beside the file field
+            errors["fil"], message = message, ""
+        for key in error.fields:
+            errors[key] = (f"Skriv {LABELS[key]}: filen er ikke en udfyldt "
+                           "samtykke-formular." if key in REQUIRED and not values.get(key)
+                           else message)
+        return render(request, "samtykker-nyt.html",
+                      _add_context(values, errors, message), status=400)
+    return RedirectResponse(f"/samtykker/{outcome}?nyt=1", status_code=303)
 
 
 # -- administrator: verify and purge

@@ -12,8 +12,6 @@ with :func:`toolkit.extract` (its bounded reading) to go on from its answers.
 from __future__ import annotations
 
 import re
-import secrets
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +24,7 @@ from starlette.datastructures import UploadFile
 from .. import fill as fill_document
 from .. import validate
 from ..catalogue import Form
-from ..danish import mask_cpr
+from ..danish import format_moment, mask_cpr
 from ..errors import DocumentError, SkemaError
 from ..problems import WARNING, Problem, Report
 from ..render.word_fill import blank_data
@@ -45,6 +43,7 @@ from .fill_fields import (
 from .pages import form_title, render
 from .security import MAX_FIELDS, require
 from .store import Identity
+from .uploads import new_name, saved, too_big
 
 router = APIRouter()
 User = Annotated[Identity, Depends(require("sagsbehandler"))]
@@ -52,14 +51,14 @@ User = Annotated[Identity, Depends(require("sagsbehandler"))]
 _DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 #: Names of the form post's own fields (not answers).
 OWN_FIELDS = ("csrf", "kladde", "handling")
-_CHUNK = 1024 * 1024
 #: The characters of one post's answers at most (a draft is kept in the database).
 MAX_ANSWER_CHARS = 1_000_000
 
 
 def new_draft_id() -> str:
-    """A fresh draft id (random; it is also the draft's address in the URL)."""
-    return secrets.token_urlsafe(18)
+    """A fresh draft id (random letters; it is also the draft's address in the URL, where
+    digits could look like a CPR number)."""
+    return new_name()
 
 
 def _draft_id(value: Any) -> str:
@@ -121,9 +120,7 @@ def _page(request: Request, form: Form, data: dict, draft: str, *,
         "fejl": [s for s in summary if not s[2]], "advarsler": [s for s in summary if s[2]],
         "kontrolleret": report is not None, "noter": notes or [], "besked": message,
         "alligevel": offer_anyway, "fokus": focus, "status_fejl": status >= 400 and not report,
-        "kladder": [dict(d, tid=time.strftime("%d.%m.%Y kl. %H:%M",
-                                               time.localtime(d["updated"])))
-                    for d in drafts],
+        "kladder": drafts,
     }, status=status)
 
 
@@ -232,8 +229,8 @@ async def save_draft(request: Request, who: User, form_id: str) -> Response:
     url = f"/udfyld/{form.id}?kladde={draft}"
     if not request.headers.get("hx-request"):
         return RedirectResponse(url + "&gemt=1", status_code=303)
-    stamp = time.strftime("%H:%M:%S")
-    return Response(f"Kladden er gemt kl. {stamp}.", media_type="text/plain; charset=utf-8",
+    stamp = format_moment(time.time(), day=False, seconds=True)
+    return Response(f"Kladden er gemt {stamp}.", media_type="text/plain; charset=utf-8",
                     headers={"HX-Replace-Url": url})
 
 
@@ -247,30 +244,6 @@ async def delete_draft(request: Request, who: User, form_id: str, draft_id: str)
 
 
 # -- going on from a returned file -----------------------------------------------------------------
-async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
-    """Copy an upload into a new file of ``folder`` (never under the sender's file name),
-    refusing it (413) as soon as it is larger than ``limit``."""
-    suffix = Path(upload.filename or "").suffix.lower()
-    if suffix not in (".docx", ".pdf"):
-        raise HTTPException(415, "Vælg en Word-fil (.docx) eller en PDF-fil (.pdf).")
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=folder, suffix=suffix, delete=False)
-    path = Path(handle.name)
-    size = 0
-    try:
-        with handle:
-            while chunk := await upload.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise HTTPException(413, f"Filen er for stor; der kan sendes filer op "
-                                             f"til {limit // 1024 // 1024} MB.")
-                handle.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path
-
-
 @router.post("/udfyld/{form_id}/fortsaet")
 async def go_on(request: Request, who: User, form_id: str) -> Response:
     """Go on from a returned .docx/.pdf: its answers on the page (and kept as a new draft);
@@ -281,21 +254,25 @@ async def go_on(request: Request, who: User, form_id: str) -> Response:
     config = request.app.state.config
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > config.max_upload_bytes + 64 * 1024:
-        raise HTTPException(413, f"Filen er for stor; der kan sendes filer op til "
-                                 f"{config.max_upload_bytes // 1024 // 1024} MB.")
+        raise too_big("", config.max_upload_bytes)
     post = await request.form(max_files=1)
     upload = post.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise HTTPException(400, "Vælg den returnerede fil (.docx eller .pdf).")
-    path = await _save_upload(upload, config.data / "uploads", config.max_upload_bytes)
-    try:
-        result = await run_in_threadpool(extract, path)
-    except DocumentError as exc:
-        text = str(exc).replace(f"{path}: ", "")
+    if Path(upload.filename).suffix.lower() not in (".docx", ".pdf"):
+        raise HTTPException(415, "Vælg en Word-fil (.docx) eller en PDF-fil (.pdf).")
+
+    def read() -> Any:  # never kept under the sender's file name
+        with saved(upload, config.tmp, config.max_upload_bytes) as path:
+            try:
+                return extract(path)
+            except DocumentError as exc:
+                return str(exc).replace(f"{path}: ", "")
+
+    result = await run_in_threadpool(read)
+    if isinstance(result, str):
         return _page(request, form, blank_data(form), new_draft_id(), status=422, who=who,
-                     message=f"Filen kunne ikke læses: {text}")
-    finally:
-        path.unlink(missing_ok=True)
+                     message=f"Filen kunne ikke læses: {result}")
     profile = config.profile
     if result.form.id != form.id:
         return _page(request, form, blank_data(form), new_draft_id(), status=422, who=who,

@@ -26,6 +26,7 @@ from ..doc_labels import document_label
 from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value, set_value
 from ..profile import Profile
+from ..profile_defaults import suggestions
 from ..render.word_build import REF
 from ..render.word_fill import reference_texts
 from ..values import Unreadable, read_date
@@ -63,6 +64,7 @@ class Control:
     options: tuple[tuple[str, str], ...] = ()
     problems: list[str] = dc_field(default_factory=list)
     help_id: str = ""  # the id of the help text shown once for a table's column
+    suggestions: tuple[str, ...] = ()  # offered answers (the profile's departments)
 
     @property
     def id(self) -> str:
@@ -231,6 +233,8 @@ def page_blocks(form: Form, data: dict, profile: Profile | None = None) -> list[
             continue
         if out.kind == "fields":
             out.controls = [c for c in out.controls if c.field.path not in shown]
+            for ctl in out.controls:
+                ctl.suggestions = suggestions(ctl.field, profile)
             shown.update(c.field.path for c in out.controls)
         if out.group is not None:
             shown.update(f.path for f in out.group.lst.fields)

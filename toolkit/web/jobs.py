@@ -103,7 +103,9 @@ def folder(config: Any, job_id: str) -> Path:
 def new_job(app: Any) -> tuple[str, Path]:
     """A new job's id and its (new, empty) folder; the job is not in the database yet
     (:func:`add`)."""
-    job_id = secrets.token_urlsafe(12)
+    from .uploads import new_name
+
+    job_id = new_name()  # letters only: the job's folder and address never look like a CPR
     path = folder(app.state.config, job_id)
     path.mkdir(parents=True)
     return job_id, path
@@ -146,13 +148,6 @@ def recent(app: Any, owner: str, kind: str, count: int = 10) -> list[Job]:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE kind = ? AND owner = ? "
                             "ORDER BY created DESC LIMIT ?", (kind, owner, count)).fetchall()
     return [_job(r) for r in rows]
-
-
-def when(stamp: float) -> str:
-    """A time as the pages show it: ``27-11-2026 kl. 15.30``."""
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(stamp).strftime("%d-%m-%Y kl. %H.%M")
 
 
 def enqueue(app: Any, job_id: str, from_state: str = CHECKED) -> bool:

@@ -13,12 +13,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from ..danish import mask_cpr
+from ..danish import format_moment, mask_cpr
 from ..profile import Profile
 from .security import CSRF_COOKIE, csrf_token, identity
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["skjul_cpr"] = mask_cpr
+#: Every date and time of a page: ``27. november 2026 kl. 15.30`` (a time stamp).
+TEMPLATES.env.filters["tidspunkt"] = format_moment
 
 
 def form_title(title: str, profile: Profile | None) -> str:
@@ -40,7 +42,7 @@ NAV = (
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status: int = 200) -> HTMLResponse:
+           status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
     """The page ``name`` (a template) for this request, with the shared context."""
     app = request.app.state
     who = getattr(request.state, "identity", None) or identity(request)
@@ -52,7 +54,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
         "sti": request.url.path,
     }
     ctx.update(context or {})
-    response = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status)
+    response = TEMPLATES.TemplateResponse(request, name, ctx, status_code=status,
+                                          headers=headers)
     if request.cookies.get(CSRF_COOKIE) != token:
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path="/")

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -184,6 +185,65 @@ def not_cross_site(request: Request) -> None:
     if cross_site(request):
         raise HTTPException(403, "Siden kan kun åbnes fra skema selv. Gå til Samtykker, "
                                  "og åbn samtykket derfra.")
+
+
+def cpr_in_address(path: str) -> bool:
+    """Whether an address (path and query, percent-encoded or not) holds something like a
+    CPR number."""
+    from urllib.parse import unquote_plus
+
+    from ..danish import mask_cpr
+
+    text = unquote_plus(path)
+    return mask_cpr(text) != text
+
+
+def masked_address(path: str) -> str:
+    """An address as it may be written to a log: a CPR number in it masked (the address
+    is then given decoded and encoded again); any other address as it is."""
+    from urllib.parse import quote, unquote_plus
+
+    from ..danish import mask_cpr
+
+    if not cpr_in_address(path):
+        return path
+    return quote(mask_cpr(unquote_plus(path)), safe="/?&=;:,+@")
+
+
+def cpr_refusal(request: Request) -> HTTPException | None:
+    """The refusal (400) of a request with something like a CPR number in its address
+    (None: there is none): addresses end up in access logs and browser histories; a CPR
+    number belongs in a post's body."""
+    if not cpr_in_address(request.url.path + "?" + request.url.query):
+        return None
+    if request.url.path.startswith("/api/"):
+        return HTTPException(400, "Et CPR-nummer må ikke stå i adressen. Send det i kroppen, "
+                                  "fx med POST /api/consents/search.")
+    return HTTPException(400, "Et CPR-nummer må ikke stå i adressen. Søg på borgeren under "
+                              "Samtykker: CPR-nummeret sendes dér i formularen, ikke i "
+                              "adressen.")
+
+
+def no_cpr_in_url(request: Request) -> None:
+    """A dependency of every page router and of the API: :func:`cpr_refusal`."""
+    refusal = cpr_refusal(request)
+    if refusal is not None:
+        raise refusal
+
+
+class MaskedAccessLog(logging.Filter):
+    """A log filter for the web server's access log (uvicorn's ``uvicorn.access``, whose
+    record has the address as its third argument) and its error log: a CPR number in an
+    address masked. The serve command installs it; the library never changes logging."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the address of the record (always keeps the record)."""
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], masked_address(args[2]), *args[3:])
+        if isinstance(record.msg, str) and cpr_in_address(record.msg):
+            record.msg = masked_address(record.msg)
+        return True
 
 
 def identity(request: Request) -> Identity | None:

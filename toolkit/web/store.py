@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     params TEXT NOT NULL, created REAL NOT NULL, started REAL, finished REAL,
     done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0, message TEXT,
     result TEXT);
+CREATE TABLE IF NOT EXISTS reveals (
+    digest TEXT PRIMARY KEY, owner TEXT NOT NULL, consent INTEGER NOT NULL,
+    expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
 """
 
 
@@ -133,6 +138,60 @@ class WebStore:
         except VerificationError:
             return None
         return Identity(name, row[1], "bruger")
+
+    # -- showing a CPR number once ----------------------------------------------------------
+    def new_reveal(self, owner: str, consent_id: int, seconds: float = 120) -> str:
+        """A one-time pass for ``owner`` to see consent ``consent_id``'s CPR number on the
+        page the post redirects to (letters only: it is in that page's address)."""
+        from .uploads import new_name
+
+        grant = new_name()
+        now = time.time()
+        with self.connect() as conn:
+            conn.execute("DELETE FROM reveals WHERE expires < ?", (now,))
+            conn.execute("INSERT INTO reveals VALUES (?, ?, ?, ?)",
+                         (digest(grant), owner, consent_id, now + seconds))
+        return grant
+
+    def take_reveal(self, grant: str, owner: str, consent_id: int) -> bool:
+        """Use up a pass of :meth:`new_reveal`: True the first time, within its time, for
+        its owner and consent; False ever after (a reload of the page)."""
+        with self.connect() as conn:
+            cur = conn.execute("DELETE FROM reveals WHERE digest = ? AND owner = ? AND "
+                               "consent = ? AND expires >= ?",
+                               (digest(grant), owner, consent_id, time.time()))
+        return cur.rowcount == 1
+
+    # -- failed log-ins ---------------------------------------------------------------------
+    def login_attempt(self, keys: list[str], attempts: int, window: float) -> float:
+        """Count a log-in attempt against each of ``keys`` (a user name, an address; kept as
+        hashes) as failed until :meth:`login_succeeded` says otherwise; returns 0 then.
+
+        When one of the keys already failed ``attempts`` times within the last ``window``
+        seconds nothing is counted and the seconds to wait are returned instead: until the
+        oldest of those failures has left the window. Checked and counted in one
+        transaction, so attempts made at the same time cannot slip past the limit."""
+        now = time.time()
+        wait = 0.0
+        with self.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (now - window,))
+            for key in keys:
+                rows = conn.execute("SELECT at FROM login_failures WHERE key = ? "
+                                    "ORDER BY at DESC LIMIT ?",
+                                    (digest(key), attempts)).fetchall()
+                if len(rows) >= attempts:
+                    wait = max(wait, rows[-1][0] + window - now)
+            if wait <= 0:
+                conn.executemany("INSERT INTO login_failures VALUES (?, ?)",
+                                 [(digest(k), now) for k in keys])
+        return wait
+
+    def login_succeeded(self, keys: list[str]) -> None:
+        """Forget the failed log-ins of ``keys``."""
+        with self.connect() as conn:
+            conn.executemany("DELETE FROM login_failures WHERE key = ?",
+                             [(digest(k),) for k in keys])
 
     # -- sessions --------------------------------------------------------------------------
     def new_session(self, user: str, minutes: int) -> str:

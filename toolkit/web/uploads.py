@@ -13,9 +13,13 @@ handling as the command line (:mod:`toolkit.limits`, :mod:`toolkit.collect`).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import shutil
+import string
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -47,9 +51,11 @@ def megabytes(size: int) -> str:
 
 
 def too_big(name: str, limit: int) -> UploadRefused:
-    """The refusal of a file over the size limit."""
-    return UploadRefused(413, f"Filen \"{name}\" er for stor; grænsen er {megabytes(limit)} pr. "
-                              "fil. Del den op, eller bed om at få grænsen hævet.")
+    """The refusal of a file over the size limit (``name``: the file's name as shown; empty
+    when it is not known yet)."""
+    what = f"Filen \"{name}\"" if name else "Filen"
+    return UploadRefused(413, f"{what} er for stor; grænsen er {megabytes(limit)} pr. fil. "
+                              "Del den op, eller bed om at få grænsen hævet.")
 
 
 def check_count(count: int, limit: int) -> None:
@@ -133,6 +139,50 @@ def copy_bounded(source: IO[bytes], target: Path, limit: int, name: str) -> int:
         target.unlink(missing_ok=True)
         raise
     return size
+
+
+#: The characters of a made-up folder or job name: letters only. A hex or digit name can hold
+#: ten digits that look like a CPR number, which every message masks (and the name could
+#: then not be swapped back for the upload's own).
+NAME_LETTERS = string.ascii_letters
+#: Letters of a made-up name (52 ** 22: about 125 bits).
+NAME_LENGTH = 22
+
+
+def new_name() -> str:
+    """A fresh random name for an upload's folder (or a job, whose folder it is): letters
+    only, so it never looks like a CPR number."""
+    return "".join(secrets.choice(NAME_LETTERS) for _ in range(NAME_LENGTH))
+
+
+def kept_name(name: str | None, default: str = "fil") -> str:
+    """An uploaded file's name as it may be kept (the archive keeps it): no folders, no
+    control characters, a CPR number masked, at most 120 characters (its end kept)."""
+    from ..collect import display_name
+
+    base = Path(display_name(name or "").replace("\\", "/")).name
+    base = "".join(c for c in base if c.isprintable()).strip(". ")
+    return danish.mask_cpr(base or default)[-120:]
+
+
+@contextlib.contextmanager
+def saved(upload: UploadFile, base: Path, limit: int, name: str = "") -> Iterator[Path]:
+    """The upload saved in a private folder of its own under ``base`` (removed afterwards)
+    under ``name`` (else ``upload`` with its suffix), at most ``limit`` bytes (refused with
+    413 above it: :func:`too_big`). Blocking: call it from a worker thread."""
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = base / new_name()
+    folder.mkdir(mode=0o700)
+    suffix = Path(upload.filename or "").suffix.lower()
+    if not (suffix[1:].isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    target = folder / (name or f"upload{suffix}")
+    try:
+        upload.file.seek(0)
+        copy_bounded(upload.file, target, limit, display(upload.filename))
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_sizes(files: Iterable[UploadFile], limit: int) -> None:

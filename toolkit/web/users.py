@@ -3,7 +3,6 @@ role; add and remove. The same store as ``skema user add|list|remove``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,10 +17,8 @@ Administrator = Annotated[Identity, Depends(require("administrator"))]
 
 
 def _page(request: Request, status: int = 200, **context: object) -> Response:
-    users = [{**u, "oprettet": dt.datetime.fromtimestamp(float(u["oprettet"]))
-              .strftime("%d-%m-%Y")} for u in request.app.state.store.users()]
-    return render(request, "brugere.html", {"brugere": users, "roller": ROLES, **context},
-                  status=status)
+    return render(request, "brugere.html", {"brugere": request.app.state.store.users(),
+                                            "roller": ROLES, **context}, status=status)
 
 
 @router.get("/brugere")

@@ -1,0 +1,160 @@
+"""The lean Word package: nothing Word or LibreOffice needs is lost, the look is the same."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import zipfile
+
+import pytest
+from conftest import ROOT, _need
+from docx import Document
+from lxml import etree
+
+from toolkit.catalogue import form_ids, load_form
+from toolkit.derived import month_overview_xml
+from toolkit.readers.docx import extract_docx
+from toolkit.render.ooxml import w
+from toolkit.render.word_build import template_path
+from toolkit.render.word_compiled import render
+from toolkit.render.word_fill import render_docxtpl
+from toolkit.render.word_lean import lean_package
+
+STORY = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+
+
+def _sample(form_id: str) -> dict:
+    return json.loads((ROOT / "samples" / f"{form_id}.json").read_text(encoding="utf-8"))
+
+
+def _parts(docx: bytes) -> dict[str, bytes]:
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    return {name: src.read(name) for name in src.namelist()}
+
+
+def _controls(docx: bytes) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(tag, alias, the sdtPr's element names) of every content control, in order."""
+    root = etree.fromstring(_parts(docx)["word/document.xml"])
+    out = []
+    for pr in root.iter(w("sdtPr")):
+        tag, alias = pr.find(w("tag")), pr.find(w("alias"))
+        out.append((tag.get(w("val")) if tag is not None else "",
+                    alias.get(w("val")) if alias is not None else "",
+                    tuple(etree.QName(el).localname for el in pr
+                          if isinstance(el.tag, str) and etree.QName(el).localname
+                          not in ("showingPlcHdr",))))
+    return out
+
+
+@pytest.mark.parametrize("form_id", form_ids())
+def test_filled_and_blank_documents_are_whole_packages_without_the_dead_parts(form_id):
+    form = load_form(form_id)
+    for docx in (render(form, _sample(form_id)), render(form, None, blank=True)):
+        parts = _parts(docx)
+        assert "word/stylesWithEffects.xml" not in parts
+        assert "docProps/thumbnail.jpeg" not in parts
+        types = parts["[Content_Types].xml"].decode()
+        for name in re.findall(r'PartName="/([^"]+)"', types):
+            assert name in parts, name
+        for rels_name in [n for n in parts if n.endswith(".rels")]:
+            base = rels_name.replace("_rels/", "").removesuffix(".rels")
+            folder = base.rpartition("/")[0]
+            for target, mode in re.findall(r'Target="([^"]+)"( TargetMode="External")?',
+                                           parts[rels_name].decode()):
+                if mode:
+                    continue
+                path = target.lstrip("/") if target.startswith("/") else \
+                    "/".join(filter(None, [folder, target]))
+                while "/../" in f"/{path}" or path.startswith("../"):
+                    path = re.sub(r"(^|[^/]+/)\.\./", "", path, count=1)
+                assert path in parts, (rels_name, target)
+        doc = Document(io.BytesIO(docx))  # python-docx still opens it
+        assert doc.paragraphs and doc.tables
+
+
+@pytest.mark.parametrize("form_id", form_ids())
+def test_every_style_a_part_names_is_still_defined(form_id):
+    parts = _parts(render(load_form(form_id), _sample(form_id)))
+    styles = etree.fromstring(parts["word/styles.xml"])
+    defined = {st.get(w("styleId")): st for st in styles.iter(w("style"))}
+    named = set()
+    for name, body in parts.items():
+        if STORY.fullmatch(name):
+            for tag in ("pStyle", "rStyle", "tblStyle"):
+                named |= {el.get(w("val")) for el in etree.fromstring(body).iter(w(tag))}
+    assert named and named <= set(defined)
+    for st in defined.values():  # what a kept style is based on is kept too
+        based = st.find(w("basedOn"))
+        assert based is None or based.get(w("val")) in defined
+    assert {"Svar", "Etiket", "Hjaelp", "Lille", "TableGrid", "TableNormal"} <= set(defined)
+    table_styles = [s for s, st in defined.items() if st.get(w("type")) == "table"]
+    assert len(table_styles) < 5  # the 99 unused built-in table styles are gone
+
+
+@pytest.mark.parametrize("form_id", ["indsatsskema", "samarbejdsmodel", "forberedende-skema"])
+def test_content_controls_and_extraction_as_from_the_template_as_committed(form_id):
+    """The lean package fills to the same controls (tag, alias, type) as the committed
+    template filled by docxtpl, and reads back to the same data."""
+    form = load_form(form_id)
+    raw = template_path(form).read_bytes()
+    data = _sample(form_id)
+    lean = render(form, data)
+    full = render_docxtpl(form, data, raw)
+    assert _controls(lean) == _controls(full)
+    assert extract_docx(lean).data == extract_docx(full).data
+
+
+def test_table_look_goes_only_where_no_conditional_formatting_reads_it():
+    doc = Document()
+    doc.add_table(rows=1, cols=2).style = doc.styles["Table Grid"]
+    doc.add_table(rows=1, cols=2).style = doc.styles["Light Shading"]  # has tblStylePr
+    default = etree.SubElement(doc.settings.element, w("defaultTableStyle"))
+    default.set(w("val"), "LightGrid-Accent2")  # what Word gives a new table
+    buf = io.BytesIO()
+    doc.save(buf)
+    before = etree.fromstring(_parts(buf.getvalue())["word/document.xml"])
+    assert all(t.find(f"{w('tblPr')}/{w('tblLook')}") is not None
+               for t in before.iter(w("tbl")))
+    parts = _parts(lean_package(buf.getvalue()))
+    tables = list(etree.fromstring(parts["word/document.xml"]).iter(w("tbl")))
+    looks = [t.find(f"{w('tblPr')}/{w('tblLook')}") is not None for t in tables]
+    assert looks == [False, True]
+    assert all(t.find(f"{w('tblPr')}/{w('tblW')}") is None for t in tables)  # auto: default
+    styles = {st.get(w("styleId")) for st in
+              etree.fromstring(parts["word/styles.xml"]).iter(w("style"))}
+    assert {"TableGrid", "LightShading", "TableNormal", "LightGrid-Accent2"} <= styles
+    assert "LightShading-Accent1" not in styles
+
+
+def test_month_overview_keeps_spaces_only_where_they_would_be_lost():
+    form = load_form("indsatsskema")
+    block = next(b for b in form.layout if "month_overview" in b)
+    data = _sample("indsatsskema")
+    data["indsatser"][0]["indsats"] = "To  mellemrum"
+    xml = month_overview_xml(form, block, data)
+    assert '<w:t xml:space="preserve">To  mellemrum</w:t>' in xml
+    label = data["indsatser"][1]["indsats"]
+    assert f"<w:t>{label}</w:t>" in xml
+    assert 'w:color="auto"' not in xml and "<w:tblW" not in xml
+
+
+@pytest.mark.parametrize("form_id", ["indsatsskema", "forberedende-skema"])
+def test_libreoffice_renders_the_lean_package_pixel_identical(form_id, soffice, tmp_path):
+    """The same fill (docxtpl) of the committed template and of its lean package: every
+    page LibreOffice renders is the same at 60 dpi."""
+    pdftoppm = _need("pdftoppm")
+    form = load_form(form_id)
+    raw = template_path(form).read_bytes()
+    data = _sample(form_id)
+    pages = {}
+    for name, package in (("full", raw), ("lean", lean_package(raw))):
+        path = tmp_path / f"{name}.docx"
+        path.write_bytes(render_docxtpl(form, data, package))
+        pdf = soffice(path, "pdf")
+        subprocess.run([pdftoppm, "-r", "60", str(pdf), str(tmp_path / name)], check=True)
+        pages[name] = sorted(tmp_path.glob(f"{name}-*.ppm"))
+    assert len(pages["full"]) == len(pages["lean"]) >= 2
+    for a, b in zip(pages["full"], pages["lean"]):
+        assert a.read_bytes() == b.read_bytes(), b.name
