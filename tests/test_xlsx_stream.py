@@ -17,6 +17,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from toolkit.catalogue import load_form
+from toolkit.sources import excel
 from toolkit.sources.excel import (
     MAX_COLUMNS,
     SIDE_BY_SIDE,
@@ -87,6 +88,32 @@ def typed_workbook(path: Path) -> Path:
     second["D5"] = 7
     wb.save(path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _always_streamed(monkeypatch):
+    """Every workbook here streamed, however small (large ones are; see STREAM_FROM_BYTES)."""
+    monkeypatch.setattr(excel, "STREAM_FROM_BYTES", 0)
+
+
+def test_small_and_streamed_readings_agree_on_the_sample_workbook(monkeypatch):
+    form = load_form("indsatsskema")
+    sample = ROOT / "samples" / "indsatsplaner.xlsx"
+    streamed = read_workbook(sample, form)
+    opened: list[Path] = []
+
+    class Spy(XlsxBook):
+        def __init__(self, path):
+            opened.append(path)
+            super().__init__(path)
+
+    monkeypatch.setattr(excel, "XlsxBook", Spy)
+    monkeypatch.setattr(excel, "STREAM_FROM_BYTES", 1 << 40)
+    whole = read_workbook(sample, form)  # by calamine
+    assert opened == []
+    assert [(r.row, r.data) for r in streamed.records] == [(r.row, r.data) for r in whole.records]
+    assert streamed.report().problems == whole.report().problems
+    assert len(whole.records) == 212
 
 
 def test_format_kinds_as_calamine_tells_them():
