@@ -46,6 +46,15 @@ def test_mask_cpr():
     assert danish.mask_cpr("CPR 010190-1234 og 0101901234") == "CPR 010190-xxxx og 010190-xxxx"
 
 
+def test_mask_cpr_leaves_a_digest_whole_but_not_a_cpr_beside_a_short_word():
+    # seen in CI: the archive's object name held 0806624804 (a date: 8 June 1962)
+    digest = "e3e69e99f34ece0806624804cb1c1658033ec77e6b08f78d8594a1371ea930"
+    assert danish.mask_cpr(f"objects/53/{digest}: ændret") == f"objects/53/{digest}: ændret"
+    assert danish.mask_cpr("abc0101901234 deadbeef-0101901234 id0101901234") == (
+        "abc010190-xxxx deadbeef-010190-xxxx id010190-xxxx")
+    assert danish.mask_cpr("1" * 32 + "0101901234") == "1" * 32 + "0101901234"  # digits only
+
+
 def test_98_kommuner_without_christiansoe():
     names = [k["navn"] for k in danish.kommuner()]
     assert len(names) == 98 == len(set(names))

@@ -168,7 +168,10 @@ def test_starter_profile_says_what_the_departments_are_for():
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
 def test_issuer_fields_round_trip(form_id, fmt, profile, tmp_path):
     data = _sample(form_id)
-    assert _extract(tmp_path, form_id, data, fmt, profile) == data
+    # what the document shows: the data, and the profile's municipality where it had none
+    shown = with_profile_defaults(load_form(form_id), data, profile)
+    assert shown["sag" if form_id == "forberedende-skema" else "udsteder"] is not None
+    assert _extract(tmp_path, form_id, data, fmt, profile) == shown
 
 
 @pytest.mark.parametrize("form_id", ISSUED)
@@ -276,3 +279,25 @@ def test_excel_workbook_offers_the_profiles_departments(form_id, profile, tmp_pa
     main = load_workbook(path).worksheets[0]
     assert not [dv for dv in main.data_validations.dataValidation
                 if str(dv.sqref).startswith(f"{letter}2:")]
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+@pytest.mark.parametrize("form_id", ["samtykke", "forberedende-skema", "strategi"])
+def test_an_empty_kommune_field_shows_the_profiles_municipality(form_id, fmt, profile,
+                                                                tmp_path):
+    form = load_form(form_id)
+    data = copy.deepcopy(_sample(form_id))
+    path = next(p for p, f in form.fields.items() if f.schema.get("format") == "kommune")
+    node = data
+    for part in path.split(".")[:-1]:
+        node = node.setdefault(part, {})
+    node.pop(path.split(".")[-1], None)
+    got = _extract(tmp_path, form_id, data, fmt, profile)
+    for part in path.split("."):
+        got = got[part]
+    assert got == "Eksempel" == profile.kommune
+    (tmp_path / "uden").mkdir()
+    plain = _extract(tmp_path / "uden", form_id, data, fmt)
+    for part in path.split(".")[:-1]:
+        plain = plain.get(part, {})
+    assert path.split(".")[-1] not in plain  # without a profile the field stays empty

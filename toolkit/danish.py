@@ -175,8 +175,27 @@ def mask_cpr(text: str, replacement: str | None = None) -> str:
 def _is_cpr(m: re.Match) -> bool:
     """A match that is masked: a CPR date, and either exactly four digits after it or a
     dash before them (``010190-12345``: a digit typed too many still hides the number; a
-    longer run of digits without a dash is something else)."""
-    return _cpr_date(m) and (not m.group(5) or bool(_DASHED.search(m.group(0))))
+    longer run of digits without a dash is something else), not inside a digest."""
+    return (_cpr_date(m) and (not m.group(5) or bool(_DASHED.search(m.group(0))))
+            and not _in_digest(m))
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _in_digest(m: re.Match) -> bool:
+    """Whether the match lies inside a run of 32 or more hexadecimal characters with a
+    letter among them: a SHA-256 or MD5 digest (an archive's object name), whose digits
+    are no one's CPR number and which a reader must be able to compare whole."""
+    text, start, end = m.string, m.start(), m.end()
+    if any(c not in _HEX for c in m.group(0)):
+        return False  # a separator: not one run
+    while start > 0 and text[start - 1] in _HEX:
+        start -= 1
+    while end < len(text) and text[end] in _HEX:
+        end += 1
+    run = text[start:end]
+    return end - start >= 32 and not run.isdigit()
 
 
 def contains_cpr(text: str) -> bool:

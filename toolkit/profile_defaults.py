@@ -1,9 +1,11 @@
 """Answers the municipality's profile gives a field the data leaves empty (``x-profile-default``).
 
-A field with ``"x-profile-default": "afdeling"`` (the issuing department on the citizen
-documents) shows the profile's first ``afdelinger`` entry in a filled document when the
-data has no answer of its own; the profile's whole ``afdelinger`` list is what the web
-fill page suggests for it. Without a profile, or with an empty list, nothing is added.
+A field with ``"x-profile-default": "afdeling"`` (the issuing department) shows the
+profile's first ``afdelinger`` entry in a filled document when the data has no answer of
+its own; the profile's whole ``afdelinger`` list is what the web fill page and the Excel
+workbook suggest for it. ``"kommune"`` gives a municipality field the profile's own
+municipality (its short name, as the 98 are written). Without a profile, or with an empty
+list, nothing is added.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def suggestions(fld: Field, profile: Profile | None) -> tuple[str, ...]:
 
 def profile_default(fld: Field, profile: Profile | None) -> str | None:
     """The answer the profile gives the field when the data leaves it empty, else None."""
+    if profile is not None and fld.schema.get(KEYWORD) == "kommune":
+        return profile.kommune
     offered = suggestions(fld, profile)
     return offered[0] if offered else None
 
