@@ -36,6 +36,7 @@ from .catalogue import Form, shape_of
 from .errors import BatchError, SkemaError, WorkerLost, os_reason
 from .faults import fault_message, folder_fault
 from .fileio import csv_cell, csv_text, sync_files, write_atomic
+from .limits import process_alive
 from .pool import cores
 from .validation import Problem
 
@@ -284,23 +285,6 @@ def clean_temp_files(outdir: Path) -> int:
         except OSError:
             pass
     return removed
-
-
-def process_alive(pid: int) -> bool:
-    """True when another process ``pid`` is running (not a zombie); False for this one."""
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed worker whose parent died too may linger as a zombie
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rpartition(")")[2].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
 
 
 # ---------------------------------------------------------------------------------------

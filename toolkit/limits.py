@@ -354,3 +354,20 @@ def die_with_parent(parent: int | None = None) -> None:
     prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
     if parent is not None and os.getppid() != parent:
         os._exit(1)
+
+
+def process_alive(pid: int) -> bool:
+    """True when another process ``pid`` is running (not a zombie); False for this one."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed worker whose parent died too may linger as a zombie
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import os_reason
-from ..limits import LimitError, Program, bounded, start_program
+from ..limits import LimitError, Program, bounded, process_alive, start_program
 
 PDFA_DEF = """%!
 /ICCProfile ({icc}) def
@@ -237,20 +237,10 @@ def _clean_orphans() -> None:
         for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
             pid = folder.name[len(PREFIX):].split("-", 1)[0]
             with contextlib.suppress(OSError, ValueError):
-                if (not pid.isdigit() or _alive(int(pid))
+                if (not pid.isdigit() or (int(pid) == os.getpid() or process_alive(int(pid)))
                         or folder.lstat().st_mtime > old or not folder.is_dir()):
                     continue
                 shutil.rmtree(folder)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def start(data: bytes, kind: str) -> Pending:

@@ -317,7 +317,7 @@ def _worker_alive(instance: str) -> bool:
     pid_text, _, _ = instance.partition(":")
     if not pid_text.isdigit():
         return False
-    from ..batch import process_alive
+    from ..limits import process_alive
 
     pid = int(pid_text)
     if pid == os.getpid():
