@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import random
 
 import pytest
+from conftest import ROOT
 from PIL import Image
 
 from toolkit.network_circle import (
     SECTOR_ANGLES,
     SECTORS,
     Geometry,
+    box_distance,
     layout,
     render_png,
     title_boxes,
@@ -92,3 +95,23 @@ def test_png_renders_with_danish_letters():
 def test_deterministic():
     people = _people(20, seed=3)
     assert render_png(people, size=500) == render_png(people, size=500)
+
+
+@pytest.mark.parametrize("name", ["five", "sample"])
+def test_no_label_sits_beside_another_persons_dot(name):
+    """A label close to someone else's dot names the wrong person (seen in the sample:
+    'Birthe Nørgaard' beside her sister's dot, 'Ali Hassan' on Jonas Bech's)."""
+    if name == "sample":
+        sample = ROOT / "samples" / "forberedende-skema.json"
+        persons = json.loads(sample.read_text(encoding="utf-8"))["netvaerk"]
+    else:
+        persons = CASES[name]
+    places = layout(persons, 1200)
+    assert len(places) >= 5
+    for p in places:
+        height = p.label_box[3] - p.label_box[1]
+        own = box_distance(p.label_box, *p.dot)
+        for q in places:
+            if q is not p:
+                near = box_distance(p.label_box, *q.dot)
+                assert near >= min(own, 1.5 * height), (p.name, q.name)

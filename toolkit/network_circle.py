@@ -203,7 +203,8 @@ def layout(persons: list[dict], size: int = 1200) -> list[Placement]:
     placements = []
     for idx, name, sector, ring in valid:
         (x, y), angle, _radius = dots[idx]
-        box, font_size = _place_label(geo, name, x, y, angle, obstacles, sector)
+        others = [xy for i, (xy, _a, _rad) in dots.items() if i != idx]
+        box, font_size = _place_label(geo, name, x, y, angle, obstacles, sector, others)
         obstacles.append(box)
         placements.append(Placement(name, sector, ring, (x, y), box, font_size,
                                     persons[idx].get("inddrages") is True))
@@ -221,8 +222,19 @@ def _in_sector(geo: Geometry, box: Box, sector: str) -> bool:
     return True
 
 
+def box_distance(box: Box, x: float, y: float) -> float:
+    """How far the point lies from the box (0 inside it)."""
+    dx = max(box[0] - x, 0.0, x - box[2])
+    dy = max(box[1] - y, 0.0, y - box[3])
+    return math.hypot(dx, dy)
+
+
 def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float,
-                 obstacles: list[Box], sector: str) -> tuple[Box, int]:
+                 obstacles: list[Box], sector: str,
+                 others: list[tuple[float, float]]) -> tuple[Box, int]:
+    """A free box for the label, in the person's own sector first; never beside another
+    person's dot unless nearer still to its own (a label beside another dot names the
+    wrong person, however clear its leader line); farther out, its leader line tells."""
     gap = geo.dot_radius + 3
     for font_size in label_sizes(geo.size):
         w, h = _text_size(name, font_size)
@@ -241,18 +253,22 @@ def _place_label(geo: Geometry, name: str, x: float, y: float, angle: float,
                 cy = y + outward[1] * dist + tangent[1] * t
                 anchor_left = outward[0] >= 0
                 candidates.append((cx if anchor_left else cx - w, cy - h / 2))
-        # Prefer a spot inside the person's own sector clear of the lines; anywhere free
-        # comes second.
-        for own_sector in (True, False):
+        # Prefer a spot inside the person's own sector clear of the lines, then one clear
+        # of the lines anywhere; anywhere free comes last.
+        for own_sector, clear in ((True, True), (False, True), (False, False)):
             for lx, ly in candidates:
                 box = (lx, ly, lx + w, ly + h)
                 if box[0] < 2 or box[1] < 2 or box[2] > geo.size - 2 or \
                         box[3] > geo.size - 2:
                     continue
-                if own_sector and (not _in_sector(geo, box, sector)
-                                   or crosses_line(geo, box)):
+                if own_sector and not _in_sector(geo, box, sector):
                     continue
-                if not any(_overlap(box, ob) for ob in obstacles):
+                if clear and crosses_line(geo, box):
+                    continue
+                if any(_overlap(box, ob) for ob in obstacles):
+                    continue
+                own = box_distance(box, x, y) + geo.dot_radius
+                if all(box_distance(box, ox, oy) > min(own, 1.5 * h) for ox, oy in others):
                     return box, font_size
     # Nowhere free (absurd crowding): bottom edge, still never on top of another label.
     small = label_sizes(geo.size)[-1]
