@@ -242,7 +242,7 @@ def test_samarbejdsmodel_names_the_project_lead(profile):
     data = _sample("samarbejdsmodel")
     for fmt, read in (("docx", _docx_text), ("pdf", _pdf_text)):
         text = read(fill("samarbejdsmodel", data, fmt, profile=profile))
-        assert f"Det er den kommunale projektleders {data['projektleder']} ansvar" in text
+        assert f"Det er den kommunale projektleders ({data['projektleder']}) ansvar" in text
 
 
 def test_handleplan_aktivitet_is_a_multi_line_field():
