@@ -125,8 +125,13 @@ def widget_pages(pdf: Path) -> dict[str, set[int]]:
 # What the layout says a page shows
 # ---------------------------------------------------------------------------------------
 def plain(text: str) -> str:
-    """Layout text as shown, up to its first data reference (``*italic*`` marks gone)."""
-    return _REF.split(text.replace("*", ""))[0].strip()
+    """Layout text as shown, up to its first data reference (``*italic*`` marks gone; a
+    word glued to the reference, such as an opening bracket, dropped with it)."""
+    parts = _REF.split(text.replace("*", ""))
+    head = parts[0]
+    if len(parts) > 1 and head and not head[-1].isspace():
+        head = head.rsplit(" ", 1)[0] if " " in head else ""
+    return head.strip()
 
 
 def items(form: Form, data: dict, block: dict, blank: bool) -> int:

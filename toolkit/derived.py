@@ -107,8 +107,8 @@ def month_overview_xml(form: Form, block: dict, data: dict) -> str:
             for i, (label, marks) in enumerate(rows)
         )
         return (
-            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblLayout w:type="fixed"/>'
-            "</w:tblPr>"
+            '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:jc w:val="center"/>'
+            '<w:tblLayout w:type="fixed"/></w:tblPr>'
             f"<w:tblGrid>{grid}</w:tblGrid>"
             f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>'
         )

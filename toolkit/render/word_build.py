@@ -94,6 +94,10 @@ def identity(form: Form) -> dict[str, str]:
     return {"skema_form": form.id, "skema_version": form.version}
 
 
+#: the PDF's table lines (pdf_flowables.GRID)
+GRID_HEX = "8C949E"
+
+
 def _setup_page_and_styles(doc, form: Form) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -162,6 +166,8 @@ def _setup_page_and_styles(doc, form: Form) -> None:
     blank_answer = styles.add_style(PLACEHOLDER_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     blank_answer.base_style = svar  # a blank answer's placeholder, grey in LibreOffice too
     blank_answer.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+
+    _table_look(styles["Table Grid"])
 
     header = section.header.paragraphs[0]
     header.style = small
@@ -506,6 +512,21 @@ def _checkbox_sdt(alias: str, tag: str, value: str) -> str:
         'w:hAnsi="MS Gothic" w:eastAsia="MS Gothic"/></w:rPr>'
         f"<w:t>{{{{ {value} }}}}</w:t></w:r></w:sdtContent></w:sdt>"
     )
+
+
+def _table_look(style) -> None:
+    """Tables as the PDF draws them: grey 0.5 pt lines and a little room around the
+    text (Word's default is black lines with the text touching them)."""
+    tbl_pr = style.element.find(w("tblPr"))
+    for old in tbl_pr.findall(w("tblBorders")) + tbl_pr.findall(w("tblCellMar")):
+        tbl_pr.remove(old)
+    lines = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="{GRID_HEX}"/>'
+                    for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    tbl_pr.append(parse_xml(f"<w:tblBorders {NSDECL}>{lines}</w:tblBorders>"))
+    tbl_pr.append(parse_xml(
+        f'<w:tblCellMar {NSDECL}><w:top w:w="40" w:type="dxa"/><w:left w:w="85" '
+        'w:type="dxa"/><w:bottom w:w="40" w:type="dxa"/><w:right w:w="85" w:type="dxa"/>'
+        "</w:tblCellMar>"))
 
 
 def _widths(table, widths: list[float]) -> None:
