@@ -417,6 +417,11 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                          hint="Vælg en mappe til dokumenterne med -o.")
     formats = FORMATS[fmt]
     compiled = compiled_template(form, template) if "docx" in formats else None
+    if "pdf" in formats:
+        from .render.pdf_acro import warm_field_font
+
+        files = profile.font_files() if profile is not None else None
+        warm_field_font(files["regular"] if files else None)  # before the workers fork
     book: Any = reader(source, form, validate=False) if reader else stream_workbook(source,
                                                                                     form)
     total = getattr(book, "rows", None)
