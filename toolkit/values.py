@@ -422,9 +422,6 @@ def converter(fld: Any) -> Callable[[Any], Any]:
     if fld.format == "month":
         return read_month
     if fld.format == "cpr":
-        # Load the birth-date reading now, while a workbook's plans are made, so that
-        # processes forked afterwards to validate its rows do not each load it again.
-        danish.cpr_birth_date("010100-0000")
         return read_cpr
     if typ in ("integer", "number"):
         integer = typ == "integer"

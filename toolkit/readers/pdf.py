@@ -41,7 +41,7 @@ from ..validation import Problem, Report, validate
 from ..values import Unreadable, box_state, converter
 from .docx import Extraction, add_option, list_rows, order_like_schema, unread_option
 from .pdf_cells import NOT_LAID_OUT, read_cells
-from .pdf_plain import plain_pdf
+from .pdf_plain import plain_pdf, read_clean
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 MAX_FIELDS = 20_000
@@ -115,31 +115,20 @@ def fast_fields(data: bytes) -> tuple[str, str | None, dict[str, _PdfField]] | N
     five times faster than pypdf; None whenever anything is unusual (no pikepdf, damage
     qpdf had to repair, encryption, no form id in the document information, no fields):
     the pypdf path then reads the file and gives the exact message."""
-    try:
-        import pikepdf
-    except ImportError:
+    return read_clean(data, _qpdf_fields)
+
+
+def _qpdf_fields(pdf: Any) -> tuple[str, str | None, dict[str, _PdfField]] | None:
+    info = pdf.trailer.get("/Info")
+    form_id = _plain(info.get("/skema_form")) if info is not None else None
+    if not form_id or not isinstance(form_id, str):
         return None
-    try:
-        with pikepdf.open(io.BytesIO(data), suppress_warnings=True) as pdf:
-            if pdf.is_encrypted or pdf.get_warnings():
-                return None
-            info = pdf.trailer.get("/Info")
-            form_id = _plain(info.get("/skema_form")) if info is not None else None
-            if not form_id or not isinstance(form_id, str):
-                return None
-            version = _plain(info.get("/skema_version"))
-            acro = pdf.Root.get("/AcroForm")
-            fields = acro.get("/Fields") if acro is not None else None
-            if not fields:
-                return None
-            out = walk_fields(fields, _Qpdf())
-            if pdf.get_warnings():
-                return None
-            return form_id, version if isinstance(version, str) else None, out
-    except Exception as exc:  # noqa: BLE001 - qpdf's trouble: the pypdf path decides
-        if not raised_by_parser(exc):
-            raise  # a bug in skema's own walker is not a damaged file
+    version = _plain(info.get("/skema_version"))
+    acro = pdf.Root.get("/AcroForm")
+    fields = acro.get("/Fields") if acro is not None else None
+    if not fields:
         return None
+    return form_id, version if isinstance(version, str) else None, walk_fields(fields, _Qpdf())
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
