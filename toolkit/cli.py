@@ -355,3 +355,18 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; no traceback unless ``--debug`` (see ``RootGroup.main``)."""
     cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="skema")
+
+
+def run() -> None:
+    """The ``skema`` program (the installed command and ``python -m toolkit``): :func:`main`,
+    then, when the command allows it, the process ends without Python's teardown
+    (:func:`toolkit.commands.process.exit_now`). In-process callers (tests) use
+    :func:`main`, which always returns or raises."""
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            from .commands.process import exit_now
+
+            exit_now(exc.code)
+        raise

@@ -68,12 +68,16 @@ def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
             with Archive(archive_dir, today=day, create=func.__name__ == "add_cmd",
                          key_file=key_file) as arch:
                 try:
-                    return func(arch, *args, **kwargs)
+                    result = func(arch, *args, **kwargs)
                 finally:
                     if folder:
                         _write_checkpoint(arch, Path(folder) / "-", overwrite=False)
         except SkemaError as exc:
             raise _error(exc) from None
+        from .process import may_exit_now
+
+        may_exit_now()  # the archive is closed: the program may end without the teardown
+        return result
 
     return wrapper
 
