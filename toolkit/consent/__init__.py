@@ -10,15 +10,35 @@ numbers; ``audit`` the keyed hash-chained log; ``keys`` the keys kept outside th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..errors import ArchiveError
-from .model import (
-    DEFAULT_RETENTION_YEARS,
-    STATUSES,
-    Consent,
-    PurgeResult,
-    Verification,
-)
-from .store import DEFAULT_ARCHIVE, Archive
+
+if TYPE_CHECKING:
+    from .model import (
+        DEFAULT_RETENTION_YEARS,
+        STATUSES,
+        Consent,
+        PurgeResult,
+        Verification,
+    )
+    from .store import DEFAULT_ARCHIVE, Archive
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_RETENTION_YEARS", "STATUSES", "Archive",
            "ArchiveError", "Consent", "PurgeResult", "Verification"]
+
+#: The public names imported when first asked for (PEP 562): ``toolkit.consent.rendition``
+#: can start a PDF/A copy before the index (sqlite3), the audit log and the keys are loaded.
+_LAZY = {"DEFAULT_RETENTION_YEARS": "model", "STATUSES": "model", "Consent": "model",
+         "PurgeResult": "model", "Verification": "model", "DEFAULT_ARCHIVE": "store",
+         "Archive": "store"}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names of :data:`_LAZY`, imported from their module on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+    globals()[name] = value
+    return value
