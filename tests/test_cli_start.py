@@ -86,3 +86,113 @@ def test_help_lists_every_command_as_when_all_are_loaded():
     assert loaded.stdout == fresh
     assert "Kommandoer:\n  batch      Ét udfyldt dokument pr. gyldig række i en projektmappe.\n" \
         in fresh
+
+
+# --- consent add: the PDF/A copy started first, the process ended without teardown -------
+def _scan(path: Path, text: str) -> Path:
+    from test_consent import scan_pdf
+
+    path.write_bytes(scan_pdf(text))
+    return path
+
+
+def _program(tmp_path: Path, *argv: str, importtime: bool = False,
+             code: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m toolkit ARGV`` (or ``python -c CODE ARGV``) with a key of its own."""
+    env = {**os.environ, "SKEMA_ARCHIVE_KEY_FILE": str(tmp_path / "archive.key"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("SKEMA_ARCHIVE_KEY", None)
+    head = ["-X", "importtime"] if importtime else []
+    run = ["-c", code] if code else ["-m", "toolkit"]
+    return subprocess.run([sys.executable, *head, *run, *argv], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+
+
+SCAN = ["--cpr", "010190-1234", "--purpose", "Samarbejde", "--valid-from", "2026-01-01",
+        "--valid-to", "2026-12-31"]
+
+
+def test_consent_add_starts_ghostscript_before_opening_the_archive(tmp_path):
+    """The first file's PDF/A copy is started before the index (sqlite3), the audit log and
+    the keys are loaded: Ghostscript works while the archive opens."""
+    from conftest import _need
+
+    _need("gs", "ghostscript")
+    arkiv = str(tmp_path / "arkiv")
+    assert _program(tmp_path, "consent", "init", "--archive", arkiv).returncode == 0
+    scan = _scan(tmp_path / "scan.pdf", "papir")
+    proc = _program(tmp_path, "consent", "add", "--archive", arkiv, *SCAN, str(scan),
+                    importtime=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[1] == "  PDF/A-2b: lavet med Ghostscript"
+    order = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+             if line.startswith("import time:")]
+    started = order.index("toolkit.consent.rendition")
+    for later in ("sqlite3", "toolkit.consent.store", "toolkit.consent.audit",
+                  "toolkit.consent.keys", "logging"):
+        assert order.index(later) > started, later
+    listed = _program(tmp_path, "consent", "verify", "--archive", arkiv)
+    assert listed.returncode == 0 and "er i orden: 1 samtykker, 3 filer" in listed.stdout
+
+
+#: ``skema ARGV`` through :func:`toolkit.cli.run`, with an atexit handler that says when
+#: Python's normal exit (teardown) ran.
+AT_EXIT = ("import atexit, sys\n"
+           "atexit.register(lambda: print('teardown', flush=True))\n"
+           "sys.argv = ['skema', *sys.argv[1:]]\n"
+           "from toolkit.cli import run\n"
+           "run()\n")
+
+
+def test_a_finished_consent_command_ends_without_teardown(tmp_path):
+    """A consent command whose archive is closed ends the process at once (its output and
+    its archive complete); a failed one, and every other command, exits normally."""
+    from conftest import _need
+
+    _need("gs", "ghostscript")
+    arkiv = str(tmp_path / "arkiv")
+    assert _program(tmp_path, "consent", "init", "--archive", arkiv).returncode == 0
+    scan = _scan(tmp_path / "scan.pdf", "papir")
+    added = _program(tmp_path, "consent", "add", "--archive", arkiv, *SCAN, str(scan),
+                     code=AT_EXIT)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.splitlines() == [
+        f"{scan}: arkiveret som samtykke nr. 1 – borger (010190-xxxx), gyldig 01-01-2026 "
+        "til 31-12-2026, status aktiv", "  PDF/A-2b: lavet med Ghostscript"]
+    again = _program(tmp_path, "consent", "add", "--archive", arkiv, *SCAN, str(scan),
+                     code=AT_EXIT)
+    assert again.returncode == 1
+    assert again.stdout == "teardown\n"
+    assert again.stderr.startswith("Fejl: ")
+    listed = _program(tmp_path, "consent", "list", "--archive", arkiv, code=AT_EXIT)
+    assert listed.returncode == 0 and "teardown" not in listed.stdout
+    assert listed.stdout.endswith("Samarbejde\n1 samtykke\n")
+    forms = _program(tmp_path, "forms", code=AT_EXIT)
+    assert forms.returncode == 0 and forms.stdout.endswith("teardown\n")
+    verify = _program(tmp_path, "consent", "verify", "--archive", arkiv)
+    assert verify.returncode == 0 and "er i orden: 1 samtykker, 3 filer" in verify.stdout
+
+
+def test_a_prepared_add_has_the_checks_of_a_file_read_by_the_archive(tmp_path):
+    """Archive.add with ``prepared`` (bytes, kind and rendition started before the archive
+    was opened): the same checks and result; an archive that makes no renditions gives the
+    started one up."""
+    from toolkit.consent import Archive
+    from toolkit.consent.keys import create
+    from toolkit.consent.rendition import start_file
+
+    key = tmp_path / "archive.key"
+    create(key)
+    empty = tmp_path / "tom.pdf"
+    empty.write_bytes(b"")
+    assert start_file(empty) is None and start_file(tmp_path / "mangler.pdf") is None
+    scan = _scan(tmp_path / "scan.pdf", "papir")
+    given = {"cpr": "010190-1234", "formaal": "Samarbejde", "gyldig_fra": "2026-01-01",
+             "gyldig_til": "2026-12-31"}
+    with Archive(tmp_path / "uden", create=True, key_file=key, renditions=False) as arch:
+        prepared = start_file(scan)
+        assert prepared is not None and prepared[1] == "pdf"
+        consent = arch.add(scan, given, prepared=prepared)
+        assert prepared[2].result().note == "opgivet"  # given up, not waited for
+        assert arch.missing_renditions() == [
+            (consent.id, "ikke lavet ved arkiveringen (masseindlæsning)")]

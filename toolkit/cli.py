@@ -10,7 +10,6 @@ click's own words are Danish through the gettext catalogue in ``toolkit/locale``
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,9 +42,10 @@ LAZY_COMMANDS = {
 }
 
 
-#: Commands that never parse a PDF: pypdf's and pyHanko's logs need no quieting (and
-#: ``logging`` is not imported for them).
-READS_NO_DOCUMENT = frozenset({"forms", "schema"})
+#: Commands for which the root does not quiet pypdf's and pyHanko's logs: they never parse
+#: a PDF (``logging`` is not imported for them), or quiet them themselves once their own
+#: start is made (``consent``: after ``consent add`` has started its PDF/A copy).
+QUIET_OWN_LOGS = frozenset({"forms", "schema", "consent"})
 
 
 def _load(form_id: str):
@@ -120,7 +120,7 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, profile_path: str | None) -> None:
     """skema – danske kommunale skemaer: skabeloner, udfyldning, validering og udtræk."""
-    if ctx.invoked_subcommand not in READS_NO_DOCUMENT:
+    if ctx.invoked_subcommand not in QUIET_OWN_LOGS:
         from .commands.process import quiet_parser_logs
 
         quiet_parser_logs()
@@ -145,6 +145,8 @@ def forms_cmd() -> None:
 @form_argument
 def schema_cmd(form: str) -> None:
     """Udskriv formularens JSON Schema."""
+    import json
+
     click.echo(json.dumps(_load(form).schema, ensure_ascii=False, indent=2))
 
 
@@ -308,6 +310,8 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
 def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
                 overwrite: bool) -> None:
     """Læs svarene ud af returnerede formularer (.docx og .pdf)."""
+    import json
+
     from . import extract
     from .extraction import extraction_payload
 

@@ -69,10 +69,13 @@ def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, archive_dir: str, key_file: str | None, today: str | None,
                 **kwargs: Any) -> Any:
+        from .process import quiet_parser_logs
+
         adding = func.__name__ == "add_cmd"
         early = _start_first(kwargs["files"]) if adding else None
         if adding:
             kwargs["prepared"] = early
+        quiet_parser_logs()  # here, not in the root: after the PDF/A copy is started
         from ..consent import Archive
 
         day = _dt.date.fromisoformat(today) if today else None
