@@ -108,6 +108,16 @@ def _program(tmp_path: Path, *argv: str, importtime: bool = False,
                           capture_output=True, text=True, check=False)
 
 
+def _archive_and_scan(tmp_path: Path) -> tuple[str, Path]:
+    """A new archive (``consent init``) and a scanned consent to add to it."""
+    from conftest import _need
+
+    _need("gs", "ghostscript")
+    arkiv = str(tmp_path / "arkiv")
+    assert _program(tmp_path, "consent", "init", "--archive", arkiv).returncode == 0
+    return arkiv, _scan(tmp_path / "scan.pdf", "papir")
+
+
 SCAN = ["--cpr", "010190-1234", "--purpose", "Samarbejde", "--valid-from", "2026-01-01",
         "--valid-to", "2026-12-31"]
 
@@ -115,12 +125,7 @@ SCAN = ["--cpr", "010190-1234", "--purpose", "Samarbejde", "--valid-from", "2026
 def test_consent_add_starts_ghostscript_before_opening_the_archive(tmp_path):
     """The first file's PDF/A copy is started before the index (sqlite3), the audit log and
     the keys are loaded: Ghostscript works while the archive opens."""
-    from conftest import _need
-
-    _need("gs", "ghostscript")
-    arkiv = str(tmp_path / "arkiv")
-    assert _program(tmp_path, "consent", "init", "--archive", arkiv).returncode == 0
-    scan = _scan(tmp_path / "scan.pdf", "papir")
+    arkiv, scan = _archive_and_scan(tmp_path)
     proc = _program(tmp_path, "consent", "add", "--archive", arkiv, *SCAN, str(scan),
                     importtime=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -147,12 +152,7 @@ AT_EXIT = ("import atexit, sys\n"
 def test_a_finished_consent_command_ends_without_teardown(tmp_path):
     """A consent command whose archive is closed ends the process at once (its output and
     its archive complete); a failed one, and every other command, exits normally."""
-    from conftest import _need
-
-    _need("gs", "ghostscript")
-    arkiv = str(tmp_path / "arkiv")
-    assert _program(tmp_path, "consent", "init", "--archive", arkiv).returncode == 0
-    scan = _scan(tmp_path / "scan.pdf", "papir")
+    arkiv, scan = _archive_and_scan(tmp_path)
     added = _program(tmp_path, "consent", "add", "--archive", arkiv, *SCAN, str(scan),
                      code=AT_EXIT)
     assert added.returncode == 0, added.stderr
@@ -196,3 +196,23 @@ def test_a_prepared_add_has_the_checks_of_a_file_read_by_the_archive(tmp_path):
         assert prepared[2].result().note == "opgivet"  # given up, not waited for
         assert arch.missing_renditions() == [
             (consent.id, "ikke lavet ved arkiveringen (masseindlæsning)")]
+
+
+@pytest.mark.parametrize("package", ["toolkit", "toolkit.consent"])
+def test_every_public_name_of_a_lazy_package_is_there(package):
+    """``import toolkit`` and ``toolkit.consent`` import their names on first use: every
+    name of ``__all__`` resolves (to the object of its module), an unknown one does not."""
+    code = (f"import sys, {package} as p\n"
+            "assert 'toolkit.catalogue' not in sys.modules and 'sqlite3' not in sys.modules\n"
+            "for name in p.__all__:\n"
+            "    value = getattr(p, name)\n"
+            "    assert getattr(p, name) is value, name\n"
+            "    assert name in dir(p), name\n"
+            "try:\n"
+            "    p.nope\n"
+            "except AttributeError as exc:\n"
+            "    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"module '{package}' has no attribute 'nope'\n"

@@ -22,6 +22,7 @@ from .errors import (
     TemplateError,
     UnknownFormError,
 )
+from .lazy import lazy_names
 
 if TYPE_CHECKING:
     from .catalogue import Field, Form, form_ids, forms, load_form
@@ -48,14 +49,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The public names of :data:`_LAZY`, imported from their module on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

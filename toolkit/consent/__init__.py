@@ -10,9 +10,10 @@ numbers; ``audit`` the keyed hash-chained log; ``keys`` the keys kept outside th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ArchiveError
+from ..lazy import lazy_names
 
 if TYPE_CHECKING:
     from .model import (
@@ -34,11 +35,4 @@ _LAZY = {"DEFAULT_RETENTION_YEARS": "model", "STATUSES": "model", "Consent": "mo
          "Archive": "store"}
 
 
-def __getattr__(name: str) -> Any:
-    """The public names of :data:`_LAZY`, imported from their module on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY, globals())
