@@ -690,20 +690,20 @@ class Archive:
         checker = _pyhanko_name()
         report = audit.canonical({"dokument": digest, "kontrolleret": audit.now_utc(),
                                   "værktøj": checker, "underskrifter": sigs}).encode("utf-8")
-        rows = []
+        report_sha = hashlib.sha256(report).hexdigest()
+        self._store_blob(report, report_sha, made=made)  # stored while the copy is made
         if pending is not None:
             copy = pending.result()
             pdfa, tool, note = copy.data, copy.tool, copy.note
         else:
             pdfa, tool, note = None, "", "ikke lavet ved arkiveringen (masseindlæsning)"
-        for name, blob, by, why in (("pdfa", pdfa, tool, note),
-                                    ("signaturrapport", report, checker, "")):
-            sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
-            if blob is not None and sha is not None:
-                self._store_blob(blob, sha, made=made)
-            rows.append({"kind": name, "sha256": sha, "size": len(blob) if blob else None,
-                         "tool": by, "note": why})
-        return rows
+        pdfa_sha = hashlib.sha256(pdfa).hexdigest() if pdfa is not None else None
+        if pdfa is not None and pdfa_sha is not None:
+            self._store_blob(pdfa, pdfa_sha, made=made)
+        return [{"kind": "pdfa", "sha256": pdfa_sha, "size": len(pdfa) if pdfa else None,
+                 "tool": tool, "note": note},
+                {"kind": "signaturrapport", "sha256": report_sha, "size": len(report),
+                 "tool": checker, "note": ""}]
 
     def rendition_rows(self, consent_id: int | None = None) -> builtins.list[dict[str, Any]]:
         """The files kept beside documents (PDF/A, signature report), with notes."""
