@@ -167,6 +167,11 @@ def test_a_finished_consent_command_ends_without_teardown(tmp_path):
     listed = _program(tmp_path, "consent", "list", "--archive", arkiv, code=AT_EXIT)
     assert listed.returncode == 0 and "teardown" not in listed.stdout
     assert listed.stdout.endswith("Samarbejde\n1 samtykke\n")
+    copy = tmp_path / "kopi.pdf"
+    got = _program(tmp_path, "consent", "get", "1", "-o", str(copy), "--archive", arkiv,
+                   code=AT_EXIT)
+    assert got.returncode == 0 and got.stdout.startswith(f"{copy}: samtykke nr. 1 skrevet")
+    assert "teardown" not in got.stdout and copy.read_bytes() == scan.read_bytes()
     forms = _program(tmp_path, "forms", code=AT_EXIT)
     assert forms.returncode == 0 and forms.stdout.endswith("teardown\n")
     verify = _program(tmp_path, "consent", "verify", "--archive", arkiv)
