@@ -146,12 +146,12 @@ def test_wrong_output_type_is_usage_error(run, tmp_path):
 
 
 def test_no_traceback_without_debug(tmp_path, capsys, monkeypatch):
-    import toolkit.cli as cli_module
+    import toolkit.catalogue as catalogue
 
     def boom(*args, **kwargs):
         raise RuntimeError("hemmelig 010190-1234")
 
-    monkeypatch.setattr(cli_module, "forms", boom)
+    monkeypatch.setattr(catalogue, "forms", boom)
     with pytest.raises(SystemExit) as info:
         main(["forms"])
     assert info.value.code == 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .catalogue import Field, Form, form_ids, forms, load_form
 from .errors import (
     DataFileError,
     DocumentError,
@@ -23,10 +22,12 @@ from .errors import (
     TemplateError,
     UnknownFormError,
 )
-from .problems import Problem, Report
-from .profile import Profile, ProfileError, load_profile
+from .lazy import lazy_names
 
 if TYPE_CHECKING:
+    from .catalogue import Field, Form, form_ids, forms, load_form
+    from .problems import Problem, Report
+    from .profile import Profile, ProfileError, load_profile
     from .readers.docx import Extraction
 
 __all__ = [
@@ -37,15 +38,22 @@ __all__ = [
     "validate",
 ]
 
+#: The public names imported when first asked for (PEP 562), and their modules: ``import
+#: toolkit`` stays light, so that ``skema --help`` does not load the catalogue, the profile
+#: or the readers (lxml, pypdf …) it does not use.
+_LAZY = {
+    "Field": "catalogue", "Form": "catalogue", "form_ids": "catalogue", "forms": "catalogue",
+    "load_form": "catalogue", "Problem": "problems", "Report": "problems",
+    "Profile": "profile", "ProfileError": "profile", "load_profile": "profile",
+    "Extraction": "readers.docx",
+}
 
-def __getattr__(name: str) -> Any:
-    """``Extraction`` is imported when first asked for: ``import toolkit`` stays light (the
-    Word and PDF readers load lxml, pypdf … only when a file is read)."""
-    if name == "Extraction":
-        from .readers.docx import Extraction
 
-        return Extraction
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def validate(form: Form, data: Any, profile: Profile | None = None) -> Report:
@@ -60,6 +68,8 @@ def validate(form: Form, data: Any, profile: Profile | None = None) -> Report:
 
 
 def _form(form: Form | str) -> Form:
+    from .catalogue import Form, load_form
+
     return form if isinstance(form, Form) else load_form(form)
 
 

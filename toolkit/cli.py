@@ -10,7 +10,6 @@ click's own words are Danish through the gettext catalogue in ``toolkit/locale``
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,17 +18,39 @@ from typing import Any, TypeVar
 import click
 
 from . import danish
-from .catalogue import form_ids, forms, load_form
 from .commands import error, fail
 from .commands.base import RootGroup, debugging, report_unexpected
-from .commands.profile import current_profile
-from .data_check import foreign_data
 from .errors import DataFileError, SkemaError, UnknownFormError
-from .extraction import extraction_payload
-from .fileio import read_data, write_atomic
+
+#: The commands defined in their own module, imported only when one of them runs (or is
+#: looked up): name → (``"module:attribute"``, the short help ``skema --help`` shows).
+#: tests/test_cli_start.py checks that each short help is the command's own.
+LAZY_COMMANDS = {
+    "batch": ("toolkit.commands.batch:batch_cmd",
+              "Ét udfyldt dokument pr. gyldig række i en projektmappe."),
+    "collect": ("toolkit.commands.collect:collect_cmd",
+                "Saml alle returnerede formularer (.docx og .pdf) i MAPPE i ét regneark."),
+    "consent": ("toolkit.commands.consent:consent_cmd",
+                "Arkivet med underskrevne samtykkeerklæringer."),
+    "profile": ("toolkit.commands.profile:profile_cmd",
+                "Kommunens profil (kommune.yaml): navn, logo, kontakter og samtykketekster."),
+    "serve": ("toolkit.commands.serve:serve_cmd",
+              "Start web-appen (http://127.0.0.1:8000), så skema kan bruges fra en browser."),
+    "token": ("toolkit.commands.serve:token_cmd",
+              "API-nøgler til sagssystemer (web-appens /api)."),
+    "user": ("toolkit.commands.serve:user_cmd", "Brugere af web-appens servertilstand."),
+}
+
+
+#: Commands for which the root does not quiet pypdf's and pyHanko's logs: they never parse
+#: a PDF (``logging`` is not imported for them), or quiet them themselves once their own
+#: start is made (``consent``: after ``consent add`` has started its PDF/A copy).
+QUIET_OWN_LOGS = frozenset({"forms", "schema", "consent"})
 
 
 def _load(form_id: str):
+    from .catalogue import load_form
+
     try:
         return load_form(form_id)
     except UnknownFormError as exc:
@@ -39,6 +60,8 @@ def _load(form_id: str):
 
 
 def _read(path: str):
+    from .fileio import read_data
+
     try:
         return read_data(path)
     except DataFileError as exc:
@@ -46,6 +69,8 @@ def _read(path: str):
 
 
 def _write(path: str, data: bytes, overwrite: bool) -> None:
+    from .fileio import write_atomic
+
     try:
         write_atomic(path, data, overwrite=overwrite)
     except SkemaError as exc:
@@ -83,7 +108,7 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
     return suffix.lstrip(".")
 
 
-@click.group("skema", cls=RootGroup,
+@click.group("skema", cls=RootGroup, lazy=LAZY_COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Vis den fulde fejlsporing ved fejl.")
 @click.option("--profile", "profile_path", metavar="KOMMUNE.yaml", envvar="SKEMA_PROFILE",
@@ -95,15 +120,18 @@ def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> s
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, profile_path: str | None) -> None:
     """skema – danske kommunale skemaer: skabeloner, udfyldning, validering og udtræk."""
-    from .commands.process import quiet_parser_logs
+    if ctx.invoked_subcommand not in QUIET_OWN_LOGS:
+        from .commands.process import quiet_parser_logs
 
-    quiet_parser_logs()
+        quiet_parser_logs()
     ctx.obj = {"debug": debug, "profile_path": profile_path}
 
 
 @cli.command("forms")
 def forms_cmd() -> None:
     """Vis formularerne (id, version og titel)."""
+    from .catalogue import forms
+
     try:
         rows = [(f.id, f.version, f.title) for f in forms()]
     except SkemaError as exc:  # a schema that is not valid (SchemaError)
@@ -117,6 +145,8 @@ def forms_cmd() -> None:
 @form_argument
 def schema_cmd(form: str) -> None:
     """Udskriv formularens JSON Schema."""
+    import json
+
     click.echo(json.dumps(_load(form).schema, ensure_ascii=False, indent=2))
 
 
@@ -131,6 +161,8 @@ def templates_cmd() -> None:
               help="Skriv intet; afslut med 1 hvis en skabelon er forældet.")
 def templates_build(form_list: tuple[str, ...], check: bool) -> None:
     """Byg Word-skabelonen for hver formular (alle, hvis ingen er nævnt)."""
+    from .catalogue import form_ids
+    from .fileio import write_atomic
     from .render.word_build import build_template, template_path
 
     stale = []
@@ -157,6 +189,7 @@ def templates_build(form_list: tuple[str, ...], check: bool) -> None:
 def blank_cmd(form: str, output: str, overwrite: bool) -> None:
     """Lav en tom formular (.docx, udfyldelig .pdf) eller en indtastningsprojektmappe (.xlsx)."""
     from . import blank
+    from .commands.profile import current_profile
 
     fmt = _output_format(output, ("docx", "pdf", "xlsx"))
     _write(output, blank(_load(form), fmt, profile=current_profile()), overwrite)
@@ -190,7 +223,9 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     afvises (intet skrives).
     """
     from . import fill
+    from .commands.profile import current_profile
     from .commands.workbook import is_workbook, record_for_fill
+    from .data_check import foreign_data
     from .validation import validate
 
     fmt = _output_format(output)
@@ -241,6 +276,7 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
 def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
                  overwrite: bool) -> None:
     """Kontroller data og vis hvert problem med dets sted (.json, .yaml eller .xlsx)."""
+    from .commands.profile import current_profile
     from .commands.workbook import is_workbook, validate_workbook
     from .validation import validate
 
@@ -274,7 +310,10 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
 def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
                 overwrite: bool) -> None:
     """Læs svarene ud af returnerede formularer (.docx og .pdf)."""
+    import json
+
     from . import extract
+    from .extraction import extraction_payload
 
     if output and Path(output).suffix.lower() not in (".json", ".xlsx"):
         raise click.UsageError("Udtræk kan skrives til .json eller .xlsx (brug -o svar.json).")
@@ -317,16 +356,21 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
         raise click.exceptions.Exit(1)
 
 
-cli.add_command(__import__("toolkit.commands.collect", fromlist=["_"]).collect_cmd)
-cli.add_command(__import__("toolkit.commands.consent", fromlist=["_"]).consent_cmd)
-cli.add_command(__import__("toolkit.commands.batch", fromlist=["_"]).batch_cmd)
-cli.add_command(__import__("toolkit.commands.profile", fromlist=["_"]).profile_cmd)
-_serve = __import__("toolkit.commands.serve", fromlist=["_"])
-cli.add_command(_serve.serve_cmd)
-cli.add_command(_serve.token_cmd)
-cli.add_command(_serve.user_cmd)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; no traceback unless ``--debug`` (see ``RootGroup.main``)."""
     cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="skema")
+
+
+def run() -> None:
+    """The ``skema`` program (the installed command and ``python -m toolkit``): :func:`main`,
+    then, when the command allows it, the process ends without Python's teardown
+    (:func:`toolkit.commands.process.exit_now`). In-process callers (tests) use
+    :func:`main`, which always returns or raises."""
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            from .commands.process import exit_now
+
+            exit_now(exc.code)
+        raise

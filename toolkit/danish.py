@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
-import json
 import re
 from functools import lru_cache
 
@@ -77,8 +75,13 @@ def is_iso_date(text: str) -> bool:
     if match is None:
         return False
     year, month, day = int(match[1]), int(match[2]), int(match[3])
-    return year >= 1 and 1 <= month <= 12 and 1 <= day and (
-        day <= 28 or day <= calendar.monthrange(year, month)[1])
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day):
+        return False
+    if day <= 28:
+        return True
+    import calendar  # here: the command line's start does not pay for it
+
+    return day <= calendar.monthrange(year, month)[1]
 
 
 def is_month(text: str) -> bool:
@@ -222,6 +225,8 @@ def is_email(text: str) -> bool:
 @lru_cache(maxsize=1)
 def kommuner() -> tuple[dict, ...]:
     """Denmark's 98 municipalities: ``nummer``, ``navn``, ``officielt_navn``, ``region``."""
+    import json
+
     return tuple(json.loads(data_text("kommuner.json")))
 
 

@@ -137,10 +137,56 @@ class Group(click.Group):
         super().__init__(*args, **kwargs)
 
 
+def load_command(where: str) -> click.Command:
+    """The command object named ``"module:attribute"``, its module imported now (by the
+    import statement's own path, which ``python -X importtime`` reports)."""
+    module, _, attribute = where.partition(":")
+    command = getattr(__import__(module, fromlist=[attribute]), attribute)
+    if not isinstance(command, click.Command):
+        raise TypeError(f"{where} is not a click command")
+    return command
+
+
 class RootGroup(Group):
-    """The ``skema`` group: Danish messages, and no traceback unless ``--debug``."""
+    """The ``skema`` group: Danish messages, and no traceback unless ``--debug``.
+
+    ``lazy`` names commands whose module is imported only when the command is looked up
+    (click's lazy-loading pattern): name → (``"module:attribute"``, its short help). The
+    group's ``--help`` lists them from the short help without importing them, so that
+    ``skema --help`` and the light commands do not pay for the heavy ones' imports.
+    """
 
     group_class = Group
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, the lazy ones included, sorted."""
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command; a lazy one is imported (once) when first asked for."""
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(load_command(self.lazy[cmd_name][0]), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands section of ``--help`` as click writes it, a lazy command's line
+        made from its short help (its module is not imported for it)."""
+        shown = [name for name in self.list_commands(ctx)
+                 if name not in self.commands or not self.commands[name].hidden]
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in shown)
+        lines = []
+        for name in shown:
+            command = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+            lines.append((name, command.get_short_help_str(limit)))
+        with formatter.section(gettext.gettext("Commands")):
+            formatter.write_dl(lines)
 
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,

@@ -10,6 +10,7 @@ given; they never go into file names or the audit log.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import json
@@ -45,6 +46,14 @@ def _number(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     return int(text)
 
 
+def _start_first(files: tuple[str, ...]) -> Any:
+    """``consent add``: the first file read and its PDF/A copy started before the archive
+    is opened (Ghostscript works on the other core meanwhile); None when it cannot be."""
+    from ..consent.rendition import start_file
+
+    return start_file(files[0]) if files else None
+
+
 def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--archive``, ``--key-file`` (and the hidden ``--today``) on every subcommand;
     opens the archive. A command with the ``--checkpoints`` option writes a signed checkpoint
@@ -60,20 +69,31 @@ def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, archive_dir: str, key_file: str | None, today: str | None,
                 **kwargs: Any) -> Any:
+        from .process import quiet_parser_logs
+
+        adding = func.__name__ == "add_cmd"
+        early = _start_first(kwargs["files"]) if adding else None
+        if adding:
+            kwargs["prepared"] = early
+        quiet_parser_logs()  # here, not in the root: after the PDF/A copy is started
         from ..consent import Archive
 
         day = _dt.date.fromisoformat(today) if today else None
         folder = kwargs.pop("checkpoint_dir", None)
         try:
-            with Archive(archive_dir, today=day, create=func.__name__ == "add_cmd",
-                         key_file=key_file) as arch:
+            with (early[2] if early else contextlib.nullcontext()), \
+                    Archive(archive_dir, today=day, create=adding, key_file=key_file) as arch:
                 try:
-                    return func(arch, *args, **kwargs)
+                    result = func(arch, *args, **kwargs)
                 finally:
                     if folder:
                         _write_checkpoint(arch, Path(folder) / "-", overwrite=False)
         except SkemaError as exc:
             raise _error(exc) from None
+        from .process import may_exit_now
+
+        may_exit_now()  # the archive is closed: the program may end without the teardown
+        return result
 
     return wrapper
 
@@ -231,7 +251,7 @@ def checkpoint_cmd(arch: Any, output: str, overwrite: bool) -> None:
 @archive_options
 def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
             oplysninger: tuple[str, ...], trust_roots: tuple[str, ...], add_anyway: bool,
-            **options: str | None) -> None:
+            prepared: Any = None, **options: str | None) -> None:
     """Arkivér underskrevne samtykker (PDF, .docx eller scanning).
 
     Fra kommunens egen samtykke-formular læses borger, formål, parter, oplysninger og
@@ -248,9 +268,10 @@ def add_cmd(arch: Any, files: tuple[str, ...], parter: tuple[str, ...],
         given["oplysninger"] = [info_type(o) for o in oplysninger]
     roots = list(trust_roots) or trust_roots_from_env()
     failed = False
-    for name in files:
-        try:
-            consent = arch.add(name, given, roots, add_anyway=add_anyway)
+    for index, name in enumerate(files):
+        try:  # the first file's bytes and PDF/A copy: read and started before the archive
+            consent = arch.add(name, given, roots, add_anyway=add_anyway,
+                               prepared=prepared if index == 0 else None)
         except SkemaError as exc:
             failed = True
             click.echo(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}" if exc.hint else ""),

@@ -275,6 +275,25 @@ def start(data: bytes, kind: str) -> Pending:
     return pending
 
 
+def start_file(path: str | Path) -> tuple[bytes, str, Pending] | None:
+    """Read the document at ``path`` (within the size limit of every file read) and start
+    its rendition: (bytes, kind, pending) for :meth:`Archive.add`'s ``prepared``, so that the
+    converter works while the archive is opened. None when the file cannot be read or is
+    no kind the archive keeps; the add then reads it itself and says why."""
+    from ..errors import DocumentError
+    from ..limits import read_file
+    from .metadata import sniff_kind
+
+    try:
+        data = read_file(path)
+    except (OSError, DocumentError):
+        return None
+    kind = sniff_kind(data) if data else None
+    if kind is None:
+        return None
+    return data, kind, start(data, kind)
+
+
 def render(data: bytes, kind: str) -> Rendition:
     """The PDF/A-2b rendition of a document of ``kind`` (pdf, docx, jpeg, png, tiff),
     made in a private temporary folder (see :func:`start`)."""

@@ -494,11 +494,16 @@ class Archive:
     # -- adding
 
     def add(self, path: str | Path, given: dict[str, Any] | None = None,
-            trust_roots: Iterable[str | Path] = (), add_anyway: bool = False) -> Consent:
+            trust_roots: Iterable[str | Path] = (), add_anyway: bool = False,
+            prepared: tuple[bytes, str, Pending] | None = None) -> Consent:
         """Archive a signed consent file. Metadata comes from our ``samtykke`` form when
         the file is one, otherwise from ``given`` (scans); citizen, purpose and validity
         are required either way. A probable duplicate of a consent in force (same
-        citizen, purpose, parties and validity) is refused unless ``add_anyway``."""
+        citizen, purpose, parties and validity) is refused unless ``add_anyway``.
+
+        ``prepared``: the file's bytes, kind and rendition started before the archive was
+        opened (:func:`toolkit.consent.rendition.start_file`); they are archived instead of
+        reading the file again, with the same checks."""
         from .. import extract
         from ..errors import DocumentError
         from ..limits import LimitError, bounded, read_file
@@ -506,15 +511,25 @@ class Archive:
 
         path = Path(path)
         place = danish.mask_cpr(str(path))
-        try:
-            data = read_file(path)  # the size checked before reading (toolkit.limits)
-        except DocumentError as exc:
-            raise ArchiveError(f"{place}: {exc}.", hint=exc.hint) from None
-        except OSError as exc:
-            raise ArchiveError(f"{place}: filen kan ikke læses ({exc.strerror}).",
-                               hint="Tjek stien og filnavnet.") from None
-        kind = self._kind(data, place)
-        with self._rendition(data, kind) as pending:  # made while the file is read
+        started: Any
+        if prepared is not None:
+            data, kind, started = prepared
+            if not self.renditions:
+                started.cancel()
+                started = contextlib.nullcontext(None)
+        else:
+            try:
+                data = read_file(path)  # the size checked before reading (toolkit.limits)
+            except DocumentError as exc:
+                raise ArchiveError(f"{place}: {exc}.", hint=exc.hint) from None
+            except OSError as exc:
+                raise ArchiveError(f"{place}: filen kan ikke læses ({exc.strerror}).",
+                                   hint="Tjek stien og filnavnet.") from None
+            kind = self._kind(data, place)
+            started = self._rendition(data, kind)
+        with started as pending:  # made while the file is read
+            if prepared is not None:
+                kind = self._kind(data, place)  # the same checks as a file read here
             from_form, version = None, None
             if kind in ("pdf", "docx"):
                 try:  # a scan is told apart without loading the form readers (bounded)
@@ -675,20 +690,20 @@ class Archive:
         checker = _pyhanko_name()
         report = audit.canonical({"dokument": digest, "kontrolleret": audit.now_utc(),
                                   "værktøj": checker, "underskrifter": sigs}).encode("utf-8")
-        rows = []
+        report_sha = hashlib.sha256(report).hexdigest()
+        self._store_blob(report, report_sha, made=made)  # stored while the copy is made
         if pending is not None:
             copy = pending.result()
             pdfa, tool, note = copy.data, copy.tool, copy.note
         else:
             pdfa, tool, note = None, "", "ikke lavet ved arkiveringen (masseindlæsning)"
-        for name, blob, by, why in (("pdfa", pdfa, tool, note),
-                                    ("signaturrapport", report, checker, "")):
-            sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
-            if blob is not None and sha is not None:
-                self._store_blob(blob, sha, made=made)
-            rows.append({"kind": name, "sha256": sha, "size": len(blob) if blob else None,
-                         "tool": by, "note": why})
-        return rows
+        pdfa_sha = hashlib.sha256(pdfa).hexdigest() if pdfa is not None else None
+        if pdfa is not None and pdfa_sha is not None:
+            self._store_blob(pdfa, pdfa_sha, made=made)
+        return [{"kind": "pdfa", "sha256": pdfa_sha, "size": len(pdfa) if pdfa else None,
+                 "tool": tool, "note": note},
+                {"kind": "signaturrapport", "sha256": report_sha, "size": len(report),
+                 "tool": checker, "note": ""}]
 
     def rendition_rows(self, consent_id: int | None = None) -> builtins.list[dict[str, Any]]:
         """The files kept beside documents (PDF/A, signature report), with notes."""
