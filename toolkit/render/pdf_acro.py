@@ -379,6 +379,9 @@ class AcroBuilder:
         self._terminals: dict[str, PdfObject] = {}
         self._page_of: dict[int, int] = {}
         self._resources = ref(fonts.resources)
+        #: per widget added, the range of ``objects`` it made (its appearance streams,
+        #: its widget and any new parent fields; see :mod:`toolkit.render.pdf_skeleton`)
+        self.spans: list[tuple[int, int]] = []
 
     def _new(self, entries: dict[str, str], data: bytes | None = None) -> PdfObject:
         obj = PdfObject(self.next, entries, data)
@@ -412,6 +415,11 @@ class AcroBuilder:
     def add(self, widget: Widget, page: int) -> None:
         """Add one widget (and its field, the first time its name is seen) to the page
         with object number ``page``."""
+        first = len(self.objects)
+        self._add(widget, page)
+        self.spans.append((first, len(self.objects)))
+
+    def _add(self, widget: Widget, page: int) -> None:
         entries = {"Type": "/Annot", "Subtype": "/Widget", "Rect": _rect(widget.rect),
                    "F": "4", "P": ref(page), "AP": self._appearance(widget)}
         if widget.kind == "check":
@@ -491,14 +499,24 @@ class AcroBuilder:
         return f"<< /N {ref(self._stream(self._text_ap(widget, w, h), w, h))} >>"
 
     def _stream(self, content: str, w: float, h: float) -> int:
+        obj = self._stream_object(self.next, content, w, h)
+        self.next += 1
+        self.objects.append(obj)
+        return obj.num
+
+    def _stream_object(self, num: int, content: str, w: float, h: float) -> PdfObject:
         # /Type /XObject is optional, and so are resources where no font is set
         entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]"}
         if " Tf" in content:
             entries["Resources"] = self._resources
-        obj = stream_object(self.next, entries, content.encode("latin-1"))
-        self.next += 1
-        self.objects.append(obj)
-        return obj.num
+        return stream_object(num, entries, content.encode("latin-1"))
+
+    def text_stream(self, widget: Widget, num: int) -> bytes:
+        """The written appearance stream (object ``num``) of a text box or drop-down, as
+        :meth:`add` makes it (its glyphs are marked used in the font)."""
+        x0, y0, x1, y1 = widget.rect
+        w, h = x1 - x0, y1 - y0
+        return self._stream_object(num, self._text_ap(widget, w, h), w, h).serialize()
 
     def _text_ap(self, widget: Widget, w: float, h: float) -> str:
         body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
