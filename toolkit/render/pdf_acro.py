@@ -42,6 +42,7 @@ FF_DONOTSPELLCHECK = 1 << 22
 FF_COMBO = 1 << 17
 
 
+@lru_cache(maxsize=8)
 def font_path(style: str = "regular") -> str:
     """The bundled TrueType file of a style (DejaVu Sans); the host's fonts are never used."""
     return font_file(style)
@@ -247,12 +248,17 @@ def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
     ``/ActualText`` is the exact answer (line feeds and all); a continuation on a later
     page has an empty one, so text extraction yields the answer once.
     """
-    props = f"/SkemaPath {hex_text(name)}"
+    props = _span_path(name)
     if part:
         props += f" /SkemaPart {part} /ActualText {hex_text('')}"
     elif actual is not None:
         props += f" /ActualText {hex_text(actual)}"
     return f"/Span <<{props}>> BDC"
+
+
+@lru_cache(maxsize=8192)
+def _span_path(name: str) -> str:
+    return f"/SkemaPath {hex_text(name)}"
 
 
 def _real(value: float, digits: int = 2):
@@ -280,9 +286,7 @@ def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: floa
     """Content operators drawing lines top-down from ``top`` (first baseline below it)."""
     if not any(lines):
         return ""
-    ops = [f"BT /{font_name} {_num(size)} Tf 0 g {_num(leading)} TL"]
-    baseline = top - font.ascent * size
-    ops.append(f"{_num(x)} {_num(baseline)} Td")
+    ops = [_text_head(font_name, size, leading, x, top - font.ascent * size)]
     for i, line in enumerate(lines):
         if i:
             ops.append("T*")
@@ -290,6 +294,13 @@ def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: floa
             ops.append(f"{font.encode(line)} Tj")
     ops.append("ET")
     return "\n".join(ops)
+
+
+@lru_cache(maxsize=4096)
+def _text_head(font_name: str, size: float, leading: float, x: float, baseline: float) -> str:
+    """The operators that start lines of text (the same few sizes and boxes recur)."""
+    return (f"BT /{font_name} {_num(size)} Tf 0 g {_num(leading)} TL\n"
+            f"{_num(x)} {_num(baseline)} Td")
 
 
 # ---------------------------------------------------------------------------------------
@@ -521,14 +532,8 @@ class AcroBuilder:
     def _text_ap(self, widget: Widget, w: float, h: float) -> str:
         body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
                               PAD, h - PAD - TOP_GAP)
-        arrow = ""
-        if widget.kind == "combo":  # a small grey triangle: this is a drop-down
-            ax, ay = w - 9, h / 2
-            arrow = (f"q 0.55 g {_num(ax)} {_num(ay + 2)} m {_num(ax + 6)} {_num(ay + 2)} l "
-                     f"{_num(ax + 3)} {_num(ay - 2)} l f Q\n")
         mark = mark_begin(widget.name, widget.actual, widget.part)
-        return (f"/Tx BMC\nq\n{arrow}1 1 {_num(w - 2)} {_num(h - 2)} re W n\n{mark}\n{body}\n"
-                "EMC\nQ\nEMC")
+        return f"{_text_frame(widget.kind == 'combo', w, h)}{mark}\n{body}\nEMC\nQ\nEMC"
 
     def _check_ap(self, w: float, h: float, on: bool) -> str:
         side = min(w, h)
@@ -582,6 +587,18 @@ class AcroBuilder:
     def program(self) -> tuple[bytes, int]:
         """The compressed font subset the appearances need, and its length."""
         return program_for(self.font.path, {ord(c) for c in self.font.used.values()})
+
+
+@lru_cache(maxsize=4096)
+def _text_frame(combo: bool, w: float, h: float) -> str:
+    """The start of a text box's appearance: the clip to its inside and, for a drop-down,
+    a small grey triangle (the same boxes recur in every document)."""
+    arrow = ""
+    if combo:
+        ax, ay = w - 9, h / 2
+        arrow = (f"q 0.55 g {_num(ax)} {_num(ay + 2)} m {_num(ax + 6)} {_num(ay + 2)} l "
+                 f"{_num(ax + 3)} {_num(ay - 2)} l f Q\n")
+    return f"/Tx BMC\nq\n{arrow}1 1 {_num(w - 2)} {_num(h - 2)} re W n\n"
 
 
 def warm_field_font(path: str | None = None) -> None:
