@@ -166,8 +166,9 @@ def static_para(markup: str, style: Any, bullet: str | None = None, keep: bool =
     """A paragraph of static markup: parsed and line-broken once per thread and width.
 
     Each call gives a new flowable (the page layout marks flowables), sharing the parsed
-    fragments and the line breaks of earlier documents. Only for text that does not
-    depend on the data: the cache is keyed by the markup.
+    fragments and the line breaks of earlier documents. The cache is keyed by the markup
+    and holds at most a few thousand texts: text from the data (an overview's activity
+    names) only where the same texts recur from document to document.
     """
     cache = getattr(_LOCAL, "paras", None)
     if cache is None or len(cache) > _PARA_CACHE_MAX:
