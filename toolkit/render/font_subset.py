@@ -109,8 +109,8 @@ def _only_glyphs(data: bytes, unicodes: list[int]) -> bytes:
         new_offsets.append(new_offsets[-1] + len(glyph))
     if not long_loca and (new_offsets[-1] >= 0x20000 or any(o % 2 for o in new_offsets)):
         return data
-    for tag in _DROP:  # dropped by the subsetter too, after reading them
-        tables.pop(tag.encode("ascii").ljust(4), None)
+    for name in _DROP:  # dropped by the subsetter too, after reading them
+        tables.pop(name.encode("ascii").ljust(4), None)
     tables[b"glyf"] = b"".join(out)
     tables[b"loca"] = (
         struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca else
@@ -206,8 +206,6 @@ def _drop_hints(tables: dict[bytes, bytes]) -> None:
         new_offsets.append(size)
     if not long_loca and size >= 0x20000:
         raise ValueError("short loca overflow")
-    for tag in _DROP:  # dropped by the subsetter too, after reading them
-        tables.pop(tag.encode("ascii").ljust(4), None)
     tables[b"glyf"] = b"".join(out)
     tables[b"loca"] = (struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca else
                        struct.pack(f">{len(new_offsets)}H", *(o // 2 for o in new_offsets)))
