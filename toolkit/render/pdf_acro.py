@@ -565,24 +565,7 @@ class AcroBuilder:
         """The Type0 font's ``/W`` array and ToUnicode CMap for the glyphs the
         appearances used (call after the last widget)."""
         self.font.encode(" ")
-        gids = sorted(self.font.used)
-        widths = " ".join(f"{gid} [{_num(_real(self.font._advance(gid), 1), 1)}]"
-                          for gid in gids)
-        entries = []
-        for gid in gids:
-            utf16 = self.font.used[gid].encode("utf-16-be").hex().upper()
-            entries.append(f"<{gid:04X}> <{utf16}>")
-        chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
-        body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
-                       for c in chunks)
-        cmap = (
-            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-            f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
-        )
-        return f"[{widths}]", cmap.encode("ascii")
+        return _font_parts(self.font, tuple(sorted(self.font.used.items())))
 
     def program(self) -> tuple[bytes, int]:
         """The compressed font subset the appearances need, and its length."""
@@ -599,6 +582,47 @@ def _text_frame(combo: bool, w: float, h: float) -> str:
         arrow = (f"q 0.55 g {_num(ax)} {_num(ay + 2)} m {_num(ax + 6)} {_num(ay + 2)} l "
                  f"{_num(ax + 3)} {_num(ay - 2)} l f Q\n")
     return f"/Tx BMC\nq\n{arrow}1 1 {_num(w - 2)} {_num(h - 2)} re W n\n"
+
+
+#: per (font file, glyph id, character): its ``/W`` entry and its ToUnicode line
+_GLYPH_PARTS: dict[tuple[str, int, str], tuple[str, str]] = {}
+
+
+def _font_parts(font: FieldFont, used: tuple[tuple[int, str], ...]) -> tuple[str, bytes]:
+    """:meth:`AcroBuilder.font_parts` of the glyphs ``used`` (glyph id, character), in
+    order; the last few glyph sets kept (documents of the same answers share them)."""
+    key = (font.path, used)
+    hit = _FONT_PARTS.get(key)
+    if hit is not None:
+        return hit
+    widths, entries = [], []
+    for gid, char in used:
+        parts = _GLYPH_PARTS.get((font.path, gid, char))
+        if parts is None:
+            utf16 = char.encode("utf-16-be").hex().upper()
+            parts = _GLYPH_PARTS[(font.path, gid, char)] = (
+                f"{gid} [{_num(_real(font._advance(gid), 1), 1)}]", f"<{gid:04X}> <{utf16}>")
+        widths.append(parts[0])
+        entries.append(parts[1])
+    chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
+    body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
+                   for c in chunks)
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
+    if len(_FONT_PARTS) >= 256:
+        _FONT_PARTS.clear()
+    if len(_GLYPH_PARTS) > 100_000:
+        _GLYPH_PARTS.clear()
+    result = _FONT_PARTS[key] = ("[" + " ".join(widths) + "]", cmap.encode("ascii"))
+    return result
+
+
+_FONT_PARTS: dict[tuple[str, tuple[tuple[int, str], ...]], tuple[str, bytes]] = {}
 
 
 def warm_field_font(path: str | None = None) -> None:

@@ -149,6 +149,7 @@ class Template:
             self.offsets[num] = len(body)
             body += data[start:end]
         self.static = bytes(body)
+        self.static_md5 = hashlib.md5(self.static)  # noqa: S324 - a file id, not security
 
     def write(self, widgets: list[Widget], font: FieldFont,
               keep: tuple[str, ...] | None = None,
@@ -192,24 +193,26 @@ class Template:
         for num, chunk in chunks:
             offsets[num] = len(out)
             out += chunk
-        out += _xref_stream(out, offsets, last, self.root, self.info)
+        digest = self.static_md5.copy()  # the file id: the static bytes hashed once
+        digest.update(memoryview(out)[len(self.static):])
+        out += _xref_stream(out, offsets, last, self.root, self.info, digest.hexdigest())
         return bytes(out)
 
 
 def _xref_stream(body: bytes | bytearray, offsets: dict[int, int], num: int, root: int,
-                 info: int) -> bytes:
+                 info: int, digest: str) -> bytes:
     """The cross-reference stream (object ``num``, PDF 1.5) and the file's end.
 
     Each entry is a type byte and the offset in as few bytes as the file needs (no
     generation numbers: all are 0); deflated, it is a fifth of a cross-reference table's
-    20 bytes per object. No object streams (see :mod:`toolkit.render.pdf_acro`)."""
+    20 bytes per object. ``digest``: the MD5 of ``body``, the file's id. No object
+    streams (see :mod:`toolkit.render.pdf_acro`)."""
     at = len(body)
     width = max(1, (at.bit_length() + 7) // 8)
     table = bytearray(b"\x00" + bytes(width))
     for n in range(1, num):
         table += b"\x01" + offsets[n].to_bytes(width, "big")
     table += b"\x01" + at.to_bytes(width, "big")  # the stream itself
-    digest = hashlib.md5(body).hexdigest()  # noqa: S324 - a file id, not security
     data = zlib.compress(bytes(table), 9)
     head = (f"{num} 0 obj\n<< /Type /XRef /Size {num + 1} /W [1 {width} 0] "
             f"/Root {ref(root)} /Info {ref(info)} /ID [<{digest}><{digest}>] "
