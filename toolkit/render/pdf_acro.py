@@ -122,8 +122,8 @@ class FieldFont:
 
     def encode(self, text: str) -> str:
         """Text as a hex string of 2-byte glyph ids for the Type0 font (records use)."""
-        fresh = set(text).difference(self._seen)
-        if fresh:
+        if not self._seen.issuperset(text):
+            fresh = set(text).difference(self._seen)
             for char in text:
                 if char not in fresh:
                     continue
@@ -517,7 +517,7 @@ class AcroBuilder:
 
     def _stream_object(self, num: int, content: str, w: float, h: float) -> PdfObject:
         # /Type /XObject is optional, and so are resources where no font is set
-        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]"}
+        entries = {"Subtype": "/Form", "BBox": _bbox(w, h)}
         if " Tf" in content:
             entries["Resources"] = self._resources
         return stream_object(num, entries, content.encode("latin-1"))
@@ -527,7 +527,18 @@ class AcroBuilder:
         :meth:`add` makes it (its glyphs are marked used in the font)."""
         x0, y0, x1, y1 = widget.rect
         w, h = x1 - x0, y1 - y0
-        return self._stream_object(num, self._text_ap(widget, w, h), w, h).serialize()
+        text = self._text_ap(widget, w, h)
+        content = text.encode("latin-1")
+        # what _stream_object(...).serialize() writes, without the dictionary between
+        resources = f"/Resources {self._resources} " if " Tf" in text else ""
+        packed = _deflated(content)
+        if len(packed) + 21 >= len(content):
+            data, deflated = content, ""
+        else:
+            data, deflated = packed, "/Filter /FlateDecode "
+        head = (f"{num} 0 obj\n<< /Subtype /Form /BBox {_bbox(w, h)} {resources}{deflated}"
+                f"/Length {len(data)} >>\nstream\n")
+        return head.encode("latin-1") + data + b"\nendstream\nendobj\n"
 
     def _text_ap(self, widget: Widget, w: float, h: float) -> str:
         body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
@@ -570,6 +581,11 @@ class AcroBuilder:
     def program(self) -> tuple[bytes, int]:
         """The compressed font subset the appearances need, and its length."""
         return program_for(self.font.path, {ord(c) for c in self.font.used.values()})
+
+
+@lru_cache(maxsize=4096)
+def _bbox(w: float, h: float) -> str:
+    return f"[0 0 {_num(w)} {_num(h)}]"
 
 
 @lru_cache(maxsize=4096)
