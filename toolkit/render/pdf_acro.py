@@ -120,6 +120,11 @@ class FieldFont:
             total = sum(self.char_width(c) for c in text)
         return total * size / 1000.0
 
+    def mark(self, text: str) -> None:
+        """Count the characters' glyphs as used (as :meth:`encode` does)."""
+        if not self._seen.issuperset(text):
+            self.encode(text)
+
     def encode(self, text: str) -> str:
         """Text as a hex string of 2-byte glyph ids for the Type0 font (records use)."""
         if not self._seen.issuperset(text):
@@ -201,6 +206,14 @@ class Widget:
     on: bool = False
     part: int = 0  # 0, or the number of a continuation on a later page
     actual: str = ""  # the answer as shown (display text), for text extraction
+
+    def placed(self, page: int, rect: tuple[float, float, float, float]) -> Widget:
+        """The same widget on another page or place (a copy; lists are shared, and no
+        widget changes them)."""
+        new = object.__new__(Widget)
+        new.__dict__.update(self.__dict__)
+        new.page, new.rect = page, rect
+        return new
 
 
 _PRINTABLE = re.compile(r"[ -~]*")
@@ -527,15 +540,25 @@ class AcroBuilder:
         :meth:`add` makes it (its glyphs are marked used in the font)."""
         x0, y0, x1, y1 = widget.rect
         w, h = x1 - x0, y1 - y0
-        text = self._text_ap(widget, w, h)
-        content = text.encode("latin-1")
+        key = (self.font.path, widget.kind, w, h, widget.name, widget.actual, widget.part,
+               widget.size, widget.leading, tuple(widget.lines))
+        hit = _TEXT_STREAMS.get(key)
+        if hit is None:
+            text = self._text_ap(widget, w, h)
+            content = text.encode("latin-1")
+            packed = _deflated(content)
+            if len(packed) + 21 >= len(content):
+                hit = (" Tf" in text, "", content)
+            else:
+                hit = (" Tf" in text, "/Filter /FlateDecode ", packed)
+            if len(_TEXT_STREAMS) > 20_000:
+                _TEXT_STREAMS.clear()
+            _TEXT_STREAMS[key] = hit
+        else:  # the glyphs the appearance draws, in this document's font
+            self.font.mark("".join(widget.lines))
+        fonts, deflated, data = hit
         # what _stream_object(...).serialize() writes, without the dictionary between
-        resources = f"/Resources {self._resources} " if " Tf" in text else ""
-        packed = _deflated(content)
-        if len(packed) + 21 >= len(content):
-            data, deflated = content, ""
-        else:
-            data, deflated = packed, "/Filter /FlateDecode "
+        resources = f"/Resources {self._resources} " if fonts else ""
         head = (f"{num} 0 obj\n<< /Subtype /Form /BBox {_bbox(w, h)} {resources}{deflated}"
                 f"/Length {len(data)} >>\nstream\n")
         return head.encode("latin-1") + data + b"\nendstream\nendobj\n"
@@ -581,6 +604,11 @@ class AcroBuilder:
     def program(self) -> tuple[bytes, int]:
         """The compressed font subset the appearances need, and its length."""
         return program_for(self.font.path, {ord(c) for c in self.font.used.values()})
+
+
+#: text appearances already made, per process: whether they set a font, the /Filter
+#: entry and the stream's data (see AcroBuilder.text_stream)
+_TEXT_STREAMS: dict[tuple, tuple[bool, str, bytes]] = {}
 
 
 @lru_cache(maxsize=4096)
