@@ -88,11 +88,7 @@ def _only_glyphs(data: bytes, unicodes: list[int]) -> bytes:
         head, glyf, loca = tables[b"head"], tables[b"glyf"], tables[b"loca"]
     except Exception:  # noqa: BLE001 - not a font this understands: fontTools decides
         return data
-    long_loca = struct.unpack(">h", head[50:52])[0] == 1
-    if long_loca:
-        offsets = list(struct.unpack(f">{len(loca) // 4}I", loca))
-    else:
-        offsets = [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
+    long_loca, offsets = _read_loca(head, loca)
     ids = {name: gid for gid, name in enumerate(names)}
     todo = [0] + [ids[cmap[u]] for u in unicodes if u in cmap and cmap[u] in ids]
     keep: set[int] = set()
@@ -112,9 +108,7 @@ def _only_glyphs(data: bytes, unicodes: list[int]) -> bytes:
     for name in _DROP:  # dropped by the subsetter too, after reading them
         tables.pop(name.encode("ascii").ljust(4), None)
     tables[b"glyf"] = b"".join(out)
-    tables[b"loca"] = (
-        struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca else
-        struct.pack(f">{len(new_offsets)}H", *(o // 2 for o in new_offsets)))
+    tables[b"loca"] = _write_loca(long_loca, new_offsets)
     return _assemble(data[:4], tables)
 
 
@@ -126,6 +120,20 @@ def _tables(data: bytes) -> dict[bytes, bytes]:
         tag, _sum, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
         tables[tag] = data[offset:offset + length]
     return tables
+
+
+def _read_loca(head: bytes, loca: bytes) -> tuple[bool, list[int]]:
+    """Whether the glyph offsets are long (32-bit), and the offsets in bytes."""
+    if struct.unpack(">h", head[50:52])[0] == 1:
+        return True, list(struct.unpack(f">{len(loca) // 4}I", loca))
+    return False, [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
+
+
+def _write_loca(long_loca: bool, offsets: list[int]) -> bytes:
+    """The ``loca`` table of glyph offsets in bytes (short: halved)."""
+    if long_loca:
+        return struct.pack(f">{len(offsets)}I", *offsets)
+    return struct.pack(f">{len(offsets)}H", *(o // 2 for o in offsets))
 
 
 def _components(glyph: bytes) -> list[int]:
@@ -163,11 +171,7 @@ def slim_names(data: bytes) -> bytes:
     """
     if len(data) < 12 or data[:4] not in (b"\x00\x01\x00\x00", b"true"):
         return data
-    count = struct.unpack(">H", data[4:6])[0]
-    tables: dict[bytes, bytes] = {}
-    for i in range(count):
-        tag, _sum, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
-        tables[tag] = data[offset:offset + length]
+    tables = _tables(data)
     name = tables.get(b"name")
     if name is None or len(name) < 6 or struct.unpack(">H", name[:2])[0] != 0:
         return data
@@ -191,11 +195,7 @@ def slim_names(data: bytes) -> bytes:
 def _drop_hints(tables: dict[bytes, bytes]) -> None:
     """Remove the hinting tables and every glyph's instructions (glyf and loca rebuilt)."""
     head, glyf, loca = tables[b"head"], tables[b"glyf"], tables[b"loca"]
-    long_loca = struct.unpack(">h", head[50:52])[0] == 1
-    if long_loca:
-        offsets = list(struct.unpack(f">{len(loca) // 4}I", loca))
-    else:
-        offsets = [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
+    long_loca, offsets = _read_loca(head, loca)
     out, new_offsets = [], [0]
     size = 0
     for start, end in zip(offsets, offsets[1:]):
@@ -207,8 +207,7 @@ def _drop_hints(tables: dict[bytes, bytes]) -> None:
     if not long_loca and size >= 0x20000:
         raise ValueError("short loca overflow")
     tables[b"glyf"] = b"".join(out)
-    tables[b"loca"] = (struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca else
-                       struct.pack(f">{len(new_offsets)}H", *(o // 2 for o in new_offsets)))
+    tables[b"loca"] = _write_loca(long_loca, new_offsets)
     for tag in _HINT_TABLES:
         tables.pop(tag, None)
 
