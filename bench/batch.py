@@ -24,6 +24,11 @@ compare`` runs (b) for Word on ``--rows`` rows and then for PDF on the first ``-
 (default 1,000) of the same data, and prints ms per document of each, the ratio PDF/Word
 (target: at most 5) and the PDF file sizes (target: at most 120 KB). Start-up (about a
 second of CPU) is in both figures, so use enough rows that it does not count.
+
+``--form FORM`` (pdf/compare) runs another form: its ``samples/FORM.json`` on every row
+(indsatsskema: the fictitious citizens). ``--format blank`` times each form's blank PDF
+and blank Word document in this process (``--sample`` of each, at most 100) and prints
+the ratio and the PDF size.
 """
 
 from __future__ import annotations
@@ -90,10 +95,10 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def run_batch(book: Path, outdir: Path, jobs: int | None,
-              fmt: str = "docx") -> tuple[float, float, int, float, str]:
+def run_batch(book: Path, outdir: Path, jobs: int | None, fmt: str = "docx",
+              form: str = "indsatsskema") -> tuple[float, float, int, float, str]:
     """(wall s, CPU s, exit code, peak PSS MB of the process tree, stdout) of skema batch."""
-    cmd = [sys.executable, "-m", "toolkit", "batch", "indsatsskema", str(book),
+    cmd = [sys.executable, "-m", "toolkit", "batch", form, str(book),
            "-o", str(outdir), "--format", fmt] + (["--jobs", str(jobs)] if jobs else [])
     peak = 0
 
@@ -115,12 +120,19 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the workbook and outputs in this folder")
-    parser.add_argument("--format", choices=["docx", "pdf", "compare"], default="docx",
+    parser.add_argument("--format", choices=["docx", "pdf", "compare", "blank"],
+                        default="docx",
                         help="docx: against the docxtpl loop; pdf: the PDF batch; "
-                        "compare: Word and PDF batches side by side")
+                        "compare: Word and PDF batches side by side; blank: each form's "
+                        "blank PDF and Word document")
     parser.add_argument("--pdf-rows", type=int, default=1000,
                         help="rows for the PDF batch (--format pdf/compare)")
+    parser.add_argument("--form", default="indsatsskema",
+                        help="the form of --format pdf/compare (its sample on every row)")
     args = parser.parse_args()
+    if args.format == "blank":
+        blanks_side_by_side(min(args.sample, 100))
+        return
     if args.format != "docx":
         formats_side_by_side(args)
         return
@@ -183,10 +195,11 @@ def _report(checks: list[tuple[str, bool]], keep: Path | None, book: Path) -> No
         shutil.copy2(book, keep / book.name)
 
 
-def _one_format(book: Path, out: Path, jobs: int | None, fmt: str) -> dict:
+def _one_format(book: Path, out: Path, jobs: int | None, fmt: str,
+                form: str = "indsatsskema") -> dict:
     """Run skema batch for one format; its figures per document."""
     load = os.getloadavg()[0]
-    wall, cpu, code, peak_mb, summary = run_batch(book, out, jobs, fmt)
+    wall, cpu, code, peak_mb, summary = run_batch(book, out, jobs, fmt, form)
     files = list(out.glob(f"*.{fmt}"))
     made = max(1, len(files))
     sizes = [f.stat().st_size for f in files] or [0]
@@ -205,13 +218,13 @@ def formats_side_by_side(args: argparse.Namespace) -> None:
     try:
         book, small = work / "input.xlsx", work / "input-pdf.xlsx"
         pdf_rows = min(args.pdf_rows, args.rows)
-        write_indsats_workbook(small, pdf_rows, seed=1)  # the same first rows
+        _workbook(args.form, small, pdf_rows)  # the same first rows
         got = {}
         if args.format == "compare":
-            write_indsats_workbook(book, args.rows, seed=1)
-            print(f"Word: {args.rows} rows; PDF: the first {pdf_rows} (indsatsskema)")
-            got["docx"] = _one_format(book, work / "docx", args.jobs, "docx")
-        got["pdf"] = _one_format(small, work / "pdf", args.jobs, "pdf")
+            _workbook(args.form, book, args.rows)
+            print(f"Word: {args.rows} rows; PDF: the first {pdf_rows} ({args.form})")
+            got["docx"] = _one_format(book, work / "docx", args.jobs, "docx", args.form)
+        got["pdf"] = _one_format(small, work / "pdf", args.jobs, "pdf", args.form)
         pdf = got["pdf"]
         checks = [("PDF file size at most 120 KB", pdf["max"] <= 120_000)]
         if "docx" in got:
@@ -222,6 +235,43 @@ def formats_side_by_side(args: argparse.Namespace) -> None:
         _report(checks, args.keep, book)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _workbook(form_id: str, path: Path, rows: int) -> None:
+    """An input workbook of ``rows`` rows: fictitious citizens for indsatsskema, else the
+    form's sample on every row."""
+    if form_id == "indsatsskema":
+        write_indsats_workbook(path, rows, seed=1)
+        return
+    import json
+
+    from toolkit.render.xlsx import input_workbook
+
+    sample = json.loads((ROOT / "samples" / f"{form_id}.json").read_text(encoding="utf-8"))
+    path.write_bytes(input_workbook(load_form(form_id), [sample] * rows))
+
+
+def blanks_side_by_side(count: int) -> None:
+    """``--format blank``: per form, ms of CPU per blank PDF and Word document (made in
+    this process, after one of each), the ratio and the PDF's size."""
+    from toolkit import blank
+    from toolkit.catalogue import form_ids
+
+    worst = 0.0
+    for form_id in form_ids():
+        cpu, size = {}, 0
+        for fmt in ("pdf", "docx"):
+            size = len(blank(form_id, fmt)) if fmt == "pdf" else size
+            start = time.process_time()
+            for _ in range(count):
+                blank(form_id, fmt)
+            cpu[fmt] = (time.process_time() - start) / count * 1000
+        ratio = cpu["pdf"] / cpu["docx"]
+        worst = max(worst, ratio)
+        print(f"{form_id:20s} blank PDF {cpu['pdf']:6.2f} ms, Word {cpu['docx']:7.2f} ms "
+              f"(CPU per document): ratio {ratio:4.1f}x; PDF {size / 1000:.1f} KB")
+    for label, ok in [("blank PDF within 5x of blank Word for every form", worst <= 5)]:
+        print(f"  [{'ok' if ok else 'MISSED'}] {label}")
 
 
 if __name__ == "__main__":

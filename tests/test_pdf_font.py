@@ -171,3 +171,17 @@ def test_page_fonts_keep_their_glyphs_without_licence_text_and_hints():
         assert 1 in ids and 13 not in ids
         assert "fpgm" not in font and "prep" not in font
         assert len(font.getGlyphOrder()) > 50
+
+
+@pytest.mark.parametrize("style", ["regular", "bold"])
+@pytest.mark.parametrize("extra", [frozenset(), frozenset({ord("Ω"), 0x1F600, ord("Ж")})])
+def test_the_subset_is_the_one_fonttools_makes_of_the_whole_font(monkeypatch, style, extra):
+    """The glyphs no subset keeps are emptied before fontTools reads the font (a fraction
+    of the time): the program is byte for byte the one it makes from the whole file."""
+    from toolkit.render import font_subset
+    from toolkit.resources import font_file
+
+    path = font_file(style)
+    quick = font_program.__wrapped__(path, extra)
+    monkeypatch.setattr(font_subset, "_only_glyphs", lambda data, unicodes: data)
+    assert quick == font_program.__wrapped__(path, extra)

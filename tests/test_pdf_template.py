@@ -136,3 +136,55 @@ def test_the_oldest_layouts_are_dropped(monkeypatch):
         render_pdf(load_form(form_id), None, blank=True)
     assert LAYOUTS.count == 2 == _templates()
     assert [plan.form.id for plan in LAYOUTS.plans.values()] == ["samtykke", "handleplan"]
+
+
+def _without_skeletons(monkeypatch) -> None:
+    """Every document's widgets written one by one (no skeleton made or used)."""
+    from toolkit.render import pdf_template
+
+    monkeypatch.setattr(pdf_template, "possible", lambda widgets: False)
+
+
+@pytest.mark.parametrize("editable", [None, True])
+def test_widgets_written_once_give_the_bytes_of_widgets_written_each_time(monkeypatch,
+                                                                          editable):
+    """A template's skeleton (toolkit/render/pdf_skeleton.py) writes a document exactly as
+    writing every widget does: varied answers, empty boxes, ticked and unticked boxes,
+    drop-downs chosen or not, on templates made by another document."""
+    from bench.fakedata import citizens
+
+    form = load_form("indsatsskema")
+    rows = citizens(40, seed=7)
+    rows[3]["borger"]["navn"] = ""
+    rows[5]["indsatser"][0]["status"] = None
+    LAYOUTS.plans.clear()
+    LAYOUTS.count = 0
+    fast = [render_pdf(form, row, editable=editable) for row in rows]
+    used = [t.skeletons for plan in LAYOUTS.plans.values()
+            for t, _w in plan.templates.values() if t.skeletons]
+    assert used  # the skeletons were made, so the later documents used them
+    _without_skeletons(monkeypatch)
+    LAYOUTS.plans.clear()
+    LAYOUTS.count = 0
+    slow = [render_pdf(form, row, editable=editable) for row in rows]
+    assert sum(len(p.templates) for p in LAYOUTS.plans.values()) < len(rows)  # replays
+    assert [i for i, (a, b) in enumerate(zip(fast, slow)) if a != b] == []
+    assert extract_pdf(fast[3]).data.get("borger", {}).get("navn") in (None, "")
+
+
+def test_a_skeleton_serves_only_the_widgets_it_was_made_from():
+    from toolkit.render.pdf_acro import FieldFont, Widget
+
+    form = load_form("handleplan")
+    blank = _fresh(form, None, blank=True)
+    ((template, widgets),) = [e for p in LAYOUTS.plans.values() for e in p.templates.values()]
+    render_pdf(form, None, blank=True)  # the second document made the skeleton
+    assert len(template.skeletons) == 1
+    ((skeleton),) = template.skeletons.values()
+    assert skeleton.fits(list(widgets))
+    moved = [Widget(**{**w.__dict__, "rect": (1.0, 1.0, 20.0, 20.0)}) if i == 0 else w
+             for i, w in enumerate(widgets)]
+    assert not skeleton.fits(moved)
+    other = template.write(moved, FieldFont())  # written widget by widget instead
+    assert other != blank
+    assert PdfReader(io.BytesIO(other)).get_fields()

@@ -50,9 +50,14 @@ def font_program(path: str, extra: frozenset[int] = frozenset()) -> tuple[bytes,
     options.layout_features = []
     options.drop_tables = list(options.drop_tables) + _DROP
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # copyright and names, not the licence text
-    font = TTFont(path, lazy=False, recalcTimestamp=False)  # same bytes in every process
+    unicodes = sorted(TYPEABLE | extra)
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    # same bytes in every process, and as from the whole file (see _only_glyphs)
+    font = TTFont(io.BytesIO(_only_glyphs(raw, unicodes)), lazy=False,
+                  recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(TYPEABLE | extra))
+    subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
     buf = io.BytesIO()
     font.save(buf)
@@ -63,6 +68,86 @@ def font_program(path: str, extra: frozenset[int] = frozenset()) -> tuple[bytes,
 def program_for(path: str, chars: set[int]) -> tuple[bytes, int]:
     """The cached subset for a document that draws the code points ``chars``."""
     return font_program(path, frozenset(chars - TYPEABLE))
+
+
+def _only_glyphs(data: bytes, unicodes: list[int]) -> bytes:
+    """A TrueType file whose glyphs are empty but for those of ``unicodes`` (through its
+    cmap), ``.notdef`` and their components, without the tables the subset drops
+    (:data:`_DROP`); every other byte as it was.
+
+    fontTools' subsetter would empty the same glyphs, but only after reading all of them
+    (most of a second for DejaVu Sans's 6,000): given this file it makes the same subset
+    in a fraction of the time. Data this does not understand comes back unchanged."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        whole = TTFont(io.BytesIO(data), lazy=True)
+        cmap = whole.getBestCmap() or {}
+        names = whole.getGlyphOrder()
+        tables = _tables(data)
+        head, glyf, loca = tables[b"head"], tables[b"glyf"], tables[b"loca"]
+    except Exception:  # noqa: BLE001 - not a font this understands: fontTools decides
+        return data
+    long_loca, offsets = _read_loca(head, loca)
+    ids = {name: gid for gid, name in enumerate(names)}
+    todo = [0] + [ids[cmap[u]] for u in unicodes if u in cmap and cmap[u] in ids]
+    keep: set[int] = set()
+    while todo:  # the glyphs and, for a composite, its components
+        gid = todo.pop()
+        if gid in keep or gid + 1 >= len(offsets):
+            continue
+        keep.add(gid)
+        todo += _components(glyf[offsets[gid]:offsets[gid + 1]])
+    out, new_offsets = [], [0]
+    for gid, (start, end) in enumerate(zip(offsets, offsets[1:])):
+        glyph = glyf[start:end] if gid in keep else b""
+        out.append(glyph)
+        new_offsets.append(new_offsets[-1] + len(glyph))
+    if not long_loca and (new_offsets[-1] >= 0x20000 or any(o % 2 for o in new_offsets)):
+        return data
+    for name in _DROP:  # dropped by the subsetter too, after reading them
+        tables.pop(name.encode("ascii").ljust(4), None)
+    tables[b"glyf"] = b"".join(out)
+    tables[b"loca"] = _write_loca(long_loca, new_offsets)
+    return _assemble(data[:4], tables)
+
+
+def _tables(data: bytes) -> dict[bytes, bytes]:
+    """A TrueType file's tables by tag."""
+    count = struct.unpack(">H", data[4:6])[0]
+    tables: dict[bytes, bytes] = {}
+    for i in range(count):
+        tag, _sum, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
+        tables[tag] = data[offset:offset + length]
+    return tables
+
+
+def _read_loca(head: bytes, loca: bytes) -> tuple[bool, list[int]]:
+    """Whether the glyph offsets are long (32-bit), and the offsets in bytes."""
+    if struct.unpack(">h", head[50:52])[0] == 1:
+        return True, list(struct.unpack(f">{len(loca) // 4}I", loca))
+    return False, [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
+
+
+def _write_loca(long_loca: bool, offsets: list[int]) -> bytes:
+    """The ``loca`` table of glyph offsets in bytes (short: halved)."""
+    if long_loca:
+        return struct.pack(f">{len(offsets)}I", *offsets)
+    return struct.pack(f">{len(offsets)}H", *(o // 2 for o in offsets))
+
+
+def _components(glyph: bytes) -> list[int]:
+    """The glyph ids a composite glyph is made of (none for a simple or empty glyph)."""
+    if len(glyph) < 10 or struct.unpack(">h", glyph[:2])[0] >= 0:
+        return []
+    found, pos = [], 10
+    while True:
+        flags, index = struct.unpack(">HH", glyph[pos:pos + 4])
+        found.append(index)
+        pos += 4 + (4 if flags & 0x0001 else 2)
+        pos += 2 if flags & 0x0008 else 4 if flags & 0x0040 else 8 if flags & 0x0080 else 0
+        if not flags & 0x0020:
+            return found
 
 
 #: Name records a PDF-embedded font keeps: copyright, family, style, id, full name,
@@ -86,11 +171,7 @@ def slim_names(data: bytes) -> bytes:
     """
     if len(data) < 12 or data[:4] not in (b"\x00\x01\x00\x00", b"true"):
         return data
-    count = struct.unpack(">H", data[4:6])[0]
-    tables: dict[bytes, bytes] = {}
-    for i in range(count):
-        tag, _sum, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
-        tables[tag] = data[offset:offset + length]
+    tables = _tables(data)
     name = tables.get(b"name")
     if name is None or len(name) < 6 or struct.unpack(">H", name[:2])[0] != 0:
         return data
@@ -114,11 +195,7 @@ def slim_names(data: bytes) -> bytes:
 def _drop_hints(tables: dict[bytes, bytes]) -> None:
     """Remove the hinting tables and every glyph's instructions (glyf and loca rebuilt)."""
     head, glyf, loca = tables[b"head"], tables[b"glyf"], tables[b"loca"]
-    long_loca = struct.unpack(">h", head[50:52])[0] == 1
-    if long_loca:
-        offsets = list(struct.unpack(f">{len(loca) // 4}I", loca))
-    else:
-        offsets = [o * 2 for o in struct.unpack(f">{len(loca) // 2}H", loca)]
+    long_loca, offsets = _read_loca(head, loca)
     out, new_offsets = [], [0]
     size = 0
     for start, end in zip(offsets, offsets[1:]):
@@ -130,8 +207,7 @@ def _drop_hints(tables: dict[bytes, bytes]) -> None:
     if not long_loca and size >= 0x20000:
         raise ValueError("short loca overflow")
     tables[b"glyf"] = b"".join(out)
-    tables[b"loca"] = (struct.pack(f">{len(new_offsets)}I", *new_offsets) if long_loca else
-                       struct.pack(f">{len(new_offsets)}H", *(o // 2 for o in new_offsets)))
+    tables[b"loca"] = _write_loca(long_loca, new_offsets)
     for tag in _HINT_TABLES:
         tables.pop(tag, None)
 

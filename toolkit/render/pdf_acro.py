@@ -42,6 +42,7 @@ FF_DONOTSPELLCHECK = 1 << 22
 FF_COMBO = 1 << 17
 
 
+@lru_cache(maxsize=8)
 def font_path(style: str = "regular") -> str:
     """The bundled TrueType file of a style (DejaVu Sans); the host's fonts are never used."""
     return font_file(style)
@@ -119,10 +120,15 @@ class FieldFont:
             total = sum(self.char_width(c) for c in text)
         return total * size / 1000.0
 
+    def mark(self, text: str) -> None:
+        """Count the characters' glyphs as used (as :meth:`encode` does)."""
+        if not self._seen.issuperset(text):
+            self.encode(text)
+
     def encode(self, text: str) -> str:
         """Text as a hex string of 2-byte glyph ids for the Type0 font (records use)."""
-        fresh = set(text).difference(self._seen)
-        if fresh:
+        if not self._seen.issuperset(text):
+            fresh = set(text).difference(self._seen)
             for char in text:
                 if char not in fresh:
                     continue
@@ -201,6 +207,14 @@ class Widget:
     part: int = 0  # 0, or the number of a continuation on a later page
     actual: str = ""  # the answer as shown (display text), for text extraction
 
+    def placed(self, page: int, rect: tuple[float, float, float, float]) -> Widget:
+        """The same widget on another page or place (a copy; lists are shared, and no
+        widget changes them)."""
+        new = object.__new__(Widget)
+        new.__dict__.update(self.__dict__)
+        new.page, new.rect = page, rect
+        return new
+
 
 _PRINTABLE = re.compile(r"[ -~]*")
 
@@ -247,12 +261,17 @@ def mark_begin(name: str, actual: str | None, part: int = 0) -> str:
     ``/ActualText`` is the exact answer (line feeds and all); a continuation on a later
     page has an empty one, so text extraction yields the answer once.
     """
-    props = f"/SkemaPath {hex_text(name)}"
+    props = _span_path(name)
     if part:
         props += f" /SkemaPart {part} /ActualText {hex_text('')}"
     elif actual is not None:
         props += f" /ActualText {hex_text(actual)}"
     return f"/Span <<{props}>> BDC"
+
+
+@lru_cache(maxsize=8192)
+def _span_path(name: str) -> str:
+    return f"/SkemaPath {hex_text(name)}"
 
 
 def _real(value: float, digits: int = 2):
@@ -280,9 +299,7 @@ def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: floa
     """Content operators drawing lines top-down from ``top`` (first baseline below it)."""
     if not any(lines):
         return ""
-    ops = [f"BT /{font_name} {_num(size)} Tf 0 g {_num(leading)} TL"]
-    baseline = top - font.ascent * size
-    ops.append(f"{_num(x)} {_num(baseline)} Td")
+    ops = [_text_head(font_name, size, leading, x, top - font.ascent * size)]
     for i, line in enumerate(lines):
         if i:
             ops.append("T*")
@@ -290,6 +307,13 @@ def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: floa
             ops.append(f"{font.encode(line)} Tj")
     ops.append("ET")
     return "\n".join(ops)
+
+
+@lru_cache(maxsize=4096)
+def _text_head(font_name: str, size: float, leading: float, x: float, baseline: float) -> str:
+    """The operators that start lines of text (the same few sizes and boxes recur)."""
+    return (f"BT /{font_name} {_num(size)} Tf 0 g {_num(leading)} TL\n"
+            f"{_num(x)} {_num(baseline)} Td")
 
 
 # ---------------------------------------------------------------------------------------
@@ -379,6 +403,9 @@ class AcroBuilder:
         self._terminals: dict[str, PdfObject] = {}
         self._page_of: dict[int, int] = {}
         self._resources = ref(fonts.resources)
+        #: per widget added, the range of ``objects`` it made (its appearance streams,
+        #: its widget and any new parent fields; see :mod:`toolkit.render.pdf_skeleton`)
+        self.spans: list[tuple[int, int]] = []
 
     def _new(self, entries: dict[str, str], data: bytes | None = None) -> PdfObject:
         obj = PdfObject(self.next, entries, data)
@@ -412,6 +439,11 @@ class AcroBuilder:
     def add(self, widget: Widget, page: int) -> None:
         """Add one widget (and its field, the first time its name is seen) to the page
         with object number ``page``."""
+        first = len(self.objects)
+        self._add(widget, page)
+        self.spans.append((first, len(self.objects)))
+
+    def _add(self, widget: Widget, page: int) -> None:
         entries = {"Type": "/Annot", "Subtype": "/Widget", "Rect": _rect(widget.rect),
                    "F": "4", "P": ref(page), "AP": self._appearance(widget)}
         if widget.kind == "check":
@@ -491,26 +523,51 @@ class AcroBuilder:
         return f"<< /N {ref(self._stream(self._text_ap(widget, w, h), w, h))} >>"
 
     def _stream(self, content: str, w: float, h: float) -> int:
-        # /Type /XObject is optional, and so are resources where no font is set
-        entries = {"Subtype": "/Form", "BBox": f"[0 0 {_num(w)} {_num(h)}]"}
-        if " Tf" in content:
-            entries["Resources"] = self._resources
-        obj = stream_object(self.next, entries, content.encode("latin-1"))
+        obj = self._stream_object(self.next, content, w, h)
         self.next += 1
         self.objects.append(obj)
         return obj.num
 
+    def _stream_object(self, num: int, content: str, w: float, h: float) -> PdfObject:
+        # /Type /XObject is optional, and so are resources where no font is set
+        entries = {"Subtype": "/Form", "BBox": _bbox(w, h)}
+        if " Tf" in content:
+            entries["Resources"] = self._resources
+        return stream_object(num, entries, content.encode("latin-1"))
+
+    def text_stream(self, widget: Widget, num: int) -> bytes:
+        """The written appearance stream (object ``num``) of a text box or drop-down, as
+        :meth:`add` makes it (its glyphs are marked used in the font)."""
+        x0, y0, x1, y1 = widget.rect
+        w, h = x1 - x0, y1 - y0
+        key = (self.font.path, widget.kind, w, h, widget.name, widget.actual, widget.part,
+               widget.size, widget.leading, tuple(widget.lines))
+        hit = _TEXT_STREAMS.get(key)
+        if hit is None:
+            text = self._text_ap(widget, w, h)
+            content = text.encode("latin-1")
+            packed = _deflated(content)
+            if len(packed) + 21 >= len(content):
+                hit = (" Tf" in text, "", content)
+            else:
+                hit = (" Tf" in text, "/Filter /FlateDecode ", packed)
+            if len(_TEXT_STREAMS) > 20_000:
+                _TEXT_STREAMS.clear()
+            _TEXT_STREAMS[key] = hit
+        else:  # the glyphs the appearance draws, in this document's font
+            self.font.mark("".join(widget.lines))
+        fonts, deflated, data = hit
+        # what _stream_object(...).serialize() writes, without the dictionary between
+        resources = f"/Resources {self._resources} " if fonts else ""
+        head = (f"{num} 0 obj\n<< /Subtype /Form /BBox {_bbox(w, h)} {resources}{deflated}"
+                f"/Length {len(data)} >>\nstream\n")
+        return head.encode("latin-1") + data + b"\nendstream\nendobj\n"
+
     def _text_ap(self, widget: Widget, w: float, h: float) -> str:
         body = text_lines_ops(self.font, widget.lines, widget.size, widget.leading,
                               PAD, h - PAD - TOP_GAP)
-        arrow = ""
-        if widget.kind == "combo":  # a small grey triangle: this is a drop-down
-            ax, ay = w - 9, h / 2
-            arrow = (f"q 0.55 g {_num(ax)} {_num(ay + 2)} m {_num(ax + 6)} {_num(ay + 2)} l "
-                     f"{_num(ax + 3)} {_num(ay - 2)} l f Q\n")
         mark = mark_begin(widget.name, widget.actual, widget.part)
-        return (f"/Tx BMC\nq\n{arrow}1 1 {_num(w - 2)} {_num(h - 2)} re W n\n{mark}\n{body}\n"
-                "EMC\nQ\nEMC")
+        return f"{_text_frame(widget.kind == 'combo', w, h)}{mark}\n{body}\nEMC\nQ\nEMC"
 
     def _check_ap(self, w: float, h: float, on: bool) -> str:
         side = min(w, h)
@@ -542,36 +599,89 @@ class AcroBuilder:
         """The Type0 font's ``/W`` array and ToUnicode CMap for the glyphs the
         appearances used (call after the last widget)."""
         self.font.encode(" ")
-        gids = sorted(self.font.used)
-        widths = " ".join(f"{gid} [{_num(_real(self.font._advance(gid), 1), 1)}]"
-                          for gid in gids)
-        entries = []
-        for gid in gids:
-            utf16 = self.font.used[gid].encode("utf-16-be").hex().upper()
-            entries.append(f"<{gid:04X}> <{utf16}>")
-        chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
-        body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
-                       for c in chunks)
-        cmap = (
-            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-            f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
-        )
-        return f"[{widths}]", cmap.encode("ascii")
+        return _font_parts(self.font, tuple(sorted(self.font.used.items())))
 
     def program(self) -> tuple[bytes, int]:
         """The compressed font subset the appearances need, and its length."""
         return program_for(self.font.path, {ord(c) for c in self.font.used.values()})
 
 
+#: text appearances already made, per process: whether they set a font, the /Filter
+#: entry and the stream's data (see AcroBuilder.text_stream)
+_TEXT_STREAMS: dict[tuple, tuple[bool, str, bytes]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _bbox(w: float, h: float) -> str:
+    return f"[0 0 {_num(w)} {_num(h)}]"
+
+
+@lru_cache(maxsize=4096)
+def _text_frame(combo: bool, w: float, h: float) -> str:
+    """The start of a text box's appearance: the clip to its inside and, for a drop-down,
+    a small grey triangle (the same boxes recur in every document)."""
+    arrow = ""
+    if combo:
+        ax, ay = w - 9, h / 2
+        arrow = (f"q 0.55 g {_num(ax)} {_num(ay + 2)} m {_num(ax + 6)} {_num(ay + 2)} l "
+                 f"{_num(ax + 3)} {_num(ay - 2)} l f Q\n")
+    return f"/Tx BMC\nq\n{arrow}1 1 {_num(w - 2)} {_num(h - 2)} re W n\n"
+
+
+#: per (font file, glyph id, character): its ``/W`` entry and its ToUnicode line
+_GLYPH_PARTS: dict[tuple[str, int, str], tuple[str, str]] = {}
+
+
+def _font_parts(font: FieldFont, used: tuple[tuple[int, str], ...]) -> tuple[str, bytes]:
+    """:meth:`AcroBuilder.font_parts` of the glyphs ``used`` (glyph id, character), in
+    order; the last few glyph sets kept (documents of the same answers share them)."""
+    key = (font.path, used)
+    hit = _FONT_PARTS.get(key)
+    if hit is not None:
+        return hit
+    widths, entries = [], []
+    for gid, char in used:
+        parts = _GLYPH_PARTS.get((font.path, gid, char))
+        if parts is None:
+            utf16 = char.encode("utf-16-be").hex().upper()
+            parts = _GLYPH_PARTS[(font.path, gid, char)] = (
+                f"{gid} [{_num(_real(font._advance(gid), 1), 1)}]", f"<{gid:04X}> <{utf16}>")
+        widths.append(parts[0])
+        entries.append(parts[1])
+    chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
+    body = "".join(f"{len(c)} beginbfchar\n" + "\n".join(c) + "\nendbfchar\n"
+                   for c in chunks)
+    cmap = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
+    if len(_FONT_PARTS) >= 256:
+        _FONT_PARTS.clear()
+    if len(_GLYPH_PARTS) > 100_000:
+        _GLYPH_PARTS.clear()
+    result = _FONT_PARTS[key] = ("[" + " ".join(widths) + "]", cmap.encode("ascii"))
+    return result
+
+
+_FONT_PARTS: dict[tuple[str, tuple[tuple[int, str], ...]], tuple[str, bytes]] = {}
+
+
 def warm_field_font(path: str | None = None) -> None:
     """Parse the field font and make the subset of what can be typed now, once: a
     process that forks its workers afterwards (a batch) gives each of them both, instead
-    of each worker making its own (~1 ms a document over a 1,000-row batch)."""
+    of each worker making its own (~1 ms a document over a 1,000-row batch). With the
+    bundled font (``path`` None) the page renderer is loaded and its fonts registered
+    with reportlab too (~0.3 s of CPU each worker would spend)."""
     font = FieldFont(path)
     program_for(font.path, set())
+    if path is None:
+        from . import pdf_layout  # noqa: F401 - loaded once, before the fork
+        from .pdf_flowables import register_fonts
+
+        register_fonts()
 
 
 def add_field_fonts(pdf, font: FieldFont) -> Any:

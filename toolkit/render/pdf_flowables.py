@@ -166,8 +166,9 @@ def static_para(markup: str, style: Any, bullet: str | None = None, keep: bool =
     """A paragraph of static markup: parsed and line-broken once per thread and width.
 
     Each call gives a new flowable (the page layout marks flowables), sharing the parsed
-    fragments and the line breaks of earlier documents. Only for text that does not
-    depend on the data: the cache is keyed by the markup.
+    fragments and the line breaks of earlier documents. The cache is keyed by the markup
+    and holds at most a few thousand texts: text from the data (an overview's activity
+    names) only where the same texts recur from document to document.
     """
     cache = getattr(_LOCAL, "paras", None)
     if cache is None or len(cache) > _PARA_CACHE_MAX:
@@ -480,19 +481,15 @@ class Answer(_Base):
     def widget(self, page: int, rect: tuple[float, float, float, float]) -> Widget:
         """The widget of this answer (laid out) at a place on a page."""
         kind = "combo" if self.fld.kind == "dropdown" else "text"
-        label = self.r.form.label(self.name)
-        if self.hint:
-            label = f"{label} ({self.hint})"
+        label = _label(self.r.form, self.name, self.hint)
         options: list[tuple[str, str]] = []
         value: str | None = self.display or None
         if kind == "combo":
-            options = [(str(v), t) for v, t in self.fld.choices]
-            if self.fld.format == "kommune":
-                options.sort(key=lambda o: danish.sort_key(o[1]))
+            choices, exports = _choice_options(self.fld)
             value = None if self.value in (None, "") else str(self.value)
-            if value is not None and value not in [v for v, _ in options]:
+            options = [(" ", " "), *choices]
+            if value is not None and value not in exports:
                 options.append((value, value))
-            options.insert(0, (" ", " "))
         multiline = self.fld.kind == "long" or len(self.lines or []) > 1 or "\n" in (
             self.display or "")
         return Widget(
@@ -501,6 +498,41 @@ class Answer(_Base):
             leading=self.leading, multiline=multiline, options=options, part=self.part,
             actual=self.display,
         )
+
+
+#: (form, concrete path, hint) -> the widget's tooltip; and a drop-down field's options
+#: (the same in every document: kept per process, as the kommune list is sorted)
+_LABELS: dict[tuple[int, str, str], tuple[Any, str]] = {}
+_CHOICES: dict[int, tuple[Field, list[tuple[str, str]], frozenset[str]]] = {}
+
+
+def _label(form: Any, name: str, hint: str) -> str:
+    """An answer widget's tooltip: the field's Danish label, and the format hint."""
+    key = (id(form), name, hint)
+    kept = _LABELS.get(key)
+    if kept is not None and kept[0] is form:
+        return kept[1]
+    label = form.label(name)
+    if hint:
+        label = f"{label} ({hint})"
+    if len(_LABELS) > 50_000:
+        _LABELS.clear()
+    _LABELS[key] = (form, label)
+    return label
+
+
+def _choice_options(fld: Field) -> tuple[list[tuple[str, str]], frozenset[str]]:
+    """A drop-down's (export, title) options in the order shown, and the export values."""
+    kept = _CHOICES.get(id(fld))
+    if kept is not None and kept[0] is fld:
+        return kept[1], kept[2]
+    options = [(str(v), t) for v, t in fld.choices]
+    if fld.format == "kommune":
+        options.sort(key=lambda o: danish.sort_key(o[1]))
+    if len(_CHOICES) > 10_000:
+        _CHOICES.clear()
+    _CHOICES[id(fld)] = (fld, options, frozenset(v for v, _ in options))
+    return options, _CHOICES[id(fld)][2]
 
 
 def check_on(value: Any, option: str | None) -> bool:

@@ -179,6 +179,8 @@ class Layouts:
         self.plans: OrderedDict[tuple, _Plan] = OrderedDict()
         self.count = 0
         self._lock = threading.Lock()  # documents may be rendered by several threads
+        #: answers laid out (see :meth:`answer`): form, field, height and widget
+        self.answers: dict[tuple, tuple[Form, Field, float, Widget]] = {}
 
     def replay(self, shape: tuple, renderer: Renderer) -> tuple[Template, list[Widget]] | None:
         """The template and this document's widgets when its pages were made before."""
@@ -187,15 +189,11 @@ class Layouts:
             if plan is None or plan.form is not renderer.form:
                 return None
             self.plans.move_to_end(shape)
-        answers: list[Answer] = []
+        answers: list[tuple[float, Widget]] = []  # each answer's height and widget
         for source in plan.sources:
             if source[0] == "answer":
-                name, fld, min_height, width = source[1:]
-                answer = Answer(renderer, name, fld, get_value(renderer.data, name),
-                                min_height)
-                answer.wrap(width, 10_000)
-                answers.append(answer)
-        heights = tuple(a.height for a in answers)
+                answers.append(self.answer(source, renderer))
+        heights = tuple(height for height, _widget in answers)
         fine = renderer.overview_rows()
         with self._lock:
             found = plan.templates.get((heights, None)) or plan.templates.get((heights, fine))
@@ -206,13 +204,39 @@ class Layouts:
         queue = iter(answers)
         for source, widget in zip(plan.sources, placed):
             if source[0] == "answer":
-                widgets.append(next(queue).widget(widget.page, widget.rect))
+                widgets.append(next(queue)[1].placed(widget.page, widget.rect))
             elif source[0] == "check":
                 on = check_on(get_value(renderer.data, source[1]), source[2])
-                widgets.append(replace(widget, on=on))
+                widgets.append(widget if widget.on == on else replace(widget, on=on))
             else:
                 widgets.append(widget)
         return template, widgets
+
+    def answer(self, source: tuple, renderer: Renderer) -> tuple[float, Widget]:
+        """The height and widget (its page and place to be set) of an answer ``source``
+        (see :meth:`store`) in a document: laid out once per value, form and font (the
+        same answers recur from document to document, whatever their shape)."""
+        name, fld, min_height, width = source[1:]
+        value = get_value(renderer.data, name)
+        key = (id(renderer.form), id(fld), renderer.font.path, name, min_height, width,
+               type(value), value)
+        try:
+            hit = self.answers.get(key)
+        except TypeError:  # a list or mapping: laid out every time
+            hit = None
+        if hit is not None and hit[0] is renderer.form and hit[1] is fld:
+            return hit[2], hit[3]
+        answer = Answer(renderer, name, fld, value, min_height)
+        answer.wrap(width, 10_000)
+        widget = answer.widget(0, (0.0, 0.0, 0.0, 0.0))
+        try:
+            with self._lock:
+                if len(self.answers) > 20_000:
+                    self.answers.clear()
+                self.answers[key] = (renderer.form, fld, answer.height, widget)
+        except TypeError:
+            pass
+        return answer.height, widget
 
     def store(self, shape: tuple, renderer: Renderer, template: Template) -> None:
         """Keep a document's template for the documents laid out like it."""

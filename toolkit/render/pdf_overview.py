@@ -34,7 +34,6 @@ from .pdf_flowables import (
     Cell,
     Row,
     Table,
-    para_class,
     para_text,
     static_para,
 )
@@ -154,8 +153,8 @@ class Overview:
         self.label_w = CONTENT_W * 0.36
         self.month_w = (CONTENT_W - self.label_w) / MONTHS_PER_TABLE  # as wide in every table
         self.chunks = month_chunks(len(months))
-        cls = para_class()
-        self.labels = [cls(para_text(label), styles["cell"]) for label, _marks in items]
+        # parsed and line-broken once per process and text (the same activities recur)
+        self.labels = [static_para(para_text(label), styles["cell"]) for label, _marks in items]
         self.label_h = [p.wrap(self.label_w - 2 * PAD, 10_000)[1] for p in self.labels]
         self.column = static_para(para_text(block["column"]), styles["label"])
         self.column_h = self.column.wrap(self.label_w - 2 * PAD, 10_000)[1]

@@ -38,6 +38,7 @@ from .pdf_acro import (
     stream_object,
 )
 from .pdf_flowables import PRODUCER
+from .pdf_skeleton import Skeleton, possible
 
 _XREF_LINE = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
 
@@ -120,6 +121,8 @@ class Template:
         self.spots: list[Any] = []
         self.bold: dict[str, tuple[str, int]] = {}
         self.whole = True  # every overview table on one page (see pdf_overview.whole)
+        #: the widgets written once, by (``keep``, field font file): see pdf_skeleton
+        self.skeletons: dict[tuple[tuple[str, ...] | None, str], Skeleton] = {}
         self.acro = acro.objgen[0]
         self.cid = cid.objgen[0]
         self.program = cid.FontDescriptor.FontFile2.objgen[0]
@@ -146,6 +149,7 @@ class Template:
             self.offsets[num] = len(body)
             body += data[start:end]
         self.static = bytes(body)
+        self.static_md5 = hashlib.md5(self.static)  # noqa: S324 - a file id, not security
 
     def write(self, widgets: list[Widget], font: FieldFont,
               keep: tuple[str, ...] | None = None,
@@ -156,22 +160,30 @@ class Template:
         per 1-based page, content drawn over the page (its glyphs already encoded with
         ``font``)."""
         builder = AcroBuilder(font, self.fonts, self.size, keep)
-        for widget in widgets:
-            builder.add(widget, self.pages[widget.page - 1])
-        builder.lock()
+        skeleton = self.skeletons.get((keep, font.path))
+        if skeleton is not None and skeleton.fits(widgets):
+            chunks = skeleton.write(widgets, builder)
+            top_fields, annots, last = skeleton.top_fields, skeleton.annots, skeleton.next
+        else:
+            for widget in widgets:
+                builder.add(widget, self.pages[widget.page - 1])
+            builder.lock()
+            chunks = [(o.num, o.serialize()) for o in builder.objects]
+            top_fields, annots, last = builder.top_fields, builder.annots, builder.next
+            if skeleton is None and possible(widgets):
+                self.skeletons[(keep, font.path)] = Skeleton(builder, widgets)
         widths, cmap = builder.font_parts()
         program, length = builder.program()
-        chunks: list[tuple[int, bytes]] = [(o.num, o.serialize()) for o in builder.objects]
         chunks.append((self.program, PdfObject(
             self.program, {"Length1": str(length), "Filter": "/FlateDecode"},
             program).serialize()))
         chunks.append((self.tounicode, stream_object(self.tounicode, {}, cmap).serialize()))
         chunks.append((self.cid, _raw(self.cid, self.cid_head + f"/W {widths} >>".encode())))
-        fields = " ".join(ref(n) for n in builder.top_fields)
+        fields = " ".join(ref(n) for n in top_fields)
         chunks.append((self.acro, _raw(self.acro,
                                        self.acro_head + f"/Fields [{fields}] >>".encode())))
         for page, num in self.annots.items():
-            refs = " ".join(ref(n) for n in builder.annots.get(page, []))
+            refs = " ".join(ref(n) for n in annots.get(page, []))
             chunks.append((num, _raw(num, f"[{refs}]".encode())))
         for number, num in self.overlay_streams.items():
             content = (overlays or {}).get(number, b"")
@@ -181,24 +193,26 @@ class Template:
         for num, chunk in chunks:
             offsets[num] = len(out)
             out += chunk
-        out += _xref_stream(out, offsets, builder.next, self.root, self.info)
+        digest = self.static_md5.copy()  # the file id: the static bytes hashed once
+        digest.update(memoryview(out)[len(self.static):])
+        out += _xref_stream(out, offsets, last, self.root, self.info, digest.hexdigest())
         return bytes(out)
 
 
 def _xref_stream(body: bytes | bytearray, offsets: dict[int, int], num: int, root: int,
-                 info: int) -> bytes:
+                 info: int, digest: str) -> bytes:
     """The cross-reference stream (object ``num``, PDF 1.5) and the file's end.
 
     Each entry is a type byte and the offset in as few bytes as the file needs (no
     generation numbers: all are 0); deflated, it is a fifth of a cross-reference table's
-    20 bytes per object. No object streams (see :mod:`toolkit.render.pdf_acro`)."""
+    20 bytes per object. ``digest``: the MD5 of ``body``, the file's id. No object
+    streams (see :mod:`toolkit.render.pdf_acro`)."""
     at = len(body)
     width = max(1, (at.bit_length() + 7) // 8)
     table = bytearray(b"\x00" + bytes(width))
     for n in range(1, num):
         table += b"\x01" + offsets[n].to_bytes(width, "big")
     table += b"\x01" + at.to_bytes(width, "big")  # the stream itself
-    digest = hashlib.md5(body).hexdigest()  # noqa: S324 - a file id, not security
     data = zlib.compress(bytes(table), 9)
     head = (f"{num} 0 obj\n<< /Type /XRef /Size {num + 1} /W [1 {width} 0] "
             f"/Root {ref(root)} /Info {ref(info)} /ID [<{digest}><{digest}>] "
@@ -248,6 +262,10 @@ def _slim_page_fonts(pdf: Any) -> None:
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font", {})
         for font in fonts.values():
+            if font.is_indirect:  # the pages share their fonts: each is slimmed once
+                if font.objgen in seen:
+                    continue
+                seen.add(font.objgen)
             widths = font.get("/Widths")
             if isinstance(widths, pikepdf.Array) and widths.objgen not in seen:
                 if widths.is_indirect:
