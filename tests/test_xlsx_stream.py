@@ -242,3 +242,31 @@ def test_a_doctype_in_a_sheet_is_refused(tmp_path):
 
     with pytest.raises(BrokenPart):
         list(XlsxBook(doctored).rows("Typer", 1000, 1000))
+
+
+def test_a_row_longer_than_the_last_64_kb_of_a_block_reads_as_calamine_reads_it(
+        tmp_path, monkeypatch):
+    """A block is cut after its last row end, looked for in its last 64 KB first: a row
+    that starts before them and ends blocks later is read whole, and so are the rows
+    before and after it."""
+    from toolkit.sources import xlsx_stream
+
+    monkeypatch.setattr(xlsx_stream, "CHUNK", 1 << 17)
+    path = tmp_path / "lang.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Lang"
+    for r in range(1, 6):
+        ws.append([f"kort {r}", r])
+    ws.append([1 / 3 + c for c in range(5000)])  # ~200 KB of XML in one row
+    for r in range(7, 12):
+        ws.append([f"kort {r}", r])
+    wb.save(path)
+    book = XlsxBook(path)
+    got: list[list] = []
+    for r, values in book.rows("Lang", 1_048_576, 16_384):
+        got.extend([] for _ in range(r - len(got)))
+        got.append(list(values))
+    assert len(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")) > 200_000
+    assert _trim(got) == calamine_rows(path, "Lang")
+    assert _trim(got)[5][4999] == 1 / 3 + 4999 and _trim(got)[10] == ["kort 11", 11]
