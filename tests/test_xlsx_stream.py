@@ -270,3 +270,23 @@ def test_a_row_longer_than_the_last_64_kb_of_a_block_reads_as_calamine_reads_it(
     assert len(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")) > 200_000
     assert _trim(got) == calamine_rows(path, "Lang")
     assert _trim(got)[5][4999] == 1 / 3 + 4999 and _trim(got)[10] == ["kort 11", 11]
+
+
+def test_rows_with_a_namespace_prefix_read_as_rows_without(tmp_path):
+    """Row ends are found by a byte search where no row tag has a prefix; a sheet written
+    with one (``<x:row>``, valid XML) reads the same."""
+    import re
+
+    book = typed_workbook(tmp_path / "typer.xlsx")
+    prefixed = tmp_path / "praefiks.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(prefixed, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(row|c|v|is|t)\b", rb"<\1x:\2", data)
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="'
+                                    b'http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1)
+                assert b"<x:row " in data and b"</x:row>" in data
+            dst.writestr(info, data)
+    assert stream_rows(prefixed, "Typer") == stream_rows(book, "Typer") == calamine_rows(
+        book, "Typer")
