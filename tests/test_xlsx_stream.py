@@ -284,8 +284,8 @@ def test_rows_with_a_namespace_prefix_read_as_rows_without(tmp_path):
             data = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
                 data = re.sub(rb"<(/?)(row|c|v|is|t)\b", rb"<\1x:\2", data)
-                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="'
-                                    b'http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1)
+                main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="' + main + b'" ', 1)
                 assert b"<x:row " in data and b"</x:row>" in data
             dst.writestr(info, data)
     assert stream_rows(prefixed, "Typer") == stream_rows(book, "Typer") == calamine_rows(
