@@ -184,8 +184,12 @@ def _runs_reversed(src: Path, dst: Path, sheet: str) -> None:
     wb.save(dst)
 
 
-def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path):
+@pytest.mark.parametrize("sort_step", [None, 3])  # 3: the key hashes sorted in steps, merged
+def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path, monkeypatch, sort_step):
     from fakedata import write_indsats_workbook
+
+    if sort_step:
+        monkeypatch.setattr(excel, "_SORT_STEP", sort_step)
 
     form = load_form("indsatsskema")
     book = tmp_path / "i-orden.xlsx"
@@ -204,7 +208,11 @@ def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path):
     assert read_workbook(shuffled, form).report().problems == []
 
 
-def test_a_duplicate_key_with_list_rows_keeps_them_on_its_first_row(tmp_path):
+@pytest.mark.parametrize("sort_step", [None, 3])
+def test_a_duplicate_key_with_list_rows_keeps_them_on_its_first_row(tmp_path, monkeypatch,
+                                                                     sort_step):
+    if sort_step:
+        monkeypatch.setattr(excel, "_SORT_STEP", sort_step)
     form = load_form("indsatsskema")
     from fakedata import write_indsats_workbook
 
