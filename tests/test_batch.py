@@ -417,6 +417,26 @@ def test_written_files_are_synced_as_the_run_goes_and_before_the_manifest(tmp_pa
     assert len([g for g, _ in synced if any(n.endswith(".docx") for n in g)]) >= 2  # as it goes
 
 
+def test_temporary_files_of_ended_processes_are_removed_and_nothing_else(tmp_path):
+    from toolkit.batch import clean_temp_files
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        names = [f".skema-tmp-{dead}-a", f".skema-tmp-{os.getpid()}-b",
+                 f".skema-tmp-{live.pid}-c", "indsatsskema-2.docx", ".skema-tmp-x"]
+        for name in names:
+            (tmp_path / name).write_bytes(b"x")
+        assert clean_temp_files(tmp_path) == 3
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            f".skema-tmp-{live.pid}-c", "indsatsskema-2.docx"]
+        assert clean_temp_files(tmp_path / "findes-ikke") == 0
+    finally:
+        live.kill()
+        live.wait()
+
+
 def test_library_api_reports_progress(tmp_path, form):
     book = workbook(tmp_path, form, rows(3))
     seen = []

@@ -274,17 +274,27 @@ def write_output(path: Path, data: bytes, overwrite: bool) -> tuple[str, str, st
 
 
 def clean_temp_files(outdir: Path) -> int:
-    """Remove temporary files that a killed batch left behind (their process is gone)."""
+    """Remove temporary files that a killed batch left behind (their process is gone).
+
+    The folder is read one entry at a time (``Path.glob`` lists it whole first: 26 MB for
+    the 100,000 documents of a finished batch)."""
     removed = 0
-    for tmp in outdir.glob(f"{TMP_PREFIX}*"):
-        match = re.match(re.escape(TMP_PREFIX) + r"(\d+)-", tmp.name)
-        if match and process_alive(int(match.group(1))):
-            continue
-        try:
-            tmp.unlink()
-            removed += 1
-        except OSError:
-            pass
+    try:
+        entries = os.scandir(outdir)
+    except OSError:  # (no folder: nothing left behind)
+        return 0
+    with entries:
+        for entry in entries:
+            if not entry.name.startswith(TMP_PREFIX):
+                continue
+            match = re.match(re.escape(TMP_PREFIX) + r"(\d+)-", entry.name)
+            if match and process_alive(int(match.group(1))):
+                continue
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
     return removed
 
 
