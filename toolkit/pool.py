@@ -335,9 +335,9 @@ def _start(number: int, counter: Any, parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the parent
     gc.enable()  # rendering makes cycles, whatever the parent process chose for itself
     # what the worker inherited (the toolkit, the template, the parent's reading state)
-    # is never garbage: the collector leaves it alone instead of re-scanning it in every
-    # full collection (a third of a Word batch's CPU with two workers), and its pages
-    # stay shared with the parent
+    # is never garbage: the collector leaves it alone instead of re-scanning it (and
+    # writing into every object's header, which un-shares the parent's pages) in every
+    # full collection
     gc.freeze()
     with counter.get_lock():
         _SLOT = counter.value
