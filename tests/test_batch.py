@@ -389,6 +389,54 @@ def test_jobs_1_and_2_make_the_same_files(tmp_path, form):
     assert r1.stderr == r2.stderr
 
 
+def test_written_files_are_synced_as_the_run_goes_and_before_the_manifest(tmp_path, form,
+                                                                          monkeypatch):
+    import toolkit.batch as batch_module
+
+    book = workbook(tmp_path, form, rows(7, bad={3: "date"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    first = read_workbook(book, form).records[0].data
+    (out / "indsatsskema-2.docx").write_bytes(fill(form, first))
+    synced: list[tuple[list[str], bool]] = []  # (names, manifest there yet)
+    real = batch_module.sync_files
+
+    def spy(paths, folder=None):
+        paths = list(paths)
+        synced.append(([Path(p).name for p in paths], (out / "manifest.csv").exists()))
+        real(paths, folder)
+
+    monkeypatch.setattr(batch_module, "sync_files", spy)
+    monkeypatch.setattr(batch_module, "SYNC_STEP", 2)
+    result = run_batch(form, book, out, jobs=1)
+    assert result.count(WRITTEN) == 5 and result.count(UNCHANGED) == 1
+    names = [name for group, _ in synced for name in group if name.endswith(".docx")]
+    written = [m["file"] for m in read_manifest(out / "manifest.csv") if m["status"] == WRITTEN]
+    assert sorted(names) == sorted(written) and len(names) == 5  # each once, unchanged not
+    assert not any(there for group, there in synced if group)  # only the folder after it
+    assert len([g for g, _ in synced if any(n.endswith(".docx") for n in g)]) >= 2  # as it goes
+
+
+def test_temporary_files_of_ended_processes_are_removed_and_nothing_else(tmp_path):
+    from toolkit.batch import clean_temp_files
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        names = [f".skema-tmp-{dead}-a", f".skema-tmp-{os.getpid()}-b",
+                 f".skema-tmp-{live.pid}-c", "indsatsskema-2.docx", ".skema-tmp-x"]
+        for name in names:
+            (tmp_path / name).write_bytes(b"x")
+        assert clean_temp_files(tmp_path) == 3
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            f".skema-tmp-{live.pid}-c", "indsatsskema-2.docx"]
+        assert clean_temp_files(tmp_path / "findes-ikke") == 0
+    finally:
+        live.kill()
+        live.wait()
+
+
 def test_library_api_reports_progress(tmp_path, form):
     book = workbook(tmp_path, form, rows(3))
     seen = []

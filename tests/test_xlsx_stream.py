@@ -184,8 +184,12 @@ def _runs_reversed(src: Path, dst: Path, sheet: str) -> None:
     wb.save(dst)
 
 
-def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path):
+@pytest.mark.parametrize("sort_step", [None, 3])  # 3: the key hashes sorted in steps, merged
+def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path, monkeypatch, sort_step):
     from fakedata import write_indsats_workbook
+
+    if sort_step:
+        monkeypatch.setattr(excel, "_SORT_STEP", sort_step)
 
     form = load_form("indsatsskema")
     book = tmp_path / "i-orden.xlsx"
@@ -204,7 +208,11 @@ def test_a_list_sheet_out_of_order_gives_the_same_records(tmp_path):
     assert read_workbook(shuffled, form).report().problems == []
 
 
-def test_a_duplicate_key_with_list_rows_keeps_them_on_its_first_row(tmp_path):
+@pytest.mark.parametrize("sort_step", [None, 3])
+def test_a_duplicate_key_with_list_rows_keeps_them_on_its_first_row(tmp_path, monkeypatch,
+                                                                     sort_step):
+    if sort_step:
+        monkeypatch.setattr(excel, "_SORT_STEP", sort_step)
     form = load_form("indsatsskema")
     from fakedata import write_indsats_workbook
 
@@ -242,3 +250,51 @@ def test_a_doctype_in_a_sheet_is_refused(tmp_path):
 
     with pytest.raises(BrokenPart):
         list(XlsxBook(doctored).rows("Typer", 1000, 1000))
+
+
+def test_a_row_longer_than_the_last_64_kb_of_a_block_reads_as_calamine_reads_it(
+        tmp_path, monkeypatch):
+    """A block is cut after its last row end, looked for in its last 64 KB first: a row
+    that starts before them and ends blocks later is read whole, and so are the rows
+    before and after it."""
+    from toolkit.sources import xlsx_stream
+
+    monkeypatch.setattr(xlsx_stream, "CHUNK", 1 << 17)
+    path = tmp_path / "lang.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Lang"
+    for r in range(1, 6):
+        ws.append([f"kort {r}", r])
+    ws.append([1 / 3 + c for c in range(5000)])  # ~200 KB of XML in one row
+    for r in range(7, 12):
+        ws.append([f"kort {r}", r])
+    wb.save(path)
+    book = XlsxBook(path)
+    got: list[list] = []
+    for r, values in book.rows("Lang", 1_048_576, 16_384):
+        got.extend([] for _ in range(r - len(got)))
+        got.append(list(values))
+    assert len(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")) > 200_000
+    assert _trim(got) == calamine_rows(path, "Lang")
+    assert _trim(got)[5][4999] == 1 / 3 + 4999 and _trim(got)[10] == ["kort 11", 11]
+
+
+def test_rows_with_a_namespace_prefix_read_as_rows_without(tmp_path):
+    """Row ends are found by a byte search where no row tag has a prefix; a sheet written
+    with one (``<x:row>``, valid XML) reads the same."""
+    import re
+
+    book = typed_workbook(tmp_path / "typer.xlsx")
+    prefixed = tmp_path / "praefiks.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(prefixed, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(row|c|v|is|t)\b", rb"<\1x:\2", data)
+                main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="' + main + b'" ', 1)
+                assert b"<x:row " in data and b"</x:row>" in data
+            dst.writestr(info, data)
+    assert stream_rows(prefixed, "Typer") == stream_rows(book, "Typer") == calamine_rows(
+        book, "Typer")

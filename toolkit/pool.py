@@ -325,7 +325,8 @@ def _start(number: int, counter: Any, parent: int) -> None:
     would go on with their items, then wait for ever for more; Linux stops them instead
     (``PR_SET_PDEATHSIG``, quietly: no traceback). A worker may take the memory of one
     file read (:func:`toolkit.limits.read_memory`) beyond what it starts with: more
-    raises MemoryError in the item that asked for it.
+    raises MemoryError in the item that asked for it. The objects inherited through fork
+    are moved out of the collector's sight (``gc.freeze``), in this worker only.
     """
     global _SLOT
     die_with_parent(parent)
@@ -333,6 +334,11 @@ def _start(number: int, counter: Any, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # this worker process only
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the parent
     gc.enable()  # rendering makes cycles, whatever the parent process chose for itself
+    # what the worker inherited (the toolkit, the template, the parent's reading state)
+    # is never garbage: the collector leaves it alone instead of re-scanning it (and
+    # writing into every object's header, which un-shares the parent's pages) in every
+    # full collection
+    gc.freeze()
     with counter.get_lock():
         _SLOT = counter.value
         counter.value += 1
