@@ -297,9 +297,11 @@ def _check_extent(path: Path, name: str, extent: SheetExtent | None,
              "i Excel og vælg Slet), og gem projektmappen igen.")
 
 
-#: sheet XML (uncompressed) from which an .xlsx is streamed: about 3,500 rows of
-#: indsatsskema with its lists, where calamine's whole sheets reach ~110 MB
-STREAM_FROM_BYTES = 16 * 1024 * 1024
+#: sheet XML (uncompressed) from which an .xlsx is streamed: about 850 rows of
+#: indsatsskema with its lists. Streaming costs about calamine's CPU and holds less from
+#: here on (bench/README.md), so a batch's peak memory is the same at 1,000 rows as at
+#: 100,000; smaller workbooks keep calamine's whole sheets (a few MB)
+STREAM_FROM_BYTES = 4 * 1024 * 1024
 
 
 def _open(path: Path) -> Any:
@@ -319,7 +321,7 @@ def _open(path: Path) -> Any:
                 sheets_xml = sum(i.file_size for i in archive.infolist()
                                  if i.filename.startswith("xl/worksheets/"))
             # a large .xlsx streamed (xlsx_stream): memory flat in its rows; a smaller one,
-            # and other files (.xls, .ods), by calamine, a third faster in CPU
+            # and other files (.xls, .ods), by calamine (whole sheets)
             if xlsx and sheets_xml >= STREAM_FROM_BYTES:
                 try:
                     return XlsxBook(path)
