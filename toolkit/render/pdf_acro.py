@@ -280,7 +280,9 @@ def _real(value: float, digits: int = 2):
     return int(value) if value == int(value) else value
 
 
-def _num(value: float, digits: int = 3) -> str:
+def pdf_number(value: float, digits: int = 3) -> str:
+    """A number for PDF syntax or a content stream: at most ``digits`` decimals, no
+    trailing zeros, ``0`` for minus zero (kept per process)."""
     key = (value, digits)
     text = _NUMS.get(key)
     if text is None:
@@ -292,6 +294,7 @@ def _num(value: float, digits: int = 3) -> str:
 
 
 _NUMS: dict[tuple[float, int], str] = {}
+_num = pdf_number
 
 
 def text_lines_ops(font: FieldFont, lines: list[str], size: float, leading: float,
@@ -351,11 +354,17 @@ def stream_object(num: int, entries: dict[str, str], content: bytes) -> PdfObjec
     """A stream object whose content is deflated now (a window no larger than the
     content: the same bytes out, a fraction of the set-up time for a short stream),
     unless deflating does not make it shorter."""
+    deflated, data = _packed(content)
+    if deflated:
+        entries["Filter"] = "/FlateDecode"
+    return PdfObject(num, entries, data)
+
+
+def _packed(content: bytes) -> tuple[bool, bytes]:
+    """Whether a stream is deflated, and its data: not when deflating does not make it
+    shorter by more than the "/Filter /FlateDecode " it would add."""
     packed = _deflated(content)
-    if len(packed) + 21 >= len(content):  # "/Filter /FlateDecode " costs more than it saves
-        return PdfObject(num, entries, content)
-    entries["Filter"] = "/FlateDecode"
-    return PdfObject(num, entries, packed)
+    return (False, content) if len(packed) + 21 >= len(content) else (True, packed)
 
 
 @lru_cache(maxsize=4096)
@@ -545,12 +554,8 @@ class AcroBuilder:
         hit = _TEXT_STREAMS.get(key)
         if hit is None:
             text = self._text_ap(widget, w, h)
-            content = text.encode("latin-1")
-            packed = _deflated(content)
-            if len(packed) + 21 >= len(content):
-                hit = (" Tf" in text, "", content)
-            else:
-                hit = (" Tf" in text, "/Filter /FlateDecode ", packed)
+            packed, content = _packed(text.encode("latin-1"))
+            hit = (" Tf" in text, "/Filter /FlateDecode " if packed else "", content)
             if len(_TEXT_STREAMS) > 20_000:
                 _TEXT_STREAMS.clear()
             _TEXT_STREAMS[key] = hit

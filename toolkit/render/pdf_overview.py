@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..derived import MONTH_ABBR, MONTHS_PER_TABLE, month_chunks
-from .pdf_acro import AP_FONT, FieldFont
+from .pdf_acro import AP_FONT, FieldFont, pdf_number
 from .pdf_flowables import (
     CONTENT_W,
     GRID,
@@ -276,16 +276,7 @@ def _borders(x: float, y: float, height: float, widths: tuple[float, ...]) -> st
 def _num(value: float) -> str:
     """A number for a content stream, to 1/100,000 pt (so a row's edges fall on the
     pixels reportlab's own drawing gives)."""
-    text = _NUMS.get(value)
-    if text is None:
-        text = f"{value:.5f}".rstrip("0").rstrip(".")
-        text = _NUMS[value] = text if text not in ("", "-0") else "0"
-        if len(_NUMS) > 50_000:  # the same places recur in every document
-            _NUMS.clear()
-    return text
-
-
-_NUMS: dict[float, str] = {}
+    return pdf_number(value, 5)
 
 
 def _plain_lines(para: Any) -> bool:
