@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -298,3 +299,92 @@ def test_rows_with_a_namespace_prefix_read_as_rows_without(tmp_path):
             dst.writestr(info, data)
     assert stream_rows(prefixed, "Typer") == stream_rows(book, "Typer") == calamine_rows(
         book, "Typer")
+
+
+def _calamine_read(book: Path, form, monkeypatch):
+    """The workbook read whole by calamine (the reference the streamed reading matches)."""
+    with monkeypatch.context() as m:
+        m.setattr(excel, "STREAM_FROM_BYTES", 1 << 40)
+        return read_workbook(book, form)
+
+
+def _odd_list_rows(book: Path) -> None:
+    """Indsatser with what the joining must get right: a blank row inside a run, a row
+    with only its key, a run whose key no main row has (99) between known runs."""
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Indsatser"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    odd = rows[:1] + [[None] * 9, [rows[0][0]] + [None] * 8] + rows[1:3] + \
+        [[99, "Social", "Bostøtte", "Ukendt nøgle", "2025-01", "2025-02"]] + rows[3:]
+    for r, row in enumerate(odd, start=2):
+        for c in range(1, 10):
+            ws.cell(row=r, column=c, value=row[c - 1] if c - 1 < len(row) else None)
+    wb.save(book)
+
+
+def test_list_rows_in_order_reach_the_record_undecoded(tmp_path, monkeypatch):
+    """Issue 15, point 3: the list rows of a sheet in the main order are handed on as
+    their XML (the batch's workers decode them, not the parent); the records are those
+    calamine's whole reading gives, with every problem."""
+    from fakedata import write_indsats_workbook
+
+    form = load_form("indsatsskema")
+    book = tmp_path / "i-orden.xlsx"
+    write_indsats_workbook(book, 12)
+    _odd_list_rows(book)
+    stream = stream_workbook(book, form)
+    assert stream.joined == {"indsatser": SIDE_BY_SIDE, "maal.delmaal": SIDE_BY_SIDE}
+    assert stream.raw is not None and stream.build is not None
+    raws = list(stream.raw)
+    handed = [cells for raw in raws for rows in raw.items.values() for _r, cells in rows]
+    assert handed and all(isinstance(cells, bytes) for cells in handed)
+    records = [stream.build(raw) for raw in raws]
+    whole = _calamine_read(book, form, monkeypatch)
+    assert [(r.row, r.key, r.data, r.problems, r.cells.item_rows) for r in records] == \
+        [(r.row, r.key, r.data, r.problems, r.cells.item_rows) for r in whole.records]
+    assert [p.place for p in stream.problems if p.code == "unknown_key"] == ["Indsatser!A7"]
+
+
+def test_a_list_sheet_with_a_row_that_is_not_plain_is_decoded_as_before(tmp_path,
+                                                                        monkeypatch):
+    """A cell the plain reading does not take (here a formula) makes the whole sheet go
+    the decoded way; the records stay those calamine gives."""
+    from fakedata import write_indsats_workbook
+
+    form = load_form("indsatsskema")
+    book = tmp_path / "formel.xlsx"
+    write_indsats_workbook(book, 6)
+    wb = openpyxl.load_workbook(book)
+    wb["Indsatser"]["D3"] = '="Modul "&"4"'
+    wb.save(book)
+    stream = stream_workbook(book, form)
+    assert stream.raw is not None and stream.build is not None
+    raws = list(stream.raw)
+    kinds = {lpath: {type(cells) for raw in raws for _r, cells in raw.items.get(lpath, [])}
+             for lpath in ("indsatser", "maal.delmaal")}
+    assert kinds == {"indsatser": {list}, "maal.delmaal": {bytes}}
+    assert [(r.row, r.data) for r in map(stream.build, raws)] == \
+        [(r.row, r.data) for r in _calamine_read(book, form, monkeypatch).records]
+
+
+def test_a_list_row_changed_while_the_workbook_is_read_is_reported_not_guessed(tmp_path):
+    """A list row whose key differs in the second reading from the first (the file was
+    saved meanwhile) gives a problem on its record, not a value of another citizen."""
+    from fakedata import write_indsats_workbook
+
+    form = load_form("indsatsskema")
+    book = tmp_path / "aendret.xlsx"
+    write_indsats_workbook(book, 6)
+    stream = stream_workbook(book, form)  # the first pass is done here
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Indsatser"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == 3)
+    ws.cell(row, 1).value = 5
+    wb.save(tmp_path / "gemt.xlsx")
+    os.replace(tmp_path / "gemt.xlsx", book)  # saved in Excel: a new file in its place
+    records = list(stream)
+    changed = [p for r in records for p in r.problems if p.code == "changed_row"]
+    assert [(p.place, p.message) for p in changed] == [(
+        f"Indsatser!{row}:{row}", "Rækken på arket \"Indsatser\" er ændret, mens projektmappen "
+        "blev læst; luk den i Excel, og kør igen.")]
+    assert records[2].problems == changed

@@ -89,6 +89,7 @@ for _code, _title in {
     "no_key": "rækken mangler sin nøgle",
     "unknown_key": "nøglen findes ikke",
     "duplicate_key": "nøglen står flere gange",
+    "changed_row": "rækken er ændret under læsningen",
     "unreadable": "kan ikke læses",
 }.items():
     register(_code, _title)

@@ -391,12 +391,22 @@ class _StreamRows:
         return _fill_merged(rows, self.ranges) if self.ranges else rows
 
     def keyed(self, key_col: int, cols: list[int], watched: Callable[[int], bool]
-              ) -> Iterator[tuple[int, Any, bool, list[int]]]:
+              ) -> Iterator[tuple[int, Any, bool, list[int], bool]]:
         """The sheet's rows as :meth:`XlsxBook.keyed` gives them, errors as :meth:`_rows`
         reports them."""
         with self._errors():
             yield from self.book.keyed(self.name, key_col, cols, watched, self.max_rows,
                                        MAX_COLUMNS)
+
+    def bodies(self) -> Iterator[tuple[int, bytes]]:
+        """The sheet's rows undecoded, as :meth:`XlsxBook.bodies` gives them, errors as
+        :meth:`_rows` reports them."""
+        with self._errors():
+            yield from self.book.bodies(self.name, self.max_rows)
+
+    def plain_row(self, body: bytes, row_no: int) -> list[Any] | None:
+        """The values of one row of :meth:`bodies` (:meth:`XlsxBook.plain_row`)."""
+        return self.book.plain_row(body, row_no, MAX_COLUMNS)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -824,6 +834,7 @@ class _ListSheet:
     key_col: int | None
     runs: array = field(default_factory=lambda: array("Q"))
     unknown: set[int] = field(default_factory=set)  # keys no main row has
+    marks: _Marks | None = None  # where every row was plain: the rows of the runs
 
     def keyed_rows(self) -> Iterator[tuple[int, list[Any], str, int]]:
         """(excel row, row, key, key hash) of every row with a value and a key."""
@@ -843,10 +854,22 @@ class _ListSheet:
                 last, last_hash = key, _key_hash(key)
             yield r + 1, row, key, last_hash
 
-    def item(self, lst: Any, row: list[Any], excel_row: int) -> tuple[int, Any, list, list]:
-        """One list row as (excel row, item, problems, notes)."""
+    def item(self, lst: Any, row: list[Any] | bytes, excel_row: int, key: str
+             ) -> tuple[int, Any, list, list]:
+        """One list row as (excel row, item, problems, notes); a row still in its XML
+        (:class:`_SideBySideXml`) is decoded here, and must have the ``key`` it had when
+        it was first read."""
         rp: list[Problem] = []
         rn: list[Problem] = []
+        if isinstance(row, bytes):
+            cells = self._decode(row, excel_row, key)
+            if cells is None:
+                rp.append(Problem("", "", f"Rækken på arket \"{self.sheet.name}\" er ændret, "
+                                  "mens projektmappen blev læst; luk den i Excel, og kør "
+                                  "igen.", "changed_row", place(self.sheet.name, None,
+                                                                excel_row)))
+                return excel_row, None if lst.scalar else {}, rp, rn
+            row = cells
         values = _row_values(self.sheet, row, self.plans, rp, rn, excel_row)
         if lst.scalar:
             item: Any = values[0][1] if values else None
@@ -856,28 +879,72 @@ class _ListSheet:
                 _put(item, plan.parts, value)
         return excel_row, item, rp, rn
 
+    def _decode(self, body: bytes, excel_row: int, key: str) -> list[Any] | None:
+        """The cells of a row read undecoded, None when it is no longer the plain row
+        with ``key`` and a value that the first pass saw (the file changed since)."""
+        rows = self.sheet.rows
+        assert isinstance(rows, _StreamRows) and self.key_col is not None
+        cells = rows.plain_row(body, excel_row - 1)
+        kc = self.key_col
+        if cells is None or kc >= len(cells) or _key_text(cells[kc]) != key or \
+                not _has_value(cells, [p.col for p in self.plans]):
+            return None
+        return cells
+
+
+class _Marks:
+    """Which rows of a list sheet go to a main row, two bits per row: :data:`FIRST` of
+    a run of rows with one key, :data:`NEXT` in it, 0 neither (blank, or no key). The
+    second pass then hands those rows on as XML without decoding them (the batch's
+    worker processes do): 256 KB at the most rows a sheet may have."""
+
+    FIRST, NEXT = 1, 2
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+
+    def mark(self, row: int, code: int) -> None:
+        """Mark the zero-based ``row``."""
+        at, shift = divmod(row, 4)
+        if at >= len(self.bits):
+            self.bits.extend(bytes(max(at + 1 - len(self.bits), len(self.bits) // 2)))
+        self.bits[at] |= code << (2 * shift)
+
+    def code(self, row: int) -> int:
+        """The mark of the zero-based ``row``."""
+        at, shift = divmod(row, 4)
+        return (self.bits[at] >> (2 * shift)) & 3 if at < len(self.bits) else 0
+
+
+def _read_keyed(sheet: _Sheet, key_col: int | None) -> bool:
+    """Whether the first pass reads the list sheet's rows from its XML by key
+    (:meth:`_StreamRows.keyed`), not as whole rows."""
+    rows = sheet.rows
+    return isinstance(rows, _StreamRows) and key_col is not None and not rows.ranges
+
 
 def _list_rows(sheet: _Sheet, key_col: int | None, cols: list[int], extra: _ExtraColumns
-               ) -> Iterator[tuple[int, Any, bool]]:
-    """(zero-based row, key cell, whether a value cell is not blank) of each row below
-    the header, the columns without a title noted in ``extra``: from the sheet's XML
-    without making the rows where it is streamed."""
+               ) -> Iterator[tuple[int, Any, bool, bool]]:
+    """(zero-based row, key cell, whether a value cell is not blank, whether the row can
+    be read again undecoded: see :class:`_Marks`) of each row below the header, the
+    columns without a title noted in ``extra``: from the sheet's XML without making the
+    rows where it is streamed."""
     rows = sheet.rows
-    if isinstance(rows, _StreamRows) and key_col is not None and not rows.ranges:
+    if isinstance(rows, _StreamRows) and key_col is not None and _read_keyed(sheet, key_col):
         def watched(c: int) -> bool:
             return c >= sheet.header_width or c in extra.left
 
-        for r, key, has_value, seen in rows.keyed(key_col, cols, watched):
+        for r, key, has_value, seen, plain in rows.keyed(key_col, cols, watched):
             if r > sheet.header_row:
                 extra.found.update(seen)
-                yield r, key, has_value
+                yield r, key, has_value, plain
         return
     for r, row in enumerate(itertools.islice(rows, sheet.header_row + 1, None),
                             sheet.header_row + 1):
         extra.see(row)
         width = len(row)
         yield r, row[key_col] if key_col is not None and key_col < width else "", \
-            _has_value(row, cols)
+            _has_value(row, cols), False
 
 
 def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _Sheet],
@@ -914,7 +981,10 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         kc = scan.key_col
         extra = _ExtraColumns(sheet)
         last: str | None = None
-        for r, key_cell, has_value in _list_rows(sheet, kc, cols, extra):
+        marks = _Marks() if _read_keyed(sheet, kc) else None
+        for r, key_cell, has_value, plain in _list_rows(sheet, kc, cols, extra):
+            if not plain:
+                marks = None
             if not has_value or kc is None:
                 continue  # (a sheet without a key column is reported once for the sheet)
             key = _key_text(key_cell)
@@ -928,6 +998,11 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
             if key != last:
                 scan.runs.append(_key_hash(key))
                 last = key
+                if marks is not None:
+                    marks.mark(r, _Marks.FIRST)
+            elif marks is not None:
+                marks.mark(r, _Marks.NEXT)
+        scan.marks = marks
         problems.extend(extra.problems())
     referenced = _HashSet(h for scan in scans.values() for h in scan.runs)
 
@@ -989,7 +1064,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
              for lpath, scan in scans.items()}
     del order
     build = _Builder(form, lay, main, scans, key_col, main_plans, columns, list_sheet_names,
-                     list_key_cols, {lpath: SIDE_BY_SIDE if isinstance(join, _SideBySide)
+                     list_key_cols, {lpath: SIDE_BY_SIDE if not isinstance(join, _Spilled)
                                      else SPILLED for lpath, join in joins.items()})
     return count, _raw_records(main, joins, repeated, key_of, filled), build
 
@@ -1018,14 +1093,57 @@ class _SideBySide:
         self.rows = (entry for entry in scan.keyed_rows() if entry[3] not in scan.unknown)
         self.head = next(self.rows, None)
 
-    def take(self, key: str) -> list[tuple[int, list[Any]]]:
+    def take(self, key: str) -> list[tuple[int, list[Any] | bytes]]:
         """The rows of ``key`` (the main row being made): (Excel row, cells)."""
-        out = []
+        out: list[tuple[int, list[Any] | bytes]] = []
         while self.head is not None and self.head[2] == key:
             excel_row, row, _key, _h = self.head
             out.append((excel_row, row))
             self.head = next(self.rows, None)
         return out
+
+
+class _SideBySideXml:
+    """A list sheet read alongside the main sheet, its rows handed on undecoded: the
+    rows :class:`_Marks` marked, by run (the runs are in the main order)."""
+
+    def __init__(self, scan: _ListSheet, lst: Any) -> None:
+        self.scan, self.lst = scan, lst
+        self.runs = self._runs()
+        self.started = False  # the sheet is opened at the first take, not before
+        self.head: tuple[int, list[tuple[int, list[Any] | bytes]]] | None = None
+
+    def _runs(self) -> Iterator[tuple[int, list[tuple[int, list[Any] | bytes]]]]:
+        """(key hash, [(Excel row, XML)]) of each run whose key a main row has."""
+        scan, marks = self.scan, self.scan.marks
+        assert marks is not None and isinstance(scan.sheet.rows, _StreamRows)
+        code, runs, unknown = marks.code, scan.runs, scan.unknown
+        run = -1
+        rows: list[tuple[int, list[Any] | bytes]] = []
+        keep = False
+        for r, body in scan.sheet.rows.bodies():
+            mark = code(r)
+            if mark == _Marks.FIRST:
+                if rows:
+                    yield runs[run], rows
+                run += 1
+                rows = []
+                keep = runs[run] not in unknown
+            if mark and keep:
+                rows.append((r + 1, body))
+        if rows:
+            yield runs[run], rows
+
+    def take(self, key: str) -> list[tuple[int, list[Any] | bytes]]:
+        """The rows of ``key`` (the main row being made): (Excel row, XML)."""
+        if not self.started:
+            self.started = True
+            self.head = next(self.runs, None)
+        if self.head is None or self.head[0] != _key_hash(key):
+            return []
+        rows = self.head[1]
+        self.head = next(self.runs, None)
+        return rows
 
 
 class _Spilled:
@@ -1052,7 +1170,7 @@ class _Spilled:
         self.db.execute("CREATE INDEX by_key ON rows (key, excel_row)")
         self.db.commit()
 
-    def take(self, key: str) -> list[tuple[int, list[Any]]]:
+    def take(self, key: str) -> list[tuple[int, list[Any] | bytes]]:
         """The rows of ``key`` in sheet order: (Excel row, cells)."""
         found = self.db.execute("SELECT excel_row, row FROM rows WHERE key = ? "
                                 "ORDER BY excel_row", (key,)).fetchall()
@@ -1066,10 +1184,10 @@ class _Spilled:
 
 
 def _join(scan: _ListSheet, order: array, repeated: set[int], lst: Any
-          ) -> _SideBySide | _Spilled:
+          ) -> _SideBySide | _SideBySideXml | _Spilled:
     """How the list sheet's rows reach their main rows: side by side, or spilled."""
     if _in_order(scan, order, repeated):
-        return _SideBySide(scan, lst)
+        return _SideBySideXml(scan, lst) if scan.marks is not None else _SideBySide(scan, lst)
     return _Spilled(scan, lst)
 
 
@@ -1083,7 +1201,8 @@ class RawRecord:
     cells: list[Any]
     keyed: bool  # the row has a key of its own
     first_row: int | None  # the row that had the same key first (a duplicate key)
-    items: dict[str, list[tuple[int, list[Any]]]]  # list path -> (Excel row, cells)
+    #: list path -> (Excel row, cells, or the row's XML when the worker decodes it)
+    items: dict[str, list[tuple[int, list[Any] | bytes]]]
 
 
 @dataclass
@@ -1126,7 +1245,7 @@ class _Builder:
         for lpath, rows in raw.items.items():
             scan = self.scans[lpath]
             for item_row, row in rows:
-                _, item, ip, inotes = scan.item(form.lists[lpath], row, item_row)
+                _, item, ip, inotes = scan.item(form.lists[lpath], row, item_row, raw.key)
                 index = len(cells.item_rows.setdefault(lpath, []))
                 cells.item_rows[lpath].append(item_row)
                 setdefault_value(data, lpath, []).append(item)
@@ -1137,7 +1256,7 @@ class _Builder:
         return Record(excel_row, raw.key, data, rp, rn, cells, list(rp))
 
 
-def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _Spilled],
+def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _SideBySideXml | _Spilled],
                  repeated: set[int], key_of: Callable[[list], str],
                  filled: Callable[[list, str], bool]) -> Iterator[RawRecord]:
     """The main sheet's rows that give records, each with the list rows of its key (a
@@ -1151,7 +1270,7 @@ def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _Spilled],
             key = key_of(row)
             if not filled(row, key):
                 continue  # a blank row (or only a key nobody refers to)
-            items: dict[str, list[tuple[int, list[Any]]]] = {}
+            items: dict[str, list[tuple[int, list[Any] | bytes]]] = {}
             first_row = None
             if key and key in seen_keys:
                 first_row = seen_keys[key]
@@ -1175,6 +1294,8 @@ def _key_shown(key: str, lay: BookLayout, form: Form) -> str:
 
 
 def _indexed(prob: Problem, list_path: str, index: int, form: Form) -> Problem:
+    if not prob.path:  # about the row, not one of its fields
+        return prob
     fld = form.fields[prob.path]
     concrete = fld.path.replace(f"{list_path}.*", f"{list_path}.{index}", 1)
     return Problem(concrete, form.label(concrete), prob.message, prob.code, prob.place)

@@ -353,12 +353,12 @@ class XlsxBook:
 
     def keyed(self, name: str, key_col: int, value_cols: list[int], watched: Callable[[int], bool],
               max_rows: int, max_columns: int
-              ) -> Iterator[tuple[int, Any, bool, list[int]]]:
+              ) -> Iterator[tuple[int, Any, bool, list[int], bool]]:
         """(zero-based row, key cell, whether a cell of ``value_cols`` is not blank, the
-        ``watched`` columns that are not blank) for each row with cells: the first pass
-        over a list sheet, which decodes only the key cell, the value cells up to the
-        first one that is not blank and watched cells with a value. Raises as
-        :meth:`rows`."""
+        ``watched`` columns that are not blank, whether the row is plain: read again by
+        :meth:`plain_row`) for each row with cells: the first pass over a list sheet,
+        which decodes only the key cell, the value cells up to the first one that is not
+        blank and watched cells with a value. Raises as :meth:`rows`."""
         wanted = frozenset(value_cols)
 
         def fast(body: bytes, row_ref: bytes, _width: int) -> tuple[Any, bool, list[int]] | None:
@@ -366,12 +366,36 @@ class XlsxBook:
 
         for row_no, got in self._walk(name, max_rows, max_columns, fast):
             if isinstance(got, tuple):
-                yield row_no, got[0], got[1], got[2]
+                yield row_no, got[0], got[1], got[2], True
                 continue
             width = len(got)
             yield row_no, got[key_col] if key_col < width else "", any(
                 c < width and not _blank(got[c]) for c in value_cols), [
-                c for c in range(width) if watched(c) and not _blank(got[c])]
+                c for c in range(width) if watched(c) and not _blank(got[c])], False
+
+    def bodies(self, name: str, max_rows: int) -> Iterator[tuple[int, bytes]]:
+        """(zero-based row, the row element's XML between its tags) of each row with
+        cells, nothing decoded: the rows the worker processes of a batch read with
+        :meth:`plain_row`. The row is the one its ``r`` attribute gives (the row before's
+        plus one without it). Raises as :meth:`rows`."""
+        member = self.sheet(name).member
+        row_no = -1
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
+            for text in _blocks(handle, member, _ROW_END):
+                for attrs, body in _row_elements(text):
+                    ref = _ATTR_R.search(attrs)
+                    row_no = int(ref.group(1)) - 1 if ref else row_no + 1
+                    if not body:
+                        continue
+                    if row_no + 1 > max_rows:
+                        raise SheetTooLarge(*scan_extent(archive, member))
+                    yield row_no, body
+
+    def plain_row(self, body: bytes, row_no: int, max_columns: int) -> list[Any] | None:
+        """The values of a row of :meth:`bodies` (zero-based ``row_no``) whose cells are
+        all plain and on that row, as :meth:`rows` gives them; None for any other row
+        (:meth:`keyed` says which rows are plain)."""
+        return self._fast_row(body, str(row_no + 1).encode(), 0, max_columns)
 
     def _fast_keyed(self, body: bytes, row_ref: bytes, key_col: int,
                     wanted: frozenset[int], watched: Callable[[int], bool], max_columns: int
