@@ -378,18 +378,8 @@ class XlsxBook:
         cells, nothing decoded: the rows the worker processes of a batch read with
         :meth:`plain_row`. The row is the one its ``r`` attribute gives (the row before's
         plus one without it). Raises as :meth:`rows`."""
-        member = self.sheet(name).member
-        row_no = -1
-        with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
-            for text in _blocks(handle, member, _ROW_END):
-                for attrs, body in _row_elements(text):
-                    ref = _ATTR_R.search(attrs)
-                    row_no = int(ref.group(1)) - 1 if ref else row_no + 1
-                    if not body:
-                        continue
-                    if row_no + 1 > max_rows:
-                        raise SheetTooLarge(*scan_extent(archive, member))
-                    yield row_no, body
+        for row_no, _ref, body in _Bodies(self.path, self.sheet(name).member, max_rows):
+            yield row_no, body
 
     def plain_row(self, body: bytes, row_no: int, max_columns: int) -> list[Any] | None:
         """The values of a row of :meth:`bodies` (zero-based ``row_no``) whose cells are
@@ -451,67 +441,89 @@ class XlsxBook:
               fast: Callable[[bytes, bytes, int], Any]) -> Iterator[tuple[int, Any]]:
         """(row, what ``fast`` gives for its body), or the row's values where ``fast``
         gives None."""
-        member = self.sheet(name).member
         strings, styles, date1904 = self.strings, self.styles, self.date1904
-        row_no = -1
         width = 0
-        with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
-            for text in _blocks(handle, member, _ROW_END):
-                for attrs, body in _row_elements(text):
-                    ref = _ATTR_R.search(attrs)
-                    row_no = int(ref.group(1)) - 1 if ref else row_no + 1
-                    if not body:
-                        continue
-                    if row_no + 1 > max_rows:
-                        raise SheetTooLarge(*scan_extent(archive, member))
-                    got = fast(body, ref.group(1) if ref else b"", width)
-                    if got is not None:
-                        if isinstance(got, list):
-                            width = max(width, len(got))
-                        yield row_no, got
-                        continue
-                    values: list[Any] = [""] * width
-                    col = -1
-                    cells_row = row_no
-                    for cattrs, cbody in _CELL.findall(body):
-                        common = _COMMON.fullmatch(cattrs)
-                        if common is not None:
-                            letters_b, digits_b, style, kind = common.groups()
-                            col = _column(letters_b)
-                            cells_row = int(digits_b) - 1
-                        else:
-                            kind = style = None
-                            ref_text = b""
-                            for key, value in _ATTR.findall(cattrs):
-                                if key == b"r":
-                                    ref_text = value
-                                elif key == b"t":
-                                    kind = value
-                                elif key == b"s":
-                                    style = value
-                            if ref_text:
-                                m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
-                                letters, digits = m.groups() if m else ("", "")
-                                col = column_index(letters) if letters else col + 1
-                                if digits:
-                                    cells_row = int(digits) - 1
-                            else:
-                                col += 1
-                        if cells_row + 1 > max_rows or col + 1 > max_columns:
-                            raise SheetTooLarge(*scan_extent(archive, member))
-                        value = _cell_value(kind, style, cbody, strings, styles, date1904)
-                        if value is None:
-                            continue
-                        if col >= len(values):
-                            values.extend([""] * (col + 1 - len(values)))
-                        values[col] = value
-                    if cells_row != row_no:
-                        row_no = cells_row
-                    width = max(width, len(values))
-                    yield row_no, values
+        elements = _Bodies(self.path, self.sheet(name).member, max_rows)
+        for row_no, ref, body in elements:
+            got = fast(body, ref, width)
+            if got is not None:
+                if isinstance(got, list):
+                    width = max(width, len(got))
+                yield row_no, got
+                continue
+            values: list[Any] = [""] * width
+            col = -1
+            cells_row = row_no
+            for cattrs, cbody in _CELL.findall(body):
+                common = _COMMON.fullmatch(cattrs)
+                if common is not None:
+                    letters_b, digits_b, style, kind = common.groups()
+                    col = _column(letters_b)
+                    cells_row = int(digits_b) - 1
+                else:
+                    kind = style = None
+                    ref_text = b""
+                    for key, value in _ATTR.findall(cattrs):
+                        if key == b"r":
+                            ref_text = value
+                        elif key == b"t":
+                            kind = value
+                        elif key == b"s":
+                            style = value
+                    if ref_text:
+                        m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
+                        letters, digits = m.groups() if m else ("", "")
+                        col = column_index(letters) if letters else col + 1
+                        if digits:
+                            cells_row = int(digits) - 1
+                    else:
+                        col += 1
+                if cells_row + 1 > max_rows or col + 1 > max_columns:
+                    raise elements.too_large()
+                value = _cell_value(kind, style, cbody, strings, styles, date1904)
+                if value is None:
+                    continue
+                if col >= len(values):
+                    values.extend([""] * (col + 1 - len(values)))
+                values[col] = value
+            if cells_row != row_no:  # a row without "r" follows its cells' row
+                row_no = elements.row_no = cells_row
+            width = max(width, len(values))
+            yield row_no, values
 
 
 _ATTR_R = re.compile(rb'\br\s*=\s*"([0-9]+)"')
+
+
+class _Bodies:
+    """The row elements of a sheet part that hold cells, one at a time: (zero-based
+    row, the row's ``r`` attribute or ``b""``, its XML between the tags). The row is
+    the one its ``r`` gives, else the row before's plus one (a reader that finds the
+    row elsewhere sets :attr:`row_no`). Raises SheetTooLarge past ``max_rows``."""
+
+    def __init__(self, path: Path, member: str, max_rows: int) -> None:
+        self.path, self.member, self.max_rows = path, member, max_rows
+        self.row_no = -1
+        self.archive: zipfile.ZipFile | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, bytes, bytes]]:
+        member = self.member
+        with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
+            self.archive = archive
+            for text in _blocks(handle, member, _ROW_END):
+                for attrs, body in _row_elements(text):
+                    ref = _ATTR_R.search(attrs)
+                    self.row_no = int(ref.group(1)) - 1 if ref else self.row_no + 1
+                    if not body:
+                        continue
+                    if self.row_no + 1 > self.max_rows:
+                        raise self.too_large()
+                    yield self.row_no, ref.group(1) if ref else b"", body
+
+    def too_large(self) -> SheetTooLarge:
+        """The error for a cell past the limits, with the whole sheet's extent."""
+        assert self.archive is not None
+        return SheetTooLarge(*scan_extent(self.archive, self.member))
 _SLOW = object()  # a cell the fast reading leaves to the general one
 
 
