@@ -1006,41 +1006,50 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
         problems.extend(extra.problems())
     referenced = _HashSet(h for scan in scans.values() for h in scan.runs)
 
-    def key_of(row: list[Any]) -> str:
-        key = _key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
-        if key_col is not None and lay.key_field and key and \
-                form.fields[lay.key_field].format == "cpr":
-            key = _to_cpr(row[key_col])
-        return key
+    cpr_key = key_col is not None and lay.key_field is not None and \
+        form.fields[lay.key_field].format == "cpr"
 
+    def key_text(cell: Any) -> str:
+        key = _key_text(cell)
+        return _to_cpr(cell) if key and cpr_key else key
+
+    def key_of(row: list[Any]) -> str:
+        return key_text(row[key_col]) if key_col is not None and key_col < len(row) else ""
+
+    # (where the layout has a key field, its column is the key column)
     key_plan = next((p for p in main_plans if p.field.path == lay.key_field), None)
     other_cols = [p.col for p in main_plans if p is not key_plan]
 
-    def filled(row: list[Any], key: str) -> bool:
-        """Whether the row gives a record (the test of the second pass, without reading
-        every cell: a blank row, or one with only a readable key nobody refers to, does not)."""
-        if _has_value(row, other_cols):
+    def gives_record(has_other: bool, key: str, cell: Any) -> bool:
+        """Whether a row gives a record, from whether it has a value besides its key, its
+        key and its key cell: a blank row, or one with only a readable key nobody refers
+        to, does not."""
+        if has_other:
             return True
         if key and _key_hash(key) in referenced:
             return True
-        if key_plan is None or key_plan.col >= len(row) or _blank(row[key_plan.col]):
+        if key_plan is None or _blank(cell):
             return False
-        value = row[key_plan.col]
-        if value.__class__ is str and value[0] == "#" and value.strip().upper() in _EXCEL_ERRORS:
+        if cell.__class__ is str and cell[0] == "#" and cell.strip().upper() in _EXCEL_ERRORS:
             return True
         try:
-            key_plan.conv(value)
+            key_plan.conv(cell)
         except Unreadable:
             return True
         return False
 
+    def filled(row: list[Any], key: str) -> bool:
+        """:func:`gives_record` of a row read whole (the test of the second pass)."""
+        cell = row[key_col] if key_col is not None and key_col < len(row) else ""
+        return gives_record(_has_value(row, other_cols), key, cell)
+
     count = 0
     order = array("Q")  # the keys of the rows that give records, in sheet order
     extra = _ExtraColumns(main)
-    for row in itertools.islice(main.rows, main.header_row + 1, None):
-        extra.see(row)
-        key = key_of(row)
-        if filled(row, key):
+    # the key cell and whether another cell has a value: all the first pass decodes
+    for _r, cell, has_other, _plain in _list_rows(main, key_col, other_cols, extra):
+        key = key_text(cell) if key_col is not None else ""
+        if gives_record(has_other, key, cell):
             count += 1
             if key:
                 order.append(_key_hash(key))

@@ -325,17 +325,17 @@ class XlsxBook:
         plain cells (reference with this row's number, style, type, a value or one inline
         text run), with one regular expression over the row; None for any other row (the
         general reading takes it)."""
-        cells = _plain_cells(body, row_ref, max_columns)
-        if cells is None:
-            return None
         values: list[Any] = [""] * width
-        for col, style, kind, raw, inline in cells:
-            value = self._fast_value(style, kind, raw, inline)
-            if value is _SLOW:
-                return None
-            if col >= len(values):
-                values.extend([""] * (col + 1 - len(values)))
-            values[col] = value
+        try:
+            for col, style, kind, raw, inline in _plain_cells(body, row_ref, max_columns):
+                value = self._fast_value(style, kind, raw, inline)
+                if value is _SLOW:
+                    return None
+                if col >= len(values):
+                    values.extend([""] * (col + 1 - len(values)))
+                values[col] = value
+        except _NotPlain:
+            return None
         return values
 
     def rows(self, name: str, max_rows: int, max_columns: int
@@ -391,24 +391,24 @@ class XlsxBook:
                     wanted: frozenset[int], watched: Callable[[int], bool], max_columns: int
                     ) -> tuple[Any, bool, list[int]] | None:
         """As :meth:`_fast_row`, but only the key cell and whether a wanted cell is not
-        blank (cells decoded only until one is found)."""
-        cells = _plain_cells(body, row_ref, max_columns)
-        if cells is None:
-            return None
+        blank (cells decoded only until one is found): most of a batch's first pass."""
         key: Any = ""
         found = False
         seen: list[int] = []
-        for col, style, kind, raw, inline in cells:
-            if col == key_col or (not found and col in wanted) or watched(col):
-                value = self._fast_value(style, kind, raw, inline)
-                if value is _SLOW:
-                    return None
-                if col == key_col:
-                    key = value
-                elif col in wanted:
-                    found = not _blank(value)
-                elif not _blank(value):
-                    seen.append(col)
+        try:
+            for col, style, kind, raw, inline in _plain_cells(body, row_ref, max_columns):
+                if col == key_col or (not found and col in wanted) or watched(col):
+                    value = self._fast_value(style, kind, raw, inline)
+                    if value is _SLOW:
+                        return None
+                    if col == key_col:
+                        key = value
+                    elif col in wanted:
+                        found = not _blank(value)
+                    elif not _blank(value):
+                        seen.append(col)
+        except _NotPlain:
+            return None
         return key, found, seen
 
     def _fast_value(self, style: bytes, kind: bytes, raw: bytes, inline: bytes) -> Any:
@@ -527,26 +527,29 @@ class _Bodies:
 _SLOW = object()  # a cell the fast reading leaves to the general one
 
 
+class _NotPlain(Exception):
+    """A row with a cell the plain reading does not take (the general reading takes it)."""
+
+
 def _plain_cells(body: bytes, row_ref: bytes, max_columns: int
-                 ) -> list[tuple[int, bytes, bytes, bytes, bytes]] | None:
+                 ) -> Iterator[tuple[int, bytes, bytes, bytes, bytes]]:
     """(column, style, type, value, inline text) of each cell with a value of a row whose
-    cells are all plain (see :meth:`XlsxBook._fast_row`) and on this row; else None."""
+    cells are all plain (see :meth:`XlsxBook._fast_row`) and on this row, one at a time;
+    raises _NotPlain, as they are read, for any other row."""
     cells = _FAST_CELL.findall(body)
     if not cells or len(cells) != body.count(b"<c"):
-        return None
-    out = []
+        raise _NotPlain
     columns = _COLUMNS
     for letters, digits, style, kind, raw, inline in cells:
         if digits != row_ref:
-            return None
+            raise _NotPlain
         col = columns.get(letters)
         if col is None:
             col = _column(letters)
         if col >= max_columns:
-            return None  # (the general reading reports the extent)
+            raise _NotPlain  # (the general reading reports the extent)
         if inline or raw:
-            out.append((col, style, kind, raw, inline))
-    return out
+            yield col, style, kind, raw, inline
 #: The attributes of a cell as Excel and openpyxl write them: r, then s and t if any.
 _COMMON = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="(\w+)")?')
 _COLUMNS: dict[bytes, int] = {}
