@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..resources import font_file
+from .cache import Cache
 from .font_subset import program_for
 
 DA_FONT = "SkemaSans"
@@ -287,13 +288,12 @@ def pdf_number(value: float, digits: int = 3) -> str:
     text = _NUMS.get(key)
     if text is None:
         text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-        text = _NUMS[key] = text if text not in ("", "-0") else "0"
-        if len(_NUMS) > 50_000:  # the same rectangles and sizes recur in every document
-            _NUMS.clear()
+        text = _NUMS.put(key, text if text not in ("", "-0") else "0")
     return text
 
 
-_NUMS: dict[tuple[float, int], str] = {}
+#: the same rectangles and sizes recur in every document
+_NUMS: Cache[tuple[float, int], str] = Cache(50_001)
 _num = pdf_number
 
 
@@ -555,10 +555,8 @@ class AcroBuilder:
         if hit is None:
             text = self._text_ap(widget, w, h)
             packed, content = _packed(text.encode("latin-1"))
-            hit = (" Tf" in text, "/Filter /FlateDecode " if packed else "", content)
-            if len(_TEXT_STREAMS) > 20_000:
-                _TEXT_STREAMS.clear()
-            _TEXT_STREAMS[key] = hit
+            hit = _TEXT_STREAMS.put(key, (" Tf" in text,
+                                          "/Filter /FlateDecode " if packed else "", content))
         else:  # the glyphs the appearance draws, in this document's font
             self.font.mark("".join(widget.lines))
         fonts, deflated, data = hit
@@ -613,7 +611,7 @@ class AcroBuilder:
 
 #: text appearances already made, per process: whether they set a font, the /Filter
 #: entry and the stream's data (see AcroBuilder.text_stream)
-_TEXT_STREAMS: dict[tuple, tuple[bool, str, bytes]] = {}
+_TEXT_STREAMS: Cache[tuple, tuple[bool, str, bytes]] = Cache(20_001)
 
 
 @lru_cache(maxsize=4096)
@@ -634,7 +632,7 @@ def _text_frame(combo: bool, w: float, h: float) -> str:
 
 
 #: per (font file, glyph id, character): its ``/W`` entry and its ToUnicode line
-_GLYPH_PARTS: dict[tuple[str, int, str], tuple[str, str]] = {}
+_GLYPH_PARTS: Cache[tuple[str, int, str], tuple[str, str]] = Cache(100_001)
 
 
 def _font_parts(font: FieldFont, used: tuple[tuple[int, str], ...]) -> tuple[str, bytes]:
@@ -649,8 +647,8 @@ def _font_parts(font: FieldFont, used: tuple[tuple[int, str], ...]) -> tuple[str
         parts = _GLYPH_PARTS.get((font.path, gid, char))
         if parts is None:
             utf16 = char.encode("utf-16-be").hex().upper()
-            parts = _GLYPH_PARTS[(font.path, gid, char)] = (
-                f"{gid} [{_num(_real(font._advance(gid), 1), 1)}]", f"<{gid:04X}> <{utf16}>")
+            parts = _GLYPH_PARTS.put((font.path, gid, char), (
+                f"{gid} [{_num(_real(font._advance(gid), 1), 1)}]", f"<{gid:04X}> <{utf16}>"))
         widths.append(parts[0])
         entries.append(parts[1])
     chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
@@ -663,15 +661,10 @@ def _font_parts(font: FieldFont, used: tuple[tuple[int, str], ...]) -> tuple[str
         "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
         f"{body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
     )
-    if len(_FONT_PARTS) >= 256:
-        _FONT_PARTS.clear()
-    if len(_GLYPH_PARTS) > 100_000:
-        _GLYPH_PARTS.clear()
-    result = _FONT_PARTS[key] = ("[" + " ".join(widths) + "]", cmap.encode("ascii"))
-    return result
+    return _FONT_PARTS.put(key, ("[" + " ".join(widths) + "]", cmap.encode("ascii")))
 
 
-_FONT_PARTS: dict[tuple[str, tuple[tuple[int, str], ...]], tuple[str, bytes]] = {}
+_FONT_PARTS: Cache[tuple[str, tuple[tuple[int, str], ...]], tuple[str, bytes]] = Cache(256)
 
 
 def warm_field_font(path: str | None = None) -> None:

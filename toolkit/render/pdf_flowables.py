@@ -18,6 +18,7 @@ from .. import danish
 from ..catalogue import Field
 from ..network_circle import Painter, paint
 from ..xmltext import escape
+from .cache import Cache
 from .pdf_acro import (
     PAD,
     TOP_GAP,
@@ -171,14 +172,14 @@ def static_para(markup: str, style: Any, bullet: str | None = None, keep: bool =
     names) only where the same texts recur from document to document.
     """
     cache = getattr(_LOCAL, "paras", None)
-    if cache is None or len(cache) > _PARA_CACHE_MAX:
-        cache = _LOCAL.paras = {}
+    if cache is None:
+        cache = _LOCAL.paras = Cache(_PARA_CACHE_MAX + 1)
     key = (markup, style.name, bullet)
     hit = cache.get(key)
     cls = para_class()
     if hit is None:
         para = cls(markup, style, bulletText=bullet)
-        cache[key] = (para.frags, para.bulletText, para.__dict__.setdefault("_memo", {}))
+        cache.put(key, (para.frags, para.bulletText, para.__dict__.setdefault("_memo", {})))
     else:
         frags, bullet_text, memo = hit
         para = cls(markup, style, bulletText=bullet_text, frags=frags)
@@ -502,8 +503,8 @@ class Answer(_Base):
 
 #: (form, concrete path, hint) -> the widget's tooltip; and a drop-down field's options
 #: (the same in every document: kept per process, as the kommune list is sorted)
-_LABELS: dict[tuple[int, str, str], tuple[Any, str]] = {}
-_CHOICES: dict[int, tuple[Field, list[tuple[str, str]], frozenset[str]]] = {}
+_LABELS: Cache[tuple[int, str, str], tuple[Any, str]] = Cache(50_001)
+_CHOICES: Cache[int, tuple[Field, list[tuple[str, str]], frozenset[str]]] = Cache(10_001)
 
 
 def _label(form: Any, name: str, hint: str) -> str:
@@ -515,10 +516,7 @@ def _label(form: Any, name: str, hint: str) -> str:
     label = form.label(name)
     if hint:
         label = f"{label} ({hint})"
-    if len(_LABELS) > 50_000:
-        _LABELS.clear()
-    _LABELS[key] = (form, label)
-    return label
+    return _LABELS.put(key, (form, label))[1]
 
 
 def _choice_options(fld: Field) -> tuple[list[tuple[str, str]], frozenset[str]]:
@@ -529,10 +527,8 @@ def _choice_options(fld: Field) -> tuple[list[tuple[str, str]], frozenset[str]]:
     options = [(str(v), t) for v, t in fld.choices]
     if fld.format == "kommune":
         options.sort(key=lambda o: danish.sort_key(o[1]))
-    if len(_CHOICES) > 10_000:
-        _CHOICES.clear()
-    _CHOICES[id(fld)] = (fld, options, frozenset(v for v, _ in options))
-    return options, _CHOICES[id(fld)][2]
+    kept = _CHOICES.put(id(fld), (fld, options, frozenset(v for v, _ in options)))
+    return options, kept[2]
 
 
 def check_on(value: Any, option: str | None) -> bool:

@@ -40,6 +40,7 @@ from ..layout_refs import minor_path, profile_text_path
 from ..paths import get_value
 from ..profile import Profile
 from ..profile_defaults import with_profile_defaults
+from .cache import Cache
 from .doc_title import document_title
 from .keep import fields_kept_whole, kept_with_drawing
 from .letterhead import draw_pdf_furniture
@@ -180,7 +181,7 @@ class Layouts:
         self.count = 0
         self._lock = threading.Lock()  # documents may be rendered by several threads
         #: answers laid out (see :meth:`answer`): form, field, height and widget
-        self.answers: dict[tuple, tuple[Form, Field, float, Widget]] = {}
+        self.answers: Cache[tuple, tuple[Form, Field, float, Widget]] = Cache(20_001)
 
     def replay(self, shape: tuple, renderer: Renderer) -> tuple[Template, list[Widget]] | None:
         """The template and this document's widgets when its pages were made before."""
@@ -231,9 +232,7 @@ class Layouts:
         widget = answer.widget(0, (0.0, 0.0, 0.0, 0.0))
         try:
             with self._lock:
-                if len(self.answers) > 20_000:
-                    self.answers.clear()
-                self.answers[key] = (renderer.form, fld, answer.height, widget)
+                self.answers.put(key, (renderer.form, fld, answer.height, widget))
         except TypeError:
             pass
         return answer.height, widget
