@@ -27,8 +27,8 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import os_reason
 from ..limits import LimitError, Program, bounded, process_alive, start_program
@@ -48,9 +48,9 @@ LIBREOFFICE = "LibreOffice"
 GHOSTSCRIPT = "Ghostscript"
 
 
-@dataclass(frozen=True)
-class Rendition:
-    """A PDF/A-2b rendition (``data``), or None with the reason in ``note``."""
+class Rendition(NamedTuple):
+    """A PDF/A-2b rendition (``data``), or None with the reason in ``note``. (A named
+    tuple, not a dataclass: ``dataclasses`` is not imported before Ghostscript starts.)"""
 
     data: bytes | None
     tool: str
@@ -249,10 +249,21 @@ def start(data: bytes, kind: str) -> Pending:
 
     The work is done in a private temporary folder; a fault there (the system's temporary
     disk full) gives a note naming that folder, never a fault of the archive."""
+    try:
+        pending = _started(data, kind)
+    finally:
+        _clean_orphans()  # after the start: the converter does not wait for it
+    with contextlib.suppress(ImportError):  # what checks the result (pikepdf, and lxml
+        import lxml.etree  # noqa: F401  for its XMP), loaded while the converter works
+        import pikepdf  # noqa: F401
+    return pending
+
+
+def _started(data: bytes, kind: str) -> Pending:
+    """The converter started in a new private folder (:func:`start`)."""
     tool = LIBREOFFICE if kind == "docx" else GHOSTSCRIPT
     folder = None
     try:
-        _clean_orphans()
         folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
         path = Path(folder.name)
         os.chmod(path, 0o700)
@@ -263,16 +274,12 @@ def start(data: bytes, kind: str) -> Pending:
         program = _launch(args, tool)
         if isinstance(program, str):
             return Pending(tool, folder, note=program)
-        pending = Pending(tool, folder, program, target)
+        return Pending(tool, folder, program, target)
     except OSError as exc:
         if folder is not None:
             with contextlib.suppress(OSError):
                 folder.cleanup()
         return Pending(tool, note=f"{tempfile.gettempdir()}: {os_reason(exc)}")
-    with contextlib.suppress(ImportError):  # what checks the result (pikepdf, and lxml
-        import lxml.etree  # noqa: F401  for its XMP), loaded while the converter works
-        import pikepdf  # noqa: F401
-    return pending
 
 
 def start_file(path: str | Path) -> tuple[bytes, str, Pending] | None:
