@@ -117,8 +117,20 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> tuple[list[str], Path]
     target = folder / "pdfa.pdf"
     return [exe, "-q", "-dPDFA=2", "-dBATCH", "-dNOPAUSE", "-dNOOUTERSAVE",
             "-dPDFACompatibilityPolicy=1", "-sColorConversionStrategy=RGB",
-            "-sDEVICE=pdfwrite", f"--permit-file-read={icc}",
+            "-sDEVICE=pdfwrite", *_unused_decoder(icc), f"--permit-file-read={icc}",
             f"-sOutputFile={target}", str(definition), str(source)], target
+
+
+def _unused_decoder(icc: str) -> list[str]:
+    """``-dWantsToUnicode=false`` for Ghostscript 10 and later, whose PDF interpreter (C,
+    not PostScript) takes a font's Unicode from the document alone: the 137 KB PostScript
+    table from glyph names to Unicode that pdfwrite loads at its start otherwise (~10 ms,
+    an eighth of a scan's copy) is never used for a PDF. The copies are the same text,
+    pixels and ToUnicode maps with and without it (bench/README.md). Older versions (their
+    PDF interpreter is PostScript and uses the table) keep it. The version is that of the
+    resource folder the sRGB profile is in (``/usr/share/ghostscript/10.00.0/…``)."""
+    version = Path(icc).parent.parent.name.split(".")[0]
+    return ["-dWantsToUnicode=false"] if version.isdigit() and int(version) >= 10 else []
 
 
 class ImageError(Exception):
