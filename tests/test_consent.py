@@ -1228,6 +1228,51 @@ def test_work_folder_left_by_a_killed_add_is_removed_by_a_later_one(tmp_path, mo
     assert set(work.iterdir()) == {young, living}  # the add's own folder is gone too
 
 
+def test_the_pdfa_claim_is_read_as_pikepdf_reads_it():
+    """The rendition's check reads the XMP packet with expat, not lxml: the same claim as
+    pikepdf's ``pdfa_status`` for attributes, elements, other prefixes, a second
+    description, half a claim, another namespace and XML that is not XMP; nothing from a
+    packet that is not well-formed or declares a document type."""
+    import pikepdf
+
+    from toolkit.consent.rendition import pdfa_claim
+
+    def pikepdf_claim(xmp: bytes) -> str:
+        pdf = pikepdf.new()
+        pdf.Root.Metadata = pdf.make_stream(xmp)
+        out = io.BytesIO()
+        pdf.save(out)
+        with pikepdf.open(io.BytesIO(out.getvalue())) as again:
+            return again.open_metadata().pdfa_status
+
+    rdf = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/'
+           '1999/02/22-rdf-syntax-ns#">{}</rdf:RDF></x:xmpmeta>')
+    about = ('<rdf:Description rdf:about="" xmlns:{}="{}" {}>{}</rdf:Description>')
+    pdfa = ("pdfaid", "http://www.aiim.org/pdfa/ns/id/")
+    packets = [
+        about.format(*pdfa, 'pdfaid:part="2" pdfaid:conformance="B"', ""),
+        about.format(*pdfa, "", "<pdfaid:part>2</pdfaid:part>"
+                                "<pdfaid:conformance>B</pdfaid:conformance>"),
+        about.format("p", pdfa[1], "p:part='2' p:conformance='B'", ""),
+        about.format(*pdfa, 'pdfaid:part="1" pdfaid:conformance="B"', ""),
+        about.format(*pdfa, 'pdfaid:part="2"', ""),
+        about.format(*pdfa, "", "<pdfaid:part> 2 </pdfaid:part>"
+                                "<pdfaid:conformance>B</pdfaid:conformance>"),
+        about.format(*pdfa, 'pdfaid:part="2" pdfaid:conformance="B"', "")
+        + about.format(*pdfa, 'pdfaid:part="3" pdfaid:conformance="A"', ""),
+        about.format("pdfaid", "http://example.com/", 'pdfaid:part="2" '
+                                                      'pdfaid:conformance="B"', ""),
+    ]
+    claims = [pdfa_claim(rdf.format(p).encode()) for p in packets]
+    assert claims == [pikepdf_claim(rdf.format(p).encode()) for p in packets]
+    assert claims == ["2B", "2B", "2B", "1B", "", " 2 B", "2B", ""]
+    for odd in (b"", b"ikke xml", b"<a><b></a>",
+                b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "2B">]><x>&a;</x>',
+                rdf.format(about.format(*pdfa, 'pdfaid:part="2" pdfaid:conformance="B"',
+                                        "")).encode()[:-5]):
+        assert pdfa_claim(odd) == ""
+
+
 def _glyph_name_pdf() -> bytes:
     """A PDF whose text is known only by glyph names: a standard font re-encoded with
     ``/Differences`` (å, ø, æ, €, Cyrillic А) and a Type 3 font, neither with a ToUnicode map."""
