@@ -20,7 +20,7 @@ machine's ``site``), which is what issue 15's "within 60 ms of ``python -c pass`
 time (the first two columns), ``python -c pass`` included. ``--only consent`` times
 ``python -c pass`` and the commands whose name holds the word (quicker repeats).
 
-``--compare DIR`` runs every command in another checkout too (``git worktree add
+``--compare DIR [DIR…]`` runs every command in other checkouts too (``git worktree add
 /tmp/before main``), alternating run by run, so both trees see the same load: the
 before/after figures of one change come from one run. The load average is printed.
 """
@@ -109,13 +109,13 @@ def main() -> int:
     """Run the benchmark and print a table (ms)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--compare", type=Path, default=None,
-                    help="another checkout, run alternately with this one")
+    ap.add_argument("--compare", type=Path, nargs="+", default=[],
+                    help="other checkouts, run alternately with this one")
     ap.add_argument("--only", default="", help="only the commands whose name holds this")
     args = ap.parse_args()
     cases = [c for c in CASES if c == CASES[0] or args.only in c]
     work = Path(tempfile.mkdtemp(prefix="skema-startup-"))
-    roots = [ROOT] + ([args.compare.resolve()] if args.compare else [])
+    roots = [ROOT] + [tree.resolve() for tree in args.compare]
     times: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
     load = os.getloadavg()
     try:
