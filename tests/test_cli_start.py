@@ -136,6 +136,8 @@ def test_consent_add_starts_ghostscript_before_opening_the_archive(tmp_path):
     for later in ("sqlite3", "toolkit.consent.store", "toolkit.consent.audit",
                   "toolkit.consent.keys", "logging"):
         assert order.index(later) > started, later
+    for unused_before in ("toolkit.values", "pickle", "dataclasses"):
+        assert unused_before not in order[:started], unused_before  # ISO dates, no fork yet
     listed = _program(tmp_path, "consent", "verify", "--archive", arkiv)
     assert listed.returncode == 0 and "er i orden: 1 samtykker, 3 filer" in listed.stdout
 
@@ -221,3 +223,27 @@ def test_every_public_name_of_a_lazy_package_is_there(package):
                           text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"module '{package}' has no attribute 'nope'\n"
+
+
+def test_an_iso_date_option_is_read_as_the_danish_reader_reads_it():
+    """``consent add``'s ``--valid-from``/``--valid-to`` in ``YYYY-MM-DD`` are taken without
+    loading :mod:`toolkit.values`: the same date as :func:`toolkit.danish.parse_date`, and
+    every other spelling (or a date that does not exist) is left to it."""
+    import datetime as dt
+
+    from toolkit import danish
+    from toolkit.consent.metadata import iso_day as _iso_day
+
+    day, days = dt.date(1, 1, 1), []
+    while day.year < 9999:
+        days.append(day.isoformat())
+        day += dt.timedelta(days=97)
+    for text in days + ["2024-02-29", "9999-12-31"]:
+        assert _iso_day(text) == text == danish.parse_date(text)
+    for text in ("2026-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00",
+                 "0000-01-01", "2026-1-01", "2026-01-01 ", " 2026-01-01", "2026-01-01T",
+                 "20260101", "2026-W01-1", "2026/01/01", "31-10-2025", "+026-01-01",
+                 "\uff12\uff10\uff12\uff16-01-01", "2026-٠١-01", ""):
+        assert _iso_day(text) is None, text
+    assert danish.parse_date("2026-1-01") == "2026-01-01"  # left to the full reader
+    assert danish.parse_date("2026-02-29") is None

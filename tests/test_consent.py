@@ -1228,6 +1228,101 @@ def test_work_folder_left_by_a_killed_add_is_removed_by_a_later_one(tmp_path, mo
     assert set(work.iterdir()) == {young, living}  # the add's own folder is gone too
 
 
+def test_the_pdfa_claim_is_read_as_pikepdf_reads_it():
+    """The rendition's check reads the XMP packet with expat, not lxml: the same claim as
+    pikepdf's ``pdfa_status`` for attributes, elements, other prefixes, a second
+    description, half a claim, another namespace and XML that is not XMP; nothing from a
+    packet that is not well-formed or declares a document type."""
+    import pikepdf
+
+    from toolkit.consent.rendition import pdfa_claim
+
+    def pikepdf_claim(xmp: bytes) -> str:
+        pdf = pikepdf.new()
+        pdf.Root.Metadata = pdf.make_stream(xmp)
+        out = io.BytesIO()
+        pdf.save(out)
+        with pikepdf.open(io.BytesIO(out.getvalue())) as again:
+            return again.open_metadata().pdfa_status
+
+    rdf = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/'
+           '1999/02/22-rdf-syntax-ns#">{}</rdf:RDF></x:xmpmeta>')
+    about = ('<rdf:Description rdf:about="" xmlns:{}="{}" {}>{}</rdf:Description>')
+    pdfa = ("pdfaid", "http://www.aiim.org/pdfa/ns/id/")
+    packets = [
+        about.format(*pdfa, 'pdfaid:part="2" pdfaid:conformance="B"', ""),
+        about.format(*pdfa, "", "<pdfaid:part>2</pdfaid:part>"
+                                "<pdfaid:conformance>B</pdfaid:conformance>"),
+        about.format("p", pdfa[1], "p:part='2' p:conformance='B'", ""),
+        about.format(*pdfa, 'pdfaid:part="1" pdfaid:conformance="B"', ""),
+        about.format(*pdfa, 'pdfaid:part="2"', ""),
+        about.format(*pdfa, "", "<pdfaid:part> 2 </pdfaid:part>"
+                                "<pdfaid:conformance>B</pdfaid:conformance>"),
+        about.format(*pdfa, 'pdfaid:part="2" pdfaid:conformance="B"', "")
+        + about.format(*pdfa, 'pdfaid:part="3" pdfaid:conformance="A"', ""),
+        about.format("pdfaid", "http://example.com/", 'pdfaid:part="2" '
+                                                      'pdfaid:conformance="B"', ""),
+    ]
+    claims = [pdfa_claim(rdf.format(p).encode()) for p in packets]
+    assert claims == [pikepdf_claim(rdf.format(p).encode()) for p in packets]
+    assert claims == ["2B", "2B", "2B", "1B", "", " 2 B", "2B", ""]
+    for odd in (b"", b"ikke xml", b"<a><b></a>",
+                b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "2B">]><x>&a;</x>',
+                rdf.format(about.format(*pdfa, 'pdfaid:part="2" pdfaid:conformance="B"',
+                                        "")).encode()[:-5]):
+        assert pdfa_claim(odd) == ""
+
+
+def _glyph_name_pdf() -> bytes:
+    """A PDF whose text is known only by glyph names: a standard font re-encoded with
+    ``/Differences`` (å, ø, æ, €, Cyrillic А) and a Type 3 font, neither with a ToUnicode map."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    name = pikepdf.Name
+    helvetica = pikepdf.Dictionary(
+        Type=name.Font, Subtype=name.Type1, BaseFont=name.Helvetica,
+        Encoding=pikepdf.Dictionary(Type=name.Encoding, BaseEncoding=name.StandardEncoding,
+                                    Differences=[65, name.aring, name.oslash, name.ae,
+                                                 name.Euro, name.afii10017]))
+    box = pdf.make_stream(b"500 0 0 0 500 700 d1 0 0 500 700 re f")
+    type3 = pikepdf.Dictionary(
+        Type=name.Font, Subtype=name.Type3, FontBBox=[0, 0, 500, 700],
+        FontMatrix=[0.001, 0, 0, 0.001, 0, 0], CharProcs=pikepdf.Dictionary(aring=box,
+                                                                           oslash=box),
+        Encoding=pikepdf.Dictionary(Type=name.Encoding, Differences=[65, name.aring,
+                                                                     name.oslash]),
+        FirstChar=65, LastChar=66, Widths=[500, 500], Resources=pikepdf.Dictionary())
+    content = pdf.make_stream(b"BT /F1 24 Tf 72 700 Td (ABCDE og mere) Tj ET "
+                              b"BT /F2 24 Tf 72 600 Td (ABBA) Tj ET")
+    pdf.pages.append(pikepdf.Page(pikepdf.Dictionary(
+        Type=name.Page, MediaBox=[0, 0, 612, 792], Contents=content,
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=helvetica, F2=type3)))))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_pdfa_rendition_keeps_the_text_of_fonts_known_by_glyph_names(tmp_path):
+    """The PDF/A copy reads as the original (pdftotext) where the text is known only by
+    glyph names: Ghostscript 10's switch that skips its PostScript glyph-name table
+    (``-dWantsToUnicode=false``) must not cost the copy its text."""
+    _need("gs", "ghostscript")
+    pdftotext = _need("pdftotext", "poppler-utils")
+    from toolkit.consent.rendition import render
+
+    original = tmp_path / "navne.pdf"
+    original.write_bytes(_glyph_name_pdf())
+    copy = render(original.read_bytes(), "pdf")
+    assert copy.data is not None, copy.note
+    assert pdfa_status(copy.data) == "2B"
+    (tmp_path / "kopi.pdf").write_bytes(copy.data)
+    texts = [subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True,
+                            check=True).stdout for path in (original, tmp_path / "kopi.pdf")]
+    assert "åøæ€А og mere" in texts[0] and "åøøå" in texts[0]
+    assert texts[1] == texts[0]
+
+
 def test_docx_rendition_with_libreoffice(tmp_path, form_files):
     _need("soffice")
     arkiv = tmp_path / "arkiv"

@@ -16,7 +16,6 @@ archive's PDF/A copies) runs under the same limits with :func:`run_program`.
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -99,6 +98,7 @@ def bounded(func: Callable[..., T], *args: Any, seconds: float | None = None,
     memory = read_memory() if memory is None else memory
     if not hasattr(os, "fork"):
         return func(*args, **kwargs)
+    import pickle  # here, not on import: the archive's Ghostscript starts sooner
     import select
     import sys
     import time
@@ -289,6 +289,8 @@ def _child(send: int, seconds: float, memory: int, parent: int, func: Callable[.
     """In the forked child: limit the address space and CPU time (so that an orphan stops
     by itself when its parent is killed), run, write (ok, result or error) pickled to the
     pipe ``send``. Its standard input is the null device, as a reader needs none."""
+    import pickle
+
     die_with_parent(parent)
     try:
         null = os.open(os.devnull, os.O_RDONLY)

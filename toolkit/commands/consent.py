@@ -31,7 +31,9 @@ _error = fail
 def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    iso = danish.parse_date(value)
+    from ..consent.metadata import iso_day  # read before Ghostscript starts anyway
+
+    iso = iso_day(value) or danish.parse_date(value)
     if iso is None:
         raise click.BadParameter(f"\"{value}\" er ikke en dato; skriv fx 2025-10-31 eller "
                                  "31-10-2025.")

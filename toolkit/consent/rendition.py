@@ -27,8 +27,8 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import os_reason
 from ..limits import LimitError, Program, bounded, process_alive, start_program
@@ -48,9 +48,9 @@ LIBREOFFICE = "LibreOffice"
 GHOSTSCRIPT = "Ghostscript"
 
 
-@dataclass(frozen=True)
-class Rendition:
-    """A PDF/A-2b rendition (``data``), or None with the reason in ``note``."""
+class Rendition(NamedTuple):
+    """A PDF/A-2b rendition (``data``), or None with the reason in ``note``. (A named
+    tuple, not a dataclass: ``dataclasses`` is not imported before Ghostscript starts.)"""
 
     data: bytes | None
     tool: str
@@ -64,13 +64,62 @@ def _srgb_profile() -> str | None:
 
 
 def _is_pdfa_2b(data: bytes) -> bool:
+    """Whether the PDF (opened with qpdf) claims PDF/A-2b in its XMP metadata."""
     import pikepdf
 
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            return pdf.open_metadata().pdfa_status == "2B"
+            meta = pdf.Root.get("/Metadata")
+            xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
     except (pikepdf.PdfError, ValueError):
         return False
+    return pdfa_claim(xmp) == "2B"
+
+
+#: The XMP namespace of the PDF/A identification schema (``pdfaid:part``, ``conformance``).
+PDFA_ID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+def pdfa_claim(xmp: bytes) -> str:
+    """The PDF/A part and conformance an XMP packet claims (``2B``), as pikepdf's
+    ``pdfa_status`` gives it: each from its first ``pdfaid:`` attribute or element, as
+    written; '' when it lacks either or is not well-formed XML (pikepdf would repair it;
+    a copy that needs repair is no PDF/A). Read with expat, not lxml (~8 ms of an add's
+    start-up), and without a document type: a declared one ends the reading."""
+    from xml.parsers import expat
+
+    found: dict[str, str] = {}
+    reading: list[str] = []  # the pdfaid element whose text is being read, and its text
+
+    def begin(name: str, attributes: dict[str, str]) -> None:
+        for key, value in attributes.items():
+            space, _, local = key.rpartition(" ")
+            if space == PDFA_ID and local in ("part", "conformance"):
+                found.setdefault(local, value)
+        space, _, local = name.rpartition(" ")
+        reading[:] = [local, ""] if space == PDFA_ID and local not in found else []
+
+    def text(data: str) -> None:
+        if reading:
+            reading[1] += data
+
+    def end(_name: str) -> None:
+        if reading and reading[0] in ("part", "conformance"):
+            found.setdefault(reading[0], reading[1])
+        reading.clear()
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("XMP med dokumenttype")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler, parser.EndElementHandler = begin, end
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(xmp, True)
+    except (expat.ExpatError, ValueError):
+        return ""
+    return found["part"] + found["conformance"] if len(found) == 2 else ""
 
 
 def _launch(args: list[str], tool: str) -> Program | str:
@@ -117,8 +166,20 @@ def _ghostscript(data: bytes, kind: str, folder: Path) -> tuple[list[str], Path]
     target = folder / "pdfa.pdf"
     return [exe, "-q", "-dPDFA=2", "-dBATCH", "-dNOPAUSE", "-dNOOUTERSAVE",
             "-dPDFACompatibilityPolicy=1", "-sColorConversionStrategy=RGB",
-            "-sDEVICE=pdfwrite", f"--permit-file-read={icc}",
+            "-sDEVICE=pdfwrite", *_unused_decoder(icc), f"--permit-file-read={icc}",
             f"-sOutputFile={target}", str(definition), str(source)], target
+
+
+def _unused_decoder(icc: str) -> list[str]:
+    """``-dWantsToUnicode=false`` for Ghostscript 10 and later, whose PDF interpreter (C,
+    not PostScript) takes a font's Unicode from the document alone: the 137 KB PostScript
+    table from glyph names to Unicode that pdfwrite loads at its start otherwise (~10 ms,
+    an eighth of a scan's copy) is never used for a PDF. The copies are the same text,
+    pixels and ToUnicode maps with and without it (bench/README.md). Older versions (their
+    PDF interpreter is PostScript and uses the table) keep it. The version is that of the
+    resource folder the sRGB profile is in (``/usr/share/ghostscript/10.00.0/…``)."""
+    version = Path(icc).parent.parent.name.split(".")[0]
+    return ["-dWantsToUnicode=false"] if version.isdigit() and int(version) >= 10 else []
 
 
 class ImageError(Exception):
@@ -249,10 +310,20 @@ def start(data: bytes, kind: str) -> Pending:
 
     The work is done in a private temporary folder; a fault there (the system's temporary
     disk full) gives a note naming that folder, never a fault of the archive."""
+    try:
+        pending = _started(data, kind)
+    finally:
+        _clean_orphans()  # after the start: the converter does not wait for it
+    with contextlib.suppress(ImportError):  # what checks the result, loaded while the
+        import pikepdf  # noqa: F401  converter works
+    return pending
+
+
+def _started(data: bytes, kind: str) -> Pending:
+    """The converter started in a new private folder (:func:`start`)."""
     tool = LIBREOFFICE if kind == "docx" else GHOSTSCRIPT
     folder = None
     try:
-        _clean_orphans()
         folder = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
         path = Path(folder.name)
         os.chmod(path, 0o700)
@@ -263,16 +334,12 @@ def start(data: bytes, kind: str) -> Pending:
         program = _launch(args, tool)
         if isinstance(program, str):
             return Pending(tool, folder, note=program)
-        pending = Pending(tool, folder, program, target)
+        return Pending(tool, folder, program, target)
     except OSError as exc:
         if folder is not None:
             with contextlib.suppress(OSError):
                 folder.cleanup()
         return Pending(tool, note=f"{tempfile.gettempdir()}: {os_reason(exc)}")
-    with contextlib.suppress(ImportError):  # what checks the result (pikepdf, and lxml
-        import lxml.etree  # noqa: F401  for its XMP), loaded while the converter works
-        import pikepdf  # noqa: F401
-    return pending
 
 
 def start_file(path: str | Path) -> tuple[bytes, str, Pending] | None:
