@@ -204,7 +204,7 @@ def test_add_form_docx_and_show(tmp_path, form_files):
     assert "Gyldig:           1. november 2024 – 31. oktober 2025" in text
     assert "Opbevares til:    31. oktober 2030" in text
     assert "Word (.docx)" in text and "formularen samtykke 1.0.0" in text
-    assert re.search(r"Historik:\n  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  tilføjet af \S+ "
+    assert re.search(r"Historik:\n  \d{1,2}\. \w+ \d{4} kl\. \d\d\.\d\d\.\d\d  tilføjet af \S+ "
                      r"\(post 1\)\n$", text)  # the look-ups are not the consent's history
     assert CPR in run(arkiv, "show", "1", "--show-cpr").stdout
     as_json = json.loads(run(arkiv, "show", "1", "--json").stdout)
@@ -644,7 +644,7 @@ def test_signed_pdf_intact_then_altered_after_signing(tmp_path, form_files, sign
 
     result = run(arkiv, "add", str(signed))
     assert result.exit_code == 0, result.output
-    assert re.search(r"Underskrift: Nukaaka Olsen, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: intakt: "
+    assert re.search(r"Underskrift: Nukaaka Olsen, \d{1,2}\. \w+ \d{4} kl\. \d\d\.\d\d\.\d\d: intakt: "
                      r"uændret siden underskriften; ikke verificeret mod et tillidsanker",
                      result.stdout)
     result = run(arkiv, "add", str(altered), "--add-anyway")

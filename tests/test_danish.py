@@ -75,3 +75,23 @@ def test_danish_sort_order():
     names = ["Åse", "Zacharias", "Aage", "Ærø", "Øster", "Anders", "aalborg"]
     assert sorted(names, key=danish.sort_key) == [
         "Anders", "Zacharias", "Ærø", "Øster", "Aage", "aalborg", "Åse"]
+
+
+@pytest.mark.parametrize(("stamp", "shown"), [
+    ("2026-11-23T15:01:07Z", "23. november 2026 kl. 16.01.07"),  # winter: UTC+1
+    ("2026-07-01T22:30:00Z", "2. juli 2026 kl. 00.30.00"),  # summer: UTC+2, the next day
+    ("2026-03-29T00:59:59Z", "29. marts 2026 kl. 01.59.59"),  # the last second of winter time
+    ("2026-03-29T01:00:00Z", "29. marts 2026 kl. 03.00.00"),  # summer time begins
+    ("2026-10-25T00:30:00Z", "25. oktober 2026 kl. 02.30.00"),  # the first 02.30 ...
+    ("2026-10-25T01:30:00Z", "25. oktober 2026 kl. 02.30.00"),  # ... and the second
+    ("ikke et tidspunkt", "ikke et tidspunkt"),
+])
+def test_an_archive_time_stamp_is_shown_in_danish_time(stamp, shown):
+    """The consent archive records UTC; caseworkers read Danish time (not the server's:
+    a container often runs in UTC)."""
+    assert danish.format_stamp(stamp) == shown
+
+
+def test_without_time_zone_data_a_stamp_says_it_is_utc(monkeypatch):
+    monkeypatch.setattr(danish, "_danish_zone", lambda: None)
+    assert danish.format_stamp("2026-11-23T15:01:07Z") == "23. november 2026 kl. 15.01.07 UTC"

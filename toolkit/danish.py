@@ -46,6 +46,36 @@ def format_moment(value: float | _dt.datetime, *, day: bool = True, clock: bool 
     return " ".join(parts)
 
 
+def format_stamp(stamp: str) -> str:
+    """A time stamp as the archive records it (ISO 8601 in UTC: ``2026-11-23T15:01:07Z``)
+    in Danish time, as :func:`format_moment` writes it: ``23. november 2026 kl. 16.01.07``.
+    Where the time-zone data is missing (a Windows without the ``tzdata`` package) the UTC
+    time with ``UTC`` after it, and a stamp that is not ISO 8601 as it is: never a time
+    that is off by an hour without saying so."""
+    try:
+        moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    zone = _danish_zone()
+    if zone is None:
+        naive = moment.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return format_moment(naive, seconds=True) + " UTC"
+    return format_moment(moment.astimezone(zone), seconds=True)
+
+
+@lru_cache(maxsize=1)
+def _danish_zone() -> _dt.tzinfo | None:
+    """Europe/Copenhagen, or None where the time-zone data cannot be found."""
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo("Europe/Copenhagen")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def format_month(value: str | None) -> str:
     """``2019-02`` as ``februar 2019``."""
     if not value:

@@ -36,7 +36,7 @@ def _row(entry: Entry) -> dict[str, Any]:
 
 
 def _when(stamp: str) -> str:
-    return stamp.replace("T", " kl. ").replace("Z", " UTC")
+    return danish.format_stamp(stamp)
 
 
 def summary(arch: Archive, cpr: str, consents: list[Consent], history: list[Entry],

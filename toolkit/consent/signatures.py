@@ -42,9 +42,11 @@ TRUST_TEXT = {
 
 def describe(sig: dict[str, Any]) -> str:
     """One Danish line for a signature result."""
+    from ..danish import format_stamp
+
     who = sig.get("underskriver") or "ukendt underskriver"
     when = sig.get("tidspunkt")
-    head = f"{who}, {when.replace('T', ' ').replace('Z', ' UTC')}" if when else who
+    head = f"{who}, {format_stamp(when)}" if when else who
     text = STATUS_TEXT.get(sig.get("status", ""), sig.get("status", ""))
     trust = TRUST_TEXT.get(sig.get("tillid", ""), "")
     return f"{head}: {text}" + (f"; {trust}" if trust else "")

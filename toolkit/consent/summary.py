@@ -77,15 +77,16 @@ def details(arch: Archive, consent: Consent, show_cpr: bool = False
         ("PDF/A-2b", rendition_text(arch, consent.id)),
         ("Oplysninger fra", f"formularen samtykke {consent.form_version}"
          if consent.source == "formular" else "angivet ved arkivering (scanning)"),
-        ("Tilføjet", consent.added_at.replace("T", " ").replace("Z", " UTC")),
+        ("Tilføjet", danish.format_stamp(consent.added_at)),
     ]
 
 
 def history_line(entry: Entry) -> str:
-    """``2026-11-27 15:00:00 UTC  tilbagekaldt fra 1. december 2026 af mette (post 4)``."""
+    """``27. november 2026 kl. 16.00.00  tilbagekaldt fra 1. december 2026 af mette (post
+    4)`` (Danish time)."""
     extra = ""
     if entry.action == "withdraw":
         extra = f" fra {danish.format_date(entry.details.get('fra'))}"
-    return (f"{entry.at.replace('T', ' ').replace('Z', ' UTC')}  "
+    return (f"{danish.format_stamp(entry.at)}  "
             f"{ACTIONS.get(entry.action, entry.action)}{extra} af {entry.actor} "
             f"(post {entry.seq})")
