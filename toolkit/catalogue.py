@@ -8,12 +8,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import SchemaError, UnknownFormError
-from .resources import bundled_dir
+from .resources import bundled_dir, package_file
 
 #: Field kinds, as rendered: one-line text, long text, date, drop-down, checkbox, multi-select.
 KINDS = ("text", "long", "date", "dropdown", "checkbox", "multi")
@@ -269,7 +268,7 @@ JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 @cache
 def _meta_bytes() -> bytes:
-    return (resources.files("toolkit") / "data" / "meta.schema.json").read_bytes()
+    return package_file("data/meta.schema.json").read_bytes()
 
 
 @cache

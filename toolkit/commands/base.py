@@ -22,13 +22,13 @@ import gettext
 import os
 import sys
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
 import click
 
 from .. import danish
 from ..errors import SkemaError, os_reason
+from ..resources import package_file
 
 DOMAIN = "skema"
 OPTIONS_METAVAR = "[TILVALG]"
@@ -59,7 +59,7 @@ def debugging() -> bool:
 
 def locale_dir() -> str:
     """The folder with the compiled catalogues (``da/LC_MESSAGES/skema.mo``)."""
-    return str(resources.files("toolkit").joinpath("locale"))
+    return str(package_file("locale"))
 
 
 @contextlib.contextmanager
