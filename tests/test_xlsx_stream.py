@@ -388,3 +388,32 @@ def test_a_list_row_changed_while_the_workbook_is_read_is_reported_not_guessed(t
         f"Indsatser!{row}:{row}", "Rækken på arket \"Indsatser\" er ændret, mens projektmappen "
         "blev læst; luk den i Excel, og kør igen.")]
     assert records[2].problems == changed
+
+
+def test_a_list_row_written_twice_is_refused_not_read_twice(tmp_path):
+    """A hostile sheet with one row element twice (the same row number and key): the
+    reading by key and the undecoded one refuse it before the first record, as the
+    decoded reading does, instead of giving the citizen an intervention twice."""
+    import re
+
+    from fakedata import write_indsats_workbook
+
+    from toolkit.errors import DataFileError
+
+    form = load_form("indsatsskema")
+    book = tmp_path / "to-gange.xlsx"
+    write_indsats_workbook(book, 6)
+    with zipfile.ZipFile(book) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    member = "xl/worksheets/sheet3.xml"  # Indsatser
+    xml = parts[member].decode("utf-8")
+    row = list(re.finditer(r'<row r="\d+"[^>]*>.*?</row>', xml))[20]
+    parts[member] = (xml[:row.end()] + row.group(0) + xml[row.end():]).encode("utf-8")
+    twice = tmp_path / "to-gange-2.xlsx"
+    with zipfile.ZipFile(twice, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(DataFileError) as err:
+        stream_workbook(twice, form)
+    assert str(err.value) == (f"{twice}: arket \"Indsatser\" kan ikke læses (filen er "
+                              "beskadiget eller har ugyldigt indhold).")

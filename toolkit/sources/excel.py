@@ -30,7 +30,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import danish
 from ..catalogue import Field, Form
@@ -395,14 +395,14 @@ class _StreamRows:
         """The sheet's rows as :meth:`XlsxBook.keyed` gives them, errors as :meth:`_rows`
         reports them."""
         with self._errors():
-            yield from self.book.keyed(self.name, key_col, cols, watched, self.max_rows,
-                                       MAX_COLUMNS)
+            yield from _in_sheet_order(self.name, self.book.keyed(
+                self.name, key_col, cols, watched, self.max_rows, MAX_COLUMNS))
 
     def bodies(self) -> Iterator[tuple[int, bytes]]:
         """The sheet's rows undecoded, as :meth:`XlsxBook.bodies` gives them, errors as
         :meth:`_rows` reports them."""
         with self._errors():
-            yield from self.book.bodies(self.name, self.max_rows)
+            yield from _in_sheet_order(self.name, self.book.bodies(self.name, self.max_rows))
 
     def plain_row(self, body: bytes, row_no: int) -> list[Any] | None:
         """The values of one row of :meth:`bodies` (:meth:`XlsxBook.plain_row`)."""
@@ -431,6 +431,21 @@ class _StreamRows:
                     raise BrokenPart(self.name)
                 yield values
                 at += 1
+
+
+_Row = TypeVar("_Row", bound=tuple)
+
+
+def _in_sheet_order(name: str, rows: Iterable[_Row]) -> Iterator[_Row]:
+    """The rows (each starting with its zero-based row number) as they come, BrokenPart
+    for a row number that does not come after the one before (Excel never writes one;
+    :meth:`_StreamRows._rows` refuses it too): a row written twice is not read twice."""
+    last = -1
+    for row in rows:
+        if row[0] <= last:
+            raise BrokenPart(name)
+        last = row[0]
+        yield row
 
 
 def _broken_sheet(path: Path | None, name: str) -> DataFileError:
