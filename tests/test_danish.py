@@ -85,6 +85,7 @@ def test_danish_sort_order():
     ("2026-10-25T00:30:00Z", "25. oktober 2026 kl. 02.30.00"),  # the first 02.30 ...
     ("2026-10-25T01:30:00Z", "25. oktober 2026 kl. 02.30.00"),  # ... and the second
     ("ikke et tidspunkt", "ikke et tidspunkt"),
+    ("9999-12-31T23:30:00Z", "9999-12-31T23:30:00Z"),  # a signer's choice, past year 9999 here
 ])
 def test_an_archive_time_stamp_is_shown_in_danish_time(stamp, shown):
     """The consent archive records UTC; caseworkers read Danish time (not the server's:

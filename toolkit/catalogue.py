@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -395,22 +394,22 @@ def _cache_dir() -> Path:
 
 
 @cache
-def _meta_sums() -> tuple[int, int, int]:
-    prefix = _CHECK_VERSION + _meta_bytes() + b"\0"
-    return len(prefix), zlib.crc32(prefix), zlib.adler32(prefix)
+def _meta_hash() -> Any:
+    import hashlib
+
+    return hashlib.sha256(_CHECK_VERSION + _meta_bytes() + b"\0")
 
 
 def _checked_marker(raw: bytes) -> Path:
     """The marker file of a schema's exact bytes (and of the meta-schema) found valid.
 
-    Named by the length and two 32-bit checksums of those bytes, not by SHA-256: loading
-    OpenSSL for it cost ``skema forms`` 4 ms of its start. A marker only lets the schema
-    check be skipped for bytes it passed; whoever could make bytes that collide could
-    write the installed package itself, and by accident a changed schema matches all
-    three with a chance of about 2^-64."""
-    size, crc, adler = _meta_sums()
-    return _cache_dir() / (f"schema-ok-{size + len(raw)}-{zlib.crc32(raw, crc):08x}"
-                           f"{zlib.adler32(raw, adler):08x}")
+    Named by SHA-256, though loading OpenSSL for it costs ``skema forms`` 4 ms: a folder of
+    schemas may come from someone else (``$SKEMA_SCHEMAS``), and with checksums a valid
+    schema and a later invalid one could be made to share a marker."""
+    hasher = _meta_hash().copy()
+    hasher.update(raw)
+    digest = hasher.hexdigest()[:40]
+    return _cache_dir() / f"schema-ok-{digest}"
 
 
 def _check_once(schema: dict, raw: bytes, name: str, form_id: str) -> None:

@@ -54,15 +54,16 @@ def format_stamp(stamp: str) -> str:
     that is off by an hour without saying so."""
     try:
         moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_dt.timezone.utc)
+        zone = _danish_zone()
+        if zone is None:
+            naive = moment.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            return format_moment(naive, seconds=True) + " UTC"
+        return format_moment(moment.astimezone(zone), seconds=True)
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        # (a signature's time is the signer's choice: 9999-12-31T23:30Z has no Danish time)
         return str(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
-    zone = _danish_zone()
-    if zone is None:
-        naive = moment.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        return format_moment(naive, seconds=True) + " UTC"
-    return format_moment(moment.astimezone(zone), seconds=True)
 
 
 @lru_cache(maxsize=1)
