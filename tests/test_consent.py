@@ -644,8 +644,9 @@ def test_signed_pdf_intact_then_altered_after_signing(tmp_path, form_files, sign
 
     result = run(arkiv, "add", str(signed))
     assert result.exit_code == 0, result.output
-    assert re.search(r"Underskrift: Nukaaka Olsen, \d{1,2}\. \w+ \d{4} kl\. \d\d\.\d\d\.\d\d: intakt: "
-                     r"uændret siden underskriften; ikke verificeret mod et tillidsanker",
+    assert re.search(r"Underskrift: Nukaaka Olsen, \d{1,2}\. \w+ \d{4} kl\. \d\d\.\d\d\.\d\d: "
+                     r"intakt: uændret siden underskriften; ikke verificeret mod et "
+                     r"tillidsanker",
                      result.stdout)
     result = run(arkiv, "add", str(altered), "--add-anyway")
     assert result.exit_code == 0, result.output

@@ -404,9 +404,9 @@ class _StreamRows:
         with self._errors():
             yield from _in_sheet_order(self.name, self.book.bodies(self.name, self.max_rows))
 
-    def plain_row(self, body: bytes, row_no: int) -> list[Any] | None:
-        """The values of one row of :meth:`bodies` (:meth:`XlsxBook.plain_row`)."""
-        return self.book.plain_row(body, row_no, MAX_COLUMNS)
+    def row_values(self, body: bytes, row_no: int) -> list[Any] | None:
+        """The values of one row of :meth:`bodies` (:meth:`XlsxBook.row_values`)."""
+        return self.book.row_values(body, row_no, MAX_COLUMNS)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -899,7 +899,7 @@ class _ListSheet:
         with ``key`` and a value that the first pass saw (the file changed since)."""
         rows = self.sheet.rows
         assert isinstance(rows, _StreamRows) and self.key_col is not None
-        cells = rows.plain_row(body, excel_row - 1)
+        cells = rows.row_values(body, excel_row - 1)
         kc = self.key_col
         if cells is None or kc >= len(cells) or _key_text(cells[kc]) != key or \
                 not _has_value(cells, [p.col for p in self.plans]):

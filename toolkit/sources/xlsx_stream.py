@@ -356,7 +356,7 @@ class XlsxBook:
               ) -> Iterator[tuple[int, Any, bool, list[int], bool]]:
         """(zero-based row, key cell, whether a cell of ``value_cols`` is not blank, the
         ``watched`` columns that are not blank, whether the row is plain: read again by
-        :meth:`plain_row`) for each row with cells: the first pass over a list sheet,
+        :meth:`row_values`) for each row with cells: the first pass over a list sheet,
         which decodes only the key cell, the value cells up to the first one that is not
         blank and watched cells with a value. Raises as :meth:`rows`."""
         wanted = frozenset(value_cols)
@@ -376,16 +376,24 @@ class XlsxBook:
     def bodies(self, name: str, max_rows: int) -> Iterator[tuple[int, bytes]]:
         """(zero-based row, the row element's XML between its tags) of each row with
         cells, nothing decoded: the rows the worker processes of a batch read with
-        :meth:`plain_row`. The row is the one its ``r`` attribute gives (the row before's
+        :meth:`row_values`. The row is the one its ``r`` attribute gives (the row before's
         plus one without it). Raises as :meth:`rows`."""
         for row_no, _ref, body in _Bodies(self.path, self.sheet(name).member, max_rows):
             yield row_no, body
 
-    def plain_row(self, body: bytes, row_no: int, max_columns: int) -> list[Any] | None:
-        """The values of a row of :meth:`bodies` (zero-based ``row_no``) whose cells are
-        all plain and on that row, as :meth:`rows` gives them; None for any other row
-        (:meth:`keyed` says which rows are plain)."""
-        return self._fast_row(body, str(row_no + 1).encode(), 0, max_columns)
+    def row_values(self, body: bytes, row_no: int, max_columns: int) -> list[Any] | None:
+        """The values of a row of :meth:`bodies` (zero-based ``row_no``) as :meth:`rows`
+        gives them; None when a cell is not on that row or past ``max_columns`` (a row
+        :meth:`keyed` found plain has none). A plain row's cells may still need the
+        general reading (a boolean, an error value), which is used then."""
+        values = self._fast_row(body, str(row_no + 1).encode(), 0, max_columns)
+        if values is not None:
+            return values
+        try:
+            cells_row, values = self._general_row(body, row_no, 0, row_no + 1, max_columns)
+        except _Beyond:
+            return None
+        return values if cells_row == row_no else None
 
     def _fast_keyed(self, body: bytes, row_ref: bytes, key_col: int,
                     wanted: frozenset[int], watched: Callable[[int], bool], max_columns: int
@@ -437,11 +445,52 @@ class XlsxBook:
             return value
         return _SLOW
 
+    def _general_row(self, body: bytes, row_no: int, width: int, max_rows: int,
+                     max_columns: int) -> tuple[int, list[Any]]:
+        """(the row its cells say, values) of any row element's XML, every cell read by
+        the general reading; _Beyond for a cell past the limits."""
+        strings, styles, date1904 = self.strings, self.styles, self.date1904
+        values: list[Any] = [""] * width
+        col = -1
+        cells_row = row_no
+        for cattrs, cbody in _CELL.findall(body):
+            common = _COMMON.fullmatch(cattrs)
+            if common is not None:
+                letters_b, digits_b, style, kind = common.groups()
+                col = _column(letters_b)
+                cells_row = int(digits_b) - 1
+            else:
+                kind = style = None
+                ref_text = b""
+                for key, value in _ATTR.findall(cattrs):
+                    if key == b"r":
+                        ref_text = value
+                    elif key == b"t":
+                        kind = value
+                    elif key == b"s":
+                        style = value
+                if ref_text:
+                    m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
+                    letters, digits = m.groups() if m else ("", "")
+                    col = column_index(letters) if letters else col + 1
+                    if digits:
+                        cells_row = int(digits) - 1
+                else:
+                    col += 1
+            if cells_row + 1 > max_rows or col + 1 > max_columns:
+                raise _Beyond
+            value = _cell_value(kind, style, cbody, strings, styles, date1904)
+            if value is None:
+                continue
+            if col >= len(values):
+                values.extend([""] * (col + 1 - len(values)))
+            values[col] = value
+        return cells_row, values
+
     def _walk(self, name: str, max_rows: int, max_columns: int,
               fast: Callable[[bytes, bytes, int], Any]) -> Iterator[tuple[int, Any]]:
         """(row, what ``fast`` gives for its body), or the row's values where ``fast``
         gives None."""
-        strings, styles, date1904 = self.strings, self.styles, self.date1904
         width = 0
         elements = _Bodies(self.path, self.sheet(name).member, max_rows)
         for row_no, ref, body in elements:
@@ -451,41 +500,11 @@ class XlsxBook:
                     width = max(width, len(got))
                 yield row_no, got
                 continue
-            values: list[Any] = [""] * width
-            col = -1
-            cells_row = row_no
-            for cattrs, cbody in _CELL.findall(body):
-                common = _COMMON.fullmatch(cattrs)
-                if common is not None:
-                    letters_b, digits_b, style, kind = common.groups()
-                    col = _column(letters_b)
-                    cells_row = int(digits_b) - 1
-                else:
-                    kind = style = None
-                    ref_text = b""
-                    for key, value in _ATTR.findall(cattrs):
-                        if key == b"r":
-                            ref_text = value
-                        elif key == b"t":
-                            kind = value
-                        elif key == b"s":
-                            style = value
-                    if ref_text:
-                        m = _REF.fullmatch(ref_text.decode("ascii", "replace"))
-                        letters, digits = m.groups() if m else ("", "")
-                        col = column_index(letters) if letters else col + 1
-                        if digits:
-                            cells_row = int(digits) - 1
-                    else:
-                        col += 1
-                if cells_row + 1 > max_rows or col + 1 > max_columns:
-                    raise elements.too_large()
-                value = _cell_value(kind, style, cbody, strings, styles, date1904)
-                if value is None:
-                    continue
-                if col >= len(values):
-                    values.extend([""] * (col + 1 - len(values)))
-                values[col] = value
+            try:
+                cells_row, values = self._general_row(body, row_no, width, max_rows,
+                                                      max_columns)
+            except _Beyond:
+                raise elements.too_large() from None
             if cells_row != row_no:  # a row without "r" follows its cells' row
                 row_no = elements.row_no = cells_row
             width = max(width, len(values))
@@ -511,6 +530,10 @@ class _Bodies:
         with zipfile.ZipFile(self.path) as archive, archive.open(member) as handle:
             self.archive = archive
             for text in _blocks(handle, member, _ROW_END):
+                if b"<!--" in text or b"<![CDATA[" in text:
+                    # Excel never writes them in a sheet, and the rows and cells are
+                    # found by pattern: a cell inside a comment would be read
+                    raise BrokenPart(member)
                 for attrs, body in _row_elements(text):
                     ref = _ATTR_R.search(attrs)
                     self.row_no = int(ref.group(1)) - 1 if ref else self.row_no + 1
@@ -527,6 +550,10 @@ class _Bodies:
 _SLOW = object()  # a cell the fast reading leaves to the general one
 
 
+class _Beyond(Exception):
+    """A cell past the limits of rows or columns (the caller reports the sheet's extent)."""
+
+
 class _NotPlain(Exception):
     """A row with a cell the plain reading does not take (the general reading takes it)."""
 
@@ -537,8 +564,8 @@ def _plain_cells(body: bytes, row_ref: bytes, max_columns: int
     cells are all plain (see :meth:`XlsxBook._fast_row`) and on this row, one at a time;
     raises _NotPlain, as they are read, for any other row."""
     cells = _FAST_CELL.findall(body)
-    if not cells or len(cells) != body.count(b"<c"):
-        raise _NotPlain
+    if not cells or len(cells) != body.count(b"<c") or b":c" in body:
+        raise _NotPlain  # (a cell with a prefix, <x:c, is the general reading's)
     columns = _COLUMNS
     for letters, digits, style, kind, raw, inline in cells:
         if digits != row_ref:
