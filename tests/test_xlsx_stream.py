@@ -498,3 +498,32 @@ def test_a_sheet_with_a_comment_or_cdata_is_refused_not_read_by_pattern(tmp_path
         stream_workbook(odd, form)
     assert str(err.value) == (f"{odd}: arket \"Indsatser\" kan ikke læses (filen er "
                               "beskadiget eller har ugyldigt indhold).")
+
+
+def test_a_citizen_added_while_the_workbook_is_read_is_reported_not_left_without_rows(
+        tmp_path):
+    """The workbook saved between the two passes with a new citizen and its interventions:
+    the first pass marked no list rows for it, so its record says the sheet changed
+    instead of going out without interventions."""
+    from fakedata import write_indsats_workbook
+
+    form = load_form("indsatsskema")
+    book = tmp_path / "ny-borger.xlsx"
+    write_indsats_workbook(book, 6)
+    stream = stream_workbook(book, form)
+    wb = openpyxl.load_workbook(book)
+    main, items = wb["Borgere"], wb["Indsatser"]
+    new = main.max_row + 1
+    for c in range(1, main.max_column + 1):
+        main.cell(new, c).value = main.cell(new - 1, c).value
+    main.cell(new, 1).value = 9
+    item = items.max_row + 1
+    for c in range(1, items.max_column + 1):
+        items.cell(item, c).value = items.cell(2, c).value
+    items.cell(item, 1).value = 9
+    wb.save(tmp_path / "gemt.xlsx")
+    os.replace(tmp_path / "gemt.xlsx", book)
+    records = list(stream)
+    assert [(p.code, p.place) for p in records[-1].problems] == [
+        ("changed_row", f"Borgere!{new}:{new}")]
+    assert [p for r in records[:-1] for p in r.problems] == []

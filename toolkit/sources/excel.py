@@ -879,10 +879,7 @@ class _ListSheet:
         if isinstance(row, bytes):
             cells = self._decode(row, excel_row, key)
             if cells is None:
-                rp.append(Problem("", "", f"Rækken på arket \"{self.sheet.name}\" er ændret, "
-                                  "mens projektmappen blev læst; luk den i Excel, og kør "
-                                  "igen.", "changed_row", place(self.sheet.name, None,
-                                                                excel_row)))
+                rp.append(_changed_row(self.sheet.name, excel_row))
                 return excel_row, None if lst.scalar else {}, rp, rn
             row = cells
         values = _row_values(self.sheet, row, self.plans, rp, rn, excel_row)
@@ -905,6 +902,14 @@ class _ListSheet:
                 not _has_value(cells, [p.col for p in self.plans]):
             return None
         return cells
+
+
+def _changed_row(sheet: str, excel_row: int) -> Problem:
+    """The problem of a row that is not what the first pass read (the file was saved
+    between the two passes)."""
+    return Problem("", "", f"Rækken på arket \"{sheet}\" er ændret, mens projektmappen "
+                   "blev læst; luk den i Excel, og kør igen.", "changed_row",
+                   place(sheet, None, excel_row))
 
 
 class _Marks:
@@ -1090,7 +1095,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
     build = _Builder(form, lay, main, scans, key_col, main_plans, columns, list_sheet_names,
                      list_key_cols, {lpath: SIDE_BY_SIDE if not isinstance(join, _Spilled)
                                      else SPILLED for lpath, join in joins.items()})
-    return count, _raw_records(main, joins, repeated, key_of, filled), build
+    return count, _raw_records(main, joins, repeated, key_of, filled, keys, count), build
 
 
 def _in_order(scan: _ListSheet, order: array, repeated: set[int]) -> bool:
@@ -1227,6 +1232,8 @@ class RawRecord:
     first_row: int | None  # the row that had the same key first (a duplicate key)
     #: list path -> (Excel row, cells, or the row's XML when the worker decodes it)
     items: dict[str, list[tuple[int, list[Any] | bytes]]]
+    #: the first pass did not see this row give a record (the file was saved meanwhile)
+    unseen: bool = False
 
 
 @dataclass
@@ -1277,16 +1284,22 @@ class _Builder:
                     rp.append(_indexed(prob, lpath, index, form))
                 for note in inotes:
                     rn.append(_indexed(note, lpath, index, form))
+        if raw.unseen:
+            rp.append(_changed_row(main.name, excel_row))
         return Record(excel_row, raw.key, data, rp, rn, cells, list(rp))
 
 
 def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _SideBySideXml | _Spilled],
                  repeated: set[int], key_of: Callable[[list], str],
-                 filled: Callable[[list, str], bool]) -> Iterator[RawRecord]:
+                 filled: Callable[[list, str], bool], keys: _HashSet, count: int
+                 ) -> Iterator[RawRecord]:
     """The main sheet's rows that give records, each with the list rows of its key (a
     key's list rows go to its first row); ``repeated`` holds the hashes of keys on more
-    than one main row (only those keys are remembered, with their first row)."""
+    than one main row (only those keys are remembered, with their first row). A row
+    whose key the first pass did not see among the ``keys`` of its ``count`` records, or
+    a record beyond them, is marked ``unseen``: its list rows were not marked for it."""
     seen_keys: dict[str, int] = {}
+    given = 0
     try:
         for r, row in enumerate(itertools.islice(main.rows, main.header_row + 1, None),
                                 main.header_row + 1):
@@ -1305,8 +1318,10 @@ def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _SideBySideXml | _
                     rows = join.take(key)
                     if rows:
                         items[lpath] = rows
+            given += 1
+            unseen = given > count or bool(key) and _key_hash(key) not in keys
             yield RawRecord(excel_row, key or f"række {excel_row}", row, bool(key),
-                            first_row, items)
+                            first_row, items, unseen)
     finally:
         for join in joins.values():
             if isinstance(join, _Spilled):
