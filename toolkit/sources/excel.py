@@ -850,10 +850,14 @@ class _ListSheet:
     runs: array = field(default_factory=lambda: array("Q"))
     unknown: set[int] = field(default_factory=set)  # keys no main row has
     marks: _Marks | None = None  # where every row was plain: the rows of the runs
+    cols: list[int] = field(init=False)  # the columns of the plans (the value cells)
+
+    def __post_init__(self) -> None:
+        self.cols = [p.col for p in self.plans]
 
     def keyed_rows(self) -> Iterator[tuple[int, list[Any], str, int]]:
         """(excel row, row, key, key hash) of every row with a value and a key."""
-        cols = [p.col for p in self.plans]
+        cols = self.cols
         kc = self.key_col
         if kc is None:
             return
@@ -899,7 +903,7 @@ class _ListSheet:
         cells = rows.row_values(body, excel_row - 1)
         kc = self.key_col
         if cells is None or kc >= len(cells) or _key_text(cells[kc]) != key or \
-                not _has_value(cells, [p.col for p in self.plans]):
+                not _has_value(cells, self.cols):
             return None
         return cells
 
@@ -997,7 +1001,7 @@ def _main_records(form: Form, lay: BookLayout, main: _Sheet, lists: dict[str, _S
     for lpath, sheet in lists.items():
         scan = scans[lpath] = _ListSheet(lpath, sheet, _plans(sheet),
                                          list_key_cols.get(lpath))
-        cols = [p.col for p in scan.plans]
+        cols = scan.cols
         kc = scan.key_col
         extra = _ExtraColumns(sheet)
         last: str | None = None
@@ -1122,7 +1126,7 @@ class _SideBySide:
         self.rows = (entry for entry in scan.keyed_rows() if entry[3] not in scan.unknown)
         self.head = next(self.rows, None)
 
-    def take(self, key: str) -> list[tuple[int, list[Any] | bytes]]:
+    def take(self, key: str, key_hash: int) -> list[tuple[int, list[Any] | bytes]]:
         """The rows of ``key`` (the main row being made): (Excel row, cells)."""
         out: list[tuple[int, list[Any] | bytes]] = []
         while self.head is not None and self.head[2] == key:
@@ -1163,12 +1167,13 @@ class _SideBySideXml:
         if rows:
             yield runs[run], rows
 
-    def take(self, key: str) -> list[tuple[int, list[Any] | bytes]]:
-        """The rows of ``key`` (the main row being made): (Excel row, XML)."""
+    def take(self, key: str, key_hash: int) -> list[tuple[int, list[Any] | bytes]]:
+        """The rows of ``key`` (the main row being made; ``key_hash`` its hash): (Excel row,
+        XML)."""
         if not self.started:
             self.started = True
             self.head = next(self.runs, None)
-        if self.head is None or self.head[0] != _key_hash(key):
+        if self.head is None or self.head[0] != key_hash:
             return []
         rows = self.head[1]
         self.head = next(self.runs, None)
@@ -1199,7 +1204,7 @@ class _Spilled:
         self.db.execute("CREATE INDEX by_key ON rows (key, excel_row)")
         self.db.commit()
 
-    def take(self, key: str) -> list[tuple[int, list[Any] | bytes]]:
+    def take(self, key: str, key_hash: int) -> list[tuple[int, list[Any] | bytes]]:
         """The rows of ``key`` in sheet order: (Excel row, cells)."""
         found = self.db.execute("SELECT excel_row, row FROM rows WHERE key = ? "
                                 "ORDER BY excel_row", (key,)).fetchall()
@@ -1311,15 +1316,16 @@ def _raw_records(main: _Sheet, joins: dict[str, _SideBySide | _SideBySideXml | _
             first_row = None
             if key and key in seen_keys:
                 first_row = seen_keys[key]
-            elif key:
-                if _key_hash(key) in repeated:
+            key_hash = _key_hash(key) if key else 0
+            if key and first_row is None:
+                if key_hash in repeated:
                     seen_keys[key] = excel_row
                 for lpath, join in joins.items():
-                    rows = join.take(key)
+                    rows = join.take(key, key_hash)
                     if rows:
                         items[lpath] = rows
             given += 1
-            unseen = given > count or bool(key) and _key_hash(key) not in keys
+            unseen = given > count or bool(key) and key_hash not in keys
             yield RawRecord(excel_row, key or f"række {excel_row}", row, bool(key),
                             first_row, items, unseen)
     finally:
