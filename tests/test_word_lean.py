@@ -14,11 +14,12 @@ from docx import Document
 from lxml import etree
 
 from toolkit.catalogue import form_ids, load_form
-from toolkit.derived import month_overview_xml
+from toolkit.derived import drawing, month_overview_xml
+from toolkit.network_circle import render_png
 from toolkit.readers.docx import extract_docx
 from toolkit.render.ooxml import w
 from toolkit.render.word_build import template_path
-from toolkit.render.word_compiled import render
+from toolkit.render.word_compiled import compiled_template, render
 from toolkit.render.word_fill import render_docxtpl
 from toolkit.render.word_lean import lean_package
 
@@ -144,17 +145,60 @@ def test_month_overview_keeps_spaces_only_where_they_would_be_lost():
 def test_libreoffice_renders_the_lean_package_pixel_identical(form_id, soffice, tmp_path):
     """The same fill (docxtpl) of the committed template and of its lean package: every
     page LibreOffice renders is the same at 60 dpi."""
-    pdftoppm = _need("pdftoppm")
     form = load_form(form_id)
     raw = template_path(form).read_bytes()
     data = _sample(form_id)
+    _assert_same_pages(soffice, tmp_path, render_docxtpl(form, data, raw),
+                       render_docxtpl(form, data, lean_package(raw)), 2)
+
+
+def _assert_same_pages(soffice, tmp_path, before: bytes, after: bytes, least: int) -> None:
+    """Both .docx packages render through LibreOffice to the same pages at 60 dpi."""
+    pdftoppm = _need("pdftoppm")
     pages = {}
-    for name, package in (("full", raw), ("lean", lean_package(raw))):
+    for name, package in (("before", before), ("after", after)):
         path = tmp_path / f"{name}.docx"
-        path.write_bytes(render_docxtpl(form, data, package))
+        path.write_bytes(package)
         pdf = soffice(path, "pdf")
         subprocess.run([pdftoppm, "-r", "60", str(pdf), str(tmp_path / name)], check=True)
         pages[name] = sorted(tmp_path.glob(f"{name}-*.ppm"))
-    assert len(pages["full"]) == len(pages["lean"]) >= 2
-    for a, b in zip(pages["full"], pages["lean"]):
+    assert len(pages["before"]) == len(pages["after"]) >= least
+    for a, b in zip(pages["before"], pages["after"]):
         assert a.read_bytes() == b.read_bytes(), b.name
+
+
+@pytest.mark.parametrize("form_id", ["strategi", "forberedende-skema"])
+def test_a_form_with_a_drawing_is_compiled_and_looks_as_docxtpl_made_it(form_id, soffice,
+                                                                      tmp_path):
+    """The network circle no longer sends its forms down docxtpl's path (a Jinja compile
+    and a PNG encoding per document): the compiled fill has the drawing's PNG as its
+    picture part, reads back to the same data, and LibreOffice renders every page as it
+    renders docxtpl's fill of the same package."""
+    form = load_form(form_id)
+    data = _sample(form_id)
+    assert compiled_template(form).fast
+    compiled = render(form, data)
+    slow = render_docxtpl(form, data, lean_package(template_path(form).read_bytes()))
+    block = next(b for b in form.layout if "image" in b)
+    parts = _parts(compiled)
+    assert parts["word/media/skema-drawing1.png"] == drawing(block, data)
+    assert b'Target="media/skema-drawing1.png"' in parts["word/_rels/document.xml.rels"]
+    assert parts["word/document.xml"].count(b'r:embed="rIdSkemaDrawing1"') == 1
+    assert _controls(compiled) == _controls(slow)
+    assert extract_docx(compiled).data == extract_docx(slow).data
+    _assert_same_pages(soffice, tmp_path, slow, compiled, 3)
+
+
+def test_each_document_gets_its_own_network_circle():
+    """The drawings kept per process are keyed by the list drawn: two plans with other
+    networks get other pictures, each the one drawn afresh, and an empty network the
+    blank circle."""
+    form = load_form("forberedende-skema")
+    data = _sample("forberedende-skema")
+    other = {**data, "netvaerk": data["netvaerk"][:2]}
+    empty = {**data, "netvaerk": []}
+    got = [_parts(render(form, d))["word/media/skema-drawing1.png"]
+           for d in (data, other, empty, data)]
+    assert got[0] == got[3] == render_png(data["netvaerk"])
+    assert got[1] == render_png(data["netvaerk"][:2]) != got[0]
+    assert got[2] == render_png([]) != got[1]

@@ -313,7 +313,8 @@ def paint(painter: Painter, persons: list[dict], size: int,
         painter.text((box[0], box[1]), SECTOR_TITLES[sector], max(12, size // 50), True,
                      SECTOR_COLOURS[sector], "lt")
     r = geo.dot_radius
-    for place in layout(persons, size):
+    places = layout(persons, size)
+    for place in places:
         x, y = place.dot
         bx0, by0, bx1, by1 = place.label_box
         nearest_x = min(max(x, bx0), bx1)
@@ -326,7 +327,7 @@ def paint(painter: Painter, persons: list[dict], size: int,
         painter.circle(x, y, r, SECTOR_COLOURS[place.sector], None, 0)
         painter.text((bx0, by0), place.name, place.font_size, place.involved, (30, 30, 30),
                      "lt")
-    if any(p.involved for p in layout(persons, size)):
+    if any(p.involved for p in places):
         _legend(painter, geo)
 
 

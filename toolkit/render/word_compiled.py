@@ -1,8 +1,8 @@
 """Word: the compiled fill — a template turned into Jinja once, each fill render + zip.
 
 Entry points :func:`render` and :func:`compiled_template`; templates that cannot be
-compiled (images, unusual expressions) fall back to the docxtpl path in
-:mod:`toolkit.render.word_fill`.
+compiled (unusual expressions, a drawing outside the document body) fall back to the
+docxtpl path in :mod:`toolkit.render.word_fill`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import copy
 import hashlib
 import io
 import re
+import struct
 import weakref
 import zipfile
 from pathlib import Path
@@ -21,10 +22,12 @@ from markupsafe import Markup
 
 from .. import danish
 from ..catalogue import Form
+from ..derived import drawing
 from ..errors import TemplateError
 from ..paths import get_value
 from ..profile import Profile
 from ..profile_defaults import with_profile_defaults
+from .cache import Cache
 from .ooxml import (
     CHECKED,
     PLACEHOLDER_STYLE,
@@ -130,24 +133,27 @@ class CompiledTemplate:
     What the docxtpl path did per document after rendering (checkbox state, the date a
     date picker holds, placeholder text and style in empty controls) is compiled into the
     Jinja source as conditionals, so a fill never parses XML. Parts without expressions
-    are kept deflated and copied as they are. Forms with images (network circle) and
-    templates whose expressions cannot be compiled safely use the docxtpl path
-    (``fast`` is False then).
+    are kept deflated and copied as they are. A drawing (the network circle) gets its
+    relationship and content type once; each fill adds only its PNG part and the inline
+    picture's markup. Templates whose expressions cannot be compiled safely use the docxtpl
+    path (``fast`` is False then).
     """
 
     def __init__(self, form: Form, raw: bytes) -> None:
         self.form = form
         self.raw = lean_package(raw)
         self.identity = identity(form)
-        self.fast = not any("image" in b for b in form.layout)
+        self.fast = True
         self.ref_paths = ref_paths(form)
         self.entries: list[tuple[str, Any]] = []
+        self.drawings: list[_Drawing] = []
         if self.fast:
             try:
                 self._compile()
             except _NotCompilable:
                 self.fast = False
                 self.entries = []
+                self.drawings = []
 
     # -- compile ---------------------------------------------------------------------------
     def _compile(self) -> None:
@@ -157,6 +163,7 @@ class CompiledTemplate:
         env = Environment(autoescape=True)
         patcher = DocxTemplate.__new__(DocxTemplate)
         src = zipfile.ZipFile(io.BytesIO(self.raw))
+        self.drawings = self._drawing_slots(src)
         for info in src.infolist():
             name = info.filename
             if name.endswith("/"):
@@ -164,6 +171,8 @@ class CompiledTemplate:
             body = custom_part(name, src.read(name))
             if body is None:
                 continue
+            if self.drawings:
+                body = _with_drawing_parts(name, body, self.drawings)
             if _STORY.fullmatch(name) and (b"{" in body or b"<w:sdt" in body):
                 source = self._compile_part(patcher, body)
                 try:
@@ -174,6 +183,26 @@ class CompiledTemplate:
                 self.entries.append((name, ZipEntry(name, body)))
         self.entries.append(("docProps/custom.xml", ZipEntry(
             "docProps/custom.xml", custom_properties_xml(self.identity).encode("utf-8"))))
+
+    def _drawing_slots(self, src: zipfile.ZipFile) -> list[_Drawing]:
+        """The form's drawings, each with its relationship id, part name and shape id
+        (docxtpl's numbering: one above every ``id`` in the body). A template that names a
+        drawing anywhere but the body is not compiled: its part's relationships differ."""
+        blocks = [b for b in self.form.layout if "image" in b]
+        names = src.namelist()
+        for name in names:
+            if _STORY.fullmatch(name) and name != "word/document.xml" \
+                    and b"images[" in src.read(name):
+                raise _NotCompilable
+        if not blocks or "word/document.xml" not in names:
+            return []
+        body = src.read("word/document.xml")
+        if b"images[" not in body:
+            return []
+        ids = [int(v) for v in etree.fromstring(body).xpath("//@id") if v.isdigit()]
+        first = max(ids, default=0) + 1
+        return [_Drawing(block, f"{block['image']}:{block.get('field') or ''}", n + 1,
+                         first + n) for n, block in enumerate(blocks)]
 
     def _compile_part(self, patcher, body: bytes) -> str:
         root = etree.fromstring(body)
@@ -274,10 +303,15 @@ class CompiledTemplate:
             return render_docxtpl(self.form, data, self.raw, profile, blank=blank)
         form = self.form
         state = _ControlState(data)
+        images, media = {}, []
+        for slot in self.drawings:
+            png = drawing(slot.block, data)
+            images[slot.key] = slot.markup(png)
+            media.append(slot.part(png))
         context = {
             "v": display(form, form.schema, data, ""),
             "ref": reference_texts(form, data, paths=self.ref_paths, profile=profile),
-            "images": {},
+            "images": images,
             "tables": tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
             "_blank": blank,
@@ -288,12 +322,73 @@ class CompiledTemplate:
                 entries.append(item)
             else:
                 entries.append(ZipEntry(name, item.render(context).encode("utf-8"), level=1))
-        return write_zip(entries)
+        return write_zip(entries + media)
 
 
 
 class _NotCompilable(Exception):
     """The template needs the docxtpl path."""
+
+
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_EMU_PER_PT = 12700
+#: docxtpl's inline picture (python-docx ``CT_Inline.new_pic_inline``), without its
+#: indentation; ``InlineImage`` closes the text run around it the same way.
+_INLINE = (
+    '</w:t></w:r><w:r><w:drawing><wp:inline '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="{shape}" name="Picture {number}"/>'
+    '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+    '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:pic><pic:nvPicPr><pic:cNvPr id="0" name="image.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:blipFill><a:blip r:embed="{rel}"/><a:stretch><a:fillRect/></a:stretch>'
+    '</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/>'
+    '</a:xfrm><a:prstGeom prst="rect"/></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+    '</wp:inline></w:drawing></w:r><w:r><w:t xml:space="preserve">')
+
+
+class _Drawing:
+    """One drawing of a compiled template: its picture markup and PNG part per fill."""
+
+    def __init__(self, block: dict, key: str, number: int, shape: int) -> None:
+        self.block = block
+        self.key = key  # as the template names it: images['netvaerkscirkel:netvaerk']
+        self.number = number
+        self.shape = shape
+        self.rel = f"rIdSkemaDrawing{number}"
+        self.target = f"media/skema-drawing{number}.png"
+        self.parts: Cache[bytes, ZipEntry] = Cache(8)
+
+    def markup(self, png: bytes) -> Markup:
+        """The inline picture, printed at the drawing's width with the PNG's proportions."""
+        from ..network_circle import PRINTED_WIDTH_PT
+
+        width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+        cx = int(round(PRINTED_WIDTH_PT * _EMU_PER_PT))
+        cy = int(round(cx * height / width))
+        return Markup(_INLINE.format(cx=cx, cy=cy, shape=self.shape, number=self.number,
+                                     rel=self.rel))
+
+    def part(self, png: bytes) -> ZipEntry:
+        """The PNG as a stored-alike zip member (PNG is compressed already), kept for the
+        drawings that recur (a blank circle, the strategy's)."""
+        entry = self.parts.get(png)
+        if entry is None:
+            entry = self.parts.put(png, ZipEntry(f"word/{self.target}", png, level=1))
+        return entry
+
+
+def _with_drawing_parts(name: str, body: bytes, drawings: list[_Drawing]) -> bytes:
+    """The body's relationships and content types with the drawings' entries added."""
+    if name == "word/_rels/document.xml.rels":
+        rels = "".join(f'<Relationship Id="{d.rel}" Type="{_IMAGE_REL}" Target="{d.target}"/>'
+                       for d in drawings)
+        return body.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
+    if name == "[Content_Types].xml" and b'Extension="png"' not in body:
+        return body.replace(b"<Default ", b'<Default Extension="png" '
+                            b'ContentType="image/png"/><Default ', 1)
+    return body
 
 
 def _tag_jinja(tag: str) -> str:

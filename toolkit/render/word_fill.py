@@ -76,7 +76,8 @@ def lean_markup(root) -> None:
 
 def render_docxtpl(form: Form, data: dict, raw: bytes,
                    profile: Profile | None = None, blank: bool = False) -> bytes:
-    """The slow path: docxtpl renders, lxml sets the controls (images need it).
+    """The slow path: docxtpl renders, lxml sets the controls (for templates the
+    compiled fill cannot take: a drawing outside the body, unusual expressions).
     ``blank``: empty controls show their placeholder text (never in a filled document)."""
     from docxtpl import DocxTemplate
     from jinja2 import Environment
