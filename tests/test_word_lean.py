@@ -19,7 +19,7 @@ from toolkit.network_circle import render_png
 from toolkit.readers.docx import extract_docx
 from toolkit.render.ooxml import w
 from toolkit.render.word_build import template_path
-from toolkit.render.word_compiled import compiled_template, render
+from toolkit.render.word_compiled import CompiledTemplate, compiled_template, render
 from toolkit.render.word_fill import render_docxtpl
 from toolkit.render.word_lean import lean_package
 
@@ -202,3 +202,23 @@ def test_each_document_gets_its_own_network_circle():
     assert got[0] == got[3] == render_png(data["netvaerk"])
     assert got[1] == render_png(data["netvaerk"][:2]) != got[0]
     assert got[2] == render_png([]) != got[1]
+
+
+def test_a_custom_template_showing_a_drawing_twice_takes_the_docxtpl_path():
+    """Two pictures from one compiled slot would share a shape id; such a template is
+    filled by docxtpl instead, which numbers each picture."""
+    form = load_form("strategi")
+    raw = lean_package(template_path(form).read_bytes())
+    parts = _parts(raw)
+    doc = parts["word/document.xml"].decode()
+    para = re.search(r"<w:p>(?:(?!<w:p>).)*?images\[.*?</w:p>", doc, re.S).group(0)
+    parts["word/document.xml"] = doc.replace(para, para + para).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for name, body in parts.items():
+            out.writestr(name, body)
+    twice = CompiledTemplate(form, buf.getvalue())
+    assert not twice.fast
+    filled = _parts(twice.render(_sample("strategi")))
+    ids = re.findall(rb'<wp:docPr id="(\d+)"', filled["word/document.xml"])
+    assert len(ids) == 2 and len(set(ids)) == 2

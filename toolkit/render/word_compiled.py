@@ -199,6 +199,8 @@ class CompiledTemplate:
         body = src.read("word/document.xml")
         if b"images[" not in body:
             return []
+        if body.count(b"images[") > len(blocks):  # a picture twice needs two shape ids
+            raise _NotCompilable
         ids = [int(v) for v in etree.fromstring(body).xpath("//@id") if v.isdigit()]
         first = max(ids, default=0) + 1
         return [_Drawing(block, f"{block['image']}:{block.get('field') or ''}", n + 1,
