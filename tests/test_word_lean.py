@@ -15,6 +15,7 @@ from lxml import etree
 
 from toolkit.catalogue import form_ids, load_form
 from toolkit.derived import drawing, month_overview_xml
+from toolkit.errors import TemplateError
 from toolkit.network_circle import render_png
 from toolkit.readers.docx import extract_docx
 from toolkit.render.ooxml import w
@@ -204,21 +205,124 @@ def test_each_document_gets_its_own_network_circle():
     assert got[2] == render_png([]) != got[1]
 
 
-def test_a_custom_template_showing_a_drawing_twice_takes_the_docxtpl_path():
-    """Two pictures from one compiled slot would share a shape id; such a template is
-    filled by docxtpl instead, which numbers each picture."""
-    form = load_form("strategi")
-    raw = lean_package(template_path(form).read_bytes())
-    parts = _parts(raw)
+def _with_body(form_id: str, change, **parts_changed: bytes) -> bytes:
+    """The form's lean template with its body changed by ``change(xml, paragraph, tag)``
+    (the drawing's paragraph and expression) and other parts replaced."""
+    form = load_form(form_id)
+    parts = _parts(lean_package(template_path(form).read_bytes()))
     doc = parts["word/document.xml"].decode()
+    tag = re.search(r"\{\{ images\[[^]]*\] \}\}", doc).group(0)
     para = re.search(r"<w:p>(?:(?!<w:p>).)*?images\[.*?</w:p>", doc, re.S).group(0)
-    parts["word/document.xml"] = doc.replace(para, para + para).encode()
+    parts["word/document.xml"] = change(doc, para, tag).encode()
+    parts.update(parts_changed)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as out:
         for name, body in parts.items():
             out.writestr(name, body)
-    twice = CompiledTemplate(form, buf.getvalue())
+    return buf.getvalue()
+
+
+def _pictures(docx: bytes) -> tuple[list[bytes], list[str], bytes]:
+    """(shape ids of the body's pictures, the package's media parts, its content types)."""
+    parts = _parts(docx)
+    names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
+    assert len(names) == len(set(names))  # no zip member twice
+    return (re.findall(rb'<wp:docPr id="(\d+)"', parts["word/document.xml"]),
+            [n for n in names if n.startswith("word/media/")], parts["[Content_Types].xml"])
+
+
+def test_a_custom_template_showing_a_drawing_twice_takes_the_docxtpl_path():
+    """Two pictures from one compiled slot would share a shape id; such a template is
+    filled by docxtpl instead, which numbers each picture (twice in the text, or once
+    in a loop)."""
+    form = load_form("strategi")
+    twice = CompiledTemplate(form, _with_body("strategi", lambda d, p, t: d.replace(p, p + p)))
     assert not twice.fast
-    filled = _parts(twice.render(_sample("strategi")))
-    ids = re.findall(rb'<wp:docPr id="(\d+)"', filled["word/document.xml"])
-    assert len(ids) == 2 and len(set(ids)) == 2
+    ids, media, _ = _pictures(twice.render(_sample("strategi")))
+    assert len(ids) == 2 and len(set(ids)) == 2 and len(media) == 1
+    loop = CompiledTemplate(form, _with_body("strategi", lambda d, p, t: d.replace(
+        t, "{% for i in range(2) %}" + t + "{% endfor %}")))
+    ids, media, _ = _pictures(loop.render(_sample("strategi")))
+    assert len(ids) == 2 and len(set(ids)) == 2 and len(media) == 1
+
+
+@pytest.mark.parametrize("split", [
+    # Word's spelling mark round an English word, between runs
+    "</w:t></w:r><w:proofErr w:type=\"spellStart\"/><w:r><w:t>",
+    "</w:t></w:r><w:r><w:rPr><w:lang w:val=\"da-DK\"/></w:rPr><w:t>",
+])
+def test_a_drawing_whose_expression_word_split_is_still_drawn(split):
+    """Word splits ``{{ images[…] }}`` into runs as it edits; the compiled fill reads the
+    expression as docxtpl does and still draws the circle."""
+    form = load_form("forberedende-skema")
+    raw = _with_body("forberedende-skema", lambda d, p, t: d.replace(
+        t, t.replace("images", "ima" + split + "ges")))
+    compiled = CompiledTemplate(form, raw)
+    assert compiled.fast
+    data = _sample("forberedende-skema")
+    parts = _parts(compiled.render(data))
+    block = next(b for b in form.layout if "image" in b)
+    assert parts["word/media/skema-drawing1.png"] == drawing(block, data)
+    assert parts["word/document.xml"].count(b'r:embed="rIdSkemaDrawing1"') == 1
+
+
+@pytest.mark.parametrize("change", [
+    lambda d, p, t: d.replace(t, "{% if false %}" + t + "{% endif %}"),
+    lambda d, p, t: d.replace(t, "{# " + t[2:-2] + " #}"),
+    lambda d, p, t: d.replace(p, "<w:p><w:r><w:t>images[…] er fjernet</w:t></w:r></w:p>"),
+], ids=["condition", "comment", "text"])
+def test_a_document_that_does_not_show_the_circle_does_not_carry_it(change):
+    """The network's names are in the circle's picture: a document whose template leaves
+    the picture out has no picture part and no relationship to one."""
+    form = load_form("forberedende-skema")
+    out = CompiledTemplate(form, _with_body("forberedende-skema", change)).render(
+        _sample("forberedende-skema"))
+    ids, media, _ = _pictures(out)
+    assert ids == [] and media == []
+    assert b"image" not in _parts(out)["word/_rels/document.xml.rels"]
+
+
+def test_template_parts_and_ids_are_not_taken_twice():
+    """A template that already has the drawing's part name is filled by docxtpl; a png
+    type written in capitals is not added again; the drawing's shape id is above every
+    id in the template and the letterhead logo's."""
+    form = load_form("strategi")
+    logo = (ROOT / "samples" / "eksempel-logo.png").read_bytes()
+    taken = CompiledTemplate(form, _with_body("strategi", lambda d, p, t: d, **{
+        "word/media/skema-drawing1.png": logo}))
+    assert not taken.fast
+    out = taken.render(_sample("strategi"))
+    _ids, media, _ = _pictures(out)
+    block = next(b for b in form.layout if "image" in b)
+    assert [_parts(out)[m] for m in media] == [drawing(block, {})]  # the unused part dropped
+    raw = lean_package(template_path(form).read_bytes())
+    types = _parts(raw)["[Content_Types].xml"].replace(
+        b"<Default ", b'<Default Extension="PNG" ContentType="image/png"/><Default ', 1)
+    picture = ('<w:p><w:r><w:drawing><wp:inline><wp:extent cx="1" cy="1"/>'
+               '<wp:docPr id="9500" name="x"/></wp:inline></w:drawing></w:r></w:p>')
+    compiled = CompiledTemplate(form, _with_body(
+        "strategi", lambda d, p, t: d.replace(p, p + picture), **{
+            "[Content_Types].xml": types}))
+    assert compiled.fast
+    ids, _media, types_out = _pictures(compiled.render(_sample("strategi")))
+    assert sorted(ids) == [b"9500", b"9501"]
+    assert len(re.findall(rb'Extension="png"', types_out, re.I)) == 1
+
+
+def test_a_custom_template_word_cannot_open_is_refused_with_its_name(tmp_path):
+    """A template with a picture part of no content type (python-docx refuses it) gives a
+    Danish error naming the file before any document, not an unexpected error."""
+    form = load_form("strategi")
+    raw = _parts(lean_package(template_path(form).read_bytes()))
+    rels = raw["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSkemaDrawing1" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/image" '
+        b'Target="media/skema-drawing1.png"/></Relationships>')
+    path = tmp_path / "egen skabelon.docx"
+    path.write_bytes(_with_body("strategi", lambda d, p, t: d, **{
+        "word/_rels/document.xml.rels": rels,
+        "word/media/skema-drawing1.png": (ROOT / "samples" / "eksempel-logo.png").read_bytes()}))
+    with pytest.raises(TemplateError) as err:
+        compiled_template(form, path)
+    assert str(err.value) == (f"{path}: skabelonen kan ikke åbnes som Word-dokument (en del "
+                              "af pakken mangler eller er ugyldig).")

@@ -147,13 +147,17 @@ def drawing(block: dict, data: Any) -> bytes:
 
     Kept per process for the lists that recur (an empty circle, the strategy's, a batch's
     rows with the same network): drawing and encoding one takes 80–100 ms."""
+    import hashlib
+
     items = get_value(data, block["field"]) if block.get("field") else []
     persons = [p for p in items or [] if isinstance(p, dict)]
-    key = (block["image"], repr(persons))
+    # keyed by a digest: the whole list's text (names, notes) would stay in memory and
+    # a hostile list could make each key megabytes
+    key = (block["image"], hashlib.sha256(repr(persons).encode("utf-8", "replace")).digest())
     png = _DRAWN.get(key)
     if png is None:
         png = _DRAWN.put(key, DRAWINGS[block["image"]](persons))
     return png
 
 
-_DRAWN: Cache[tuple[str, str], bytes] = Cache(16)
+_DRAWN: Cache[tuple[str, bytes], bytes] = Cache(16)

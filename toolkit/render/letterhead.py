@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from ..catalogue import Form
 from ..profile import BUNDLED_FONT, Profile
 from .doc_title import core_with_title
-from .ooxml import FIXED_ZIP_TIME, ZipEntry, write_zip
+from .ooxml import FIXED_ZIP_TIME, ZipEntry, has_default, write_zip
 
 CM = 28.3465
 GREY = (0.35, 0.35, 0.35)
@@ -91,6 +91,10 @@ def _fit(canvas: Any, text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + " …"
 
 
+#: The logo's shape id (``wp:docPr``); a compiled template's drawings are numbered above it.
+LOGO_SHAPE_ID = 9001
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height in pixels of a PNG (from its IHDR chunk)."""
     return struct.unpack(">II", png[16:24])
@@ -156,7 +160,7 @@ def docx_letterhead(package: bytes, form: Form, profile: Profile | None,
             lambda m: m.group(1) + escape(family, {'"': "&quot;"}) + '"', styles).encode()
     if png is not None:
         types = src.read("[Content_Types].xml")
-        if b'Extension="png"' not in types:
+        if not has_default(types, "png"):
             changed["[Content_Types].xml"] = types.replace(
                 b"<Default ", b'<Default Extension="png" ContentType="image/png"/><Default ', 1)
         changed["word/media/skema-logo.png"] = png
@@ -247,9 +251,10 @@ def _logo_drawing(profile: Profile) -> str:
     name = escape(f"Logo {profile.name}", {'"': "&quot;"})
     return (
         f'<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
-        f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="9001" name="Logo" descr="{name}"/>'
+        f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="{LOGO_SHAPE_ID}" name="Logo" '
+        f'descr="{name}"/>'
         '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/'
-        'picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="9001" name="skema-logo.png"/>'
+        f'picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="{LOGO_SHAPE_ID}" name="skema-logo.png"/>'
         '<pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rIdSkemaLogo"/>'
         '<a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm>'
         f'<a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom '

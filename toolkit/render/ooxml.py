@@ -210,6 +210,13 @@ def document_identity(pkg: Package) -> tuple[str | None, str | None]:
 FIXED_ZIP_TIME = (2019, 2, 26, 0, 0, 0)
 
 
+def has_default(types: bytes, extension: str) -> bool:
+    """Whether ``[Content_Types].xml`` has a ``Default`` for the file extension (compared
+    without case, as OPC compares extensions)."""
+    return re.search(rb"<(?:\w+:)?Default\b[^>]*\bExtension\s*=\s*[\"']"
+                     + re.escape(extension.encode()) + rb"[\"']", types, re.I) is not None
+
+
 def custom_part(name: str, body: bytes) -> bytes | None:
     """A part of a package about to get new custom properties: the content types and the
     package relationships name ``docProps/custom.xml``; the old custom part is dropped

@@ -11,7 +11,6 @@ import copy
 import hashlib
 import io
 import re
-import struct
 import weakref
 import zipfile
 from pathlib import Path
@@ -28,6 +27,7 @@ from ..paths import get_value
 from ..profile import Profile
 from ..profile_defaults import with_profile_defaults
 from .cache import Cache
+from .letterhead import LOGO_SHAPE_ID, png_size
 from .ooxml import (
     CHECKED,
     PLACEHOLDER_STYLE,
@@ -37,6 +37,7 @@ from .ooxml import (
     clean_text,
     custom_part,
     custom_properties_xml,
+    has_default,
     w,
     w14,
     write_zip,
@@ -112,8 +113,28 @@ def compiled_template(form: Form, template: str | Path | None = None) -> Compile
                     hint="Byg en ny skabelon med \"skema templates build\" og flyt dine "
                     "tilpasninger over i den.",
                 )
-        cache[key] = CompiledTemplate(form, raw)
+        compiled = CompiledTemplate(form, raw)
+        if template is not None and not compiled.fast:
+            _opens_in_docxtpl(compiled.raw, template)
+        cache[key] = compiled
     return cache[key]
+
+
+def _opens_in_docxtpl(raw: bytes, template: str | Path) -> None:
+    """A custom template for the docxtpl path must open as a Word package (python-docx
+    refuses a part without a content type, a relationship to a missing part …) before
+    the first document, not as an unexpected error in it."""
+    from docx import Document
+
+    try:
+        Document(io.BytesIO(raw))
+    except (KeyError, ValueError, LookupError, zipfile.BadZipFile,
+            etree.XMLSyntaxError):
+        raise TemplateError(
+            f"{template}: skabelonen kan ikke åbnes som Word-dokument (en del af pakken "
+            "mangler eller er ugyldig).",
+            hint="Byg en ny skabelon med \"skema templates build\" og flyt dine "
+            "tilpasninger over i den.") from None
 
 
 _COMPILED: weakref.WeakKeyDictionary[Form, dict[bytes, CompiledTemplate]] = (
@@ -163,7 +184,8 @@ class CompiledTemplate:
         env = Environment(autoescape=True)
         patcher = DocxTemplate.__new__(DocxTemplate)
         src = zipfile.ZipFile(io.BytesIO(self.raw))
-        self.drawings = self._drawing_slots(src)
+        parts: list[tuple[str, bytes]] = []
+        patched: dict[str, str] = {}  # the story parts with expressions, as docxtpl reads them
         for info in src.infolist():
             name = info.filename
             if name.endswith("/"):
@@ -171,44 +193,66 @@ class CompiledTemplate:
             body = custom_part(name, src.read(name))
             if body is None:
                 continue
-            if self.drawings:
-                body = _with_drawing_parts(name, body, self.drawings)
+            parts.append((name, body))
             if _STORY.fullmatch(name) and (b"{" in body or b"<w:sdt" in body):
-                source = self._compile_part(patcher, body)
+                patched[name] = patcher.patch_xml(
+                    etree.tostring(etree.fromstring(body), encoding="unicode"))
+        self.drawings = self._drawing_slots(src, patched)
+        for name, body in parts:
+            if name in patched:
                 try:
-                    self.entries.append((name, env.from_string(source)))
+                    self.entries.append((name, env.from_string(
+                        self._compile_part(patched[name]))))
                 except TemplateSyntaxError:
                     raise _NotCompilable from None
+            elif name == "word/_rels/document.xml.rels" and self.drawings:
+                self.entries.append((name, _DrawingRels(body, self.drawings)))
+            elif name == "[Content_Types].xml" and self.drawings \
+                    and not has_default(body, "png"):
+                self.entries.append((name, ZipEntry(name, body.replace(
+                    b"<Default ", b'<Default Extension="png" ContentType="image/png"/>'
+                    b"<Default ", 1))))
             else:
                 self.entries.append((name, ZipEntry(name, body)))
         self.entries.append(("docProps/custom.xml", ZipEntry(
             "docProps/custom.xml", custom_properties_xml(self.identity).encode("utf-8"))))
 
-    def _drawing_slots(self, src: zipfile.ZipFile) -> list[_Drawing]:
-        """The form's drawings, each with its relationship id, part name and shape id
-        (docxtpl's numbering: one above every ``id`` in the body). A template that names a
-        drawing anywhere but the body is not compiled: its part's relationships differ."""
-        blocks = [b for b in self.form.layout if "image" in b]
-        names = src.namelist()
-        for name in names:
-            if _STORY.fullmatch(name) and name != "word/document.xml" \
-                    and b"images[" in src.read(name):
-                raise _NotCompilable
-        if not blocks or "word/document.xml" not in names:
-            return []
-        body = src.read("word/document.xml")
-        if b"images[" not in body:
-            return []
-        if body.count(b"images[") > len(blocks):  # a picture twice needs two shape ids
-            raise _NotCompilable
-        ids = [int(v) for v in etree.fromstring(body).xpath("//@id") if v.isdigit()]
-        first = max(ids, default=0) + 1
-        return [_Drawing(block, f"{block['image']}:{block.get('field') or ''}", n + 1,
-                         first + n) for n, block in enumerate(blocks)]
+    def _drawing_slots(self, src: zipfile.ZipFile, patched: dict[str, str]) -> list[_Drawing]:
+        """The drawings the body shows, each with its relationship id, part name and shape
+        id (above every ``id`` in the template and the letterhead's logo).
 
-    def _compile_part(self, patcher, body: bytes) -> str:
-        root = etree.fromstring(body)
-        xml = patcher.patch_xml(etree.tostring(root, encoding="unicode"))
+        Only the plain ``{{ images['…'] }}`` of one of the form's drawings, once, in the
+        body, is compiled; any other mention of ``images`` (in a header, a ``{% set %}``,
+        a comment, a filter, twice) leaves the template to docxtpl, which handles each."""
+        keys = {f"{b['image']}:{b.get('field') or ''}": b
+                for b in self.form.layout if "image" in b}
+        found: list[str] = []
+        for name, xml in patched.items():
+            for m in _ANY_TAG.finditer(xml):
+                if not _IMAGES.search(m.group(0)):
+                    continue
+                shown = _SHOW_IMAGE.fullmatch(m.group(0))
+                if name != "word/document.xml" or shown is None \
+                        or shown.group(2) not in keys or shown.group(2) in found:
+                    raise _NotCompilable
+                found.append(shown.group(2))
+        if not found:
+            return []
+        rels = src.read("word/_rels/document.xml.rels").decode("utf-8", "replace")
+        names = set(src.namelist())
+        ids = [int(v) for xml in patched.values() for v in _SHAPE_ID.findall(xml)]
+        ids += [int(v) for name in names if _STORY.fullmatch(name) and name not in patched
+                for v in _SHAPE_ID.findall(src.read(name).decode("utf-8", "replace"))]
+        first = max([*ids, LOGO_SHAPE_ID]) + 1
+        slots = [_Drawing(keys[key], key, n + 1, first + n)
+                 for n, key in enumerate(k for k in keys if k in found)]
+        for slot in slots:
+            if f'"{slot.rel}"' in rels or f"word/{slot.target}" in names \
+                    or slot.shape > 0x7FFFFFFF:
+                raise _NotCompilable
+        return slots
+
+    def _compile_part(self, xml: str) -> str:
         for m in _JINJA_TAG.finditer(xml):
             if any(c in (m.group(1) or m.group(2)) for c in "<>&"):
                 raise _NotCompilable  # would need docxtpl's lenient re-parse
@@ -305,26 +349,33 @@ class CompiledTemplate:
             return render_docxtpl(self.form, data, self.raw, profile, blank=blank)
         form = self.form
         state = _ControlState(data)
-        images, media = {}, []
-        for slot in self.drawings:
-            png = drawing(slot.block, data)
-            images[slot.key] = slot.markup(png)
-            media.append(slot.part(png))
+        pngs = {slot.number: drawing(slot.block, data) for slot in self.drawings}
         context = {
             "v": display(form, form.schema, data, ""),
             "ref": reference_texts(form, data, paths=self.ref_paths, profile=profile),
-            "images": images,
+            "images": {slot.key: slot.markup(pngs[slot.number]) for slot in self.drawings},
             "tables": tables(form, data),
             "_cb": state.checked, "_fd": state.full_date, "_e": state.empty,
             "_blank": blank,
         }
+        rendered = {name: item.render(context) for name, item in self.entries
+                    if not isinstance(item, ZipEntry | _DrawingRels)}
+        shown = []
+        for slot in self.drawings:
+            count = rendered["word/document.xml"].count(f'r:embed="{slot.rel}"')
+            if count > 1:  # a loop shows it twice: docxtpl gives each picture its own id
+                return render_docxtpl(form, data, self.raw, profile, blank=blank)
+            if count:  # not added where the template leaves it out (a condition)
+                shown.append(slot)
         entries = []
         for name, item in self.entries:
             if isinstance(item, ZipEntry):
                 entries.append(item)
+            elif isinstance(item, _DrawingRels):
+                entries.append(item.entry(tuple(slot.number for slot in shown)))
             else:
-                entries.append(ZipEntry(name, item.render(context).encode("utf-8"), level=1))
-        return write_zip(entries + media)
+                entries.append(ZipEntry(name, rendered[name].encode("utf-8"), level=1))
+        return write_zip(entries + [slot.part(pngs[slot.number]) for slot in shown])
 
 
 
@@ -332,6 +383,10 @@ class _NotCompilable(Exception):
     """The template needs the docxtpl path."""
 
 
+_ANY_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_IMAGES = re.compile(r"\bimages\b")
+_SHOW_IMAGE = re.compile(r"\{\{\s*images\[\s*(['\"])([^'\"]*)\1\s*\]\s*\}\}")
+_SHAPE_ID = re.compile(r"[\s<]id=[\"'](\d+)[\"']")  # wp:docPr, pic:cNvPr (not w:id)
 _IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _EMU_PER_PT = 12700
 #: docxtpl's inline picture (python-docx ``CT_Inline.new_pic_inline``), without its
@@ -366,7 +421,7 @@ class _Drawing:
         """The inline picture, printed at the drawing's width with the PNG's proportions."""
         from ..network_circle import PRINTED_WIDTH_PT
 
-        width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+        width, height = png_size(png)
         cx = int(round(PRINTED_WIDTH_PT * _EMU_PER_PT))
         cy = int(round(cx * height / width))
         return Markup(_INLINE.format(cx=cx, cy=cy, shape=self.shape, number=self.number,
@@ -381,16 +436,24 @@ class _Drawing:
         return entry
 
 
-def _with_drawing_parts(name: str, body: bytes, drawings: list[_Drawing]) -> bytes:
-    """The body's relationships and content types with the drawings' entries added."""
-    if name == "word/_rels/document.xml.rels":
-        rels = "".join(f'<Relationship Id="{d.rel}" Type="{_IMAGE_REL}" Target="{d.target}"/>'
-                       for d in drawings)
-        return body.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
-    if name == "[Content_Types].xml" and b'Extension="png"' not in body:
-        return body.replace(b"<Default ", b'<Default Extension="png" '
-                            b'ContentType="image/png"/><Default ', 1)
-    return body
+class _DrawingRels:
+    """The body's relationships, with those of the drawings a fill shows."""
+
+    def __init__(self, body: bytes, drawings: list[_Drawing]) -> None:
+        self.body = body
+        self.drawings = drawings
+        self.made: dict[tuple[int, ...], ZipEntry] = {}
+
+    def entry(self, shown: tuple[int, ...]) -> ZipEntry:
+        """The relationships part naming the drawings numbered ``shown``."""
+        entry = self.made.get(shown)
+        if entry is None:
+            rels = "".join(f'<Relationship Id="{d.rel}" Type="{_IMAGE_REL}" '
+                           f'Target="{d.target}"/>' for d in self.drawings if d.number in shown)
+            entry = self.made[shown] = ZipEntry("word/_rels/document.xml.rels",
+                                                self.body.replace(b"</Relationships>", rels.encode()
+                                                                  + b"</Relationships>"))
+        return entry
 
 
 def _tag_jinja(tag: str) -> str:
