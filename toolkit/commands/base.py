@@ -26,9 +26,9 @@ from typing import Any
 
 import click
 
-from .. import danish
 from ..errors import SkemaError, os_reason
-from ..resources import package_file
+from ..resources import package_file, package_path
+from . import masked
 
 DOMAIN = "skema"
 OPTIONS_METAVAR = "[TILVALG]"
@@ -45,7 +45,7 @@ def report_unexpected(exc: BaseException, debug: bool, where: str = "") -> None:
         import traceback
 
         traceback.print_exception(type(exc), exc, exc.__traceback__)
-    click.echo(UNEXPECTED.format(where=f"{danish.mask_cpr(where)}: " if where else "",
+    click.echo(UNEXPECTED.format(where=f"{masked(where)}: " if where else "",
                                  name=type(exc).__name__,
                                  what="filen" if where else "dine filer"), err=True)
 
@@ -59,7 +59,7 @@ def debugging() -> bool:
 
 def locale_dir() -> str:
     """The folder with the compiled catalogues (``da/LC_MESSAGES/skema.mo``)."""
-    return str(package_file("locale"))
+    return package_path("locale") or str(package_file("locale"))
 
 
 @contextlib.contextmanager
@@ -93,7 +93,7 @@ class _MaskingStream:
         """Write ``text`` with every CPR number masked (text only, like any text stream)."""
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self._stream.write(danish.mask_cpr(text))
+        self._stream.write(masked(text))
         return len(text)
 
     def writelines(self, lines: Any) -> None:
@@ -205,8 +205,8 @@ class RootGroup(Group):
                     import traceback
 
                     traceback.print_exc()
-                click.echo(danish.mask_cpr(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}"
-                                                              if exc.hint else "")), err=True)
+                click.echo(masked(f"Fejl: {exc}" + (f"\n  Tip: {exc.hint}"
+                                                    if exc.hint else "")), err=True)
                 sys.exit(1)
             except OSError as exc:  # the machine, not skema: no access, disk full …
                 if debug:
@@ -214,7 +214,7 @@ class RootGroup(Group):
 
                     traceback.print_exc()
                 where = f"{exc.filename}: " if exc.filename else ""
-                click.echo(danish.mask_cpr(f"Fejl: {where}{os_reason(exc)}."), err=True)
+                click.echo(masked(f"Fejl: {where}{os_reason(exc)}."), err=True)
                 sys.exit(1)
             except Exception as exc:  # a bug in skema: say so, never "damaged file"
                 report_unexpected(exc, debug)
