@@ -146,6 +146,9 @@ def forms_cmd() -> None:
     width = max(len(r[0]) for r in rows)
     for form_id, version, title in rows:
         click.echo(f"{form_id:<{width}}  {version:<7}  {title}")
+    from .commands.process import may_exit_now
+
+    may_exit_now()  # it only read: the program may end without Python's teardown
 
 
 @cli.command("schema")

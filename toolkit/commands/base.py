@@ -117,8 +117,49 @@ def masked_stderr() -> Iterator[None]:
         sys.stderr = previous
 
 
+def terminal_columns() -> int:
+    """The terminal's width in columns, as :func:`shutil.get_terminal_size` gives it
+    (``$COLUMNS``, else the terminal of stdout, else 80), without importing :mod:`shutil`
+    (with ``bz2`` and ``lzma``: 2 ms of ``skema --help``)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return columns
+
+
+class Context(click.Context):
+    """click's context, its help page as click makes it, for every skema command."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        """click's formatter at click's width (the terminal's, at most 80, less 2, at least
+        50), found by :func:`terminal_columns` (click would import shutil for it)."""
+        width = self.terminal_width
+        if width is None and click.formatting.FORCED_WIDTH is None:
+            most = 80 if self.max_content_width is None else self.max_content_width
+            width = max(min(terminal_columns(), most) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+    def get_help(self) -> str:
+        """The help page. Showing it is all that ``--help`` does (its callback exits next),
+        so the ``skema`` program may then end without Python's teardown
+        (:func:`toolkit.commands.process.exit_now`: ~8 ms of ``skema --help``)."""
+        from .process import may_exit_now
+
+        may_exit_now()
+        return super().get_help()
+
+
 class Command(click.Command):
     """A click command whose usage line is Danish (``[TILVALG]``)."""
+
+    context_class = Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
@@ -130,6 +171,7 @@ class Group(click.Group):
 
     command_class = Command
     group_class: type[click.Group] | type[type] | None = type  # sub-groups: this class
+    context_class = Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
