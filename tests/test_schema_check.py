@@ -228,8 +228,9 @@ def test_a_forged_marker_name_never_skips_the_check(own, monkeypatch, tmp_path):
 
 
 def test_a_marker_that_does_not_hold_the_exact_bytes_is_not_trusted(own, monkeypatch):
-    """Only a marker that holds exactly what was found valid is trusted: not one of other
-    bytes, one cut short (a crash while writing it), or one with more after it."""
+    """Only a marker that holds exactly what was found valid, and the form's listing after
+    it, is trusted: not one of other bytes, one cut short (a crash while writing it), or
+    one with something else after it. ``skema forms`` shows the listing it holds."""
     calls = []
     real = catalogue.check_schema
     monkeypatch.setattr(catalogue, "check_schema", lambda *a: calls.append(a) or real(*a))
@@ -237,19 +238,27 @@ def test_a_marker_that_does_not_hold_the_exact_bytes_is_not_trusted(own, monkeyp
     own(strategi())
     raw = (catalogue.schema_dir() / "strategi.schema.json").read_bytes()
     path, content = catalogue._marker("strategi", raw)
+    title = "Lokal strategi for inddragelse af borgerens netværk"
+    listing = f"5:1.0.0{title}".encode()
     mtime = 1.0
-    for held in (b"", content[:-1], content + b" ", content.replace(b"Lokal", b"lokal"),
-                 content):
+    for held in (b"", content, content[:-1] + listing, content + listing[:4],
+                 content + b" " + listing, content.replace(b"Lokal", b"lokal") + listing,
+                 content + b"x:" + listing, content + listing):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(held)
         before = len(calls)
         assert catalogue._load("strategi", mtime).id == "strategi"
         mtime += 1
-        assert len(calls) == before + (held != content), held[-20:]
-    assert catalogue.form_titles()[-1] == ("strategi", "1.0.0",
-                                           "Lokal strategi for inddragelse af borgerens netværk")
-    assert len(calls) == 4  # trusted: the listing only reads it
+        assert len(calls) == before + (held != content + listing), held[-20:]
+        with open(path, "rb") as handle:
+            assert handle.read() == content + listing  # written again after the check
+    assert catalogue.form_titles() == [("strategi", "1.0.0", title)]
+    assert len(calls) == 7  # trusted: the listing only reads it
+    with open(path, "wb") as handle:
+        handle.write(content + b"6:2.0.0xDen eneste")
+    assert catalogue.form_titles() == [("strategi", "2.0.0x", "Den eneste")]  # what it holds
+    assert len(calls) == 7
 
 
 def test_the_listing_is_the_forms_titles_and_builds_no_form_it_trusts(own, monkeypatch):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -358,6 +357,8 @@ def _meta_bytes() -> bytes:
 @cache
 def meta_schema() -> dict:
     """The meta-schema of a form schema: every ``x-`` keyword and where it may stand."""
+    import json
+
     return json.loads(_meta_bytes().decode("utf-8"))
 
 
@@ -410,6 +411,8 @@ _TYPE_WORDS = {"string": "tekst", "integer": "et helt tal", "number": "et tal",
 
 def _place(parts: Iterable[Any]) -> str:
     """A JSON path: ``$.x-layout[3].level``."""
+    import json
+
     out = "$"
     for part in parts:
         if isinstance(part, int):
@@ -431,6 +434,8 @@ def _unknown(key: str, known: Iterable[str], parts: list[Any]) -> str:
 
 def _explain_schema_error(errors: list) -> str:
     """One Danish sentence for the most telling of jsonschema's errors about a schema."""
+    import json
+
     def rank(err) -> int:
         if "propertyNames" in err.schema_path or err.validator == "additionalProperties":
             return 0  # an unknown keyword: the likeliest typo, and the clearest message
@@ -487,15 +492,16 @@ def _cache_folder() -> str | None:
 
 def _marker(form_id: str, raw: bytes) -> tuple[str, bytes] | None:
     """The marker of a schema's exact bytes found valid and made into a form: its file and
-    the content it must hold (None: no cache folder).
+    the content it must begin with (None: no cache folder).
 
     The content is everything the finding depends on, in full: this check's version, the
     form id, the meta-schema's bytes and the schema's bytes. The file is named by a CRC-32
     and the length of that content, which is cheap (SHA-256 would load OpenSSL: 4 ms of
     ``skema forms``) and can be forged: a schema folder may come from someone else, and two
     schemas with the same name are easily made. That costs nothing but time, as the marker
-    is trusted only when it holds exactly the content (:func:`_trusted`): a collision
-    can make a valid schema be checked again, never an invalid one go unchecked."""
+    is trusted only when it holds exactly the content and the form's listing after it
+    (:func:`_trusted`): a collision can make a valid schema be checked again, never an
+    invalid one go unchecked."""
     folder = _cache_folder()
     if folder is None:
         return None
@@ -508,22 +514,39 @@ def _marker(form_id: str, raw: bytes) -> tuple[str, bytes] | None:
     return os.path.join(folder, name), content
 
 
-def _trusted(marker: tuple[str, bytes] | None) -> bool:
-    """True when the marker file holds exactly the marker's content."""
+def _listing(form: Form) -> bytes:
+    """What ``skema forms`` shows of a form (version and title), as a marker ends with it:
+    ``<length of the version>:<version><title>`` in UTF-8."""
+    version = form.version.encode("utf-8")
+    return b"%d:%s%s" % (len(version), version, form.title.encode("utf-8"))
+
+
+def _trusted(marker: tuple[str, bytes] | None) -> tuple[str, str] | None:
+    """The form's version and title when the marker file holds exactly the marker's
+    content followed by a listing (:func:`_listing`); None otherwise (check the schema)."""
     if marker is None:
-        return False
+        return None
     path, content = marker
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(content) + 1) == content
+            held = handle.read()
     except OSError:  # none yet, or the cache cannot be read: check
-        return False
+        return None
+    if not held.startswith(content):
+        return None
+    size, colon, rest = held[len(content):].partition(b":")
+    if not colon or not size.isdigit() or len(rest) < int(size):
+        return None
+    try:
+        return rest[:int(size)].decode("utf-8"), rest[int(size):].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
-def _remember(marker: tuple[str, bytes] | None) -> None:
-    """Write the marker: a temporary file renamed into place, so that a marker is never
-    seen half-written (one cut short by a crash would not be trusted either). A cache that
-    cannot be written only costs time."""
+def _remember(marker: tuple[str, bytes] | None, form: Form) -> None:
+    """Write the marker, the form's listing after its content: a temporary file renamed
+    into place, so that a marker is never seen half-written (one cut short by a crash is
+    not trusted either). A cache that cannot be written only costs time."""
     if marker is None:
         return
     path, content = marker
@@ -531,7 +554,7 @@ def _remember(marker: tuple[str, bytes] | None) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as handle:
-            handle.write(content)
+            handle.write(content + _listing(form))
         os.replace(temporary, path)
     except OSError:
         try:
@@ -542,6 +565,8 @@ def _remember(marker: tuple[str, bytes] | None) -> None:
 
 def _parse(raw: bytes, name: str) -> Any:
     """The JSON of a schema file, or a SchemaError naming the file (and the line)."""
+    import json
+
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -568,11 +593,11 @@ def _load(form_id: str, mtime: float) -> Form:
         check_schema(schema, name, form_id)  # raises
     _check_name(schema, name, form_id)
     marker = _marker(form_id, raw)
-    if _trusted(marker):
+    if _trusted(marker) is not None:
         return Form(schema)
     check_schema(schema, name, form_id)
     form = Form(schema)
-    _remember(marker)
+    _remember(marker, form)
     return form
 
 
@@ -609,18 +634,15 @@ def forms() -> list[Form]:
 
 def form_titles() -> list[tuple[str, str, str]]:
     """(id, version, title) of every form of the catalogue, as :func:`forms` gives them and
-    with the same errors, for ``skema forms``: a schema whose exact bytes were found valid
-    and made into a form before is only read (its fields are not worked out, and
-    :mod:`toolkit.danish` is not loaded for the municipalities); any other is loaded."""
+    with the same errors, for ``skema forms``. A schema whose exact bytes were found valid
+    and made into a form before is only read: its listing is the one its marker holds
+    (neither the JSON is parsed, nor the fields worked out, nor :mod:`toolkit.danish`
+    loaded for the municipalities); any other is loaded."""
     titles = []
     for form_id in form_ids():
-        path = _schema_file(form_id)
-        raw = _read(path)
-        schema = _parse(raw, os.path.basename(path))
-        if (isinstance(schema, dict) and schema.get("x-form") == form_id
-                and _trusted(_marker(form_id, raw))):
-            titles.append((form_id, schema["version"], schema["title"]))
-        else:
+        listed = _trusted(_marker(form_id, _read(_schema_file(form_id))))
+        if listed is None:
             form = load_form(form_id)
-            titles.append((form.id, form.version, form.title))
+            listed = form.version, form.title
+        titles.append((form_id, *listed))
     return titles
