@@ -323,3 +323,28 @@ def test_the_help_width_is_shutils_without_shutil(columns, monkeypatch):
                           env=env, cwd=ROOT, capture_output=True, text=True,
                           check=True).stdout
     assert ours == width
+
+
+def test_the_program_loads_the_command_line_with_the_collector_paused(tmp_path):
+    """``skema`` (``toolkit.program:run``, also ``python -m toolkit``) loads the command
+    line with the garbage collector paused and the objects it made frozen; the command
+    runs with the collector on, as an in-process import of the command line leaves it."""
+    code = ("import atexit, gc, sys\n"
+            "sys.argv = ['skema', 'schema', 'strategi']\n"
+            "seen = []\n"
+            "gc.callbacks.append(lambda phase, info: seen.append(info) if phase == 'start' "
+            "and 'toolkit.program' in sys.modules "
+            "and not hasattr(sys.modules.get('toolkit.cli'), 'run') else None)\n"
+            "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 10000, "
+            "len(seen), file=sys.stderr))\n"
+            "from toolkit.program import run\n"
+            "run()\n")
+    proc = _program(tmp_path, code=code)
+    assert proc.returncode == 0 and proc.stdout.startswith("{")
+    assert proc.stderr == "True True 0\n"
+    assert "toolkit.program:run" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    plain = subprocess.run([sys.executable, "-c", "import gc, toolkit.cli; "
+                            "print(gc.isenabled(), gc.get_freeze_count())"],
+                           cwd=ROOT, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert plain.stdout == "True 0\n"

@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run() -> None:
-    """The ``skema`` program (the installed command and ``python -m toolkit``): :func:`main`,
+    """The ``skema`` program (the installed command and ``python -m toolkit``, through
+    :func:`toolkit.program.run`): :func:`main`,
     then, when the command allows it, the process ends without Python's teardown
     (:func:`toolkit.commands.process.exit_now`). In-process callers (tests) use
     :func:`main`, which always returns or raises."""
