@@ -138,6 +138,7 @@ def cli(ctx: click.Context, debug: bool, profile_path: str | None) -> None:
 def forms_cmd() -> None:
     """Vis formularerne (id, version og titel)."""
     from .catalogue import form_titles
+    from .commands.process import may_exit_now
 
     try:
         rows = form_titles()
@@ -146,8 +147,6 @@ def forms_cmd() -> None:
     width = max(len(r[0]) for r in rows)
     for form_id, version, title in rows:
         click.echo(f"{form_id:<{width}}  {version:<7}  {title}")
-    from .commands.process import may_exit_now
-
     may_exit_now()  # it only read: the program may end without Python's teardown
 
 
