@@ -261,6 +261,26 @@ def test_a_marker_that_does_not_hold_the_exact_bytes_is_not_trusted(own, monkeyp
     assert len(calls) == 7
 
 
+def test_a_cache_that_cannot_be_written_or_no_home_only_costs_a_check(own, monkeypatch,
+                                                                      tmp_path):
+    calls = []
+    real = catalogue.check_schema
+    monkeypatch.setattr(catalogue, "check_schema", lambda *a: calls.append(a) or real(*a))
+    catalogue._load.cache_clear()
+    own(strategi())
+    (tmp_path / "fil").write_text("ikke en mappe", encoding="utf-8")
+    monkeypatch.setenv("SKEMA_CACHE", str(tmp_path / "fil" / "cache"))
+    assert [t[0] for t in catalogue.form_titles()] == ["strategi"]
+    assert catalogue._load("strategi", 1.0).id == "strategi"
+    monkeypatch.delenv("SKEMA_CACHE")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "~")  # no home directory: nothing is remembered
+    assert catalogue._cache_folder() is None
+    assert catalogue._load("strategi", 2.0).id == "strategi"
+    assert len(calls) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fil", "strategi.schema.json"]
+
+
 def test_the_listing_is_the_forms_titles_and_builds_no_form_it_trusts(own, monkeypatch):
     own(strategi())
     assert catalogue.form_titles() == [(f.id, f.version, f.title) for f in catalogue.forms()]
