@@ -33,6 +33,9 @@ def template_dir() -> Path:
     return bundled_dir("form_templates", "SKEMA_TEMPLATES")
 
 
+_set = object.__setattr__
+
+
 class _Record:
     """An immutable record, as a frozen dataclass is, made without :mod:`dataclasses`
     (importing it and generating three classes' methods cost ``skema forms`` ~3 ms): its
@@ -42,6 +45,11 @@ class _Record:
     __slots__ = ()
     _fields: tuple[str, ...] = ()
     _compared = 0
+
+    def _init(self, *values: Any) -> None:
+        """Set the fields, in ``_fields`` order (for ``__init__``)."""
+        for name, value in zip(self._fields, values, strict=True):
+            _set(self, name, value)
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self._fields[:self._compared])
@@ -70,9 +78,6 @@ class _Record:
         return type(self), tuple(getattr(self, name) for name in self._fields)
 
 
-_set = object.__setattr__
-
-
 class Field(_Record):
     """One answer of a form. ``path`` is a shape path: ``*`` stands for a list index."""
 
@@ -95,15 +100,8 @@ class Field(_Record):
                  format: str | None = None, choices: tuple[tuple[Any, str], ...] = (),  # noqa: A002
                  list_path: str | None = None, required: bool = False,
                  schema: dict | None = None) -> None:
-        _set(self, "path", path)
-        _set(self, "label", label)
-        _set(self, "kind", kind)
-        _set(self, "help", help)
-        _set(self, "format", format)
-        _set(self, "choices", choices)
-        _set(self, "list_path", list_path)
-        _set(self, "required", required)
-        _set(self, "schema", {} if schema is None else schema)
+        self._init(path, label, kind, help, format, choices, list_path, required,
+                   {} if schema is None else schema)
 
     @property
     def key(self) -> str:
@@ -136,12 +134,7 @@ class ListDef(_Record):
 
     def __init__(self, path: str, label: str, item_title: str, blank_rows: int, scalar: bool,
                  fields: tuple[Field, ...]) -> None:
-        _set(self, "path", path)
-        _set(self, "label", label)
-        _set(self, "item_title", item_title)
-        _set(self, "blank_rows", blank_rows)
-        _set(self, "scalar", scalar)
-        _set(self, "fields", fields)
+        self._init(path, label, item_title, blank_rows, scalar, fields)
 
 
 class Slot(_Record):
@@ -156,9 +149,7 @@ class Slot(_Record):
     region: str | None  # list path when the slot repeats per item
 
     def __init__(self, field: Field, option: Any = None, region: str | None = None) -> None:
-        _set(self, "field", field)
-        _set(self, "option", option)
-        _set(self, "region", region)
+        self._init(field, option, region)
 
     @property
     def ident(self) -> str:
