@@ -197,3 +197,40 @@ def test_item_blocks_and_month_overview_are_never_split():
     overview = [t for t in root.iter(f"{W}tbl") if t not in blocks and "Indsats" == "".join(
         t.find(f"{W}tr").find(f"{W}tc").itertext())]
     assert len(overview) == 1 and _kept_together(overview[0])
+
+
+def test_fields_lists_and_slots_are_immutable_values():
+    """Field, ListDef and Slot behave as the frozen dataclasses they were: compared, hashed
+    and shown by their values (a field without its schema node), not assignable, and they
+    pickle and copy (a form's fields go to a bounded child and back)."""
+    import copy
+    import pickle
+
+    from toolkit.catalogue import Field, Form
+
+    form = load_form("indsatsskema")
+    fld = next(f for f in form.fields.values() if f.list_path)
+    same = Field(fld.path, fld.label, fld.kind, fld.help, fld.format, fld.choices,
+                 fld.list_path, fld.required, schema={"other": "node"})
+    assert same == fld and hash(same) == hash(fld) and same.schema != fld.schema
+    assert Field(fld.path, fld.label + " ", fld.kind) != fld
+    assert fld != tuple(getattr(fld, n) for n in Field._fields[:8])
+    assert repr(Field("a", "b", "text")) == ("Field(path='a', label='b', kind='text', help='', "
+                                             "format=None, choices=(), list_path=None, "
+                                             "required=False)")
+    assert Field("a", "b", "text").schema == {}
+    for record in (fld, form.lists[fld.list_path], form.slots()[0]):
+        for name in type(record)._fields:
+            with pytest.raises(AttributeError):
+                setattr(record, name, None)
+            with pytest.raises(AttributeError):
+                delattr(record, name)
+        with pytest.raises(AttributeError):
+            record.extra = 1  # type: ignore[union-attr]
+        back = pickle.loads(pickle.dumps(record))
+        assert back == record and copy.deepcopy(record) == record
+        assert repr(back) == repr(record) and hash(back) == hash(record)
+    assert pickle.loads(pickle.dumps(fld)).schema == fld.schema
+    again = Form(form.schema)
+    assert again.slots() == form.slots() and again.lists == form.lists
+    assert len({*form.fields.values(), *again.fields.values()}) == len(form.fields)

@@ -151,7 +151,7 @@ def test_no_traceback_without_debug(tmp_path, capsys, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("hemmelig 010190-1234")
 
-    monkeypatch.setattr(catalogue, "forms", boom)
+    monkeypatch.setattr(catalogue, "form_titles", boom)
     with pytest.raises(SystemExit) as info:
         main(["forms"])
     assert info.value.code == 1

@@ -372,7 +372,7 @@ def test_an_error_of_the_machine_is_not_a_bug_in_skema(run, monkeypatch):
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "ud/plan.docx")
 
-    monkeypatch.setattr(catalogue, "forms", full)
+    monkeypatch.setattr(catalogue, "form_titles", full)
     result = run("forms")
     assert result.exit_code == 1
     assert result.stderr == "Fejl: ud/plan.docx: der er ikke plads på disken.\n"

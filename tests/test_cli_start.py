@@ -56,6 +56,35 @@ def test_help_and_forms_load_nothing_heavy(argv):
             assert f"\n  {name} " in out
 
 
+#: What ``--help`` and ``forms`` do without, although the standard library has it (each
+#: costs a few ms from an installed wheel, where ``site`` has not loaded it before).
+STDLIB_SPARED = {"pathlib", "hashlib", "dataclasses", "shutil", "tempfile",
+                 "importlib.resources", "toolkit.danish"}
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("forms",)], ids=["--help", "forms"])
+def test_help_and_forms_spare_pathlib_hashlib_and_the_rest(argv, tmp_path):
+    """Seen without ``site`` (``-S``), which in a checkout's editable install loads some of
+    them before any command: what the command itself imports. ``forms`` of schemas found
+    valid before (the second run) does not parse them: not even :mod:`json` is loaded."""
+    beside_click = os.path.dirname(os.path.dirname(click.__file__))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), beside_click]),
+           "SKEMA_CACHE": str(tmp_path)}
+    env.pop("SKEMA_SCHEMAS", None)
+    for run in ("first", "second"):
+        proc = subprocess.run([sys.executable, "-S", "-X", "importtime", "-m", "toolkit",
+                               *argv], env=env, cwd=ROOT, capture_output=True, text=True,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+                  if line.startswith("import time:")}
+        assert "click" in loaded and "toolkit.cli" in loaded
+        checked = run == "first" and argv == ("forms",)  # each form built once
+        assert loaded & STDLIB_SPARED == ({"toolkit.danish"} if checked else set()), run
+        assert ("json" in loaded) == checked
+    assert len(os.listdir(tmp_path)) == (6 if argv == ("forms",) else 0)
+
+
 def test_a_lazy_command_is_imported_when_it_runs():
     loaded, out = _imported("consent", "--help")
     assert "toolkit.commands.consent" in loaded
@@ -175,7 +204,10 @@ def test_a_finished_consent_command_ends_without_teardown(tmp_path):
     assert got.returncode == 0 and got.stdout.startswith(f"{copy}: samtykke nr. 1 skrevet")
     assert "teardown" not in got.stdout and copy.read_bytes() == scan.read_bytes()
     forms = _program(tmp_path, "forms", code=AT_EXIT)
-    assert forms.returncode == 0 and forms.stdout.endswith("teardown\n")
+    assert forms.returncode == 0 and "teardown" not in forms.stdout
+    assert forms.stdout.startswith("forberedende-skema  1.0.0    Forberedende skema\n")
+    schema = _program(tmp_path, "schema", "strategi", code=AT_EXIT)
+    assert schema.returncode == 0 and schema.stdout.endswith("}\nteardown\n")
     verify = _program(tmp_path, "consent", "verify", "--archive", arkiv)
     assert verify.returncode == 0 and "er i orden: 1 samtykker, 3 filer" in verify.stdout
 
@@ -247,3 +279,72 @@ def test_an_iso_date_option_is_read_as_the_danish_reader_reads_it():
         assert _iso_day(text) is None, text
     assert danish.parse_date("2026-1-01") == "2026-01-01"  # left to the full reader
     assert danish.parse_date("2026-02-29") is None
+
+
+def test_help_and_forms_end_without_teardown_a_failed_forms_with_it(tmp_path, monkeypatch):
+    """``--help`` (of any command) and ``forms`` only print: the program ends at once, its
+    output complete; a ``forms`` that fails (a schema that is not valid) exits normally."""
+    for argv in (["--help"], ["fill", "--help"], ["consent", "add", "--help"]):
+        shown = _program(tmp_path, *argv, code=AT_EXIT)
+        assert shown.returncode == 0 and "teardown" not in shown.stdout, argv
+        assert shown.stdout.startswith(f"Brug: skema {' '.join(argv[:-1])}".rstrip() + " ")
+        assert shown.stdout == _program(tmp_path, *argv).stdout
+    monkeypatch.setenv("SKEMA_SCHEMAS", str(tmp_path))
+    monkeypatch.setenv("SKEMA_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "strategi.schema.json").write_text('{"x-form": "strategi"}', encoding="utf-8")
+    failed = _program(tmp_path, "forms", code=AT_EXIT)
+    assert failed.returncode == 1 and failed.stdout == "teardown\n"
+    assert failed.stderr.startswith('Fejl: Skemaet "strategi.schema.json" kan ikke bruges')
+
+
+@pytest.mark.parametrize("columns", [None, "", "x", "0", "-3", "40", "60", "100"])
+def test_the_help_width_is_shutils_without_shutil(columns, monkeypatch):
+    """The help page's width is found as :func:`shutil.get_terminal_size` finds it."""
+    import shutil
+
+    from toolkit.commands.base import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.delenv("LINES", raising=False)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("COLUMNS", "LINES"):
+        env.pop(name, None)
+    if columns is not None:
+        env["COLUMNS"] = columns
+    width = subprocess.run([sys.executable, "-c", "import click.formatting as f; "
+                            "print(f.HelpFormatter().width)"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout
+    ours = subprocess.run([sys.executable, "-c", "from toolkit.cli import cli; import click; "
+                           "print(cli.context_class(cli).make_formatter().width)"],
+                          env=env, cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+    assert ours == width
+
+
+def test_the_program_loads_the_command_line_with_the_collector_paused(tmp_path):
+    """``skema`` (``toolkit.program:run``, also ``python -m toolkit``) loads the command
+    line with the garbage collector paused and the objects it made frozen; the command
+    runs with the collector on, as an in-process import of the command line leaves it."""
+    code = ("import atexit, gc, sys\n"
+            "sys.argv = ['skema', 'schema', 'strategi']\n"
+            "seen = []\n"
+            "gc.callbacks.append(lambda phase, info: seen.append(info) if phase == 'start' "
+            "and 'toolkit.program' in sys.modules "
+            "and not hasattr(sys.modules.get('toolkit.cli'), 'run') else None)\n"
+            "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 10000, "
+            "len(seen), file=sys.stderr))\n"
+            "from toolkit.program import run\n"
+            "run()\n")
+    proc = _program(tmp_path, code=code)
+    assert proc.returncode == 0 and proc.stdout.startswith("{")
+    assert proc.stderr == "True True 0\n"
+    assert "toolkit.program:run" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    plain = subprocess.run([sys.executable, "-c", "import gc, toolkit.cli; "
+                            "print(gc.isenabled(), gc.get_freeze_count())"],
+                           cwd=ROOT, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert plain.stdout == "True 0\n"

@@ -31,8 +31,8 @@ def test_extract_returns_the_exported_extraction(tmp_path):
     got = toolkit.extract(path)
     assert isinstance(got, toolkit.Extraction)
     assert got.data == data and isinstance(got.report, toolkit.Report) and got.report.valid
-    hints = typing.get_type_hints(toolkit.extract, globalns={**vars(toolkit),
-                                                             "Extraction": toolkit.Extraction})
+    hints = typing.get_type_hints(toolkit.extract, globalns={  # names only type-checked
+        **vars(toolkit), "Extraction": toolkit.Extraction, "Path": Path})
     assert hints["return"] is toolkit.Extraction
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import sys
 import zipfile
 
@@ -12,6 +13,7 @@ import pytest
 from conftest import HERE, ROOT, proeve_data
 from jsonschema import Draft202012Validator
 
+from toolkit import catalogue
 from toolkit.catalogue import check_schema, form_ids, load_form, meta_schema
 from toolkit.derived import DRAWINGS
 from toolkit.errors import SchemaError
@@ -157,6 +159,133 @@ def test_a_valid_schema_is_checked_once_an_invalid_one_every_time(own, monkeypat
         with pytest.raises(SchemaError):
             forms_module._load("strategi", mtime)
     assert len(calls) == 3 and len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def _same_crc(valid: bytes, invalid: bytes, form_id: str) -> bytes:
+    """``invalid`` made into the same marker name as ``valid``: as long (its last string
+    padded), and with 48 letters near its end chosen between two each so that the CRC-32 of
+    its marker content is that of the valid one. CRC-32 is affine in the bits of a message
+    of a given length, so the choice is a linear system over GF(2) (the way any checksum
+    marker can be forged by someone who supplies the schema folder)."""
+    import zlib
+
+    pad = b'"x"}'
+    assert invalid.endswith(pad) and len(invalid) < len(valid) - 48
+    invalid = invalid[:-len(pad)] + b'"' + b"a" * (len(valid) - len(invalid) + 1) + b'"}'
+    assert len(invalid) == len(valid)
+    crc = lambda raw: zlib.crc32(catalogue._marker(form_id, raw)[1])  # noqa: E731
+    places = range(len(invalid) - 52, len(invalid) - 4)
+    base = crc(invalid)
+    basis: list[tuple[int, int]] = []  # (CRC delta, places toggled), distinct top bits
+    for place in places:
+        toggled = bytearray(invalid)
+        toggled[place] = ord("b")
+        delta, mask = crc(bytes(toggled)) ^ base, 1 << (place - places[0])
+        for known, known_mask in basis:
+            if delta ^ known < delta:
+                delta, mask = delta ^ known, mask ^ known_mask
+        if delta:
+            basis = sorted([*basis, (delta, mask)], reverse=True)
+    want, chosen = crc(valid) ^ base, 0
+    for known, known_mask in basis:
+        if want ^ known < want:
+            want, chosen = want ^ known, chosen ^ known_mask
+    assert want == 0
+    forged = bytearray(invalid)
+    for place in places:
+        if chosen >> (place - places[0]) & 1:
+            forged[place] = ord("b")
+    return bytes(forged)
+
+
+def test_a_forged_marker_name_never_skips_the_check(own, monkeypatch, tmp_path):
+    """An invalid schema made to share a valid one's marker name (the same CRC-32 and
+    length) is still checked and refused: the marker holds the exact bytes found valid."""
+    calls = []
+    real = catalogue.check_schema
+    monkeypatch.setattr(catalogue, "check_schema", lambda *a: calls.append(a) or real(*a))
+    catalogue._load.cache_clear()  # the in-process cache keys on (form id, mtime)
+    schema = strategi()
+    schema.pop("description", None)
+    schema["description"] = "v" * 100  # the last key: the padding goes at the end
+    valid = json.dumps(schema, ensure_ascii=False).encode("utf-8")
+    schema["x-layout"][1]["levl"] = 2
+    schema["description"] = "x"
+    invalid = _same_crc(valid, json.dumps(schema, ensure_ascii=False).encode("utf-8"),
+                        "strategi")
+    assert catalogue._marker("strategi", invalid)[0] == catalogue._marker("strategi", valid)[0]
+    assert invalid != valid
+    own(valid.decode("utf-8"))
+    catalogue._load("strategi", 1.0)
+    own(invalid.decode("utf-8"))
+    with pytest.raises(SchemaError, match='ukendt nøgleord "levl"'):
+        catalogue._load("strategi", 2.0)
+    with pytest.raises(SchemaError, match='ukendt nøgleord "levl"'):
+        catalogue.form_titles()
+    assert len(calls) == 3
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [
+        os.path.basename(catalogue._marker("strategi", valid)[0])]  # no temporary left
+
+
+def test_a_marker_that_does_not_hold_the_exact_bytes_is_not_trusted(own, monkeypatch):
+    """Only a marker that holds exactly what was found valid, and the form's listing after
+    it, is trusted: not one of other bytes, one cut short (a crash while writing it), or
+    one with something else after it. ``skema forms`` shows the listing it holds."""
+    calls = []
+    real = catalogue.check_schema
+    monkeypatch.setattr(catalogue, "check_schema", lambda *a: calls.append(a) or real(*a))
+    catalogue._load.cache_clear()
+    own(strategi())
+    raw = (catalogue.schema_dir() / "strategi.schema.json").read_bytes()
+    path, content = catalogue._marker("strategi", raw)
+    title = "Lokal strategi for inddragelse af borgerens netværk"
+    listing = f"5:1.0.0{title}".encode()
+    mtime = 1.0
+    for held in (b"", content, content[:-1] + listing, content + listing[:4],
+                 content + b" " + listing, content.replace(b"Lokal", b"lokal") + listing,
+                 content + b"x:" + listing, content + listing):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(held)
+        before = len(calls)
+        assert catalogue._load("strategi", mtime).id == "strategi"
+        mtime += 1
+        assert len(calls) == before + (held != content + listing), held[-20:]
+        with open(path, "rb") as handle:
+            assert handle.read() == content + listing  # written again after the check
+    assert catalogue.form_titles() == [("strategi", "1.0.0", title)]
+    assert len(calls) == 7  # trusted: the listing only reads it
+    with open(path, "wb") as handle:
+        handle.write(content + b"6:2.0.0xDen eneste")
+    assert catalogue.form_titles() == [("strategi", "2.0.0x", "Den eneste")]  # what it holds
+    assert len(calls) == 7
+
+
+def test_a_cache_that_cannot_be_written_or_no_home_only_costs_a_check(own, monkeypatch,
+                                                                      tmp_path):
+    calls = []
+    real = catalogue.check_schema
+    monkeypatch.setattr(catalogue, "check_schema", lambda *a: calls.append(a) or real(*a))
+    catalogue._load.cache_clear()
+    own(strategi())
+    (tmp_path / "fil").write_text("ikke en mappe", encoding="utf-8")
+    monkeypatch.setenv("SKEMA_CACHE", str(tmp_path / "fil" / "cache"))
+    assert [t[0] for t in catalogue.form_titles()] == ["strategi"]
+    assert catalogue._load("strategi", 1.0).id == "strategi"
+    monkeypatch.delenv("SKEMA_CACHE")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "~")  # no home directory: nothing is remembered
+    assert catalogue._cache_folder() is None
+    assert catalogue._load("strategi", 2.0).id == "strategi"
+    assert len(calls) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fil", "strategi.schema.json"]
+
+
+def test_the_listing_is_the_forms_titles_and_builds_no_form_it_trusts(own, monkeypatch):
+    own(strategi())
+    assert catalogue.form_titles() == [(f.id, f.version, f.title) for f in catalogue.forms()]
+    monkeypatch.setattr(catalogue, "Form", None)  # a trusted schema is only read
+    assert [t[0] for t in catalogue.form_titles()] == ["strategi"]
 
 
 @pytest.mark.parametrize("form_id", form_ids())

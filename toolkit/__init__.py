@@ -9,7 +9,6 @@ deliberate errors are :class:`SkemaError` subclasses with Danish messages and a 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -25,6 +24,8 @@ from .errors import (
 from .lazy import lazy_names
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .catalogue import Field, Form, form_ids, forms, load_form
     from .problems import Problem, Report
     from .profile import Profile, ProfileError, load_profile
@@ -135,6 +136,8 @@ def extract(path: str | Path, form: str | None = None) -> Extraction:
 
     A file that cannot be read raises :class:`DocumentError` (:class:`NotAFormError` when
     it is readable but none of the catalogue's forms)."""
+    from pathlib import Path
+
     from .limits import LimitError, bounded
 
     path = Path(path)

@@ -1,5 +1,5 @@
 """``python -m toolkit`` runs the ``skema`` command line."""
 
-from .cli import run
+from .program import run
 
 run()

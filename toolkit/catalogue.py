@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import SchemaError, UnknownFormError
-from .resources import bundled_dir, package_file
+from .resources import bundled_dir, bundled_folder, package_bytes
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Field kinds, as rendered: one-line text, long text, date, drop-down, checkbox, multi-select.
 KINDS = ("text", "long", "date", "dropdown", "checkbox", "multi")
@@ -23,24 +23,85 @@ def schema_dir() -> Path:
     return bundled_dir("schemas", "SKEMA_SCHEMAS")
 
 
+def _schema_folder() -> str:
+    """:func:`schema_dir` as a string (``skema forms`` does without :mod:`pathlib`)."""
+    return bundled_folder("schemas", "SKEMA_SCHEMAS")
+
+
 def template_dir() -> Path:
     """Where the Word templates live: ``$SKEMA_TEMPLATES``, else the shipped ones."""
     return bundled_dir("form_templates", "SKEMA_TEMPLATES")
 
 
-@dataclass(frozen=True)
-class Field:
+_set = object.__setattr__
+
+
+class _Record:
+    """An immutable record, as a frozen dataclass is, made without :mod:`dataclasses`
+    (importing it and generating three classes' methods cost ``skema forms`` ~3 ms): its
+    ``_fields`` are the constructor's arguments in order, the first ``_compared`` of them
+    are compared, hashed and shown (a dataclass's ``compare=True``, ``repr=True``)."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _compared = 0
+
+    def _init(self, *values: Any) -> None:
+        """Set the fields, in ``_fields`` order (for ``__init__``)."""
+        for name, value in zip(self._fields, values, strict=True):
+            _set(self, name, value)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields[:self._compared])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _Record)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}"
+                          for name in self._fields[:self._compared])
+        return f"{type(self).__name__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), tuple(getattr(self, name) for name in self._fields)
+
+
+class Field(_Record):
     """One answer of a form. ``path`` is a shape path: ``*`` stands for a list index."""
+
+    __slots__ = ("path", "label", "kind", "help", "format", "choices", "list_path", "required",
+                 "schema")
+    _fields = __slots__
+    _compared = 8  # not the schema node
 
     path: str
     label: str
     kind: str
-    help: str = ""
-    format: str | None = None
-    choices: tuple[tuple[Any, str], ...] = ()
-    list_path: str | None = None
-    required: bool = False
-    schema: dict = field(default_factory=dict, compare=False, repr=False)
+    help: str
+    format: str | None
+    choices: tuple[tuple[Any, str], ...]
+    list_path: str | None
+    required: bool
+    schema: dict
+
+    def __init__(self, path: str, label: str, kind: str, help: str = "",  # noqa: A002
+                 format: str | None = None, choices: tuple[tuple[Any, str], ...] = (),  # noqa: A002
+                 list_path: str | None = None, required: bool = False,
+                 schema: dict | None = None) -> None:
+        self._init(path, label, kind, help, format, choices, list_path, required,
+                   {} if schema is None else schema)
 
     @property
     def key(self) -> str:
@@ -57,9 +118,12 @@ class Field:
         return "" if value is None else str(value)
 
 
-@dataclass(frozen=True)
-class ListDef:
+class ListDef(_Record):
     """A repeating list: rows of a table or blocks of the document."""
+
+    __slots__ = ("path", "label", "item_title", "blank_rows", "scalar", "fields")
+    _fields = __slots__
+    _compared = 6
 
     path: str
     label: str
@@ -68,14 +132,24 @@ class ListDef:
     scalar: bool
     fields: tuple[Field, ...]
 
+    def __init__(self, path: str, label: str, item_title: str, blank_rows: int, scalar: bool,
+                 fields: tuple[Field, ...]) -> None:
+        self._init(path, label, item_title, blank_rows, scalar, fields)
 
-@dataclass(frozen=True)
-class Slot:
+
+class Slot(_Record):
     """One Word content control in document order: a field, or one option of a multi-select."""
 
+    __slots__ = ("field", "option", "region")
+    _fields = __slots__
+    _compared = 3
+
     field: Field
-    option: Any = None
-    region: str | None = None  # list path when the slot repeats per item
+    option: Any
+    region: str | None  # list path when the slot repeats per item
+
+    def __init__(self, field: Field, option: Any = None, region: str | None = None) -> None:
+        self._init(field, option, region)
 
     @property
     def ident(self) -> str:
@@ -268,12 +342,14 @@ JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 @cache
 def _meta_bytes() -> bytes:
-    return package_file("data/meta.schema.json").read_bytes()
+    return package_bytes("data/meta.schema.json")
 
 
 @cache
 def meta_schema() -> dict:
     """The meta-schema of a form schema: every ``x-`` keyword and where it may stand."""
+    import json
+
     return json.loads(_meta_bytes().decode("utf-8"))
 
 
@@ -326,6 +402,8 @@ _TYPE_WORDS = {"string": "tekst", "integer": "et helt tal", "number": "et tal",
 
 def _place(parts: Iterable[Any]) -> str:
     """A JSON path: ``$.x-layout[3].level``."""
+    import json
+
     out = "$"
     for part in parts:
         if isinstance(part, int):
@@ -347,6 +425,8 @@ def _unknown(key: str, known: Iterable[str], parts: list[Any]) -> str:
 
 def _explain_schema_error(errors: list) -> str:
     """One Danish sentence for the most telling of jsonschema's errors about a schema."""
+    import json
+
     def rank(err) -> int:
         if "propertyNames" in err.schema_path or err.validator == "additionalProperties":
             return 0  # an unknown keyword: the likeliest typo, and the clearest message
@@ -381,88 +461,179 @@ def _explain_schema_error(errors: list) -> str:
     return f"{where} har en ugyldig værdi"
 
 
-_CHECK_VERSION = b"skema schema check 1\0"  # change when check_schema checks more
+#: Change when check_schema, or what Form makes of a schema, checks more: a schema found
+#: valid by an older check is then checked again.
+_CHECK_VERSION = b"skema schema check 2\0"
 
 
-def _cache_dir() -> Path:
-    """Where schemas found valid are remembered: ``$SKEMA_CACHE``, else the user's cache."""
+def _cache_folder() -> str | None:
+    """Where schemas found valid are remembered: ``$SKEMA_CACHE``, else the user's cache;
+    None without a home directory (every schema is then checked every time)."""
     env = os.environ.get("SKEMA_CACHE")
     if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "skema"
+        return env
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        home = os.path.expanduser("~")
+        if home.startswith("~"):
+            return None
+        base = os.path.join(home, ".cache")
+    return os.path.join(base, "skema")
 
 
-@cache
-def _meta_hash() -> Any:
-    import hashlib
+def _marker(form_id: str, raw: bytes) -> tuple[str, bytes] | None:
+    """The marker of a schema's exact bytes found valid and made into a form: its file and
+    the content it must begin with (None: no cache folder).
 
-    return hashlib.sha256(_CHECK_VERSION + _meta_bytes() + b"\0")
+    The content is everything the finding depends on, in full: this check's version, the
+    form id, the meta-schema's bytes and the schema's bytes. The file is named by a CRC-32
+    and the length of that content, which is cheap (SHA-256 would load OpenSSL: 4 ms of
+    ``skema forms``) and can be forged: a schema folder may come from someone else, and two
+    schemas with the same name are easily made. That costs nothing but time, as the marker
+    is trusted only when it holds exactly the content and the form's listing after it
+    (:func:`_trusted`): a collision can make a valid schema be checked again, never an
+    invalid one go unchecked."""
+    folder = _cache_folder()
+    if folder is None:
+        return None
+    import zlib
+
+    meta = _meta_bytes()
+    content = b"%s%s\0%d\0%s%s" % (_CHECK_VERSION, form_id.encode("utf-8"), len(meta), meta,
+                                      raw)
+    name = f"schema-ok-{form_id}-{len(content):x}-{zlib.crc32(content):08x}"
+    return os.path.join(folder, name), content
 
 
-def _checked_marker(raw: bytes) -> Path:
-    """The marker file of a schema's exact bytes (and of the meta-schema) found valid.
-
-    Named by SHA-256, though loading OpenSSL for it costs ``skema forms`` 4 ms: a folder of
-    schemas may come from someone else (``$SKEMA_SCHEMAS``), and with checksums a valid
-    schema and a later invalid one could be made to share a marker."""
-    hasher = _meta_hash().copy()
-    hasher.update(raw)
-    digest = hasher.hexdigest()[:40]
-    return _cache_dir() / f"schema-ok-{digest}"
+def _listing(form: Form) -> bytes:
+    """What ``skema forms`` shows of a form (version and title), as a marker ends with it:
+    ``<length of the version>:<version><title>`` in UTF-8."""
+    version = form.version.encode("utf-8")
+    return b"%d:%s%s" % (len(version), version, form.title.encode("utf-8"))
 
 
-def _check_once(schema: dict, raw: bytes, name: str, form_id: str) -> None:
-    """check_schema, skipped for bytes already found valid (each command loads its form)."""
-    _check_name(schema, name, form_id)
+def _trusted(marker: tuple[str, bytes] | None) -> tuple[str, str] | None:
+    """The form's version and title when the marker file holds exactly the marker's
+    content followed by a listing (:func:`_listing`); None otherwise (check the schema)."""
+    if marker is None:
+        return None
+    path, content = marker
     try:
-        marker = _checked_marker(raw)
-        if marker.is_file():
-            return
-    except (OSError, RuntimeError):  # no home directory: check every time
-        marker = None
-    check_schema(schema, name, form_id)
-    if marker is not None:
+        with open(path, "rb") as handle:
+            held = handle.read()
+    except OSError:  # none yet, or the cache cannot be read: check
+        return None
+    if not held.startswith(content):
+        return None
+    size, colon, rest = held[len(content):].partition(b":")
+    if not colon or not size.isdigit() or len(rest) < int(size):
+        return None
+    try:
+        return rest[:int(size)].decode("utf-8"), rest[int(size):].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _remember(marker: tuple[str, bytes] | None, form: Form) -> None:
+    """Write the marker, the form's listing after its content: a temporary file renamed
+    into place, so that a marker is never seen half-written (one cut short by a crash is
+    not trusted either). A cache that cannot be written only costs time."""
+    if marker is None:
+        return
+    path, content = marker
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(content + _listing(form))
+        os.replace(temporary, path)
+    except OSError:
         try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:  # a read-only cache only costs time
+            os.unlink(temporary)
+        except OSError:
             pass
+
+
+def _parse(raw: bytes, name: str) -> Any:
+    """The JSON of a schema file, or a SchemaError naming the file (and the line)."""
+    import json
+
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = (f" (linje {exc.lineno}, kolonne {exc.colno})"
+                 if isinstance(exc, json.JSONDecodeError) else "")
+        raise SchemaError(f'Skemaet "{name}" er ikke gyldig JSON{where}.',
+                          hint="Ret filen, så den er JSON i UTF-8.") from exc
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 @cache
 def _load(form_id: str, mtime: float) -> Form:
-    path = schema_dir() / f"{form_id}.schema.json"
-    raw = path.read_bytes()
-    try:
-        schema = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = (f" (linje {exc.lineno}, kolonne {exc.colno})"
-                 if isinstance(exc, json.JSONDecodeError) else "")
-        raise SchemaError(f'Skemaet "{path.name}" er ikke gyldig JSON{where}.',
-                              hint="Ret filen, så den er JSON i UTF-8.") from exc
+    """The form of a schema file (``mtime``: a changed file is loaded anew), checked by
+    :func:`check_schema` unless its exact bytes were found valid and made into a form
+    before (each command loads its form)."""
+    name = f"{form_id}.schema.json"
+    raw = _read(os.path.join(_schema_folder(), name))
+    schema = _parse(raw, name)
     if not isinstance(schema, dict):
-        check_schema(schema, path.name, form_id)  # raises
-    _check_once(schema, raw, path.name, form_id)
-    return Form(schema)
+        check_schema(schema, name, form_id)  # raises
+    _check_name(schema, name, form_id)
+    marker = _marker(form_id, raw)
+    if _trusted(marker) is not None:
+        return Form(schema)
+    check_schema(schema, name, form_id)
+    form = Form(schema)
+    _remember(marker, form)
+    return form
 
 
 def form_ids() -> list[str]:
     """Ids of every form in the catalogue, sorted."""
-    return sorted(p.name[: -len(".schema.json")] for p in schema_dir().glob("*.schema.json"))
+    suffix = ".schema.json"
+    try:
+        names = os.listdir(_schema_folder())
+    except OSError:  # no such folder: no forms, as a glob of it gives none
+        return []
+    return sorted(n[:-len(suffix)] for n in names if n.endswith(suffix))
 
 
-def load_form(form_id: str) -> Form:
-    """The form with this id; raises UnknownFormError listing the known ids."""
-    path = schema_dir() / f"{form_id}.schema.json"
-    if not re.fullmatch(r"[a-z0-9-]+", form_id or "") or not path.is_file():
+def _schema_file(form_id: str) -> str:
+    """The schema file of a form id; raises UnknownFormError listing the known ids."""
+    path = os.path.join(_schema_folder(), f"{form_id}.schema.json")
+    if not re.fullmatch(r"[a-z0-9-]+", form_id or "") or not os.path.isfile(path):
         known = ", ".join(form_ids())
         raise UnknownFormError(
             f"Ukendt formular: \"{form_id}\".", hint=f"Kendte formularer: {known}."
         )
-    return _load(form_id, path.stat().st_mtime)
+    return path
+
+
+def load_form(form_id: str) -> Form:
+    """The form with this id; raises UnknownFormError listing the known ids."""
+    return _load(form_id, os.stat(_schema_file(form_id)).st_mtime)
 
 
 def forms() -> list[Form]:
     """Every form of the catalogue."""
     return [load_form(i) for i in form_ids()]
+
+
+def form_titles() -> list[tuple[str, str, str]]:
+    """(id, version, title) of every form of the catalogue, as :func:`forms` gives them and
+    with the same errors, for ``skema forms``. A schema whose exact bytes were found valid
+    and made into a form before is only read: its listing is the one its marker holds
+    (neither the JSON is parsed, nor the fields worked out, nor :mod:`toolkit.danish`
+    loaded for the municipalities); any other is loaded."""
+    titles = []
+    for form_id in form_ids():
+        listed = _trusted(_marker(form_id, _read(_schema_file(form_id))))
+        if listed is None:
+            form = load_form(form_id)
+            listed = form.version, form.title
+        titles.append((form_id, *listed))
+    return titles

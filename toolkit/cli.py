@@ -10,15 +10,14 @@ click's own words are Danish through the gettext catalogue in ``toolkit/locale``
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from . import danish
-from .commands import error, fail
+from .commands import error, fail, masked
 from .commands.base import RootGroup, debugging, report_unexpected
 from .errors import DataFileError, SkemaError, UnknownFormError
 
@@ -48,6 +47,14 @@ LAZY_COMMANDS = {
 QUIET_OWN_LOGS = frozenset({"forms", "schema", "consent"})
 
 
+def _suffix(name: str) -> str:
+    """A file name's suffix in lower case, as :mod:`pathlib` gives it (``.docx``; ``""``
+    for ``a.`` or ``.docx``); pathlib is imported by the commands that need it only."""
+    from pathlib import PurePath
+
+    return PurePath(name).suffix.lower()
+
+
 def _load(form_id: str):
     from .catalogue import load_form
 
@@ -65,7 +72,7 @@ def _read(path: str):
     try:
         return read_data(path)
     except DataFileError as exc:
-        raise fail(exc, 2 if not Path(path).is_file() else 1) from None
+        raise fail(exc, 2 if not os.path.isfile(path) else 1) from None
 
 
 def _write(path: str, data: bytes, overwrite: bool) -> None:
@@ -101,7 +108,7 @@ def output_option(allowed: tuple[str, ...]) -> Callable[[F], F]:
 
 def _output_format(output: str, allowed: tuple[str, ...] = ("docx", "pdf")) -> str:
     """The format named by the output file's suffix, or a usage error."""
-    suffix = Path(output).suffix.lower()
+    suffix = _suffix(output)
     if suffix.lstrip(".") not in allowed:
         raise click.UsageError(f"Filtypen \"{suffix or '(ingen)'}\" understøttes ikke her; "
                                f"brug {_suffixes(allowed)}.")
@@ -130,15 +137,17 @@ def cli(ctx: click.Context, debug: bool, profile_path: str | None) -> None:
 @cli.command("forms")
 def forms_cmd() -> None:
     """Vis formularerne (id, version og titel)."""
-    from .catalogue import forms
+    from .catalogue import form_titles
+    from .commands.process import may_exit_now
 
     try:
-        rows = [(f.id, f.version, f.title) for f in forms()]
+        rows = form_titles()
     except SkemaError as exc:  # a schema that is not valid (SchemaError)
         raise fail(exc) from None
     width = max(len(r[0]) for r in rows)
     for form_id, version, title in rows:
         click.echo(f"{form_id:<{width}}  {version:<7}  {title}")
+    may_exit_now()  # it only read: the program may end without Python's teardown
 
 
 @cli.command("schema")
@@ -194,7 +203,7 @@ def blank_cmd(form: str, output: str, overwrite: bool) -> None:
     fmt = _output_format(output, ("docx", "pdf", "xlsx"))
     _write(output, blank(_load(form), fmt, profile=current_profile()), overwrite)
     what = "tom projektmappe til indtastning skrevet" if fmt == "xlsx" else "tom formular skrevet"
-    click.echo(danish.mask_cpr(f"{output}: ") + what)
+    click.echo(masked(f"{output}: ") + what)
 
 
 @cli.command("fill")
@@ -236,7 +245,7 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
     if template and fmt != "docx":
         raise click.UsageError("--template er en Word-skabelon og kan kun bruges med .docx.")
     frm = _load(form)
-    if template and not Path(template).is_file():
+    if template and not os.path.isfile(template):
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
     if is_workbook(data):
         values, report, _ = record_for_fill(frm, data, row, key)
@@ -257,13 +266,13 @@ def fill_cmd(form: str, data: str, output: str, template: str | None, flatten: b
         raise fail(exc) from None
     _write(output, out, overwrite)
     for problem in report:
-        click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
+        click.echo(f"{data}: {masked(str(problem))}", err=True)
     if not report.valid:
-        click.echo(danish.mask_cpr(f"{output}: ") + "udfyldt formular skrevet, men dataene har "
+        click.echo(masked(f"{output}: ") + "udfyldt formular skrevet, men dataene har "
                    f"{len(report)} "
                    f"problem{'er' if len(report) != 1 else ''} (se ovenfor)")
         raise click.exceptions.Exit(1)
-    click.echo(danish.mask_cpr(f"{output}: udfyldt formular skrevet"))
+    click.echo(masked(f"{output}: udfyldt formular skrevet"))
 
 
 @cli.command("validate")
@@ -290,10 +299,10 @@ def validate_cmd(form: str, data: str, as_json: bool, report: str | None,
     if as_json:
         click.echo(result.to_json())
     elif result.valid:
-        click.echo(danish.mask_cpr(f"{data}: ingen problemer"))
+        click.echo(masked(f"{data}: ingen problemer"))
     for problem in result:
         if not as_json:
-            click.echo(f"{data}: {danish.mask_cpr(str(problem))}", err=True)
+            click.echo(f"{data}: {masked(str(problem))}", err=True)
     if not result.valid:
         raise click.exceptions.Exit(1)
 
@@ -315,11 +324,11 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
     from . import extract
     from .extraction import extraction_payload
 
-    if output and Path(output).suffix.lower() not in (".json", ".xlsx"):
+    if output and _suffix(output) not in (".json", ".xlsx"):
         raise click.UsageError("Udtræk kan skrives til .json eller .xlsx (brug -o svar.json).")
     if form_id:
         _load(form_id)
-    if output and Path(output).suffix.lower() == ".xlsx":
+    if output and _suffix(output) == ".xlsx":
         from .collect import collect_files
         from .commands.collect import write_collection
 
@@ -344,7 +353,7 @@ def extract_cmd(files: tuple[str, ...], output: str | None, form_id: str | None,
             click.echo(f"{name}: {note}", err=True)
         for problem in result.report:
             failed = True
-            click.echo(f"{name}: {danish.mask_cpr(str(problem))}", err=True)
+            click.echo(f"{name}: {masked(str(problem))}", err=True)
         results.append(result)
     text = json.dumps(extraction_payload(results, len(files) == 1), ensure_ascii=False,
                       indent=2)
@@ -362,7 +371,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run() -> None:
-    """The ``skema`` program (the installed command and ``python -m toolkit``): :func:`main`,
+    """The ``skema`` program (the installed command and ``python -m toolkit``, through
+    :func:`toolkit.program.run`): :func:`main`,
     then, when the command allows it, the process ends without Python's teardown
     (:func:`toolkit.commands.process.exit_now`). In-process callers (tests) use
     :func:`main`, which always returns or raises."""

@@ -13,10 +13,12 @@ not inside the package and are read from the repository.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import SkemaError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The font family every PDF and image uses (DejaVu Sans; licence in toolkit/fonts/LICENSE).
 FONT_FILES = {
@@ -26,43 +28,73 @@ FONT_FILES = {
     "bolditalic": "DejaVuSans-BoldOblique.ttf",
 }
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_HERE = os.path.dirname(__file__)
+
+
+def package_path(name: str) -> str | None:
+    """The package resource ``toolkit/<name>`` as a file-system path (a string; may not
+    exist) where the package is a folder on the disk, else None.
+
+    Strings and :mod:`os.path`, not :mod:`pathlib`: ``skema --help`` and ``skema forms``
+    come here, and loading pathlib (with ``urllib.parse``) costs them ~5 ms."""
+    if os.path.isfile(os.path.join(_HERE, "__init__.py")):
+        return os.path.join(_HERE, *name.split("/"))
+    return None
 
 
 def package_file(name: str) -> Any:
     """The package resource ``toolkit/<name>`` (a file or folder; may not exist): a
     :class:`~pathlib.Path` where the package is a folder on the disk, else what
     :func:`importlib.resources.files` gives (it can be read, not always opened by path)."""
-    here = Path(__file__).parent
-    if (here / "__init__.py").is_file():
-        return here / name
+    found = package_path(name)
+    if found is not None:
+        from pathlib import Path
+
+        return Path(found)
     from importlib import resources
 
     return resources.files("toolkit").joinpath(name)
 
 
-def _on_disk(name: str) -> Path:
+def package_bytes(name: str) -> bytes:
+    """The bytes of the package file ``toolkit/<name>``."""
+    found = package_path(name)
+    if found is None:
+        return package_file(name).read_bytes()
+    with open(found, "rb") as handle:
+        return handle.read()
+
+
+def _on_disk(name: str) -> str:
     """The package resource ``toolkit/<name>`` as a file-system path (may not exist)."""
-    found = package_file(name)
-    if not isinstance(found, Path):  # a zipped install: reportlab and Pillow need real files
+    found = package_path(name)
+    if found is None:  # a zipped install: reportlab and Pillow need real files
         raise SkemaError(f"skema kan ikke læse sine egne filer ({name}) fra en zip-fil.",
                          hint="Installer skema som en almindelig pakke (pip install).")
     return found
 
 
-def bundled_dir(name: str, env: str) -> Path:
-    """A folder of shipped files: ``$env`` if set, else the package's, else the checkout's.
+def bundled_folder(name: str, env: str) -> str:
+    """A folder of shipped files as a path string: ``$env`` if set, else the package's,
+    else the checkout's.
 
     ``name`` is the folder's name both inside the wheel (``toolkit/<name>``) and at the top
     of the repository (``<repo>/<name>``).
     """
     override = os.environ.get(env)
     if override:
-        return Path(override)
+        return override
     inside = _on_disk(name)
-    if inside.is_dir():
+    if os.path.isdir(inside):
         return inside
-    return _CHECKOUT / name
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), name)
+
+
+def bundled_dir(name: str, env: str) -> Path:
+    """:func:`bundled_folder` as a :class:`~pathlib.Path`."""
+    from pathlib import Path
+
+    return Path(bundled_folder(name, env))
 
 
 def font_file(style: str = "regular") -> str:
@@ -70,13 +102,17 @@ def font_file(style: str = "regular") -> str:
 
     The host's fonts are never used, so a PDF or image looks the same on every machine.
     """
-    path = _on_disk("fonts") / FONT_FILES[style]
-    if not path.is_file():
+    path = os.path.join(_on_disk("fonts"), FONT_FILES[style])
+    if not os.path.isfile(path):
         raise SkemaError(f"Skrifttypen {FONT_FILES[style]} mangler i installationen af skema.",
                          hint="Geninstaller skema (pip install --force-reinstall skema).")
-    return str(path)
+    return path
 
 
 def data_text(name: str) -> str:
     """The text of a shipped data table, ``toolkit/data/<name>``."""
-    return package_file(f"data/{name}").read_text(encoding="utf-8")
+    found = package_path(f"data/{name}")
+    if found is None:
+        return package_file(f"data/{name}").read_text(encoding="utf-8")
+    with open(found, encoding="utf-8") as handle:
+        return handle.read()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ..errors import SkemaError
+
+
+def masked(text: str) -> str:
+    """``text`` with every CPR number masked (:func:`toolkit.danish.mask_cpr`; that module
+    is imported at the first message, not for ``skema --help`` or ``skema forms``)."""
+    from ..danish import mask_cpr
+
+    return mask_cpr(text)
 
 
 def error(message: str, hint: str = "", code: int = 1) -> click.ClickException:
@@ -25,7 +31,8 @@ def fail(exc: SkemaError, code: int = 1) -> click.ClickException:
 def write_output(output: str, data: bytes, overwrite: bool, done: str) -> None:
     """Write one output file atomically; a library error, or a fault of its folder (disk
     full, read-only, gone: ``done`` says what was finished), ends as one Danish line."""
-    from .. import danish
+    from pathlib import Path
+
     from ..faults import fault_message, folder_fault
     from ..fileio import write_atomic
 
@@ -36,6 +43,6 @@ def write_output(output: str, data: bytes, overwrite: bool, done: str) -> None:
     except OSError as exc:
         if not folder_fault(exc):
             raise
-        raise error(danish.mask_cpr(fault_message(
+        raise error(masked(fault_message(
             Path(output).parent, exc, f"{done}, men {Path(output).name} er ikke skrevet"))
         ) from None
