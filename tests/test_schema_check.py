@@ -239,11 +239,14 @@ def test_a_marker_that_does_not_hold_the_exact_bytes_is_not_trusted(own, monkeyp
     raw = (catalogue.schema_dir() / "strategi.schema.json").read_bytes()
     path, content = catalogue._marker("strategi", raw)
     title = "Lokal strategi for inddragelse af borgerens netværk"
-    listing = f"5:1.0.0{title}".encode()
+    listing = f"5:1.0.0{len(title.encode())}:{title}".encode()
     mtime = 1.0
     for held in (b"", content, content[:-1] + listing, content + listing[:4],
+                 content + listing[:-2],  # the title cut short (a crash after the rename)
+                 content + listing + b" - forfalsket",
                  content + b" " + listing, content.replace(b"Lokal", b"lokal") + listing,
-                 content + b"x:" + listing, content + listing):
+                 content + b"x:" + listing, content + b"9" * 5000 + b":" + listing,
+                 content + listing):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(held)
@@ -254,11 +257,57 @@ def test_a_marker_that_does_not_hold_the_exact_bytes_is_not_trusted(own, monkeyp
         with open(path, "rb") as handle:
             assert handle.read() == content + listing  # written again after the check
     assert catalogue.form_titles() == [("strategi", "1.0.0", title)]
-    assert len(calls) == 7  # trusted: the listing only reads it
+    assert len(calls) == 10  # trusted: the listing only reads it
     with open(path, "wb") as handle:
-        handle.write(content + b"6:2.0.0xDen eneste")
+        handle.write(content + b"6:2.0.0x10:Den eneste")
     assert catalogue.form_titles() == [("strategi", "2.0.0x", "Den eneste")]  # what it holds
-    assert len(calls) == 7
+    assert len(calls) == 10
+
+
+def test_a_marker_that_is_no_regular_file_is_not_read_or_followed(own, monkeypatch,
+                                                                   tmp_path):
+    """A marker that is a pipe (no writer: reading would wait for ever), a link (to an
+    endless device, or to a file someone wants overwritten) or a folder is not read: the
+    schema is checked, the marker written as a new file in its place, and what a link led
+    to is left as it was. The form's older markers are removed."""
+    calls = []
+    real = catalogue.check_schema
+    monkeypatch.setattr(catalogue, "check_schema", lambda *a: calls.append(a) or real(*a))
+    own(strategi())
+    raw = (catalogue.schema_dir() / "strategi.schema.json").read_bytes()
+    path, _content = catalogue._marker("strategi", raw)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    victim = tmp_path / "vigtig.txt"
+    victim.write_text("vigtigt", encoding="utf-8")
+    older = [os.path.join(folder, "schema-ok-strategi-5dc8-0badf00d"),
+             os.path.join(folder, "schema-ok-" + "a" * 40)]
+    other_form = os.path.join(folder, "schema-ok-strategi-x-5dc8-0badf00d")
+    for name in (*older, other_form):
+        with open(name, "wb"):
+            pass
+    makers = [lambda: os.mkfifo(path), lambda: os.symlink("/dev/zero", path),
+              lambda: os.symlink(victim, path), lambda: os.mkdir(path)]
+    for number, make in enumerate(makers, start=1):
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.rmdir(path)
+        elif os.path.lexists(path):
+            os.unlink(path)
+        make()
+        catalogue._load.cache_clear()
+        assert catalogue._load("strategi", 1.0).id == "strategi"
+        assert len(calls) == number
+        assert os.path.isdir(path) or (os.path.isfile(path) and not os.path.islink(path))
+    assert victim.read_text(encoding="utf-8") == "vigtigt"
+    assert not any(os.path.exists(name) for name in older)
+    assert os.path.exists(other_form)  # another form's marker is its own
+    assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]
+    fresh = tmp_path / "ny" / "cache"
+    monkeypatch.setenv("SKEMA_CACHE", str(fresh))
+    catalogue._load.cache_clear()
+    catalogue._load("strategi", 1.0)
+    assert fresh.stat().st_mode & 0o777 == 0o700  # the cache is the user's own
+    assert [p.stat().st_mode & 0o777 for p in fresh.iterdir()] == [0o600]
 
 
 def test_a_cache_that_cannot_be_written_or_no_home_only_costs_a_check(own, monkeypatch,

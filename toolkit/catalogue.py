@@ -507,51 +507,105 @@ def _marker(form_id: str, raw: bytes) -> tuple[str, bytes] | None:
 
 def _listing(form: Form) -> bytes:
     """What ``skema forms`` shows of a form (version and title), as a marker ends with it:
-    ``<length of the version>:<version><title>`` in UTF-8."""
+    ``<length>:<version><length>:<title>`` in UTF-8, each length in bytes."""
     version = form.version.encode("utf-8")
-    return b"%d:%s%s" % (len(version), version, form.title.encode("utf-8"))
+    title = form.title.encode("utf-8")
+    return b"%d:%s%d:%s" % (len(version), version, len(title), title)
+
+
+#: The most a listing may add to a marker's content (the lengths have at most 4 digits).
+_LISTING_MAX = 2 * (4 + 1 + 9999)
 
 
 def _trusted(marker: tuple[str, bytes] | None) -> tuple[str, str] | None:
-    """The form's version and title when the marker file holds exactly the marker's
-    content followed by a listing (:func:`_listing`); None otherwise (check the schema)."""
+    """The form's version and title when the marker file is a regular file holding exactly
+    the marker's content followed by a whole listing (:func:`_listing`) and nothing more;
+    None otherwise (check the schema). Read without following a link, without waiting on
+    a pipe, and no more than such a file can hold."""
     if marker is None:
         return None
     path, content = marker
     try:
-        with open(path, "rb") as handle:
-            held = handle.read()
-    except OSError:  # none yet, or the cache cannot be read: check
-        return None
-    if not held.startswith(content):
-        return None
-    size, colon, rest = held[len(content):].partition(b":")
-    if not colon or not size.isdigit() or len(rest) < int(size):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:  # none yet, a link, or the cache cannot be read: check
         return None
     try:
-        return rest[:int(size)].decode("utf-8"), rest[int(size):].decode("utf-8")
-    except UnicodeDecodeError:
+        info = os.fstat(fd)
+        import stat
+
+        if not stat.S_ISREG(info.st_mode) or not (
+                len(content) < info.st_size <= len(content) + _LISTING_MAX):
+            return None
+        held = os.read(fd, info.st_size)
+    except OSError:
         return None
+    finally:
+        os.close(fd)
+    if not held.startswith(content):
+        return None
+    fields: list[str] = []
+    rest = held[len(content):]
+    for _ in range(2):
+        size, colon, rest = rest.partition(b":")
+        if not colon or not size.isdigit() or len(size) > 4 or len(rest) < int(size):
+            return None
+        try:
+            fields.append(rest[:int(size)].decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        rest = rest[int(size):]
+    if rest:  # anything after the title: not a marker this code wrote
+        return None
+    return fields[0], fields[1]
 
 
 def _remember(marker: tuple[str, bytes] | None, form: Form) -> None:
-    """Write the marker, the form's listing after its content: a temporary file renamed
-    into place, so that a marker is never seen half-written (one cut short by a crash is
-    not trusted either). A cache that cannot be written only costs time."""
+    """Write the marker, the form's listing after its content: a new temporary file (never
+    an existing one or a link: another user may share the cache) renamed into place, so a
+    marker is never seen half-written; the form's older markers go. A cache that cannot be
+    written only costs time."""
     if marker is None:
         return
     path, content = marker
-    temporary = f"{path}.{os.getpid()}.tmp"
+    folder, name = os.path.split(path)
+    temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(content + _listing(form))
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                     | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            os.write(fd, content + _listing(form))
+        finally:
+            os.close(fd)
         os.replace(temporary, path)
     except OSError:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+        return
+    _forget_older(folder, name)
+
+
+def _forget_older(folder: str, kept: str) -> None:
+    """Remove the form's other markers (each schema edit left one) and the empty markers
+    of the first version (``schema-ok-`` and 40 hex digits)."""
+    import re
+
+    form_id = kept[len("schema-ok-"):kept.rindex("-", 0, kept.rindex("-"))]
+    own = re.compile(rf"schema-ok-{re.escape(form_id)}-[0-9a-f]+-[0-9a-f]{{8}}|"
+                     r"schema-ok-[0-9a-f]{40}")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for other in names:
+        if other != kept and own.fullmatch(other):
+            try:
+                os.unlink(os.path.join(folder, other))
+            except OSError:
+                pass
 
 
 def _parse(raw: bytes, name: str) -> Any:
