@@ -809,3 +809,21 @@ def test_collector_freezable_gives_the_objects_back_also_after_an_error():
         assert gc.get_freeze_count() > before
         raise RuntimeError
     assert gc.get_freeze_count() == before
+
+
+def test_only_the_first_results_that_are_not_ok_are_kept_but_all_are_counted(
+        tmp_path, form, monkeypatch):
+    """A workbook of only invalid rows does not make the parent hold every row's problems
+    to the end: the first KEPT in row order, and the counts (the command says all of
+    them)."""
+    import toolkit.batch as batch_module
+
+    monkeypatch.setattr(batch_module, "KEPT", 2)
+    book = workbook(tmp_path, form, rows(9, bad={i: "date" for i in (0, 2, 3, 5, 6, 8)}))
+    result = run_batch(form, book, tmp_path / "out", jobs=2)
+    assert [(r.row, r.status) for r in result.results] == [(2, INVALID), (4, INVALID)]
+    assert result.count(INVALID) == 6 and result.count(WRITTEN) == 3
+    cli = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "cli"),
+                 "--jobs", "2")
+    assert "3 filer skrevet, 6 ugyldige rækker sprunget over (9 rækker)" in cli.stdout
+    assert cli.stderr.count("er ugyldig og springes over:") == 6

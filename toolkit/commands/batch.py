@@ -114,15 +114,13 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
 
     bar = ProgressBar("Rækker")
-    shown_rows: set[int] = set()
     per_kind = _PerKind()
 
     def on_result(res) -> None:
         if not res.problems and not res.message:
             return
         bar.finish()
-        if res.status == INVALID and res.row not in shown_rows:
-            shown_rows.add(res.row)
+        if res.status == INVALID:  # (one result per invalid row, whatever the formats)
             shown = per_kind.take(res.problems)
             if shown:
                 click.echo(f"Række {res.row} er ugyldig og springes over:", err=True)
@@ -161,8 +159,8 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         click.echo(f"Bemærk: projektmappen har ingen udfyldte rækker ({data}).\n"
                    f"  Tip: udfyld en række pr. borger på hovedarket.", err=True)
     written, unchanged = result.count("skrevet"), result.count("uændret")
-    invalid = len({r.row for r in result.results if r.status == INVALID})
-    failed = len([r for r in result.results if r.status in ("findes", "fejl")])
+    invalid = result.count(INVALID)  # (one result per invalid row)
+    failed = result.count("findes") + result.count("fejl")
     if result.fault:
         click.echo(danish.mask_cpr(f"Fejl: {result.fault}") + "\n  Tip: de skrevne filer er "
                    "hele, og en ny kørsel springer dem over.", err=True)
