@@ -58,9 +58,9 @@ def collector_freezable() -> Iterator[Callable[[], None]]:
 
     For a process about to fork workers that share its memory: a full collection writes
     into the header of every object it scans, and each page so written stops being shared
-    (copy-on-write) and is counted again. A batch's parent collects every few seconds
-    while its workers run, and so un-shared about 10 MB of its memory (tested by
-    ``bench/memory.py``). Objects made after ``freeze()`` are collected as usual."""
+    (copy-on-write) and is counted again: a batch's parent un-shared ~10 MB that way
+    soon after its workers started (bench/README.md, "Memory flat: fourth pass").
+    Objects made after ``freeze()`` are collected as usual."""
     frozen = False
 
     def freeze() -> None:
