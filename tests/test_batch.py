@@ -768,3 +768,62 @@ def test_hostile_values_survive_the_batch(tmp_path, form):
         assert extract_docx(made).data == rec.data
         assert made == fill(form, rec.data)
     assert {p.parent for p in tmp_path.rglob("*.docx")} == {out}
+
+
+def test_the_batch_parent_freezes_what_its_workers_inherit(tmp_path, form, monkeypatch):
+    """The command moves what the parent holds after the first pass (the toolkit, the
+    template, the reading) out of the collector's sight before the workers fork, so the
+    parent's collections do not un-share those pages; at the end they are given back."""
+    import gc
+
+    import toolkit.pool as pool_module
+
+    frozen_at_fork: list[int] = []
+    real = pool_module._Pool.__init__
+
+    def spy(self, *args, **kwargs):
+        frozen_at_fork.append(gc.get_freeze_count())
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pool_module._Pool, "__init__", spy)
+    before = gc.get_freeze_count()
+    book = workbook(tmp_path, form, rows(20))
+    result = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "out"),
+                    "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert frozen_at_fork and all(n > before + 1000 for n in frozen_at_fork)
+    assert gc.get_freeze_count() == before
+
+
+def test_collector_freezable_gives_the_objects_back_also_after_an_error():
+    import gc
+
+    from toolkit.commands.process import collector_freezable
+
+    before = gc.get_freeze_count()
+    with collector_freezable():  # not asked to freeze: nothing changes
+        assert gc.get_freeze_count() == before
+    assert gc.get_freeze_count() == before
+    with pytest.raises(RuntimeError), collector_freezable() as freeze:
+        freeze()
+        assert gc.get_freeze_count() > before
+        raise RuntimeError
+    assert gc.get_freeze_count() == before
+
+
+def test_only_the_first_results_that_are_not_ok_are_kept_but_all_are_counted(
+        tmp_path, form, monkeypatch):
+    """A workbook of only invalid rows does not make the parent hold every row's problems
+    to the end: the first KEPT in row order, and the counts (the command says all of
+    them)."""
+    import toolkit.batch as batch_module
+
+    monkeypatch.setattr(batch_module, "KEPT", 2)
+    book = workbook(tmp_path, form, rows(9, bad={i: "date" for i in (0, 2, 3, 5, 6, 8)}))
+    result = run_batch(form, book, tmp_path / "out", jobs=2)
+    assert [(r.row, r.status) for r in result.results] == [(2, INVALID), (4, INVALID)]
+    assert result.count(INVALID) == 6 and result.count(WRITTEN) == 3
+    cli = invoke("batch", "indsatsskema", str(book), "-o", str(tmp_path / "cli"),
+                 "--jobs", "2")
+    assert "3 filer skrevet, 6 ugyldige rækker sprunget over (9 rækker)" in cli.stdout
+    assert cli.stderr.count("er ugyldig og springes over:") == 6

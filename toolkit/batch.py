@@ -45,6 +45,7 @@ JOURNAL = ".manifest.csv.partial"
 NEXT_MANIFEST = ".manifest.csv.next"
 TMP_PREFIX = ".skema-tmp-"
 SYNC_STEP = 1000  # written files synced together, as the run goes
+KEPT = 1000  # results that are not ok kept for the caller (the first, in row order)
 FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 
 # Status words of the manifest (Danish: the user reads them).
@@ -74,10 +75,11 @@ class RowResult:
 @dataclass
 class BatchResult:
     """The outcome of a batch: counts per status, the rows that gave no file, and the
-    workbook-level problems. Every row's line is in ``manifest.csv``; only the results
-    that are not ok are kept here (so memory does not grow with the rows)."""
+    workbook-level problems. Every row's line is in ``manifest.csv``; only the first
+    :data:`KEPT` results that are not ok are kept here, in row order (so memory does not
+    grow with the rows, also when every row is invalid); ``counts`` counts them all."""
 
-    results: list[RowResult]  # the results that are not ok, in row order
+    results: list[RowResult]  # the first KEPT results that are not ok, in row order
     problems: list[Problem]
     rows: int
     interrupted: bool = False
@@ -492,6 +494,8 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
                 counts[res.status] = counts.get(res.status, 0) + 1
                 if not res.ok:
                     kept.append(res)
+                    if len(kept) >= 2 * KEPT:  # the chunks come in any order
+                        kept = _first_kept(kept)
             journal.add(rows)
             unsynced += [r.file for r in rows if r.status == WRITTEN]
             if len(unsynced) >= SYNC_STEP:  # while the workers go on: not all at the end
@@ -521,7 +525,7 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
         journal.close()
         manifest.close()
         clean_temp_files(outdir)
-    kept.sort(key=lambda r: (r.row, r.file))
+    kept = _first_kept(kept)
     try:
         if fault is None:
             # the documents reach the disk before the manifest says they are there
@@ -543,6 +547,11 @@ def run_batch(form: Form, source: str | Path, outdir: str | Path, fmt: str = "do
             manifest.remove()
     return BatchResult(kept, problems, total, interrupted or bool(word), lost, word, counts,
                        done)
+
+
+def _first_kept(results: list[RowResult]) -> list[RowResult]:
+    """The first :data:`KEPT` of ``results`` in row order."""
+    return sorted(results, key=lambda r: (r.row, r.file))[:KEPT]
 
 
 class _CsvFile:

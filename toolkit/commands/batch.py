@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from .. import danish
 from ..errors import DataFileError, SkemaError, TemplateError, UnknownFormError
 from . import error
 from .base import Command
-from .process import collector_paused, term_as_interrupt
+from .process import collector_freezable, collector_paused, term_as_interrupt
 from .profile import current_profile
 from .progress import ProgressBar
 from .workbook import PER_KIND
@@ -19,14 +21,20 @@ from .workbook import PER_KIND
 _error = error
 
 
-def _read_book(path: str, form: Any, validate: bool) -> Any:
+def _read_book(path: str, form: Any, validate: bool,
+               freeze: Callable[[], None] | None = None) -> Any:
     """The workbook opened as a stream, its list sheets read with the cyclic garbage
     collector paused (a third faster); the rows are read as the batch needs them. Its
-    notices (a hidden main sheet read) are printed as ``validate`` prints them."""
+    notices (a hidden main sheet read) are printed as ``validate`` prints them. Then
+    ``freeze()`` (:func:`~.process.collector_freezable`): what the process holds now (the
+    toolkit, the compiled template, the first pass) is what the workers inherit, and the
+    parent's collections no longer un-share it."""
     from ..sources.excel import stream_workbook
 
     with collector_paused():
         book = stream_workbook(path, form)
+    if freeze is not None:
+        freeze()
     for note in book.notices:
         click.echo(f"Bemærk: {danish.mask_cpr(f'{path}: {note}')}", err=True)
     return book
@@ -106,15 +114,13 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         raise click.UsageError(f"Skabelonen {template} findes ikke.")
 
     bar = ProgressBar("Rækker")
-    shown_rows: set[int] = set()
     per_kind = _PerKind()
 
     def on_result(res) -> None:
         if not res.problems and not res.message:
             return
         bar.finish()
-        if res.status == INVALID and res.row not in shown_rows:
-            shown_rows.add(res.row)
+        if res.status == INVALID:  # (one result per invalid row, whatever the formats)
             shown = per_kind.take(res.problems)
             if shown:
                 click.echo(f"Række {res.row} er ugyldig og springes over:", err=True)
@@ -131,10 +137,12 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
             click.echo(f"Bemærk: {describe(problem, data)}", err=True)
 
     try:
-        with term_as_interrupt():  # a killed batch stops like one given Ctrl-C
+        # a killed batch stops like one given Ctrl-C
+        with term_as_interrupt(), collector_freezable() as freeze:
             result = run_batch(frm, data, outdir, fmt=fmt, pattern=pattern, jobs=jobs,
                                overwrite=overwrite, template=template, progress=bar,
-                               on_result=on_result, on_read=on_read, reader=_read_book,
+                               on_result=on_result, on_read=on_read,
+                               reader=functools.partial(_read_book, freeze=freeze),
                                profile=current_profile())
     except BatchError as exc:
         raise _error(str(exc), exc.hint, 2) from None
@@ -151,8 +159,8 @@ def batch_cmd(form: str, data: str, outdir: str, fmt: str, pattern: str | None,
         click.echo(f"Bemærk: projektmappen har ingen udfyldte rækker ({data}).\n"
                    f"  Tip: udfyld en række pr. borger på hovedarket.", err=True)
     written, unchanged = result.count("skrevet"), result.count("uændret")
-    invalid = len({r.row for r in result.results if r.status == INVALID})
-    failed = len([r for r in result.results if r.status in ("findes", "fejl")])
+    invalid = result.count(INVALID)  # (one result per invalid row)
+    failed = result.count("findes") + result.count("fejl")
     if result.fault:
         click.echo(danish.mask_cpr(f"Fejl: {result.fault}") + "\n  Tip: de skrevne filer er "
                    "hele, og en ny kørsel springer dem over.", err=True)

@@ -11,7 +11,7 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class Terminated(KeyboardInterrupt):
@@ -48,6 +48,31 @@ def collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+@contextlib.contextmanager
+def collector_freezable() -> Iterator[Callable[[], None]]:
+    """Gives ``freeze()``: every object the process holds when it is called is moved out
+    of the cyclic garbage collector's sight (``gc.freeze``) until the block ends, when
+    they are given back to it (``gc.unfreeze``).
+
+    For a process about to fork workers that share its memory: a full collection writes
+    into the header of every object it scans, and each page so written stops being shared
+    (copy-on-write) and is counted again: a batch's parent un-shared ~10 MB that way
+    soon after its workers started (bench/README.md, "Memory flat: fourth pass").
+    Objects made after ``freeze()`` are collected as usual."""
+    frozen = False
+
+    def freeze() -> None:
+        nonlocal frozen
+        gc.freeze()
+        frozen = True
+
+    try:
+        yield freeze
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 def quiet_parser_logs() -> None:

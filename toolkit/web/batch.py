@@ -135,8 +135,8 @@ def run_job(app: Any, job: jobs.Job, progress: jobs.Progress) -> dict[str, Any]:
                 for r in result.results if not r.ok][:SHOWN]
     return {"rows": result.rows, "written": result.count("skrevet"),
             "unchanged": result.count("uændret"),
-            "invalid": len({r.row for r in result.results if r.status == INVALID}),
-            "failed": len([r for r in result.results if r.status in ("findes", "fejl")]),
+            "invalid": result.count(INVALID),  # (one result per invalid row)
+            "failed": result.count("findes") + result.count("fejl"),
             "not_made": not_made}
 
 
