@@ -585,15 +585,14 @@ def _remember(marker: tuple[str, bytes] | None, form: Form) -> None:
         except OSError:
             pass
         return
-    _forget_older(folder, name)
+    _forget_older(folder, name, form.id)
 
 
-def _forget_older(folder: str, kept: str) -> None:
+def _forget_older(folder: str, kept: str, form_id: str) -> None:
     """Remove the form's other markers (each schema edit left one) and the empty markers
     of the first version (``schema-ok-`` and 40 hex digits)."""
     import re
 
-    form_id = kept[len("schema-ok-"):kept.rindex("-", 0, kept.rindex("-"))]
     own = re.compile(rf"schema-ok-{re.escape(form_id)}-[0-9a-f]+-[0-9a-f]{{8}}|"
                      r"schema-ok-[0-9a-f]{40}")
     try:

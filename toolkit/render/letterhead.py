@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from ..catalogue import Form
 from ..profile import BUNDLED_FONT, Profile
 from .doc_title import core_with_title
-from .ooxml import FIXED_ZIP_TIME, ZipEntry, has_default, write_zip
+from .ooxml import FIXED_ZIP_TIME, ZipEntry, with_default, write_zip
 
 CM = 28.3465
 GREY = (0.35, 0.35, 0.35)
@@ -160,9 +160,9 @@ def docx_letterhead(package: bytes, form: Form, profile: Profile | None,
             lambda m: m.group(1) + escape(family, {'"': "&quot;"}) + '"', styles).encode()
     if png is not None:
         types = src.read("[Content_Types].xml")
-        if not has_default(types, "png"):
-            changed["[Content_Types].xml"] = types.replace(
-                b"<Default ", b'<Default Extension="png" ContentType="image/png"/><Default ', 1)
+        with_png = with_default(types, "png", "image/png")
+        if with_png != types:
+            changed["[Content_Types].xml"] = with_png
         changed["word/media/skema-logo.png"] = png
     return _repacked(package, src, changed)
 

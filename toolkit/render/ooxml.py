@@ -210,11 +210,14 @@ def document_identity(pkg: Package) -> tuple[str | None, str | None]:
 FIXED_ZIP_TIME = (2019, 2, 26, 0, 0, 0)
 
 
-def has_default(types: bytes, extension: str) -> bool:
-    """Whether ``[Content_Types].xml`` has a ``Default`` for the file extension (compared
-    without case, as OPC compares extensions)."""
-    return re.search(rb"<(?:\w+:)?Default\b[^>]*\bExtension\s*=\s*[\"']"
-                     + re.escape(extension.encode()) + rb"[\"']", types, re.I) is not None
+def with_default(types: bytes, extension: str, content_type: str) -> bytes:
+    """``[Content_Types].xml`` with a ``Default`` for the file extension, added unless one
+    is there (extensions compared without case, as OPC compares them)."""
+    if re.search(rb"<(?:\w+:)?Default\b[^>]*\bExtension\s*=\s*[\"']"
+                 + re.escape(extension.encode()) + rb"[\"']", types, re.I):
+        return types
+    return types.replace(b"<Default ", f'<Default Extension="{extension}" ContentType='
+                         f'"{content_type}"/><Default '.encode(), 1)
 
 
 def custom_part(name: str, body: bytes) -> bytes | None:

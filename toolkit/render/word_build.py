@@ -90,6 +90,11 @@ def build_template(form: Form) -> bytes:
     return rewrite_package(buf.getvalue(), custom=identity(form), fixed_time=True)
 
 
+def image_key(block: dict) -> str:
+    """How a template names an ``image`` block's picture: ``images['<image>:<field>']``."""
+    return f"{block['image']}:{block.get('field') or ''}"
+
+
 def identity(form: Form) -> dict[str, str]:
     return {"skema_form": form.id, "skema_version": form.version}
 
@@ -422,8 +427,7 @@ class _Builder:
     def _image(self, block: dict) -> None:
         para = self.doc.add_paragraph()
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        key = block.get("field") or ""
-        para.add_run("{{ images[" + repr(f"{block['image']}:{key}") + "] }}")
+        para.add_run("{{ images[" + repr(image_key(block)) + "] }}")
 
     def _month_overview(self, block: dict) -> None:
         para = self.doc.add_paragraph()

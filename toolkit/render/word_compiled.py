@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from docx.shared import Pt
 from lxml import etree
 from markupsafe import Markup
 
@@ -37,12 +38,12 @@ from .ooxml import (
     clean_text,
     custom_part,
     custom_properties_xml,
-    has_default,
     w,
     w14,
+    with_default,
     write_zip,
 )
-from .word_build import REF, identity, template_path
+from .word_build import REF, identity, image_key, template_path
 from .word_check import JINJA, check_template
 from .word_fill import (
     blank_data,
@@ -207,11 +208,9 @@ class CompiledTemplate:
                     raise _NotCompilable from None
             elif name == "word/_rels/document.xml.rels" and self.drawings:
                 self.entries.append((name, _DrawingRels(body, self.drawings)))
-            elif name == "[Content_Types].xml" and self.drawings \
-                    and not has_default(body, "png"):
-                self.entries.append((name, ZipEntry(name, body.replace(
-                    b"<Default ", b'<Default Extension="png" ContentType="image/png"/>'
-                    b"<Default ", 1))))
+            elif name == "[Content_Types].xml" and self.drawings:
+                self.entries.append((name, ZipEntry(name, with_default(body, "png",
+                                                                       "image/png"))))
             else:
                 self.entries.append((name, ZipEntry(name, body)))
         self.entries.append(("docProps/custom.xml", ZipEntry(
@@ -224,8 +223,7 @@ class CompiledTemplate:
         Only the plain ``{{ images['…'] }}`` of one of the form's drawings, once, in the
         body, is compiled; any other mention of ``images`` (in a header, a ``{% set %}``,
         a comment, a filter, twice) leaves the template to docxtpl, which handles each."""
-        keys = {f"{b['image']}:{b.get('field') or ''}": b
-                for b in self.form.layout if "image" in b}
+        keys = {image_key(b): b for b in self.form.layout if "image" in b}
         found: list[str] = []
         for name, xml in patched.items():
             for m in _ANY_TAG.finditer(xml):
@@ -388,7 +386,6 @@ _IMAGES = re.compile(r"\bimages\b")
 _SHOW_IMAGE = re.compile(r"\{\{\s*images\[\s*(['\"])([^'\"]*)\1\s*\]\s*\}\}")
 _SHAPE_ID = re.compile(r"[\s<]id=[\"'](\d+)[\"']")  # wp:docPr, pic:cNvPr (not w:id)
 _IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
-_EMU_PER_PT = 12700
 #: docxtpl's inline picture (python-docx ``CT_Inline.new_pic_inline``), without its
 #: indentation; ``InlineImage`` closes the text run around it the same way.
 _INLINE = (
@@ -422,7 +419,7 @@ class _Drawing:
         from ..network_circle import PRINTED_WIDTH_PT
 
         width, height = png_size(png)
-        cx = int(round(PRINTED_WIDTH_PT * _EMU_PER_PT))
+        cx = int(Pt(PRINTED_WIDTH_PT))  # as docxtpl's InlineImage sizes it
         cy = int(round(cx * height / width))
         return Markup(_INLINE.format(cx=cx, cy=cy, shape=self.shape, number=self.number,
                                      rel=self.rel))

@@ -31,7 +31,7 @@ from .ooxml import (
     w,
     w14,
 )
-from .word_build import REF, identity
+from .word_build import REF, identity, image_key
 
 
 def blank_data(form: Form) -> dict:
@@ -233,8 +233,7 @@ def _images(form: Form, data: dict, tpl) -> dict:
     for block in form.layout:
         if "image" not in block:
             continue
-        key = f"{block['image']}:{block.get('field') or ''}"
-        images[key] = InlineImage(tpl, io.BytesIO(drawing(block, data)),
+        images[image_key(block)] = InlineImage(tpl, io.BytesIO(drawing(block, data)),
                                   width=Pt(PRINTED_WIDTH_PT))
     return images
 
